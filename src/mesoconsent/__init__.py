@@ -1,0 +1,122 @@
+"""mesoconsent: complete, localized informed-consent documents for aesthetic procedures.
+
+    >>> import mesoconsent
+    >>> request = mesoconsent.load_request("request.json")          # or build ConsentRequest(...)
+    >>> result = mesoconsent.render(request, format="docx")          # bytes in result.content
+    >>> mesoconsent.render_to_file(request, "consent.docx")          # atomic write
+    >>> mesoconsent.verify("consent.docx").ok                        # every disclosure still there?
+
+No document is produced without every required disclosure of its procedure: rendering raises
+:class:`CoverageError` instead. Bad input raises :class:`ValidationError` listing every problem.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from mesoconsent.engine import (
+    FORMATS,
+    Engine,
+    Format,
+    RenderResult,
+    ScreeningFlag,
+    format_for_path,
+)
+from mesoconsent.errors import (
+    ContraindicationWarning,
+    CoverageError,
+    DisclosureProblem,
+    DocumentReadError,
+    FieldProblem,
+    MesoconsentError,
+    ProcedureDefinitionError,
+    TemplateError,
+    ValidationError,
+)
+from mesoconsent.loading import load_request, request_from_dict, request_from_json, request_to_dict
+from mesoconsent.model import (
+    Clinic,
+    ConsentRequest,
+    Patient,
+    PlannedTreatment,
+    Practitioner,
+    ScreeningAnswer,
+    Witness,
+)
+from mesoconsent.resources import example_request_path
+from mesoconsent.verify import VerifyReport
+
+__all__ = [
+    "FORMATS",
+    "Clinic",
+    "ConsentRequest",
+    "ContraindicationWarning",
+    "CoverageError",
+    "DisclosureProblem",
+    "DocumentReadError",
+    "Engine",
+    "FieldProblem",
+    "Format",
+    "MesoconsentError",
+    "Patient",
+    "PlannedTreatment",
+    "Practitioner",
+    "ProcedureDefinitionError",
+    "RenderResult",
+    "ScreeningAnswer",
+    "ScreeningFlag",
+    "TemplateError",
+    "ValidationError",
+    "VerifyReport",
+    "Witness",
+    "default_engine",
+    "example_request",
+    "format_for_path",
+    "load_request",
+    "render",
+    "render_to_file",
+    "request_from_dict",
+    "request_from_json",
+    "request_to_dict",
+    "validate",
+    "verify",
+]
+
+
+@functools.cache
+def default_engine() -> Engine:
+    """The shared engine over the bundled templates and catalogs, built on first use."""
+    return Engine()
+
+
+def example_request() -> ConsentRequest:
+    """The bundled example request (the one ``mesoconsent render --example`` renders)."""
+    return load_request(example_request_path())
+
+
+def validate(request: ConsentRequest) -> None:
+    """Raise :class:`ValidationError` listing every problem with ``request``."""
+    default_engine().validate(request)
+
+
+def render(request: ConsentRequest, format: Format = "docx") -> RenderResult:
+    """Render ``request`` to bytes (``result.content``) in ``format``: docx, html or text."""
+    return default_engine().render(request, format)
+
+
+def render_to_file(
+    request: ConsentRequest, path: str | os.PathLike[str], format: Format | None = None
+) -> RenderResult:
+    """Render and write to ``path`` atomically; the format follows the extension by default."""
+    return default_engine().render_to_file(request, path, format)
+
+
+def verify(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    procedure: str | None = None,
+    locale: str | None = None,
+) -> VerifyReport:
+    """Check that a DOCX (path or bytes) still states every required disclosure."""
+    return default_engine().verify(source, procedure=procedure, locale=locale)

@@ -1,0 +1,184 @@
+"""Composition: a validated request, its procedure and a catalog in; a document tree out.
+
+The Jinja2 environment is sandboxed (clinic-supplied templates can read the request, not the
+process), autoescaping (patient text can never become markup) and strict about undefined
+names (a typo in a template is an error, not an empty paragraph). Translations are passed in
+each render's context rather than installed on the shared environment, so one environment
+serves every locale from every thread at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from mesoconsent import document as d
+from mesoconsent.errors import TemplateError
+from mesoconsent.i18n import Catalog
+from mesoconsent.markup import parse_document
+from mesoconsent.model import ConsentRequest
+from mesoconsent.procedures import Procedure
+
+_PAGE_NUMBER = Markup("<page-number/>")
+_PAGE_COUNT = Markup("<page-count/>")
+
+
+def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(path) for path in template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        # Templates are compiled once per process; checking their mtimes on every render
+        # would cost a stat() per template for nothing.
+        auto_reload=False,
+        keep_trailing_newline=False,
+    )
+    # Make {% trans %} blocks call gettext(message, **variables), as the functions below expect.
+    env.install_null_translations(newstyle=True)
+    env.filters["lines"] = _lines
+    return env
+
+
+def _lines(value: str) -> Markup:
+    """Multi-line patient text: each line escaped, line breaks as <br/>."""
+    return Markup("<br/>").join(escape(line) for line in str(value).split("\n"))
+
+
+@attrs.frozen
+class TranslationFunctions:
+    """The gettext family for one catalog, in Jinja2's "newstyle" form.
+
+    A translation is data, like patient text: it is escaped, so a catalog can no more inject
+    markup than a patient can. Variables are substituted after escaping (Markup's %).
+    """
+
+    catalog: Catalog
+
+    def gettext(self, message: str, **variables: Any) -> Markup:
+        return escape(self.catalog.gettext(message)) % variables
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return escape(self.catalog.ngettext(singular, plural, num)) % variables
+
+    def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
+        return escape(self.catalog.pgettext(context, message)) % variables
+
+    def npgettext(
+        self, context: str, singular: str, plural: str, num: int, **variables: Any
+    ) -> Markup:
+        variables.setdefault("num", num)
+        return escape(self.catalog.npgettext(context, singular, plural, num)) % variables
+
+    def as_context(self) -> dict[str, Callable[..., Markup]]:
+        return {
+            "_": self.gettext,
+            "gettext": self.gettext,
+            "ngettext": self.ngettext,
+            "pgettext": self.pgettext,
+            "npgettext": self.npgettext,
+        }
+
+
+def disclosure_wording(procedure: Procedure, catalog: Catalog, disclosure_id: str) -> str:
+    """A disclosure's wording in the catalog's language; its id is the message context."""
+    return catalog.pgettext(disclosure_id, procedure.disclosure(disclosure_id).text)
+
+
+@attrs.frozen
+class ScreeningLine:
+    """One row of the screening checklist, as the template sees it."""
+
+    id: str
+    question: str
+    answer: bool
+    details: str | None
+
+
+def compose(
+    request: ConsentRequest,
+    procedure: Procedure,
+    catalog: Catalog,
+    template: jinja2.Template,
+    translations: TranslationFunctions,
+    generator: str,
+) -> d.Document:
+    """Render the procedure's template for a validated request and parse it into a tree."""
+    screening = [
+        ScreeningLine(
+            id=question.id,
+            question=catalog.pgettext(f"screening.{question.id}", question.text),
+            answer=request.screening[question.id].answer,
+            details=request.screening[question.id].details,
+        )
+        for question in procedure.screening
+    ]
+
+    def disclosure(disclosure_id: str, **variables: Any) -> Markup:
+        if not procedure.has_disclosure(disclosure_id):
+            raise TemplateError(f"the template names an unknown disclosure {disclosure_id!r}")
+        return escape(disclosure_wording(procedure, catalog, disclosure_id)) % variables
+
+    context = {
+        "request": request,
+        "procedure": procedure,
+        "screening": screening,
+        "flagged": [line for line in screening if line.answer],
+        "formatted": _formatted(request, catalog, translations),
+        "direction": "rtl" if catalog.locale.character_order == "right-to-left" else "ltr",
+        "disclosure": disclosure,
+        "page_number": _PAGE_NUMBER,
+        "page_count": _PAGE_COUNT,
+        **translations.as_context(),
+    }
+    try:
+        markup = template.render(context)
+    except (jinja2.TemplateError, KeyError, TypeError, ValueError) as error:
+        raise TemplateError(f"template {template.name!r} failed: {error}") from None
+    metadata = d.Metadata(
+        title="",
+        subject="",
+        author=request.clinic.name,
+        language=catalog.language_tag,
+        procedure=procedure.id,
+        template_version=procedure.template_version,
+        locale=catalog.name,
+        date=request.consent_date.isoformat(),
+        generator=generator,
+    )
+    return parse_document(markup, metadata)
+
+
+def _formatted(
+    request: ConsentRequest, catalog: Catalog, translations: TranslationFunctions
+) -> dict[str, str]:
+    treatment = request.treatment
+    days = treatment.interval_days
+    if days % 7 == 0:
+        interval = translations.ngettext(
+            "every %(num)d week", "every %(num)d weeks", days // 7
+        )
+    else:
+        interval = translations.ngettext("every %(num)d day", "every %(num)d days", days)
+    return {
+        "consent_date": catalog.format_date(request.consent_date),
+        "date_of_birth": catalog.format_date(request.patient.date_of_birth),
+        "areas": catalog.format_list(treatment.treated_areas),
+        "sessions": translations.ngettext(
+            "%(num)d session", "%(num)d sessions", treatment.number_of_sessions
+        ),
+        "interval": interval,
+    }
+
+
+def consent_date_time(date: dt.date) -> str:
+    """The W3CDTF timestamp a document is dated with: the consent date at midnight UTC."""
+    return f"{date.isoformat()}T00:00:00Z"

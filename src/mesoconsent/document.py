@@ -1,0 +1,167 @@
+"""The format-neutral document tree: what a consent form says and how it is structured.
+
+Composition (``compose.py``) builds it from a template; writers (``writers/``) turn it into
+DOCX, HTML or text and know nothing of procedures, catalogs or templates. Paragraphs and list
+items that state a required disclosure carry its id, which the coverage gate checks and the
+DOCX writer records as a bookmark so ``verify`` finds it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+import attrs
+
+
+@attrs.frozen
+class Text:
+    """A run of text, exactly as it is to be shown."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+@attrs.frozen
+class LineBreak:
+    """A line break within a paragraph."""
+
+
+@attrs.frozen
+class Checkbox:
+    """A ticked or empty box (screening checklist)."""
+
+    checked: bool
+
+
+@attrs.frozen
+class PageField:
+    """The current page number ("page") or the page count ("pages"), filled in by the reader."""
+
+    kind: Literal["page", "pages"]
+
+
+Inline = Text | LineBreak | Checkbox | PageField
+
+
+def plain_text(inlines: tuple[Inline, ...]) -> str:
+    """The words of some inlines, as a reader would see them (fields and boxes as nothing)."""
+    return "".join(
+        inline.text if isinstance(inline, Text) else "\n" if isinstance(inline, LineBreak) else ""
+        for inline in inlines
+    )
+
+
+@attrs.frozen
+class Paragraph:
+    inlines: tuple[Inline, ...]
+    disclosure: str | None = None
+
+
+@attrs.frozen
+class Heading:
+    level: int  # 1 = document title, 2 = section, 3 = subsection
+    inlines: tuple[Inline, ...]
+
+
+@attrs.frozen
+class ListItem:
+    inlines: tuple[Inline, ...]
+    disclosure: str | None = None
+
+
+@attrs.frozen
+class ListBlock:
+    ordered: bool
+    items: tuple[ListItem, ...]
+
+
+@attrs.frozen
+class Cell:
+    inlines: tuple[Inline, ...]
+
+
+@attrs.frozen
+class Row:
+    cells: tuple[Cell, ...]
+    header: bool = False
+
+
+@attrs.frozen
+class Table:
+    """A table; ``widths`` are relative column widths (they need not add up to anything)."""
+
+    rows: tuple[Row, ...]
+    widths: tuple[int, ...]
+    kind: Literal["grid", "fields"] = "grid"
+
+
+@attrs.frozen
+class Alert:
+    """Something the reader must not miss (a screening flag): boxed and emphasised."""
+
+    blocks: tuple[Paragraph | ListBlock, ...]
+
+
+@attrs.frozen
+class Signer:
+    """One signature line: who signs, their name, and the captions under the lines."""
+
+    role: str
+    name: str
+    signature_caption: str
+    date_caption: str
+
+
+@attrs.frozen
+class SignatureBlock:
+    signers: tuple[Signer, ...]
+
+
+Block = Paragraph | Heading | ListBlock | Table | Alert | SignatureBlock
+
+
+@attrs.frozen
+class Metadata:
+    """What the document records about itself (DOCX core properties, HTML meta)."""
+
+    title: str
+    subject: str
+    author: str
+    language: str  # BCP 47 tag, such as "en-US"
+    procedure: str
+    template_version: str
+    locale: str
+    date: str  # ISO date the document is dated (the consent date), never the clock
+    generator: str
+
+    @property
+    def identifier(self) -> str:
+        return f"urn:mesoconsent:{self.procedure}:{self.template_version}:{self.locale}"
+
+
+@attrs.frozen
+class Document:
+    metadata: Metadata
+    direction: Literal["ltr", "rtl"]
+    header: tuple[Inline, ...]
+    footer: tuple[Inline, ...]
+    blocks: tuple[Block, ...]
+
+    def disclosures(self) -> Iterator[tuple[str, str]]:
+        """Every (disclosure id, stated text) pair, in document order."""
+        for block in self.blocks:
+            yield from _disclosures_in(block)
+
+
+def _disclosures_in(block: Block) -> Iterator[tuple[str, str]]:
+    if isinstance(block, Paragraph) and block.disclosure:
+        yield block.disclosure, plain_text(block.inlines)
+    elif isinstance(block, ListBlock):
+        for item in block.items:
+            if item.disclosure:
+                yield item.disclosure, plain_text(item.inlines)
+    elif isinstance(block, Alert):
+        for inner in block.blocks:
+            yield from _disclosures_in(inner)

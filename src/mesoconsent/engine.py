@@ -1,0 +1,283 @@
+"""The :class:`Engine` wires the pipeline together and holds what is worth keeping between
+renders: the procedures, the compiled templates and the loaded catalogs.
+
+An engine is immutable after construction apart from its catalog cache, which is filled under
+a lock, so one engine serves any number of threads. Build one per process (or use the default
+one behind :func:`mesoconsent.render`) and reuse it: building one reads every procedure file
+and compiles every template.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections.abc import Iterable, Sequence
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Literal
+
+import attrs
+import jinja2
+
+from mesoconsent import document as d
+from mesoconsent.compose import TranslationFunctions, compose, disclosure_wording, make_environment
+from mesoconsent.coverage import check_coverage
+from mesoconsent.errors import (
+    ContraindicationWarning,
+    CoverageError,
+    DocumentReadError,
+    TemplateError,
+)
+from mesoconsent.i18n import (
+    Catalog,
+    LocaleNotAvailable,
+    available_locales,
+    load_catalog,
+    negotiate,
+)
+from mesoconsent.model import ConsentRequest
+from mesoconsent.output import write_atomic
+from mesoconsent.procedures import Procedure, discover_procedures
+from mesoconsent.resources import locales_dir, templates_dir
+from mesoconsent.validation import validate_request
+from mesoconsent.verify import VerifyReport, parse_identifier, read_docx
+from mesoconsent.writers.docx import bookmark_names, write_docx
+from mesoconsent.writers.html import write_html
+from mesoconsent.writers.text import write_text
+
+Format = Literal["docx", "html", "text"]
+FORMATS: tuple[Format, ...] = ("docx", "html", "text")
+MEDIA_TYPES: dict[Format, str] = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+}
+_EXTENSIONS: dict[str, Format] = {".docx": "docx", ".html": "html", ".htm": "html", ".txt": "text"}
+_WRITERS = {"docx": write_docx, "html": write_html, "text": write_text}
+
+
+def _version() -> str:
+    try:
+        return importlib_metadata.version("mesoconsent")
+    except importlib_metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def format_for_path(path: str | os.PathLike[str]) -> Format:
+    """The output format a file name asks for (``.docx``, ``.html``/``.htm``, ``.txt``)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _EXTENSIONS:
+        raise ValueError(f"cannot tell the format from {suffix or 'no extension'!r}: use .docx, .html or .txt")
+    return _EXTENSIONS[suffix]
+
+
+@attrs.frozen
+class ScreeningFlag:
+    """The patient answered yes to a screening question: the form says so, prominently.
+
+    Embedding software should make sure a practitioner reviews the answer before treatment.
+    """
+
+    question_id: str
+    disclosure_id: str
+
+
+@attrs.frozen
+class RenderResult:
+    """A rendered consent document and what the caller should know about it."""
+
+    content: bytes = attrs.field(repr=lambda content: f"<{len(content)} bytes>")
+    format: Format
+    procedure: str
+    template_version: str
+    locale: str
+    flags: tuple[ScreeningFlag, ...]
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+
+class Engine:
+    """Renders consent documents from a set of template and catalog folders.
+
+    ``template_dirs`` and ``locale_dirs`` are searched before the bundled ones, file by file,
+    so a clinic can override one template or add one catalog and keep the rest. Set
+    ``include_bundled=False`` to use only the given folders.
+    """
+
+    def __init__(
+        self,
+        template_dirs: Iterable[str | os.PathLike[str]] = (),
+        locale_dirs: Iterable[str | os.PathLike[str]] = (),
+        *,
+        include_bundled: bool = True,
+    ) -> None:
+        bundled_templates = (templates_dir(),) if include_bundled else ()
+        bundled_locales = (locales_dir(),) if include_bundled else ()
+        self.template_dirs: tuple[Path, ...] = tuple(Path(p) for p in template_dirs) + bundled_templates
+        self.locale_dirs: tuple[Path, ...] = tuple(Path(p) for p in locale_dirs) + bundled_locales
+        self.version = _version()
+        self.generator = f"mesoconsent {self.version}"
+        self.procedures: dict[str, Procedure] = discover_procedures(self.template_dirs)
+        self.locales: tuple[str, ...] = available_locales(self.locale_dirs)
+        environment = make_environment(self.template_dirs)
+        self._templates: dict[str, jinja2.Template] = {}
+        for procedure in self.procedures.values():
+            try:
+                self._templates[procedure.id] = environment.get_template(procedure.template)
+            except jinja2.TemplateError as error:
+                raise TemplateError(f"template {procedure.template!r}: {error}") from None
+        self._bookmarks = bookmark_names(
+            disclosure.id for p in self.procedures.values() for disclosure in p.disclosures
+        )
+        self._catalogs: dict[str, tuple[Catalog, TranslationFunctions]] = {}
+        self._catalog_lock = threading.Lock()
+
+    # -- locales ---------------------------------------------------------------------------
+    def resolve_locale(self, requested: str) -> str:
+        """The available locale serving ``requested`` (``en-GB`` -> ``en``); LookupError if none."""
+        return negotiate(requested, self.locales)
+
+    def _locale_problem(self, requested: str) -> str | None:
+        try:
+            self.resolve_locale(requested)
+        except LocaleNotAvailable:
+            return f"not an available locale; available: {', '.join(self.locales)}"
+        return None
+
+    def catalog(self, locale: str) -> Catalog:
+        return self._catalog(self.resolve_locale(locale))[0]
+
+    def _catalog(self, locale: str) -> tuple[Catalog, TranslationFunctions]:
+        cached = self._catalogs.get(locale)
+        if cached is None:
+            with self._catalog_lock:
+                cached = self._catalogs.get(locale)
+                if cached is None:
+                    catalog = load_catalog(locale, self.locale_dirs)
+                    cached = (catalog, TranslationFunctions(catalog))
+                    self._catalogs[locale] = cached
+        return cached
+
+    def wording(self, procedure: Procedure, locale: str, disclosure_id: str) -> str:
+        """The expected wording of a disclosure in a locale (placeholders unfilled)."""
+        return disclosure_wording(procedure, self._catalog(self.resolve_locale(locale))[0], disclosure_id)
+
+    # -- the pipeline ----------------------------------------------------------------------
+    def validate(self, request: ConsentRequest) -> None:
+        """Raise :class:`~mesoconsent.ValidationError` listing every problem with ``request``."""
+        validate_request(request, self.procedures, self._locale_problem)
+
+    def compose(self, request: ConsentRequest) -> d.Document:
+        """Validate, compose and gate: the document tree of a complete consent form."""
+        self.validate(request)
+        procedure = self.procedures[request.procedure]
+        catalog, translations = self._catalog(self.resolve_locale(request.locale))
+        document = compose(
+            request, procedure, catalog, self._templates[procedure.id], translations, self.generator
+        )
+        stated: dict[str, list[str]] = {}
+        for disclosure_id, text in document.disclosures():
+            stated.setdefault(disclosure_id, []).append(text)
+        problems = check_coverage(
+            procedure, stated, lambda i: disclosure_wording(procedure, catalog, i)
+        )
+        if problems:
+            raise CoverageError(problems)
+        return document
+
+    def render(self, request: ConsentRequest, format: Format = "docx") -> RenderResult:
+        """Render a consent document to bytes. Raises before producing anything incomplete."""
+        if format not in _WRITERS:
+            raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+        document = self.compose(request)
+        procedure = self.procedures[request.procedure]
+        flags = tuple(
+            ScreeningFlag(question.id, question.disclosure)
+            for question in procedure.screening
+            if request.screening[question.id].answer
+        )
+        if flags:
+            # Which questions is health data: it is in result.flags, not in a message that may
+            # be logged.
+            warnings.warn(
+                f"the patient answered yes to {len(flags)} screening question(s); "
+                "see RenderResult.flags",
+                ContraindicationWarning,
+                stacklevel=2,
+            )
+        return RenderResult(
+            content=_WRITERS[format](document),
+            format=format,
+            procedure=procedure.id,
+            template_version=procedure.template_version,
+            locale=document.metadata.locale,
+            flags=flags,
+        )
+
+    def render_to_file(
+        self,
+        request: ConsentRequest,
+        path: str | os.PathLike[str],
+        format: Format | None = None,
+    ) -> RenderResult:
+        """Render and write atomically; the format defaults to the one the file name implies.
+
+        Nothing is written unless the whole document rendered: no partial or stale file.
+        """
+        result = self.render(request, format or format_for_path(path))
+        write_atomic(Path(path), result.content)
+        return result
+
+    def required_disclosures(self, procedure: str) -> Sequence[str]:
+        return self.procedures[procedure].required_ids
+
+    # -- verification ----------------------------------------------------------------------
+    def verify(
+        self,
+        source: str | os.PathLike[str] | bytes,
+        *,
+        procedure: str | None = None,
+        locale: str | None = None,
+    ) -> VerifyReport:
+        """Check a DOCX (path or bytes) still states every required disclosure.
+
+        The procedure and locale are read from the document's properties; pass them to check a
+        document whose properties were lost. Raises DocumentReadError if the file is not a
+        readable DOCX or names a procedure or locale this engine does not have.
+        """
+        content = read_docx(source, self._bookmarks)
+        recorded = parse_identifier(content.identifier)
+        if recorded is None and (procedure is None or locale is None):
+            raise DocumentReadError(
+                "the document does not record which procedure and locale it was rendered "
+                "with (no mesoconsent identifier in its properties); name them to verify it"
+            )
+        recorded_procedure, version, recorded_locale = recorded or ("", "unknown", "")
+        procedure_id = procedure or recorded_procedure
+        if procedure_id not in self.procedures:
+            raise DocumentReadError(f"unknown procedure {procedure_id!r}")
+        definition = self.procedures[procedure_id]
+        try:
+            resolved = self.resolve_locale(locale or recorded_locale)
+        except LocaleNotAvailable:
+            raise DocumentReadError(
+                f"the document's locale {locale or recorded_locale!r} is not available here; "
+                f"available: {', '.join(self.locales)}"
+            ) from None
+        notes = []
+        if version != definition.template_version:
+            notes.append(
+                f"rendered with template version {version}; checked against the installed "
+                f"wording of version {definition.template_version}"
+            )
+        catalog = self._catalog(resolved)[0]
+        problems = check_coverage(
+            definition,
+            content.stated,
+            lambda i: disclosure_wording(definition, catalog, i),
+            untagged_text=content.paragraphs,
+        )
+        return VerifyReport(procedure_id, version, resolved, tuple(problems), tuple(notes))

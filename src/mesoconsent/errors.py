@@ -1,0 +1,79 @@
+"""Exceptions and warnings raised by mesoconsent.
+
+Every message names fields and disclosure ids, never the patient's data: an error can end up in
+a log that more people read than the form itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+
+class MesoconsentError(Exception):
+    """Base class of every error mesoconsent raises on purpose."""
+
+
+@attrs.frozen
+class FieldProblem:
+    """One thing wrong with the input, at a dotted field path such as ``patient.date_of_birth``."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ValidationError(MesoconsentError, ValueError):
+    """The request (or request file) is not valid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Iterable[FieldProblem]) -> None:
+        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"invalid consent request ({count} problem{'s' * (count != 1)}):\n{lines}")
+
+
+@attrs.frozen
+class DisclosureProblem:
+    """A required disclosure the document does not state properly."""
+
+    disclosure_id: str
+    reason: str  # "missing", "empty", "altered" or "unknown"
+
+    def __str__(self) -> str:
+        return f"{self.disclosure_id}: {self.reason}"
+
+
+class CoverageError(MesoconsentError):
+    """A document would lack (or misstate) required disclosures, so none was produced."""
+
+    def __init__(self, problems: Iterable[DisclosureProblem]) -> None:
+        self.problems: tuple[DisclosureProblem, ...] = tuple(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(
+            "refusing to produce a consent document without every required disclosure:\n" + lines
+        )
+
+    @property
+    def missing_ids(self) -> tuple[str, ...]:
+        """The ids of the disclosures at fault, in the procedure's order."""
+        return tuple(problem.disclosure_id for problem in self.problems)
+
+
+class TemplateError(MesoconsentError):
+    """A consent template (bundled or user-supplied) is broken: bad Jinja2 or bad markup."""
+
+
+class ProcedureDefinitionError(MesoconsentError):
+    """A procedure definition file (``procedure.toml``) is malformed."""
+
+
+class DocumentReadError(MesoconsentError):
+    """A file given to :func:`mesoconsent.verify` is not a readable DOCX consent document."""
+
+
+class ContraindicationWarning(UserWarning):
+    """The patient answered yes to a screening question that may rule the procedure out."""

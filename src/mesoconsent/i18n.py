@@ -1,0 +1,123 @@
+"""Locales: finding catalogs, choosing one for a requested locale, formatting in its conventions.
+
+Catalogs are standard gettext ``.po`` files at ``<locales>/<locale>/LC_MESSAGES/mesoconsent.po``,
+read with Babel once per process and shared (a :class:`Catalog` is immutable). English is the
+source language: its wording is in the templates and procedure files, so it needs no catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import attrs
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+DOMAIN = "mesoconsent"
+SOURCE_LOCALE = "en"
+# What a locale identifier may look like before Babel sees it: language, then optional script
+# and region subtags. Anything else (a path, a glob, an empty string) is refused outright.
+LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,3}")
+
+
+class LocaleNotAvailable(LookupError):
+    """No catalog serves the requested locale."""
+
+
+@attrs.frozen
+class Catalog:
+    """The messages of one locale, and the Babel locale data to format with."""
+
+    locale: Locale
+    translations: gettext.NullTranslations = attrs.field(eq=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.locale)
+
+    @property
+    def language_tag(self) -> str:
+        """A BCP 47 tag with a region, as Word expects in ``w:lang`` (``en`` -> ``en-US``)."""
+        likely = Locale.parse(self.name, resolve_likely_subtags=True)
+        territory = self.locale.territory or likely.territory
+        return f"{self.locale.language}-{territory}" if territory else self.locale.language
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.translations.pgettext(context, message)
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        return self.translations.npgettext(context, singular, plural, n)
+
+    def format_date(self, value: dt.date) -> str:
+        return format_date(value, format="long", locale=self.locale)
+
+    def format_list(self, items: Sequence[str]) -> str:
+        return format_list(list(items), locale=self.locale)
+
+
+def catalog_path(locales_dir: Path, locale: str) -> Path:
+    return locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def available_locales(locale_dirs: Iterable[Path]) -> tuple[str, ...]:
+    """The source locale plus every locale that has a catalog in one of ``locale_dirs``."""
+    found = {SOURCE_LOCALE}
+    for locales_dir in locale_dirs:
+        if locales_dir.is_dir():
+            found.update(
+                child.name for child in locales_dir.iterdir() if catalog_path(locales_dir, child.name).is_file()
+            )
+    return tuple(sorted(found))
+
+
+def negotiate(requested: str, available: Sequence[str]) -> str:
+    """The available locale serving ``requested`` (``en-US`` -> ``en``), or LocaleNotAvailable."""
+    if not LOCALE_SHAPE.fullmatch(requested):
+        raise LocaleNotAvailable(requested)
+    try:
+        wanted = Locale.parse(requested.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        raise LocaleNotAvailable(requested) from None
+    for candidate in _fallbacks(wanted):
+        if candidate in available:
+            return candidate
+    raise LocaleNotAvailable(requested)
+
+
+def _fallbacks(locale: Locale) -> Iterable[str]:
+    yield str(locale)
+    if locale.territory:
+        yield f"{locale.language}_{locale.territory}"
+    yield locale.language
+
+
+def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
+    """Read the catalog for an available locale (the first folder that has one wins)."""
+    if locale == SOURCE_LOCALE:
+        return Catalog(Locale.parse(locale), gettext.NullTranslations())
+    for locales_dir in locale_dirs:
+        path = catalog_path(locales_dir, locale)
+        if path.is_file():
+            with path.open("rb") as handle:
+                po = read_po(handle, locale=locale, domain=DOMAIN)
+            compiled = io.BytesIO()
+            # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
+            write_mo(compiled, po, use_fuzzy=False)
+            compiled.seek(0)
+            return Catalog(Locale.parse(locale), Translations(compiled, domain=DOMAIN))
+    raise LocaleNotAvailable(locale)

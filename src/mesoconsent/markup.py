@@ -1,0 +1,231 @@
+"""Parse the restricted markup that consent templates render into a document tree.
+
+Templates produce a small, strict XML vocabulary (documented in docs/templates.md)::
+
+    <document title=".." subject=".." dir="ltr|rtl">
+      <header>..</header> <footer>.. <page-number/> .. <page-count/></footer>
+      <h1>..</h1> <h2>..</h2> <h3>..</h3>
+      <p data-disclosure="risks.rare_infection">..</p>
+      <ul>/<ol> <li data-disclosure="..">..</li>
+      <table widths="6 1 1" class="grid|fields"><tr><th>..</th><td>..</td></tr></table>
+      <alert><p>..</p></alert>
+      <signatures><signer role=".." name=".." signature=".." date=".."/></signatures>
+    </document>
+
+with ``<strong>``, ``<em>``, ``<br/>`` and ``<check checked="yes|no"/>`` inside text. Jinja2's
+autoescaping guarantees patient text arrives here as character data, never as elements, so
+anything outside this vocabulary is a template bug and is reported as one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal, cast
+
+import attrs
+from lxml import etree
+
+from mesoconsent import document as d
+from mesoconsent.errors import TemplateError
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, remove_comments=True, huge_tree=True
+)
+
+
+def parse_document(markup: str, metadata: d.Metadata) -> d.Document:
+    """Turn rendered template markup into a :class:`~mesoconsent.document.Document`."""
+    try:
+        root = etree.fromstring(markup.encode("utf-8"), _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise TemplateError(f"template produced malformed markup: {error}") from None
+    if root.tag != "document":
+        raise TemplateError(f"template markup must have <document> at the top, not <{root.tag}>")
+    metadata = attrs.evolve(
+        metadata, title=root.get("title", "").strip(), subject=root.get("subject", "").strip()
+    )
+    direction = root.get("dir", "ltr")
+    if direction not in ("ltr", "rtl"):
+        raise TemplateError(f'<document dir="{direction}"> must be "ltr" or "rtl"')
+    header: tuple[d.Inline, ...] = ()
+    footer: tuple[d.Inline, ...] = ()
+    blocks: list[d.Block] = []
+    for child in root:
+        if child.tag == "header":
+            header = _inlines(child)
+        elif child.tag == "footer":
+            footer = _inlines(child)
+        else:
+            blocks.append(_block(child))
+    _reject_loose_text(root)
+    return d.Document(
+        metadata=metadata,
+        direction=cast(Literal["ltr", "rtl"], direction),
+        header=header,
+        footer=footer,
+        blocks=tuple(blocks),
+    )
+
+
+def _block(element: etree._Element) -> d.Block:
+    builder = _BLOCKS.get(str(element.tag))
+    if builder is None:
+        raise TemplateError(f"<{element.tag}> is not allowed at block level")
+    return builder(element)
+
+
+def _paragraph(element: etree._Element) -> d.Paragraph:
+    return d.Paragraph(_inlines(element), disclosure=element.get("data-disclosure"))
+
+
+def _heading(element: etree._Element) -> d.Heading:
+    return d.Heading(int(str(element.tag)[1]), _inlines(element))
+
+
+def _list(element: etree._Element) -> d.ListBlock:
+    items = []
+    for child in element:
+        if child.tag != "li":
+            raise TemplateError(f"<{element.tag}> may only hold <li>, not <{child.tag}>")
+        items.append(d.ListItem(_inlines(child), disclosure=child.get("data-disclosure")))
+    _reject_loose_text(element)
+    return d.ListBlock(ordered=element.tag == "ol", items=tuple(items))
+
+
+def _table(element: etree._Element) -> d.Table:
+    rows = []
+    for row in element:
+        if row.tag != "tr":
+            raise TemplateError(f"<table> may only hold <tr>, not <{row.tag}>")
+        cells = []
+        for cell in row:
+            if cell.tag not in ("th", "td"):
+                raise TemplateError(f"<tr> may only hold <th> or <td>, not <{cell.tag}>")
+            cells.append(d.Cell(_inlines(cell)))
+        _reject_loose_text(row)
+        rows.append(d.Row(tuple(cells), header=all(cell.tag == "th" for cell in row)))
+    _reject_loose_text(element)
+    columns = max((len(row.cells) for row in rows), default=0)
+    widths = tuple(int(w) for w in element.get("widths", "").split()) or (1,) * columns
+    if len(widths) != columns or any(w <= 0 for w in widths):
+        raise TemplateError(f"<table widths> must give {columns} positive whole numbers")
+    if any(len(row.cells) != columns for row in rows):
+        raise TemplateError("every <tr> of a <table> must have the same number of cells")
+    kind = element.get("class", "grid")
+    if kind not in ("grid", "fields"):
+        raise TemplateError('<table class> must be "grid" or "fields"')
+    return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind))
+
+
+def _alert(element: etree._Element) -> d.Alert:
+    inner = [_block(child) for child in element]
+    _reject_loose_text(element)
+    if not all(isinstance(block, d.Paragraph | d.ListBlock) for block in inner):
+        raise TemplateError("<alert> may only hold <p>, <ul> and <ol>")
+    return d.Alert(tuple(cast(list[d.Paragraph | d.ListBlock], inner)))
+
+
+def _signatures(element: etree._Element) -> d.SignatureBlock:
+    signers = []
+    for child in element:
+        if child.tag != "signer":
+            raise TemplateError(f"<signatures> may only hold <signer>, not <{child.tag}>")
+        try:
+            signers.append(
+                d.Signer(
+                    role=child.attrib["role"],
+                    name=child.attrib["name"],
+                    signature_caption=child.attrib["signature"],
+                    date_caption=child.attrib["date"],
+                )
+            )
+        except KeyError as missing:
+            raise TemplateError(f"<signer> needs the attribute {missing}") from None
+    _reject_loose_text(element)
+    return d.SignatureBlock(tuple(signers))
+
+
+_BLOCKS: dict[str, Callable[[etree._Element], d.Block]] = {
+    "p": _paragraph,
+    "h1": _heading,
+    "h2": _heading,
+    "h3": _heading,
+    "ul": _list,
+    "ol": _list,
+    "table": _table,
+    "alert": _alert,
+    "signatures": _signatures,
+}
+
+
+# A line break in the template source, with the indentation around it, is layout of the
+# template, not text: it reads as one space (or nothing at the edge of a block). Patient text
+# never holds a line break by the time it gets here: validation rejects one in single-line
+# fields and the template turns those of multi-line fields into <br/>.
+_SOURCE_BREAK = re.compile(r"[ \t\r]*\n[ \t\r\n]*")
+_LEADING_BREAK = re.compile(r"\A[ \t\r]*\n[ \t\r\n]*")
+_TRAILING_BREAK = re.compile(r"[ \t\r]*\n[ \t\r\n]*\Z")
+
+
+def _inlines(element: etree._Element) -> tuple[d.Inline, ...]:
+    raw: list[d.Inline] = []
+    _collect(element, raw, bold=False, italic=False)
+    merged = list(_merge(raw))
+    if merged and isinstance(merged[0], d.Text):
+        first = merged[0]
+        merged[0] = d.Text(_LEADING_BREAK.sub("", first.text), first.bold, first.italic)
+    if merged and isinstance(merged[-1], d.Text):
+        last = merged[-1]
+        merged[-1] = d.Text(_TRAILING_BREAK.sub("", last.text), last.bold, last.italic)
+    tidy = (
+        d.Text(_SOURCE_BREAK.sub(" ", i.text), i.bold, i.italic) if isinstance(i, d.Text) else i
+        for i in merged
+    )
+    return tuple(inline for inline in tidy if not isinstance(inline, d.Text) or inline.text)
+
+
+def _collect(element: etree._Element, out: list[d.Inline], *, bold: bool, italic: bool) -> None:
+    if element.text:
+        out.append(d.Text(element.text, bold, italic))
+    for child in element:
+        tag = child.tag
+        if tag == "strong":
+            _collect(child, out, bold=True, italic=italic)
+        elif tag == "em":
+            _collect(child, out, bold=bold, italic=True)
+        elif tag == "br":
+            out.append(d.LineBreak())
+        elif tag == "check":
+            out.append(d.Checkbox(child.get("checked") == "yes"))
+        elif tag == "page-number":
+            out.append(d.PageField("page"))
+        elif tag == "page-count":
+            out.append(d.PageField("pages"))
+        else:
+            raise TemplateError(f"<{tag}> is not allowed inside <{element.tag}>")
+        if child.tail:
+            out.append(d.Text(child.tail, bold, italic))
+
+
+def _merge(inlines: list[d.Inline]) -> tuple[d.Inline, ...]:
+    """Join neighbouring runs of the same formatting; whitespace is kept exactly."""
+    merged: list[d.Inline] = []
+    for inline in inlines:
+        last = merged[-1] if merged else None
+        if (
+            isinstance(inline, d.Text)
+            and isinstance(last, d.Text)
+            and (last.bold, last.italic) == (inline.bold, inline.italic)
+        ):
+            merged[-1] = d.Text(last.text + inline.text, last.bold, last.italic)
+        else:
+            merged.append(inline)
+    return tuple(merged)
+
+
+def _reject_loose_text(element: etree._Element) -> None:
+    """Block containers hold blocks; stray words between them would be silently lost."""
+    stray = [element.text or ""] + [child.tail or "" for child in element]
+    if any(piece.strip() for piece in stray):
+        raise TemplateError(f"text directly inside <{element.tag}> must be in a <p>")

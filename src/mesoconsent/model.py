@@ -1,0 +1,96 @@
+"""The consent request: everything a caller says about one patient's consent form.
+
+These classes are plain frozen data. They check nothing when built, so that a caller (or the
+JSON loader) can assemble a request and then get *every* problem with it at once from
+:func:`mesoconsent.validate_request`, which :func:`mesoconsent.render` always calls first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import attrs
+
+
+def _freeze_mapping(value: Mapping[str, ScreeningAnswer]) -> Mapping[str, ScreeningAnswer]:
+    # A read-only copy keeps the request immutable even when the caller passed a dict it goes
+    # on to change; sorting the keys keeps iteration order independent of how it was built.
+    from types import MappingProxyType
+
+    return MappingProxyType({key: value[key] for key in sorted(value)})
+
+
+@attrs.frozen
+class Patient:
+    """The person giving consent."""
+
+    full_name: str
+    date_of_birth: dt.date
+    patient_id: str | None = None
+
+
+@attrs.frozen
+class Clinic:
+    """Where the treatment is given; also the contact for problems after treatment."""
+
+    name: str
+    address: str
+    phone: str
+
+
+@attrs.frozen
+class Practitioner:
+    """The medical professional who gives the treatment and countersigns the form."""
+
+    full_name: str
+    qualification: str
+
+
+@attrs.frozen
+class PlannedTreatment:
+    """What is planned for this patient, as the practitioner wrote it down."""
+
+    treated_areas: tuple[str, ...] = attrs.field(converter=tuple)
+    number_of_sessions: int
+    interval_days: int
+    product: str
+
+
+@attrs.frozen
+class ScreeningAnswer:
+    """The patient's answer to one screening question of the procedure.
+
+    ``details`` is free text the patient adds (for example which other medical condition);
+    questions that ask for details require it when the answer is yes.
+    """
+
+    answer: bool
+    details: str | None = None
+
+
+@attrs.frozen
+class Witness:
+    """An interpreter or witness who also signs the form."""
+
+    full_name: str
+    role: str = "witness"  # "interpreter" or "witness"
+
+
+@attrs.frozen
+class ConsentRequest:
+    """One consent form to render.
+
+    ``screening`` maps each screening question id of the procedure (see
+    ``mesoconsent.get_procedure(...).screening``) to the patient's answer.
+    """
+
+    patient: Patient
+    clinic: Clinic
+    practitioner: Practitioner
+    procedure: str
+    locale: str
+    consent_date: dt.date
+    treatment: PlannedTreatment
+    screening: Mapping[str, ScreeningAnswer] = attrs.field(converter=_freeze_mapping)
+    witness: Witness | None = None

@@ -1,0 +1,197 @@
+"""Procedure definitions: which disclosures a consent form must state, as data.
+
+A procedure lives in ``templates/<procedure id>/``: ``procedure.toml`` declares its required
+disclosures (id, section, English source wording) and its screening questions, and a Jinja2
+template lays them out. Disclosures every consent form carries whatever the procedure
+(alternatives, no guarantee, the right to withdraw, ...) are declared once in
+``templates/common/disclosures.toml`` and required of every procedure.
+
+Adding a procedure is therefore a data-and-template change; nothing here names mesotherapy.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+
+from mesoconsent.errors import ProcedureDefinitionError
+
+COMMON_DIR = "common"
+PROCEDURE_FILE = "procedure.toml"
+COMMON_DISCLOSURES_FILE = "disclosures.toml"
+
+# Disclosure ids are message contexts in every catalog and recorded in stored documents: a
+# plain dotted shape ("section.what") keeps them readable and safe in every one of those places.
+DISCLOSURE_ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
+MAX_DISCLOSURE_ID_LENGTH = 64
+PROCEDURE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+SCREENING_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+@attrs.frozen
+class Disclosure:
+    """A statement the patient must be given, with its English source wording.
+
+    The wording may hold named placeholders such as ``%(clinic)s``, filled by the template.
+    """
+
+    id: str
+    section: str
+    text: str
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(_placeholder_names(self.text))
+
+
+@attrs.frozen
+class ScreeningQuestion:
+    """A question the patient answers yes or no before treatment.
+
+    ``disclosure`` is the contraindication it screens for; a "yes" flags the form.
+    """
+
+    id: str
+    text: str
+    disclosure: str
+    asks_details: bool = False
+
+
+@attrs.frozen
+class Procedure:
+    """Everything mesoconsent knows about one procedure's consent form."""
+
+    id: str
+    template: str
+    template_version: str
+    disclosures: tuple[Disclosure, ...]
+    screening: tuple[ScreeningQuestion, ...]
+    _by_id: Mapping[str, Disclosure] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {d.id: d for d in self.disclosures})
+
+    @property
+    def required_ids(self) -> tuple[str, ...]:
+        return tuple(d.id for d in self.disclosures)
+
+    def disclosure(self, disclosure_id: str) -> Disclosure:
+        return self._by_id[disclosure_id]
+
+    def has_disclosure(self, disclosure_id: str) -> bool:
+        return disclosure_id in self._by_id
+
+
+@attrs.frozen
+class _ProcedureFile:
+    id: str
+    template: str
+    template_version: str
+    disclosures: tuple[Disclosure, ...]
+    screening: tuple[ScreeningQuestion, ...] = ()
+
+
+@attrs.frozen
+class _CommonFile:
+    disclosures: tuple[Disclosure, ...]
+
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+T = TypeVar("T")
+
+
+def _placeholder_names(text: str) -> Iterable[str]:
+    return re.findall(r"%\((\w+)\)s", text)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ProcedureDefinitionError(f"{path}: {error}") from None
+
+
+def _structure(data: dict[str, Any], cls: type[T], path: Path) -> T:
+    try:
+        return _converter.structure(data, cls)
+    except cattrs.BaseValidationError as error:
+        details = "; ".join(cattrs.transform_error(error, path="procedure"))
+        raise ProcedureDefinitionError(f"{path}: {details}") from None
+
+
+def load_procedure(procedure_dir: Path, common_dir: Path) -> Procedure:
+    """Read and check ``procedure.toml`` in ``procedure_dir`` plus the common disclosures."""
+    path = procedure_dir / PROCEDURE_FILE
+    spec = _structure(_read_toml(path), _ProcedureFile, path)
+    common_path = common_dir / COMMON_DISCLOSURES_FILE
+    common = _structure(_read_toml(common_path), _CommonFile, common_path)
+    procedure = Procedure(
+        id=spec.id,
+        template=spec.template,
+        template_version=spec.template_version,
+        disclosures=spec.disclosures + common.disclosures,
+        screening=spec.screening,
+    )
+    problems = list(_check(procedure, expected_id=procedure_dir.name))
+    if problems:
+        raise ProcedureDefinitionError(f"{path}: " + "; ".join(problems))
+    return procedure
+
+
+def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
+    if procedure.id != expected_id or not PROCEDURE_ID.fullmatch(procedure.id):
+        yield f"id {procedure.id!r} must match its folder name and be lowercase letters/digits/_"
+    seen: set[str] = set()
+    for disclosure in procedure.disclosures:
+        if disclosure.id in seen:
+            yield f"disclosure {disclosure.id!r} is declared twice"
+        seen.add(disclosure.id)
+        if not DISCLOSURE_ID.fullmatch(disclosure.id) or (
+            len(disclosure.id) > MAX_DISCLOSURE_ID_LENGTH
+        ):
+            yield (
+                f"disclosure id {disclosure.id!r} must be dotted lowercase words "
+                f"(like 'risks.rare_infection'), at most {MAX_DISCLOSURE_ID_LENGTH} characters"
+            )
+        if not disclosure.text.strip():
+            yield f"disclosure {disclosure.id!r} has no text"
+        try:
+            disclosure.text % {name: "" for name in disclosure.placeholders}
+        except (ValueError, TypeError, KeyError):
+            yield f"disclosure {disclosure.id!r}: only %(name)s placeholders are allowed"
+    for question in procedure.screening:
+        if not SCREENING_ID.fullmatch(question.id):
+            yield f"screening question id {question.id!r} must be lowercase letters/digits/_"
+        if question.disclosure not in seen:
+            yield f"screening question {question.id!r} names unknown {question.disclosure!r}"
+    if len({q.id for q in procedure.screening}) != len(procedure.screening):
+        yield "screening question ids must be unique"
+    if not set(procedure.template_version) <= set(string.ascii_letters + string.digits + ".-+"):
+        yield "template_version must be a version string such as 1.0.0"
+
+
+def discover_procedures(template_dirs: Iterable[Path]) -> dict[str, Procedure]:
+    """Every procedure found in ``template_dirs``; earlier folders override later ones."""
+    found: dict[str, Procedure] = {}
+    dirs = list(template_dirs)
+    for template_dir in reversed(dirs):
+        for candidate in sorted(template_dir.iterdir()) if template_dir.is_dir() else ():
+            if candidate.name != COMMON_DIR and (candidate / PROCEDURE_FILE).is_file():
+                common = _first_with(dirs, COMMON_DIR, COMMON_DISCLOSURES_FILE)
+                found[candidate.name] = load_procedure(candidate, common)
+    return dict(sorted(found.items()))
+
+
+def _first_with(dirs: list[Path], sub: str, name: str) -> Path:
+    for directory in dirs:
+        if (directory / sub / name).is_file():
+            return directory / sub
+    raise ProcedureDefinitionError(f"no {sub}/{name} in any template folder")

@@ -1,0 +1,177 @@
+"""Check a :class:`~mesoconsent.model.ConsentRequest` completely before anything is rendered.
+
+Every problem is collected, by field path, into one :class:`~mesoconsent.errors.ValidationError`.
+Messages describe the problem (which field, which rule, at which character position) and never
+quote the value: it is a patient's personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from mesoconsent.errors import FieldProblem, ValidationError
+from mesoconsent.model import ConsentRequest
+from mesoconsent.procedures import Procedure
+
+MAX_TEXT_LENGTH = 100_000
+MAX_AGE_YEARS = 130
+MAX_SESSIONS = 100
+MAX_INTERVAL_DAYS = 365
+WITNESS_ROLES = ("interpreter", "witness")
+
+# C0 controls but tab (and line feed in multi-line fields), DEL and the C1 controls, unpaired
+# surrogates, and the two non-characters XML 1.0 cannot hold. \r is refused too: use \n.
+_BAD_COMMON = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+_BAD_MULTILINE = re.compile(f"[{_BAD_COMMON}]")
+_BAD_SINGLE_LINE = re.compile(f"[\n{_BAD_COMMON}]")
+
+
+def text_problem(value: object, *, multiline: bool = False, required: bool = True) -> str | None:
+    """Why ``value`` cannot be carried into the document as text, or None if it can.
+
+    Refused: characters XML 1.0 cannot hold (C0 controls, lone surrogates, U+FFFE/U+FFFF), C1
+    controls, and line breaks in single-line fields. Tabs are kept. Nothing is silently cleaned:
+    the document shows exactly what was given, or nothing is produced.
+    """
+    if not isinstance(value, str):
+        return f"must be text, not {type(value).__name__}"
+    if required and not value.strip():
+        return "must not be empty"
+    if len(value) > MAX_TEXT_LENGTH:
+        return f"must be at most {MAX_TEXT_LENGTH:,} characters long"
+    bad = (_BAD_MULTILINE if multiline else _BAD_SINGLE_LINE).search(value)
+    if bad is None:
+        return None
+    char, position = bad.group(), bad.start() + 1
+    code = ord(char)
+    if char == "\n":
+        return f"must be a single line (line break at character {position})"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"contains an unpaired surrogate U+{code:04X} at character {position}"
+    if code in (0xFFFE, 0xFFFF):
+        return f"contains the non-character U+{code:04X} at character {position}"
+    return f"contains the control character U+{code:04X} at character {position}"
+
+
+def validate_request(
+    request: ConsentRequest,
+    procedures: Mapping[str, Procedure],
+    locale_check: Callable[[str], str | None],
+) -> None:
+    """Raise ValidationError listing every problem with ``request``; return None if it is valid.
+
+    ``locale_check`` returns a message when the locale is not available, else None.
+    """
+    problems = list(_problems(request, procedures, locale_check))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _problems(
+    request: ConsentRequest,
+    procedures: Mapping[str, Procedure],
+    locale_check: Callable[[str], str | None],
+) -> Iterator[FieldProblem]:
+    if not isinstance(request, ConsentRequest):
+        yield FieldProblem("request", f"must be a ConsentRequest, not {type(request).__name__}")
+        return
+    yield from _texts(request)
+    yield from _dates(request)
+    yield from _numbers(request)
+    if request.witness is not None and request.witness.role not in WITNESS_ROLES:
+        yield FieldProblem("witness.role", f"must be one of {', '.join(WITNESS_ROLES)}")
+
+    procedure: Procedure | None = None
+    if not isinstance(request.procedure, str) or request.procedure not in procedures:
+        yield FieldProblem(
+            "procedure", f"unknown procedure; available: {', '.join(sorted(procedures))}"
+        )
+    else:
+        procedure = procedures[request.procedure]
+    if not isinstance(request.locale, str):
+        yield FieldProblem("locale", "must be text such as 'en' or 'pt-BR'")
+    elif (message := locale_check(request.locale)) is not None:
+        yield FieldProblem("locale", message)
+    if procedure is not None:
+        yield from _screening(request, procedure)
+
+
+def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
+    fields: list[tuple[str, Any, bool, bool]] = [
+        # path, value, multiline, required
+        ("patient.full_name", request.patient.full_name, False, True),
+        ("clinic.name", request.clinic.name, False, True),
+        ("clinic.address", request.clinic.address, True, True),
+        ("clinic.phone", request.clinic.phone, False, True),
+        ("practitioner.full_name", request.practitioner.full_name, False, True),
+        ("practitioner.qualification", request.practitioner.qualification, False, True),
+        ("treatment.product", request.treatment.product, False, True),
+    ]
+    if request.patient.patient_id is not None:
+        fields.append(("patient.patient_id", request.patient.patient_id, False, True))
+    if request.witness is not None:
+        fields.append(("witness.full_name", request.witness.full_name, False, True))
+    areas = request.treatment.treated_areas
+    if not areas:
+        yield FieldProblem("treatment.treated_areas", "must list at least one area")
+    fields.extend(
+        (f"treatment.treated_areas[{index}]", area, False, True) for index, area in enumerate(areas)
+    )
+    for path, value, multiline, required in fields:
+        if (message := text_problem(value, multiline=multiline, required=required)) is not None:
+            yield FieldProblem(path, message)
+
+
+def _dates(request: ConsentRequest) -> Iterator[FieldProblem]:
+    consent, born = request.consent_date, request.patient.date_of_birth
+    for path, value in (("consent_date", consent), ("patient.date_of_birth", born)):
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            yield FieldProblem(path, "must be a date (YYYY-MM-DD)")
+            return
+    if born > consent:
+        yield FieldProblem("patient.date_of_birth", "must not be after the consent date")
+    elif consent.year - born.year > MAX_AGE_YEARS:
+        yield FieldProblem(
+            "patient.date_of_birth", f"must be less than {MAX_AGE_YEARS} years before consent"
+        )
+
+
+def _numbers(request: ConsentRequest) -> Iterator[FieldProblem]:
+    checks = (
+        ("treatment.number_of_sessions", request.treatment.number_of_sessions, MAX_SESSIONS),
+        ("treatment.interval_days", request.treatment.interval_days, MAX_INTERVAL_DAYS),
+    )
+    for path, value, most in checks:
+        if not isinstance(value, int) or isinstance(value, bool):
+            yield FieldProblem(path, "must be a whole number")
+        elif not 1 <= value <= most:
+            yield FieldProblem(path, f"must be from 1 to {most}")
+
+
+def _screening(request: ConsentRequest, procedure: Procedure) -> Iterator[FieldProblem]:
+    asked = {question.id: question for question in procedure.screening}
+    for key in request.screening:
+        if key not in asked:
+            yield FieldProblem(
+                f"screening.{key}" if isinstance(key, str) and key.isidentifier() else "screening",
+                f"is not a screening question of {procedure.id}; expected: {', '.join(asked)}",
+            )
+    for question in procedure.screening:
+        path = f"screening.{question.id}"
+        answer = request.screening.get(question.id)
+        if answer is None:
+            yield FieldProblem(path, "must be answered (true or false)")
+            continue
+        if not isinstance(answer.answer, bool):
+            yield FieldProblem(f"{path}.answer", "must be true or false")
+            continue
+        if answer.details is not None:
+            if (message := text_problem(answer.details, multiline=True)) is not None:
+                yield FieldProblem(f"{path}.details", message)
+            elif not answer.answer:
+                yield FieldProblem(f"{path}.details", "given although the answer is no")
+        elif answer.answer and question.asks_details:
+            yield FieldProblem(f"{path}.details", "must describe the condition when the answer is yes")

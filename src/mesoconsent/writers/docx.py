@@ -1,0 +1,261 @@
+"""Write a document tree as a Word-native, deterministic DOCX.
+
+The package is assembled directly: ``word/document.xml``, the header, the footer and the core
+properties are generated per document from the tree; styles, numbering, settings and
+relationships come from ``docx_parts`` and are built once per language. Every zip entry has a
+fixed timestamp and the core properties are dated with the consent date, so the same request
+gives the same bytes on any day, on any machine: a clinic can hash and archive what the
+patient signed.
+
+Each paragraph that states a required disclosure carries a bookmark named after the
+disclosure id (see :func:`bookmark_name`). Bookmarks are invisible, survive editing and
+re-saving in Word and LibreOffice, and go away when the paragraph is deleted, which is exactly
+what ``verify`` needs to notice.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+
+from mesoconsent import document as d
+from mesoconsent.writers import wordml as w
+from mesoconsent.writers.docx_parts import (
+    CONTENT_TYPES,
+    DOCUMENT_RELS,
+    FIRST_ORDERED_NUM_ID,
+    PACKAGE_RELS,
+    SECTION_PROPERTIES,
+    SYMBOL_FONT,
+    TEXT_WIDTH,
+    app_xml,
+    numbering_xml,
+    settings_xml,
+    styles_xml,
+)
+
+BOOKMARK_PREFIX = "_mc_"
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_CHECKED, _UNCHECKED = "\u2612", "\u2610"
+_FIELD_INSTRUCTIONS = {"page": "PAGE", "pages": "NUMPAGES"}
+
+
+def bookmark_name(disclosure_id: str) -> str:
+    """The bookmark that marks a disclosure: ``_mc_`` and 12 hex digits of the id's SHA-256.
+
+    Word allows at most 40 letters, digits and "_" in a bookmark name, fewer than a readable
+    id needs; a leading "_" keeps the bookmark out of Word's bookmark list. ``verify`` maps
+    names back through the procedure's ids (:func:`bookmark_names`).
+    """
+    return BOOKMARK_PREFIX + hashlib.sha256(disclosure_id.encode()).hexdigest()[:12]
+
+
+def bookmark_names(disclosure_ids: Iterable[str]) -> dict[str, str]:
+    """Bookmark name -> disclosure id, for reading a document back."""
+    return {bookmark_name(disclosure_id): disclosure_id for disclosure_id in disclosure_ids}
+
+
+class _BodyWriter:
+    """Walks the blocks of one document, numbering bookmarks and ordered lists as it goes."""
+
+    def __init__(self, rtl: bool) -> None:
+        self.rtl = rtl
+        self.bookmarks = 0
+        self.ordered_lists = 0
+
+    def inline_runs(self, inlines: tuple[d.Inline, ...], *, bold: bool = False, size: int | None = None) -> str:
+        out = []
+        for inline in inlines:
+            if isinstance(inline, d.Text):
+                rpr = w.run_properties(
+                    bold=bold or inline.bold, italic=inline.italic, rtl=self.rtl, size_half_points=size
+                )
+                out.append(w.text_run(inline.text, rpr))
+            elif isinstance(inline, d.LineBreak):
+                out.append(w.break_run())
+            elif isinstance(inline, d.Checkbox):
+                rpr = w.run_properties(font=SYMBOL_FONT, size_half_points=26)
+                out.append(w.text_run(_CHECKED if inline.checked else _UNCHECKED, rpr))
+            else:
+                rpr = w.run_properties(rtl=self.rtl, size_half_points=size)
+                out.append(w.field_runs(_FIELD_INSTRUCTIONS[inline.kind], "1", rpr))
+        return "".join(out)
+
+    def para(self, inlines: tuple[d.Inline, ...], *, style: str | None = None,
+             disclosure: str | None = None, num_id: int | None = None, keep_next: bool = False,
+             align: str | None = None, bold: bool = False, size: int | None = None) -> str:
+        ppr = w.paragraph_properties(
+            style=style, num_id=num_id, keep_next=keep_next, bidi=self.rtl, align=align
+        )
+        bookmark = None
+        if disclosure is not None:
+            self.bookmarks += 1
+            bookmark = (self.bookmarks, bookmark_name(disclosure))
+        return w.paragraph(ppr, self.inline_runs(inlines, bold=bold, size=size), bookmark)
+
+    def blocks(self, blocks: tuple[d.Block, ...]) -> Iterator[str]:
+        for block in blocks:
+            yield self.block(block)
+
+    def block(self, block: d.Block) -> str:
+        if isinstance(block, d.Paragraph):
+            return self.para(block.inlines, disclosure=block.disclosure)
+        if isinstance(block, d.Heading):
+            style = {1: "Title", 2: "Heading1"}.get(block.level, "Heading2")
+            return self.para(block.inlines, style=style)
+        if isinstance(block, d.ListBlock):
+            return self.list_block(block)
+        if isinstance(block, d.Table):
+            return self.table(block)
+        if isinstance(block, d.Alert):
+            return self.alert(block)
+        return self.signatures(block)
+
+    def list_block(self, block: d.ListBlock) -> str:
+        if block.ordered:
+            num_id: int | None = FIRST_ORDERED_NUM_ID + self.ordered_lists
+            self.ordered_lists += 1
+            style = "ListNumber"
+        else:
+            num_id, style = None, "ListBullet"  # the style carries the bullet numbering
+        return "".join(
+            self.para(item.inlines, style=style, num_id=num_id, disclosure=item.disclosure)
+            for item in block.items
+        )
+
+    def table(self, block: d.Table) -> str:
+        widths = _column_widths(block.widths)
+        rows = []
+        for row in block.rows:
+            cells = []
+            for width, cell in zip(widths, row.cells, strict=True):
+                only_box = len(cell.inlines) == 1 and isinstance(cell.inlines[0], d.Checkbox)
+                content = self.para(
+                    cell.inlines, style="TableText", bold=row.header,
+                    align="center" if only_box or (row.header and width < TEXT_WIDTH // 5) else None,
+                )
+                cells.append(w.table_cell(width, content, fill="D9E2F3" if row.header else None))
+            rows.append(w.table_row(cells, header=row.header))
+        if block.kind == "grid":
+            return w.table(widths, rows, style="TableGrid", bidi=self.rtl) + _SPACER
+        no_borders = w.border_set(
+            "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), value="nil"
+        )
+        return w.table(widths, rows, style="TableNormal", borders=no_borders, bidi=self.rtl) + _SPACER
+
+    def alert(self, block: d.Alert) -> str:
+        content = "".join(self.blocks(block.blocks))
+        box = w.border_set("tcBorders", ("top", "left", "bottom", "right"), size=18, color="C00000")
+        cell = w.table_cell(TEXT_WIDTH, content, fill="FBE4D5", borders=box)
+        return w.table([TEXT_WIDTH], [w.table_row([cell])], style="TableNormal", bidi=self.rtl) + _SPACER
+
+    def signatures(self, block: d.SignatureBlock) -> str:
+        widths = _column_widths((4, 4, 2))
+        line = w.border_set("tcBorders", ("bottom",), size=8, color="000000")
+        rows = []
+        for signer in block.signers:
+            who = (d.Text(signer.role, bold=True), d.LineBreak(), d.Text(signer.name))
+            rows.append(
+                w.table_row(
+                    [
+                        w.table_cell(widths[0], self.para(who, style="TableText", keep_next=True)),
+                        w.table_cell(widths[1], self.para((), style="TableText", keep_next=True), borders=line),
+                        w.table_cell(widths[2], self.para((), style="TableText", keep_next=True), borders=line),
+                    ],
+                    min_height=850,
+                )
+            )
+            captions = [
+                w.table_cell(widths[0], self.para((), style="SignatureCaption")),
+                w.table_cell(widths[1], self.para((d.Text(signer.signature_caption),), style="SignatureCaption")),
+                w.table_cell(widths[2], self.para((d.Text(signer.date_caption),), style="SignatureCaption")),
+            ]
+            rows.append(w.table_row(captions))
+        return w.table(widths, rows, style="TableNormal", bidi=self.rtl) + _SPACER
+
+
+# Word merges two tables that touch, and a table must not be the last thing in a cell or body.
+_SPACER = '<w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr></w:p>'
+
+
+def _column_widths(relative: tuple[int, ...]) -> list[int]:
+    total = sum(relative)
+    widths = [TEXT_WIDTH * part // total for part in relative]
+    widths[-1] += TEXT_WIDTH - sum(widths)  # rounding leftovers go to the last column
+    return widths
+
+
+def _header_footer(tag: str, style: str, inlines: tuple[d.Inline, ...], rtl: bool) -> str:
+    body = _BodyWriter(rtl).para(inlines, style=style)
+    return w.XML_DECLARATION + f"<w:{tag} {w.NAMESPACES}>{body}</w:{tag}>"
+
+
+def core_xml(metadata: d.Metadata, content_status: str = "Final") -> str:
+    esc = w.escape_text
+    stamp = f"{metadata.date}T00:00:00Z"
+    return (
+        w.XML_DECLARATION
+        + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{esc(metadata.title)}</dc:title>"
+        f"<dc:subject>{esc(metadata.subject)}</dc:subject>"
+        f"<dc:creator>{esc(metadata.author)}</dc:creator>"
+        f"<cp:keywords>{esc(f'informed consent; {metadata.procedure}; {metadata.locale}')}</cp:keywords>"
+        f"<dc:description>{esc(f'Generated by {metadata.generator}')}</dc:description>"
+        f"<dc:identifier>{esc(metadata.identifier)}</dc:identifier>"
+        f"<dc:language>{esc(metadata.language)}</dc:language>"
+        "<cp:revision>1</cp:revision>"
+        f"<cp:version>{esc(metadata.template_version)}</cp:version>"
+        "<cp:category>Informed consent</cp:category>"
+        f"<cp:contentStatus>{esc(content_status)}</cp:contentStatus>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _language_parts(language: str, rtl: bool, generator: str) -> tuple[tuple[str, bytes], ...]:
+    """The parts that depend only on the document's language, encoded once."""
+    return (
+        ("word/styles.xml", styles_xml(language, rtl).encode()),
+        ("word/settings.xml", settings_xml(language).encode()),
+        ("docProps/app.xml", app_xml(generator).encode()),
+    )
+
+
+def write_docx(document: d.Document) -> bytes:
+    """The DOCX bytes of ``document``: the same document always gives the same bytes."""
+    rtl = document.direction == "rtl"
+    body = _BodyWriter(rtl)
+    content = "".join(body.blocks(document.blocks))
+    main = (
+        w.XML_DECLARATION
+        + f"<w:document {w.NAMESPACES}><w:body>{content}{SECTION_PROPERTIES}</w:body></w:document>"
+    )
+    meta = document.metadata
+    parts: list[tuple[str, bytes]] = [
+        ("[Content_Types].xml", CONTENT_TYPES.encode()),
+        ("_rels/.rels", PACKAGE_RELS.encode()),
+        ("docProps/core.xml", core_xml(meta).encode()),
+        ("word/document.xml", main.encode()),
+        ("word/_rels/document.xml.rels", DOCUMENT_RELS.encode()),
+        ("word/numbering.xml", numbering_xml(body.ordered_lists).encode()),
+        ("word/header1.xml", _header_footer("hdr", "Header", document.header, rtl).encode()),
+        ("word/footer1.xml", _header_footer("ftr", "Footer", document.footer, rtl).encode()),
+        *_language_parts(meta.language, rtl, meta.generator),
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0  # the same bytes whichever OS wrote them
+            info.external_attr = 0
+            archive.writestr(info, data, compresslevel=6)
+    return buffer.getvalue()
+

@@ -1,0 +1,187 @@
+"""The parts of a consent DOCX that do not depend on the patient: styles, numbering, settings,
+relationships and content types. Built once per language and reused (see ``docx.py``).
+
+Styles use Word's built-in names ("heading 1", "List Bullet", "Table Grid", ...) so that Word,
+LibreOffice and python-docx all recognise them as the real thing: the navigation pane shows the
+headings, "List Bullet" paragraphs are real lists, and screen readers announce both.
+"""
+
+from __future__ import annotations
+
+from mesoconsent.writers.wordml import NAMESPACES, XML_DECLARATION, border_set
+
+# A4 with 23 mm side margins: the text block is 9298 twips (164 mm) wide.
+PAGE_WIDTH, PAGE_HEIGHT = 11906, 16838
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = 1304, 1247, 1247
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDE
+
+BULLET_NUM_ID = 1
+# Ordered lists each get their own w:num (from 2 up) so that each one starts again at 1.
+FIRST_ORDERED_NUM_ID = 2
+
+BODY_FONT = "Calibri"
+# A font with the ballot-box glyphs (U+2610, U+2612) on Windows; others substitute one.
+SYMBOL_FONT = "Segoe UI Symbol"
+ACCENT = "1F3864"
+
+CONTENT_TYPES = (
+    XML_DECLARATION
+    + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>'
+    '<Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>'
+    '<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>'
+    '<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
+    '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
+    '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    "</Types>"
+)
+
+PACKAGE_RELS = (
+    XML_DECLARATION
+    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
+    "</Relationships>"
+)
+
+DOCUMENT_RELS = (
+    XML_DECLARATION
+    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering" Target="numbering.xml"/>'
+    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>'
+    '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/>'
+    '<Relationship Id="rId5" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>'
+    "</Relationships>"
+)
+
+SECTION_PROPERTIES = (
+    '<w:sectPr><w:headerReference w:type="default" r:id="rId4"/>'
+    '<w:footerReference w:type="default" r:id="rId5"/>'
+    f'<w:pgSz w:w="{PAGE_WIDTH}" w:h="{PAGE_HEIGHT}"/>'
+    f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_SIDE}" w:bottom="{MARGIN_BOTTOM}" '
+    f'w:left="{MARGIN_SIDE}" w:header="567" w:footer="567" w:gutter="0"/></w:sectPr>'
+)
+
+
+def _paragraph_style(
+    style_id: str, name: str, ppr: str = "", rpr: str = "", *, based_on: str = "Normal",
+    next_style: str | None = None, extra: str = "",
+) -> str:
+    next_element = f'<w:next w:val="{next_style}"/>' if next_style else ""
+    return (
+        f'<w:style w:type="paragraph" w:styleId="{style_id}"><w:name w:val="{name}"/>'
+        f'<w:basedOn w:val="{based_on}"/>{next_element}{extra}<w:qFormat/>'
+        f"<w:pPr>{ppr}</w:pPr><w:rPr>{rpr}</w:rPr></w:style>"
+    )
+
+
+def styles_xml(language: str, bidi: bool) -> str:
+    """``word/styles.xml`` with the document language set on the default run properties."""
+    rtl_ppr = "<w:bidi/>" if bidi else ""
+    heading_ppr = '<w:keepNext/><w:keepLines/><w:spacing w:before="280" w:after="100"/>'
+    grid_borders = border_set(
+        "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), color="808080"
+    )
+    cell_margins = (
+        '<w:tblCellMar><w:top w:w="60" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>'
+        '<w:bottom w:w="60" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar>'
+    )
+    return (
+        XML_DECLARATION
+        + f"<w:styles {NAMESPACES}>"
+        "<w:docDefaults><w:rPrDefault><w:rPr>"
+        f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}" '
+        f'w:cs="{BODY_FONT}"/><w:sz w:val="22"/><w:szCs w:val="22"/>'
+        f'<w:lang w:val="{language}" w:eastAsia="{language}" w:bidi="{language}"/>'
+        "</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>"
+        f'{rtl_ppr}<w:spacing w:after="120" w:line="264" w:lineRule="auto"/>'
+        "</w:pPr></w:pPrDefault></w:docDefaults>"
+        '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/>'
+        "<w:qFormat/></w:style>"
+        + _paragraph_style(
+            "Title", "Title", '<w:keepNext/><w:spacing w:after="200"/>',
+            f'<w:b/><w:bCs/><w:color w:val="{ACCENT}"/><w:sz w:val="36"/><w:szCs w:val="36"/>',
+            next_style="Normal",
+        )
+        + _paragraph_style(
+            "Heading1", "heading 1", heading_ppr + '<w:outlineLvl w:val="0"/>',
+            f'<w:b/><w:bCs/><w:color w:val="{ACCENT}"/><w:sz w:val="28"/><w:szCs w:val="28"/>',
+            next_style="Normal",
+        )
+        + _paragraph_style(
+            "Heading2", "heading 2", heading_ppr + '<w:outlineLvl w:val="1"/>',
+            '<w:b/><w:bCs/><w:sz w:val="24"/><w:szCs w:val="24"/>', next_style="Normal",
+        )
+        + _paragraph_style(
+            "ListBullet", "List Bullet",
+            f'<w:numPr><w:numId w:val="{BULLET_NUM_ID}"/></w:numPr><w:spacing w:after="80"/>'
+            '<w:ind w:left="360" w:hanging="360"/>',
+        )
+        + _paragraph_style(
+            "ListNumber", "List Number", '<w:spacing w:after="80"/><w:ind w:left="360" w:hanging="360"/>'
+        )
+        + _paragraph_style("Header", "header", "", '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>')
+        + _paragraph_style("Footer", "footer", '<w:jc w:val="center"/>', '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>')
+        + _paragraph_style(
+            "TableText", "Table Text", '<w:spacing w:after="0"/>', based_on="Normal"
+        )
+        + _paragraph_style(
+            "SignatureCaption", "Signature Caption", '<w:spacing w:after="0"/>',
+            '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>',
+        )
+        + '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
+        f"<w:uiPriority w:val=\"99\"/><w:semiHidden/><w:tblPr>{cell_margins}</w:tblPr></w:style>"
+        '<w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/>'
+        f'<w:basedOn w:val="TableNormal"/><w:tblPr>{grid_borders}{cell_margins}</w:tblPr></w:style>'
+        "</w:styles>"
+    )
+
+
+def numbering_xml(ordered_lists: int) -> str:
+    """``word/numbering.xml``: one bullet list definition, and a fresh count per ordered list."""
+    bullet = (
+        '<w:abstractNum w:abstractNumId="0"><w:multiLevelType w:val="singleLevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/>'
+        '<w:lvlText w:val="\u2022"/><w:lvlJc w:val="left"/>'
+        '<w:pPr><w:ind w:left="360" w:hanging="360"/></w:pPr></w:lvl></w:abstractNum>'
+    )
+    decimal = (
+        '<w:abstractNum w:abstractNumId="1"><w:multiLevelType w:val="singleLevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+        '<w:lvlText w:val="%1."/><w:lvlJc w:val="left"/>'
+        '<w:pPr><w:ind w:left="360" w:hanging="360"/></w:pPr></w:lvl></w:abstractNum>'
+    )
+    nums = [f'<w:num w:numId="{BULLET_NUM_ID}"><w:abstractNumId w:val="0"/></w:num>']
+    nums.extend(
+        f'<w:num w:numId="{FIRST_ORDERED_NUM_ID + index}"><w:abstractNumId w:val="1"/>'
+        '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
+        for index in range(ordered_lists)
+    )
+    return XML_DECLARATION + f"<w:numbering {NAMESPACES}>{bullet}{decimal}{''.join(nums)}</w:numbering>"
+
+
+def settings_xml(language: str) -> str:
+    return (
+        XML_DECLARATION
+        + f"<w:settings {NAMESPACES}>"
+        '<w:zoom w:percent="100"/><w:defaultTabStop w:val="709"/>'
+        '<w:characterSpacingControl w:val="doNotCompress"/>'
+        '<w:compat><w:compatSetting w:name="compatibilityMode" '
+        'w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>'
+        f'<w:themeFontLang w:val="{language}" w:bidi="{language}"/>'
+        "</w:settings>"
+    )
+
+
+def app_xml(generator: str) -> str:
+    return (
+        XML_DECLARATION
+        + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        f"<Application>{generator}</Application><DocSecurity>0</DocSecurity></Properties>"
+    )

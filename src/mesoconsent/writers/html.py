@@ -1,0 +1,102 @@
+"""Write a document tree as a standalone, printable HTML page."""
+
+from __future__ import annotations
+
+from html import escape
+
+from mesoconsent import document as d
+
+_STYLE = """
+body{font-family:Calibri,Carlito,"Segoe UI",Arial,sans-serif;max-width:44em;margin:2em auto;
+line-height:1.4;color:#111;padding:0 1em}
+h1,h2{color:#1f3864}header,footer{color:#595959;font-size:.85em}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1em}
+table.grid td,table.grid th{border:1px solid #808080;padding:.3em .5em}
+table.grid th{background:#d9e2f3}td.box{text-align:center}
+.alert{border:3px solid #c00000;background:#fbe4d5;padding:.5em 1em;margin:1em 0}
+.signatures td{padding:2.5em .5em .2em;vertical-align:bottom}
+.signatures .line{border-bottom:1px solid #000;width:40%}
+.signatures .date{border-bottom:1px solid #000;width:20%}
+.caption{color:#595959;font-size:.85em;padding-top:0!important}
+@media print{body{margin:0;max-width:none}}
+""".replace("\n", "")
+
+
+def _inlines(inlines: tuple[d.Inline, ...]) -> str:
+    out = []
+    for inline in inlines:
+        if isinstance(inline, d.Text):
+            text = escape(inline.text, quote=False)
+            if inline.italic:
+                text = f"<em>{text}</em>"
+            if inline.bold:
+                text = f"<strong>{text}</strong>"
+            out.append(text)
+        elif isinstance(inline, d.LineBreak):
+            out.append("<br>")
+        elif isinstance(inline, d.Checkbox):
+            label = "yes" if inline.checked else "no"
+            out.append(f'<span role="img" aria-label="{label}">{"☒" if inline.checked else "☐"}</span>')
+        # Page fields have no meaning on a web page; print CSS cannot count pages portably.
+    return "".join(out)
+
+
+_BOX = ' class="box"'
+
+
+def _has_box(cell: d.Cell) -> bool:
+    return any(isinstance(inline, d.Checkbox) for inline in cell.inlines)
+
+
+def _attr(disclosure: str | None) -> str:
+    return f' data-disclosure="{escape(disclosure)}"' if disclosure else ""
+
+
+def _block(block: d.Block) -> str:
+    if isinstance(block, d.Paragraph):
+        return f"<p{_attr(block.disclosure)}>{_inlines(block.inlines)}</p>"
+    if isinstance(block, d.Heading):
+        return f"<h{block.level}>{_inlines(block.inlines)}</h{block.level}>"
+    if isinstance(block, d.ListBlock):
+        tag = "ol" if block.ordered else "ul"
+        items = "".join(f"<li{_attr(i.disclosure)}>{_inlines(i.inlines)}</li>" for i in block.items)
+        return f"<{tag}>{items}</{tag}>"
+    if isinstance(block, d.Table):
+        rows = []
+        for row in block.rows:
+            cell_tag = "th" if row.header else "td"
+            cells = "".join(
+                f"<{cell_tag}{_BOX if _has_box(c) else ''}>{_inlines(c.inlines)}</{cell_tag}>"
+                for c in row.cells
+            )
+            rows.append(f"<tr>{cells}</tr>")
+        return f'<table class="{block.kind}">{"".join(rows)}</table>'
+    if isinstance(block, d.Alert):
+        return f'<div class="alert" role="alert">{"".join(_block(b) for b in block.blocks)}</div>'
+    rows = []
+    for signer in block.signers:
+        rows.append(
+            f"<tr><td><strong>{escape(signer.role)}</strong><br>{escape(signer.name)}</td>"
+            '<td class="line"></td><td class="date"></td></tr>'
+            f'<tr><td class="caption"></td><td class="caption">{escape(signer.signature_caption)}</td>'
+            f'<td class="caption">{escape(signer.date_caption)}</td></tr>'
+        )
+    return f'<table class="signatures">{"".join(rows)}</table>'
+
+
+def write_html(document: d.Document) -> bytes:
+    meta = document.metadata
+    body = "\n".join(_block(block) for block in document.blocks)
+    page = (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{escape(meta.language)}" dir="{document.direction}">\n<head>\n'
+        '<meta charset="utf-8">\n'
+        f"<title>{escape(meta.title)}</title>\n"
+        f'<meta name="generator" content="{escape(meta.generator)}">\n'
+        f'<meta name="dcterms.identifier" content="{escape(meta.identifier)}">\n'
+        f'<meta name="dcterms.date" content="{escape(meta.date)}">\n'
+        f"<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<header>{_inlines(document.header)}</header>\n<main>\n{body}\n</main>\n"
+        "</body>\n</html>\n"
+    )
+    return page.encode("utf-8")

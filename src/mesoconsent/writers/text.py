@@ -1,0 +1,58 @@
+"""Write a document tree as plain UTF-8 text (for e-mail, screen readers, archiving, diffing)."""
+
+from __future__ import annotations
+
+from mesoconsent import document as d
+
+_WIDTH = 78  # underline length cap for headings
+
+
+def _inline_text(inlines: tuple[d.Inline, ...]) -> str:
+    out = []
+    for inline in inlines:
+        if isinstance(inline, d.Text):
+            out.append(inline.text)
+        elif isinstance(inline, d.LineBreak):
+            out.append("\n")
+        elif isinstance(inline, d.Checkbox):
+            out.append("[x]" if inline.checked else "[ ]")
+    return "".join(out)
+
+
+def _item(text: str, marker: str) -> str:
+    # Continuation lines line up under the text; lines are never re-wrapped, so text stays literal.
+    return marker + text.replace("\n", "\n" + " " * len(marker))
+
+
+def _block(block: d.Block) -> str:
+    if isinstance(block, d.Paragraph):
+        return _inline_text(block.inlines)
+    if isinstance(block, d.Heading):
+        text = _inline_text(block.inlines)
+        underline = "=" if block.level <= 2 else "-"
+        return f"{text}\n{underline * min(len(text), _WIDTH)}"
+    if isinstance(block, d.ListBlock):
+        return "\n".join(
+            _item(_inline_text(item.inlines), f"{n}. " if block.ordered else " - ")
+            for n, item in enumerate(block.items, start=1)
+        )
+    if isinstance(block, d.Table):
+        lines = []
+        for row in block.rows:
+            cells = [_inline_text(cell.inlines).replace("\n", " / ") for cell in row.cells]
+            lines.append(" | ".join(cells))
+        return "\n".join(lines)
+    if isinstance(block, d.Alert):
+        inner = "\n\n".join(_block(b) for b in block.blocks)
+        return "\n".join("!! " + line for line in inner.split("\n"))
+    return "\n\n".join(
+        f"{s.role}: {s.name}\n\n{s.signature_caption}: ______________________________   "
+        f"{s.date_caption}: ______________"
+        for s in block.signers
+    )
+
+
+def write_text(document: d.Document) -> bytes:
+    parts = [_inline_text(document.header)] if document.header else []
+    parts.extend(_block(block) for block in document.blocks)
+    return ("\n\n".join(parts) + "\n").encode("utf-8")
