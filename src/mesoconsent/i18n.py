@@ -16,6 +16,7 @@ from pathlib import Path
 
 import attrs
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
@@ -47,8 +48,10 @@ class Catalog:
     @property
     def language_tag(self) -> str:
         """A BCP 47 tag with a region, as Word expects in ``w:lang`` (``en`` -> ``en-US``)."""
-        likely = Locale.parse(self.name, resolve_likely_subtags=True)
-        territory = self.locale.territory or likely.territory
+        territory = self.locale.territory
+        if not territory:
+            likely = get_global("likely_subtags").get(self.locale.language, "")
+            territory = Locale.parse(likely).territory if likely else None
         return f"{self.locale.language}-{territory}" if territory else self.locale.language
 
     def gettext(self, message: str) -> str:
@@ -107,9 +110,10 @@ def _fallbacks(locale: Locale) -> Iterable[str]:
 
 
 def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
-    """Read the catalog for an available locale (the first folder that has one wins)."""
-    if locale == SOURCE_LOCALE:
-        return Catalog(Locale.parse(locale), gettext.NullTranslations())
+    """Read the catalog for an available locale (the first folder that has one wins).
+
+    The source locale needs none, but a clinic may still supply one (to adapt the English).
+    """
     for locales_dir in locale_dirs:
         path = catalog_path(locales_dir, locale)
         if path.is_file():
@@ -120,4 +124,6 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
             write_mo(compiled, po, use_fuzzy=False)
             compiled.seek(0)
             return Catalog(Locale.parse(locale), Translations(compiled, domain=DOMAIN))
+    if locale == SOURCE_LOCALE:
+        return Catalog(Locale.parse(locale), gettext.NullTranslations())
     raise LocaleNotAvailable(locale)

@@ -9,7 +9,7 @@ Templates produce a small, strict XML vocabulary (documented in docs/templates.m
       <ul>/<ol> <li data-disclosure="..">..</li>
       <table widths="6 1 1" class="grid|fields"><tr><th>..</th><td>..</td></tr></table>
       <alert><p>..</p></alert>
-      <signatures><signer role=".." name=".." signature=".." date=".."/></signatures>
+      <signatures><signer role=".." signature=".." date="..">name</signer></signatures>
     </document>
 
 with ``<strong>``, ``<em>``, ``<br/>`` and ``<check checked="yes|no"/>`` inside text. Jinja2's
@@ -126,6 +126,14 @@ def _alert(element: etree._Element) -> d.Alert:
     return d.Alert(tuple(cast(list[d.Paragraph | d.ListBlock], inner)))
 
 
+def plain_name(element: etree._Element) -> str:
+    """A signer's name: element content, never an attribute, since XML attribute values
+    turn tabs and line breaks into spaces and the name must print exactly as given."""
+    if len(element):
+        raise TemplateError("<signer> holds the signer's name as plain text only")
+    return element.text or ""
+
+
 def _signatures(element: etree._Element) -> d.SignatureBlock:
     signers = []
     for child in element:
@@ -135,7 +143,7 @@ def _signatures(element: etree._Element) -> d.SignatureBlock:
             signers.append(
                 d.Signer(
                     role=child.attrib["role"],
-                    name=child.attrib["name"],
+                    name=plain_name(child),
                     signature_caption=child.attrib["signature"],
                     date_caption=child.attrib["date"],
                 )

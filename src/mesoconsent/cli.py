@@ -1,0 +1,154 @@
+"""The ``mesoconsent`` command: render consent forms and verify stored ones.
+
+Exit status: 0 success; 1 verification found problems, or a document could not be produced
+(coverage, template); 2 bad input or usage (the problems are listed, no traceback); 3 an
+input or output file could not be read or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+
+from mesoconsent.engine import FORMATS, Engine, format_for_path
+from mesoconsent.errors import (
+    CoverageError,
+    DocumentReadError,
+    MesoconsentError,
+    ProcedureDefinitionError,
+    TemplateError,
+    ValidationError,
+)
+from mesoconsent.loading import load_request
+from mesoconsent.resources import example_request_path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mesoconsent",
+        description="Render complete, localized informed-consent documents and verify them.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    render = commands.add_parser(
+        "render",
+        help="render a consent form from a JSON request",
+        description="Render a consent form. Refuses (and writes nothing) if the request is "
+        "invalid or the form would lack a required disclosure.",
+    )
+    source = render.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", "-i", type=Path, metavar="REQUEST.json",
+                        help="the request file (format: docs/request-format.md)")
+    source.add_argument("--example", action="store_true",
+                        help="render the bundled example request")
+    render.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
+                        help="where to write the form (.docx, .html or .txt)")
+    render.add_argument("--format", choices=FORMATS,
+                        help="output format (default: from the --output extension)")
+    render.add_argument("--locale", help="render in this locale instead of the request's")
+    _add_folders(render)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check that a DOCX still states every required disclosure",
+        description="Re-read a consent DOCX (also one edited and re-saved in Word or "
+        "LibreOffice) and check every required disclosure is still there, unchanged. "
+        "Exits 0 if so, 1 listing what is missing or altered.",
+    )
+    verify.add_argument("file", type=Path, metavar="FILE.docx")
+    verify.add_argument("--procedure", help="the procedure, if the document does not record it")
+    verify.add_argument("--locale", help="the locale, if the document does not record it")
+    _add_folders(verify)
+    return parser
+
+
+def _add_folders(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--templates", type=Path, action="append", default=[], metavar="DIR",
+                         help="extra template folder, searched before the bundled one")
+    command.add_argument("--locales", type=Path, action="append", default=[], metavar="DIR",
+                         help="extra catalog folder, searched before the bundled one")
+
+
+def _version() -> str:
+    from mesoconsent.engine import _version as version
+
+    return version()
+
+
+def _error(message: str) -> None:
+    print(f"mesoconsent: {message}", file=sys.stderr)
+
+
+def _render(args: argparse.Namespace, engine: Engine) -> int:
+    try:
+        output_format = args.format or format_for_path(args.output)
+    except ValueError as error:
+        _error(f"--output: {error}")
+        return EXIT_USAGE
+    path = example_request_path() if args.example else args.input
+    try:
+        request = load_request(path)
+    except OSError as error:
+        _error(f"cannot read {path}: {error.strerror}")
+        return EXIT_IO
+    if args.locale:
+        request = attrs.evolve(request, locale=args.locale)
+    result = engine.render_to_file(request, args.output, output_format)
+    for flag in result.flags:
+        _error(
+            f"warning: screening question '{flag.question_id}' was answered yes; the form "
+            "says so prominently. A practitioner must review it before treatment."
+        )
+    print(f"wrote {args.output} ({output_format}, {result.procedure} {result.template_version}, "
+          f"locale {result.locale})")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace, engine: Engine) -> int:
+    report = engine.verify(args.file, procedure=args.procedure, locale=args.locale)
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.ok:
+        count = len(engine.procedures[report.procedure].required_ids)
+        print(f"OK: {args.file} states all {count} required disclosures "
+              f"({report.procedure} {report.template_version}, locale {report.locale})")
+        return EXIT_OK
+    print(f"FAILED: {args.file} lacks {len(report.problems)} required disclosure(s):")
+    for problem in report.problems:
+        print(f"  - {problem.disclosure_id}: {problem.reason}")
+    return EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        engine = Engine(args.templates, args.locales)
+        if args.command == "render":
+            return _render(args, engine)
+        return _verify(args, engine)
+    except ValidationError as error:
+        _error(str(error))
+        return EXIT_USAGE
+    except DocumentReadError as error:
+        _error(f"{args.file}: {error}")
+        return EXIT_FAILED
+    except (CoverageError, TemplateError, ProcedureDefinitionError) as error:
+        _error(str(error))
+        return EXIT_FAILED
+    except MesoconsentError as error:
+        _error(str(error))
+        return EXIT_FAILED
+    except OSError as error:
+        _error(f"{error.filename or 'file'}: {error.strerror}")
+        return EXIT_IO
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Shared test helpers: building requests, reading DOCX files back with python-docx."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from typing import Any
+
+import attrs
+import docx
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+import mesoconsent
+from mesoconsent import ConsentRequest, ScreeningAnswer
+from mesoconsent.resources import example_request_path
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+NO_TO_ALL = {
+    "pregnant": ScreeningAnswer(False),
+    "breastfeeding": ScreeningAnswer(False),
+    "clotting_disorder": ScreeningAnswer(False),
+    "other_conditions": ScreeningAnswer(False),
+}
+
+
+def example() -> ConsentRequest:
+    return mesoconsent.example_request()
+
+
+def example_dict() -> dict[str, Any]:
+    with example_request_path().open(encoding="utf-8") as handle:
+        data: dict[str, Any] = json.load(handle)
+    return data
+
+
+def with_patient_name(request: ConsentRequest, name: str) -> ConsentRequest:
+    return attrs.evolve(request, patient=attrs.evolve(request.patient, full_name=name))
+
+
+def docx_paragraph_texts(data: bytes) -> list[str]:
+    """The text of every paragraph of the body (tables included), as python-docx reads it."""
+    document = docx.Document(io.BytesIO(data))
+    body = document.element.body
+    return [Paragraph(p, document).text for p in body.iter(qn("w:p"))]
+
+
+def docx_part(data: bytes, name: str) -> etree._Element:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return etree.fromstring(archive.read(name))
+
+
+def consent_date() -> dt.date:
+    return dt.date(2026, 3, 14)

@@ -1,0 +1,178 @@
+"""The command line, run as a user runs it: a separate process, from another directory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mesoconsent
+from tests.helpers import example_dict
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mesoconsent", *map(str, args)],
+        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def write_request(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_render_example_then_verify(tmp_path: Path) -> None:
+    result = run("render", "--example", "--output", "consent.docx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert mesoconsent.verify(tmp_path / "consent.docx").ok
+    checked = run("verify", "consent.docx", cwd=tmp_path)
+    assert checked.returncode == 0
+    assert "OK" in checked.stdout
+
+
+@pytest.mark.parametrize(("name", "marker"), [("consent.html", b"<!DOCTYPE html>"), ("consent.txt", b"Riverside Aesthetic Clinic")])
+def test_format_follows_the_extension(tmp_path: Path, name: str, marker: bytes) -> None:
+    assert run("render", "--example", "-o", name, cwd=tmp_path).returncode == 0
+    assert (tmp_path / name).read_bytes().startswith(marker)
+
+
+@pytest.mark.parametrize("command", [(), ("render",), ("verify",)])
+def test_help(tmp_path: Path, command: tuple[str, ...]) -> None:
+    result = run(*command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "usage: mesoconsent" in result.stdout
+
+
+def test_invalid_request_lists_problems_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    data = example_dict()
+    data["patient"]["full_name"] = "Private\x1bPerson"
+    data["treatment"]["number_of_sessions"] = 0
+    data["screening"]["pregnant"] = "maybe"
+    request = write_request(tmp_path / "request.json", data)
+    result = run("render", "--input", request, "--output", "out.docx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "screening.pregnant" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.docx").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["request.json"]
+    data["screening"]["pregnant"] = False
+    write_request(request, data)
+    result = run("render", "--input", request, "--output", "out.docx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "patient.full_name: contains the control character U+001B" in result.stderr
+    assert "treatment.number_of_sessions: must be from 1 to 100" in result.stderr
+    assert "Private" not in result.stderr + result.stdout
+
+
+HOSTILE = [
+    "{{ 7*7 }}",
+    "</w:t></w:r></w:p><w:p><w:r><w:t>",
+    "<![CDATA[x]]> &amp; &lt; \" '",
+    "محمد عبد الله",  # right to left
+    "王秀英 / 김민준",
+    "Zoë 👩🏽‍⚕️ Ñúñez",
+    "x" * 20_000,
+    "\tTabbed  double  spaced ",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_values_in_every_text_field_print_literally(tmp_path: Path, value: str) -> None:
+    data = example_dict()
+    data["patient"]["full_name"] = value
+    data["patient"]["patient_id"] = value
+    data["clinic"].update(name=value, address=value, phone=value)
+    data["practitioner"].update(full_name=value, qualification=value)
+    data["treatment"].update(product=value, treated_areas=[value])
+    data["witness"] = {"full_name": value, "role": "witness"}
+    request = write_request(tmp_path / "request.json", data)
+    result = run("render", "-i", request, "-o", "out.docx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    from tests.helpers import docx_paragraph_texts
+
+    texts = docx_paragraph_texts((tmp_path / "out.docx").read_bytes())
+    assert f"Patient\n{value}" in texts  # signature block
+    assert f"Product or solution to be used: {value}" in texts
+    assert run("verify", "out.docx", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("bad\x00nul", "U+0000"),
+        ("bell\x07", "U+0007"),
+        ("line\nbreak", "single line"),
+        ("c1\x85", "U+0085"),
+        ("\ufffe", "U+FFFE"),
+    ],
+)
+def test_text_xml_cannot_carry_is_refused_by_field(tmp_path: Path, value: str, message: str) -> None:
+    data = example_dict()
+    data["practitioner"]["qualification"] = value
+    request = write_request(tmp_path / "request.json", data)
+    result = run("render", "-i", request, "-o", "out.docx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"practitioner.qualification: " in result.stderr and message in result.stderr
+    assert not (tmp_path / "out.docx").exists()
+
+
+def test_lone_surrogate_is_refused(tmp_path: Path) -> None:
+    raw = json.dumps(example_dict()).replace('"Jane Example"', '"Jane \\ud800 Example"')
+    (tmp_path / "request.json").write_text(raw, encoding="utf-8")
+    result = run("render", "-i", "request.json", "-o", "out.docx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "patient.full_name: contains an unpaired surrogate U+D800" in result.stderr
+
+
+def test_screening_yes_is_signalled(tmp_path: Path) -> None:
+    data = example_dict()
+    data["screening"]["clotting_disorder"] = True
+    request = write_request(tmp_path / "request.json", data)
+    result = run("render", "-i", request, "-o", "out.docx", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "clotting_disorder" in result.stderr and "warning" in result.stderr
+
+
+def test_verify_reports_missing_disclosures(tmp_path: Path) -> None:
+    import io
+
+    import docx
+    from docx.oxml.ns import qn
+
+    assert run("render", "--example", "-o", "form.docx", cwd=tmp_path).returncode == 0
+    document = docx.Document(str(tmp_path / "form.docx"))
+    for p in list(document.element.body.iter(qn("w:p"))):
+        text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+        if text.startswith(("If you have ever had a blood clotting", "Scarring.")):
+            p.getparent().remove(p)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    (tmp_path / "form.docx").write_bytes(buffer.getvalue())
+    result = run("verify", "form.docx", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "contraindications.clotting_disorders: missing" in result.stdout
+    assert "risks.rare_scarring: missing" in result.stdout
+
+
+def test_verify_on_a_non_docx_fails_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "x.docx").write_text("hello")
+    result = run("verify", "x.docx", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "not a DOCX" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_input_file(tmp_path: Path) -> None:
+    result = run("render", "-i", "nope.json", "-o", "out.docx", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "nope.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_output_extension_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("render", "--example", "-o", "out.pdf", cwd=tmp_path)
+    assert result.returncode == 2
+    assert not (tmp_path / "out.pdf").exists()

@@ -1,0 +1,156 @@
+"""The gate: a document missing, emptying or rewording a required disclosure is never produced."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import mesoconsent
+from mesoconsent import CoverageError, Engine, TemplateError
+from mesoconsent.resources import templates_dir
+from tests.helpers import example
+
+CONSENT = "mesotherapy/consent.html.j2"
+BASE = "common/base.html.j2"
+
+# The disclosures the clinical source implies (shared content: mesotherapy-facts.md), copied
+# from that specification, not from the code: the procedure must require at least these.
+SOURCE_DISCLOSURES = {
+    "procedure.practitioner", "procedure.needle", "procedure.series_of_injections",
+    "procedure.number_and_depth_vary", "course.several_sessions", "course.number_varies",
+    "course.results_vary", "reactions.redness_swelling_bruising", "reactions.normal_healing",
+    "reactions.resolve_days", "aftercare.sun", "recovery.varies", "recovery.resume_activities",
+    "aftercare.exercise_sweating", "contraindications.not_for_everyone",
+    "contraindications.pregnancy_breastfeeding", "contraindications.clotting_disorders",
+    "contraindications.other_conditions", "contraindications.consult_professional",
+    "risks.low_serious_risk", "risks.mild_side_effects", "risks.rare_infection",
+    "risks.rare_scarring", "risks.rare_allergic_reaction", "benefits.appearance",
+    "decision.weigh_risks_benefits",
+}
+
+
+def test_procedure_requires_every_disclosure_of_the_source() -> None:
+    required = set(mesoconsent.default_engine().required_disclosures("mesotherapy"))
+    assert SOURCE_DISCLOSURES <= required
+    general = {"consent.alternatives", "consent.no_guarantee", "consent.refuse_withdraw",
+               "consent.questions", "consent.time_to_reflect", "consent.complications_contact",
+               "consent.read_understood", "consent.agreement"}
+    assert general <= required
+
+
+def copy_templates(tmp_path: Path) -> Path:
+    target = tmp_path / "templates"
+    shutil.copytree(templates_dir(), target)
+    return target
+
+
+def edit(path: Path, pattern: str, replacement: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    edited, count = re.subn(pattern, replacement, text)
+    assert count == 1, f"{pattern!r} matched {count} times"
+    path.write_text(edited, encoding="utf-8")
+
+
+def engine_for(templates: Path) -> Engine:
+    return Engine([templates], include_bundled=False)
+
+
+@pytest.mark.parametrize("disclosure_id", sorted(SOURCE_DISCLOSURES))
+def test_removing_a_disclosure_from_the_template_fails_naming_it(
+    tmp_path: Path, disclosure_id: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, rf'\n<(li|p) data-disclosure="{re.escape(disclosure_id)}">.*?</\1>', "")
+    with pytest.raises(CoverageError) as caught:
+        engine_for(templates).render(example())
+    assert caught.value.missing_ids == (disclosure_id,)
+    assert disclosure_id in str(caught.value)
+
+
+def test_removing_a_general_disclosure_from_the_shared_layout_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, r'\n<li data-disclosure="consent.refuse_withdraw">.*?</li>', "")
+    with pytest.raises(CoverageError, match="consent.refuse_withdraw: missing"):
+        engine_for(templates).render(example())
+
+
+def test_untagged_disclosure_does_not_count(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, r'<li data-disclosure="risks.rare_scarring">', "<li>")
+    with pytest.raises(CoverageError, match="risks.rare_scarring: missing"):
+        engine_for(templates).render(example())
+
+
+def test_reworded_disclosure_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r'\{\{ disclosure\("risks.rare_infection"\) \}\}',
+        "Infection is very unlikely.",
+    )
+    with pytest.raises(CoverageError, match="risks.rare_infection: altered"):
+        engine_for(templates).render(example())
+
+
+def test_empty_disclosure_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, r'\{\{ disclosure\("risks.rare_infection"\) \}\}', "")
+    with pytest.raises(CoverageError, match="risks.rare_infection: empty"):
+        engine_for(templates).render(example())
+
+
+def test_catalog_that_blanks_a_disclosure_fails(tmp_path: Path) -> None:
+    messages = tmp_path / "locales" / "en" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "mesoconsent.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: en\\n"\n\n'
+        'msgctxt "risks.rare_scarring"\n'
+        'msgid "Scarring. This is rare, but it is a serious side effect."\n'
+        'msgstr " "\n',
+        encoding="utf-8",
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CoverageError, match="risks.rare_scarring: empty"):
+        engine.render(example())
+
+
+def test_unknown_disclosure_id_in_template_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, r'data-disclosure="risks.rare_scarring">', 'data-disclosure="risks.rare_scaring">')
+    with pytest.raises(CoverageError) as caught:
+        engine_for(templates).render(example())
+    reasons = {(p.disclosure_id, p.reason) for p in caught.value.problems}
+    assert ("risks.rare_scarring", "missing") in reasons
+    assert ("risks.rare_scaring", "unknown") in reasons
+
+
+def test_gate_failure_writes_no_file(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, r'\n<li data-disclosure="procedure.needle">.*?</li>', "")
+    out = tmp_path / "consent.docx"
+    out.write_bytes(b"previous form")
+    with pytest.raises(CoverageError):
+        engine_for(templates).render_to_file(example(), out)
+    assert out.read_bytes() == b"previous form"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["consent.docx", "templates"]
+
+
+def test_broken_template_markup_is_a_template_error(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, r"<h2>\{\{ _\(\"Possible benefits\"\) \}\}</h2>", "<h2><blink>x</blink></h2>")
+    with pytest.raises(TemplateError, match="blink"):
+        engine_for(templates).render(example())
+
+
+def test_templates_are_sandboxed(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r"<h2>\{\{ _\(\"Possible benefits\"\) \}\}</h2>",
+        "<h2>{{ request.__class__.__mro__[1].__subclasses__() }}</h2>",
+    )
+    with pytest.raises(TemplateError):
+        engine_for(templates).render(example())

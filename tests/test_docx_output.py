@@ -1,0 +1,172 @@
+"""The DOCX is Word-native, complete, labelled and deterministic."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+import mesoconsent
+from tests.helpers import W, docx_paragraph_texts, docx_part, example
+
+
+@pytest.fixture(scope="module")
+def rendered() -> bytes:
+    return mesoconsent.render(example(), "docx").content
+
+
+def test_python_docx_opens_it_with_real_heading_styles(rendered: bytes) -> None:
+    document = docx.Document(io.BytesIO(rendered))
+    styles = [p.style.name for p in document.paragraphs]
+    assert styles[0] == "Title"
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert "Who should not have mesotherapy" in headings
+    assert "Risks and side effects" in headings
+    assert any(p.style.name == "Heading 2" and p.text == "Rare but serious" for p in document.paragraphs)
+
+
+def test_lists_are_real_word_lists(rendered: bytes) -> None:
+    document = docx.Document(io.BytesIO(rendered))
+    bullets = [p for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert len(bullets) >= 20
+    numbering = docx_part(rendered, "word/numbering.xml")
+    styles = docx_part(rendered, "word/styles.xml")
+    list_style = styles.find(f".//{W}style[@{W}styleId='ListBullet']")
+    assert list_style is not None
+    num_id = list_style.find(f".//{W}numId").get(f"{W}val")
+    num = numbering.find(f"{W}num[@{W}numId='{num_id}']")
+    abstract_id = num.find(f"{W}abstractNumId").get(f"{W}val")
+    abstract = numbering.find(f"{W}abstractNum[@{W}abstractNumId='{abstract_id}']")
+    assert abstract.find(f".//{W}numFmt").get(f"{W}val") == "bullet"
+
+
+def test_screening_checklist_is_a_table_with_yes_and_no(rendered: bytes) -> None:
+    document = docx.Document(io.BytesIO(rendered))
+    checklist = next(t for t in document.tables if t.rows[0].cells[0].text == "Question")
+    assert [c.text for c in checklist.rows[0].cells] == ["Question", "Yes", "No"]
+    assert len(checklist.rows) == 1 + 4
+    for row in checklist.rows[1:]:
+        assert (row.cells[1].text, row.cells[2].text) == ("\u2610", "\u2612")  # all answered no
+    header_row = checklist.rows[0]._tr
+    assert header_row.find(f"{W}trPr/{W}tblHeader") is not None  # repeats across pages
+
+
+def test_footer_has_page_x_of_y_fields_and_header_names_clinic(rendered: bytes) -> None:
+    footer = docx_part(rendered, "word/footer1.xml")
+    instructions = [t.text.strip() for t in footer.iter(f"{W}instrText")]
+    assert instructions == ["PAGE", "NUMPAGES"]
+    footer_text = "".join(t.text for t in footer.iter(f"{W}t"))
+    assert footer_text.startswith("Page ") and " of " in footer_text
+    header_text = "".join(t.text for t in docx_part(rendered, "word/header1.xml").iter(f"{W}t"))
+    assert header_text == "Riverside Aesthetic Clinic · Consent to mesotherapy treatment"
+    document = docx.Document(io.BytesIO(rendered))
+    section = document.sections[0]
+    assert section.header.paragraphs[0].text == header_text
+
+
+def test_signature_lines_for_patient_and_practitioner(rendered: bytes) -> None:
+    document = docx.Document(io.BytesIO(rendered))
+    signatures = document.tables[-1]
+    labels = [row.cells[0].text for row in signatures.rows]
+    assert "Patient\nJane Example" in labels
+    assert "Practitioner\nDr Alex Morgan" in labels
+    line_cell = signatures.rows[0].cells[1]._tc
+    bottom = line_cell.find(f"{W}tcPr/{W}tcBorders/{W}bottom")
+    assert bottom is not None and bottom.get(f"{W}val") == "single"
+    captions = [row.cells[1].text for row in signatures.rows]
+    assert captions.count("Signature") == 2
+
+
+def test_witness_gets_a_signature_line_when_given() -> None:
+    import attrs
+
+    request = attrs.evolve(example(), witness=mesoconsent.Witness("Sam Interpreter", "interpreter"))
+    texts = docx_paragraph_texts(mesoconsent.render(request).content)
+    assert "Interpreter\nSam Interpreter" in texts
+    assert any(text.startswith("Interpreter: I translated this form") for text in texts)
+
+
+def test_language_and_core_properties(rendered: bytes) -> None:
+    styles = docx_part(rendered, "word/styles.xml")
+    lang = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang")
+    assert lang is not None and lang.get(f"{W}val") == "en-US"
+    props = docx.Document(io.BytesIO(rendered)).core_properties
+    assert props.title == "Consent to mesotherapy treatment"
+    assert props.subject == "Informed consent: mesotherapy"
+    assert props.language == "en-US"
+    assert props.identifier == "urn:mesoconsent:mesotherapy:1.0.0:en"
+    assert props.version == "1.0.0"
+    assert props.created.date().isoformat() == "2026-03-14"  # the consent date, not the clock
+    assert "Jane" not in (props.author or "") + (props.keywords or "")  # no patient data
+
+
+def test_every_disclosure_paragraph_carries_its_bookmark(rendered: bytes) -> None:
+    from mesoconsent.writers.docx import bookmark_name
+
+    body = docx_part(rendered, "word/document.xml")
+    names = {b.get(f"{W}name") for b in body.iter(f"{W}bookmarkStart")}
+    required = mesoconsent.default_engine().required_disclosures("mesotherapy")
+    assert {bookmark_name(i) for i in required} == names
+    assert all(len(name) <= 40 for name in names)  # Word's limit
+
+
+def test_same_request_gives_identical_bytes(rendered: bytes) -> None:
+    assert mesoconsent.render(example(), "docx").content == rendered
+    with zipfile.ZipFile(io.BytesIO(rendered)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert archive.namelist()[0] == "[Content_Types].xml"
+
+
+def test_identical_bytes_across_processes_and_timezones(rendered: bytes) -> None:
+    script = (
+        "import sys, mesoconsent; "
+        "sys.stdout.buffer.write(mesoconsent.render(mesoconsent.example_request()).content)"
+    )
+    for tz, seed in (("UTC", "1"), ("Pacific/Kiritimati", "2"), ("America/Los_Angeles", "3")):
+        env = {**os.environ, "TZ": tz, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, check=True)
+        assert out.stdout == rendered
+
+
+def test_hostile_text_is_printed_literally() -> None:
+    import attrs
+
+    hostile = "{{ 7*7 }} </w:t><w:p> & <script>alert(1)</script> {% raw %} %(phone)s"
+    request = attrs.evolve(
+        example(),
+        clinic=attrs.evolve(example().clinic, name=hostile),
+        treatment=attrs.evolve(example().treatment, product=hostile, treated_areas=(hostile,)),
+    )
+    texts = docx_paragraph_texts(mesoconsent.render(request).content)
+    assert any(text.startswith(hostile + "\n12 River Street") for text in texts)  # clinic cell
+    assert any(f"contact {hostile} at +44" in text for text in texts)
+    assert f"Product or solution to be used: {hostile}" in texts
+    assert f"Areas to be treated: {hostile}" in texts
+    html = mesoconsent.render(request, "html").content.decode()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    text = mesoconsent.render(request, "text").content.decode()
+    assert hostile in text and "49" not in text
+
+
+def test_docx_passes_its_own_gate_in_html_and_text_too() -> None:
+    for fmt in ("html", "text"):
+        content = mesoconsent.render(example(), fmt).content.decode()
+        for sentence in (
+            "If you have ever had a blood clotting disorder, you may not be a good candidate",
+            "Infection. This is rare, but it is a serious side effect.",
+        ):
+            assert sentence in content
+
+
+def test_body_xml_has_no_empty_table_cells_or_trailing_table(rendered: bytes) -> None:
+    body = docx_part(rendered, "word/document.xml").find(f"{W}body")
+    assert body is not None
+    for cell in body.iter(qn("w:tc")):
+        assert cell.find(f"{W}p") is not None
+    assert body[-2].tag == f"{W}p"  # Word needs a paragraph before the section properties

@@ -1,0 +1,163 @@
+"""JSON request files: structured strictly, every problem reported by field path."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+import mesoconsent
+from mesoconsent import ValidationError, request_from_dict, request_from_json
+from tests.helpers import example_dict
+
+
+def problems_of(data: Any) -> dict[str, str]:
+    with pytest.raises(ValidationError) as caught:
+        request = request_from_dict(data)
+        mesoconsent.validate(request)
+    return {problem.path: problem.message for problem in caught.value.problems}
+
+
+def test_example_file_loads_into_typed_classes() -> None:
+    request = mesoconsent.example_request()
+    assert isinstance(request.patient, mesoconsent.Patient)
+    assert request.patient.date_of_birth.isoformat() == example_dict()["patient"]["date_of_birth"]
+    assert request.treatment.treated_areas == tuple(example_dict()["treatment"]["treated_areas"])
+    assert set(request.screening) == {"pregnant", "breastfeeding", "clotting_disorder", "other_conditions"}
+
+
+def test_round_trip_through_dict() -> None:
+    request = mesoconsent.example_request()
+    assert request_from_dict(mesoconsent.request_to_dict(request)) == request
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected_path", "expected"),
+    [
+        (("treatment", "number_of_sessions"), "4", "treatment.number_of_sessions", "whole number"),
+        (("treatment", "number_of_sessions"), True, "treatment.number_of_sessions", "whole number"),
+        (("screening", "pregnant"), "no", "screening.pregnant", "true, false"),
+        (("patient", "full_name"), 12, "patient.full_name", "text"),
+        (("patient", "date_of_birth"), "02/07/1988", "patient.date_of_birth", "YYYY-MM-DD"),
+        (("patient", "date_of_birth"), "1988-02-30", "patient.date_of_birth", "real calendar date"),
+        (("consent_date",), None, "consent_date", "YYYY-MM-DD"),
+    ],
+)
+def test_wrong_types_are_named_by_field(
+    path: tuple[str, ...], value: Any, expected_path: str, expected: str
+) -> None:
+    data = example_dict()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    found = problems_of(data)
+    assert expected_path in found, found
+    assert expected in found[expected_path]
+
+
+def test_every_shape_problem_is_reported_at_once() -> None:
+    data = example_dict()
+    data["treatment"]["number_of_sessions"] = "four"
+    data["patient"]["date_of_birth"] = "yesterday"
+    del data["clinic"]["phone"]
+    data["patient"]["nickname"] = "Jo"
+    found = problems_of(data)
+    assert {"treatment.number_of_sessions", "patient.date_of_birth", "clinic.phone"} <= set(found)
+    assert "unknown field(s): nickname" in found["patient"]
+
+
+def test_misspelt_screening_question_is_refused() -> None:
+    data = example_dict()
+    data["screening"]["breastfeding"] = data["screening"].pop("breastfeeding")
+    found = problems_of(data)
+    assert "screening.breastfeding" in found
+    assert "screening.breastfeeding" in found
+
+
+def test_every_value_problem_is_reported_at_once() -> None:
+    data = example_dict()
+    data["patient"]["full_name"] = "   "
+    data["consent_date"] = "1900-01-01"
+    data["treatment"]["interval_days"] = 0
+    data["screening"]["other_conditions"] = True
+    data["locale"] = "xx-NOPE"
+    found = problems_of(data)
+    assert {
+        "patient.full_name",
+        "patient.date_of_birth",
+        "treatment.interval_days",
+        "screening.other_conditions.details",
+        "locale",
+    } <= set(found), found
+
+
+def test_missing_screening_answer_is_an_error_not_a_default() -> None:
+    data = example_dict()
+    del data["screening"]["clotting_disorder"]
+    assert "screening.clotting_disorder" in problems_of(data)
+
+
+def test_long_form_screening_answer_with_details() -> None:
+    data = example_dict()
+    data["screening"]["other_conditions"] = {"answer": True, "details": "Asthma\nsince 2010"}
+    request = request_from_dict(data)
+    mesoconsent.validate(request)
+    assert request.screening["other_conditions"].details == "Asthma\nsince 2010"
+
+
+def test_details_with_a_no_answer_is_contradictory() -> None:
+    data = example_dict()
+    data["screening"]["other_conditions"] = {"answer": False, "details": "Asthma"}
+    assert "screening.other_conditions.details" in problems_of(data)
+
+
+def test_errors_never_quote_patient_data() -> None:
+    data = example_dict()
+    secret = "Zelda\x07Secretname"
+    data["patient"]["full_name"] = secret
+    data["patient"]["patient_id"] = "ID\x00SECRET"
+    data["clinic"]["address"] = "Street\r\nTown"
+    with pytest.raises(ValidationError) as caught:
+        mesoconsent.validate(request_from_dict(data))
+    message = str(caught.value)
+    assert "Secretname" not in message and "SECRET" not in message and "Town" not in message
+    assert "U+0007" in message and "U+0000" in message
+
+
+def test_invalid_json_reports_position_only() -> None:
+    with pytest.raises(ValidationError) as caught:
+        request_from_json('{"patient": {"full_name": "Private Person" ')
+    assert "line 1" in str(caught.value)
+    assert "Private" not in str(caught.value)
+
+
+def test_top_level_must_be_an_object() -> None:
+    with pytest.raises(ValidationError, match="JSON object"):
+        request_from_json(json.dumps([1, 2]))
+
+
+@pytest.mark.parametrize(
+    "locale", ["../en", "en/../../x", "", "e", "en_US.UTF-8", "*", "en;rm -rf"]
+)
+def test_path_like_or_malformed_locale_is_refused(locale: str) -> None:
+    data = copy.deepcopy(example_dict())
+    data["locale"] = locale
+    assert "locale" in problems_of(data)
+
+
+@pytest.mark.parametrize("procedure", ["../mesotherapy", "common", "Mesotherapy", "botox", ""])
+def test_unknown_or_path_like_procedure_is_refused(procedure: str) -> None:
+    data = example_dict()
+    data["procedure"] = procedure
+    assert "procedure" in problems_of(data)
+
+
+@pytest.mark.parametrize("requested", ["en", "en-US", "en_GB", "EN"])
+def test_locale_is_negotiated_as_users_write_it(requested: str) -> None:
+    data = example_dict()
+    data["locale"] = requested
+    result = mesoconsent.render(request_from_dict(data), "text")
+    assert result.locale == "en"

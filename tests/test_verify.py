@@ -1,0 +1,133 @@
+"""verify re-reads a DOCX and catches every edit that removes or changes a disclosure."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+
+import mesoconsent
+from mesoconsent import DocumentReadError
+from tests.helpers import example
+
+CLOTTING = "If you have ever had a blood clotting disorder"
+
+
+@pytest.fixture(scope="module")
+def rendered() -> bytes:
+    return mesoconsent.render(example()).content
+
+
+def edited(data: bytes, change: Callable[[docx.document.Document], None]) -> bytes:
+    """Open with python-docx, change, save: what a script or a person in Word would do."""
+    document = docx.Document(io.BytesIO(data))
+    change(document)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def paragraph_with(document: docx.document.Document, start: str) -> Paragraph:
+    for element in document.element.body.iter(qn("w:p")):
+        paragraph = Paragraph(element, document)
+        if paragraph.text.startswith(start):
+            return paragraph
+    raise AssertionError(f"no paragraph starts with {start!r}")
+
+
+def test_fresh_document_verifies(rendered: bytes) -> None:
+    report = mesoconsent.verify(rendered)
+    assert report.ok
+    assert (report.procedure, report.template_version, report.locale) == ("mesotherapy", "1.0.0", "en")
+
+
+def test_resaved_without_changes_still_verifies(rendered: bytes) -> None:
+    assert mesoconsent.verify(edited(rendered, lambda document: None)).ok
+
+
+def test_deleting_the_clotting_paragraph_is_caught(rendered: bytes) -> None:
+    def delete(document: docx.document.Document) -> None:
+        element = paragraph_with(document, CLOTTING)._p
+        element.getparent().remove(element)
+
+    report = mesoconsent.verify(edited(rendered, delete))
+    assert not report.ok
+    assert [(p.disclosure_id, p.reason) for p in report.problems] == [
+        ("contraindications.clotting_disorders", "missing")
+    ]
+
+
+def test_emptying_a_disclosure_is_caught(rendered: bytes) -> None:
+    def empty(document: docx.document.Document) -> None:
+        for run in paragraph_with(document, "Infection. This is rare").runs:
+            run.text = ""
+
+    problems = mesoconsent.verify(edited(rendered, empty)).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", "empty")]
+
+
+def test_softening_a_risk_is_caught(rendered: bytes) -> None:
+    def soften(document: docx.document.Document) -> None:
+        paragraph = paragraph_with(document, "Infection. This is rare")
+        paragraph.runs[0].text = "Infection. This is rare and not serious."
+
+    problems = mesoconsent.verify(edited(rendered, soften)).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", "altered")]
+
+
+def test_splitting_runs_and_dropping_bookmarks_keeps_the_words_valid(rendered: bytes) -> None:
+    """Editors split runs and may drop bookmarks; the words alone still count."""
+
+    def churn(document: docx.document.Document) -> None:
+        body = document.element.body
+        for tag in ("w:bookmarkStart", "w:bookmarkEnd"):
+            for element in list(body.iter(qn(tag))):
+                element.getparent().remove(element)
+        paragraph = paragraph_with(document, CLOTTING)
+        text = paragraph.text
+        paragraph.runs[0].text = text[:10]
+        paragraph.add_run(text[10:])
+
+    assert mesoconsent.verify(edited(rendered, churn)).ok
+
+
+def test_not_a_docx_is_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "form.docx"
+    bogus.write_bytes(b"%PDF-1.7 not a zip")
+    with pytest.raises(DocumentReadError, match="not a DOCX"):
+        mesoconsent.verify(bogus)
+
+
+def test_foreign_docx_without_identifier_needs_procedure_and_locale(tmp_path: Path) -> None:
+    path = tmp_path / "letter.docx"
+    document = docx.Document()
+    document.add_paragraph("Dear patient")
+    document.save(str(path))
+    with pytest.raises(DocumentReadError, match="does not record"):
+        mesoconsent.verify(path)
+    report = mesoconsent.verify(path, procedure="mesotherapy", locale="en")
+    assert len(report.problems) == len(
+        mesoconsent.default_engine().required_disclosures("mesotherapy")
+    )
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_round_trip_verifies(tmp_path: Path, rendered: bytes) -> None:
+    source = tmp_path / "in" / "form.docx"
+    source.parent.mkdir()
+    source.write_bytes(rendered)
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp_path / "out"), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    resaved = (tmp_path / "out" / "form.docx").read_bytes()
+    assert resaved != rendered
+    assert mesoconsent.verify(resaved).ok
