@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import json
 import zipfile
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import docx
@@ -18,6 +18,7 @@ import mesoconsent
 from mesoconsent import ConsentRequest, ScreeningAnswer
 from mesoconsent.resources import example_request_path
 
+T = TypeVar("T")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 NO_TO_ALL = {
@@ -56,3 +57,9 @@ def docx_part(data: bytes, name: str) -> etree._Element:
 
 def consent_date() -> dt.date:
     return dt.date(2026, 3, 14)
+
+
+def present(value: T | None) -> T:
+    """The value, asserting it is there (for optional lookups in XML and python-docx)."""
+    assert value is not None
+    return value

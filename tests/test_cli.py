@@ -17,7 +17,11 @@ from tests.helpers import example_dict
 def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mesoconsent", *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -35,7 +39,10 @@ def test_render_example_then_verify(tmp_path: Path) -> None:
     assert "OK" in checked.stdout
 
 
-@pytest.mark.parametrize(("name", "marker"), [("consent.html", b"<!DOCTYPE html>"), ("consent.txt", b"Riverside Aesthetic Clinic")])
+@pytest.mark.parametrize(
+    ("name", "marker"),
+    [("consent.html", b"<!DOCTYPE html>"), ("consent.txt", b"Riverside Aesthetic Clinic")],
+)
 def test_format_follows_the_extension(tmp_path: Path, name: str, marker: bytes) -> None:
     assert run("render", "--example", "-o", name, cwd=tmp_path).returncode == 0
     assert (tmp_path / name).read_bytes().startswith(marker)
@@ -111,13 +118,16 @@ def test_hostile_values_in_every_text_field_print_literally(tmp_path: Path, valu
         ("\ufffe", "U+FFFE"),
     ],
 )
-def test_text_xml_cannot_carry_is_refused_by_field(tmp_path: Path, value: str, message: str) -> None:
+def test_text_xml_cannot_carry_is_refused_by_field(
+    tmp_path: Path, value: str, message: str
+) -> None:
     data = example_dict()
     data["practitioner"]["qualification"] = value
     request = write_request(tmp_path / "request.json", data)
     result = run("render", "-i", request, "-o", "out.docx", cwd=tmp_path)
     assert result.returncode == 2
-    assert f"practitioner.qualification: " in result.stderr and message in result.stderr
+    assert "practitioner.qualification: " in result.stderr
+    assert message in result.stderr
     assert not (tmp_path / "out.docx").exists()
 
 
@@ -135,7 +145,8 @@ def test_screening_yes_is_signalled(tmp_path: Path) -> None:
     request = write_request(tmp_path / "request.json", data)
     result = run("render", "-i", request, "-o", "out.docx", cwd=tmp_path)
     assert result.returncode == 0
-    assert "clotting_disorder" in result.stderr and "warning" in result.stderr
+    assert "clotting_disorder" in result.stderr
+    assert "warning" in result.stderr
 
 
 def test_verify_reports_missing_disclosures(tmp_path: Path) -> None:
@@ -163,13 +174,15 @@ def test_verify_on_a_non_docx_fails_cleanly(tmp_path: Path) -> None:
     (tmp_path / "x.docx").write_text("hello")
     result = run("verify", "x.docx", cwd=tmp_path)
     assert result.returncode == 1
-    assert "not a DOCX" in result.stderr and "Traceback" not in result.stderr
+    assert "not a DOCX" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_missing_input_file(tmp_path: Path) -> None:
     result = run("render", "-i", "nope.json", "-o", "out.docx", cwd=tmp_path)
     assert result.returncode == 3
-    assert "nope.json" in result.stderr and "Traceback" not in result.stderr
+    assert "nope.json" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_unknown_output_extension_is_a_usage_error(tmp_path: Path) -> None:

@@ -15,8 +15,7 @@ from tests.helpers import example_dict
 
 def problems_of(data: Any) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
-        request = request_from_dict(data)
-        mesoconsent.validate(request)
+        mesoconsent.validate(request_from_dict(data))
     return {problem.path: problem.message for problem in caught.value.problems}
 
 
@@ -25,7 +24,12 @@ def test_example_file_loads_into_typed_classes() -> None:
     assert isinstance(request.patient, mesoconsent.Patient)
     assert request.patient.date_of_birth.isoformat() == example_dict()["patient"]["date_of_birth"]
     assert request.treatment.treated_areas == tuple(example_dict()["treatment"]["treated_areas"])
-    assert set(request.screening) == {"pregnant", "breastfeeding", "clotting_disorder", "other_conditions"}
+    assert set(request.screening) == {
+        "pregnant",
+        "breastfeeding",
+        "clotting_disorder",
+        "other_conditions",
+    }
 
 
 def test_round_trip_through_dict() -> None:
@@ -123,8 +127,11 @@ def test_errors_never_quote_patient_data() -> None:
     with pytest.raises(ValidationError) as caught:
         mesoconsent.validate(request_from_dict(data))
     message = str(caught.value)
-    assert "Secretname" not in message and "SECRET" not in message and "Town" not in message
-    assert "U+0007" in message and "U+0000" in message
+    assert "Secretname" not in message
+    assert "SECRET" not in message
+    assert "Town" not in message
+    assert "U+0007" in message
+    assert "U+0000" in message
 
 
 def test_invalid_json_reports_position_only() -> None:

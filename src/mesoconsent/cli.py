@@ -44,14 +44,25 @@ def _parser() -> argparse.ArgumentParser:
         "invalid or the form would lack a required disclosure.",
     )
     source = render.add_mutually_exclusive_group(required=True)
-    source.add_argument("--input", "-i", type=Path, metavar="REQUEST.json",
-                        help="the request file (format: docs/request-format.md)")
-    source.add_argument("--example", action="store_true",
-                        help="render the bundled example request")
-    render.add_argument("--output", "-o", type=Path, required=True, metavar="FILE",
-                        help="where to write the form (.docx, .html or .txt)")
-    render.add_argument("--format", choices=FORMATS,
-                        help="output format (default: from the --output extension)")
+    source.add_argument(
+        "--input",
+        "-i",
+        type=Path,
+        metavar="REQUEST.json",
+        help="the request file (format: docs/request-format.md)",
+    )
+    source.add_argument("--example", action="store_true", help="render the bundled example request")
+    render.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="where to write the form (.docx, .html or .txt)",
+    )
+    render.add_argument(
+        "--format", choices=FORMATS, help="output format (default: from the --output extension)"
+    )
     render.add_argument("--locale", help="render in this locale instead of the request's")
     _add_folders(render)
 
@@ -70,10 +81,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_folders(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--templates", type=Path, action="append", default=[], metavar="DIR",
-                         help="extra template folder, searched before the bundled one")
-    command.add_argument("--locales", type=Path, action="append", default=[], metavar="DIR",
-                         help="extra catalog folder, searched before the bundled one")
+    command.add_argument(
+        "--templates",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra template folder, searched before the bundled one",
+    )
+    command.add_argument(
+        "--locales",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra catalog folder, searched before the bundled one",
+    )
 
 
 def _version() -> str:
@@ -106,8 +129,10 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
             f"warning: screening question '{flag.question_id}' was answered yes; the form "
             "says so prominently. A practitioner must review it before treatment."
         )
-    print(f"wrote {args.output} ({output_format}, {result.procedure} {result.template_version}, "
-          f"locale {result.locale})")
+    print(
+        f"wrote {args.output} ({output_format}, {result.procedure} {result.template_version}, "
+        f"locale {result.locale})"
+    )
     return EXIT_OK
 
 
@@ -117,8 +142,10 @@ def _verify(args: argparse.Namespace, engine: Engine) -> int:
         print(f"note: {note}")
     if report.ok:
         count = len(engine.procedures[report.procedure].required_ids)
-        print(f"OK: {args.file} states all {count} required disclosures "
-              f"({report.procedure} {report.template_version}, locale {report.locale})")
+        print(
+            f"OK: {args.file} states all {count} required disclosures "
+            f"({report.procedure} {report.template_version}, locale {report.locale})"
+        )
         return EXIT_OK
     print(f"FAILED: {args.file} lacks {len(report.problems)} required disclosure(s):")
     for problem in report.problems:

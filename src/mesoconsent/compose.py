@@ -42,7 +42,7 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     # Make {% trans %} blocks call gettext(message, **variables), as the functions below expect.
-    env.install_null_translations(newstyle=True)
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added by i18n
     env.filters["lines"] = _lines
     return env
 
@@ -163,9 +163,7 @@ def _formatted(
     treatment = request.treatment
     days = treatment.interval_days
     if days % 7 == 0:
-        interval = translations.ngettext(
-            "every %(num)d week", "every %(num)d weeks", days // 7
-        )
+        interval = translations.ngettext("every %(num)d week", "every %(num)d weeks", days // 7)
     else:
         interval = translations.ngettext("every %(num)d day", "every %(num)d days", days)
     return {

@@ -31,7 +31,7 @@ from mesoconsent.errors import (
 )
 from mesoconsent.i18n import (
     Catalog,
-    LocaleNotAvailable,
+    LocaleNotAvailableError,
     available_locales,
     load_catalog,
     negotiate,
@@ -68,7 +68,9 @@ def format_for_path(path: str | os.PathLike[str]) -> Format:
     """The output format a file name asks for (``.docx``, ``.html``/``.htm``, ``.txt``)."""
     suffix = Path(path).suffix.lower()
     if suffix not in _EXTENSIONS:
-        raise ValueError(f"cannot tell the format from {suffix or 'no extension'!r}: use .docx, .html or .txt")
+        raise ValueError(
+            f"cannot tell the format from {suffix or 'no extension'!r}: use .docx, .html or .txt"
+        )
     return _EXTENSIONS[suffix]
 
 
@@ -116,7 +118,9 @@ class Engine:
     ) -> None:
         bundled_templates = (templates_dir(),) if include_bundled else ()
         bundled_locales = (locales_dir(),) if include_bundled else ()
-        self.template_dirs: tuple[Path, ...] = tuple(Path(p) for p in template_dirs) + bundled_templates
+        self.template_dirs: tuple[Path, ...] = (
+            tuple(Path(p) for p in template_dirs) + bundled_templates
+        )
         self.locale_dirs: tuple[Path, ...] = tuple(Path(p) for p in locale_dirs) + bundled_locales
         self.version = _version()
         self.generator = f"mesoconsent {self.version}"
@@ -143,7 +147,7 @@ class Engine:
     def _locale_problem(self, requested: str) -> str | None:
         try:
             self.resolve_locale(requested)
-        except LocaleNotAvailable:
+        except LocaleNotAvailableError:
             return f"not an available locale; available: {', '.join(self.locales)}"
         return None
 
@@ -163,7 +167,9 @@ class Engine:
 
     def wording(self, procedure: Procedure, locale: str, disclosure_id: str) -> str:
         """The expected wording of a disclosure in a locale (placeholders unfilled)."""
-        return disclosure_wording(procedure, self._catalog(self.resolve_locale(locale))[0], disclosure_id)
+        return disclosure_wording(
+            procedure, self._catalog(self.resolve_locale(locale))[0], disclosure_id
+        )
 
     # -- the pipeline ----------------------------------------------------------------------
     def validate(self, request: ConsentRequest) -> None:
@@ -262,7 +268,7 @@ class Engine:
         definition = self.procedures[procedure_id]
         try:
             resolved = self.resolve_locale(locale or recorded_locale)
-        except LocaleNotAvailable:
+        except LocaleNotAvailableError:
             raise DocumentReadError(
                 f"the document's locale {locale or recorded_locale!r} is not available here; "
                 f"available: {', '.join(self.locales)}"

@@ -8,6 +8,7 @@ source language: its wording is in the templates and procedure files, so it need
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gettext
 import io
 import re
@@ -30,7 +31,7 @@ SOURCE_LOCALE = "en"
 LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,3}")
 
 
-class LocaleNotAvailable(LookupError):
+class LocaleNotAvailableError(LookupError):
     """No catalog serves the requested locale."""
 
 
@@ -48,11 +49,7 @@ class Catalog:
     @property
     def language_tag(self) -> str:
         """A BCP 47 tag with a region, as Word expects in ``w:lang`` (``en`` -> ``en-US``)."""
-        territory = self.locale.territory
-        if not territory:
-            likely = get_global("likely_subtags").get(self.locale.language, "")
-            territory = Locale.parse(likely).territory if likely else None
-        return f"{self.locale.language}-{territory}" if territory else self.locale.language
+        return _language_tag(self.name)
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -73,6 +70,17 @@ class Catalog:
         return format_list(list(items), locale=self.locale)
 
 
+@functools.lru_cache(maxsize=256)
+def _language_tag(locale_name: str) -> str:
+    # Looking up likely subtags loads Babel locale data: milliseconds, so done once per locale.
+    locale = Locale.parse(locale_name)
+    territory = locale.territory
+    if not territory:
+        likely = get_global("likely_subtags").get(locale.language, "")
+        territory = Locale.parse(likely).territory if likely else None
+    return f"{locale.language}-{territory}" if territory else locale.language
+
+
 def catalog_path(locales_dir: Path, locale: str) -> Path:
     return locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
@@ -83,23 +91,28 @@ def available_locales(locale_dirs: Iterable[Path]) -> tuple[str, ...]:
     for locales_dir in locale_dirs:
         if locales_dir.is_dir():
             found.update(
-                child.name for child in locales_dir.iterdir() if catalog_path(locales_dir, child.name).is_file()
+                child.name
+                for child in locales_dir.iterdir()
+                if catalog_path(locales_dir, child.name).is_file()
             )
     return tuple(sorted(found))
 
 
 def negotiate(requested: str, available: Sequence[str]) -> str:
-    """The available locale serving ``requested`` (``en-US`` -> ``en``), or LocaleNotAvailable."""
+    """The available locale serving ``requested`` (``en-US`` -> ``en``).
+
+    Raises LocaleNotAvailableError if none does.
+    """
     if not LOCALE_SHAPE.fullmatch(requested):
-        raise LocaleNotAvailable(requested)
+        raise LocaleNotAvailableError(requested)
     try:
         wanted = Locale.parse(requested.replace("-", "_"))
     except (ValueError, UnknownLocaleError):
-        raise LocaleNotAvailable(requested) from None
+        raise LocaleNotAvailableError(requested) from None
     for candidate in _fallbacks(wanted):
         if candidate in available:
             return candidate
-    raise LocaleNotAvailable(requested)
+    raise LocaleNotAvailableError(requested)
 
 
 def _fallbacks(locale: Locale) -> Iterable[str]:
@@ -126,4 +139,4 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
             return Catalog(Locale.parse(locale), Translations(compiled, domain=DOMAIN))
     if locale == SOURCE_LOCALE:
         return Catalog(Locale.parse(locale), gettext.NullTranslations())
-    raise LocaleNotAvailable(locale)
+    raise LocaleNotAvailableError(locale)

@@ -22,14 +22,14 @@ from mesoconsent.errors import FieldProblem, ValidationError
 from mesoconsent.model import ConsentRequest, ScreeningAnswer
 
 
-class _WrongType(TypeError):
+class _WrongTypeError(TypeError):
     """A JSON value of the wrong kind; the message says what was expected."""
 
 
 def _strict(expected: type, label: str) -> Any:
     def structure(value: Any, _: type) -> Any:
         if type(value) is not expected:
-            raise _WrongType(f"must be {label}")
+            raise _WrongTypeError(f"must be {label}")
         return value
 
     return structure
@@ -37,11 +37,11 @@ def _strict(expected: type, label: str) -> Any:
 
 def _structure_date(value: Any, _: type) -> dt.date:
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise _WrongType("must be a date written YYYY-MM-DD")
+        raise _WrongTypeError("must be a date written YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _WrongType("must be a real calendar date (YYYY-MM-DD)") from None
+        raise _WrongTypeError("must be a real calendar date (YYYY-MM-DD)") from None
 
 
 def _structure_answer(value: Any, _: type) -> ScreeningAnswer:
@@ -50,7 +50,7 @@ def _structure_answer(value: Any, _: type) -> ScreeningAnswer:
         return ScreeningAnswer(answer=value)
     if isinstance(value, Mapping):
         return _answer_converter.structure(value, ScreeningAnswer)
-    raise _WrongType('must be true, false or {"answer": true/false, "details": "..."}')
+    raise _WrongTypeError('must be true, false or {"answer": true/false, "details": "..."}')
 
 
 def _make_converter() -> cattrs.Converter:
@@ -68,7 +68,7 @@ _converter.register_structure_hook(ScreeningAnswer, _structure_answer)
 
 
 def _describe(error: BaseException, type_: Any) -> str:
-    if isinstance(error, _WrongType):
+    if isinstance(error, _WrongTypeError):
         return str(error)
     if isinstance(error, cattrs.ForbiddenExtraKeysError):
         return f"unknown field(s): {', '.join(sorted(error.extra_fields))}"

@@ -142,10 +142,10 @@ def _signatures(element: etree._Element) -> d.SignatureBlock:
         try:
             signers.append(
                 d.Signer(
-                    role=child.attrib["role"],
+                    role=str(child.attrib["role"]),
                     name=plain_name(child),
-                    signature_caption=child.attrib["signature"],
-                    date_caption=child.attrib["date"],
+                    signature_caption=str(child.attrib["signature"]),
+                    date_caption=str(child.attrib["date"]),
                 )
             )
         except KeyError as missing:

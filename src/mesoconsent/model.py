@@ -8,7 +8,7 @@ JSON loader) can assemble a request and then get *every* problem with it at once
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -19,6 +19,12 @@ def _freeze_mapping(value: Mapping[str, ScreeningAnswer]) -> Mapping[str, Screen
     from types import MappingProxyType
 
     return MappingProxyType({key: value[key] for key in sorted(value)})
+
+
+def _tuple_of_text(items: Iterable[str]) -> tuple[str, ...]:
+    # A list from JSON or a caller becomes an immutable tuple; a lone string is not split into
+    # characters but kept whole, so validation can say what is wrong with it.
+    return (items,) if isinstance(items, str) else tuple(items)
 
 
 @attrs.frozen
@@ -51,7 +57,7 @@ class Practitioner:
 class PlannedTreatment:
     """What is planned for this patient, as the practitioner wrote it down."""
 
-    treated_areas: tuple[str, ...] = attrs.field(converter=tuple)
+    treated_areas: tuple[str, ...] = attrs.field(converter=_tuple_of_text)
     number_of_sessions: int
     interval_days: int
     product: str

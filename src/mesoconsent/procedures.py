@@ -164,7 +164,7 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
         if not disclosure.text.strip():
             yield f"disclosure {disclosure.id!r} has no text"
         try:
-            disclosure.text % {name: "" for name in disclosure.placeholders}
+            disclosure.text % dict.fromkeys(disclosure.placeholders, "")
         except (ValueError, TypeError, KeyError):
             yield f"disclosure {disclosure.id!r}: only %(name)s placeholders are allowed"
     for question in procedure.screening:

@@ -174,4 +174,6 @@ def _screening(request: ConsentRequest, procedure: Procedure) -> Iterator[FieldP
             elif not answer.answer:
                 yield FieldProblem(f"{path}.details", "given although the answer is no")
         elif answer.answer and question.asks_details:
-            yield FieldProblem(f"{path}.details", "must describe the condition when the answer is yes")
+            yield FieldProblem(
+                f"{path}.details", "must describe the condition when the answer is yes"
+            )

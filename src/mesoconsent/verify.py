@@ -70,11 +70,11 @@ def read_docx(source: str | os.PathLike[str] | bytes, bookmarks: Mapping[str, st
     ``bookmarks`` maps bookmark names to the disclosure ids they stand for.
     """
     try:
-        stream = io.BytesIO(source) if isinstance(source, bytes) else Path(source).open("rb")
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
     except OSError as error:
         raise DocumentReadError(f"cannot open the file: {error.strerror}") from None
     try:
-        with stream, zipfile.ZipFile(stream) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             main = _part(archive, "word/document.xml")
             core = _part(archive, "docProps/core.xml")
     except (zipfile.BadZipFile, OSError, EOFError):

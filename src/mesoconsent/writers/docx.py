@@ -25,6 +25,7 @@ from mesoconsent import document as d
 from mesoconsent.writers import wordml as w
 from mesoconsent.writers.docx_parts import (
     CONTENT_TYPES,
+    CORE_NAMESPACES,
     DOCUMENT_RELS,
     FIRST_ORDERED_NUM_ID,
     PACKAGE_RELS,
@@ -66,12 +67,17 @@ class _BodyWriter:
         self.bookmarks = 0
         self.ordered_lists = 0
 
-    def inline_runs(self, inlines: tuple[d.Inline, ...], *, bold: bool = False, size: int | None = None) -> str:
+    def inline_runs(
+        self, inlines: tuple[d.Inline, ...], *, bold: bool = False, size: int | None = None
+    ) -> str:
         out = []
         for inline in inlines:
             if isinstance(inline, d.Text):
                 rpr = w.run_properties(
-                    bold=bold or inline.bold, italic=inline.italic, rtl=self.rtl, size_half_points=size
+                    bold=bold or inline.bold,
+                    italic=inline.italic,
+                    rtl=self.rtl,
+                    size_half_points=size,
                 )
                 out.append(w.text_run(inline.text, rpr))
             elif isinstance(inline, d.LineBreak):
@@ -84,9 +90,18 @@ class _BodyWriter:
                 out.append(w.field_runs(_FIELD_INSTRUCTIONS[inline.kind], "1", rpr))
         return "".join(out)
 
-    def para(self, inlines: tuple[d.Inline, ...], *, style: str | None = None,
-             disclosure: str | None = None, num_id: int | None = None, keep_next: bool = False,
-             align: str | None = None, bold: bool = False, size: int | None = None) -> str:
+    def para(
+        self,
+        inlines: tuple[d.Inline, ...],
+        *,
+        style: str | None = None,
+        disclosure: str | None = None,
+        num_id: int | None = None,
+        keep_next: bool = False,
+        align: str | None = None,
+        bold: bool = False,
+        size: int | None = None,
+    ) -> str:
         ppr = w.paragraph_properties(
             style=style, num_id=num_id, keep_next=keep_next, bidi=self.rtl, align=align
         )
@@ -134,8 +149,12 @@ class _BodyWriter:
             for width, cell in zip(widths, row.cells, strict=True):
                 only_box = len(cell.inlines) == 1 and isinstance(cell.inlines[0], d.Checkbox)
                 content = self.para(
-                    cell.inlines, style="TableText", bold=row.header,
-                    align="center" if only_box or (row.header and width < TEXT_WIDTH // 5) else None,
+                    cell.inlines,
+                    style="TableText",
+                    bold=row.header,
+                    align="center"
+                    if only_box or (row.header and width < TEXT_WIDTH // 5)
+                    else None,
                 )
                 cells.append(w.table_cell(width, content, fill="D9E2F3" if row.header else None))
             rows.append(w.table_row(cells, header=row.header))
@@ -144,13 +163,18 @@ class _BodyWriter:
         no_borders = w.border_set(
             "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), value="nil"
         )
-        return w.table(widths, rows, style="TableNormal", borders=no_borders, bidi=self.rtl) + _SPACER
+        return (
+            w.table(widths, rows, style="TableNormal", borders=no_borders, bidi=self.rtl) + _SPACER
+        )
 
     def alert(self, block: d.Alert) -> str:
         content = "".join(self.blocks(block.blocks))
         box = w.border_set("tcBorders", ("top", "left", "bottom", "right"), size=18, color="C00000")
         cell = w.table_cell(TEXT_WIDTH, content, fill="FBE4D5", borders=box)
-        return w.table([TEXT_WIDTH], [w.table_row([cell])], style="TableNormal", bidi=self.rtl) + _SPACER
+        return (
+            w.table([TEXT_WIDTH], [w.table_row([cell])], style="TableNormal", bidi=self.rtl)
+            + _SPACER
+        )
 
     def signatures(self, block: d.SignatureBlock) -> str:
         widths = _column_widths((4, 4, 2))
@@ -162,16 +186,29 @@ class _BodyWriter:
                 w.table_row(
                     [
                         w.table_cell(widths[0], self.para(who, style="TableText", keep_next=True)),
-                        w.table_cell(widths[1], self.para((), style="TableText", keep_next=True), borders=line),
-                        w.table_cell(widths[2], self.para((), style="TableText", keep_next=True), borders=line),
+                        w.table_cell(
+                            widths[1],
+                            self.para((), style="TableText", keep_next=True),
+                            borders=line,
+                        ),
+                        w.table_cell(
+                            widths[2],
+                            self.para((), style="TableText", keep_next=True),
+                            borders=line,
+                        ),
                     ],
                     min_height=850,
                 )
             )
             captions = [
                 w.table_cell(widths[0], self.para((), style="SignatureCaption")),
-                w.table_cell(widths[1], self.para((d.Text(signer.signature_caption),), style="SignatureCaption")),
-                w.table_cell(widths[2], self.para((d.Text(signer.date_caption),), style="SignatureCaption")),
+                w.table_cell(
+                    widths[1],
+                    self.para((d.Text(signer.signature_caption),), style="SignatureCaption"),
+                ),
+                w.table_cell(
+                    widths[2], self.para((d.Text(signer.date_caption),), style="SignatureCaption")
+                ),
             ]
             rows.append(w.table_row(captions))
         return w.table(widths, rows, style="TableNormal", bidi=self.rtl) + _SPACER
@@ -196,15 +233,13 @@ def _header_footer(tag: str, style: str, inlines: tuple[d.Inline, ...], rtl: boo
 def core_xml(metadata: d.Metadata, content_status: str = "Final") -> str:
     esc = w.escape_text
     stamp = f"{metadata.date}T00:00:00Z"
+    keywords = f"informed consent; {metadata.procedure}; {metadata.locale}"
     return (
-        w.XML_DECLARATION
-        + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        w.XML_DECLARATION + f"<cp:coreProperties {CORE_NAMESPACES}>"
         f"<dc:title>{esc(metadata.title)}</dc:title>"
         f"<dc:subject>{esc(metadata.subject)}</dc:subject>"
         f"<dc:creator>{esc(metadata.author)}</dc:creator>"
-        f"<cp:keywords>{esc(f'informed consent; {metadata.procedure}; {metadata.locale}')}</cp:keywords>"
+        f"<cp:keywords>{esc(keywords)}</cp:keywords>"
         f"<dc:description>{esc(f'Generated by {metadata.generator}')}</dc:description>"
         f"<dc:identifier>{esc(metadata.identifier)}</dc:identifier>"
         f"<dc:language>{esc(metadata.language)}</dc:language>"
@@ -258,4 +293,3 @@ def write_docx(document: d.Document) -> bytes:
             info.external_attr = 0
             archive.writestr(info, data, compresslevel=6)
     return buffer.getvalue()
-

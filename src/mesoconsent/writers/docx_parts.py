@@ -25,8 +25,7 @@ SYMBOL_FONT = "Segoe UI Symbol"
 ACCENT = "1F3864"
 
 CONTENT_TYPES = (
-    XML_DECLARATION
-    + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    XML_DECLARATION + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
@@ -38,6 +37,13 @@ CONTENT_TYPES = (
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
     '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
     "</Types>"
+)
+
+CORE_NAMESPACES = (
+    'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+    'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
 )
 
 PACKAGE_RELS = (
@@ -70,8 +76,14 @@ SECTION_PROPERTIES = (
 
 
 def _paragraph_style(
-    style_id: str, name: str, ppr: str = "", rpr: str = "", *, based_on: str = "Normal",
-    next_style: str | None = None, extra: str = "",
+    style_id: str,
+    name: str,
+    ppr: str = "",
+    rpr: str = "",
+    *,
+    based_on: str = "Normal",
+    next_style: str | None = None,
+    extra: str = "",
 ) -> str:
     next_element = f'<w:next w:val="{next_style}"/>' if next_style else ""
     return (
@@ -93,8 +105,7 @@ def styles_xml(language: str, bidi: bool) -> str:
         '<w:bottom w:w="60" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar>'
     )
     return (
-        XML_DECLARATION
-        + f"<w:styles {NAMESPACES}>"
+        XML_DECLARATION + f"<w:styles {NAMESPACES}>"
         "<w:docDefaults><w:rPrDefault><w:rPr>"
         f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}" '
         f'w:cs="{BODY_FONT}"/><w:sz w:val="22"/><w:szCs w:val="22"/>'
@@ -105,38 +116,58 @@ def styles_xml(language: str, bidi: bool) -> str:
         '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/>'
         "<w:qFormat/></w:style>"
         + _paragraph_style(
-            "Title", "Title", '<w:keepNext/><w:spacing w:after="200"/>',
+            "Title",
+            "Title",
+            '<w:keepNext/><w:spacing w:after="200"/>',
             f'<w:b/><w:bCs/><w:color w:val="{ACCENT}"/><w:sz w:val="36"/><w:szCs w:val="36"/>',
             next_style="Normal",
         )
         + _paragraph_style(
-            "Heading1", "heading 1", heading_ppr + '<w:outlineLvl w:val="0"/>',
+            "Heading1",
+            "heading 1",
+            heading_ppr + '<w:outlineLvl w:val="0"/>',
             f'<w:b/><w:bCs/><w:color w:val="{ACCENT}"/><w:sz w:val="28"/><w:szCs w:val="28"/>',
             next_style="Normal",
         )
         + _paragraph_style(
-            "Heading2", "heading 2", heading_ppr + '<w:outlineLvl w:val="1"/>',
-            '<w:b/><w:bCs/><w:sz w:val="24"/><w:szCs w:val="24"/>', next_style="Normal",
+            "Heading2",
+            "heading 2",
+            heading_ppr + '<w:outlineLvl w:val="1"/>',
+            '<w:b/><w:bCs/><w:sz w:val="24"/><w:szCs w:val="24"/>',
+            next_style="Normal",
         )
         + _paragraph_style(
-            "ListBullet", "List Bullet",
+            "ListBullet",
+            "List Bullet",
             f'<w:numPr><w:numId w:val="{BULLET_NUM_ID}"/></w:numPr><w:spacing w:after="80"/>'
             '<w:ind w:left="360" w:hanging="360"/>',
         )
         + _paragraph_style(
-            "ListNumber", "List Number", '<w:spacing w:after="80"/><w:ind w:left="360" w:hanging="360"/>'
-        )
-        + _paragraph_style("Header", "header", "", '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>')
-        + _paragraph_style("Footer", "footer", '<w:jc w:val="center"/>', '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>')
-        + _paragraph_style(
-            "TableText", "Table Text", '<w:spacing w:after="0"/>', based_on="Normal"
+            "ListNumber",
+            "List Number",
+            '<w:spacing w:after="80"/><w:ind w:left="360" w:hanging="360"/>',
         )
         + _paragraph_style(
-            "SignatureCaption", "Signature Caption", '<w:spacing w:after="0"/>',
+            "Header",
+            "header",
+            "",
+            '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>',
+        )
+        + _paragraph_style(
+            "Footer",
+            "footer",
+            '<w:jc w:val="center"/>',
+            '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>',
+        )
+        + _paragraph_style("TableText", "Table Text", '<w:spacing w:after="0"/>', based_on="Normal")
+        + _paragraph_style(
+            "SignatureCaption",
+            "Signature Caption",
+            '<w:spacing w:after="0"/>',
             '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>',
         )
         + '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
-        f"<w:uiPriority w:val=\"99\"/><w:semiHidden/><w:tblPr>{cell_margins}</w:tblPr></w:style>"
+        f'<w:uiPriority w:val="99"/><w:semiHidden/><w:tblPr>{cell_margins}</w:tblPr></w:style>'
         '<w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/>'
         f'<w:basedOn w:val="TableNormal"/><w:tblPr>{grid_borders}{cell_margins}</w:tblPr></w:style>'
         "</w:styles>"
@@ -163,13 +194,15 @@ def numbering_xml(ordered_lists: int) -> str:
         '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>'
         for index in range(ordered_lists)
     )
-    return XML_DECLARATION + f"<w:numbering {NAMESPACES}>{bullet}{decimal}{''.join(nums)}</w:numbering>"
+    return (
+        XML_DECLARATION
+        + f"<w:numbering {NAMESPACES}>{bullet}{decimal}{''.join(nums)}</w:numbering>"
+    )
 
 
 def settings_xml(language: str) -> str:
     return (
-        XML_DECLARATION
-        + f"<w:settings {NAMESPACES}>"
+        XML_DECLARATION + f"<w:settings {NAMESPACES}>"
         '<w:zoom w:percent="100"/><w:defaultTabStop w:val="709"/>'
         '<w:characterSpacingControl w:val="doNotCompress"/>'
         '<w:compat><w:compatSetting w:name="compatibilityMode" '

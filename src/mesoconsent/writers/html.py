@@ -36,7 +36,9 @@ def _inlines(inlines: tuple[d.Inline, ...]) -> str:
             out.append("<br>")
         elif isinstance(inline, d.Checkbox):
             label = "yes" if inline.checked else "no"
-            out.append(f'<span role="img" aria-label="{label}">{"☒" if inline.checked else "☐"}</span>')
+            out.append(
+                f'<span role="img" aria-label="{label}">{"☒" if inline.checked else "☐"}</span>'
+            )
         # Page fields have no meaning on a web page; print CSS cannot count pages portably.
     return "".join(out)
 
@@ -78,7 +80,8 @@ def _block(block: d.Block) -> str:
         rows.append(
             f"<tr><td><strong>{escape(signer.role)}</strong><br>{escape(signer.name)}</td>"
             '<td class="line"></td><td class="date"></td></tr>'
-            f'<tr><td class="caption"></td><td class="caption">{escape(signer.signature_caption)}</td>'
+            '<tr><td class="caption"></td>'
+            f'<td class="caption">{escape(signer.signature_caption)}</td>'
             f'<td class="caption">{escape(signer.date_caption)}</td></tr>'
         )
     return f'<table class="signatures">{"".join(rows)}</table>'

@@ -25,8 +25,13 @@ def escape_attr(text: str) -> str:
 
 
 def run_properties(
-    *, bold: bool = False, italic: bool = False, rtl: bool = False, font: str | None = None,
-    size_half_points: int | None = None, color: str | None = None,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    rtl: bool = False,
+    font: str | None = None,
+    size_half_points: int | None = None,
+    color: str | None = None,
 ) -> str:
     """``<w:rPr>`` with its children in schema order (rFonts, b, bCs, i, iCs, color, sz, rtl)."""
     parts = []
@@ -70,8 +75,13 @@ def field_runs(instruction: str, cached: str, rpr: str = "") -> str:
 
 
 def paragraph_properties(
-    *, style: str | None = None, num_id: int | None = None, keep_next: bool = False,
-    bidi: bool = False, align: str | None = None, spacing_after: int | None = None,
+    *,
+    style: str | None = None,
+    num_id: int | None = None,
+    keep_next: bool = False,
+    bidi: bool = False,
+    align: str | None = None,
+    spacing_after: int | None = None,
 ) -> str:
     """``<w:pPr>`` with children in schema order (pStyle, keepNext, numPr, bidi, spacing, jc)."""
     parts = []
@@ -102,7 +112,11 @@ def paragraph(ppr: str, runs: str, bookmark: tuple[int, str] | None = None) -> s
 
 
 def table(
-    column_widths: Iterable[int], rows: Iterable[str], *, style: str, borders: str = "",
+    column_widths: Iterable[int],
+    rows: Iterable[str],
+    *,
+    style: str,
+    borders: str = "",
     bidi: bool = False,
 ) -> str:
     """``<w:tbl>`` at full text width with fixed column widths in twentieths of a point."""
@@ -134,11 +148,11 @@ def table_cell(width: int, content: str, *, fill: str | None = None, borders: st
     )
 
 
-def border_set(tag: str, sides: Iterable[str], *, value: str = "single", size: int = 4,
-               color: str = "auto") -> str:
+def border_set(
+    tag: str, sides: Iterable[str], *, value: str = "single", size: int = 4, color: str = "auto"
+) -> str:
     """A ``<w:tblBorders>``/``<w:tcBorders>``/``<w:pBdr>`` element with the given sides drawn."""
     edges = "".join(
-        f'<w:{side} w:val="{value}" w:sz="{size}" w:space="0" w:color="{color}"/>'
-        for side in sides
+        f'<w:{side} w:val="{value}" w:sz="{size}" w:space="0" w:color="{color}"/>' for side in sides
     )
     return f"<w:{tag}>{edges}</w:{tag}>"

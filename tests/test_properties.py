@@ -1,0 +1,120 @@
+"""Property-based tests: the guarantee holds for generated requests, not just the example."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+import mesoconsent
+from mesoconsent import ConsentRequest, ScreeningAnswer
+from mesoconsent.coverage import normalize_space, wording_pattern
+from tests.helpers import docx_paragraph_texts, example
+
+ENGINE = mesoconsent.default_engine()
+PROCEDURE = ENGINE.procedures["mesotherapy"]
+
+# Any character XML can carry that is not a control character: every script, emoji, symbols,
+# combining marks, right-to-left text, private use, unassigned code points.
+printable = st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufffe\uffff")
+single_line = st.text(printable | st.just("\t"), min_size=1, max_size=60).filter(str.strip)
+multi_line = st.lists(single_line, min_size=1, max_size=3).map("\n".join)
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> ConsentRequest:
+    consent_date = draw(st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31)))
+    born = draw(st.dates(consent_date - dt.timedelta(days=365 * 120), consent_date))
+    answers = {}
+    for question in PROCEDURE.screening:
+        yes = draw(st.booleans())
+        details = draw(multi_line) if yes and question.asks_details else None
+        answers[question.id] = ScreeningAnswer(yes, details)
+    witness = draw(
+        st.none()
+        | st.builds(mesoconsent.Witness, single_line, st.sampled_from(["interpreter", "witness"]))
+    )
+    return ConsentRequest(
+        patient=mesoconsent.Patient(draw(single_line), born, draw(st.none() | single_line)),
+        clinic=mesoconsent.Clinic(draw(single_line), draw(multi_line), draw(single_line)),
+        practitioner=mesoconsent.Practitioner(draw(single_line), draw(single_line)),
+        procedure="mesotherapy",
+        locale=draw(st.sampled_from(["en", "en-US", "en_GB"])),
+        consent_date=consent_date,
+        treatment=mesoconsent.PlannedTreatment(
+            treated_areas=tuple(draw(st.lists(single_line, min_size=1, max_size=4))),
+            number_of_sessions=draw(st.integers(1, 100)),
+            interval_days=draw(st.integers(1, 365)),
+            product=draw(single_line),
+        ),
+        screening=answers,
+        witness=witness,
+    )
+
+
+def assert_every_disclosure_present(texts: list[str]) -> None:
+    normalized = [normalize_space(text) for text in texts]
+    for disclosure in PROCEDURE.disclosures:
+        pattern = wording_pattern(disclosure.text)
+        assert any(pattern.fullmatch(text) for text in normalized), disclosure.id
+
+
+@given(requests())
+def test_every_required_disclosure_is_in_the_docx_as_python_docx_reads_it(
+    request: ConsentRequest,
+) -> None:
+    content = mesoconsent.render(request).content
+    assert_every_disclosure_present(docx_paragraph_texts(content))
+    assert mesoconsent.verify(content).ok
+
+
+@given(requests())
+def test_patient_text_round_trips_literally(request: ConsentRequest) -> None:
+    texts = docx_paragraph_texts(mesoconsent.render(request).content)
+    patient = request.patient
+    assert patient.full_name in texts  # the details table
+    assert f"Patient\n{patient.full_name}" in texts  # the signature line
+    if patient.patient_id is not None:
+        assert patient.patient_id in texts
+    clinic = request.clinic
+    assert f"{clinic.name}\n{clinic.address}\n{clinic.phone}" in texts
+    assert f"Product or solution to be used: {request.treatment.product}" in texts
+    practitioner = request.practitioner
+    assert f"{practitioner.full_name}, {practitioner.qualification}" in texts
+    for answer in request.screening.values():
+        if answer.details:
+            assert any(text.endswith("\n" + answer.details) for text in texts)
+    if request.witness is not None:
+        assert any(text.endswith("\n" + request.witness.full_name) for text in texts)
+
+
+@given(requests())
+def test_rendering_is_deterministic(request: ConsentRequest) -> None:
+    for fmt in mesoconsent.FORMATS:
+        assert mesoconsent.render(request, fmt).content == mesoconsent.render(request, fmt).content
+
+
+@given(st.fixed_dictionaries({q.id: st.booleans() for q in PROCEDURE.screening}))
+def test_every_yes_answer_is_flagged_and_stated(answers: dict[str, bool]) -> None:
+    screening = {
+        key: ScreeningAnswer(
+            yes, "Described condition" if yes and key == "other_conditions" else None
+        )
+        for key, yes in answers.items()
+    }
+    request = attrs.evolve(example(), screening=screening)
+    with_flags = {key for key, yes in answers.items() if yes}
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = mesoconsent.render(request, "text")
+    assert {flag.question_id for flag in result.flags} == with_flags
+    assert bool(caught) == bool(with_flags)
+    text = result.content.decode()
+    assert ("Important: you answered" in text) == bool(with_flags)
+    for question in PROCEDURE.screening:
+        if question.id in with_flags:
+            assert f"!!  - {question.text}" in text
