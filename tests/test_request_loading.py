@@ -73,6 +73,75 @@ def test_every_shape_problem_is_reported_at_once() -> None:
     assert "unknown field(s): nickname" in found["patient"]
 
 
+def test_shape_and_value_problems_are_reported_in_one_pass() -> None:
+    data = example_dict()
+    data["treatment"]["number_of_sessions"] = "four"  # shape
+    data["patient"]["full_name"] = "Name\x07"  # value, in the same section as nothing wrong
+    data["clinic"]["phone"] = 12  # shape
+    data["clinic"]["name"] = " "  # value, in a section with a shape problem
+    data["screening"]["pregnant"] = "no"  # shape
+    data["screening"]["other_conditions"] = True  # value: details missing
+    data["locale"] = "zz"  # value
+    found = problems_of(data)
+    assert set(found) == {
+        "treatment.number_of_sessions",
+        "patient.full_name",
+        "clinic.phone",
+        "clinic.name",
+        "screening.pregnant",
+        "screening.other_conditions.details",
+        "locale",
+    }, found
+
+
+def test_treated_areas_must_be_a_list() -> None:
+    data = example_dict()
+    data["treatment"]["treated_areas"] = "face"
+    assert problems_of(data) == {"treatment.treated_areas": "must be a list of text"}
+
+
+def test_both_bad_dates_are_reported() -> None:
+    data = example_dict()
+    data["consent_date"] = "2026-13-01"
+    data["patient"]["date_of_birth"] = "1988-02-30"
+    assert {"consent_date", "patient.date_of_birth"} <= set(problems_of(data))
+
+
+def test_age_limit_is_exact() -> None:
+    data = example_dict()
+    data["consent_date"] = "2026-03-14"
+    data["patient"]["date_of_birth"] = "1896-03-15"  # 129 years and 364 days
+    mesoconsent.request_from_dict(data)
+    data["patient"]["date_of_birth"] = "1896-03-14"  # exactly 130 years
+    assert "less than 130 years" in problems_of(data)["patient.date_of_birth"]
+
+
+def test_requests_built_in_code_with_wrong_types_get_problems_not_crashes() -> None:
+    import attrs
+
+    request = mesoconsent.example_request()
+    broken = attrs.evolve(
+        request,
+        patient="Jane",  # type: ignore[arg-type]
+        screening={"pregnant": False},  # type: ignore[dict-item]
+        consent_date="2026-03-14",  # type: ignore[arg-type]
+    )
+    with pytest.raises(ValidationError) as caught:
+        mesoconsent.validate(broken)
+    found = {problem.path for problem in caught.value.problems}
+    assert {"patient", "screening.pregnant", "consent_date", "screening.breastfeeding"} <= found
+
+
+def test_json_must_be_utf8_without_repeated_keys() -> None:
+    text = json.dumps(example_dict())
+    with pytest.raises(ValidationError, match="not UTF-8"):
+        request_from_json(text.encode("utf-16"))
+    assert request_from_json(b"\xef\xbb\xbf" + text.encode()).patient.full_name == "Jane Example"
+    repeated = text.replace('"locale": "en"', '"locale": "en", "locale": "fr"')
+    with pytest.raises(ValidationError, match="locale: appears twice"):
+        request_from_json(repeated)
+
+
 def test_misspelt_screening_question_is_refused() -> None:
     data = example_dict()
     data["screening"]["breastfeding"] = data["screening"].pop("breastfeeding")

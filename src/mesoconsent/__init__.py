@@ -34,7 +34,7 @@ from mesoconsent.errors import (
     TemplateError,
     ValidationError,
 )
-from mesoconsent.loading import load_request, request_from_dict, request_from_json, request_to_dict
+from mesoconsent.loading import request_to_dict
 from mesoconsent.model import (
     Clinic,
     ConsentRequest,
@@ -88,6 +88,21 @@ __all__ = [
 def default_engine() -> Engine:
     """The shared engine over the bundled templates and catalogs, built on first use."""
     return Engine()
+
+
+def load_request(path: str | os.PathLike[str]) -> ConsentRequest:
+    """Read a JSON request file and check it completely (every problem in one ValidationError)."""
+    return default_engine().load_request(path)
+
+
+def request_from_json(text: str | bytes) -> ConsentRequest:
+    """Parse a JSON request document (UTF-8) and check it completely."""
+    return default_engine().request_from_json(text)
+
+
+def request_from_dict(data: object) -> ConsentRequest:
+    """Structure decoded JSON (a dict) into a request and check it completely."""
+    return default_engine().request_from_dict(data)
 
 
 def example_request() -> ConsentRequest:

@@ -12,8 +12,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import attrs
-
 from mesoconsent.engine import FORMATS, Engine, format_for_path
 from mesoconsent.errors import (
     CoverageError,
@@ -23,7 +21,7 @@ from mesoconsent.errors import (
     TemplateError,
     ValidationError,
 )
-from mesoconsent.loading import load_request
+from mesoconsent.loading import decode_json
 from mesoconsent.resources import example_request_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
@@ -117,12 +115,13 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         return EXIT_USAGE
     path = example_request_path() if args.example else args.input
     try:
-        request = load_request(path)
+        data = decode_json(Path(path).read_bytes())
     except OSError as error:
         _error(f"cannot read {path}: {error.strerror}")
         return EXIT_IO
-    if args.locale:
-        request = attrs.evolve(request, locale=args.locale)
+    if args.locale and isinstance(data, dict):
+        data["locale"] = args.locale
+    request = engine.request_from_dict(data)
     result = engine.render_to_file(request, args.output, output_format)
     for flag in result.flags:
         _error(

@@ -28,6 +28,7 @@ from mesoconsent.errors import (
     CoverageError,
     DocumentReadError,
     TemplateError,
+    ValidationError,
 )
 from mesoconsent.i18n import (
     Catalog,
@@ -36,6 +37,7 @@ from mesoconsent.i18n import (
     load_catalog,
     negotiate,
 )
+from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
 from mesoconsent.output import write_atomic
 from mesoconsent.procedures import Procedure, discover_procedures
@@ -175,6 +177,25 @@ class Engine:
     def validate(self, request: ConsentRequest) -> None:
         """Raise :class:`~mesoconsent.ValidationError` listing every problem with ``request``."""
         validate_request(request, self.procedures, self._locale_problem)
+
+    def request_from_dict(self, data: object) -> ConsentRequest:
+        """Structure decoded JSON and check it completely: one ValidationError lists every
+        problem of shape (types, missing and unknown fields) and of value, by field path."""
+        request, problems, unreadable = structure_request(data)
+        if request is None:
+            raise ValidationError(problems)
+        validate_request(
+            request, self.procedures, self._locale_problem, skip=unreadable, known=problems
+        )
+        return request
+
+    def request_from_json(self, text: str | bytes) -> ConsentRequest:
+        """Parse and check a JSON request document (UTF-8); see :meth:`request_from_dict`."""
+        return self.request_from_dict(decode_json(text))
+
+    def load_request(self, path: str | os.PathLike[str]) -> ConsentRequest:
+        """Read and check a JSON request file; see :meth:`request_from_dict`."""
+        return self.request_from_json(Path(path).read_bytes())
 
     def compose(self, request: ConsentRequest) -> d.Document:
         """Validate, compose and gate: the document tree of a complete consent form."""

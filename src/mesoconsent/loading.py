@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import types
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import cattrs
 from cattrs.v import format_exception
 
@@ -53,6 +56,12 @@ def _structure_answer(value: Any, _: type) -> ScreeningAnswer:
     raise _WrongTypeError('must be true, false or {"answer": true/false, "details": "..."}')
 
 
+def _structure_text_list(value: Any, _: type) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _WrongTypeError("must be a list of text")
+    return tuple(_answer_converter.structure(value, list[str]))
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(str, _strict(str, "text"))
@@ -65,6 +74,19 @@ def _make_converter() -> cattrs.Converter:
 _answer_converter = _make_converter()
 _converter = _make_converter()
 _converter.register_structure_hook(ScreeningAnswer, _structure_answer)
+_converter.register_structure_hook_func(
+    lambda annotation: annotation == tuple[str, ...], _structure_text_list
+)
+
+
+class _Unreadable:
+    """Stands in for a value the loader could not structure; validation skips its path."""
+
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+
+UNREADABLE: Any = _Unreadable()
 
 
 def _describe(error: BaseException, type_: Any) -> str:
@@ -83,36 +105,130 @@ def _field_path(cattrs_path: str) -> str:
     return path.removeprefix("$").removeprefix(".") or "request"
 
 
-def request_from_dict(data: Any) -> ConsentRequest:
-    """Structure decoded JSON into a request; ValidationError lists every shape problem."""
+def structure_request(data: Any) -> tuple[ConsentRequest | None, list[FieldProblem], set[str]]:
+    """Structure decoded JSON as far as it goes.
+
+    Returns the request (with :data:`UNREADABLE` wherever a value could not be structured, or
+    None if ``data`` is not even an object), the shape problems found, and the field paths
+    that hold placeholders. Value checks can then run on everything that did structure, so
+    one pass reports every problem in the file.
+    """
     if not isinstance(data, Mapping):
-        raise ValidationError([FieldProblem("request", "must be a JSON object")])
+        return None, [FieldProblem("request", "must be a JSON object")], {"request"}
     try:
-        return _converter.structure(data, ConsentRequest)
+        return _converter.structure(data, ConsentRequest), [], set()
     except cattrs.BaseValidationError as error:
         problems = []
         for line in cattrs.transform_error(error, path="$", format_exception=_describe):
             message, _, path = line.rpartition(" @ ")
             problems.append(FieldProblem(_field_path(path), message))
-        raise ValidationError(problems) from None
+    unreadable: set[str] = set()
+    partial = _partial(ConsentRequest, data, "", unreadable)
+    return partial, problems, unreadable
 
 
-def request_from_json(text: str | bytes) -> ConsentRequest:
-    """Parse a JSON document into a request (see docs/request-format.md)."""
+def _partial(cls: type, data: Mapping[str, Any], prefix: str, unreadable: set[str]) -> Any:
+    """An instance of attrs class ``cls`` with UNREADABLE for each field that does not
+    structure (descending into nested attrs classes and the screening answers)."""
+    values: dict[str, Any] = {}
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        path = f"{prefix}{field.name}"
+        if field.name not in data:
+            if field.default is attrs.NOTHING:
+                unreadable.add(path)
+                values[field.name] = UNREADABLE
+            continue
+        raw = data[field.name]
+        try:
+            values[field.name] = _converter.structure(raw, field.type)
+            continue
+        except (cattrs.BaseValidationError, _WrongTypeError, ValueError, TypeError, KeyError):
+            pass
+        nested = _attrs_class_of(field.type)
+        if cls is ConsentRequest and field.name == "screening" and isinstance(raw, Mapping):
+            values[field.name] = {
+                key: _answer_or_unreadable(answer, f"{path}.{key}", unreadable)
+                for key, answer in raw.items()
+            }
+        elif nested is not None and isinstance(raw, Mapping):
+            values[field.name] = _partial(nested, raw, f"{path}.", unreadable)
+        else:
+            unreadable.add(path)
+            values[field.name] = UNREADABLE
+    return cls(**values)
+
+
+def _attrs_class_of(annotation: Any) -> type | None:
+    """``Witness`` for ``Witness`` or ``Witness | None``; None for anything else."""
+    candidates = (
+        typing.get_args(annotation)
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        else (annotation,)
+    )
+    return next((c for c in candidates if attrs.has(c)), None)
+
+
+def _answer_or_unreadable(raw: Any, path: str, unreadable: set[str]) -> Any:
     try:
-        data = json.loads(text)
+        return _converter.structure(raw, ScreeningAnswer)
+    except (cattrs.BaseValidationError, _WrongTypeError, ValueError, TypeError, KeyError):
+        unreadable.add(path)
+        return UNREADABLE
+
+
+def request_from_dict(data: Any) -> ConsentRequest:
+    """Structure decoded JSON into a request; ValidationError lists every shape problem.
+
+    This checks shape only (types, required and unknown fields). The functions of the same
+    name on :class:`mesoconsent.Engine` and in ``mesoconsent`` also check every value.
+    """
+    request, problems, _ = structure_request(data)
+    if problems or request is None:
+        raise ValidationError(problems)
+    return request
+
+
+def decode_json(text: str | bytes) -> Any:
+    """Decode a request document: UTF-8 (a byte-order mark is allowed), no repeated keys."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                [FieldProblem("request", f"not UTF-8 encoded text (byte {error.start + 1})")]
+            ) from None
+    try:
+        return json.loads(text, object_pairs_hook=_refuse_repeated_keys)
     except json.JSONDecodeError as error:
         # Position only: the message of a decode error would quote the file's content.
         raise ValidationError(
             [FieldProblem("request", f"not valid JSON (line {error.lineno}, column {error.colno})")]
         ) from None
-    except UnicodeDecodeError:
-        raise ValidationError([FieldProblem("request", "not UTF-8 encoded text")]) from None
-    return request_from_dict(data)
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            # A repeated key would silently keep one of two answers: refuse to guess.
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        key if key.isidentifier() else "request", "appears twice in the same object"
+                    )
+                ]
+            )
+        result[key] = value
+    return result
+
+
+def request_from_json(text: str | bytes) -> ConsentRequest:
+    """Parse a JSON document into a request (shape checks only; see request_from_dict)."""
+    return request_from_dict(decode_json(text))
 
 
 def load_request(path: str | Path) -> ConsentRequest:
-    """Read a JSON request file (UTF-8)."""
+    """Read a JSON request file (UTF-8; shape checks only; see request_from_dict)."""
     return request_from_json(Path(path).read_bytes())
 
 

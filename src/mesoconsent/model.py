@@ -2,13 +2,14 @@
 
 These classes are plain frozen data. They check nothing when built, so that a caller (or the
 JSON loader) can assemble a request and then get *every* problem with it at once from
-:func:`mesoconsent.validate_request`, which :func:`mesoconsent.render` always calls first.
+:func:`mesoconsent.validate`, which :func:`mesoconsent.render` always calls first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -16,15 +17,18 @@ import attrs
 def _freeze_mapping(value: Mapping[str, ScreeningAnswer]) -> Mapping[str, ScreeningAnswer]:
     # A read-only copy keeps the request immutable even when the caller passed a dict it goes
     # on to change; sorting the keys keeps iteration order independent of how it was built.
-    from types import MappingProxyType
-
+    # Anything else is kept as given, for validation to name.
+    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
+        return value
     return MappingProxyType({key: value[key] for key in sorted(value)})
 
 
 def _tuple_of_text(items: Iterable[str]) -> tuple[str, ...]:
-    # A list from JSON or a caller becomes an immutable tuple; a lone string is not split into
-    # characters but kept whole, so validation can say what is wrong with it.
-    return (items,) if isinstance(items, str) else tuple(items)
+    # A list from a caller becomes an immutable tuple. A lone string is kept as given rather
+    # than split into characters, and validation says it must be a list.
+    if isinstance(items, str) or not isinstance(items, Iterable):
+        return items  # type: ignore[return-value]
+    return tuple(items)
 
 
 @attrs.frozen

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from mesoconsent.errors import FieldProblem, ValidationError
-from mesoconsent.model import ConsentRequest
+from mesoconsent.model import (
+    Clinic,
+    ConsentRequest,
+    Patient,
+    PlannedTreatment,
+    Practitioner,
+    ScreeningAnswer,
+    Witness,
+)
 from mesoconsent.procedures import Procedure
 
 MAX_TEXT_LENGTH = 100_000
@@ -29,7 +37,7 @@ _BAD_MULTILINE = re.compile(f"[{_BAD_COMMON}]")
 _BAD_SINGLE_LINE = re.compile(f"[\n{_BAD_COMMON}]")
 
 
-def text_problem(value: object, *, multiline: bool = False, required: bool = True) -> str | None:
+def text_problem(value: object, *, multiline: bool = False) -> str | None:
     """Why ``value`` cannot be carried into the document as text, or None if it can.
 
     Refused: characters XML 1.0 cannot hold (C0 controls, lone surrogates, U+FFFE/U+FFFF), C1
@@ -38,7 +46,7 @@ def text_problem(value: object, *, multiline: bool = False, required: bool = Tru
     """
     if not isinstance(value, str):
         return f"must be text, not {type(value).__name__}"
-    if required and not value.strip():
+    if not value.strip():
         return "must not be empty"
     if len(value) > MAX_TEXT_LENGTH:
         return f"must be at most {MAX_TEXT_LENGTH:,} characters long"
@@ -60,14 +68,37 @@ def validate_request(
     request: ConsentRequest,
     procedures: Mapping[str, Procedure],
     locale_check: Callable[[str], str | None],
+    *,
+    skip: Collection[str] = (),
+    known: Iterable[FieldProblem] = (),
 ) -> None:
     """Raise ValidationError listing every problem with ``request``; return None if it is valid.
 
-    ``locale_check`` returns a message when the locale is not available, else None.
+    ``locale_check`` returns a message when the locale is not available, else None. ``skip``
+    names field paths already known to be wrong (the JSON loader's shape problems, listed in
+    ``known``): their values are placeholders and nothing more is said about them.
     """
-    problems = list(_problems(request, procedures, locale_check))
+    skipped = tuple(skip)
+
+    def reported(problem: FieldProblem) -> bool:
+        return not any(
+            problem.path == path or problem.path.startswith((f"{path}.", f"{path}["))
+            for path in skipped
+        )
+
+    problems = list(known) + [
+        p for p in _problems(request, procedures, locale_check) if reported(p)
+    ]
     if problems:
         raise ValidationError(problems)
+
+
+_SECTIONS: tuple[tuple[str, type], ...] = (
+    ("patient", Patient),
+    ("clinic", Clinic),
+    ("practitioner", Practitioner),
+    ("treatment", PlannedTreatment),
+)
 
 
 def _problems(
@@ -78,11 +109,24 @@ def _problems(
     if not isinstance(request, ConsentRequest):
         yield FieldProblem("request", f"must be a ConsentRequest, not {type(request).__name__}")
         return
-    yield from _texts(request)
-    yield from _dates(request)
-    yield from _numbers(request)
-    if request.witness is not None and request.witness.role not in WITNESS_ROLES:
-        yield FieldProblem("witness.role", f"must be one of {', '.join(WITNESS_ROLES)}")
+    # A request built in code can hold anything anywhere: check each section's type before
+    # looking inside it, so the answer is a list of problems, never an AttributeError.
+    sections_ok = True
+    for name, cls in _SECTIONS:
+        if not isinstance(getattr(request, name), cls):
+            sections_ok = False
+            yield FieldProblem(name, f"must be a {cls.__name__}")
+    if request.witness is not None and not isinstance(request.witness, Witness):
+        sections_ok = False
+        yield FieldProblem("witness", "must be a Witness or None")
+    if sections_ok:
+        yield from _texts(request)
+        yield from _dates(request)
+        yield from _numbers(request)
+        if request.witness is not None and request.witness.role not in WITNESS_ROLES:
+            yield FieldProblem("witness.role", f"must be one of {', '.join(WITNESS_ROLES)}")
+    else:
+        yield from _date("consent_date", request.consent_date)
 
     procedure: Procedure | None = None
     if not isinstance(request.procedure, str) or request.procedure not in procedures:
@@ -96,46 +140,61 @@ def _problems(
     elif (message := locale_check(request.locale)) is not None:
         yield FieldProblem("locale", message)
     if procedure is not None:
-        yield from _screening(request, procedure)
+        yield from _screening(request.screening, procedure)
 
 
 def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
-    fields: list[tuple[str, Any, bool, bool]] = [
-        # path, value, multiline, required
-        ("patient.full_name", request.patient.full_name, False, True),
-        ("clinic.name", request.clinic.name, False, True),
-        ("clinic.address", request.clinic.address, True, True),
-        ("clinic.phone", request.clinic.phone, False, True),
-        ("practitioner.full_name", request.practitioner.full_name, False, True),
-        ("practitioner.qualification", request.practitioner.qualification, False, True),
-        ("treatment.product", request.treatment.product, False, True),
+    fields: list[tuple[str, Any, bool]] = [
+        # path, value, multi-line
+        ("patient.full_name", request.patient.full_name, False),
+        ("clinic.name", request.clinic.name, False),
+        ("clinic.address", request.clinic.address, True),
+        ("clinic.phone", request.clinic.phone, False),
+        ("practitioner.full_name", request.practitioner.full_name, False),
+        ("practitioner.qualification", request.practitioner.qualification, False),
+        ("treatment.product", request.treatment.product, False),
     ]
     if request.patient.patient_id is not None:
-        fields.append(("patient.patient_id", request.patient.patient_id, False, True))
+        fields.append(("patient.patient_id", request.patient.patient_id, False))
     if request.witness is not None:
-        fields.append(("witness.full_name", request.witness.full_name, False, True))
+        fields.append(("witness.full_name", request.witness.full_name, False))
     areas = request.treatment.treated_areas
-    if not areas:
+    if not isinstance(areas, tuple):
+        yield FieldProblem("treatment.treated_areas", "must be a list of areas")
+    elif not areas:
         yield FieldProblem("treatment.treated_areas", "must list at least one area")
-    fields.extend(
-        (f"treatment.treated_areas[{index}]", area, False, True) for index, area in enumerate(areas)
-    )
-    for path, value, multiline, required in fields:
-        if (message := text_problem(value, multiline=multiline, required=required)) is not None:
+    else:
+        fields.extend(
+            (f"treatment.treated_areas[{index}]", area, False) for index, area in enumerate(areas)
+        )
+    for path, value, multiline in fields:
+        if (message := text_problem(value, multiline=multiline)) is not None:
             yield FieldProblem(path, message)
+
+
+def _date(path: str, value: object) -> Iterator[FieldProblem]:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        yield FieldProblem(path, "must be a date (YYYY-MM-DD)")
+
+
+def _years_before(date: dt.date, years: int) -> dt.date:
+    try:
+        return date.replace(year=date.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return date.replace(year=date.year - years, day=28)
 
 
 def _dates(request: ConsentRequest) -> Iterator[FieldProblem]:
     consent, born = request.consent_date, request.patient.date_of_birth
-    for path, value in (("consent_date", consent), ("patient.date_of_birth", born)):
-        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            yield FieldProblem(path, "must be a date (YYYY-MM-DD)")
-            return
-    if born > consent:
+    wrong = [*_date("consent_date", consent), *_date("patient.date_of_birth", born)]
+    if wrong:
+        yield from wrong
+    elif born > consent:
         yield FieldProblem("patient.date_of_birth", "must not be after the consent date")
-    elif consent.year - born.year > MAX_AGE_YEARS:
+    elif consent.year > MAX_AGE_YEARS and born <= _years_before(consent, MAX_AGE_YEARS):
         yield FieldProblem(
-            "patient.date_of_birth", f"must be less than {MAX_AGE_YEARS} years before consent"
+            "patient.date_of_birth",
+            f"must be less than {MAX_AGE_YEARS} years before the consent date",
         )
 
 
@@ -151,9 +210,12 @@ def _numbers(request: ConsentRequest) -> Iterator[FieldProblem]:
             yield FieldProblem(path, f"must be from 1 to {most}")
 
 
-def _screening(request: ConsentRequest, procedure: Procedure) -> Iterator[FieldProblem]:
+def _screening(screening: object, procedure: Procedure) -> Iterator[FieldProblem]:
+    if not isinstance(screening, Mapping):
+        yield FieldProblem("screening", "must map each screening question to an answer")
+        return
     asked = {question.id: question for question in procedure.screening}
-    for key in request.screening:
+    for key in screening:
         if key not in asked:
             yield FieldProblem(
                 f"screening.{key}" if isinstance(key, str) and key.isidentifier() else "screening",
@@ -161,14 +223,14 @@ def _screening(request: ConsentRequest, procedure: Procedure) -> Iterator[FieldP
             )
     for question in procedure.screening:
         path = f"screening.{question.id}"
-        answer = request.screening.get(question.id)
+        answer = screening.get(question.id)
         if answer is None:
             yield FieldProblem(path, "must be answered (true or false)")
-            continue
-        if not isinstance(answer.answer, bool):
+        elif not isinstance(answer, ScreeningAnswer):
+            yield FieldProblem(path, "must be a ScreeningAnswer")
+        elif not isinstance(answer.answer, bool):
             yield FieldProblem(f"{path}.answer", "must be true or false")
-            continue
-        if answer.details is not None:
+        elif answer.details is not None:
             if (message := text_problem(answer.details, multiline=True)) is not None:
                 yield FieldProblem(f"{path}.details", message)
             elif not answer.answer:
