@@ -189,3 +189,27 @@ def test_unknown_output_extension_is_a_usage_error(tmp_path: Path) -> None:
     result = run("render", "--example", "-o", "out.pdf", cwd=tmp_path)
     assert result.returncode == 2
     assert not (tmp_path / "out.pdf").exists()
+
+
+def test_verify_several_files_reports_each(tmp_path: Path) -> None:
+    assert run("render", "--example", "-o", "good.docx", cwd=tmp_path).returncode == 0
+    (tmp_path / "bad.docx").write_bytes(b"not a zip")
+    result = run("verify", "good.docx", "bad.docx", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "OK: good.docx" in result.stdout
+    assert "bad.docx: not a DOCX" in result.stderr
+
+
+def test_verify_missing_file_is_an_io_error(tmp_path: Path) -> None:
+    result = run("verify", "absent.docx", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "absent.docx" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unwritable_output_names_the_requested_path(tmp_path: Path) -> None:
+    result = run("render", "--example", "-o", "no/such/dir/out.docx", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "no/such/dir/out.docx" in result.stderr
+    assert ".part" not in result.stderr
+    assert "Traceback" not in result.stderr

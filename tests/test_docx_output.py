@@ -176,3 +176,16 @@ def test_body_xml_has_no_empty_table_cells_or_trailing_table(rendered: bytes) ->
     for cell in body.iter(qn("w:tc")):
         assert cell.find(f"{W}p") is not None
     assert body[-2].tag == f"{W}p"  # Word needs a paragraph before the section properties
+
+
+def test_declaration_and_signatures_are_kept_on_one_page(rendered: bytes) -> None:
+    document = docx.Document(io.BytesIO(rendered))
+    paragraphs = document.paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "Declaration")
+    declaration = paragraphs[start + 1 :]
+    assert declaration[0].text.startswith("The answers I gave")
+    assert all(p.paragraph_format.keep_with_next for p in declaration[:-1])  # last is a spacer
+    signature_rows = document.tables[-1].rows
+    for row in signature_rows[:-1]:
+        assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in row.cells)
+    assert present(signature_rows[-1]._tr.trPr).find(qn("w:cantSplit")) is not None

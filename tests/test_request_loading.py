@@ -231,9 +231,23 @@ def test_unknown_or_path_like_procedure_is_refused(procedure: str) -> None:
     assert "procedure" in problems_of(data)
 
 
-@pytest.mark.parametrize("requested", ["en", "en-US", "en_GB", "EN"])
-def test_locale_is_negotiated_as_users_write_it(requested: str) -> None:
+@pytest.mark.parametrize(
+    ("requested", "locale", "date"),
+    [
+        ("en", "en", "March 14, 2026"),
+        ("en-US", "en_US", "March 14, 2026"),
+        ("en_GB", "en_GB", "14 March 2026"),
+        ("en-gb", "en_GB", "14 March 2026"),
+        ("en-AU", "en_AU", "14 March 2026"),
+    ],
+)
+def test_locale_is_negotiated_and_formats_as_requested(
+    requested: str, locale: str, date: str
+) -> None:
     data = example_dict()
     data["locale"] = requested
-    result = mesoconsent.render(request_from_dict(data), "text")
-    assert result.locale == "en"
+    request = request_from_dict(data)
+    result = mesoconsent.render(request, "text")
+    assert result.locale == locale
+    assert f"Date of this form | {date}" in result.content.decode()
+    assert mesoconsent.verify(mesoconsent.render(request).content).locale == "en"

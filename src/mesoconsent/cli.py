@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from mesoconsent.engine import FORMATS, Engine, format_for_path
 from mesoconsent.errors import (
+    ContraindicationWarning,
     CoverageError,
     DocumentReadError,
     MesoconsentError,
@@ -71,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         "LibreOffice) and check every required disclosure is still there, unchanged. "
         "Exits 0 if so, 1 listing what is missing or altered.",
     )
-    verify.add_argument("file", type=Path, metavar="FILE.docx")
+    verify.add_argument("files", type=Path, nargs="+", metavar="FILE.docx")
     verify.add_argument("--procedure", help="the procedure, if the document does not record it")
     verify.add_argument("--locale", help="the locale, if the document does not record it")
     _add_folders(verify)
@@ -136,17 +138,31 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _verify(args: argparse.Namespace, engine: Engine) -> int:
-    report = engine.verify(args.file, procedure=args.procedure, locale=args.locale)
+    status = EXIT_OK
+    for path in args.files:
+        status = max(status, _verify_one(path, args, engine))
+    return status
+
+
+def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
+    try:
+        report = engine.verify(path, procedure=args.procedure, locale=args.locale)
+    except DocumentReadError as error:
+        _error(f"{path}: {error}")
+        return EXIT_FAILED
+    except OSError as error:
+        _error(f"cannot read {path}: {error.strerror}")
+        return EXIT_IO
     for note in report.notes:
-        print(f"note: {note}")
+        print(f"{path}: note: {note}")
     if report.ok:
         count = len(engine.procedures[report.procedure].required_ids)
         print(
-            f"OK: {args.file} states all {count} required disclosures "
+            f"OK: {path} states all {count} required disclosures "
             f"({report.procedure} {report.template_version}, locale {report.locale})"
         )
         return EXIT_OK
-    print(f"FAILED: {args.file} lacks {len(report.problems)} required disclosure(s):")
+    print(f"FAILED: {path} lacks {len(report.problems)} required disclosure(s):")
     for problem in report.problems:
         print(f"  - {problem.disclosure_id}: {problem.reason}")
     return EXIT_FAILED
@@ -154,6 +170,9 @@ def _verify(args: argparse.Namespace, engine: Engine) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # The CLI reports screening flags itself, naming the questions for the person at the
+    # terminal; the library's generic Python warning would only repeat it.
+    warnings.simplefilter("ignore", ContraindicationWarning)
     try:
         engine = Engine(args.templates, args.locales)
         if args.command == "render":
@@ -162,9 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         _error(str(error))
         return EXIT_USAGE
-    except DocumentReadError as error:
-        _error(f"{args.file}: {error}")
-        return EXIT_FAILED
     except (CoverageError, TemplateError, ProcedureDefinitionError) as error:
         _error(str(error))
         return EXIT_FAILED

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from mesoconsent.errors import DisclosureProblem
 from mesoconsent.procedures import Procedure
 
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# A placeholder, or "%%" (a literal percent sign), in %-format wording.
+_FORMAT_SPEC = re.compile(r"(%\(\w+\)s|%%)")
 
 
 def normalize_space(text: str) -> str:
@@ -27,11 +28,13 @@ def normalize_space(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def wording_pattern(wording: str) -> re.Pattern[str]:
-    """A pattern matching ``wording`` with each ``%(name)s`` standing for any non-empty text."""
-    pieces = _PLACEHOLDER.split(normalize_space(wording))
-    # split() alternates literal text and placeholder names: keep the text, widen the names.
+    """A pattern matching ``wording`` as rendered: each ``%(name)s`` stands for any non-empty
+    text and ``%%`` for a percent sign."""
+    pieces = _FORMAT_SPEC.split(normalize_space(wording))
+    # split() alternates literal text and the specs it split on.
     regex = "".join(
-        re.escape(piece) if index % 2 == 0 else "(?:.+?)" for index, piece in enumerate(pieces)
+        re.escape(piece) if index % 2 == 0 else "%" if piece == "%%" else "(?:.+?)"
+        for index, piece in enumerate(pieces)
     )
     return re.compile(regex, re.DOTALL)
 

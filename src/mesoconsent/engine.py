@@ -10,6 +10,7 @@ and compiles every template.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
@@ -36,6 +37,7 @@ from mesoconsent.i18n import (
     available_locales,
     load_catalog,
     negotiate,
+    parse_requested,
 )
 from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
@@ -64,6 +66,22 @@ def _version() -> str:
         return importlib_metadata.version("mesoconsent")
     except importlib_metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+def _caller_stacklevel() -> int:
+    """The stacklevel that points a warning at the first frame outside this package.
+
+    (Python 3.12's ``skip_file_prefixes`` does this; 3.11 is supported.)
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def format_for_path(path: str | os.PathLike[str]) -> Format:
@@ -202,6 +220,9 @@ class Engine:
         self.validate(request)
         procedure = self.procedures[request.procedure]
         catalog, translations = self._catalog(self.resolve_locale(request.locale))
+        # Messages come from the negotiated catalog; dates and lists follow the locale as
+        # requested, so en-GB gets "14 March 2026" from the en catalog.
+        catalog = attrs.evolve(catalog, locale=parse_requested(request.locale))
         document = compose(
             request, procedure, catalog, self._templates[procedure.id], translations, self.generator
         )
@@ -233,7 +254,7 @@ class Engine:
                 f"the patient answered yes to {len(flags)} screening question(s); "
                 "see RenderResult.flags",
                 ContraindicationWarning,
-                stacklevel=2,
+                stacklevel=_caller_stacklevel(),
             )
         return RenderResult(
             content=_WRITERS[format](document),

@@ -98,18 +98,26 @@ def available_locales(locale_dirs: Iterable[Path]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+@functools.lru_cache(maxsize=256)
+def parse_requested(requested: str) -> Locale:
+    """Babel's locale for an identifier as users write it (``pt-BR``, ``pt_BR``, ``en-gb``).
+
+    Raises LocaleNotAvailableError for anything that is not a locale Babel knows.
+    """
+    if not LOCALE_SHAPE.fullmatch(requested):
+        raise LocaleNotAvailableError(requested)
+    try:
+        return Locale.parse(requested.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        raise LocaleNotAvailableError(requested) from None
+
+
 def negotiate(requested: str, available: Sequence[str]) -> str:
     """The available locale serving ``requested`` (``en-US`` -> ``en``).
 
     Raises LocaleNotAvailableError if none does.
     """
-    if not LOCALE_SHAPE.fullmatch(requested):
-        raise LocaleNotAvailableError(requested)
-    try:
-        wanted = Locale.parse(requested.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        raise LocaleNotAvailableError(requested) from None
-    for candidate in _fallbacks(wanted):
+    for candidate in _fallbacks(parse_requested(requested)):
         if candidate in available:
             return candidate
     raise LocaleNotAvailableError(requested)

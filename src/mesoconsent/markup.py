@@ -59,6 +59,10 @@ def parse_document(markup: str, metadata: d.Metadata) -> d.Document:
         else:
             blocks.append(_block(child))
     _reject_loose_text(root)
+    for element in root.iter():
+        if element.get("data-disclosure") is not None and element.tag not in ("p", "li"):
+            # Anywhere else the gate would only report the disclosure missing, not why.
+            raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")
     return d.Document(
         metadata=metadata,
         direction=cast(Literal["ltr", "rtl"], direction),

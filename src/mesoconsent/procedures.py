@@ -12,7 +12,6 @@ Adding a procedure is therefore a data-and-template change; nothing here names m
 from __future__ import annotations
 
 import re
-import string
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -33,6 +32,9 @@ DISCLOSURE_ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
 MAX_DISCLOSURE_ID_LENGTH = 64
 PROCEDURE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 SCREENING_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# Recorded in every document's identifier (urn:mesoconsent:<procedure>:<version>:<locale>).
+TEMPLATE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,39}")
+_PLACEHOLDER_OR_PERCENT = re.compile(r"%\(\w+\)s|%%")
 
 
 @attrs.frozen
@@ -163,10 +165,11 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
             )
         if not disclosure.text.strip():
             yield f"disclosure {disclosure.id!r} has no text"
-        try:
-            disclosure.text % dict.fromkeys(disclosure.placeholders, "")
-        except (ValueError, TypeError, KeyError):
-            yield f"disclosure {disclosure.id!r}: only %(name)s placeholders are allowed"
+        if "%" in _PLACEHOLDER_OR_PERCENT.sub("", disclosure.text):
+            yield (
+                f"disclosure {disclosure.id!r}: write a percent sign as %% "
+                "(a lone % starts a placeholder, which must look like %(name)s)"
+            )
     for question in procedure.screening:
         if not SCREENING_ID.fullmatch(question.id):
             yield f"screening question id {question.id!r} must be lowercase letters/digits/_"
@@ -174,24 +177,60 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
             yield f"screening question {question.id!r} names unknown {question.disclosure!r}"
     if len({q.id for q in procedure.screening}) != len(procedure.screening):
         yield "screening question ids must be unique"
-    if not set(procedure.template_version) <= set(string.ascii_letters + string.digits + ".-+"):
+    if not TEMPLATE_VERSION.fullmatch(procedure.template_version):
         yield "template_version must be a version string such as 1.0.0"
 
 
 def discover_procedures(template_dirs: Iterable[Path]) -> dict[str, Procedure]:
-    """Every procedure found in ``template_dirs``; earlier folders override later ones."""
-    found: dict[str, Procedure] = {}
+    """Every procedure found in ``template_dirs``; earlier folders override later ones.
+
+    An override may reword or add disclosures but never drop one that the definition it
+    overrides requires (the bundled procedures are a floor): a clinic's template folder must
+    not be able to weaken the guarantee by leaving a line out of a TOML file.
+    """
     dirs = list(template_dirs)
-    for template_dir in reversed(dirs):
+    common = _common_dir(dirs)
+    found: dict[str, Procedure] = {}
+    for template_dir in reversed(dirs):  # lowest priority first
         for candidate in sorted(template_dir.iterdir()) if template_dir.is_dir() else ():
-            if candidate.name != COMMON_DIR and (candidate / PROCEDURE_FILE).is_file():
-                common = _first_with(dirs, COMMON_DIR, COMMON_DISCLOSURES_FILE)
-                found[candidate.name] = load_procedure(candidate, common)
+            if candidate.name == COMMON_DIR or not (candidate / PROCEDURE_FILE).is_file():
+                continue
+            procedure = load_procedure(candidate, common)
+            overridden = found.get(candidate.name)
+            if overridden is not None:
+                _refuse_dropped(
+                    candidate / PROCEDURE_FILE,
+                    overridden.required_ids,
+                    {d.id for d in procedure.disclosures},
+                )
+            found[candidate.name] = procedure
     return dict(sorted(found.items()))
 
 
-def _first_with(dirs: list[Path], sub: str, name: str) -> Path:
-    for directory in dirs:
-        if (directory / sub / name).is_file():
-            return directory / sub
-    raise ProcedureDefinitionError(f"no {sub}/{name} in any template folder")
+def _common_dir(dirs: list[Path]) -> Path:
+    """The common disclosures of the first folder that has them, checked against the rest."""
+    candidates = [
+        d / COMMON_DIR for d in dirs if (d / COMMON_DIR / COMMON_DISCLOSURES_FILE).is_file()
+    ]
+    if not candidates:
+        raise ProcedureDefinitionError(
+            f"no {COMMON_DIR}/{COMMON_DISCLOSURES_FILE} in any template folder"
+        )
+
+    def ids(directory: Path) -> list[str]:
+        path = directory / COMMON_DISCLOSURES_FILE
+        return [d.id for d in _structure(_read_toml(path), _CommonFile, path).disclosures]
+
+    chosen = set(ids(candidates[0]))
+    for lower in candidates[1:]:
+        _refuse_dropped(candidates[0] / COMMON_DISCLOSURES_FILE, ids(lower), chosen)
+    return candidates[0]
+
+
+def _refuse_dropped(path: Path, required: Iterable[str], declared: set[str]) -> None:
+    dropped = [disclosure_id for disclosure_id in required if disclosure_id not in declared]
+    if dropped:
+        raise ProcedureDefinitionError(
+            f"{path}: overrides a definition but leaves out its required disclosures "
+            f"{', '.join(dropped)}; an override may add or reword disclosures, never drop one"
+        )

@@ -26,7 +26,8 @@ _P, _T, _TAB, _BR, _CR = f"{_W}p", f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"
 _BOOKMARK_START, _BOOKMARK_END = f"{_W}bookmarkStart", f"{_W}bookmarkEnd"
 _DC_IDENTIFIER = "{http://purl.org/dc/elements/1.1/}identifier"
 _IDENTIFIER = re.compile(r"urn:mesoconsent:([a-z][a-z0-9_]*):([A-Za-z0-9.+-]+):([A-Za-z_]+)")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+# The file comes from outside: no entities, no network, libxml2's default size limits.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _MAX_PART = 200 * 1024 * 1024  # refuse zip bombs rather than inflate them
 
 
@@ -69,10 +70,8 @@ def read_docx(source: str | os.PathLike[str] | bytes, bookmarks: Mapping[str, st
 
     ``bookmarks`` maps bookmark names to the disclosure ids they stand for.
     """
-    try:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    except OSError as error:
-        raise DocumentReadError(f"cannot open the file: {error.strerror}") from None
+    # A file that cannot be opened raises OSError, as open() would.
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             main = _part(archive, "word/document.xml")

@@ -112,8 +112,13 @@ class _BodyWriter:
         return w.paragraph(ppr, self.inline_runs(inlines, bold=bold, size=size), bookmark)
 
     def blocks(self, blocks: tuple[d.Block, ...]) -> Iterator[str]:
-        for block in blocks:
-            yield self.block(block)
+        held = _declaration_paragraphs(blocks)
+        for index, block in enumerate(blocks):
+            if index in held:
+                assert isinstance(block, d.Paragraph)
+                yield self.para(block.inlines, disclosure=block.disclosure, keep_next=True)
+            else:
+                yield self.block(block)
 
     def block(self, block: d.Block) -> str:
         if isinstance(block, d.Paragraph):
@@ -177,45 +182,63 @@ class _BodyWriter:
         )
 
     def signatures(self, block: d.SignatureBlock) -> str:
+        """A name, a signature line and a date line per signer, captioned underneath.
+
+        Every row but the last keeps with the next, so the block never splits across pages.
+        """
         widths = _column_widths((4, 4, 2))
         line = w.border_set("tcBorders", ("bottom",), size=8, color="000000")
         rows = []
-        for signer in block.signers:
+        for number, signer in enumerate(block.signers, start=1):
+            last = number == len(block.signers)
             who = (d.Text(signer.role, bold=True), d.LineBreak(), d.Text(signer.name))
+            blank = self.para((), style="TableText", keep_next=True)
             rows.append(
                 w.table_row(
                     [
                         w.table_cell(widths[0], self.para(who, style="TableText", keep_next=True)),
-                        w.table_cell(
-                            widths[1],
-                            self.para((), style="TableText", keep_next=True),
-                            borders=line,
-                        ),
-                        w.table_cell(
-                            widths[2],
-                            self.para((), style="TableText", keep_next=True),
-                            borders=line,
-                        ),
+                        w.table_cell(widths[1], blank, borders=line),
+                        w.table_cell(widths[2], blank, borders=line),
                     ],
                     min_height=850,
                 )
             )
-            captions = [
-                w.table_cell(widths[0], self.para((), style="SignatureCaption")),
-                w.table_cell(
-                    widths[1],
-                    self.para((d.Text(signer.signature_caption),), style="SignatureCaption"),
-                ),
-                w.table_cell(
-                    widths[2], self.para((d.Text(signer.date_caption),), style="SignatureCaption")
-                ),
-            ]
-            rows.append(w.table_row(captions))
+            captions = (
+                (),
+                (d.Text(signer.signature_caption),),
+                (d.Text(signer.date_caption),),
+            )
+            rows.append(
+                w.table_row(
+                    [
+                        w.table_cell(
+                            width, self.para(text, style="SignatureCaption", keep_next=not last)
+                        )
+                        for width, text in zip(widths, captions, strict=True)
+                    ]
+                )
+            )
         return w.table(widths, rows, style="TableNormal", bidi=self.rtl) + _SPACER
 
 
 # Word merges two tables that touch, and a table must not be the last thing in a cell or body.
 _SPACER = '<w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr></w:p>'
+
+
+def _declaration_paragraphs(blocks: tuple[d.Block, ...]) -> set[int]:
+    """Indexes of the paragraphs between a signature block and the heading before it.
+
+    They are kept with the signatures, so the patient signs on the page that says what they
+    declare (Word and LibreOffice still break a section too long for one page).
+    """
+    held: set[int] = set()
+    for index, block in enumerate(blocks):
+        if isinstance(block, d.SignatureBlock):
+            before = index - 1
+            while before >= 0 and isinstance(blocks[before], d.Paragraph):
+                held.add(before)
+                before -= 1
+    return held
 
 
 def _column_widths(relative: tuple[int, ...]) -> list[int]:

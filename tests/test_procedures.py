@@ -1,0 +1,108 @@
+"""Procedure definitions are data, checked on load; overrides cannot weaken the guarantee."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+import mesoconsent
+from mesoconsent import Engine, ProcedureDefinitionError, TemplateError
+from mesoconsent.resources import templates_dir
+from tests.helpers import example
+
+TOML = "mesotherapy/procedure.toml"
+
+
+def copy_templates(tmp_path: Path) -> Path:
+    target = tmp_path / "templates"
+    shutil.copytree(templates_dir(), target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_an_override_may_not_drop_a_bundled_disclosure(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    text = (templates / TOML).read_text(encoding="utf-8")
+    block = re.search(r'\[\[disclosures\]\]\nid = "risks.rare_scarring"\n[^\[]*', text)
+    assert block is not None
+    (templates / TOML).write_text(text.replace(block.group(), ""), encoding="utf-8")
+    with pytest.raises(ProcedureDefinitionError, match=re.escape("risks.rare_scarring")):
+        Engine([templates])  # in front of the bundled folder
+    Engine([templates], include_bundled=False)  # on its own, it is simply another procedure
+
+
+def test_an_override_may_not_drop_a_common_disclosure(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    common = templates / "common" / "disclosures.toml"
+    text = common.read_text(encoding="utf-8")
+    block = re.search(r'\[\[disclosures\]\]\nid = "consent.refuse_withdraw"\n[^\[]*', text)
+    assert block is not None
+    common.write_text(text.replace(block.group(), ""), encoding="utf-8")
+    with pytest.raises(ProcedureDefinitionError, match=re.escape("consent.refuse_withdraw")):
+        Engine([templates])
+
+
+def test_percent_signs_in_wording(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / TOML,
+        'text = "A very fine needle is used."',
+        'text = "A very fine needle is used (100%% single-use)."',
+    )
+    engine = Engine([templates], include_bundled=False)
+    content = engine.render(example(), "text").content.decode()
+    assert "A very fine needle is used (100% single-use)." in content
+    assert engine.verify(engine.render(example()).content).ok
+    edit(templates / TOML, "(100%% single-use)", "(100% single-use)")
+    with pytest.raises(ProcedureDefinitionError, match="percent sign"):
+        Engine([templates], include_bundled=False)
+
+
+@pytest.mark.parametrize("version", ["", "1.0 beta", "1:0"])
+def test_template_version_must_fit_the_identifier(tmp_path: Path, version: str) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, 'template_version = "1.0.0"', f'template_version = "{version}"')
+    with pytest.raises(ProcedureDefinitionError, match="template_version"):
+        Engine([templates], include_bundled=False)
+
+
+def test_unknown_keys_in_procedure_file_are_refused(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, 'id = "mesotherapy"\n', 'id = "mesotherapy"\nrequired = false\n')
+    with pytest.raises(ProcedureDefinitionError, match="required"):
+        Engine([templates], include_bundled=False)
+
+
+def test_disclosure_marker_on_a_heading_is_a_template_error(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / "mesotherapy" / "consent.html.j2",
+        '<h2>{{ _("Possible benefits") }}</h2>',
+        '<h2 data-disclosure="benefits.appearance">{{ _("Possible benefits") }}</h2>',
+    )
+    with pytest.raises(TemplateError, match=re.escape("data-disclosure belongs on <p> or <li>")):
+        Engine([templates], include_bundled=False).render(example())
+
+
+def test_contraindication_warning_points_at_the_caller() -> None:
+    import attrs
+
+    request = attrs.evolve(
+        example(),
+        screening={**example().screening, "pregnant": mesoconsent.ScreeningAnswer(True)},
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mesoconsent.render(request, "text")
+    assert len(caught) == 1
+    assert caught[0].filename == __file__
+    assert "pregnant" not in str(caught[0].message)  # health data stays in result.flags
