@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import shutil
 import zipfile
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -16,7 +19,7 @@ from lxml import etree
 
 import mesoconsent
 from mesoconsent import ConsentRequest, ScreeningAnswer
-from mesoconsent.resources import example_request_path
+from mesoconsent.resources import example_request_path, templates_dir
 
 T = TypeVar("T")
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -63,3 +66,18 @@ def present(value: T | None) -> T:
     """The value, asserting it is there (for optional lookups in XML and python-docx)."""
     assert value is not None
     return value
+
+
+def copy_templates(tmp_path: Path) -> Path:
+    """A copy of the bundled templates to break on purpose."""
+    target = tmp_path / "templates"
+    shutil.copytree(templates_dir(), target)
+    return target
+
+
+def edit(path: Path, pattern: str, replacement: str) -> None:
+    """Replace the one match of a regular expression in a file (failing if not exactly one)."""
+    text = path.read_text(encoding="utf-8")
+    edited, count = re.subn(pattern, replacement, text)
+    assert count == 1, f"{pattern!r} matched {count} times"
+    path.write_text(edited, encoding="utf-8")

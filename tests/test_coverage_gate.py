@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 import mesoconsent
 from mesoconsent import CoverageError, Engine, TemplateError
-from mesoconsent.resources import templates_dir
-from tests.helpers import example
+from tests.helpers import copy_templates, edit, example
 
 CONSENT = "mesotherapy/consent.html.j2"
 BASE = "common/base.html.j2"
@@ -62,19 +60,6 @@ def test_procedure_requires_every_disclosure_of_the_source() -> None:
         "consent.agreement",
     }
     assert general <= required
-
-
-def copy_templates(tmp_path: Path) -> Path:
-    target = tmp_path / "templates"
-    shutil.copytree(templates_dir(), target)
-    return target
-
-
-def edit(path: Path, pattern: str, replacement: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    edited, count = re.subn(pattern, replacement, text)
-    assert count == 1, f"{pattern!r} matched {count} times"
-    path.write_text(edited, encoding="utf-8")
 
 
 def engine_for(templates: Path) -> Engine:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import warnings
 from pathlib import Path
 
@@ -11,22 +10,9 @@ import pytest
 
 import mesoconsent
 from mesoconsent import Engine, ProcedureDefinitionError, TemplateError
-from mesoconsent.resources import templates_dir
-from tests.helpers import example
+from tests.helpers import copy_templates, edit, example
 
 TOML = "mesotherapy/procedure.toml"
-
-
-def copy_templates(tmp_path: Path) -> Path:
-    target = tmp_path / "templates"
-    shutil.copytree(templates_dir(), target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def test_an_override_may_not_drop_a_bundled_disclosure(tmp_path: Path) -> None:
@@ -55,14 +41,14 @@ def test_percent_signs_in_wording(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(
         templates / TOML,
-        'text = "A very fine needle is used."',
+        re.escape('text = "A very fine needle is used."'),
         'text = "A very fine needle is used (100%% single-use)."',
     )
     engine = Engine([templates], include_bundled=False)
     content = engine.render(example(), "text").content.decode()
     assert "A very fine needle is used (100% single-use)." in content
     assert engine.verify(engine.render(example()).content).ok
-    edit(templates / TOML, "(100%% single-use)", "(100% single-use)")
+    edit(templates / TOML, re.escape("(100%% single-use)"), "(100% single-use)")
     with pytest.raises(ProcedureDefinitionError, match="percent sign"):
         Engine([templates], include_bundled=False)
 
@@ -70,14 +56,20 @@ def test_percent_signs_in_wording(tmp_path: Path) -> None:
 @pytest.mark.parametrize("version", ["", "1.0 beta", "1:0"])
 def test_template_version_must_fit_the_identifier(tmp_path: Path, version: str) -> None:
     templates = copy_templates(tmp_path)
-    edit(templates / TOML, 'template_version = "1.0.0"', f'template_version = "{version}"')
+    edit(
+        templates / TOML, re.escape('template_version = "1.0.0"'), f'template_version = "{version}"'
+    )
     with pytest.raises(ProcedureDefinitionError, match="template_version"):
         Engine([templates], include_bundled=False)
 
 
 def test_unknown_keys_in_procedure_file_are_refused(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
-    edit(templates / TOML, 'id = "mesotherapy"\n', 'id = "mesotherapy"\nrequired = false\n')
+    edit(
+        templates / TOML,
+        re.escape('id = "mesotherapy"\n'),
+        'id = "mesotherapy"\nrequired = false\n',
+    )
     with pytest.raises(ProcedureDefinitionError, match="required"):
         Engine([templates], include_bundled=False)
 
@@ -86,7 +78,7 @@ def test_disclosure_marker_on_a_heading_is_a_template_error(tmp_path: Path) -> N
     templates = copy_templates(tmp_path)
     edit(
         templates / "mesotherapy" / "consent.html.j2",
-        '<h2>{{ _("Possible benefits") }}</h2>',
+        re.escape('<h2>{{ _("Possible benefits") }}</h2>'),
         '<h2 data-disclosure="benefits.appearance">{{ _("Possible benefits") }}</h2>',
     )
     with pytest.raises(TemplateError, match=re.escape("data-disclosure belongs on <p> or <li>")):
