@@ -213,3 +213,20 @@ def test_unwritable_output_names_the_requested_path(tmp_path: Path) -> None:
     assert "no/such/dir/out.docx" in result.stderr
     assert ".part" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_internal_error_prints_no_traceback_and_no_data(tmp_path: Path) -> None:
+    script = (
+        "import sys, mesoconsent.cli as cli\n"
+        "def boom(*args):\n"
+        "    raise RuntimeError('Secret Patient Name')\n"
+        "cli.Engine.render_to_file = boom\n"
+        "sys.exit(cli.main(['render', '--example', '-o', 'x.docx']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 70
+    assert "internal error (RuntimeError)" in result.stderr
+    assert "Secret" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,12 +2,14 @@
 
 Exit status: 0 success; 1 verification found problems, or a document could not be produced
 (coverage, template); 2 bad input or usage (the problems are listed, no traceback); 3 an
-input or output file could not be read or written.
+input or output file could not be read or written; 70 an internal error (a bug: the message
+names only its type, since values may be patient data; MESOCONSENT_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -26,7 +28,7 @@ from mesoconsent.errors import (
 from mesoconsent.loading import decode_json
 from mesoconsent.resources import example_request_path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_IO, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -190,6 +192,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         _error(f"{error.filename or 'file'}: {error.strerror}")
         return EXIT_IO
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a bug: say so without printing values that may be patient data
+        if os.environ.get("MESOCONSENT_DEBUG"):
+            raise
+        _error(
+            f"internal error ({type(error).__name__}); nothing was written. "
+            "Set MESOCONSENT_DEBUG=1 to see the traceback, and please report it."
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
