@@ -26,6 +26,16 @@ def test_an_override_may_not_drop_a_bundled_disclosure(tmp_path: Path) -> None:
     Engine([templates], include_bundled=False)  # on its own, it is simply another procedure
 
 
+def test_an_override_may_not_drop_a_screening_question(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    text = (templates / TOML).read_text(encoding="utf-8")
+    block = re.search(r'\[\[screening\]\]\nid = "pregnant"\n[^\[]*', text)
+    assert block is not None
+    (templates / TOML).write_text(text.replace(block.group(), ""), encoding="utf-8")
+    with pytest.raises(ProcedureDefinitionError, match=re.escape("screening.pregnant")):
+        Engine([templates])
+
+
 def test_an_override_may_not_drop_a_common_disclosure(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     common = templates / "common" / "disclosures.toml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from typing import Any
@@ -137,9 +138,41 @@ def test_json_must_be_utf8_without_repeated_keys() -> None:
     with pytest.raises(ValidationError, match="not UTF-8"):
         request_from_json(text.encode("utf-16"))
     assert request_from_json(b"\xef\xbb\xbf" + text.encode()).patient.full_name == "Jane Example"
-    repeated = text.replace('"locale": "en"', '"locale": "en", "locale": "fr"')
-    with pytest.raises(ValidationError, match="locale: appears twice"):
+    repeated = text.replace('"locale": "en"', '"locale": "en", "locale": "fr"').replace(
+        '"pregnant": false', '"pregnant": false, "pregnant": true'
+    )
+    with pytest.raises(ValidationError) as caught:
         request_from_json(repeated)
+    assert {p.path for p in caught.value.problems} == {"locale", "screening.pregnant"}
+
+
+def _paths(value: Any, prefix: str = "") -> list[tuple[str, ...]]:
+    """Every path into the example request, sections and leaves alike."""
+    found: list[tuple[str, ...]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.append((*prefix.split("\0")[1:], key) if prefix else (key,))
+            found.extend(_paths(item, f"{prefix}\0{key}"))
+    return found
+
+
+WRONG_VALUES: list[Any] = [None, 0, 1.5, True, "", "x", [], ["x"], {}, {"x": 1}, "\x00"]
+
+
+@pytest.mark.parametrize("path", _paths(example_dict()), ids=".".join)
+def test_any_json_value_anywhere_is_accepted_or_a_validation_error(path: tuple[str, ...]) -> None:
+    for wrong in WRONG_VALUES:
+        data = example_dict()
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        if target[path[-1]] == wrong or (path[-1] == "witness" and wrong is None):
+            continue
+        target[path[-1]] = wrong
+        # Either the value is acceptable there, or it is reported as a ValidationError;
+        # anything else (AttributeError, TypeError...) escapes and fails the test.
+        with contextlib.suppress(ValidationError):
+            request_from_dict(data)
 
 
 def test_misspelt_screening_question_is_refused() -> None:
@@ -250,4 +283,4 @@ def test_locale_is_negotiated_and_formats_as_requested(
     result = mesoconsent.render(request, "text")
     assert result.locale == locale
     assert f"Date of this form | {date}" in result.content.decode()
-    assert mesoconsent.verify(mesoconsent.render(request).content).locale == "en"
+    assert mesoconsent.verify(mesoconsent.render(request).content).locale == locale

@@ -73,7 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         help="check that a DOCX still states every required disclosure",
         description="Re-read a consent DOCX (also one edited and re-saved in Word or "
         "LibreOffice) and check every required disclosure is still there, unchanged. "
-        "Exits 0 if so, 1 listing what is missing or altered.",
+        "Exits 0 if every file passes, 1 listing what is missing or altered (or if a file is "
+        "not a DOCX), 3 if a file cannot be read.",
     )
     verify.add_argument("files", type=Path, nargs="+", metavar="FILE.docx")
     verify.add_argument("--procedure", help="the procedure, if the document does not record it")
@@ -172,9 +173,14 @@ def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # The CLI reports screening flags itself, naming the questions for the person at the
-    # terminal; the library's generic Python warning would only repeat it.
-    warnings.simplefilter("ignore", ContraindicationWarning)
+    with warnings.catch_warnings():
+        # The CLI reports screening flags itself, naming the questions for the person at the
+        # terminal; the library's generic Python warning would only repeat it.
+        warnings.simplefilter("ignore", ContraindicationWarning)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         engine = Engine(args.templates, args.locales)
         if args.command == "render":

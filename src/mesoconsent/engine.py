@@ -68,7 +68,8 @@ def _version() -> str:
         return "0+unknown"
 
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+# As Python records it in code objects (not resolved: an install may be reached by a symlink).
+_PACKAGE_PREFIX = os.path.dirname(__file__) + os.sep
 
 
 def _caller_stacklevel() -> int:
@@ -78,7 +79,7 @@ def _caller_stacklevel() -> int:
     """
     frame = sys._getframe(1)
     level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_PREFIX):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
@@ -328,4 +329,6 @@ class Engine:
             lambda i: disclosure_wording(definition, catalog, i),
             untagged_text=content.paragraphs,
         )
-        return VerifyReport(procedure_id, version, resolved, tuple(problems), tuple(notes))
+        # Report the locale the document is in (en_GB), checked with the catalog serving it.
+        document_locale = str(parse_requested(locale or recorded_locale))
+        return VerifyReport(procedure_id, version, document_locale, tuple(problems), tuple(notes))

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 import cattrs
+from cattrs.gen import make_dict_structure_fn
 from cattrs.v import format_exception
 
 from mesoconsent.errors import FieldProblem, ValidationError
@@ -62,13 +63,41 @@ def _structure_text_list(value: Any, _: type) -> tuple[str, ...]:
     return tuple(_answer_converter.structure(value, list[str]))
 
 
+def _objects_only(converter: cattrs.Converter) -> Any:
+    """Structure attrs classes from JSON objects only.
+
+    cattrs' generated code calls ``.keys()`` on whatever it is given, so ``"clinic": "x"``
+    would escape as an AttributeError instead of a problem at ``clinic``.
+    """
+
+    def factory(cls: type) -> Any:
+        generated: Any = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True)
+
+        def structure(value: Any, _: type) -> Any:
+            if not isinstance(value, Mapping):
+                raise _WrongTypeError("must be an object ({...})")
+            return generated(value, cls)
+
+        return structure
+
+    return factory
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(str, _strict(str, "text"))
     converter.register_structure_hook(bool, _strict(bool, "true or false"))
     converter.register_structure_hook(int, _strict(int, "a whole number"))
     converter.register_structure_hook(dt.date, _structure_date)
+    converter.register_structure_hook_factory(attrs.has, _objects_only(converter))
     return converter
+
+
+def _structure_screening(value: Any, _: type) -> dict[str, ScreeningAnswer]:
+    if not isinstance(value, Mapping):
+        raise _WrongTypeError("must be an object mapping each question to its answer")
+    answers: dict[str, ScreeningAnswer] = _screening_mapping(value, _SCREENING)
+    return answers
 
 
 _answer_converter = _make_converter()
@@ -76,6 +105,11 @@ _converter = _make_converter()
 _converter.register_structure_hook(ScreeningAnswer, _structure_answer)
 _converter.register_structure_hook_func(
     lambda annotation: annotation == tuple[str, ...], _structure_text_list
+)
+_SCREENING = Mapping[str, ScreeningAnswer]
+_screening_mapping = _converter.get_structure_hook(_SCREENING)
+_converter.register_structure_hook_func(
+    lambda annotation: annotation == _SCREENING, _structure_screening
 )
 
 
@@ -142,7 +176,7 @@ def _partial(cls: type, data: Mapping[str, Any], prefix: str, unreadable: set[st
         try:
             values[field.name] = _converter.structure(raw, field.type)
             continue
-        except (cattrs.BaseValidationError, _WrongTypeError, ValueError, TypeError, KeyError):
+        except Exception:
             pass
         nested = _attrs_class_of(field.type)
         if cls is ConsentRequest and field.name == "screening" and isinstance(raw, Mapping):
@@ -198,28 +232,53 @@ def decode_json(text: str | bytes) -> Any:
                 [FieldProblem("request", f"not UTF-8 encoded text (byte {error.start + 1})")]
             ) from None
     try:
-        return json.loads(text, object_pairs_hook=_refuse_repeated_keys)
+        data = json.loads(text, object_pairs_hook=_RepeatedKeys.collect)
     except json.JSONDecodeError as error:
         # Position only: the message of a decode error would quote the file's content.
         raise ValidationError(
             [FieldProblem("request", f"not valid JSON (line {error.lineno}, column {error.colno})")]
         ) from None
+    # A repeated key would silently keep one of two answers ("pregnant": false, then true):
+    # refuse to guess, and say where.
+    repeated = [
+        FieldProblem(path, "appears more than once in the same object")
+        for path in _repeated_paths(data, "")
+    ]
+    if repeated:
+        raise ValidationError(repeated)
+    return data
 
 
-def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            # A repeated key would silently keep one of two answers: refuse to guess.
-            raise ValidationError(
-                [
-                    FieldProblem(
-                        key if key.isidentifier() else "request", "appears twice in the same object"
-                    )
-                ]
-            )
-        result[key] = value
-    return result
+class _RepeatedKeys(dict[str, Any]):
+    """A decoded JSON object that remembers which of its keys were repeated."""
+
+    repeated: tuple[str, ...] = ()
+
+    @classmethod
+    def collect(cls, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = cls(pairs)
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            repeated = []
+            for key, _ in pairs:
+                if key in seen:
+                    repeated.append(key)
+                seen.add(key)
+            result.repeated = tuple(repeated)
+        return result
+
+
+def _repeated_paths(value: Any, prefix: str) -> list[str]:
+    paths: list[str] = []
+    if isinstance(value, dict):
+        if isinstance(value, _RepeatedKeys):
+            paths.extend(f"{prefix}{key}" for key in dict.fromkeys(value.repeated))
+        for key, item in value.items():
+            paths.extend(_repeated_paths(item, f"{prefix}{key}."))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            paths.extend(_repeated_paths(item, f"{prefix.removesuffix('.')}[{index}]."))
+    return paths
 
 
 def request_from_json(text: str | bytes) -> ConsentRequest:

@@ -91,8 +91,9 @@ class Witness:
 class ConsentRequest:
     """One consent form to render.
 
-    ``screening`` maps each screening question id of the procedure (see
-    ``mesoconsent.get_procedure(...).screening``) to the patient's answer.
+    ``screening`` maps each screening question id of the procedure (for mesotherapy:
+    ``pregnant``, ``breastfeeding``, ``clotting_disorder``, ``other_conditions``; see
+    ``Engine().procedures[procedure].screening``) to the patient's answer.
     """
 
     patient: Patient

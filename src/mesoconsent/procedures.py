@@ -203,6 +203,11 @@ def discover_procedures(template_dirs: Iterable[Path]) -> dict[str, Procedure]:
                     overridden.required_ids,
                     {d.id for d in procedure.disclosures},
                 )
+                _refuse_dropped(
+                    candidate / PROCEDURE_FILE,
+                    [f"screening.{q.id}" for q in overridden.screening],
+                    {f"screening.{q.id}" for q in procedure.screening},
+                )
             found[candidate.name] = procedure
     return dict(sorted(found.items()))
 
@@ -231,6 +236,6 @@ def _refuse_dropped(path: Path, required: Iterable[str], declared: set[str]) -> 
     dropped = [disclosure_id for disclosure_id in required if disclosure_id not in declared]
     if dropped:
         raise ProcedureDefinitionError(
-            f"{path}: overrides a definition but leaves out its required disclosures "
-            f"{', '.join(dropped)}; an override may add or reword disclosures, never drop one"
+            f"{path}: overrides a definition but leaves out what it requires: "
+            f"{', '.join(dropped)}; an override may add or reword, never drop"
         )
