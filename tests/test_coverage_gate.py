@@ -172,3 +172,52 @@ def test_templates_are_sandboxed(tmp_path: Path) -> None:
     )
     with pytest.raises(TemplateError):
         engine_for(templates).render(example())
+
+
+def test_a_disclosure_stated_twice_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r'(<h2>\{\{ _\("Possible benefits"\) \}\}</h2>)',
+        r'\1<p data-disclosure="risks.rare_infection">Infection is harmless.</p>',
+    )
+    with pytest.raises(CoverageError, match=re.escape("risks.rare_infection: duplicated")):
+        engine_for(templates).render(example())
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ('<table widths="x">', "widths"),
+        ('<table widths="7 1">', "widths"),
+        ("<table></table><table>", "at least one <tr>"),
+    ],
+)
+def test_malformed_template_tables_are_template_errors(
+    tmp_path: Path, broken: str, message: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, re.escape('<table widths="7 1 1">'), broken)
+    with pytest.raises(TemplateError, match=re.escape(message)):
+        engine_for(templates).render(example())
+
+
+def test_empty_signature_block_is_a_template_error(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, r"<signatures>\n(.|\n)*?</signatures>", "<signatures></signatures>")
+    with pytest.raises(TemplateError, match="at least one <signer>"):
+        engine_for(templates).render(example())
+
+
+def test_template_errors_do_not_quote_request_values(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r"<h2>\{\{ _\(\"Possible benefits\"\) \}\}</h2>",
+        "<h2>{{ formatted[request.patient.full_name] }}</h2>",
+    )
+    with pytest.raises(TemplateError) as caught:
+        engine_for(templates).render(example())
+    message = str(caught.value)
+    assert "Jane" not in message
+    assert "consent.html.j2 line" in message

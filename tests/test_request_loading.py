@@ -265,17 +265,18 @@ def test_unknown_or_path_like_procedure_is_refused(procedure: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("requested", "locale", "date"),
+    ("requested", "locale", "language", "date"),
     [
-        ("en", "en", "March 14, 2026"),
-        ("en-US", "en_US", "March 14, 2026"),
-        ("en_GB", "en_GB", "14 March 2026"),
-        ("en-gb", "en_GB", "14 March 2026"),
-        ("en-AU", "en_AU", "14 March 2026"),
+        ("en", "en", "en-US", "March 14, 2026"),
+        ("en-US", "en_US", "en-US", "March 14, 2026"),
+        ("en_GB", "en_GB", "en-GB", "14 March 2026"),
+        ("en-gb", "en_GB", "en-GB", "14 March 2026"),
+        ("en-AU", "en_AU", "en-AU", "14 March 2026"),
+        ("en-150", "en_150", "en-150", "14 March 2026"),
     ],
 )
 def test_locale_is_negotiated_and_formats_as_requested(
-    requested: str, locale: str, date: str
+    requested: str, locale: str, language: str, date: str
 ) -> None:
     data = example_dict()
     data["locale"] = requested
@@ -283,4 +284,60 @@ def test_locale_is_negotiated_and_formats_as_requested(
     result = mesoconsent.render(request, "text")
     assert result.locale == locale
     assert f"Date of this form | {date}" in result.content.decode()
-    assert mesoconsent.verify(mesoconsent.render(request).content).locale == locale
+    report = mesoconsent.verify(mesoconsent.render(request).content)
+    assert report.locale == "en"  # the catalog the wording came from
+    assert report.ok
+    assert report.language == language
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("Riverside Clinic\u202e", "bidirectional control U+202E"),
+        ("\u2067Clinic", "bidirectional control U+2067"),
+        ("Clinic\u2028Two", "single line"),
+        ("\u200b\u200b", "must not be empty"),
+        ("\u2800", "must not be empty"),
+        ("\u3164 ", "must not be empty"),
+    ],
+)
+def test_text_that_would_print_wrong_or_blank_is_refused(value: str, message: str) -> None:
+    data = example_dict()
+    data["clinic"]["name"] = value
+    found = problems_of(data)
+    assert message in found["clinic.name"]
+
+
+def test_right_to_left_marks_are_allowed() -> None:
+    data = example_dict()
+    data["patient"]["full_name"] = "\u200fمحمد عبد الله\u200f"
+    assert request_from_dict(data).patient.full_name == "\u200fمحمد عبد الله\u200f"
+
+
+def test_str_subclasses_are_kept_as_plain_text_never_markup() -> None:
+    import attrs
+    from markupsafe import Markup
+
+    class Sneaky(str):
+        def __html__(self) -> str:
+            return "<h2>Injected</h2>"
+
+    request = mesoconsent.example_request()
+    request = attrs.evolve(
+        request,
+        treatment=attrs.evolve(request.treatment, product=Markup("saline</li><h2>Extra</h2>")),
+        clinic=attrs.evolve(request.clinic, name=Sneaky("Riverside")),
+    )
+    assert type(request.treatment.product) is str
+    text = mesoconsent.render(request, "text").content.decode()
+    assert "Product or solution to be used: saline</li><h2>Extra</h2>" in text
+    assert "contact Riverside at" in text
+    assert "Injected" not in text
+
+
+@pytest.mark.parametrize(
+    "document", ["[" * 100_000 + "]" * 100_000, '{"consent_date": ' + "9" * 5000 + "}"]
+)
+def test_pathological_json_is_a_validation_error(document: str) -> None:
+    with pytest.raises(ValidationError):
+        request_from_json(document)

@@ -145,3 +145,75 @@ def test_libreoffice_round_trip_verifies(tmp_path: Path, rendered: bytes) -> Non
     resaved = (tmp_path / "out" / "form.docx").read_bytes()
     assert resaved != rendered
     assert mesoconsent.verify(resaved).ok
+
+
+def rewritten(
+    data: bytes, changes: dict[str, Callable[[str], str]], extra: dict[str, str] | None = None
+) -> bytes:
+    """The same package with some parts' XML text changed (or added)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            text = source.read(info).decode()
+            change = changes.get(info.filename)
+            target.writestr(info.filename, change(text) if change else text)
+        for name, text in (extra or {}).items():
+            target.writestr(name, text)
+    return out.getvalue()
+
+
+def test_hidden_text_does_not_count(rendered: bytes) -> None:
+    def hide_infection(xml: str) -> str:
+        start = xml.index("Infection. This is rare")
+        run = xml.rindex("<w:r>", 0, start)
+        return xml[:run] + "<w:r><w:rPr><w:vanish/></w:rPr>" + xml[run + len("<w:r>") :]
+
+    problems = mesoconsent.verify(
+        rewritten(rendered, {"word/document.xml": hide_infection})
+    ).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", "empty")]
+
+
+def test_text_hidden_by_its_style_does_not_count(rendered: bytes) -> None:
+    def hide_list_bullets(xml: str) -> str:
+        marker = '<w:style w:type="paragraph" w:styleId="ListBullet">'
+        start = xml.index(marker)
+        rpr = xml.index("<w:rPr>", start) + len("<w:rPr>")
+        return xml[:rpr] + "<w:vanish/>" + xml[rpr:]
+
+    report = mesoconsent.verify(rewritten(rendered, {"word/styles.xml": hide_list_bullets}))
+    hidden = {p.disclosure_id for p in report.problems}
+    assert "contraindications.clotting_disorders" in hidden
+    assert "consent.agreement" not in hidden  # a plain paragraph, still visible
+
+
+def test_main_part_is_found_through_the_package_relationships(rendered: bytes) -> None:
+    decoy = (
+        '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+        'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Nothing to see.</w:t></w:r></w:p>'
+        "</w:body></w:document>"
+    )
+    redirected = rewritten(
+        rendered,
+        {
+            "_rels/.rels": lambda xml: xml.replace(
+                'Target="word/document.xml"', 'Target="word/main2.xml"'
+            )
+        },
+        {"word/main2.xml": decoy},
+    )
+    report = mesoconsent.verify(redirected)
+    assert not report.ok
+    assert {p.reason for p in report.problems} == {"missing"}
+
+
+def test_damaged_packages_are_document_read_errors(rendered: bytes) -> None:
+    corrupt = bytearray(rendered)
+    middle = len(corrupt) // 2
+    corrupt[middle : middle + 64] = bytes(64)
+    with pytest.raises(DocumentReadError):
+        mesoconsent.verify(bytes(corrupt))
+    assert mesoconsent.verify(bytearray(rendered)).ok  # any bytes-like source
+    assert mesoconsent.verify(memoryview(rendered)).ok

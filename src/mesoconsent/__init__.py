@@ -128,7 +128,7 @@ def render_to_file(
 
 
 def verify(
-    source: str | os.PathLike[str] | bytes,
+    source: str | os.PathLike[str] | bytes | bytearray | memoryview,
     *,
     procedure: str | None = None,
     locale: str | None = None,

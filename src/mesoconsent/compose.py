@@ -141,8 +141,11 @@ def compose(
     }
     try:
         markup = template.render(context)
-    except (jinja2.TemplateError, KeyError, TypeError, ValueError) as error:
-        raise TemplateError(f"template {template.name!r} failed: {error}") from None
+    except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as error:
+        # Where and what kind, not the message: a runtime message can quote request values.
+        raise TemplateError(
+            f"template {template.name!r} failed{_template_location(error)} ({type(error).__name__})"
+        ) from None
     metadata = d.Metadata(
         title="",
         subject="",
@@ -155,6 +158,18 @@ def compose(
         generator=generator,
     )
     return parse_document(markup, metadata)
+
+
+def _template_location(error: BaseException) -> str:
+    """ " at <template> line <n>" for the innermost template frame of an error's traceback."""
+    location = ""
+    trace = error.__traceback__
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            location = f" at {Path(filename).name} line {trace.tb_lineno}"
+        trace = trace.tb_next
+    return location
 
 
 def _formatted(

@@ -4,39 +4,71 @@ The same check runs on the document tree before anything is written (``render``)
 text read back from a DOCX (``verify``), so a form can only pass if a reader would find each
 required disclosure in it.
 
-A disclosure is stated when an element tagged with its id holds its wording in the document's
-language, with any placeholders (clinic name, planned areas...) filled by non-empty text.
-Whitespace differences do not matter; any other change of wording does.
+A disclosure is stated when exactly one element tagged with its id holds its wording in the
+document's language, with any placeholders (clinic name, planned areas...) filled by
+non-empty text. Whitespace differences do not matter; any other change of wording does.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from mesoconsent.errors import DisclosureProblem
-from mesoconsent.procedures import Procedure
+import attrs
 
-# A placeholder, or "%%" (a literal percent sign), in %-format wording.
-_FORMAT_SPEC = re.compile(r"(%\(\w+\)s|%%)")
+from mesoconsent.errors import DisclosureProblem
+from mesoconsent.procedures import FORMAT_SPEC, Procedure
 
 
 def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
-@functools.lru_cache(maxsize=4096)
-def wording_pattern(wording: str) -> re.Pattern[str]:
-    """A pattern matching ``wording`` as rendered: each ``%(name)s`` stands for any non-empty
-    text and ``%%`` for a percent sign."""
-    pieces = _FORMAT_SPEC.split(normalize_space(wording))
-    # split() alternates literal text and the specs it split on.
-    regex = "".join(
-        re.escape(piece) if index % 2 == 0 else "%" if piece == "%%" else "(?:.+?)"
-        for index, piece in enumerate(pieces)
-    )
-    return re.compile(regex, re.DOTALL)
+def has_words(text: str) -> bool:
+    """Whether ``text`` says anything: a letter or a digit, not just spaces and punctuation."""
+    return any(char.isalnum() for char in text)
+
+
+@attrs.frozen
+class Wording:
+    """Expected wording, split into the literal runs between its placeholders.
+
+    Matching is linear in the text's length: a stored document is outside input, and a
+    regular expression with several ``.+?`` gaps can take quadratic time on a crafted one.
+    """
+
+    literals: tuple[str, ...]  # one more than there are placeholders
+
+    @classmethod
+    @functools.lru_cache(maxsize=4096)
+    def parse(cls, wording: str) -> Wording:
+        literals = [""]
+        for index, piece in enumerate(FORMAT_SPEC.split(normalize_space(wording))):
+            if index % 2 == 0 or piece == "%%":  # text, or a literal percent sign
+                literals[-1] += piece if index % 2 == 0 else "%"
+            else:  # a placeholder: a gap of at least one character
+                literals.append("")
+        return cls(tuple(literals))
+
+    @property
+    def says_anything(self) -> bool:
+        return len(self.literals) > 1 or has_words(self.literals[0])
+
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` (whitespace-normalised) is this wording with every gap filled."""
+        if len(self.literals) == 1:
+            return text == self.literals[0]
+        first, *middle, last = self.literals
+        if not text.startswith(first):
+            return False
+        position = len(first)
+        for literal in middle:
+            # Leftmost placement of each literal is optimal when every gap needs >= 1 character.
+            found = text.find(literal, position + 1)
+            if found < 0:
+                return False
+            position = found + len(literal)
+        return text.endswith(last) and len(text) - len(last) >= position + 1
 
 
 def check_coverage(
@@ -55,24 +87,21 @@ def check_coverage(
     problems: list[DisclosureProblem] = []
     untagged: list[str] | None = None
     for disclosure_id in procedure.required_ids:
-        expected = wording(disclosure_id)
+        expected = Wording.parse(wording(disclosure_id))
         texts = [normalize_space(text) for text in stated.get(disclosure_id, ())]
-        if not normalize_space(expected):
+        if not expected.says_anything:
             problems.append(DisclosureProblem(disclosure_id, "empty"))
+        elif len(texts) > 1:
+            problems.append(DisclosureProblem(disclosure_id, "duplicated"))
+        elif texts and expected.matches(texts[0]):
             continue
-        pattern = wording_pattern(expected)
-        if any(pattern.fullmatch(text) for text in texts):
-            continue
-        if untagged is None:
-            untagged = [normalize_space(text) for text in untagged_text]
-        if any(pattern.fullmatch(text) for text in untagged):
-            continue
-        if not texts:
-            problems.append(DisclosureProblem(disclosure_id, "missing"))
-        elif not any(texts):
+        elif texts and not has_words(texts[0]):
             problems.append(DisclosureProblem(disclosure_id, "empty"))
         else:
-            problems.append(DisclosureProblem(disclosure_id, "altered"))
+            if untagged is None:
+                untagged = [normalize_space(text) for text in untagged_text]
+            if not any(expected.matches(text) for text in untagged):
+                problems.append(DisclosureProblem(disclosure_id, "altered" if texts else "missing"))
     problems.extend(
         DisclosureProblem(disclosure_id, "unknown")
         for disclosure_id in stated

@@ -108,7 +108,12 @@ class ScreeningFlag:
 
 @attrs.frozen
 class RenderResult:
-    """A rendered consent document and what the caller should know about it."""
+    """A rendered consent document and what the caller should know about it.
+
+    ``locale`` is the locale the document was rendered for, as requested and normalised
+    (``en_GB``); its wording came from the catalog negotiated for it (``en``), which the
+    document records in its identifier for ``verify``.
+    """
 
     content: bytes = attrs.field(repr=lambda content: f"<{len(content)} bytes>")
     format: Format
@@ -262,7 +267,7 @@ class Engine:
             format=format,
             procedure=procedure.id,
             template_version=procedure.template_version,
-            locale=document.metadata.locale,
+            locale=str(parse_requested(request.locale)),
             flags=flags,
         )
 
@@ -286,7 +291,7 @@ class Engine:
     # -- verification ----------------------------------------------------------------------
     def verify(
         self,
-        source: str | os.PathLike[str] | bytes,
+        source: str | os.PathLike[str] | bytes | bytearray | memoryview,
         *,
         procedure: str | None = None,
         locale: str | None = None,
@@ -329,6 +334,6 @@ class Engine:
             lambda i: disclosure_wording(definition, catalog, i),
             untagged_text=content.paragraphs,
         )
-        # Report the locale the document is in (en_GB), checked with the catalog serving it.
-        document_locale = str(parse_requested(locale or recorded_locale))
-        return VerifyReport(procedure_id, version, document_locale, tuple(problems), tuple(notes))
+        return VerifyReport(
+            procedure_id, version, resolved, content.language, tuple(problems), tuple(notes)
+        )

@@ -37,19 +37,20 @@ class LocaleNotAvailableError(LookupError):
 
 @attrs.frozen
 class Catalog:
-    """The messages of one locale, and the Babel locale data to format with."""
+    """The messages of one catalog, and the Babel locale to format dates and lists with.
 
+    ``name`` is the catalog's locale (where the wording comes from); ``locale`` may be more
+    specific (the en catalog formatting for en_GB).
+    """
+
+    name: str
     locale: Locale
     translations: gettext.NullTranslations = attrs.field(eq=False)
 
     @property
-    def name(self) -> str:
-        return str(self.locale)
-
-    @property
     def language_tag(self) -> str:
         """A BCP 47 tag with a region, as Word expects in ``w:lang`` (``en`` -> ``en-US``)."""
-        return _language_tag(self.name)
+        return _language_tag(str(self.locale))
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -144,7 +145,7 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
             # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
             write_mo(compiled, po, use_fuzzy=False)
             compiled.seek(0)
-            return Catalog(Locale.parse(locale), Translations(compiled, domain=DOMAIN))
+            return Catalog(locale, Locale.parse(locale), Translations(compiled, domain=DOMAIN))
     if locale == SOURCE_LOCALE:
-        return Catalog(Locale.parse(locale), gettext.NullTranslations())
+        return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())
     raise LocaleNotAvailableError(locale)

@@ -233,19 +233,24 @@ def decode_json(text: str | bytes) -> Any:
             ) from None
     try:
         data = json.loads(text, object_pairs_hook=_RepeatedKeys.collect)
+        repeated = _repeated_paths(data, "")
     except json.JSONDecodeError as error:
         # Position only: the message of a decode error would quote the file's content.
         raise ValidationError(
             [FieldProblem("request", f"not valid JSON (line {error.lineno}, column {error.colno})")]
         ) from None
-    # A repeated key would silently keep one of two answers ("pregnant": false, then true):
-    # refuse to guess, and say where.
-    repeated = [
-        FieldProblem(path, "appears more than once in the same object")
-        for path in _repeated_paths(data, "")
-    ]
+    except RecursionError:
+        raise ValidationError([FieldProblem("request", "is nested too deeply")]) from None
+    except ValueError:  # an integer with more digits than Python converts
+        raise ValidationError(
+            [FieldProblem("request", "holds a number too long to read")]
+        ) from None
     if repeated:
-        raise ValidationError(repeated)
+        # A repeated key would silently keep one of two answers ("pregnant": false, then
+        # true): refuse to guess, and say where.
+        raise ValidationError(
+            [FieldProblem(path, "appears more than once in the same object") for path in repeated]
+        )
     return data
 
 

@@ -111,9 +111,14 @@ def _table(element: etree._Element) -> d.Table:
         rows.append(d.Row(tuple(cells), header=all(cell.tag == "th" for cell in row)))
     _reject_loose_text(element)
     columns = max((len(row.cells) for row in rows), default=0)
-    widths = tuple(int(w) for w in element.get("widths", "").split()) or (1,) * columns
-    if len(widths) != columns or any(w <= 0 for w in widths):
+    if not columns:
+        raise TemplateError("a <table> needs at least one <tr> with a cell")
+    spec = element.get("widths", "").split()
+    if not all(width.isascii() and width.isdigit() and int(width) > 0 for width in spec) or (
+        spec and len(spec) != columns
+    ):
         raise TemplateError(f"<table widths> must give {columns} positive whole numbers")
+    widths = tuple(int(width) for width in spec) or (1,) * columns
     if any(len(row.cells) != columns for row in rows):
         raise TemplateError("every <tr> of a <table> must have the same number of cells")
     kind = element.get("class", "grid")
@@ -155,6 +160,8 @@ def _signatures(element: etree._Element) -> d.SignatureBlock:
         except KeyError as missing:
             raise TemplateError(f"<signer> needs the attribute {missing}") from None
     _reject_loose_text(element)
+    if not signers:
+        raise TemplateError("<signatures> needs at least one <signer>")
     return d.SignatureBlock(tuple(signers))
 
 

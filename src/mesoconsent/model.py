@@ -23,38 +23,49 @@ def _freeze_mapping(value: Mapping[str, ScreeningAnswer]) -> Mapping[str, Screen
     return MappingProxyType({key: value[key] for key in sorted(value)})
 
 
+def _text(value: str) -> str:
+    # A str subclass (markupsafe.Markup, or anything with __html__) would be trusted as markup
+    # by the template engine: keep only the characters, as a plain str. Non-text is kept as
+    # given, for validation to name.
+    return str.__str__(value) if isinstance(value, str) else value
+
+
+def _optional_text(value: str | None) -> str | None:
+    return None if value is None else _text(value)
+
+
 def _tuple_of_text(items: Iterable[str]) -> tuple[str, ...]:
     # A list from a caller becomes an immutable tuple. A lone string is kept as given rather
     # than split into characters, and validation says it must be a list.
     if isinstance(items, str) or not isinstance(items, Iterable):
         return items  # type: ignore[return-value]
-    return tuple(items)
+    return tuple(_text(item) for item in items)
 
 
 @attrs.frozen
 class Patient:
     """The person giving consent."""
 
-    full_name: str
+    full_name: str = attrs.field(converter=_text)
     date_of_birth: dt.date
-    patient_id: str | None = None
+    patient_id: str | None = attrs.field(default=None, converter=_optional_text)
 
 
 @attrs.frozen
 class Clinic:
     """Where the treatment is given; also the contact for problems after treatment."""
 
-    name: str
-    address: str
-    phone: str
+    name: str = attrs.field(converter=_text)
+    address: str = attrs.field(converter=_text)
+    phone: str = attrs.field(converter=_text)
 
 
 @attrs.frozen
 class Practitioner:
     """The medical professional who gives the treatment and countersigns the form."""
 
-    full_name: str
-    qualification: str
+    full_name: str = attrs.field(converter=_text)
+    qualification: str = attrs.field(converter=_text)
 
 
 @attrs.frozen
@@ -64,7 +75,7 @@ class PlannedTreatment:
     treated_areas: tuple[str, ...] = attrs.field(converter=_tuple_of_text)
     number_of_sessions: int
     interval_days: int
-    product: str
+    product: str = attrs.field(converter=_text)
 
 
 @attrs.frozen
@@ -76,15 +87,15 @@ class ScreeningAnswer:
     """
 
     answer: bool
-    details: str | None = None
+    details: str | None = attrs.field(default=None, converter=_optional_text)
 
 
 @attrs.frozen
 class Witness:
     """An interpreter or witness who also signs the form."""
 
-    full_name: str
-    role: str = "witness"  # "interpreter" or "witness"
+    full_name: str = attrs.field(converter=_text)
+    role: str = attrs.field(default="witness", converter=_text)  # or "interpreter"
 
 
 @attrs.frozen
@@ -99,8 +110,8 @@ class ConsentRequest:
     patient: Patient
     clinic: Clinic
     practitioner: Practitioner
-    procedure: str
-    locale: str
+    procedure: str = attrs.field(converter=_text)
+    locale: str = attrs.field(converter=_text)
     consent_date: dt.date
     treatment: PlannedTreatment
     screening: Mapping[str, ScreeningAnswer] = attrs.field(converter=_freeze_mapping)

@@ -34,7 +34,8 @@ PROCEDURE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 SCREENING_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Recorded in every document's identifier (urn:mesoconsent:<procedure>:<version>:<locale>).
 TEMPLATE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,39}")
-_PLACEHOLDER_OR_PERCENT = re.compile(r"%\(\w+\)s|%%")
+# The format specs wording may use: a named placeholder, or %% for a literal percent sign.
+FORMAT_SPEC = re.compile(r"(%\(\w+\)s|%%)")
 
 
 @attrs.frozen
@@ -47,10 +48,6 @@ class Disclosure:
     id: str
     section: str
     text: str
-
-    @property
-    def placeholders(self) -> frozenset[str]:
-        return frozenset(_placeholder_names(self.text))
 
 
 @attrs.frozen
@@ -109,10 +106,6 @@ _converter = cattrs.Converter(forbid_extra_keys=True)
 T = TypeVar("T")
 
 
-def _placeholder_names(text: str) -> Iterable[str]:
-    return re.findall(r"%\((\w+)\)s", text)
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
@@ -165,7 +158,7 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
             )
         if not disclosure.text.strip():
             yield f"disclosure {disclosure.id!r} has no text"
-        if "%" in _PLACEHOLDER_OR_PERCENT.sub("", disclosure.text):
+        if "%" in FORMAT_SPEC.sub("", disclosure.text):
             yield (
                 f"disclosure {disclosure.id!r}: write a percent sign as %% "
                 "(a lone % starts a placeholder, which must look like %(name)s)"

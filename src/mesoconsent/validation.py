@@ -32,9 +32,18 @@ WITNESS_ROLES = ("interpreter", "witness")
 
 # C0 controls but tab (and line feed in multi-line fields), DEL and the C1 controls, unpaired
 # surrogates, and the two non-characters XML 1.0 cannot hold. \r is refused too: use \n.
-_BAD_COMMON = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+# Also the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+# one in a clinic name would print the phone number after it backwards. (The marks LRM, RLM
+# and ALM stay allowed: right-to-left names are typed with them.)
+_BAD_COMMON = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
 _BAD_MULTILINE = re.compile(f"[{_BAD_COMMON}]")
-_BAD_SINGLE_LINE = re.compile(f"[\n{_BAD_COMMON}]")
+# U+2028/U+2029 are line and paragraph separators: line breaks by another name.
+_BAD_SINGLE_LINE = re.compile(f"[\n\u2028\u2029{_BAD_COMMON}]")
+# Characters that print as nothing: a name made only of these is empty on paper.
+_BLANK = re.compile(
+    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2060-\u2064"
+    "\u206a-\u206f\u2800\u3164\ufeff\uffa0]*"
+)
 
 
 def text_problem(value: object, *, multiline: bool = False) -> str | None:
@@ -46,8 +55,8 @@ def text_problem(value: object, *, multiline: bool = False) -> str | None:
     """
     if not isinstance(value, str):
         return f"must be text, not {type(value).__name__}"
-    if not value.strip():
-        return "must not be empty"
+    if _BLANK.fullmatch(value):
+        return "must not be empty (or only spaces or invisible characters)"
     if len(value) > MAX_TEXT_LENGTH:
         return f"must be at most {MAX_TEXT_LENGTH:,} characters long"
     bad = (_BAD_MULTILINE if multiline else _BAD_SINGLE_LINE).search(value)
@@ -55,8 +64,13 @@ def text_problem(value: object, *, multiline: bool = False) -> str | None:
         return None
     char, position = bad.group(), bad.start() + 1
     code = ord(char)
-    if char == "\n":
+    if char in "\n\u2028\u2029":
         return f"must be a single line (line break at character {position})"
+    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        return (
+            f"contains the bidirectional control U+{code:04X} at character {position}, "
+            "which would reorder the text printed after it"
+        )
     if 0xD800 <= code <= 0xDFFF:
         return f"contains an unpaired surrogate U+{code:04X} at character {position}"
     if code in (0xFFFE, 0xFFFF):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import io
 import os
+import posixpath
 import re
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -22,31 +24,45 @@ from lxml import etree
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_P, _T, _TAB, _BR, _CR = f"{_W}p", f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"
+_P, _R, _T, _TAB, _BR, _CR = (f"{_W}{tag}" for tag in ("p", "r", "t", "tab", "br", "cr"))
 _BOOKMARK_START, _BOOKMARK_END = f"{_W}bookmarkStart", f"{_W}bookmarkEnd"
-_DC_IDENTIFIER = "{http://purl.org/dc/elements/1.1/}identifier"
-_IDENTIFIER = re.compile(r"urn:mesoconsent:([a-z][a-z0-9_]*):([A-Za-z0-9.+-]+):([A-Za-z_]+)")
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_OFFICE_DOCUMENT = "/officeDocument"
+_CORE_PROPERTIES = "/metadata/core-properties"
+_STYLES = "/styles"
+_IDENTIFIER = re.compile(
+    r"urn:mesoconsent:([a-z][a-z0-9_]*):([0-9A-Za-z][0-9A-Za-z.+-]*):([A-Za-z0-9_]+)"
+)
 # The file comes from outside: no entities, no network, libxml2's default size limits.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _MAX_PART = 200 * 1024 * 1024  # refuse zip bombs rather than inflate them
+_FALSE = ("0", "false", "off")
 
 
 @attrs.frozen
 class DocxContent:
-    """What ``verify`` reads out of a DOCX."""
+    """What ``verify`` reads out of a DOCX: only text a reader can see counts."""
 
     identifier: str | None
+    language: str | None
     paragraphs: tuple[str, ...]
-    stated: dict[str, list[str]]
+    stated: Mapping[str, Sequence[str]]
 
 
 @attrs.frozen
 class VerifyReport:
-    """The outcome of :func:`mesoconsent.verify`. ``ok`` is True only if nothing is wrong."""
+    """The outcome of :func:`mesoconsent.verify`. ``ok`` is True only if nothing is wrong.
+
+    ``locale`` is the catalog whose wording the disclosures were checked against (the one the
+    document was rendered from); ``language`` is the document's own language tag.
+    """
 
     procedure: str
     template_version: str
     locale: str
+    language: str | None
     problems: tuple[DisclosureProblem, ...]
     notes: tuple[str, ...] = ()
 
@@ -55,7 +71,9 @@ class VerifyReport:
         return not self.problems
 
 
-def _part(archive: zipfile.ZipFile, name: str) -> bytes | None:
+def _part(archive: zipfile.ZipFile, name: str | None) -> bytes | None:
+    if name is None:
+        return None
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -65,47 +83,172 @@ def _part(archive: zipfile.ZipFile, name: str) -> bytes | None:
     return archive.read(info)
 
 
-def read_docx(source: str | os.PathLike[str] | bytes, bookmarks: Mapping[str, str]) -> DocxContent:
-    """Read the paragraphs, disclosure bookmarks and identifier of a DOCX.
+def _xml(data: bytes, what: str) -> etree._Element:
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError:
+        raise DocumentReadError(f"the document's {what} is damaged XML") from None
 
-    ``bookmarks`` maps bookmark names to the disclosure ids they stand for.
+
+def _targets(archive: zipfile.ZipFile, rels_name: str, base: str) -> dict[str, str]:
+    """Relationship type suffix -> part name, from one ``.rels`` part."""
+    data = _part(archive, rels_name)
+    targets: dict[str, str] = {}
+    if data is None:
+        return targets
+    for relationship in _xml(data, "relationships").iter(_RELS):
+        kind, target = relationship.get("Type", ""), relationship.get("Target", "")
+        if relationship.get("TargetMode") == "External" or not target:
+            continue
+        name = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(base, target))
+        )
+        for suffix in (_OFFICE_DOCUMENT, _CORE_PROPERTIES, _STYLES):
+            if kind.endswith(suffix):
+                targets.setdefault(suffix, name)
+    return targets
+
+
+def read_docx(
+    source: str | os.PathLike[str] | bytes | bytearray | memoryview,
+    bookmarks: Mapping[str, str],
+) -> DocxContent:
+    """Read the visible paragraphs, disclosure bookmarks and identifier of a DOCX.
+
+    ``bookmarks`` maps bookmark names to the disclosure ids they stand for. The main document
+    and its properties are found through the package relationships, as Word finds them.
     """
     # A file that cannot be opened raises OSError, as open() would.
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    else:
+        data = Path(source).read_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            main = _part(archive, "word/document.xml")
-            core = _part(archive, "docProps/core.xml")
-    except (zipfile.BadZipFile, OSError, EOFError):
-        raise DocumentReadError("not a DOCX file (it is not a valid zip package)") from None
+            package = _targets(archive, "_rels/.rels", "")
+            main_name = package.get(_OFFICE_DOCUMENT)
+            main = _part(archive, main_name)
+            core = _part(archive, package.get(_CORE_PROPERTIES))
+            styles = None
+            if main_name is not None:
+                folder, file_name = posixpath.split(main_name)
+                rels = posixpath.join(folder, "_rels", f"{file_name}.rels")
+                styles = _part(archive, _targets(archive, rels, folder).get(_STYLES))
+    except DocumentReadError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        RuntimeError,
+        ValueError,
+        NotImplementedError,
+    ):
+        # Damaged, encrypted or unusually compressed: not something verify can vouch for.
+        raise DocumentReadError(
+            "not a DOCX file, or a damaged one (not a readable zip package)"
+        ) from None
     if main is None:
-        raise DocumentReadError("not a Word document (no word/document.xml)")
-    try:
-        body = etree.fromstring(main, _PARSER)
-        identifier = None
-        if core is not None:
-            found = etree.fromstring(core, _PARSER).find(_DC_IDENTIFIER)
-            identifier = (found.text or "").strip() if found is not None else None
-    except etree.XMLSyntaxError:
-        raise DocumentReadError("the document's XML is damaged") from None
-    paragraphs, stated = _read_body(body, bookmarks)
-    return DocxContent(identifier, paragraphs, stated)
+        raise DocumentReadError("not a Word document (no main document part)")
+    body = _xml(main, "main document")
+    identifier = language = None
+    if core is not None:
+        properties = _xml(core, "properties")
+        identifier = (properties.findtext(f"{_DC}identifier") or "").strip() or None
+        language = (properties.findtext(f"{_DC}language") or "").strip() or None
+    visibility = _Visibility(_xml(styles, "styles") if styles is not None else None)
+    paragraphs, stated = _read_body(body, bookmarks, visibility)
+    return DocxContent(identifier, language, paragraphs, stated)
 
 
-def _paragraph_text(paragraph: etree._Element) -> str:
+class _Visibility:
+    """Which runs a reader sees: hidden text (``w:vanish``), set on the run, its character
+    style, its paragraph's style or the document defaults, does not count as stated."""
+
+    def __init__(self, styles: etree._Element | None) -> None:
+        self._styles: dict[str, tuple[str | None, bool | None]] = {}
+        self._default = False
+        if styles is None:
+            return
+        defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
+        self._default = bool(_vanish(defaults))
+        for style in styles.iter(f"{_W}style"):
+            based_on = style.find(f"{_W}basedOn")
+            self._styles[style.get(f"{_W}styleId", "")] = (
+                based_on.get(f"{_W}val") if based_on is not None else None,
+                _vanish(style.find(f"{_W}rPr")),
+            )
+
+    def _style_vanish(self, style_id: str | None) -> bool | None:
+        seen: set[str] = set()
+        while style_id is not None and style_id not in seen:
+            seen.add(style_id)
+            based_on, vanish = self._styles.get(style_id, (None, None))
+            if vanish is not None:
+                return vanish
+            style_id = based_on
+        return None
+
+    def hidden(self, run: etree._Element, paragraph_style: str | None) -> bool:
+        properties = run.find(f"{_W}rPr")
+        for verdict in (
+            _vanish(properties),
+            self._style_vanish(_val(properties, "rStyle")),
+            self._style_vanish(paragraph_style),
+        ):
+            if verdict is not None:
+                return verdict
+        return self._default
+
+
+def _val(properties: etree._Element | None, tag: str) -> str | None:
+    element = properties.find(f"{_W}{tag}") if properties is not None else None
+    return element.get(f"{_W}val") if element is not None else None
+
+
+def _vanish(properties: etree._Element | None) -> bool | None:
+    """True/False where ``w:vanish`` or ``w:specVanish`` is set in these properties, else None."""
+    if properties is None:
+        return None
+    for tag in ("vanish", "specVanish"):
+        element = properties.find(f"{_W}{tag}")
+        if element is not None:
+            return element.get(f"{_W}val", "true").lower() not in _FALSE
+    return None
+
+
+def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
+    style = _val(paragraph.find(f"{_W}pPr"), "pStyle")
     pieces = []
-    for element in paragraph.iter(_T, _TAB, _BR, _CR):
-        if element.tag == _T:
-            pieces.append(element.text or "")
-        elif element.tag == _TAB:
-            pieces.append("\t")
-        else:
-            pieces.append("\n")
+    for run in paragraph.iter(_R):
+        if _owner(run) is not paragraph or visibility.hidden(run, style):
+            continue
+        for element in run:
+            if element.tag == _T:
+                pieces.append(element.text or "")
+            elif element.tag == _TAB:
+                pieces.append("\t")
+            elif element.tag in (_BR, _CR):
+                pieces.append("\n")
     return "".join(pieces)
 
 
+def _owner(element: etree._Element) -> etree._Element | None:
+    """The paragraph an element belongs to, or None inside a compatibility fallback (which a
+    reader sees only where the preferred content cannot be shown)."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag == _FALLBACK:
+            return None
+        if ancestor.tag == _P:
+            return ancestor
+    return None
+
+
 def _read_body(
-    body: etree._Element, bookmarks: Mapping[str, str]
+    body: etree._Element, bookmarks: Mapping[str, str], visibility: _Visibility
 ) -> tuple[tuple[str, ...], dict[str, list[str]]]:
     """Paragraph texts in order, and for each disclosure bookmark the text it spans.
 
@@ -117,10 +260,11 @@ def _read_body(
     spans: list[tuple[str, list[int]]] = []
     current_paragraph: etree._Element | None = None
     for element in body.iter(_P, _BOOKMARK_START, _BOOKMARK_END):
+        if any(ancestor.tag == _FALLBACK for ancestor in element.iterancestors()):
+            continue
         if element.tag == _P:
-            # Nested paragraphs (text boxes) are read as part of their own paragraph only.
             current_paragraph = element
-            paragraphs.append(_paragraph_text(element))
+            paragraphs.append(_paragraph_text(element, visibility))
             for _, indices in open_marks.values():
                 indices.append(len(paragraphs) - 1)
         elif element.tag == _BOOKMARK_START:
