@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import mesoconsent
-from mesoconsent import CoverageError, Engine, TemplateError
+from mesoconsent import CatalogError, CoverageError, Engine, TemplateError
 from tests.helpers import copy_templates, edit, example
 
 CONSENT = "mesotherapy/consent.html.j2"
@@ -113,18 +113,14 @@ def test_empty_disclosure_fails(tmp_path: Path) -> None:
 
 
 def test_catalog_that_blanks_a_disclosure_fails(tmp_path: Path) -> None:
-    messages = tmp_path / "locales" / "en" / "LC_MESSAGES"
-    messages.mkdir(parents=True)
-    (messages / "mesoconsent.po").write_text(
-        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: en\\n"\n\n'
+    locales = write_catalog(
+        tmp_path / "locales",
         'msgctxt "risks.rare_scarring"\n'
         'msgid "Scarring. This is rare, but it is a serious side effect."\n'
         'msgstr " "\n',
-        encoding="utf-8",
     )
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
     with pytest.raises(CoverageError, match=re.escape("risks.rare_scarring: empty")):
-        engine.render(example())
+        Engine(locale_dirs=[locales]).render(example())
 
 
 def test_unknown_disclosure_id_in_template_fails(tmp_path: Path) -> None:
@@ -221,3 +217,47 @@ def test_template_errors_do_not_quote_request_values(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "Jane" not in message
     assert "consent.html.j2 line" in message
+
+
+def write_catalog(folder: Path, entries: str) -> Path:
+    messages = folder / "en" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "mesoconsent.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: en\\n"\n\n'
+        + entries,
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_catalog_that_drops_a_placeholder_is_refused_when_the_engine_is_built(
+    tmp_path: Path,
+) -> None:
+    locales = write_catalog(
+        tmp_path / "locales",
+        'msgctxt "consent.complications_contact"\n'
+        'msgid "If you have a problem or a concern after treatment, contact %(clinic)s at '
+        '%(phone)s."\n'
+        'msgstr "If you have a problem, contact the clinic."\n',
+    )
+    with pytest.raises(CatalogError, match=re.escape("['clinic', 'phone']")):
+        Engine(locale_dirs=[locales])
+
+
+def test_catalog_that_reduces_a_disclosure_to_punctuation_fails(tmp_path: Path) -> None:
+    locales = write_catalog(
+        tmp_path / "locales",
+        'msgctxt "risks.rare_infection"\n'
+        'msgid "Infection. This is rare, but it is a serious side effect."\n'
+        'msgstr "."\n',
+    )
+    with pytest.raises(CoverageError, match=re.escape("risks.rare_infection: empty")):
+        Engine(locale_dirs=[locales]).render(example())
+
+
+def test_unreadable_catalog_is_a_catalog_error(tmp_path: Path) -> None:
+    messages = tmp_path / "locales" / "en" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "mesoconsent.po").write_bytes(b'msgid "x"\nmsgstr "\xff\xfe broken')
+    with pytest.raises(CatalogError):
+        Engine(locale_dirs=[tmp_path / "locales"])

@@ -24,6 +24,7 @@ from mesoconsent.engine import (
     format_for_path,
 )
 from mesoconsent.errors import (
+    CatalogError,
     ContraindicationWarning,
     CoverageError,
     DisclosureProblem,
@@ -49,6 +50,7 @@ from mesoconsent.verify import VerifyReport
 
 __all__ = [
     "FORMATS",
+    "CatalogError",
     "Clinic",
     "ConsentRequest",
     "ContraindicationWarning",

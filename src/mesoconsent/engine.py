@@ -1,17 +1,15 @@
 """The :class:`Engine` wires the pipeline together and holds what is worth keeping between
 renders: the procedures, the compiled templates and the loaded catalogs.
 
-An engine is immutable after construction apart from its catalog cache, which is filled under
-a lock, so one engine serves any number of threads. Build one per process (or use the default
-one behind :func:`mesoconsent.render`) and reuse it: building one reads every procedure file
-and compiles every template.
+An engine is immutable after construction, so one engine serves any number of threads. Build
+one per process (or use the default one behind :func:`mesoconsent.render`) and reuse it:
+building one reads and checks every procedure file and catalog and compiles every template.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from importlib import metadata as importlib_metadata
@@ -162,8 +160,13 @@ class Engine:
         self._bookmarks = bookmark_names(
             disclosure.id for p in self.procedures.values() for disclosure in p.disclosures
         )
+        # Every catalog is read and checked now, not on first use: a broken catalog is an
+        # error when the engine is built, not in the middle of a clinic's render call. After
+        # this the engine holds no mutable state.
         self._catalogs: dict[str, tuple[Catalog, TranslationFunctions]] = {}
-        self._catalog_lock = threading.Lock()
+        for locale in self.locales:
+            catalog = load_catalog(locale, self.locale_dirs)
+            self._catalogs[locale] = (catalog, TranslationFunctions(catalog))
 
     # -- locales ---------------------------------------------------------------------------
     def resolve_locale(self, requested: str) -> str:
@@ -177,25 +180,8 @@ class Engine:
             return f"not an available locale; available: {', '.join(self.locales)}"
         return None
 
-    def catalog(self, locale: str) -> Catalog:
-        return self._catalog(self.resolve_locale(locale))[0]
-
     def _catalog(self, locale: str) -> tuple[Catalog, TranslationFunctions]:
-        cached = self._catalogs.get(locale)
-        if cached is None:
-            with self._catalog_lock:
-                cached = self._catalogs.get(locale)
-                if cached is None:
-                    catalog = load_catalog(locale, self.locale_dirs)
-                    cached = (catalog, TranslationFunctions(catalog))
-                    self._catalogs[locale] = cached
-        return cached
-
-    def wording(self, procedure: Procedure, locale: str, disclosure_id: str) -> str:
-        """The expected wording of a disclosure in a locale (placeholders unfilled)."""
-        return disclosure_wording(
-            procedure, self._catalog(self.resolve_locale(locale))[0], disclosure_id
-        )
+        return self._catalogs[locale]
 
     # -- the pipeline ----------------------------------------------------------------------
     def validate(self, request: ConsentRequest) -> None:

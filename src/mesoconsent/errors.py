@@ -71,6 +71,10 @@ class ProcedureDefinitionError(MesoconsentError):
     """A procedure definition file (``procedure.toml``) is malformed."""
 
 
+class CatalogError(MesoconsentError):
+    """A message catalog (``.po``) cannot be read or breaks a placeholder."""
+
+
 class DocumentReadError(MesoconsentError):
     """A file given to :func:`mesoconsent.verify` is not a readable DOCX consent document."""
 

@@ -12,7 +12,7 @@ import functools
 import gettext
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -20,9 +20,12 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
+from babel.messages.catalog import Catalog as BabelCatalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
+
+from mesoconsent.errors import CatalogError
 
 DOMAIN = "mesoconsent"
 SOURCE_LOCALE = "en"
@@ -131,6 +134,33 @@ def _fallbacks(locale: Locale) -> Iterable[str]:
     yield locale.language
 
 
+_NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
+
+
+def _placeholder_problems(po: BabelCatalog) -> Iterator[str]:
+    """Translations must keep the placeholders of their message (msgfmt --check-format):
+    a translation of "contact %(clinic)s at %(phone)s" that drops them would tell the patient
+    to call no one."""
+    for message in po:
+        if not message.id or message.fuzzy:
+            continue
+        sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        expected = set().union(*(_NAMED_PLACEHOLDER.findall(source) for source in sources))
+        for target in targets:
+            if not target:
+                continue
+            found = set(_NAMED_PLACEHOLDER.findall(target))
+            plural = len(sources) > 1
+            # A plural form may leave out the count ("a session"), never add or rename one.
+            if found != expected and not (plural and found <= expected):
+                where = f" (context {message.context})" if message.context else ""
+                yield (
+                    f"the translation of {sources[0][:60]!r}{where} has placeholders "
+                    f"{sorted(found)}, expected {sorted(expected)}"
+                )
+
+
 def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
     """Read the catalog for an available locale (the first folder that has one wins).
 
@@ -139,13 +169,22 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
     for locales_dir in locale_dirs:
         path = catalog_path(locales_dir, locale)
         if path.is_file():
-            with path.open("rb") as handle:
-                po = read_po(handle, locale=locale, domain=DOMAIN)
+            try:
+                with path.open("rb") as handle:
+                    po = read_po(handle, locale=locale, domain=DOMAIN, abort_invalid=True)
+                parsed = Locale.parse(locale)
+            except (OSError, ValueError, UnknownLocaleError, PoFileError) as error:
+                raise CatalogError(
+                    f"{path}: cannot be read ({type(error).__name__}: {error})"
+                ) from None
+            problems = list(_placeholder_problems(po))
+            if problems:
+                raise CatalogError(f"{path}: " + "; ".join(problems))
             compiled = io.BytesIO()
             # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
             write_mo(compiled, po, use_fuzzy=False)
             compiled.seek(0)
-            return Catalog(locale, Locale.parse(locale), Translations(compiled, domain=DOMAIN))
+            return Catalog(locale, parsed, Translations(compiled, domain=DOMAIN))
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())
     raise LocaleNotAvailableError(locale)
