@@ -261,3 +261,42 @@ def test_unreadable_catalog_is_a_catalog_error(tmp_path: Path) -> None:
     (messages / "mesoconsent.po").write_bytes(b'msgid "x"\nmsgstr "\xff\xfe broken')
     with pytest.raises(CatalogError):
         Engine(locale_dirs=[tmp_path / "locales"])
+
+
+def with_yes(question_id: str) -> mesoconsent.ConsentRequest:
+    import attrs
+
+    answers = dict(example().screening)
+    details = "Described" if question_id == "other_conditions" else None
+    answers[question_id] = mesoconsent.ScreeningAnswer(True, details)
+    return attrs.evolve(example(), screening=answers)
+
+
+def test_a_yes_answer_the_template_does_not_flag_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, r"\{%- if flagged %\}\n<alert>(.|\n)*?</alert>\n\{%- endif %\}", "")
+    engine = engine_for(templates)
+    engine.render(example())  # all "no": nothing to flag
+    with pytest.raises(
+        CoverageError, match=re.escape("screening.pregnant: yes answer not flagged")
+    ):
+        engine.render(with_yes("pregnant"))
+
+
+def test_a_checklist_showing_the_wrong_answer_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, re.escape("'yes' if item.answer else 'no'"), "'no'")
+    engine_for(templates).render(example())  # every answer "no": still shown right
+    with pytest.raises(CoverageError, match=re.escape("screening.clotting_disorder: wrong answer")):
+        engine_for(templates).render(with_yes("clotting_disorder"))
+
+
+def test_a_checklist_without_the_answers_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, re.escape('<tr data-screening="{{ item.id }}">'), "<tr>")
+    with pytest.raises(CoverageError) as caught:
+        engine_for(templates).render(example())
+    assert {p.disclosure_id for p in caught.value.problems} == {
+        f"screening.{q}"
+        for q in ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
+    }

@@ -24,7 +24,7 @@ from mesoconsent.errors import TemplateError
 from mesoconsent.i18n import Catalog
 from mesoconsent.markup import parse_document
 from mesoconsent.model import ConsentRequest
-from mesoconsent.procedures import Procedure
+from mesoconsent.procedures import Procedure, ScreeningQuestion
 
 _PAGE_NUMBER = Markup("<page-number/>")
 _PAGE_COUNT = Markup("<page-count/>")
@@ -93,6 +93,11 @@ def disclosure_wording(procedure: Procedure, catalog: Catalog, disclosure_id: st
     return catalog.pgettext(disclosure_id, procedure.disclosure(disclosure_id).text)
 
 
+def question_wording(question: ScreeningQuestion, catalog: Catalog) -> str:
+    """A screening question in the catalog's language; ``screening.<id>`` is its context."""
+    return catalog.pgettext(f"screening.{question.id}", question.text)
+
+
 @attrs.frozen
 class ScreeningLine:
     """One row of the screening checklist, as the template sees it."""
@@ -115,7 +120,7 @@ def compose(
     screening = [
         ScreeningLine(
             id=question.id,
-            question=catalog.pgettext(f"screening.{question.id}", question.text),
+            question=question_wording(question, catalog),
             answer=request.screening[question.id].answer,
             details=request.screening[question.id].details,
         )

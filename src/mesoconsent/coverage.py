@@ -7,6 +7,9 @@ required disclosure in it.
 A disclosure is stated when exactly one element tagged with its id holds its wording in the
 document's language, with any placeholders (clinic name, planned areas...) filled by
 non-empty text. Whitespace differences do not matter; any other change of wording does.
+
+The patient's screening answers are gated too (``check_screening``): every question asked
+with the given answer ticked, and every "yes" named in an alert.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
+from mesoconsent.document import Checkbox, Document, Row, plain_text
 from mesoconsent.errors import DisclosureProblem
-from mesoconsent.procedures import FORMAT_SPEC, Procedure
+from mesoconsent.procedures import FORMAT_SPEC, Procedure, ScreeningQuestion
 
 
 def normalize_space(text: str) -> str:
@@ -107,4 +111,40 @@ def check_coverage(
         for disclosure_id in stated
         if not procedure.has_disclosure(disclosure_id)
     )
+    return problems
+
+
+def check_screening(
+    document: Document,
+    procedure: Procedure,
+    answers: Mapping[str, bool],
+    question: Callable[[ScreeningQuestion], str],
+) -> list[DisclosureProblem]:
+    """Problems with how a document shows the patient's screening answers; [] if none.
+
+    Each question needs exactly one checklist row (``data-screening``) that asks it, in the
+    catalog's words, with the answer ticked (Yes box, then No box); and each question answered
+    "yes" must be named in an alert, so the form never looks like a routine one.
+    """
+    rows: dict[str, list[Row]] = {}
+    for row in document.screening_rows():
+        rows.setdefault(row.screening or "", []).append(row)
+    alerts = [normalize_space(text) for text in document.alert_texts()]
+    problems: list[DisclosureProblem] = []
+    for asked in procedure.screening:
+        key = f"screening.{asked.id}"
+        wording = normalize_space(question(asked))
+        found = rows.get(asked.id, [])
+        if len(found) != 1:
+            problems.append(DisclosureProblem(key, "duplicated" if found else "missing"))
+            continue
+        cells = found[0].cells
+        boxes = [i.checked for cell in cells for i in cell.inlines if isinstance(i, Checkbox)]
+        answer = answers[asked.id]
+        if not cells or wording not in normalize_space(plain_text(cells[0].inlines)):
+            problems.append(DisclosureProblem(key, "altered"))
+        elif boxes != [answer, not answer]:
+            problems.append(DisclosureProblem(key, "wrong answer shown"))
+        elif answer and not any(wording in alert for alert in alerts):
+            problems.append(DisclosureProblem(key, "yes answer not flagged"))
     return problems

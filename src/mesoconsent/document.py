@@ -84,8 +84,11 @@ class Cell:
 
 @attrs.frozen
 class Row:
+    """A table row; ``screening`` is the id of the screening question it answers, if any."""
+
     cells: tuple[Cell, ...]
     header: bool = False
+    screening: str | None = None
 
 
 @attrs.frozen
@@ -153,6 +156,24 @@ class Document:
         """Every (disclosure id, stated text) pair, in document order."""
         for block in self.blocks:
             yield from _disclosures_in(block)
+
+    def screening_rows(self) -> Iterator[Row]:
+        """Every table row that answers a screening question."""
+        for block in self.blocks:
+            if isinstance(block, Table):
+                yield from (row for row in block.rows if row.screening is not None)
+
+    def alert_texts(self) -> Iterator[str]:
+        """The words of every alert, each as one text."""
+        for block in self.blocks:
+            if isinstance(block, Alert):
+                yield " ".join(_block_text(inner) for inner in block.blocks)
+
+
+def _block_text(block: Paragraph | ListBlock) -> str:
+    if isinstance(block, Paragraph):
+        return plain_text(block.inlines)
+    return " ".join(plain_text(item.inlines) for item in block.items)
 
 
 def _disclosures_in(block: Block) -> Iterator[tuple[str, str]]:

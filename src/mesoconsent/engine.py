@@ -20,8 +20,14 @@ import attrs
 import jinja2
 
 from mesoconsent import document as d
-from mesoconsent.compose import TranslationFunctions, compose, disclosure_wording, make_environment
-from mesoconsent.coverage import check_coverage
+from mesoconsent.compose import (
+    TranslationFunctions,
+    compose,
+    disclosure_wording,
+    make_environment,
+    question_wording,
+)
+from mesoconsent.coverage import check_coverage, check_screening
 from mesoconsent.errors import (
     ContraindicationWarning,
     CoverageError,
@@ -223,6 +229,11 @@ class Engine:
             stated.setdefault(disclosure_id, []).append(text)
         problems = check_coverage(
             procedure, stated, lambda i: disclosure_wording(procedure, catalog, i)
+        ) + check_screening(
+            document,
+            procedure,
+            {key: answer.answer for key, answer in request.screening.items()},
+            lambda question: question_wording(question, catalog),
         )
         if problems:
             raise CoverageError(problems)

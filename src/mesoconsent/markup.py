@@ -8,6 +8,7 @@ Templates produce a small, strict XML vocabulary (documented in docs/templates.m
       <p data-disclosure="risks.rare_infection">..</p>
       <ul>/<ol> <li data-disclosure="..">..</li>
       <table widths="6 1 1" class="grid|fields"><tr><th>..</th><td>..</td></tr></table>
+      (a row answering a screening question: <tr data-screening="<question id>">)
       <alert><p>..</p></alert>
       <signatures><signer role=".." signature=".." date="..">name</signer></signatures>
     </document>
@@ -60,9 +61,11 @@ def parse_document(markup: str, metadata: d.Metadata) -> d.Document:
             blocks.append(_block(child))
     _reject_loose_text(root)
     for element in root.iter():
+        # Anywhere else the gate would only report the item missing, not why.
         if element.get("data-disclosure") is not None and element.tag not in ("p", "li"):
-            # Anywhere else the gate would only report the disclosure missing, not why.
             raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")
+        if element.get("data-screening") is not None and element.tag != "tr":
+            raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
     return d.Document(
         metadata=metadata,
         direction=cast(Literal["ltr", "rtl"], direction),
@@ -108,7 +111,8 @@ def _table(element: etree._Element) -> d.Table:
                 raise TemplateError(f"<tr> may only hold <th> or <td>, not <{cell.tag}>")
             cells.append(d.Cell(_inlines(cell)))
         _reject_loose_text(row)
-        rows.append(d.Row(tuple(cells), header=all(cell.tag == "th" for cell in row)))
+        header = all(cell.tag == "th" for cell in row)
+        rows.append(d.Row(tuple(cells), header=header, screening=row.get("data-screening")))
     _reject_loose_text(element)
     columns = max((len(row.cells) for row in rows), default=0)
     if not columns:
