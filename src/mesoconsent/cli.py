@@ -18,11 +18,8 @@ from pathlib import Path
 from mesoconsent.engine import FORMATS, Engine, format_for_path
 from mesoconsent.errors import (
     ContraindicationWarning,
-    CoverageError,
     DocumentReadError,
     MesoconsentError,
-    ProcedureDefinitionError,
-    TemplateError,
     ValidationError,
 )
 from mesoconsent.loading import decode_json
@@ -189,10 +186,7 @@ def _run(args: argparse.Namespace) -> int:
     except ValidationError as error:
         _error(str(error))
         return EXIT_USAGE
-    except (CoverageError, TemplateError, ProcedureDefinitionError) as error:
-        _error(str(error))
-        return EXIT_FAILED
-    except MesoconsentError as error:
+    except MesoconsentError as error:  # coverage, template, procedure or catalog errors
         _error(str(error))
         return EXIT_FAILED
     except OSError as error:

@@ -9,7 +9,6 @@ serves every locale from every thread at once.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -195,8 +194,3 @@ def _formatted(
         ),
         "interval": interval,
     }
-
-
-def consent_date_time(date: dt.date) -> str:
-    """The W3CDTF timestamp a document is dated with: the consent date at midnight UTC."""
-    return f"{date.isoformat()}T00:00:00Z"

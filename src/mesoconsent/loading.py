@@ -1,4 +1,5 @@
-"""Build a :class:`~mesoconsent.model.ConsentRequest` from JSON (a file, a string or a dict).
+"""Structure JSON into a :class:`~mesoconsent.model.ConsentRequest` (used by the Engine's
+``load_request``/``request_from_json``/``request_from_dict``, which also check values).
 
 cattrs does the structuring: it knows the attrs classes, reports every shape problem at once
 with its path, and refuses unknown keys (a misspelt ``"breastfeding"`` must not silently leave
@@ -14,7 +15,6 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -53,14 +53,14 @@ def _structure_answer(value: Any, _: type) -> ScreeningAnswer:
     if isinstance(value, bool):
         return ScreeningAnswer(answer=value)
     if isinstance(value, Mapping):
-        return _answer_converter.structure(value, ScreeningAnswer)
+        return _plain_converter.structure(value, ScreeningAnswer)
     raise _WrongTypeError('must be true, false or {"answer": true/false, "details": "..."}')
 
 
 def _structure_text_list(value: Any, _: type) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise _WrongTypeError("must be a list of text")
-    return tuple(_answer_converter.structure(value, list[str]))
+    return tuple(_plain_converter.structure(value, list[str]))
 
 
 def _objects_only(converter: cattrs.Converter) -> Any:
@@ -100,7 +100,9 @@ def _structure_screening(value: Any, _: type) -> dict[str, ScreeningAnswer]:
     return answers
 
 
-_answer_converter = _make_converter()
+# Two converters: the plain one structures the long form of a screening answer inside the
+# hook that accepts both forms (using the main one there would recurse into that hook).
+_plain_converter = _make_converter()
 _converter = _make_converter()
 _converter.register_structure_hook(ScreeningAnswer, _structure_answer)
 _converter.register_structure_hook_func(
@@ -210,18 +212,6 @@ def _answer_or_unreadable(raw: Any, path: str, unreadable: set[str]) -> Any:
         return UNREADABLE
 
 
-def request_from_dict(data: Any) -> ConsentRequest:
-    """Structure decoded JSON into a request; ValidationError lists every shape problem.
-
-    This checks shape only (types, required and unknown fields). The functions of the same
-    name on :class:`mesoconsent.Engine` and in ``mesoconsent`` also check every value.
-    """
-    request, problems, _ = structure_request(data)
-    if problems or request is None:
-        raise ValidationError(problems)
-    return request
-
-
 def decode_json(text: str | bytes) -> Any:
     """Decode a request document: UTF-8 (a byte-order mark is allowed), no repeated keys."""
     if isinstance(text, bytes):
@@ -284,16 +274,6 @@ def _repeated_paths(value: Any, prefix: str) -> list[str]:
         for index, item in enumerate(value):
             paths.extend(_repeated_paths(item, f"{prefix.removesuffix('.')}[{index}]."))
     return paths
-
-
-def request_from_json(text: str | bytes) -> ConsentRequest:
-    """Parse a JSON document into a request (shape checks only; see request_from_dict)."""
-    return request_from_dict(decode_json(text))
-
-
-def load_request(path: str | Path) -> ConsentRequest:
-    """Read a JSON request file (UTF-8; shape checks only; see request_from_dict)."""
-    return request_from_json(Path(path).read_bytes())
 
 
 def request_to_dict(request: ConsentRequest) -> dict[str, Any]:

@@ -12,14 +12,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
 
     The rename is atomic on POSIX and Windows, so ``path`` holds either its old content or the
-    complete new one, even if the process dies half-way. The file is created readable and
-    writable by its owner only: consent forms hold health data.
+    complete new one, even if the process dies half-way; the folder is synced after it, so the
+    rename survives a power cut too. The file is created readable and writable by its owner
+    only: consent forms hold health data. Errors name ``path``, not the temporary file.
     """
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
+        # A short fixed name: the target's own name may already be at the length limit.
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=".mesoconsent-", suffix=".part"
+        )
     except OSError as error:
-        # Name the file the caller asked for, not the temporary one.
         raise OSError(error.errno, error.strerror, str(path)) from None
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -33,3 +35,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         if isinstance(error, OSError):
             raise OSError(error.errno, error.strerror, str(path)) from None
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    if os.name != "posix":  # Windows cannot open a folder; NTFS journals the rename
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

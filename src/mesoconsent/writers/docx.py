@@ -114,15 +114,11 @@ class _BodyWriter:
     def blocks(self, blocks: tuple[d.Block, ...]) -> Iterator[str]:
         held = _declaration_paragraphs(blocks)
         for index, block in enumerate(blocks):
-            if index in held:
-                assert isinstance(block, d.Paragraph)
-                yield self.para(block.inlines, disclosure=block.disclosure, keep_next=True)
-            else:
-                yield self.block(block)
+            yield self.block(block, keep_next=index in held)
 
-    def block(self, block: d.Block) -> str:
+    def block(self, block: d.Block, *, keep_next: bool = False) -> str:
         if isinstance(block, d.Paragraph):
-            return self.para(block.inlines, disclosure=block.disclosure)
+            return self.para(block.inlines, disclosure=block.disclosure, keep_next=keep_next)
         if isinstance(block, d.Heading):
             style = {1: "Title", 2: "Heading1"}.get(block.level, "Heading2")
             return self.para(block.inlines, style=style)
@@ -222,7 +218,7 @@ class _BodyWriter:
 
 
 # Word merges two tables that touch, and a table must not be the last thing in a cell or body.
-_SPACER = '<w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr></w:p>'
+_SPACER = w.paragraph(w.paragraph_properties(spacing_after=0), "")
 
 
 def _declaration_paragraphs(blocks: tuple[d.Block, ...]) -> set[int]:
@@ -313,6 +309,5 @@ def write_docx(document: d.Document) -> bytes:
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0  # the same bytes whichever OS wrote them
-            info.external_attr = 0
             archive.writestr(info, data, compresslevel=6)
     return buffer.getvalue()

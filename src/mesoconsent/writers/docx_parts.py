@@ -83,12 +83,11 @@ def _paragraph_style(
     *,
     based_on: str = "Normal",
     next_style: str | None = None,
-    extra: str = "",
 ) -> str:
     next_element = f'<w:next w:val="{next_style}"/>' if next_style else ""
     return (
         f'<w:style w:type="paragraph" w:styleId="{style_id}"><w:name w:val="{name}"/>'
-        f'<w:basedOn w:val="{based_on}"/>{next_element}{extra}<w:qFormat/>'
+        f'<w:basedOn w:val="{based_on}"/>{next_element}<w:qFormat/>'
         f"<w:pPr>{ppr}</w:pPr><w:rPr>{rpr}</w:rPr></w:style>"
     )
 

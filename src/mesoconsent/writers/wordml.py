@@ -20,10 +20,6 @@ def escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def escape_attr(text: str) -> str:
-    return escape_text(text).replace('"', "&quot;")
-
-
 def run_properties(
     *,
     bold: bool = False,
