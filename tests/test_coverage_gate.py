@@ -300,3 +300,26 @@ def test_a_checklist_without_the_answers_fails(tmp_path: Path) -> None:
         f"screening.{q}"
         for q in ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
     }
+
+
+def test_catalog_with_a_lone_percent_sign_is_refused(tmp_path: Path) -> None:
+    locales = write_catalog(
+        tmp_path / "locales",
+        'msgctxt "risks.rare_infection"\n'
+        'msgid "Infection. This is rare, but it is a serious side effect."\n'
+        'msgstr "Infection: in under 1% of cases, but serious."\n',
+    )
+    with pytest.raises(CatalogError, match="lone %"):
+        Engine(locale_dirs=[locales])
+
+
+def test_a_checklist_row_for_an_unknown_question_fails(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        re.escape('<tr><th>{{ _("Question") }}</th>'),
+        '<tr data-screening="smoker"><td>Do you smoke?</td><td><check checked="no"/></td>'
+        '<td><check checked="yes"/></td></tr><tr><th>{{ _("Question") }}</th>',
+    )
+    with pytest.raises(CoverageError, match=re.escape("screening.smoker: unknown")):
+        engine_for(templates).render(example())

@@ -341,3 +341,9 @@ def test_str_subclasses_are_kept_as_plain_text_never_markup() -> None:
 def test_pathological_json_is_a_validation_error(document: str) -> None:
     with pytest.raises(ValidationError):
         request_from_json(document)
+
+
+def test_multi_line_fields_take_newlines_not_unicode_separators() -> None:
+    data = example_dict()
+    data["clinic"]["address"] = "12 River Street\u2028Springfield"
+    assert "use \\n for a line break, not U+2028" in problems_of(data)["clinic.address"]

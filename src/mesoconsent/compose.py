@@ -165,12 +165,15 @@ def compose(
 
 
 def _template_location(error: BaseException) -> str:
-    """ " at <template> line <n>" for the innermost template frame of an error's traceback."""
+    """Where in the templates an error happened: the innermost template frame's file and line.
+
+    Jinja2 rewrites tracebacks so that template code appears under the template's file name.
+    """
     location = ""
     trace = error.__traceback__
     while trace is not None:
         filename = trace.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
+        if not filename.endswith(".py") and not filename.startswith("<"):  # a template
             location = f" at {Path(filename).name} line {trace.tb_lineno}"
         trace = trace.tb_next
     return location

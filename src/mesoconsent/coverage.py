@@ -141,10 +141,17 @@ def check_screening(
         cells = found[0].cells
         boxes = [i.checked for cell in cells for i in cell.inlines if isinstance(i, Checkbox)]
         answer = answers[asked.id]
-        if not cells or wording not in normalize_space(plain_text(cells[0].inlines)):
+        # The question opens its row's first cell (details the patient gave may follow).
+        if not cells or not normalize_space(plain_text(cells[0].inlines)).startswith(wording):
             problems.append(DisclosureProblem(key, "altered"))
         elif boxes != [answer, not answer]:
             problems.append(DisclosureProblem(key, "wrong answer shown"))
         elif answer and not any(wording in alert for alert in alerts):
             problems.append(DisclosureProblem(key, "yes answer not flagged"))
+    asked_ids = {asked.id for asked in procedure.screening}
+    problems.extend(
+        DisclosureProblem(f"screening.{row_id}", "unknown")
+        for row_id in rows
+        if row_id not in asked_ids
+    )
     return problems

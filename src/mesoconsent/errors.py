@@ -41,7 +41,9 @@ class DisclosureProblem:
     """A required disclosure the document does not state properly."""
 
     disclosure_id: str
-    reason: str  # "missing", "empty", "altered" or "unknown"
+    # "missing", "empty", "altered", "duplicated" or "unknown"; for a screening question
+    # (id "screening.<question>"): also "wrong answer shown" or "yes answer not flagged".
+    reason: str
 
     def __str__(self) -> str:
         return f"{self.disclosure_id}: {self.reason}"
@@ -54,7 +56,8 @@ class CoverageError(MesoconsentError):
         self.problems: tuple[DisclosureProblem, ...] = tuple(problems)
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(
-            "refusing to produce a consent document without every required disclosure:\n" + lines
+            "refusing to produce a consent document that lacks or misstates what it must say "
+            "(required disclosures, screening answers):\n" + lines
         )
 
     @property

@@ -135,6 +135,8 @@ def _fallbacks(locale: Locale) -> Iterable[str]:
 
 
 _NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
+# Every message is %-formatted when rendered (Jinja2's newstyle gettext), so a lone % breaks it.
+_FORMAT_OR_PERCENT = re.compile(r"%\(\w+\)[sdif]|%%")
 
 
 def _placeholder_problems(po: BabelCatalog) -> Iterator[str]:
@@ -149,6 +151,12 @@ def _placeholder_problems(po: BabelCatalog) -> Iterator[str]:
         expected = set().union(*(_NAMED_PLACEHOLDER.findall(source) for source in sources))
         for target in targets:
             if not target:
+                continue
+            if "%" in _FORMAT_OR_PERCENT.sub("", target):
+                yield (
+                    f"the translation of {sources[0][:60]!r} has a lone %: write a percent "
+                    "sign as %%"
+                )
                 continue
             found = set(_NAMED_PLACEHOLDER.findall(target))
             plural = len(sources) > 1

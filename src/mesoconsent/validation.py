@@ -36,7 +36,7 @@ WITNESS_ROLES = ("interpreter", "witness")
 # one in a clinic name would print the phone number after it backwards. (The marks LRM, RLM
 # and ALM stay allowed: right-to-left names are typed with them.)
 _BAD_COMMON = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
-_BAD_MULTILINE = re.compile(f"[{_BAD_COMMON}]")
+_BAD_MULTILINE = re.compile(f"[\u2028\u2029{_BAD_COMMON}]")
 # U+2028/U+2029 are line and paragraph separators: line breaks by another name.
 _BAD_SINGLE_LINE = re.compile(f"[\n\u2028\u2029{_BAD_COMMON}]")
 # Characters that print as nothing: a name made only of these is empty on paper.
@@ -64,8 +64,10 @@ def text_problem(value: object, *, multiline: bool = False) -> str | None:
         return None
     char, position = bad.group(), bad.start() + 1
     code = ord(char)
-    if char in "\n\u2028\u2029":
+    if char == "\n" or (not multiline and char in "\u2028\u2029"):
         return f"must be a single line (line break at character {position})"
+    if char in "\u2028\u2029":
+        return f"use \\n for a line break, not U+{code:04X} (character {position})"
     if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
         return (
             f"contains the bidirectional control U+{code:04X} at character {position}, "
