@@ -80,35 +80,53 @@ def test_removing_a_disclosure_from_the_template_fails_naming_it(
     assert disclosure_id in str(caught.value)
 
 
-def test_removing_a_general_disclosure_from_the_shared_layout_fails(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("template", "pattern", "replacement", "expected"),
+    [
+        # a general disclosure removed from the shared layout
+        (
+            BASE,
+            r'\n<li data-disclosure="consent.refuse_withdraw">.*?</li>',
+            "",
+            "consent.refuse_withdraw: missing",
+        ),
+        # the words are there, but not marked as the disclosure
+        (
+            CONSENT,
+            r'<li data-disclosure="risks.rare_scarring">',
+            "<li>",
+            "risks.rare_scarring: missing",
+        ),
+        # softened
+        (
+            CONSENT,
+            r'\{\{ disclosure\("risks.rare_infection"\) \}\}',
+            "Infection is very unlikely.",
+            "risks.rare_infection: altered",
+        ),
+        # emptied
+        (
+            CONSENT,
+            r'\{\{ disclosure\("risks.rare_infection"\) \}\}',
+            "",
+            "risks.rare_infection: empty",
+        ),
+        # stated twice, once in other words
+        (
+            CONSENT,
+            r'(<h2>\{\{ _\("Possible benefits"\) \}\}</h2>)',
+            r'\1<p data-disclosure="risks.rare_infection">Infection is harmless.</p>',
+            "risks.rare_infection: duplicated",
+        ),
+    ],
+    ids=["removed-from-layout", "untagged", "reworded", "emptied", "duplicated"],
+)
+def test_template_that_misstates_a_disclosure_fails(
+    tmp_path: Path, template: str, pattern: str, replacement: str, expected: str
+) -> None:
     templates = copy_templates(tmp_path)
-    edit(templates / BASE, r'\n<li data-disclosure="consent.refuse_withdraw">.*?</li>', "")
-    with pytest.raises(CoverageError, match=re.escape("consent.refuse_withdraw: missing")):
-        engine_for(templates).render(example())
-
-
-def test_untagged_disclosure_does_not_count(tmp_path: Path) -> None:
-    templates = copy_templates(tmp_path)
-    edit(templates / CONSENT, r'<li data-disclosure="risks.rare_scarring">', "<li>")
-    with pytest.raises(CoverageError, match=re.escape("risks.rare_scarring: missing")):
-        engine_for(templates).render(example())
-
-
-def test_reworded_disclosure_fails(tmp_path: Path) -> None:
-    templates = copy_templates(tmp_path)
-    edit(
-        templates / CONSENT,
-        r'\{\{ disclosure\("risks.rare_infection"\) \}\}',
-        "Infection is very unlikely.",
-    )
-    with pytest.raises(CoverageError, match=re.escape("risks.rare_infection: altered")):
-        engine_for(templates).render(example())
-
-
-def test_empty_disclosure_fails(tmp_path: Path) -> None:
-    templates = copy_templates(tmp_path)
-    edit(templates / CONSENT, r'\{\{ disclosure\("risks.rare_infection"\) \}\}', "")
-    with pytest.raises(CoverageError, match=re.escape("risks.rare_infection: empty")):
+    edit(templates / template, pattern, replacement)
+    with pytest.raises(CoverageError, match=re.escape(expected)):
         engine_for(templates).render(example())
 
 
@@ -167,17 +185,6 @@ def test_templates_are_sandboxed(tmp_path: Path) -> None:
         "<h2>{{ request.__class__.__mro__[1].__subclasses__() }}</h2>",
     )
     with pytest.raises(TemplateError):
-        engine_for(templates).render(example())
-
-
-def test_a_disclosure_stated_twice_fails(tmp_path: Path) -> None:
-    templates = copy_templates(tmp_path)
-    edit(
-        templates / CONSENT,
-        r'(<h2>\{\{ _\("Possible benefits"\) \}\}</h2>)',
-        r'\1<p data-disclosure="risks.rare_infection">Infection is harmless.</p>',
-    )
-    with pytest.raises(CoverageError, match=re.escape("risks.rare_infection: duplicated")):
         engine_for(templates).render(example())
 
 

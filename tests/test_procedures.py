@@ -17,10 +17,7 @@ TOML = "mesotherapy/procedure.toml"
 
 def test_an_override_may_not_drop_a_bundled_disclosure(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
-    text = (templates / TOML).read_text(encoding="utf-8")
-    block = re.search(r'\[\[disclosures\]\]\nid = "risks.rare_scarring"\n[^\[]*', text)
-    assert block is not None
-    (templates / TOML).write_text(text.replace(block.group(), ""), encoding="utf-8")
+    edit(templates / TOML, r'\[\[disclosures\]\]\nid = "risks.rare_scarring"\n[^\[]*', "")
     with pytest.raises(ProcedureDefinitionError, match=re.escape("risks.rare_scarring")):
         Engine([templates])  # in front of the bundled folder
     Engine([templates], include_bundled=False)  # on its own, it is simply another procedure
@@ -28,10 +25,7 @@ def test_an_override_may_not_drop_a_bundled_disclosure(tmp_path: Path) -> None:
 
 def test_an_override_may_not_drop_a_screening_question(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
-    text = (templates / TOML).read_text(encoding="utf-8")
-    block = re.search(r'\[\[screening\]\]\nid = "pregnant"\n[^\[]*', text)
-    assert block is not None
-    (templates / TOML).write_text(text.replace(block.group(), ""), encoding="utf-8")
+    edit(templates / TOML, r'\[\[screening\]\]\nid = "pregnant"\n[^\[]*', "")
     with pytest.raises(ProcedureDefinitionError, match=re.escape("screening.pregnant")):
         Engine([templates])
 
@@ -39,10 +33,7 @@ def test_an_override_may_not_drop_a_screening_question(tmp_path: Path) -> None:
 def test_an_override_may_not_drop_a_common_disclosure(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     common = templates / "common" / "disclosures.toml"
-    text = common.read_text(encoding="utf-8")
-    block = re.search(r'\[\[disclosures\]\]\nid = "consent.refuse_withdraw"\n[^\[]*', text)
-    assert block is not None
-    common.write_text(text.replace(block.group(), ""), encoding="utf-8")
+    edit(common, r'\[\[disclosures\]\]\nid = "consent.refuse_withdraw"\n[^\[]*', "")
     with pytest.raises(ProcedureDefinitionError, match=re.escape("consent.refuse_withdraw")):
         Engine([templates])
 
