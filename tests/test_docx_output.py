@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 
 import mesoconsent
-from tests.helpers import W, docx_paragraph_texts, docx_part, example, present
+from tests.helpers import W, docx_paragraph_texts, docx_part, example, present, with_patient_name
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +192,43 @@ def test_declaration_and_signatures_are_kept_on_one_page(rendered: bytes) -> Non
     for row in signature_rows[:-1]:
         assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in row.cells)
     assert present(signature_rows[-1]._tr.trPr).find(qn("w:cantSplit")) is not None
+
+
+def test_rows_too_long_for_a_page_may_split() -> None:
+    """An unsplittable row taller than a page sends LibreOffice into an endless layout loop."""
+    long_name = "Jane " * 4000
+    data = docx.Document(
+        io.BytesIO(mesoconsent.render(with_patient_name(example(), long_name.strip())).content)
+    )
+    rows = [(row, "".join(c.text for c in row.cells)) for t in data.tables for row in t.rows]
+
+    def cant_split(row: Any) -> bool:
+        return present(row._tr.trPr).find(qn("w:cantSplit")) is not None
+
+    long_rows = [row for row, text in rows if len(text) > 600]
+    assert len(long_rows) == 2  # the details table and the signature block
+    assert not any(cant_split(row) for row in long_rows)
+    checklist = next(t for t in data.tables if t.rows[0].cells[0].text == "Question")
+    assert all(cant_split(row) for row in checklist.rows)  # short rows still stay whole
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_converts_a_form_with_a_20000_character_name(tmp_path: Path) -> None:
+    source = tmp_path / "long.docx"
+    source.write_bytes(mesoconsent.render(with_patient_name(example(), "x" * 20_000)).content)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    assert (tmp_path / "long.pdf").stat().st_size > 0

@@ -158,9 +158,14 @@ class _BodyWriter:
                     else None,
                 )
                 cells.append(w.table_cell(width, content, fill="D9E2F3" if row.header else None))
-            rows.append(w.table_row(cells, header=row.header))
+            short = _fits_on_a_page(*(cell.inlines for cell in row.cells))
+            rows.append(w.table_row(cells, header=row.header, keep_together=short))
+        header_row = bool(block.rows) and block.rows[0].header
         if block.kind == "grid":
-            return w.table(widths, rows, style="TableGrid", bidi=self.rtl) + _SPACER
+            return (
+                w.table(widths, rows, style="TableGrid", bidi=self.rtl, header_row=header_row)
+                + _SPACER
+            )
         no_borders = w.border_set(
             "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), value="nil"
         )
@@ -178,37 +183,37 @@ class _BodyWriter:
         )
 
     def signatures(self, block: d.SignatureBlock) -> str:
-        """A name, a signature line and a date line per signer, captioned underneath.
+        """A name, a signature line and a separate date line per signer, captioned underneath.
 
-        Every row but the last keeps with the next, so the block never splits across pages.
+        Every row but the last keeps with the next, so the block does not split across pages
+        (unless a name is too long for that to be possible).
         """
-        widths = _column_widths((4, 4, 2))
+        widths = _column_widths((16, 16, 1, 7))  # name, signature, gap, date
         line = w.border_set("tcBorders", ("bottom",), size=8, color="000000")
+        together = all(_fits_on_a_page((d.Text(s.name),)) for s in block.signers)
         rows = []
         for number, signer in enumerate(block.signers, start=1):
-            last = number == len(block.signers)
+            keep = together and number < len(block.signers)
             who = (d.Text(signer.role, bold=True), d.LineBreak(), d.Text(signer.name))
-            blank = self.para((), style="TableText", keep_next=True)
+            blank = self.para((), style="TableText", keep_next=together)
+            lines = ("", line, "", line)
+            contents = (self.para(who, style="TableText", keep_next=together), blank, blank, blank)
             rows.append(
                 w.table_row(
                     [
-                        w.table_cell(widths[0], self.para(who, style="TableText", keep_next=True)),
-                        w.table_cell(widths[1], blank, borders=line),
-                        w.table_cell(widths[2], blank, borders=line),
+                        w.table_cell(width, content, borders=border)
+                        for width, content, border in zip(widths, contents, lines, strict=True)
                     ],
                     min_height=850,
+                    keep_together=together,
                 )
             )
-            captions = (
-                (),
-                (d.Text(signer.signature_caption),),
-                (d.Text(signer.date_caption),),
-            )
+            captions = ((), (d.Text(signer.signature_caption),), (), (d.Text(signer.date_caption),))
             rows.append(
                 w.table_row(
                     [
                         w.table_cell(
-                            width, self.para(text, style="SignatureCaption", keep_next=not last)
+                            width, self.para(text, style="SignatureCaption", keep_next=keep)
                         )
                         for width, text in zip(widths, captions, strict=True)
                     ]
@@ -235,6 +240,15 @@ def _declaration_paragraphs(blocks: tuple[d.Block, ...]) -> set[int]:
                 held.add(before)
                 before -= 1
     return held
+
+
+# A row kept on one page must fit on one: a 20,000-character name in an unsplittable row
+# sends LibreOffice's layout into an endless loop. Rows holding more text than this may split.
+_KEEP_TOGETHER_LIMIT = 600
+
+
+def _fits_on_a_page(*parts: tuple[d.Inline, ...]) -> bool:
+    return sum(len(d.plain_text(inlines)) for inlines in parts) <= _KEEP_TOGETHER_LIMIT
 
 
 def _column_widths(relative: tuple[int, ...]) -> list[int]:

@@ -114,25 +114,35 @@ def table(
     style: str,
     borders: str = "",
     bidi: bool = False,
+    header_row: bool = False,
 ) -> str:
     """``<w:tbl>`` at full text width with fixed column widths in twentieths of a point."""
     widths = list(column_widths)
     grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
     visual = "<w:bidiVisual/>" if bidi else ""
+    look = 0x0400 | (0x0020 if header_row else 0)  # noVBand, and firstRow when there is one
     return (
         f'<w:tbl><w:tblPr><w:tblStyle w:val="{style}"/>{visual}'
         f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/>{borders}<w:tblLayout w:type="fixed"/>'
-        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" '
-        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        f'<w:tblLook w:val="{look:04X}" w:firstRow="{int(header_row)}" w:lastRow="0" '
+        'w:firstColumn="0" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
     )
 
 
-def table_row(cells: Iterable[str], *, header: bool = False, min_height: int | None = None) -> str:
-    """``<w:tr>`` that never splits across pages; a header row repeats on every page."""
+def table_row(
+    cells: Iterable[str],
+    *,
+    header: bool = False,
+    min_height: int | None = None,
+    keep_together: bool = True,
+) -> str:
+    """``<w:tr>``; kept on one page unless ``keep_together`` is off; a header row repeats on
+    every page."""
+    keep = "<w:cantSplit/>" if keep_together else ""
     height = f'<w:trHeight w:val="{min_height}" w:hRule="atLeast"/>' if min_height else ""
     repeat = "<w:tblHeader/>" if header else ""
-    return f"<w:tr><w:trPr><w:cantSplit/>{height}{repeat}</w:trPr>{''.join(cells)}</w:tr>"
+    return f"<w:tr><w:trPr>{keep}{height}{repeat}</w:trPr>{''.join(cells)}</w:tr>"
 
 
 def table_cell(width: int, content: str, *, fill: str | None = None, borders: str = "") -> str:
