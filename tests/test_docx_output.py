@@ -111,13 +111,22 @@ def test_language_and_core_properties(rendered: bytes) -> None:
     assert "Jane" not in (props.author or "") + (props.keywords or "")  # no patient data
 
 
-def test_every_disclosure_paragraph_carries_its_bookmark(rendered: bytes) -> None:
+def test_disclosures_screening_rows_and_signers_carry_bookmarks(rendered: bytes) -> None:
     from mesoconsent.writers.docx import bookmark_name
 
     body = docx_part(rendered, "word/document.xml")
-    names = {b.get(f"{W}name") for b in body.iter(f"{W}bookmarkStart")}
+    names = [present(b.get(f"{W}name")) for b in body.iter(f"{W}bookmarkStart")]
     required = mesoconsent.default_engine().required_disclosures("mesotherapy")
-    assert {bookmark_name(i) for i in required} == names
+    marks = [
+        *required,
+        *(
+            f"screening.{q}"
+            for q in ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
+        ),
+        "signature.1.of.2",
+        "signature.2.of.2",
+    ]
+    assert sorted(bookmark_name(mark) for mark in marks) == sorted(names)  # each exactly once
     assert all(len(present(name)) <= 40 for name in names)  # Word's limit
 
 

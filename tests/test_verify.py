@@ -99,7 +99,9 @@ def test_splitting_runs_and_dropping_bookmarks_keeps_the_words_valid(rendered: b
         paragraph.runs[0].text = text[:10]
         paragraph.add_run(text[10:])
 
-    assert mesoconsent.verify(edited(rendered, churn)).ok
+    report = mesoconsent.verify(edited(rendered, churn))
+    assert report.ok
+    assert any("checklist and signature lines were not checked" in n for n in report.notes)
 
 
 def test_not_a_docx_is_a_clear_error(tmp_path: Path) -> None:
@@ -217,3 +219,64 @@ def test_damaged_packages_are_document_read_errors(rendered: bytes) -> None:
         mesoconsent.verify(bytes(corrupt))
     assert mesoconsent.verify(bytearray(rendered)).ok  # any bytes-like source
     assert mesoconsent.verify(memoryview(rendered)).ok
+
+
+def test_deleting_the_signature_block_is_caught(rendered: bytes) -> None:
+    def delete_signatures(document: docx.document.Document) -> None:
+        table = document.tables[-1]._tbl
+        present(table.getparent()).remove(table)
+
+    problems = mesoconsent.verify(edited(rendered, delete_signatures)).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("signatures", "missing")]
+
+
+def test_deleting_one_signer_is_caught(rendered: bytes) -> None:
+    def delete_practitioner(document: docx.document.Document) -> None:
+        rows = document.tables[-1].rows
+        for row in (rows[2], rows[3]):  # the practitioner's line and its captions
+            present(row._tr.getparent()).remove(row._tr)
+
+    problems = mesoconsent.verify(edited(rendered, delete_practitioner)).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("signature.2", "missing")]
+
+
+def checklist(document: docx.document.Document) -> docx.table.Table:
+    return next(t for t in document.tables if t.rows[0].cells[0].text == "Question")
+
+
+def test_deleting_the_health_questions_is_caught(rendered: bytes) -> None:
+    def delete_checklist(document: docx.document.Document) -> None:
+        table = checklist(document)._tbl
+        present(table.getparent()).remove(table)
+
+    problems = mesoconsent.verify(edited(rendered, delete_checklist)).problems
+    assert {(p.disclosure_id, p.reason) for p in problems} == {
+        (f"screening.{q}", "missing")
+        for q in ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
+    }
+
+
+@pytest.mark.parametrize(
+    ("yes_box", "no_box", "reason"),
+    [("\u2612", "\u2610", "yes answer not flagged"), ("\u2610", "\u2610", "answer unclear")],
+)
+def test_changing_the_ticks_is_caught(
+    rendered: bytes, yes_box: str, no_box: str, reason: str
+) -> None:
+    def tick(document: docx.document.Document) -> None:
+        row = checklist(document).rows[1]  # "Are you pregnant?"
+        row.cells[1].paragraphs[0].runs[0].text = yes_box
+        row.cells[2].paragraphs[0].runs[0].text = no_box
+
+    problems = mesoconsent.verify(edited(rendered, tick)).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("screening.pregnant", reason)]
+
+
+def test_a_flagged_form_verifies() -> None:
+    import attrs
+
+    answers = dict(example().screening)
+    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
+    answers["other_conditions"] = mesoconsent.ScreeningAnswer(True, "Asthma")
+    content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
+    assert mesoconsent.verify(content).ok

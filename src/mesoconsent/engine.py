@@ -46,11 +46,11 @@ from mesoconsent.i18n import (
 from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
 from mesoconsent.output import write_atomic
-from mesoconsent.procedures import Procedure, discover_procedures
+from mesoconsent.procedures import RESERVED_PREFIXES, Procedure, discover_procedures
 from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.validation import validate_request
-from mesoconsent.verify import VerifyReport, parse_identifier, read_docx
-from mesoconsent.writers.docx import bookmark_names, write_docx
+from mesoconsent.verify import VerifyReport, parse_identifier, read_docx, stored_form_problems
+from mesoconsent.writers.docx import bookmark_names, structural_marks, write_docx
 from mesoconsent.writers.html import write_html
 from mesoconsent.writers.text import write_text
 
@@ -87,6 +87,11 @@ def _caller_stacklevel() -> int:
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
+
+
+def _is_structural(mark: str) -> bool:
+    """Screening rows and signer lines, as opposed to disclosures (see procedures.RESERVED)."""
+    return mark.startswith(RESERVED_PREFIXES)
 
 
 def format_for_path(path: str | os.PathLike[str]) -> Format:
@@ -164,7 +169,8 @@ class Engine:
             except jinja2.TemplateError as error:
                 raise TemplateError(f"template {procedure.template!r}: {error}") from None
         self._bookmarks = bookmark_names(
-            disclosure.id for p in self.procedures.values() for disclosure in p.disclosures
+            [d.id for p in self.procedures.values() for d in p.disclosures]
+            + structural_marks({q.id for p in self.procedures.values() for q in p.screening})
         )
         # Every catalog is read and checked now, not on first use: a broken catalog is an
         # error when the engine is built, not in the middle of a clinic's render call. After
@@ -325,12 +331,28 @@ class Engine:
                 f"wording of version {definition.template_version}"
             )
         catalog = self._catalog(resolved)[0]
+        disclosures = {k: v for k, v in content.stated.items() if not _is_structural(k)}
+        structure = {k: v for k, v in content.stated.items() if _is_structural(k)}
         problems = check_coverage(
             definition,
-            content.stated,
+            disclosures,
             lambda i: disclosure_wording(definition, catalog, i),
             untagged_text=content.paragraphs,
         )
+        if content.stated:
+            problems += stored_form_problems(
+                definition,
+                structure,
+                content.paragraphs,
+                lambda question: question_wording(question, catalog),
+            )
+        else:
+            # Every mark is gone (some editors drop bookmarks): the disclosures were found by
+            # their words, but the checklist and signature lines cannot be located.
+            notes.append(
+                "the document's marks were removed by an editor: disclosures were checked by "
+                "their words; the health-question checklist and signature lines were not checked"
+            )
         return VerifyReport(
             procedure_id, version, resolved, content.language, tuple(problems), tuple(notes)
         )

@@ -30,6 +30,8 @@ COMMON_DISCLOSURES_FILE = "disclosures.toml"
 # plain dotted shape ("section.what") keeps them readable and safe in every one of those places.
 DISCLOSURE_ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
 MAX_DISCLOSURE_ID_LENGTH = 64
+# Marks the DOCX writer uses for screening rows and signers; no disclosure id may start so.
+RESERVED_PREFIXES = ("screening.", "signature.")
 PROCEDURE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 SCREENING_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Recorded in every document's identifier (urn:mesoconsent:<procedure>:<version>:<locale>).
@@ -156,6 +158,9 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
                 f"disclosure id {disclosure.id!r} must be dotted lowercase words "
                 f"(like 'risks.rare_infection'), at most {MAX_DISCLOSURE_ID_LENGTH} characters"
             )
+        if disclosure.id.startswith(RESERVED_PREFIXES):
+            reserved = " or ".join(RESERVED_PREFIXES)
+            yield f"disclosure id {disclosure.id!r} may not start with {reserved}"
         if not disclosure.text.strip():
             yield f"disclosure {disclosure.id!r} has no text"
         if "%" in FORMAT_SPEC.sub("", disclosure.text):

@@ -15,16 +15,18 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import attrs
 from lxml import etree
 
+from mesoconsent.coverage import has_words, normalize_space
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
+from mesoconsent.procedures import Procedure, ScreeningQuestion
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_P, _R, _T, _TAB, _BR, _CR = (f"{_W}{tag}" for tag in ("p", "r", "t", "tab", "br", "cr"))
+_P, _R, _T, _TAB, _BR, _CR, _TR = (f"{_W}{tag}" for tag in ("p", "r", "t", "tab", "br", "cr", "tr"))
 _BOOKMARK_START, _BOOKMARK_END = f"{_W}bookmarkStart", f"{_W}bookmarkEnd"
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -256,6 +258,7 @@ def _read_body(
     bookmark covers every paragraph from the one holding its start to the one holding its end.
     """
     paragraphs: list[str] = []
+    rows: dict[str, list[etree._Element]] = {}
     open_marks: dict[str, tuple[str, list[int]]] = {}
     spans: list[tuple[str, list[int]]] = []
     current_paragraph: etree._Element | None = None
@@ -271,6 +274,12 @@ def _read_body(
             disclosure_id = bookmarks.get(element.get(f"{_W}name", ""))
             if disclosure_id is None:
                 continue
+            row = next(element.iterancestors(_TR), None)
+            if disclosure_id.startswith("screening.") and row is not None:
+                # A checklist row is read whole: the question and both boxes.
+                if all(seen is not row for seen in rows.setdefault(disclosure_id, [])):
+                    rows[disclosure_id].append(row)
+                continue
             inside = current_paragraph is not None and _has_ancestor(element, current_paragraph)
             open_marks[element.get(f"{_W}id", "")] = (
                 disclosure_id,
@@ -284,6 +293,10 @@ def _read_body(
     stated: dict[str, list[str]] = {}
     for disclosure_id, indices in spans:
         stated.setdefault(disclosure_id, []).append(" ".join(paragraphs[i] for i in indices))
+    for row_id, found in rows.items():
+        stated[row_id] = [
+            " ".join(_paragraph_text(p, visibility) for p in row.iter(_P)) for row in found
+        ]
     return tuple(paragraphs), stated
 
 
@@ -295,3 +308,50 @@ def parse_identifier(identifier: str | None) -> tuple[str, str, str] | None:
     """(procedure, template version, locale) from ``urn:mesoconsent:...``, or None."""
     match = _IDENTIFIER.fullmatch(identifier or "")
     return (match.group(1), match.group(2), match.group(3)) if match else None
+
+
+_BOXES = {("\u2612", "\u2610"): True, ("\u2610", "\u2612"): False}  # (Yes box, No box)
+_SIGNATURE = re.compile(r"signature\.(\d+)\.of\.(\d+)")
+
+
+def stored_form_problems(
+    procedure: Procedure,
+    marks: Mapping[str, Sequence[str]],
+    paragraphs: Sequence[str],
+    question: Callable[[ScreeningQuestion], str],
+) -> list[DisclosureProblem]:
+    """What a stored form lost besides disclosures: checklist rows, flags, signature lines.
+
+    ``marks`` maps the ``screening.<id>`` and ``signature.<n>.of.<count>`` marks found to
+    their text. A stored form cannot say what the patient really answered, but it must still
+    ask every question with exactly one box ticked, name every "yes" a second time (in the
+    alert), and keep every signer's line.
+    """
+    problems: list[DisclosureProblem] = []
+    texts = [normalize_space(text) for text in paragraphs]
+    for asked in procedure.screening:
+        key = f"screening.{asked.id}"
+        found = marks.get(key, ())
+        if len(found) != 1:
+            problems.append(DisclosureProblem(key, "duplicated" if found else "missing"))
+            continue
+        wording = normalize_space(question(asked))
+        head, _, boxes = normalize_space(found[0]).rpartition(" ")
+        head, _, yes_box = head.rpartition(" ")
+        answer = _BOXES.get((yes_box, boxes))
+        if not head.startswith(wording):
+            problems.append(DisclosureProblem(key, "altered"))
+        elif answer is None:
+            problems.append(DisclosureProblem(key, "answer unclear"))
+        elif answer and texts.count(wording) < (2 if head == wording else 1):
+            problems.append(DisclosureProblem(key, "yes answer not flagged"))
+    signers = [_SIGNATURE.fullmatch(key) for key in marks]
+    counts = {int(match.group(2)) for match in signers if match}
+    if not counts:
+        problems.append(DisclosureProblem("signatures", "missing"))
+    for count in sorted(counts)[-1:]:
+        for number in range(1, count + 1):
+            stated = marks.get(f"signature.{number}.of.{count}", ())
+            if not any(has_words(text) for text in stated):
+                problems.append(DisclosureProblem(f"signature.{number}", "missing"))
+    return problems

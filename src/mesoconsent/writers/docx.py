@@ -54,6 +54,26 @@ def bookmark_name(disclosure_id: str) -> str:
     return BOOKMARK_PREFIX + hashlib.sha256(disclosure_id.encode()).hexdigest()[:12]
 
 
+MAX_SIGNERS = 10
+
+
+def signature_mark(number: int, count: int) -> str:
+    """The mark of signer ``number`` of ``count`` (``signature.2.of.3``)."""
+    return f"signature.{number}.of.{count}"
+
+
+def structural_marks(screening_ids: Iterable[str]) -> list[str]:
+    """Every mark besides disclosures that a document may carry: its screening rows and its
+    signers (blocks of up to MAX_SIGNERS)."""
+    marks = [f"screening.{question}" for question in screening_ids]
+    marks += [
+        signature_mark(number, count)
+        for count in range(1, MAX_SIGNERS + 1)
+        for number in range(1, count + 1)
+    ]
+    return marks
+
+
 def bookmark_names(disclosure_ids: Iterable[str]) -> dict[str, str]:
     """Bookmark name -> disclosure id, for reading a document back."""
     return {bookmark_name(disclosure_id): disclosure_id for disclosure_id in disclosure_ids}
@@ -101,15 +121,24 @@ class _BodyWriter:
         align: str | None = None,
         bold: bool = False,
         size: int | None = None,
+        start: tuple[int, str] | None = None,
+        end: int | None = None,
     ) -> str:
+        """A paragraph; a disclosure's bookmark spans it, or ``start``/``end`` open or close a
+        bookmark spanning several (see :meth:`new_mark`)."""
         ppr = w.paragraph_properties(
             style=style, num_id=num_id, keep_next=keep_next, bidi=self.rtl, align=align
         )
-        bookmark = None
         if disclosure is not None:
-            self.bookmarks += 1
-            bookmark = (self.bookmarks, bookmark_name(disclosure))
-        return w.paragraph(ppr, self.inline_runs(inlines, bold=bold, size=size), bookmark)
+            start = self.new_mark(bookmark_name(disclosure))
+            end = start[0]
+        runs = self.inline_runs(inlines, bold=bold, size=size)
+        return w.paragraph(ppr, runs, start=start, end=end)
+
+    def new_mark(self, name: str) -> tuple[int, str]:
+        """A bookmark (id, name) with the next free id."""
+        self.bookmarks += 1
+        return self.bookmarks, name
 
     def blocks(self, blocks: tuple[d.Block, ...]) -> Iterator[str]:
         held = _declaration_paragraphs(blocks)
@@ -147,7 +176,14 @@ class _BodyWriter:
         rows = []
         for row in block.rows:
             cells = []
-            for width, cell in zip(widths, row.cells, strict=True):
+            # A screening row is marked in its first cell; verify reads the whole row from there.
+            # (A bookmark across cells would not survive LibreOffice, which splits it.)
+            mark = (
+                self.new_mark(bookmark_name(f"screening.{row.screening}"))
+                if row.screening
+                else None
+            )
+            for index, (width, cell) in enumerate(zip(widths, row.cells, strict=True)):
                 only_box = len(cell.inlines) == 1 and isinstance(cell.inlines[0], d.Checkbox)
                 content = self.para(
                     cell.inlines,
@@ -156,6 +192,8 @@ class _BodyWriter:
                     align="center"
                     if only_box or (row.header and width < TEXT_WIDTH // 5)
                     else None,
+                    start=mark if index == 0 else None,
+                    end=mark[0] if mark and index == 0 else None,
                 )
                 cells.append(w.table_cell(width, content, fill="D9E2F3" if row.header else None))
             short = _fits_on_a_page(*(cell.inlines for cell in row.cells))
@@ -192,12 +230,16 @@ class _BodyWriter:
         line = w.border_set("tcBorders", ("bottom",), size=8, color="000000")
         together = all(_fits_on_a_page((d.Text(s.name),)) for s in block.signers)
         rows = []
+        count = len(block.signers)
         for number, signer in enumerate(block.signers, start=1):
-            keep = together and number < len(block.signers)
+            keep = together and number < count
             who = (d.Text(signer.role, bold=True), d.LineBreak(), d.Text(signer.name))
             blank = self.para((), style="TableText", keep_next=together)
             lines = ("", line, "", line)
-            contents = (self.para(who, style="TableText", keep_next=together), blank, blank, blank)
+            # "signature 2 of 3": verify notices a signer's row, or the whole block, deleted.
+            mark = self.new_mark(bookmark_name(signature_mark(number, count)))
+            name = self.para(who, style="TableText", keep_next=together, start=mark, end=mark[0])
+            contents = (name, blank, blank, blank)
             rows.append(
                 w.table_row(
                     [

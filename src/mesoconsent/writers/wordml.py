@@ -96,15 +96,14 @@ def paragraph_properties(
     return f"<w:pPr>{''.join(parts)}</w:pPr>" if parts else ""
 
 
-def paragraph(ppr: str, runs: str, bookmark: tuple[int, str] | None = None) -> str:
-    """``<w:p>``; a bookmark, when given, spans the whole paragraph's content."""
-    if bookmark is None:
-        return f"<w:p>{ppr}{runs}</w:p>"
-    number, name = bookmark
-    return (
-        f'<w:p>{ppr}<w:bookmarkStart w:id="{number}" w:name="{name}"/>{runs}'
-        f'<w:bookmarkEnd w:id="{number}"/></w:p>'
-    )
+def paragraph(
+    ppr: str, runs: str, *, start: tuple[int, str] | None = None, end: int | None = None
+) -> str:
+    """``<w:p>``; ``start`` (id, name) opens a bookmark before the runs, ``end`` closes the
+    bookmark with that id after them (both on one paragraph: it spans the whole of it)."""
+    opening = f'<w:bookmarkStart w:id="{start[0]}" w:name="{start[1]}"/>' if start else ""
+    closing = f'<w:bookmarkEnd w:id="{end}"/>' if end is not None else ""
+    return f"<w:p>{ppr}{opening}{runs}{closing}</w:p>"
 
 
 def table(
