@@ -230,3 +230,10 @@ def test_an_internal_error_prints_no_traceback_and_no_data(tmp_path: Path) -> No
     assert "internal error (RuntimeError)" in result.stderr
     assert "Secret" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_missing_template_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("render", "--example", "-o", "x.docx", "--templates", "no-such-dir", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--templates no-such-dir: no such folder" in result.stderr
+    assert not (tmp_path / "x.docx").exists()

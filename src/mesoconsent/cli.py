@@ -178,6 +178,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    for option, folders in (("--templates", args.templates), ("--locales", args.locales)):
+        for folder in folders:
+            if not folder.is_dir():
+                # A mistyped folder must not quietly render the bundled form instead.
+                _error(f"{option} {folder}: no such folder")
+                return EXIT_USAGE
     try:
         engine = Engine(args.templates, args.locales)
         if args.command == "render":

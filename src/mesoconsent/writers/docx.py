@@ -333,7 +333,7 @@ def _language_parts(language: str, rtl: bool, generator: str) -> tuple[tuple[str
     """The parts that depend only on the document's language, encoded once."""
     return (
         ("word/styles.xml", styles_xml(language, rtl).encode()),
-        ("word/settings.xml", settings_xml(language).encode()),
+        ("word/settings.xml", settings_xml(language, rtl).encode()),
         ("docProps/app.xml", app_xml(generator).encode()),
     )
 

@@ -95,6 +95,8 @@ def _paragraph_style(
 def styles_xml(language: str, bidi: bool) -> str:
     """``word/styles.xml`` with the document language set on the default run properties."""
     rtl_ppr = "<w:bidi/>" if bidi else ""
+    # The complex-script language is only meaningful for a right-to-left language.
+    bidi_lang = f' w:bidi="{language}"' if bidi else ""
     heading_ppr = '<w:keepNext/><w:keepLines/><w:spacing w:before="280" w:after="100"/>'
     grid_borders = border_set(
         "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), color="808080"
@@ -108,7 +110,7 @@ def styles_xml(language: str, bidi: bool) -> str:
         "<w:docDefaults><w:rPrDefault><w:rPr>"
         f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}" '
         f'w:cs="{BODY_FONT}"/><w:sz w:val="22"/><w:szCs w:val="22"/>'
-        f'<w:lang w:val="{language}" w:eastAsia="{language}" w:bidi="{language}"/>'
+        f'<w:lang w:val="{language}" w:eastAsia="{language}"{bidi_lang}/>'
         "</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>"
         f'{rtl_ppr}<w:spacing w:after="120" w:line="264" w:lineRule="auto"/>'
         "</w:pPr></w:pPrDefault></w:docDefaults>"
@@ -199,14 +201,15 @@ def numbering_xml(ordered_lists: int) -> str:
     )
 
 
-def settings_xml(language: str) -> str:
+def settings_xml(language: str, bidi: bool) -> str:
+    bidi_lang = f' w:bidi="{language}"' if bidi else ""
     return (
         XML_DECLARATION + f"<w:settings {NAMESPACES}>"
         '<w:zoom w:percent="100"/><w:defaultTabStop w:val="709"/>'
         '<w:characterSpacingControl w:val="doNotCompress"/>'
         '<w:compat><w:compatSetting w:name="compatibilityMode" '
         'w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>'
-        f'<w:themeFontLang w:val="{language}" w:bidi="{language}"/>'
+        f'<w:themeFontLang w:val="{language}"{bidi_lang}/>'
         "</w:settings>"
     )
 

@@ -35,10 +35,9 @@ def _inlines(inlines: tuple[d.Inline, ...]) -> str:
         elif isinstance(inline, d.LineBreak):
             out.append("<br>")
         elif isinstance(inline, d.Checkbox):
-            label = "yes" if inline.checked else "no"
-            out.append(
-                f'<span role="img" aria-label="{label}">{"☒" if inline.checked else "☐"}</span>'
-            )
+            # The glyphs themselves ("ballot box with X" / "ballot box") are what assistive
+            # technology announces; an English label would be wrong in other languages.
+            out.append("☒" if inline.checked else "☐")
         # Page fields have no meaning on a web page; print CSS cannot count pages portably.
     return "".join(out)
 
