@@ -1,10 +1,13 @@
-"""Re-check a stored DOCX: are all the required disclosures still in it?
+"""Re-check a stored DOCX: are all the required disclosures, answers and signature lines
+still in it?
 
-The document's own core properties say which procedure, template version and locale it was
+The document's own core properties say which procedure, template version and catalog it was
 rendered with (``dc:identifier``); each required disclosure is then looked up by its bookmark
-and its words compared with the expected wording, so deleting a paragraph, emptying it or
-rewording it is caught. Where an editor dropped a bookmark but kept the words, the words alone
-count. Files re-saved by Word or LibreOffice are read the same way: only the XML text matters.
+and its words compared with the expected wording, so deleting a paragraph, emptying it,
+hiding it or rewording it is caught. Where an editor dropped a bookmark but kept the words,
+the words alone count. Checklist rows and signers' lines are found by their marks too
+(:func:`stored_form_problems`). Files re-saved by Word or LibreOffice are read the same way:
+only the XML matters, and only text a reader can see counts.
 """
 
 from __future__ import annotations
