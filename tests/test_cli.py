@@ -237,3 +237,9 @@ def test_a_missing_template_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--templates no-such-dir: no such folder" in result.stderr
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_an_empty_locale_override_is_refused_not_ignored(tmp_path: Path) -> None:
+    result = run("render", "--example", "-o", "x.docx", "--locale", "", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "locale:" in result.stderr

@@ -121,7 +121,7 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     except OSError as error:
         _error(f"cannot read {path}: {error.strerror}")
         return EXIT_IO
-    if args.locale and isinstance(data, dict):
+    if args.locale is not None and isinstance(data, dict):  # even "": validation says why
         data["locale"] = args.locale
     request = engine.request_from_dict(data)
     result = engine.render_to_file(request, args.output, output_format)

@@ -321,7 +321,7 @@ class Engine:
             resolved = self.resolve_locale(locale or recorded_locale)
         except LocaleNotAvailableError:
             raise DocumentReadError(
-                f"the document's locale {locale or recorded_locale!r} is not available here; "
+                f"the locale {locale or recorded_locale!r} is not available here; "
                 f"available: {', '.join(self.locales)}"
             ) from None
         notes = []
