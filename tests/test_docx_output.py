@@ -241,3 +241,21 @@ def test_libreoffice_converts_a_form_with_a_20000_character_name(tmp_path: Path)
         timeout=240,
     )
     assert (tmp_path / "long.pdf").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("sessions", "days", "course"),
+    [
+        (4, 14, "4 sessions, every 2 weeks"),
+        (2, 7, "2 sessions, every week"),
+        (3, 10, "3 sessions, every 10 days"),
+        (6, 1, "6 sessions, every day"),
+        (1, 14, "1 session"),
+    ],
+)
+def test_planned_course_reads_naturally(sessions: int, days: int, course: str) -> None:
+    import attrs
+
+    treatment = attrs.evolve(example().treatment, number_of_sessions=sessions, interval_days=days)
+    text = mesoconsent.render(attrs.evolve(example(), treatment=treatment), "text").content.decode()
+    assert f" - Planned course of treatment: {course}.\n" in text

@@ -58,7 +58,7 @@ def requests(draw: st.DrawFn) -> ConsentRequest:
         locale=draw(st.sampled_from(["en", "en-US", "en_GB"])),
         consent_date=consent_date,
         treatment=mesoconsent.PlannedTreatment(
-            treated_areas=tuple(draw(st.lists(single_line, min_size=1, max_size=4))),
+            treated_areas=tuple(draw(st.lists(single_line, min_size=1, max_size=4, unique=True))),
             number_of_sessions=draw(st.integers(1, 100)),
             interval_days=draw(st.integers(1, 365)),
             product=draw(single_line),

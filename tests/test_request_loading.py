@@ -347,3 +347,9 @@ def test_multi_line_fields_take_newlines_not_unicode_separators() -> None:
     data = example_dict()
     data["clinic"]["address"] = "12 River Street\u2028Springfield"
     assert "use \\n for a line break, not U+2028" in problems_of(data)["clinic.address"]
+
+
+def test_an_area_listed_twice_is_refused() -> None:
+    data = example_dict()
+    data["treatment"]["treated_areas"] = ["face", "neck", "face"]
+    assert problems_of(data) == {"treatment.treated_areas[2]": "repeats an earlier area"}

@@ -183,17 +183,23 @@ def _formatted(
     request: ConsentRequest, catalog: Catalog, translations: TranslationFunctions
 ) -> dict[str, str]:
     treatment = request.treatment
+    sessions = translations.ngettext(
+        "%(num)d session", "%(num)d sessions", treatment.number_of_sessions
+    )
     days = treatment.interval_days
     if days % 7 == 0:
-        interval = translations.ngettext("every %(num)d week", "every %(num)d weeks", days // 7)
+        interval = translations.ngettext("every week", "every %(num)d weeks", days // 7)
     else:
-        interval = translations.ngettext("every %(num)d day", "every %(num)d days", days)
+        interval = translations.ngettext("every day", "every %(num)d days", days)
+    # A single session has no interval to state.
+    course = (
+        translations.gettext("%(sessions)s, %(interval)s", sessions=sessions, interval=interval)
+        if treatment.number_of_sessions > 1
+        else sessions
+    )
     return {
         "consent_date": catalog.format_date(request.consent_date),
         "date_of_birth": catalog.format_date(request.patient.date_of_birth),
         "areas": catalog.format_list(treatment.treated_areas),
-        "sessions": translations.ngettext(
-            "%(num)d session", "%(num)d sessions", treatment.number_of_sessions
-        ),
-        "interval": interval,
+        "course": course,
     }

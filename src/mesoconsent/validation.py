@@ -183,6 +183,14 @@ def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
         fields.extend(
             (f"treatment.treated_areas[{index}]", area, False) for index, area in enumerate(areas)
         )
+        seen: set[str] = set()
+        for index, area in enumerate(areas):
+            if isinstance(area, str):
+                if area in seen:
+                    yield FieldProblem(
+                        f"treatment.treated_areas[{index}]", "repeats an earlier area"
+                    )
+                seen.add(area)
     for path, value, multiline in fields:
         if (message := text_problem(value, multiline=multiline)) is not None:
             yield FieldProblem(path, message)
