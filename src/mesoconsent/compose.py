@@ -112,10 +112,10 @@ def compose(
     procedure: Procedure,
     catalog: Catalog,
     template: jinja2.Template,
-    translations: TranslationFunctions,
     generator: str,
 ) -> d.Document:
     """Render the procedure's template for a validated request and parse it into a tree."""
+    translations = TranslationFunctions(catalog)
     screening = [
         ScreeningLine(
             id=question.id,

@@ -21,7 +21,6 @@ import jinja2
 
 from mesoconsent import document as d
 from mesoconsent.compose import (
-    TranslationFunctions,
     compose,
     disclosure_wording,
     make_environment,
@@ -90,7 +89,7 @@ def _caller_stacklevel() -> int:
 
 
 def _is_structural(mark: str) -> bool:
-    """Screening rows and signer lines, as opposed to disclosures (see procedures.RESERVED)."""
+    """Screening rows and signer lines, as opposed to disclosures (RESERVED_PREFIXES)."""
     return mark.startswith(RESERVED_PREFIXES)
 
 
@@ -175,10 +174,9 @@ class Engine:
         # Every catalog is read and checked now, not on first use: a broken catalog is an
         # error when the engine is built, not in the middle of a clinic's render call. After
         # this the engine holds no mutable state.
-        self._catalogs: dict[str, tuple[Catalog, TranslationFunctions]] = {}
-        for locale in self.locales:
-            catalog = load_catalog(locale, self.locale_dirs)
-            self._catalogs[locale] = (catalog, TranslationFunctions(catalog))
+        self._catalogs: dict[str, Catalog] = {
+            locale: load_catalog(locale, self.locale_dirs) for locale in self.locales
+        }
 
     # -- locales ---------------------------------------------------------------------------
     def resolve_locale(self, requested: str) -> str:
@@ -191,9 +189,6 @@ class Engine:
         except LocaleNotAvailableError:
             return f"not an available locale; available: {', '.join(self.locales)}"
         return None
-
-    def _catalog(self, locale: str) -> tuple[Catalog, TranslationFunctions]:
-        return self._catalogs[locale]
 
     # -- the pipeline ----------------------------------------------------------------------
     def validate(self, request: ConsentRequest) -> None:
@@ -223,12 +218,12 @@ class Engine:
         """Validate, compose and gate: the document tree of a complete consent form."""
         self.validate(request)
         procedure = self.procedures[request.procedure]
-        catalog, translations = self._catalog(self.resolve_locale(request.locale))
+        catalog = self._catalogs[self.resolve_locale(request.locale)]
         # Messages come from the negotiated catalog; dates and lists follow the locale as
         # requested, so en-GB gets "14 March 2026" from the en catalog.
         catalog = attrs.evolve(catalog, locale=parse_requested(request.locale))
         document = compose(
-            request, procedure, catalog, self._templates[procedure.id], translations, self.generator
+            request, procedure, catalog, self._templates[procedure.id], self.generator
         )
         stated: dict[str, list[str]] = {}
         for disclosure_id, text in document.disclosures():
@@ -330,7 +325,7 @@ class Engine:
                 f"rendered with template version {version}; checked against the installed "
                 f"wording of version {definition.template_version}"
             )
-        catalog = self._catalog(resolved)[0]
+        catalog = self._catalogs[resolved]
         disclosures = {k: v for k, v in content.stated.items() if not _is_structural(k)}
         structure = {k: v for k, v in content.stated.items() if _is_structural(k)}
         problems = check_coverage(
