@@ -64,18 +64,19 @@ class TranslationFunctions:
     def gettext(self, message: str, **variables: Any) -> Markup:
         return escape(self.catalog.gettext(message)) % variables
 
-    def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> Markup:
-        variables.setdefault("num", num)
-        return escape(self.catalog.ngettext(singular, plural, num)) % variables
+    def ngettext(self, singular: str, plural: str, n: int, /, **variables: Any) -> Markup:
+        # The count may be passed formatted (num="1,000"); it is the raw n that picks the form.
+        variables.setdefault("num", n)
+        return escape(self.catalog.ngettext(singular, plural, n)) % variables
 
     def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
         return escape(self.catalog.pgettext(context, message)) % variables
 
     def npgettext(
-        self, context: str, singular: str, plural: str, num: int, **variables: Any
+        self, context: str, singular: str, plural: str, n: int, /, **variables: Any
     ) -> Markup:
-        variables.setdefault("num", num)
-        return escape(self.catalog.npgettext(context, singular, plural, num)) % variables
+        variables.setdefault("num", n)
+        return escape(self.catalog.npgettext(context, singular, plural, n)) % variables
 
     def as_context(self) -> dict[str, Callable[..., Markup]]:
         return {
@@ -164,6 +165,14 @@ def compose(
     return parse_document(markup, metadata)
 
 
+def draft_notice(catalog: Catalog) -> str:
+    """The notice a draft-mode document carries on every page, in the catalog's language
+    where the catalog has it (and in English where it does not: it is a draft)."""
+    # Translators: printed at the top of every page of a form made in draft mode, because
+    # some of its text is not translated yet. Keep it as blunt as the English.
+    return catalog.gettext("DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet.")
+
+
 def _template_location(error: BaseException) -> str:
     """Where in the templates an error happened: the innermost template frame's file and line.
 
@@ -183,18 +192,37 @@ def _formatted(
     request: ConsentRequest, catalog: Catalog, translations: TranslationFunctions
 ) -> dict[str, str]:
     treatment = request.treatment
+    count = treatment.number_of_sessions
+    # Translators: the planned number of sessions, in "Planned course of treatment: ...".
     sessions = translations.ngettext(
-        "%(num)d session", "%(num)d sessions", treatment.number_of_sessions
+        "%(num)s session", "%(num)s sessions", count, num=catalog.format_number(count)
     )
     days = treatment.interval_days
-    if days % 7 == 0:
-        interval = translations.ngettext("every week", "every %(num)d weeks", days // 7)
+    # "every week" is its own message rather than the singular of "every %(num)s weeks": in
+    # languages such as Russian the singular form also serves 21, 31, ... weeks, so every
+    # plural form must state the number.
+    if days == 7:
+        # Translators: how often sessions take place (once a week).
+        interval = translations.gettext("every week")
+    elif days % 7 == 0:
+        # Translators: how often sessions take place; every plural form must keep %(num)s.
+        weeks = days // 7
+        interval = translations.ngettext(
+            "every %(num)s week", "every %(num)s weeks", weeks, num=catalog.format_number(weeks)
+        )
+    elif days == 1:
+        # Translators: how often sessions take place (once a day).
+        interval = translations.gettext("every day")
     else:
-        interval = translations.ngettext("every day", "every %(num)d days", days)
+        # Translators: how often sessions take place; every plural form must keep %(num)s.
+        interval = translations.ngettext(
+            "every %(num)s day", "every %(num)s days", days, num=catalog.format_number(days)
+        )
     # A single session has no interval to state.
     course = (
+        # Translators: the course of treatment, for example "4 sessions, every 2 weeks".
         translations.gettext("%(sessions)s, %(interval)s", sessions=sessions, interval=interval)
-        if treatment.number_of_sessions > 1
+        if count > 1
         else sessions
     )
     return {

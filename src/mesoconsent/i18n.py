@@ -20,6 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
+from babel.numbers import format_decimal
 from babel.messages.catalog import Catalog as BabelCatalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
@@ -69,6 +70,9 @@ class Catalog:
 
     def format_date(self, value: dt.date) -> str:
         return format_date(value, format="long", locale=self.locale)
+
+    def format_number(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)
 
     def format_list(self, items: Sequence[str]) -> str:
         return format_list(list(items), locale=self.locale)
