@@ -218,7 +218,7 @@ def test_unwritable_output_names_the_requested_path(tmp_path: Path) -> None:
 def test_an_internal_error_prints_no_traceback_and_no_data(tmp_path: Path) -> None:
     script = (
         "import sys, mesoconsent.cli as cli\n"
-        "def boom(*args):\n"
+        "def boom(*args, **kwargs):\n"
         "    raise RuntimeError('Secret Patient Name')\n"
         "cli.Engine.render_to_file = boom\n"
         "sys.exit(cli.main(['render', '--example', '-o', 'x.docx']))\n"

@@ -29,6 +29,7 @@ from mesoconsent.errors import (
     CoverageError,
     DisclosureProblem,
     DocumentReadError,
+    DraftTranslationWarning,
     FieldProblem,
     MesoconsentError,
     ProcedureDefinitionError,
@@ -57,6 +58,7 @@ __all__ = [
     "CoverageError",
     "DisclosureProblem",
     "DocumentReadError",
+    "DraftTranslationWarning",
     "Engine",
     "FieldProblem",
     "Format",
@@ -117,16 +119,26 @@ def validate(request: ConsentRequest) -> None:
     default_engine().validate(request)
 
 
-def render(request: ConsentRequest, format: Format = "docx") -> RenderResult:
-    """Render ``request`` to bytes (``result.content``) in ``format``: docx, html or text."""
-    return default_engine().render(request, format)
+def render(
+    request: ConsentRequest, format: Format = "docx", *, draft: bool = False
+) -> RenderResult:
+    """Render ``request`` to bytes (``result.content``) in ``format``: docx, html or text.
+
+    ``draft=True`` renders even if some text would fall back to English, and marks every page
+    as a draft that is not for signature (see :meth:`Engine.compose`).
+    """
+    return default_engine().render(request, format, draft=draft)
 
 
 def render_to_file(
-    request: ConsentRequest, path: str | os.PathLike[str], format: Format | None = None
+    request: ConsentRequest,
+    path: str | os.PathLike[str],
+    format: Format | None = None,
+    *,
+    draft: bool = False,
 ) -> RenderResult:
     """Render and write to ``path`` atomically; the format follows the extension by default."""
-    return default_engine().render_to_file(request, path, format)
+    return default_engine().render_to_file(request, path, format, draft=draft)
 
 
 def verify(

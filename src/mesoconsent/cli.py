@@ -1,4 +1,4 @@
-"""The ``mesoconsent`` command: render consent forms and verify stored ones.
+"""The ``mesoconsent`` command: render consent forms, verify stored ones, list locales.
 
 Exit status: 0 success; 1 verification found problems, or a document could not be produced
 (coverage, template); 2 bad input or usage (the problems are listed, no traceback); 3 an
@@ -15,10 +15,13 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from babel import Locale
+
 from mesoconsent.engine import FORMATS, Engine, format_for_path
 from mesoconsent.errors import (
     ContraindicationWarning,
     DocumentReadError,
+    DraftTranslationWarning,
     MesoconsentError,
     ValidationError,
 )
@@ -63,7 +66,23 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, help="output format (default: from the --output extension)"
     )
     render.add_argument("--locale", help="render in this locale instead of the request's")
+    render.add_argument(
+        "--draft",
+        action="store_true",
+        help="render even if some text is not translated (it shows in English); every page "
+        "is then marked as a draft, not for signature",
+    )
     _add_folders(render)
+
+    locales = commands.add_parser(
+        "locales",
+        help="list the available locales, how complete they are and who reviewed them",
+        description="List every available locale with its completeness (messages that would "
+        "not show in English) and the review state its catalog records. With --check, exit 1 "
+        "if any locale is incomplete, listing what is missing.",
+    )
+    locales.add_argument("--check", action="store_true", help="exit 1 if a locale is incomplete")
+    _add_folders(locales)
 
     verify = commands.add_parser(
         "verify",
@@ -124,7 +143,17 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     if args.locale is not None and isinstance(data, dict):  # even "": validation says why
         data["locale"] = args.locale
     request = engine.request_from_dict(data)
-    result = engine.render_to_file(request, args.output, output_format)
+    result = engine.render_to_file(request, args.output, output_format, draft=args.draft)
+    if result.draft:
+        _error(
+            "warning: rendered in draft mode: some text is in English, and every page says "
+            "the form is a draft, not for signature"
+        )
+    if result.review_state == "draft":
+        _error(
+            f"warning: the {result.locale} translation is a draft that no qualified reviewer "
+            "has signed off; have the form checked before it is used"
+        )
     for flag in result.flags:
         _error(
             f"warning: screening question '{flag.question_id}' was answered yes; the form "
@@ -134,6 +163,36 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         f"wrote {args.output} ({output_format}, {result.procedure} {result.template_version}, "
         f"locale {result.locale})"
     )
+    return EXIT_OK
+
+
+_REVIEW_WORDS = {
+    "source": "source text",
+    "draft": "draft (not reviewed)",
+    "reviewed": "reviewed by {reviewer}",
+}
+
+
+def _locales(args: argparse.Namespace, engine: Engine) -> int:
+    statuses = engine.locale_status()
+    print(f"{'locale':<8} {'language':<24} {'complete':<16} review")
+    for status in statuses:
+        language = Locale.parse(status.locale).get_display_name("en") or status.locale
+        share = f"{status.translated}/{status.total}"
+        completeness = f"{share} ({100 * status.translated // max(status.total, 1)}%)"
+        review = _REVIEW_WORDS[status.review.state].format(reviewer=status.review.reviewed_by)
+        print(f"{status.locale:<8} {language:<24} {completeness:<16} {review}")
+    incomplete = [status for status in statuses if not status.complete]
+    for status in incomplete:
+        print(f"\n{status.locale}: {len(status.missing)} message(s) would show in English:")
+        for (context, message), kind, reason in status.missing:
+            label = context if kind != "text" else repr(message[:60])
+            print(f"  - {kind} {label}: {reason}")
+    if args.check and incomplete:
+        _error(
+            f"{len(incomplete)} incomplete locale(s): " + ", ".join(s.locale for s in incomplete)
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -171,9 +230,10 @@ def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     with warnings.catch_warnings():
-        # The CLI reports screening flags itself, naming the questions for the person at the
-        # terminal; the library's generic Python warning would only repeat it.
+        # The CLI reports screening flags and draft translations itself, naming the questions
+        # for the person at the terminal; the library's Python warnings would only repeat it.
         warnings.simplefilter("ignore", ContraindicationWarning)
+        warnings.simplefilter("ignore", DraftTranslationWarning)
         return _run(args)
 
 
@@ -188,6 +248,8 @@ def _run(args: argparse.Namespace) -> int:
         engine = Engine(args.templates, args.locales)
         if args.command == "render":
             return _render(args, engine)
+        if args.command == "locales":
+            return _locales(args, engine)
         return _verify(args, engine)
     except ValidationError as error:
         _error(str(error))

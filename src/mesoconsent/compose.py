@@ -9,18 +9,19 @@ serves every locale from every thread at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import jinja2
+from babel.messages.extract import extract
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from mesoconsent import document as d
 from mesoconsent.errors import TemplateError
-from mesoconsent.i18n import Catalog
+from mesoconsent.i18n import Catalog, MessageKey
 from mesoconsent.markup import parse_document
 from mesoconsent.model import ConsentRequest
 from mesoconsent.procedures import Procedure, ScreeningQuestion
@@ -46,6 +47,31 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
     return env
 
 
+def interface_messages(environment: jinja2.Environment) -> Iterator[MessageKey]:
+    """The messages of every template the environment can load (overrides first, as the
+    loader finds them) and of the text composed here in Python, as gettext keys them."""
+    for name in environment.list_templates(extensions=["j2"]):
+        source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+        # extract_translations is added by the i18n extension.
+        extracted = environment.extract_translations(source)  # type: ignore[attr-defined]
+        for _line, function, message in extracted:
+            yield from _message_key(function, message)
+    with open(__file__, "rb") as source_file:
+        for _line, message, _comments, context in extract("python", source_file):
+            singular = message[0] if isinstance(message, tuple) else message
+            if singular:
+                yield (context, singular)
+
+
+def _message_key(function: str, message: str | tuple[str | None, ...]) -> Iterator[MessageKey]:
+    parts = message if isinstance(message, tuple) else (message,)
+    if function in ("pgettext", "npgettext"):
+        if len(parts) >= 2 and parts[0] and parts[1]:  # literal context and message
+            yield (parts[0], parts[1])
+    elif parts and parts[0]:
+        yield (None, parts[0])
+
+
 def _lines(value: str) -> Markup:
     """Multi-line patient text: each line escaped, line breaks as <br/>."""
     return Markup("<br/>").join(escape(line) for line in str(value).split("\n"))
@@ -53,30 +79,46 @@ def _lines(value: str) -> Markup:
 
 @attrs.frozen
 class TranslationFunctions:
-    """The gettext family for one catalog, in Jinja2's "newstyle" form.
+    """The gettext family for one catalog and one render, in Jinja2's "newstyle" form.
 
     A translation is data, like patient text: it is escaped, so a catalog can no more inject
     markup than a patient can. Variables are substituted after escaping (Markup's %).
+    Every message looked up is recorded in ``used``, so that the render can refuse a document
+    in which one would show in English (see :meth:`fallbacks`).
     """
 
     catalog: Catalog
+    used: list[MessageKey] = attrs.field(factory=list)
 
     def gettext(self, message: str, **variables: Any) -> Markup:
+        self.used.append((None, message))
         return escape(self.catalog.gettext(message)) % variables
 
     def ngettext(self, singular: str, plural: str, n: int, /, **variables: Any) -> Markup:
+        self.used.append((None, singular))
         # The count may be passed formatted (num="1,000"); it is the raw n that picks the form.
         variables.setdefault("num", n)
         return escape(self.catalog.ngettext(singular, plural, n)) % variables
 
     def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
+        self.used.append((context, message))
         return escape(self.catalog.pgettext(context, message)) % variables
 
     def npgettext(
         self, context: str, singular: str, plural: str, n: int, /, **variables: Any
     ) -> Markup:
+        self.used.append((context, singular))
         variables.setdefault("num", n)
         return escape(self.catalog.npgettext(context, singular, plural, n)) % variables
+
+    def fallbacks(self) -> list[tuple[MessageKey, str]]:
+        """The messages used so far that the catalog would show in English, and why."""
+        found: dict[MessageKey, str] = {}
+        for key in self.used:
+            reason = self.catalog.fallback(key)
+            if reason is not None:
+                found.setdefault(key, reason)
+        return list(found.items())
 
     def as_context(self) -> dict[str, Callable[..., Markup]]:
         return {
@@ -108,19 +150,33 @@ class ScreeningLine:
     details: str | None
 
 
+@attrs.frozen
+class Composition:
+    """A composed document, and the messages in it that fell back to English."""
+
+    document: d.Document
+    fallbacks: tuple[tuple[MessageKey, str], ...]
+
+
 def compose(
     request: ConsentRequest,
     procedure: Procedure,
     catalog: Catalog,
     template: jinja2.Template,
     generator: str,
-) -> d.Document:
-    """Render the procedure's template for a validated request and parse it into a tree."""
+    *,
+    draft: bool = False,
+) -> Composition:
+    """Render the procedure's template for a validated request and parse it into a tree.
+
+    In ``draft`` mode the document carries a notice on every page saying it is not for
+    signature (the caller allows text that fell back to English).
+    """
     translations = TranslationFunctions(catalog)
     screening = [
         ScreeningLine(
             id=question.id,
-            question=question_wording(question, catalog),
+            question=translations.pgettext(f"screening.{question.id}", question.text),
             answer=request.screening[question.id].answer,
             details=request.screening[question.id].details,
         )
@@ -130,15 +186,19 @@ def compose(
     def disclosure(disclosure_id: str, **variables: Any) -> Markup:
         if not procedure.has_disclosure(disclosure_id):
             raise TemplateError(f"the template names an unknown disclosure {disclosure_id!r}")
-        return escape(disclosure_wording(procedure, catalog, disclosure_id)) % variables
+        wording = procedure.disclosure(disclosure_id).text
+        return translations.pgettext(disclosure_id, wording, **variables)
 
+    direction: Literal["ltr", "rtl"] = (
+        "rtl" if catalog.locale.character_order == "right-to-left" else "ltr"
+    )
     context = {
         "request": request,
         "procedure": procedure,
         "screening": screening,
         "flagged": [line for line in screening if line.answer],
         "formatted": _formatted(request, catalog, translations),
-        "direction": "rtl" if catalog.locale.character_order == "right-to-left" else "ltr",
+        "direction": direction,
         "disclosure": disclosure,
         "page_number": _PAGE_NUMBER,
         "page_count": _PAGE_COUNT,
@@ -161,8 +221,18 @@ def compose(
         locale=catalog.name,
         date=request.consent_date.isoformat(),
         generator=generator,
+        review_state=catalog.review.state,
+        reviewed_by=catalog.review.reviewed_by,
+        draft=draft,
     )
-    return parse_document(markup, metadata)
+    document = parse_document(markup, metadata)
+    # The direction follows the language, whatever a template's <document dir> says.
+    document = attrs.evolve(
+        document,
+        direction=direction,
+        draft_notice=draft_notice(catalog) if draft else None,
+    )
+    return Composition(document, tuple(translations.fallbacks()))
 
 
 def draft_notice(catalog: Catalog) -> str:

@@ -21,11 +21,17 @@ import attrs
 
 from mesoconsent.document import Checkbox, Document, Row, plain_text
 from mesoconsent.errors import DisclosureProblem
+from mesoconsent.i18n import MessageKey
 from mesoconsent.procedures import FORMAT_SPEC, Procedure, ScreeningQuestion
+
+# Directional isolates (U+2066-U+2069): a right-to-left document's writer puts them around
+# left-to-right text so that it displays in order. Requests may not contain them
+# (validation.py), so they are layout, not wording.
+_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 
 
 def normalize_space(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.translate(_ISOLATES).split())
 
 
 def has_words(text: str) -> bool:
@@ -154,4 +160,25 @@ def check_screening(
         for row_id in rows
         if row_id not in asked_ids
     )
+    return problems
+
+
+def fallback_problems(
+    fallbacks: Iterable[tuple[MessageKey, str]], procedure: Procedure, catalog: str
+) -> list[DisclosureProblem]:
+    """Text that would show in English in another language's document, one problem per
+    message: a required disclosure by its id, a screening question by ``screening.<id>``,
+    any other text by its English words."""
+    problems = []
+    for (context, message), reason in fallbacks:
+        what = "has only a fuzzy translation" if reason == "fuzzy" else "has no translation"
+        if context is not None and (
+            procedure.has_disclosure(context) or context.startswith("screening.")
+        ):
+            label = context
+        else:
+            label = f"text {message[:60]!r}" + (f" (context {context})" if context else "")
+        problems.append(
+            DisclosureProblem(label, f"would be in English: the {catalog} catalog {what}")
+        )
     return problems

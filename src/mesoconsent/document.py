@@ -138,6 +138,11 @@ class Metadata:
     locale: str
     date: str  # ISO date the document is dated (the consent date), never the clock
     generator: str
+    # How far the catalog's translation is checked: "source" (English), "draft", "reviewed".
+    review_state: str = "source"
+    reviewed_by: str = ""
+    # Rendered in draft mode: some text fell back to English; not a form to sign.
+    draft: bool = False
 
     @property
     def identifier(self) -> str:
@@ -151,6 +156,8 @@ class Document:
     header: tuple[Inline, ...]
     footer: tuple[Inline, ...]
     blocks: tuple[Block, ...]
+    # Draft mode: the notice every page carries (None for a complete form).
+    draft_notice: str | None = None
 
     def disclosures(self) -> Iterator[tuple[str, str]]:
         """Every (disclosure id, stated text) pair, in document order."""

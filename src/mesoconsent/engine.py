@@ -23,20 +23,24 @@ from mesoconsent import document as d
 from mesoconsent.compose import (
     compose,
     disclosure_wording,
+    interface_messages,
     make_environment,
     question_wording,
 )
-from mesoconsent.coverage import check_coverage, check_screening
+from mesoconsent.coverage import check_coverage, check_screening, fallback_problems
 from mesoconsent.errors import (
     ContraindicationWarning,
     CoverageError,
     DocumentReadError,
+    DraftTranslationWarning,
     TemplateError,
     ValidationError,
 )
 from mesoconsent.i18n import (
     Catalog,
     LocaleNotAvailableError,
+    MessageKey,
+    Review,
     available_locales,
     load_catalog,
     negotiate,
@@ -129,10 +133,34 @@ class RenderResult:
     template_version: str
     locale: str
     flags: tuple[ScreeningFlag, ...]
+    # The catalog's review state ("source", "draft" or "reviewed"); see docs/translators.md.
+    review_state: str = "source"
+    # Rendered in draft mode: marked as a draft on every page, not for signature.
+    draft: bool = False
 
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES[self.format]
+
+
+@attrs.frozen
+class LocaleStatus:
+    """How complete one locale's catalog is, and who has reviewed it."""
+
+    locale: str
+    review: Review
+    total: int
+    # (message, what it is, "untranslated" or "fuzzy") for each message that would show in
+    # English.
+    missing: tuple[tuple[MessageKey, str, str], ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def translated(self) -> int:
+        return self.total - len(self.missing)
 
 
 class Engine:
@@ -161,6 +189,7 @@ class Engine:
         self.procedures: dict[str, Procedure] = discover_procedures(self.template_dirs)
         self.locales: tuple[str, ...] = available_locales(self.locale_dirs)
         environment = make_environment(self.template_dirs)
+        self._environment = environment
         self._templates: dict[str, jinja2.Template] = {}
         for procedure in self.procedures.values():
             try:
@@ -190,6 +219,35 @@ class Engine:
             return f"not an available locale; available: {', '.join(self.locales)}"
         return None
 
+    def needed_messages(self) -> dict[MessageKey, str]:
+        """Every message a form of this engine can show, with what it is: "required
+        disclosure", "screening question" or "text" (headings, labels, the course wording)."""
+        needed: dict[MessageKey, str] = {}
+        for procedure in self.procedures.values():
+            for question in procedure.screening:
+                needed[(f"screening.{question.id}", question.text)] = "screening question"
+            for disclosure in procedure.disclosures:
+                needed[(disclosure.id, disclosure.text)] = "required disclosure"
+        for key in interface_messages(self._environment):
+            needed.setdefault(key, "text")
+        return needed
+
+    def locale_status(self) -> list[LocaleStatus]:
+        """Completeness and review state of every available locale, for ``mesoconsent
+        locales`` (a locale is complete when no message of :meth:`needed_messages` would
+        fall back to English)."""
+        needed = self.needed_messages()
+        report = []
+        for name in self.locales:
+            catalog = self._catalogs[name]
+            missing = tuple(
+                (key, kind, reason)
+                for key, kind in needed.items()
+                if (reason := catalog.fallback(key)) is not None
+            )
+            report.append(LocaleStatus(name, catalog.review, len(needed), missing))
+        return report
+
     # -- the pipeline ----------------------------------------------------------------------
     def validate(self, request: ConsentRequest) -> None:
         """Raise :class:`~mesoconsent.ValidationError` listing every problem with ``request``."""
@@ -214,17 +272,32 @@ class Engine:
         """Read and check a JSON request file; see :meth:`request_from_dict`."""
         return self.request_from_json(Path(path).read_bytes())
 
-    def compose(self, request: ConsentRequest) -> d.Document:
-        """Validate, compose and gate: the document tree of a complete consent form."""
-        self.validate(request)
-        procedure = self.procedures[request.procedure]
-        catalog = self._catalogs[self.resolve_locale(request.locale)]
+    def _catalog_for(self, requested: str) -> Catalog:
+        catalog = self._catalogs[self.resolve_locale(requested)]
         # Messages come from the negotiated catalog; dates and lists follow the locale as
         # requested, so en-GB gets "14 March 2026" from the en catalog.
-        catalog = attrs.evolve(catalog, locale=parse_requested(request.locale))
-        document = compose(
-            request, procedure, catalog, self._templates[procedure.id], self.generator
+        return attrs.evolve(catalog, locale=parse_requested(requested))
+
+    def compose(self, request: ConsentRequest, *, draft: bool = False) -> d.Document:
+        """Validate, compose and gate: the document tree of a complete consent form.
+
+        Raises CoverageError if a required disclosure or screening answer is missing or
+        misstated, or if any text would fall back to English in a document of another
+        language. ``draft=True`` allows the fallback (never the rest) and marks every page of
+        the document as a draft, not for signature.
+        """
+        self.validate(request)
+        procedure = self.procedures[request.procedure]
+        catalog = self._catalog_for(request.locale)
+        composition = compose(
+            request,
+            procedure,
+            catalog,
+            self._templates[procedure.id],
+            self.generator,
+            draft=draft,
         )
+        document = composition.document
         stated: dict[str, list[str]] = {}
         for disclosure_id, text in document.disclosures():
             stated.setdefault(disclosure_id, []).append(text)
@@ -236,21 +309,38 @@ class Engine:
             {key: answer.answer for key, answer in request.screening.items()},
             lambda question: question_wording(question, catalog),
         )
+        if not draft:
+            problems += fallback_problems(composition.fallbacks, procedure, catalog.name)
         if problems:
             raise CoverageError(problems)
         return document
 
-    def render(self, request: ConsentRequest, format: Format = "docx") -> RenderResult:
-        """Render a consent document to bytes. Raises before producing anything incomplete."""
+    def render(
+        self, request: ConsentRequest, format: Format = "docx", *, draft: bool = False
+    ) -> RenderResult:
+        """Render a consent document to bytes. Raises before producing anything incomplete.
+
+        Warns (DraftTranslationWarning) when the catalog's translation is not reviewed, and
+        (ContraindicationWarning) when the patient answered yes to a screening question.
+        """
         if format not in _WRITERS:
             raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
-        document = self.compose(request)
+        document = self.compose(request, draft=draft)
         procedure = self.procedures[request.procedure]
         flags = tuple(
             ScreeningFlag(question.id, question.disclosure)
             for question in procedure.screening
             if request.screening[question.id].answer
         )
+        meta = document.metadata
+        if meta.review_state == "draft":
+            warnings.warn(
+                f"the {meta.locale} translation is a draft that no qualified reviewer has "
+                "signed off: have the form checked before it is used "
+                "(RenderResult.review_state)",
+                DraftTranslationWarning,
+                stacklevel=_caller_stacklevel(),
+            )
         if flags:
             # Which questions is health data: it is in result.flags, not in a message that may
             # be logged.
@@ -267,6 +357,8 @@ class Engine:
             template_version=procedure.template_version,
             locale=str(parse_requested(request.locale)),
             flags=flags,
+            review_state=meta.review_state,
+            draft=draft,
         )
 
     def render_to_file(
@@ -274,12 +366,14 @@ class Engine:
         request: ConsentRequest,
         path: str | os.PathLike[str],
         format: Format | None = None,
+        *,
+        draft: bool = False,
     ) -> RenderResult:
         """Render and write atomically; the format defaults to the one the file name implies.
 
         Nothing is written unless the whole document rendered: no partial or stale file.
         """
-        result = self.render(request, format or format_for_path(path))
+        result = self.render(request, format or format_for_path(path), draft=draft)
         write_atomic(Path(path), result.content)
         return result
 

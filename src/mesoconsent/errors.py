@@ -57,7 +57,7 @@ class CoverageError(MesoconsentError):
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(
             "refusing to produce a consent document that lacks or misstates what it must say "
-            "(required disclosures, screening answers):\n" + lines
+            "(required disclosures, screening answers, their translation):\n" + lines
         )
 
     @property
@@ -84,3 +84,11 @@ class DocumentReadError(MesoconsentError):
 
 class ContraindicationWarning(UserWarning):
     """The patient answered yes to a screening question that may rule the procedure out."""
+
+
+class DraftTranslationWarning(UserWarning):
+    """The document's translation is a draft: no qualified reviewer has signed it off.
+
+    Rendering goes ahead (the catalog covers every required disclosure); embedding software
+    should have such forms checked before use, or filter on ``RenderResult.review_state``.
+    """

@@ -71,10 +71,17 @@ def extract_procedure(
         placeholders = sorted(set(FORMAT_SPEC.findall(disclosure["text"])) - {"%%"})
         if placeholders:
             comments.append(
-                "Keep " + ", ".join(placeholders) + " exactly as written: "
+                "Keep "
+                + ", ".join(placeholders)
+                + " exactly as written: "
                 + _placeholder_help(placeholders)
             )
-        yield line_of(disclosure["id"]), "pgettext", (disclosure["id"], disclosure["text"]), comments
+        yield (
+            line_of(disclosure["id"]),
+            "pgettext",
+            (disclosure["id"], disclosure["text"]),
+            comments,
+        )
 
 
 _PLACEHOLDER_MEANINGS = {
@@ -87,7 +94,10 @@ _PLACEHOLDER_MEANINGS = {
 
 
 def _placeholder_help(placeholders: list[str]) -> str:
-    return "; ".join(
-        f"{name} is {_PLACEHOLDER_MEANINGS.get(name, 'filled in when the form is made')}"
-        for name in placeholders
-    ) + "."
+    return (
+        "; ".join(
+            f"{name} is {_PLACEHOLDER_MEANINGS.get(name, 'filled in when the form is made')}"
+            for name in placeholders
+        )
+        + "."
+    )

@@ -14,16 +14,19 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 import attrs
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.numbers import format_decimal
 from babel.messages.catalog import Catalog as BabelCatalog
+from babel.messages.catalog import Message
 from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 from mesoconsent.errors import CatalogError
@@ -39,22 +42,56 @@ class LocaleNotAvailableError(LookupError):
     """No catalog serves the requested locale."""
 
 
+ReviewState = Literal["source", "draft", "reviewed"]
+# A message as gettext keys it: (context or None, msgid). A plural message is keyed by its
+# singular msgid.
+MessageKey = tuple[str | None, str]
+
+
+@attrs.frozen
+class Review:
+    """Who has checked a catalog's translation, from its header comment (docs/translators.md).
+
+    ``source``: the English source wording. ``draft``: nobody qualified has signed the
+    translation off (the default when a catalog says nothing). ``reviewed``: ``reviewed_by``
+    names who did, and when.
+    """
+
+    state: ReviewState
+    reviewed_by: str = ""
+
+
 @attrs.frozen
 class Catalog:
     """The messages of one catalog, and the Babel locale to format dates and lists with.
 
     ``name`` is the catalog's locale (where the wording comes from); ``locale`` may be more
-    specific (the en catalog formatting for en_GB).
+    specific (the en catalog formatting for en_GB). ``untranslated`` and ``fuzzy`` hold the
+    catalog's messages that have no usable translation: gettext would show them in English.
     """
 
     name: str
     locale: Locale
     translations: gettext.NullTranslations = attrs.field(eq=False)
+    review: Review = Review("source")
+    translated: frozenset[MessageKey] = frozenset()
+    fuzzy: frozenset[MessageKey] = frozenset()
 
     @property
     def language_tag(self) -> str:
         """A BCP 47 tag with a region, as Word expects in ``w:lang`` (``en`` -> ``en-US``)."""
         return _language_tag(str(self.locale))
+
+    @property
+    def is_source_language(self) -> bool:
+        """English: a message the catalog lacks is still in the document's language."""
+        return self.locale.language == SOURCE_LOCALE
+
+    def fallback(self, key: MessageKey) -> str | None:
+        """Why ``key`` would be shown in English ("untranslated" or "fuzzy"), or None."""
+        if self.is_source_language or key in self.translated:
+            return None
+        return "fuzzy" if key in self.fuzzy else "untranslated"
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -163,14 +200,72 @@ def _placeholder_problems(po: BabelCatalog) -> Iterator[str]:
                 )
                 continue
             found = set(_NAMED_PLACEHOLDER.findall(target))
-            plural = len(sources) > 1
-            # A plural form may leave out the count ("a session"), never add or rename one.
-            if found != expected and not (plural and found <= expected):
+            # Every plural form keeps the count too: in Russian the "singular" form also
+            # serves 21, 31, ..., so "a session" there would misstate the number.
+            if found != expected:
                 where = f" (context {message.context})" if message.context else ""
                 yield (
                     f"the translation of {sources[0][:60]!r}{where} has placeholders "
                     f"{sorted(found)}, expected {sorted(expected)}"
                 )
+
+
+_REVIEW_LINE = re.compile(r"^#?\s*(Review-State|Reviewed-By):[ \t]*(.*?)\s*$", re.MULTILINE)
+
+
+def _review(po: BabelCatalog) -> Review:
+    """The review record in the catalog's header comment (which ``pybabel update`` keeps)."""
+    fields = dict(_REVIEW_LINE.findall(po.header_comment or ""))
+    state = fields.get("Review-State", "draft") or "draft"
+    reviewer = fields.get("Reviewed-By", "")
+    if state == "draft":
+        return Review("draft")
+    if state != "reviewed":
+        raise ValueError(f"Review-State must be draft or reviewed, not {state!r}")
+    if not reviewer:
+        raise ValueError("Review-State: reviewed needs a Reviewed-By line naming the reviewer")
+    return Review("reviewed", reviewer)
+
+
+def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
+    """The catalog's plural forms must be the locale's (the Plural-Forms header picks the form
+    at run time), and every plural message must give each of them."""
+    expected = get_plural(locale).num_plurals
+    if po.num_plurals != expected:
+        yield (
+            f"its Plural-Forms header has nplurals={po.num_plurals}, but {locale} has "
+            f"{expected} plural forms (Plural-Forms: {get_plural(locale).plural_forms})"
+        )
+        return
+    for message in po:
+        if message.pluralizable and message.string and any(message.string):
+            forms = [form for form in message.string if form]
+            if len(message.string) != expected or len(forms) != expected:
+                yield (
+                    f"the translation of {message.id[0][:60]!r} has {len(forms)} plural "
+                    f"form(s); {locale} needs {expected}"
+                )
+
+
+def _key(message: Message) -> MessageKey:
+    msgid = message.id
+    return (message.context, msgid[0] if isinstance(msgid, tuple | list) else msgid)
+
+
+def _is_translated(message: Message) -> bool:
+    string = message.string
+    forms = string if isinstance(string, tuple | list) else (string,)
+    return bool(forms) and all(forms) and not message.fuzzy
+
+
+def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
+    """Parse one ``.po`` file; CatalogError if it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            po = read_po(handle, locale=locale, domain=DOMAIN, abort_invalid=True)
+        return po, Locale.parse(locale)
+    except (OSError, ValueError, UnknownLocaleError, PoFileError) as error:
+        raise CatalogError(f"{path}: cannot be read ({type(error).__name__}: {error})") from None
 
 
 def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
@@ -181,22 +276,27 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
     for locales_dir in locale_dirs:
         path = catalog_path(locales_dir, locale)
         if path.is_file():
+            po, parsed = read_catalog_file(path, locale)
+            problems = [*_placeholder_problems(po), *_plural_problems(po, parsed)]
             try:
-                with path.open("rb") as handle:
-                    po = read_po(handle, locale=locale, domain=DOMAIN, abort_invalid=True)
-                parsed = Locale.parse(locale)
-            except (OSError, ValueError, UnknownLocaleError, PoFileError) as error:
-                raise CatalogError(
-                    f"{path}: cannot be read ({type(error).__name__}: {error})"
-                ) from None
-            problems = list(_placeholder_problems(po))
+                review = _review(po) if parsed.language != SOURCE_LOCALE else Review("source")
+            except ValueError as error:
+                problems.append(f"header comment: {error}")
             if problems:
                 raise CatalogError(f"{path}: " + "; ".join(problems))
             compiled = io.BytesIO()
             # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
             write_mo(compiled, po, use_fuzzy=False)
             compiled.seek(0)
-            return Catalog(locale, parsed, Translations(compiled, domain=DOMAIN))
+            messages = [message for message in po if message.id]
+            return Catalog(
+                locale,
+                parsed,
+                Translations(compiled, domain=DOMAIN),
+                review,
+                frozenset(_key(m) for m in messages if _is_translated(m)),
+                frozenset(_key(m) for m in messages if m.fuzzy),
+            )
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())
     raise LocaleNotAvailableError(locale)

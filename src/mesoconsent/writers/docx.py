@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 
 from mesoconsent import document as d
+from mesoconsent.bidi import LRI, PDI, ltr_segments
 from mesoconsent.writers import wordml as w
 from mesoconsent.writers.docx_parts import (
     CONTENT_TYPES,
@@ -33,6 +34,7 @@ from mesoconsent.writers.docx_parts import (
     SYMBOL_FONT,
     TEXT_WIDTH,
     app_xml,
+    custom_xml,
     numbering_xml,
     settings_xml,
     styles_xml,
@@ -41,6 +43,7 @@ from mesoconsent.writers.docx_parts import (
 BOOKMARK_PREFIX = "_mc_"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _CHECKED, _UNCHECKED = "\u2612", "\u2610"
+DRAFT_COLOR = "C00000"
 _FIELD_INSTRUCTIONS = {"page": "PAGE", "pages": "NUMPAGES"}
 
 
@@ -92,12 +95,20 @@ class _BodyWriter:
     ) -> str:
         out = []
         for inline in inlines:
-            if isinstance(inline, d.Text):
+            if isinstance(inline, d.Text) and self.rtl:
+                # Left-to-right stretches (Latin names, phone numbers) get their own isolated,
+                # left-to-right runs; the rest is right to left (see bidi.py).
+                for piece, ltr in ltr_segments(inline.text):
+                    rpr = w.run_properties(
+                        bold=bold or inline.bold,
+                        italic=inline.italic,
+                        rtl=not ltr,
+                        size_half_points=size,
+                    )
+                    out.append(w.text_run(f"{LRI}{piece}{PDI}" if ltr else piece, rpr))
+            elif isinstance(inline, d.Text):
                 rpr = w.run_properties(
-                    bold=bold or inline.bold,
-                    italic=inline.italic,
-                    rtl=self.rtl,
-                    size_half_points=size,
+                    bold=bold or inline.bold, italic=inline.italic, size_half_points=size
                 )
                 out.append(w.text_run(inline.text, rpr))
             elif isinstance(inline, d.LineBreak):
@@ -300,12 +311,34 @@ def _column_widths(relative: tuple[int, ...]) -> list[int]:
     return widths
 
 
-def _header_footer(tag: str, style: str, inlines: tuple[d.Inline, ...], rtl: bool) -> str:
-    body = _BodyWriter(rtl).para(inlines, style=style)
+def _header_footer(
+    tag: str, style: str, inlines: tuple[d.Inline, ...], rtl: bool, notice: str | None = None
+) -> str:
+    writer = _BodyWriter(rtl)
+    body = writer.para(inlines, style=style)
+    if notice is not None:
+        # Draft mode: the notice heads every page, in bold red, above the usual header.
+        runs = writer.inline_runs((d.Text(notice, bold=True),), size=24)
+        colored = runs.replace("<w:rPr>", f'<w:rPr><w:color w:val="{DRAFT_COLOR}"/>')
+        body = w.paragraph(w.paragraph_properties(style=style, bidi=rtl), colored) + body
     return w.XML_DECLARATION + f"<w:{tag} {w.NAMESPACES}>{body}</w:{tag}>"
 
 
-def core_xml(metadata: d.Metadata, content_status: str = "Final") -> str:
+def custom_properties(metadata: d.Metadata) -> list[tuple[str, str]]:
+    """What a document records about its translation, as custom document properties."""
+    properties = [
+        ("mesoconsent.catalog", metadata.locale),
+        ("mesoconsent.translation_review", metadata.review_state),
+    ]
+    if metadata.reviewed_by:
+        properties.append(("mesoconsent.translation_reviewed_by", metadata.reviewed_by))
+    properties.append(("mesoconsent.draft", "yes" if metadata.draft else "no"))
+    return properties
+
+
+def core_xml(metadata: d.Metadata) -> str:
+    # "Draft" for a draft-mode document: not a form to sign.
+    content_status = "Draft" if metadata.draft else "Final"
     esc = w.escape_text
     stamp = f"{metadata.date}T00:00:00Z"
     keywords = f"informed consent; {metadata.procedure}; {metadata.locale}"
@@ -352,10 +385,14 @@ def write_docx(document: d.Document) -> bytes:
         ("[Content_Types].xml", CONTENT_TYPES.encode()),
         ("_rels/.rels", PACKAGE_RELS.encode()),
         ("docProps/core.xml", core_xml(meta).encode()),
+        ("docProps/custom.xml", custom_xml(custom_properties(meta)).encode()),
         ("word/document.xml", main.encode()),
         ("word/_rels/document.xml.rels", DOCUMENT_RELS.encode()),
         ("word/numbering.xml", numbering_xml(body.ordered_lists).encode()),
-        ("word/header1.xml", _header_footer("hdr", "Header", document.header, rtl).encode()),
+        (
+            "word/header1.xml",
+            _header_footer("hdr", "Header", document.header, rtl, document.draft_notice).encode(),
+        ),
         ("word/footer1.xml", _header_footer("ftr", "Footer", document.footer, rtl).encode()),
         *_language_parts(meta.language, rtl, meta.generator),
     ]

@@ -8,7 +8,7 @@ headings, "List Bullet" paragraphs are real lists, and screen readers announce b
 
 from __future__ import annotations
 
-from mesoconsent.writers.wordml import NAMESPACES, XML_DECLARATION, border_set
+from mesoconsent.writers.wordml import NAMESPACES, XML_DECLARATION, border_set, escape_text
 
 # A4 with 23 mm side margins: the text block is 9298 twips (164 mm) wide.
 PAGE_WIDTH, PAGE_HEIGHT = 11906, 16838
@@ -20,6 +20,9 @@ BULLET_NUM_ID = 1
 FIRST_ORDERED_NUM_ID = 2
 
 BODY_FONT = "Calibri"
+# Complex-script text (Arabic) takes the w:cs font. Calibri has no Arabic letters; Arial has, on
+# Windows and macOS, and LibreOffice substitutes a metric-compatible font that does too.
+COMPLEX_SCRIPT_FONT = "Arial"
 # A font with the ballot-box glyphs (U+2610, U+2612) on Windows; others substitute one.
 SYMBOL_FONT = "Segoe UI Symbol"
 ACCENT = "1F3864"
@@ -36,6 +39,7 @@ CONTENT_TYPES = (
     '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
     '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
     "</Types>"
 )
 
@@ -52,6 +56,7 @@ PACKAGE_RELS = (
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
     '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
+    '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/>'
     "</Relationships>"
 )
 
@@ -95,6 +100,7 @@ def _paragraph_style(
 def styles_xml(language: str, bidi: bool) -> str:
     """``word/styles.xml`` with the document language set on the default run properties."""
     rtl_ppr = "<w:bidi/>" if bidi else ""
+    cs_font = COMPLEX_SCRIPT_FONT if bidi else BODY_FONT
     # The complex-script language is only meaningful for a right-to-left language.
     bidi_lang = f' w:bidi="{language}"' if bidi else ""
     heading_ppr = '<w:keepNext/><w:keepLines/><w:spacing w:before="280" w:after="100"/>'
@@ -109,7 +115,7 @@ def styles_xml(language: str, bidi: bool) -> str:
         XML_DECLARATION + f"<w:styles {NAMESPACES}>"
         "<w:docDefaults><w:rPrDefault><w:rPr>"
         f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}" '
-        f'w:cs="{BODY_FONT}"/><w:sz w:val="22"/><w:szCs w:val="22"/>'
+        f'w:cs="{cs_font}"/><w:sz w:val="22"/><w:szCs w:val="22"/>'
         f'<w:lang w:val="{language}" w:eastAsia="{language}"{bidi_lang}/>'
         "</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>"
         f'{rtl_ppr}<w:spacing w:after="120" w:line="264" w:lineRule="auto"/>'
@@ -211,6 +217,26 @@ def settings_xml(language: str, bidi: bool) -> str:
         'w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>'
         f'<w:themeFontLang w:val="{language}"{bidi_lang}/>'
         "</w:settings>"
+    )
+
+
+CUSTOM_PROPERTY_FORMAT = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the one Word uses
+
+
+def custom_xml(properties: list[tuple[str, str]]) -> str:
+    """``docProps/custom.xml``: named text properties, shown in Word's File > Properties >
+    Custom and readable by document-management software."""
+    esc = escape_text
+    items = "".join(
+        f'<property fmtid="{CUSTOM_PROPERTY_FORMAT}" pid="{pid}" name="{esc(name)}">'
+        f"<vt:lpwstr>{esc(value)}</vt:lpwstr></property>"
+        for pid, (name, value) in enumerate(properties, start=2)  # pids start at 2
+    )
+    return (
+        XML_DECLARATION
+        + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f"{items}</Properties>"
     )
 
 

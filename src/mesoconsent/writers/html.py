@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from mesoconsent import document as d
+from mesoconsent.bidi import with_isolated_ltr
+from mesoconsent.writers.docx import custom_properties
 
 _STYLE = """
 body{font-family:Calibri,Carlito,"Segoe UI",Arial,sans-serif;max-width:44em;margin:2em auto;
@@ -18,6 +20,8 @@ table.grid th{background:#d9e2f3}td.box{text-align:center}
 .signatures .line{border-bottom:1px solid #000;width:40%}
 .signatures .date{border-bottom:1px solid #000;width:20%}
 .caption{color:#595959;font-size:.85em;padding-top:0!important}
+.draft{position:fixed;top:0;left:0;right:0;background:#c00000;color:#fff;font-weight:bold;
+padding:.3em 1em;text-align:center}body.draft-mode{padding-top:2.5em}
 @media print{body{margin:0;max-width:none}}
 """.replace("\n", "")
 
@@ -87,8 +91,17 @@ def _block(block: d.Block) -> str:
 
 
 def write_html(document: d.Document) -> bytes:
+    document = with_isolated_ltr(document)
     meta = document.metadata
     body = "\n".join(_block(block) for block in document.blocks)
+    properties = "".join(
+        f'<meta name="{name}" content="{escape(value)}">\n'
+        for name, value in custom_properties(meta)
+    )
+    # Draft mode: a fixed banner, which browsers repeat on every printed page.
+    notice = document.draft_notice
+    banner = f'<div class="draft" role="note">{escape(notice)}</div>\n' if notice else ""
+    body_class = ' class="draft-mode"' if notice else ""
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(meta.language)}" dir="{document.direction}">\n<head>\n'
@@ -97,7 +110,9 @@ def write_html(document: d.Document) -> bytes:
         f'<meta name="generator" content="{escape(meta.generator)}">\n'
         f'<meta name="dcterms.identifier" content="{escape(meta.identifier)}">\n'
         f'<meta name="dcterms.date" content="{escape(meta.date)}">\n'
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"{properties}"
+        f"<style>{_STYLE}</style>\n</head>\n"
+        f"<body{body_class}>\n{banner}"
         f"<header>{_inlines(document.header)}</header>\n<main>\n{body}\n</main>\n"
         "</body>\n</html>\n"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mesoconsent import document as d
+from mesoconsent.bidi import with_isolated_ltr
 
 _WIDTH = 78  # underline length cap for headings
 
@@ -53,6 +54,11 @@ def _block(block: d.Block) -> str:
 
 
 def write_text(document: d.Document) -> bytes:
-    parts = [_inline_text(document.header)] if document.header else []
+    document = with_isolated_ltr(document)
+    notice = document.draft_notice
+    parts = [f"*** {notice} ***"] if notice else []
+    parts += [_inline_text(document.header)] if document.header else []
     parts.extend(_block(block) for block in document.blocks)
+    if notice:  # a printout has no page header: the notice closes the text too
+        parts.append(f"*** {notice} ***")
     return ("\n\n".join(parts) + "\n").encode("utf-8")

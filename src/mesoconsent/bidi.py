@@ -1,0 +1,125 @@
+"""Left-to-right text inside a right-to-left document.
+
+An Arabic form holds Latin-script names, product names and phone numbers. Left to the Unicode
+bidirectional algorithm alone, "+33 1 23 45 67 89" in a right-to-left paragraph displays its
+digit groups in reverse order, and punctuation at the edge of a Latin name jumps to the other
+side. The remedy the algorithm itself provides is isolation: each stretch of left-to-right text
+(from its first to its last letter or digit, with a sign such as "+" just before a number) is
+wrapped in LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE, so it is laid out as one
+left-to-right unit. Requests may not contain these characters (validation.py), and the coverage
+check ignores them, so they change how text is shown, never what it says.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from typing import cast
+
+import attrs
+
+from mesoconsent import document as d
+
+LRI = "\u2066"
+PDI = "\u2069"
+
+# Each character's bidi class, reduced to what matters here: L (strong left-to-right),
+# E (European digit), S (a sign that belongs to an adjacent number: + - # $ % ...),
+# R (strong right-to-left or Arabic digit), N (anything else: spaces, punctuation).
+_CLASSES = {"L": "L", "EN": "E", "ES": "S", "ET": "S", "R": "R", "AL": "R", "AN": "R"}
+_ISLAND = re.compile(r"S*[LE](?:[^R]*[LE])?S*")
+
+
+@functools.lru_cache(maxsize=4096)
+def ltr_segments(text: str) -> tuple[tuple[str, bool], ...]:
+    """``text`` cut into (piece, is_left_to_right) pieces, in order; the left-to-right pieces
+    start and end with a letter or digit (or a sign attached to a number)."""
+    classes = "".join(_CLASSES.get(unicodedata.bidirectional(char), "N") for char in text)
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for island in _ISLAND.finditer(classes):
+        start, end = _with_brackets(text, island.start(), island.end())
+        start = max(start, position)
+        if start > position:
+            pieces.append((text[position:start], False))
+        pieces.append((text[start:end], True))
+        position = end
+    if position < len(text):
+        pieces.append((text[position:], False))
+    return tuple(pieces)
+
+
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _with_brackets(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a stretch to take in the brackets that close (or open) inside it, so that
+    "(as recorded)" is isolated whole and its parentheses are not mirrored apart."""
+    for opening, closing in _PAIRS.items():
+        stretch = text[start:end]
+        while stretch.count(opening) > stretch.count(closing) and text[end : end + 1] == closing:
+            end += 1
+            stretch = text[start:end]
+        while (
+            stretch.count(closing) > stretch.count(opening) and text[start - 1 : start] == opening
+        ):
+            start -= 1
+            stretch = text[start:end]
+    return start, end
+
+
+def isolate_ltr(text: str) -> str:
+    """``text`` with every left-to-right stretch isolated, for a right-to-left document."""
+    return "".join(f"{LRI}{piece}{PDI}" if ltr else piece for piece, ltr in ltr_segments(text))
+
+
+def _inlines(inlines: tuple[d.Inline, ...]) -> tuple[d.Inline, ...]:
+    return tuple(
+        attrs.evolve(inline, text=isolate_ltr(inline.text))
+        if isinstance(inline, d.Text)
+        else inline
+        for inline in inlines
+    )
+
+
+def _block(block: d.Block) -> d.Block:
+    if isinstance(block, d.Paragraph | d.Heading):
+        return attrs.evolve(block, inlines=_inlines(block.inlines))
+    if isinstance(block, d.ListBlock):
+        items = tuple(attrs.evolve(i, inlines=_inlines(i.inlines)) for i in block.items)
+        return attrs.evolve(block, items=items)
+    if isinstance(block, d.Table):
+        rows = tuple(
+            attrs.evolve(row, cells=tuple(d.Cell(_inlines(c.inlines)) for c in row.cells))
+            for row in block.rows
+        )
+        return attrs.evolve(block, rows=rows)
+    if isinstance(block, d.Alert):
+        inner = tuple(cast(d.Paragraph | d.ListBlock, _block(b)) for b in block.blocks)
+        return attrs.evolve(block, blocks=inner)
+    signers = tuple(
+        d.Signer(
+            isolate_ltr(s.role),
+            isolate_ltr(s.name),
+            isolate_ltr(s.signature_caption),
+            isolate_ltr(s.date_caption),
+        )
+        for s in block.signers
+    )
+    return attrs.evolve(block, signers=signers)
+
+
+def with_isolated_ltr(document: d.Document) -> d.Document:
+    """A right-to-left document with its left-to-right stretches isolated (for the HTML and
+    text writers; the DOCX writer also gives them left-to-right runs). Others are unchanged."""
+    if document.direction != "rtl":
+        return document
+    notice = document.draft_notice
+    return attrs.evolve(
+        document,
+        header=_inlines(document.header),
+        footer=_inlines(document.footer),
+        blocks=tuple(_block(block) for block in document.blocks),
+        draft_notice=isolate_ltr(notice) if notice is not None else None,
+    )
