@@ -324,7 +324,7 @@ def test_a_checklist_row_for_an_unknown_question_fails(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(
         templates / CONSENT,
-        re.escape('<tr><th>{{ question_heading }}</th>'),
+        re.escape("<tr><th>{{ question_heading }}</th>"),
         '<tr data-screening="smoker"><td>Do you smoke?</td><td><check checked="no"/></td>'
         '<td><check checked="yes"/></td></tr><tr><th>{{ question_heading }}</th>',
     )

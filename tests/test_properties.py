@@ -11,11 +11,29 @@ from hypothesis import strategies as st
 
 import mesoconsent
 from mesoconsent import ConsentRequest, ScreeningAnswer
+from mesoconsent.compose import disclosure_wording
 from mesoconsent.coverage import Wording, normalize_space
+from mesoconsent.i18n import Catalog
 from tests.helpers import docx_paragraph_texts, example
 
 ENGINE = mesoconsent.default_engine()
 PROCEDURE = ENGINE.procedures["mesotherapy"]
+# Every shipped locale, and identifiers as users write them (negotiated to one of them).
+LOCALES = sorted(
+    {*ENGINE.locales, "en-US", "en_GB", "fr-CA", "de-AT", "pt-BR", "es-MX", "ar-EG", "tr-TR"}
+)
+ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
+
+
+def catalog_for(locale: str) -> Catalog:
+    return ENGINE._catalog_for(locale)
+
+
+def read_texts(content: bytes) -> list[str]:
+    """The DOCX's paragraphs as python-docx reads them, without the directional isolates a
+    right-to-left document puts around left-to-right text (invisible layout characters)."""
+    return [text.translate(ISOLATES) for text in docx_paragraph_texts(content)]
+
 
 # Any character a name can hold: every script, emoji, symbols, combining marks, right-to-left
 # text and marks, private use, unassigned code points. Not: control characters, line and
@@ -55,7 +73,7 @@ def requests(draw: st.DrawFn) -> ConsentRequest:
         clinic=mesoconsent.Clinic(draw(single_line), draw(multi_line), draw(single_line)),
         practitioner=mesoconsent.Practitioner(draw(single_line), draw(single_line)),
         procedure="mesotherapy",
-        locale=draw(st.sampled_from(["en", "en-US", "en_GB"])),
+        locale=draw(st.sampled_from(LOCALES)),
         consent_date=consent_date,
         treatment=mesoconsent.PlannedTreatment(
             treated_areas=tuple(draw(st.lists(single_line, min_size=1, max_size=4, unique=True))),
@@ -68,33 +86,55 @@ def requests(draw: st.DrawFn) -> ConsentRequest:
     )
 
 
-def assert_every_disclosure_present(texts: list[str]) -> None:
+def assert_every_disclosure_present(texts: list[str], catalog: Catalog) -> None:
     normalized = [normalize_space(text) for text in texts]
     for disclosure in PROCEDURE.disclosures:
-        wording = Wording.parse(disclosure.text)
+        wording = Wording.parse(disclosure_wording(PROCEDURE, catalog, disclosure.id))
         assert sum(wording.matches(text) for text in normalized) == 1, disclosure.id
 
 
+def english_sentences() -> set[str]:
+    """Every stretch of English disclosure wording long enough to be unmistakable."""
+    found: set[str] = set()
+    for disclosure in PROCEDURE.disclosures:
+        for literal in Wording.parse(disclosure.text).literals:
+            found.update(part.strip() for part in literal.split(". ") if len(part.strip()) > 15)
+    return found
+
+
+ENGLISH = english_sentences()
+
+
 @given(requests())
-def test_every_required_disclosure_is_in_the_docx_as_python_docx_reads_it(
+def test_every_required_disclosure_is_in_the_docx_in_the_locales_words(
     request: ConsentRequest,
 ) -> None:
+    catalog = catalog_for(request.locale)
     content = mesoconsent.render(request).content
-    assert_every_disclosure_present(docx_paragraph_texts(content))
-    assert mesoconsent.verify(content).ok
+    texts = read_texts(content)
+    assert_every_disclosure_present(texts, catalog)
+    if not catalog.is_source_language:
+        whole = normalize_space(" ".join(texts))
+        leaked = [sentence for sentence in ENGLISH if sentence in whole]
+        assert not leaked, (request.locale, leaked)
+    report = mesoconsent.verify(content)
+    assert report.ok, report.problems
+    assert report.locale == catalog.name
 
 
 @given(requests())
 def test_patient_text_round_trips_literally(request: ConsentRequest) -> None:
-    texts = docx_paragraph_texts(mesoconsent.render(request).content)
+    catalog = catalog_for(request.locale)
+    texts = read_texts(mesoconsent.render(request).content)
     patient = request.patient
     assert patient.full_name in texts  # the details table
-    assert f"Patient\n{patient.full_name}" in texts  # the signature line
+    assert f"{catalog.gettext('Patient')}\n{patient.full_name}" in texts  # the signature line
     if patient.patient_id is not None:
         assert patient.patient_id in texts
     clinic = request.clinic
     assert f"{clinic.name}\n{clinic.address}\n{clinic.phone}" in texts
-    assert f"Product or solution to be used: {request.treatment.product}" in texts
+    product = disclosure_wording(PROCEDURE, catalog, "consent.plan_product")
+    assert product % {"product": request.treatment.product} in texts
     practitioner = request.practitioner
     assert f"{practitioner.full_name}, {practitioner.qualification}" in texts
     for answer in request.screening.values():

@@ -31,6 +31,7 @@ from mesoconsent.coverage import check_coverage, check_screening, fallback_probl
 from mesoconsent.errors import (
     ContraindicationWarning,
     CoverageError,
+    DisclosureProblem,
     DocumentReadError,
     DraftTranslationWarning,
     TemplateError,
@@ -428,6 +429,20 @@ class Engine:
             lambda i: disclosure_wording(definition, catalog, i),
             untagged_text=content.paragraphs,
         )
+        # Wording the catalog lacks was printed in English: not a form in the document's language.
+        required = [(disclosure.id, disclosure.text) for disclosure in definition.disclosures]
+        problems += fallback_problems(
+            [(key, r) for key in required if (r := catalog.fallback(key)) is not None],
+            definition,
+            catalog.name,
+        )
+        if content.status == "Draft":
+            problems.append(
+                DisclosureProblem(
+                    "document",
+                    "rendered in draft mode (parts not translated): a draft, not a form to sign",
+                )
+            )
         if content.stated:
             problems += stored_form_problems(
                 definition,

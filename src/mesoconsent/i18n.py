@@ -173,6 +173,12 @@ def _fallbacks(locale: Locale) -> Iterable[str]:
     if locale.territory:
         yield f"{locale.language}_{locale.territory}"
     yield locale.language
+    # A bare language served by a regional catalog: "pt" by pt_BR, as CLDR's likely subtags
+    # say (pt -> pt_Latn_BR). A different region ("pt-PT") is not served by pt_BR.
+    if not locale.territory:
+        likely = get_global("likely_subtags").get(locale.language)
+        if likely:
+            yield f"{locale.language}_{Locale.parse(likely).territory}"
 
 
 _NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")

@@ -33,6 +33,7 @@ _P, _R, _T, _TAB, _BR, _CR, _TR = (f"{_W}{tag}" for tag in ("p", "r", "t", "tab"
 _BOOKMARK_START, _BOOKMARK_END = f"{_W}bookmarkStart", f"{_W}bookmarkEnd"
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _DC = "{http://purl.org/dc/elements/1.1/}"
+_CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _OFFICE_DOCUMENT = "/officeDocument"
 _CORE_PROPERTIES = "/metadata/core-properties"
@@ -54,6 +55,7 @@ class DocxContent:
     language: str | None
     paragraphs: tuple[str, ...]
     stated: Mapping[str, Sequence[str]]
+    status: str | None = None  # cp:contentStatus: "Draft" for a draft-mode document
 
 
 @attrs.frozen
@@ -159,14 +161,15 @@ def read_docx(
     if main is None:
         raise DocumentReadError("not a Word document (no main document part)")
     body = _xml(main, "main document")
-    identifier = language = None
+    identifier = language = status = None
     if core is not None:
         properties = _xml(core, "properties")
         identifier = (properties.findtext(f"{_DC}identifier") or "").strip() or None
         language = (properties.findtext(f"{_DC}language") or "").strip() or None
+        status = (properties.findtext(f"{_CP}contentStatus") or "").strip() or None
     visibility = _Visibility(_xml(styles, "styles") if styles is not None else None)
     paragraphs, stated = _read_body(body, bookmarks, visibility)
-    return DocxContent(identifier, language, paragraphs, stated)
+    return DocxContent(identifier, language, paragraphs, stated, status)
 
 
 class _Visibility:

@@ -376,9 +376,15 @@ def write_docx(document: d.Document) -> bytes:
     rtl = document.direction == "rtl"
     body = _BodyWriter(rtl)
     content = "".join(body.blocks(document.blocks))
+    # A right-to-left section: columns, page-number alignment and the gutter follow it.
+    section = (
+        SECTION_PROPERTIES.replace("</w:sectPr>", "<w:bidi/></w:sectPr>")
+        if rtl
+        else (SECTION_PROPERTIES)
+    )
     main = (
         w.XML_DECLARATION
-        + f"<w:document {w.NAMESPACES}><w:body>{content}{SECTION_PROPERTIES}</w:body></w:document>"
+        + f"<w:document {w.NAMESPACES}><w:body>{content}{section}</w:body></w:document>"
     )
     meta = document.metadata
     parts: list[tuple[str, bytes]] = [

@@ -1,0 +1,441 @@
+"""Localization: shipped catalogs, the translator workflow, review state, the English-fallback
+gate and draft mode, negotiation and formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+import zipfile
+from pathlib import Path
+
+import attrs
+import pytest
+from babel.messages.catalog import Catalog as BabelCatalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po, write_po
+from lxml import etree
+
+import mesoconsent
+from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine
+from mesoconsent.i18n import Review, catalog_path
+from tests.helpers import docx_paragraph_texts, example
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "locales"
+POT = LOCALES / "mesoconsent.pot"
+SHIPPED = sorted(p.parent.parent.name for p in LOCALES.glob("*/LC_MESSAGES/mesoconsent.po"))
+ENGINE = mesoconsent.default_engine()
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+
+
+def read(path: Path, locale: str | None = None) -> BabelCatalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def pybabel(*args: str, cwd: Path = ROOT) -> None:
+    """Run pybabel in process (the same code as the console script)."""
+    CommandLineInterface().run(["pybabel", *args])  # type: ignore[no-untyped-call]
+
+
+def fill(po_path: Path, prefix: str) -> None:
+    """Translate every message of a catalog mechanically, keeping placeholders (a throw-away
+    translation, to prove the workflow)."""
+    catalog = read(po_path, po_path.parent.parent.name)
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple | list):
+            message.string = tuple(f"{prefix} {message.id[1]}" for _ in range(catalog.num_plurals))
+        else:
+            message.string = f"{prefix} {message.id}"
+    with po_path.open("wb") as handle:
+        write_po(handle, catalog)
+
+
+def french_copy(tmp_path: Path) -> Path:
+    """A locale folder holding a copy of the shipped French catalog; returns the .po path."""
+    target = catalog_path(tmp_path / "locales", "fr")
+    target.parent.mkdir(parents=True)
+    shutil.copy(catalog_path(LOCALES, "fr"), target)
+    return target
+
+
+def edit_message(
+    po_path: Path, context: str | None, msgid: str | tuple[str, str], **changes: object
+) -> None:
+    catalog = read(po_path, po_path.parent.parent.name)
+    message = catalog.get(msgid, context=context)
+    assert message is not None, (context, msgid)
+    for name, value in changes.items():
+        if name == "fuzzy":
+            if value:
+                message.flags.add("fuzzy")
+        else:
+            setattr(message, name, value)
+    with po_path.open("wb") as handle:
+        write_po(handle, catalog)
+
+
+def in_locale(locale: str) -> mesoconsent.ConsentRequest:
+    return attrs.evolve(example(), locale=locale)
+
+
+# -- shipped catalogs ------------------------------------------------------------------------
+def test_the_eight_locales_ship() -> None:
+    assert SHIPPED == ["ar", "de", "es", "fr", "it", "pt_BR", "ru", "tr"]
+    assert set(ENGINE.locales) == {"en", *SHIPPED}
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_a_shipped_catalog_is_complete_with_no_fuzzy_or_untranslated_message(locale: str) -> None:
+    status = next(s for s in ENGINE.locale_status() if s.locale == locale)
+    assert status.complete, status.missing
+    catalog = read(catalog_path(LOCALES, locale), locale)
+    assert not [m.id for m in catalog if m.id and m.fuzzy]
+    template_ids = {(m.context, m.id) for m in read(POT) if m.id}
+    catalog_ids = {(m.context, m.id) for m in catalog if m.id}
+    assert template_ids <= catalog_ids  # every message of the template is in the catalog
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_a_shipped_catalog_keeps_every_placeholder_in_every_form(locale: str) -> None:
+    placeholder = re.compile(r"%\(\w+\)s")
+    for message in read(catalog_path(LOCALES, locale), locale):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        expected = sorted(placeholder.findall(ids[0]))
+        for string in strings:
+            assert isinstance(string, str)
+            assert sorted(placeholder.findall(string)) == expected, (message.context, ids[0])
+            assert "%" not in placeholder.sub("", string).replace("%%", "")
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_a_shipped_catalog_has_the_plural_forms_of_babels_rules(locale: str) -> None:
+    catalog = read(catalog_path(LOCALES, locale), locale)
+    rule = get_plural(locale)
+    assert catalog.num_plurals == rule.num_plurals
+    assert catalog.plural_expr.replace(" ", "") == rule.plural_expr.replace(" ", "")
+    plurals = [m for m in catalog if m.pluralizable]
+    assert plurals
+    for message in plurals:
+        assert isinstance(message.string, tuple | list)
+        assert len(message.string) == rule.num_plurals, message.id
+        assert all(message.string), message.id
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_a_shipped_catalog_compiles_without_warnings(
+    locale: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    catalog = read(catalog_path(LOCALES, locale), locale)
+    assert [(m.id, errors) for m, errors in catalog.check() if errors] == []
+    with caplog.at_level(logging.WARNING, logger="babel"):
+        write_mo(io.BytesIO(), catalog, use_fuzzy=False)
+    assert not caplog.records
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_a_shipped_catalog_is_an_honest_draft(locale: str) -> None:
+    header = read(catalog_path(LOCALES, locale), locale).header_comment
+    assert "Review-State: draft" in header
+    assert "Form of address:" in header
+
+
+# -- the template (.pot) ---------------------------------------------------------------------
+def documented_extract_command() -> list[str]:
+    text = (ROOT / "docs" / "translators.md").read_text(encoding="utf-8")
+    block = text.split("<!-- extract-command -->", 1)[1].split("```")[1]
+    import shlex
+
+    return shlex.split(block.strip())
+
+
+def messages(catalog: BabelCatalog) -> list[tuple[object, ...]]:
+    return [
+        (m.context, m.id, tuple(m.auto_comments), tuple(m.locations), m.python_format)
+        for m in catalog
+        if m.id
+    ]
+
+
+def test_the_committed_pot_is_what_the_documented_command_extracts(tmp_path: Path) -> None:
+    command = documented_extract_command()
+    assert command[:2] == ["pybabel", "extract"]
+    output = tmp_path / "fresh.pot"
+    command[command.index("-o") + 1] = str(output)
+    result = subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", *command[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    fresh, committed = read(output), read(POT)
+    assert messages(fresh) == messages(committed), (
+        "locales/mesoconsent.pot is out of date: run the command in docs/translators.md"
+    )
+
+
+def test_every_message_says_where_it_appears_and_disclosures_say_they_are_required() -> None:
+    procedure = ENGINE.procedures["mesotherapy"]
+    for message in read(POT):
+        if not message.id:
+            continue
+        assert message.auto_comments or message.context, message.id
+        if message.context and procedure.has_disclosure(message.context):
+            assert "REQUIRED DISCLOSURE" in " ".join(message.auto_comments)
+    contexts = {m.context for m in read(POT) if m.id}
+    assert set(procedure.required_ids) <= contexts
+    assert {f"screening.{q.id}" for q in procedure.screening} <= contexts
+
+
+def test_the_pot_covers_every_message_a_form_can_show() -> None:
+    pot = {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id) for m in read(POT) if m.id}
+    assert set(ENGINE.needed_messages()) == pot
+
+
+# -- the workflow, and a ninth locale with nothing in Python -------------------------------
+def test_a_ninth_locale_is_pybabel_init_plus_translating(tmp_path: Path) -> None:
+    folder = tmp_path / "locales"
+    pybabel("init", "-i", str(POT), "-d", str(folder), "-D", "mesoconsent", "-l", "nl")
+    po_path = catalog_path(folder, "nl")
+    assert po_path.is_file()
+    engine = Engine(locale_dirs=[folder])
+    assert "nl" in engine.locales
+    # Untranslated: refused, naming what would be in English.
+    with pytest.raises(CoverageError, match=r"risks\.rare_infection: would be in English"):
+        engine.render(in_locale("nl-BE"))
+    fill(po_path, "[nl]")
+    engine = Engine(locale_dirs=[folder])
+    status = next(s for s in engine.locale_status() if s.locale == "nl")
+    assert status.complete
+    assert status.review.state == "draft"
+    with pytest.warns(DraftTranslationWarning, match="nl translation is a draft"):
+        result = engine.render(in_locale("nl-BE"), "text")
+    text = result.content.decode()
+    assert "[nl] Infection. This is rare, but it is a serious side effect." in text
+    assert result.review_state == "draft"
+
+
+def test_pybabel_update_keeps_the_review_record(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8").replace(
+        "# Review-State: draft\n# Reviewed-By:",
+        "# Review-State: reviewed\n# Reviewed-By: Dr Test Reviewer, 2026-11-25",
+    )
+    po_path.write_text(text, encoding="utf-8")
+    folder = tmp_path / "locales"
+    pybabel("update", "-i", str(POT), "-d", str(folder), "-D", "mesoconsent")
+    engine = Engine(locale_dirs=[folder])
+    assert engine._catalogs["fr"].review == Review("reviewed", "Dr Test Reviewer, 2026-11-25")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DraftTranslationWarning)  # reviewed: no warning
+        assert engine.render(in_locale("fr")).review_state == "reviewed"
+
+
+def test_reviewed_without_a_reviewer_or_an_unknown_state_is_refused(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    original = po_path.read_text(encoding="utf-8")
+    po_path.write_text(original.replace("Review-State: draft", "Review-State: reviewed"), "utf-8")
+    with pytest.raises(CatalogError, match="needs a Reviewed-By"):
+        Engine(locale_dirs=[tmp_path / "locales"])
+    po_path.write_text(original.replace("Review-State: draft", "Review-State: approved"), "utf-8")
+    with pytest.raises(CatalogError, match="draft or reviewed"):
+        Engine(locale_dirs=[tmp_path / "locales"])
+
+
+def test_a_catalog_with_the_wrong_plural_forms_is_refused(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    text = re.sub(r'"Plural-Forms: [^"]*"', '"Plural-Forms: nplurals=3; plural=(n%3);\\\\n"', text)
+    po_path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match="nplurals=3"):
+        Engine(locale_dirs=[tmp_path / "locales"])
+
+
+def test_a_plural_form_without_its_number_is_refused(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    edit_message(
+        po_path,
+        None,
+        ("%(num)s session", "%(num)s sessions"),
+        string=("une séance", "%(num)s séances"),
+    )
+    with pytest.raises(CatalogError, match="placeholders"):
+        Engine(locale_dirs=[tmp_path / "locales"])
+
+
+# -- no silent language mixing -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("change", "reason"), [({"string": ""}, "has no translation"), ({"fuzzy": True}, "fuzzy")]
+)
+def test_a_required_disclosure_falling_back_to_english_is_refused(
+    tmp_path: Path, change: dict[str, object], reason: str
+) -> None:
+    po_path = french_copy(tmp_path)
+    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
+    edit_message(po_path, "risks.rare_scarring", wording, **change)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale("fr"))
+    assert caught.value.missing_ids == ("risks.rare_scarring",)
+    assert reason in str(caught.value)
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert [key for key, _kind, _reason in status.missing] == [("risks.rare_scarring", wording)]
+
+
+def test_untranslated_interface_text_is_refused_too(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, "Rare but serious", string="")
+    with pytest.raises(CoverageError, match="text 'Rare but serious': would be in English"):
+        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+
+
+def test_draft_mode_renders_and_marks_every_page(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
+    edit_message(po_path, "risks.rare_scarring", wording, string="")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    result = engine.render(in_locale("fr"), draft=True)
+    assert result.draft
+    with zipfile.ZipFile(io.BytesIO(result.content)) as package:
+        header = package.read("word/header1.xml").decode()
+        core = package.read("docProps/core.xml").decode()
+        custom = package.read("docProps/custom.xml")
+    notice = engine._catalogs["fr"].gettext(
+        "DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet."
+    )
+    assert notice in header  # the header repeats on every page
+    assert "<cp:contentStatus>Draft</cp:contentStatus>" in core
+    assert custom_properties(custom)["mesoconsent.draft"] == "yes"
+    assert wording in docx_paragraph_texts(result.content)  # the English is there, marked
+    html = engine.render(in_locale("fr"), "html", draft=True).content.decode()
+    assert f'<div class="draft" role="note">{notice}</div>' in html
+    text = engine.render(in_locale("fr"), "text", draft=True).content.decode()
+    assert text.startswith(f"*** {notice} ***")
+    assert text.rstrip().endswith(f"*** {notice} ***")
+    report = engine.verify(result.content)
+    assert not report.ok
+    assert any("draft mode" in str(problem) for problem in report.problems)
+
+
+def test_a_complete_form_is_not_marked_draft() -> None:
+    result = ENGINE.render(in_locale("fr"))
+    with zipfile.ZipFile(io.BytesIO(result.content)) as package:
+        assert "DRAFT" not in package.read("word/header1.xml").decode()
+        assert (
+            "<cp:contentStatus>Final</cp:contentStatus>"
+            in package.read("docProps/core.xml").decode()
+        )
+
+
+def custom_properties(xml: bytes) -> dict[str, str]:
+    root = etree.fromstring(xml)
+    return {
+        prop.get("name", ""): "".join(str(text) for text in prop.itertext())
+        for prop in root.iter(f"{{{CUSTOM_NS}}}property")
+    }
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_a_draft_translation_warns_and_the_document_records_it(locale: str) -> None:
+    with pytest.warns(DraftTranslationWarning):
+        result = ENGINE.render(in_locale(locale))
+    assert result.review_state == "draft"
+    with zipfile.ZipFile(io.BytesIO(result.content)) as package:
+        properties = custom_properties(package.read("docProps/custom.xml"))
+    assert properties["mesoconsent.translation_review"] == "draft"
+    assert properties["mesoconsent.catalog"] == locale
+    assert properties["mesoconsent.draft"] == "no"
+
+
+def test_english_is_the_source_and_does_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DraftTranslationWarning)
+        assert ENGINE.render(in_locale("en-GB")).review_state == "source"
+
+
+# -- negotiation and formatting ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("written", "served"),
+    [
+        ("pt-BR", "pt_BR"),
+        ("pt_BR", "pt_BR"),
+        ("pt-br", "pt_BR"),
+        ("pt", "pt_BR"),
+        ("fr-CA", "fr"),
+        ("de-AT", "de"),
+        ("es-MX", "es"),
+        ("ar-EG", "ar"),
+        ("ru-RU", "ru"),
+        ("tr", "tr"),
+        ("it-CH", "it"),
+    ],
+)
+def test_locales_are_negotiated_as_users_write_them(written: str, served: str) -> None:
+    assert ENGINE.resolve_locale(written) == served
+    assert mesoconsent.verify(ENGINE.render(in_locale(written)).content).locale == served
+
+
+@pytest.mark.parametrize("written", ["pt-PT", "ja", "zz", "fr/../en"])
+def test_an_unsupported_locale_is_a_clean_error_listing_the_available_ones(written: str) -> None:
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        ENGINE.render(in_locale(written))
+    assert "available: ar, de, en, es, fr, it, pt_BR, ru, tr" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("locale", "birth_date", "sessions"),
+    [
+        ("fr", "2 juillet 1988", "4 séances"),
+        ("de", "2. Juli 1988", "4 Sitzungen"),
+        ("es", "2 de julio de 1988", "4 sesiones"),
+        ("pt_BR", "2 de julho de 1988", "4 sessões"),
+        ("it", "2 luglio 1988", "4 sedute"),
+        ("ru", "2 июля 1988\u202fг.", "4 сеанса"),  # noqa: RUF001 (Cyrillic on purpose)
+        ("tr", "2 Temmuz 1988", "4 seans"),
+    ],
+)
+def test_dates_and_counts_follow_the_locale(locale: str, birth_date: str, sessions: str) -> None:
+    text = ENGINE.render(in_locale(locale), "text").content.decode()
+    assert birth_date in text
+    assert sessions in text
+
+
+@pytest.mark.parametrize(
+    ("count", "form"), [(1, "1 сеанс"), (3, "3 сеанса"), (5, "5 сеансов"), (21, "21 сеанс")]
+)
+def test_russian_uses_its_three_plural_forms(count: int, form: str) -> None:
+    request = in_locale("ru")
+    request = attrs.evolve(
+        request, treatment=attrs.evolve(request.treatment, number_of_sessions=count)
+    )
+    text = ENGINE.render(request, "text").content.decode()
+    assert re.search(rf"(?<!\d){form}(?!\w)", text)
+
+
+def test_the_example_renders_in_every_locale_and_verifies(tmp_path: Path) -> None:
+    for locale in ENGINE.locales:
+        path = tmp_path / f"{locale}.docx"
+        ENGINE.render_to_file(in_locale(locale), path)
+        report = mesoconsent.verify(path)
+        assert report.ok, (locale, report.problems)
+        assert report.locale == locale
+
+
+def test_a_form_consent_date_is_dated_in_the_locale() -> None:
+    request = attrs.evolve(in_locale("fr"), consent_date=dt.date(2026, 3, 14))
+    assert "14 mars 2026" in ENGINE.render(request, "text").content.decode()

@@ -1,0 +1,108 @@
+"""Right-to-left documents: an Arabic form reads right to left in Word and LibreOffice, and the
+Latin-script names and numbers in it still display in order."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import attrs
+import pytest
+from lxml import etree
+
+import mesoconsent
+from mesoconsent.bidi import LRI, PDI, isolate_ltr, ltr_segments
+from tests.helpers import docx_paragraph_texts, example
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+ARABIC = range(0x0600, 0x0700)
+
+
+def part(content: bytes, name: str) -> etree._Element:
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        return etree.fromstring(package.read(name))
+
+
+def arabic_form() -> bytes:
+    return mesoconsent.render(attrs.evolve(example(), locale="ar")).content
+
+
+def has_arabic(text: str) -> bool:
+    return any(ord(char) in ARABIC for char in text)
+
+
+def test_every_paragraph_is_right_to_left_and_right_aligned() -> None:
+    body = part(arabic_form(), "word/document.xml")
+    # Empty spacer paragraphs inherit right-to-left from the document defaults.
+    paragraphs = [p for p in body.iter(f"{W}p") if p.find(f".//{W}t") is not None]
+    assert paragraphs
+    for paragraph in paragraphs:
+        assert paragraph.find(f"{W}pPr/{W}bidi") is not None
+        # In a right-to-left paragraph Word reads w:jc left/right relative to the text flow;
+        # no w:jc (or "center") leaves it at its start: the right margin.
+        jc = paragraph.find(f"{W}pPr/{W}jc")
+        assert jc is None or jc.get(f"{W}val") == "center"
+    assert body.find(f"{W}body/{W}sectPr/{W}bidi") is not None
+
+
+def test_arabic_runs_are_right_to_left_and_latin_runs_are_isolated_left_to_right() -> None:
+    body = part(arabic_form(), "word/document.xml")
+    runs = [(run, "".join(str(t) for t in run.itertext())) for run in body.iter(f"{W}r")]
+    arabic = [run for run, text in runs if has_arabic(text)]
+    assert arabic
+    assert all(run.find(f"{W}rPr/{W}rtl") is not None for run in arabic)
+    name = [run for run, text in runs if text == f"{LRI}Jane Example{PDI}"]
+    assert name  # the details table and the signature line
+    assert all(run.find(f"{W}rPr/{W}rtl") is None for run in name)
+
+
+def test_tables_and_the_signature_block_read_right_to_left() -> None:
+    body = part(arabic_form(), "word/document.xml")
+    tables = list(body.iter(f"{W}tbl"))
+    assert len(tables) >= 3  # details, checklist, signatures
+    assert all(table.find(f"{W}tblPr/{W}bidiVisual") is not None for table in tables)
+
+
+def test_the_complex_script_language_and_font_cover_arabic() -> None:
+    styles = part(arabic_form(), "word/styles.xml")
+    defaults = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+    assert defaults is not None
+    assert defaults.find(f"{W}rFonts").get(f"{W}cs") == "Arial"  # type: ignore[union-attr]
+    assert defaults.find(f"{W}lang").get(f"{W}bidi", "").startswith("ar-")  # type: ignore[union-attr]
+    assert styles.find(f"{W}docDefaults/{W}pPrDefault/{W}pPr/{W}bidi") is not None
+
+
+def test_left_to_right_documents_are_unchanged() -> None:
+    content = mesoconsent.render(attrs.evolve(example(), locale="fr")).content
+    body = part(content, "word/document.xml")
+    assert body.find(f".//{W}bidi") is None
+    assert body.find(f".//{W}rtl") is None
+    assert LRI not in "".join(docx_paragraph_texts(content))
+
+
+def test_the_html_and_text_forms_are_right_to_left_with_isolated_latin() -> None:
+    request = attrs.evolve(example(), locale="ar")
+    html = mesoconsent.render(request, "html").content.decode()
+    assert '<html lang="ar-EG" dir="rtl">' in html
+    assert f"{LRI}Jane Example{PDI}" in html
+    text = mesoconsent.render(request, "text").content.decode()
+    assert f"{LRI}+44 20 7946 0000{PDI}" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("Jane Example", [("Jane Example", True)]),
+        ("اتصل بـ Clinic على", [("اتصل بـ ", False), ("Clinic", True), (" على", False)]),
+        ("الرقم +44 20 7946 0000.", [("الرقم ", False), ("+44 20 7946 0000", True), (".", False)]),
+        (
+            "المنتج: Acid (as noted) و",
+            [("المنتج: ", False), ("Acid (as noted)", True), (" و", False)],
+        ),
+        ("١٤ مارس", [("١٤ مارس", False)]),
+        ("", []),
+    ],
+)
+def test_left_to_right_stretches(text: str, pieces: list[tuple[str, bool]]) -> None:
+    assert list(ltr_segments(text)) == pieces
+    assert isolate_ltr(text).replace(LRI, "").replace(PDI, "") == text
