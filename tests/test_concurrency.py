@@ -16,7 +16,7 @@ def test_concurrent_renders_match_serial_renders() -> None:
     jobs = [
         (attrs.evolve(with_patient_name(example(), name), locale=locale), fmt)
         for name in names
-        for locale in ("en", "en-GB")
+        for locale in ("en", "en-GB", "fr", "de-AT", "ru", "ar", "pt-BR", "tr")
         for fmt in mesoconsent.FORMATS
     ]
     with ThreadPoolExecutor(max_workers=8) as pool:

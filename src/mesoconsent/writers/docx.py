@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
-import zipfile
 from collections.abc import Iterable, Iterator
 
 from mesoconsent import document as d
@@ -39,9 +37,9 @@ from mesoconsent.writers.docx_parts import (
     settings_xml,
     styles_xml,
 )
+from mesoconsent.writers.zip import CompressedPart, compress_part, zip_parts
 
 BOOKMARK_PREFIX = "_mc_"
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _CHECKED, _UNCHECKED = "\u2612", "\u2610"
 DRAFT_COLOR = "C00000"
 _FIELD_INSTRUCTIONS = {"page": "PAGE", "pages": "NUMPAGES"}
@@ -362,13 +360,37 @@ def core_xml(metadata: d.Metadata) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _language_parts(language: str, rtl: bool, generator: str) -> tuple[tuple[str, bytes], ...]:
-    """The parts that depend only on the document's language, encoded once."""
+def _language_parts(language: str, rtl: bool, generator: str) -> tuple[CompressedPart, ...]:
+    """The parts that depend only on the document's language, compressed once."""
     return (
-        ("word/styles.xml", styles_xml(language, rtl).encode()),
-        ("word/settings.xml", settings_xml(language, rtl).encode()),
-        ("docProps/app.xml", app_xml(generator).encode()),
+        compress_part("word/styles.xml", styles_xml(language, rtl).encode()),
+        compress_part("word/settings.xml", settings_xml(language, rtl).encode()),
+        compress_part("docProps/app.xml", app_xml(generator).encode()),
     )
+
+
+@functools.cache
+def _fixed_parts() -> dict[str, CompressedPart]:
+    """The parts every form has in common, compressed once per process."""
+    return {
+        name: compress_part(name, text.encode())
+        for name, text in (
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("_rels/.rels", PACKAGE_RELS),
+            ("word/_rels/document.xml.rels", DOCUMENT_RELS),
+        )
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _numbering_part(ordered_lists: int) -> CompressedPart:
+    return compress_part("word/numbering.xml", numbering_xml(ordered_lists).encode())
+
+
+@functools.lru_cache(maxsize=256)
+def _footer_part(footer: tuple[d.Inline, ...], rtl: bool) -> CompressedPart:
+    # The footer ("Page X of Y") is the same for every form in a language.
+    return compress_part("word/footer1.xml", _header_footer("ftr", "Footer", footer, rtl).encode())
 
 
 def write_docx(document: d.Document) -> bytes:
@@ -387,26 +409,19 @@ def write_docx(document: d.Document) -> bytes:
         + f"<w:document {w.NAMESPACES}><w:body>{content}{section}</w:body></w:document>"
     )
     meta = document.metadata
-    parts: list[tuple[str, bytes]] = [
-        ("[Content_Types].xml", CONTENT_TYPES.encode()),
-        ("_rels/.rels", PACKAGE_RELS.encode()),
-        ("docProps/core.xml", core_xml(meta).encode()),
-        ("docProps/custom.xml", custom_xml(custom_properties(meta)).encode()),
-        ("word/document.xml", main.encode()),
-        ("word/_rels/document.xml.rels", DOCUMENT_RELS.encode()),
-        ("word/numbering.xml", numbering_xml(body.ordered_lists).encode()),
-        (
-            "word/header1.xml",
-            _header_footer("hdr", "Header", document.header, rtl, document.draft_notice).encode(),
-        ),
-        ("word/footer1.xml", _header_footer("ftr", "Footer", document.footer, rtl).encode()),
-        *_language_parts(meta.language, rtl, meta.generator),
-    ]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0  # the same bytes whichever OS wrote them
-            archive.writestr(info, data, compresslevel=6)
-    return buffer.getvalue()
+    fixed = _fixed_parts()
+    header = _header_footer("hdr", "Header", document.header, rtl, document.draft_notice)
+    return zip_parts(
+        [
+            fixed["[Content_Types].xml"],
+            fixed["_rels/.rels"],
+            compress_part("docProps/core.xml", core_xml(meta).encode()),
+            compress_part("docProps/custom.xml", custom_xml(custom_properties(meta)).encode()),
+            compress_part("word/document.xml", main.encode()),
+            fixed["word/_rels/document.xml.rels"],
+            _numbering_part(body.ordered_lists),
+            compress_part("word/header1.xml", header.encode()),
+            _footer_part(document.footer, rtl),
+            *_language_parts(meta.language, rtl, meta.generator),
+        ]
+    )

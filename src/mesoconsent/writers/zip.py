@@ -1,0 +1,84 @@
+"""A minimal ZIP writer for DOCX packages, so that the parts every form shares are compressed
+once per process rather than once per form.
+
+``zipfile`` compresses every part it is given. A consent form's styles, settings, numbering
+definitions, content types and relationships are the same for every form in a language, and
+deflating them was a large share of writing a DOCX. Here each part is deflated into a
+:class:`CompressedPart` (raw DEFLATE data, its CRC-32 and size) that can be cached, and
+:func:`zip_parts` lays parts out as a ZIP archive. The bytes are exactly those ``zipfile``
+writes for the same parts (``tests/test_zip.py`` holds them to that): DEFLATE at level 6, the
+fixed timestamp, MS-DOS as the creating system, no extra fields, no data descriptors.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Sequence
+
+import attrs
+
+# Every part is dated 1980-01-01 00:00:00 (the earliest ZIP date): output never depends on
+# the clock. As MS-DOS date and time fields:
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_DOS_DATE = (ZIP_EPOCH[0] - 1980) << 9 | ZIP_EPOCH[1] << 5 | ZIP_EPOCH[2]
+_DOS_TIME = ZIP_EPOCH[3] << 11 | ZIP_EPOCH[4] << 5 | ZIP_EPOCH[5] // 2
+_DEFLATED = 8
+_VERSION = 20  # 2.0: DEFLATE
+_LEVEL = 6
+# As zipfile records them for a part written from bytes: a regular file, rw------- .
+_PERMISSIONS = 0o600 << 16
+
+
+@attrs.frozen
+class CompressedPart:
+    """One package part, deflated and ready to be copied into any number of archives."""
+
+    name: bytes
+    crc: int
+    size: int
+    data: bytes
+
+
+def compress_part(name: str, content: bytes) -> CompressedPart:
+    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)  # raw DEFLATE, as ZIP stores it
+    data = compressor.compress(content) + compressor.flush()
+    return CompressedPart(name.encode("ascii"), zlib.crc32(content), len(content), data)
+
+
+def zip_parts(parts: Sequence[CompressedPart]) -> bytes:
+    """A ZIP archive of ``parts``, in order (sizes are far below the ZIP64 limits)."""
+    chunks: list[bytes] = []
+    directory: list[bytes] = []
+    offset = 0
+    for part in parts:
+        fields = (_DEFLATED, _DOS_TIME, _DOS_DATE, part.crc, len(part.data), part.size)
+        name_length = len(part.name)
+        local = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", _VERSION, 0, 0, *fields, name_length, 0)
+        directory.append(
+            struct.pack(
+                "<4s4B4HL2L5H2L",
+                b"PK\x01\x02",
+                _VERSION,
+                0,  # created on MS-DOS: no Unix permissions recorded
+                _VERSION,
+                0,
+                0,
+                *fields,
+                name_length,
+                0,  # extra field length
+                0,  # comment length
+                0,  # disk number
+                0,  # internal attributes
+                _PERMISSIONS,
+                offset,
+            )
+            + part.name
+        )
+        chunk = local + part.name + part.data
+        chunks.append(chunk)
+        offset += len(chunk)
+    central = b"".join(directory)
+    count = len(parts)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), offset, 0)
+    return b"".join(chunks) + central + end
