@@ -237,7 +237,7 @@ def write_catalog(folder: Path, entries: str) -> Path:
     return folder
 
 
-def test_catalog_that_drops_a_placeholder_is_refused_when_the_engine_is_built(
+def test_catalog_that_drops_a_placeholder_is_refused_when_it_is_loaded(
     tmp_path: Path,
 ) -> None:
     locales = write_catalog(
@@ -248,7 +248,7 @@ def test_catalog_that_drops_a_placeholder_is_refused_when_the_engine_is_built(
         'msgstr "If you have a problem, contact the clinic."\n',
     )
     with pytest.raises(CatalogError, match=re.escape("['clinic', 'phone']")):
-        Engine(locale_dirs=[locales])
+        Engine(locale_dirs=[locales]).render(example())
 
 
 def test_catalog_that_reduces_a_disclosure_to_punctuation_fails(tmp_path: Path) -> None:
@@ -266,8 +266,11 @@ def test_unreadable_catalog_is_a_catalog_error(tmp_path: Path) -> None:
     messages = tmp_path / "locales" / "en" / "LC_MESSAGES"
     messages.mkdir(parents=True)
     (messages / "mesoconsent.po").write_bytes(b'msgid "x"\nmsgstr "\xff\xfe broken')
+    engine = Engine(locale_dirs=[tmp_path / "locales"])  # catalogs are read on first use
     with pytest.raises(CatalogError):
-        Engine(locale_dirs=[tmp_path / "locales"])
+        engine.render(example())
+    with pytest.raises(CatalogError):
+        engine.load_catalogs()
 
 
 def with_yes(question_id: str) -> mesoconsent.ConsentRequest:
@@ -317,7 +320,7 @@ def test_catalog_with_a_lone_percent_sign_is_refused(tmp_path: Path) -> None:
         'msgstr "Infection: in under 1% of cases, but serious."\n',
     )
     with pytest.raises(CatalogError, match="lone %"):
-        Engine(locale_dirs=[locales])
+        Engine(locale_dirs=[locales]).load_catalogs()
 
 
 def test_a_checklist_row_for_an_unknown_question_fails(tmp_path: Path) -> None:

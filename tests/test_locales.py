@@ -240,7 +240,7 @@ def test_pybabel_update_keeps_the_review_record(tmp_path: Path) -> None:
     folder = tmp_path / "locales"
     pybabel("update", "-i", str(POT), "-d", str(folder), "-D", "mesoconsent")
     engine = Engine(locale_dirs=[folder])
-    assert engine._catalogs["fr"].review == Review("reviewed", "Dr Test Reviewer, 2026-11-25")
+    assert engine.catalog("fr").review == Review("reviewed", "Dr Test Reviewer, 2026-11-25")
     with warnings.catch_warnings():
         warnings.simplefilter("error", DraftTranslationWarning)  # reviewed: no warning
         assert engine.render(in_locale("fr")).review_state == "reviewed"
@@ -251,10 +251,10 @@ def test_reviewed_without_a_reviewer_or_an_unknown_state_is_refused(tmp_path: Pa
     original = po_path.read_text(encoding="utf-8")
     po_path.write_text(original.replace("Review-State: draft", "Review-State: reviewed"), "utf-8")
     with pytest.raises(CatalogError, match="needs a Reviewed-By"):
-        Engine(locale_dirs=[tmp_path / "locales"])
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
     po_path.write_text(original.replace("Review-State: draft", "Review-State: approved"), "utf-8")
     with pytest.raises(CatalogError, match="draft or reviewed"):
-        Engine(locale_dirs=[tmp_path / "locales"])
+        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
 
 
 def test_a_catalog_with_the_wrong_plural_forms_is_refused(tmp_path: Path) -> None:
@@ -263,7 +263,7 @@ def test_a_catalog_with_the_wrong_plural_forms_is_refused(tmp_path: Path) -> Non
     text = re.sub(r'"Plural-Forms: [^"]*"', '"Plural-Forms: nplurals=3; plural=(n%3);\\\\n"', text)
     po_path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match="nplurals=3"):
-        Engine(locale_dirs=[tmp_path / "locales"])
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
 def test_a_plural_form_without_its_number_is_refused(tmp_path: Path) -> None:
@@ -275,7 +275,7 @@ def test_a_plural_form_without_its_number_is_refused(tmp_path: Path) -> None:
         string=("une séance", "%(num)s séances"),
     )
     with pytest.raises(CatalogError, match="placeholders"):
-        Engine(locale_dirs=[tmp_path / "locales"])
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
 # -- no silent language mixing -----------------------------------------------------------
@@ -315,7 +315,7 @@ def test_draft_mode_renders_and_marks_every_page(tmp_path: Path) -> None:
         header = package.read("word/header1.xml").decode()
         core = package.read("docProps/core.xml").decode()
         custom = package.read("docProps/custom.xml")
-    notice = engine._catalogs["fr"].gettext(
+    notice = engine.catalog("fr").gettext(
         "DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet."
     )
     assert notice in header  # the header repeats on every page

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 
+from mesoconsent._version import __version__
 from mesoconsent.engine import (
     FORMATS,
     Engine,
@@ -74,6 +75,7 @@ __all__ = [
     "ValidationError",
     "VerifyReport",
     "Witness",
+    "__version__",
     "default_engine",
     "example_request",
     "format_for_path",

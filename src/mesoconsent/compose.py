@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 import attrs
 import jinja2
-from babel.messages.extract import extract
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -56,6 +55,8 @@ def interface_messages(environment: jinja2.Environment) -> Iterator[MessageKey]:
         extracted = environment.extract_translations(source)  # type: ignore[attr-defined]
         for _line, function, message in extracted:
             yield from _message_key(function, message)
+    from babel.messages.extract import extract  # only `mesoconsent locales` needs it
+
     with open(__file__, "rb") as source_file:
         for _line, message, _comments, context in extract("python", source_file):
             singular = message[0] if isinstance(message, tuple) else message

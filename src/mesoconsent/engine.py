@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +20,7 @@ import attrs
 import jinja2
 
 from mesoconsent import document as d
+from mesoconsent._version import __version__
 from mesoconsent.compose import (
     compose,
     disclosure_wording,
@@ -70,10 +71,7 @@ _WRITERS = {"docx": write_docx, "html": write_html, "text": write_text}
 
 
 def _version() -> str:
-    try:
-        return importlib_metadata.version("mesoconsent")
-    except importlib_metadata.PackageNotFoundError:
-        return "0+unknown"
+    return __version__
 
 
 # As Python records it in code objects (not resolved: an install may be reached by a symlink).
@@ -201,12 +199,31 @@ class Engine:
             [d.id for p in self.procedures.values() for d in p.disclosures]
             + structural_marks({q.id for p in self.procedures.values() for q in p.screening})
         )
-        # Every catalog is read and checked now, not on first use: a broken catalog is an
-        # error when the engine is built, not in the middle of a clinic's render call. After
-        # this the engine holds no mutable state.
-        self._catalogs: dict[str, Catalog] = {
-            locale: load_catalog(locale, self.locale_dirs) for locale in self.locales
-        }
+        # Catalogs are read and checked on first use, once per engine: a command rendering one
+        # French form should not parse eight other catalogs first. load_catalogs() reads them
+        # all (the `locales` command, or a server that wants a broken catalog to fail at
+        # start-up). The lock makes the first use from several threads read a catalog once.
+        self._catalogs: dict[str, Catalog] = {}
+        self._catalog_lock = threading.Lock()
+
+    def catalog(self, locale: str) -> Catalog:
+        """The catalog of an available locale (``fr``, ``pt_BR``), read and checked once.
+
+        Raises CatalogError if the catalog cannot be read or fails its checks.
+        """
+        catalog = self._catalogs.get(locale)
+        if catalog is None:
+            with self._catalog_lock:
+                catalog = self._catalogs.get(locale)
+                if catalog is None:
+                    catalog = load_catalog(locale, self.locale_dirs)
+                    self._catalogs[locale] = catalog
+        return catalog
+
+    def load_catalogs(self) -> None:
+        """Read and check every available catalog now; CatalogError names the first broken one."""
+        for locale in self.locales:
+            self.catalog(locale)
 
     # -- locales ---------------------------------------------------------------------------
     def resolve_locale(self, requested: str) -> str:
@@ -240,7 +257,7 @@ class Engine:
         needed = self.needed_messages()
         report = []
         for name in self.locales:
-            catalog = self._catalogs[name]
+            catalog = self.catalog(name)
             missing = tuple(
                 (key, kind, reason)
                 for key, kind in needed.items()
@@ -274,7 +291,7 @@ class Engine:
         return self.request_from_json(Path(path).read_bytes())
 
     def _catalog_for(self, requested: str) -> Catalog:
-        catalog = self._catalogs[self.resolve_locale(requested)]
+        catalog = self.catalog(self.resolve_locale(requested))
         # Messages come from the negotiated catalog; dates and lists follow the locale as
         # requested, so en-GB gets "14 March 2026" from the en catalog.
         return attrs.evolve(catalog, locale=parse_requested(requested))
@@ -420,7 +437,7 @@ class Engine:
                 f"rendered with template version {version}; checked against the installed "
                 f"wording of version {definition.template_version}"
             )
-        catalog = self._catalogs[resolved]
+        catalog = self.catalog(resolved)
         disclosures = {k: v for k, v in content.stated.items() if not _is_structural(k)}
         structure = {k: v for k, v in content.stated.items() if _is_structural(k)}
         problems = check_coverage(
