@@ -136,7 +136,9 @@ def test_patient_text_round_trips_literally(request: ConsentRequest) -> None:
     product = disclosure_wording(PROCEDURE, catalog, "consent.plan_product")
     assert product % {"product": request.treatment.product} in texts
     practitioner = request.practitioner
-    assert f"{practitioner.full_name}, {practitioner.qualification}" in texts
+    pair = catalog.gettext("%(name)s, %(qualification)s")
+    names = {"name": practitioner.full_name, "qualification": practitioner.qualification}
+    assert pair % names in texts
     for answer in request.screening.values():
         if answer.details:
             assert any(text.endswith("\n" + answer.details) for text in texts)
