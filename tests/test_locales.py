@@ -439,3 +439,45 @@ def test_the_example_renders_in_every_locale_and_verifies(tmp_path: Path) -> Non
 def test_a_form_consent_date_is_dated_in_the_locale() -> None:
     request = attrs.evolve(in_locale("fr"), consent_date=dt.date(2026, 3, 14))
     assert "14 mars 2026" in ENGINE.render(request, "text").content.decode()
+
+
+def test_draft_mode_on_a_complete_catalog_changes_nothing() -> None:
+    complete = ENGINE.render(in_locale("fr"))
+    asked = ENGINE.render(in_locale("fr"), draft=True)
+    assert not asked.draft
+    assert asked.content == complete.content  # no notice claiming text is untranslated
+
+
+def test_a_disclosure_copied_from_the_english_is_refused(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
+    edit_message(po_path, "risks.rare_scarring", wording, string=wording)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CoverageError, match="gives the English text as its translation"):
+        engine.render(in_locale("fr"))
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert [reason for _key, _kind, reason in status.missing] == ["copied"]
+
+
+def test_a_malformed_po_line_is_refused_not_read_leniently(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    broken = re.sub(r'(msgstr "[^"\n]+)"\n', r"\1\n", text, count=1)  # drop a closing quote
+    assert broken != text
+    po_path.write_text(broken, encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"not valid \.po syntax at line"):
+        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+
+
+def test_one_broken_catalog_does_not_hide_the_others_from_the_listing(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    po_path.write_text(
+        po_path.read_text(encoding="utf-8").replace("Review-State: draft", "Review-State: ok"),
+        encoding="utf-8",
+    )
+    statuses = Engine(locale_dirs=[tmp_path / "locales"]).locale_status()
+    broken = next(s for s in statuses if s.locale == "fr")
+    assert not broken.complete
+    assert broken.error is not None
+    assert "draft or reviewed" in broken.error
+    assert all(s.complete for s in statuses if s.locale != "fr")

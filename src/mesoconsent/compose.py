@@ -165,14 +165,8 @@ def compose(
     catalog: Catalog,
     template: jinja2.Template,
     generator: str,
-    *,
-    draft: bool = False,
 ) -> Composition:
-    """Render the procedure's template for a validated request and parse it into a tree.
-
-    In ``draft`` mode the document carries a notice on every page saying it is not for
-    signature (the caller allows text that fell back to English).
-    """
+    """Render the procedure's template for a validated request and parse it into a tree."""
     translations = TranslationFunctions(catalog)
     screening = [
         ScreeningLine(
@@ -224,16 +218,20 @@ def compose(
         generator=generator,
         review_state=catalog.review.state,
         reviewed_by=catalog.review.reviewed_by,
-        draft=draft,
     )
     document = parse_document(markup, metadata)
     # The direction follows the language, whatever a template's <document dir> says.
-    document = attrs.evolve(
-        document,
-        direction=direction,
-        draft_notice=draft_notice(catalog) if draft else None,
-    )
+    document = attrs.evolve(document, direction=direction)
     return Composition(document, tuple(translations.fallbacks()))
+
+
+def mark_as_draft(document: d.Document, catalog: Catalog) -> d.Document:
+    """The document with the draft notice on every page and "Draft" as its status."""
+    return attrs.evolve(
+        document,
+        draft_notice=draft_notice(catalog),
+        metadata=attrs.evolve(document.metadata, draft=True),
+    )
 
 
 def draft_notice(catalog: Catalog) -> str:

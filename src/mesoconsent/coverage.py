@@ -171,7 +171,10 @@ def fallback_problems(
     any other text by its English words."""
     problems = []
     for (context, message), reason in fallbacks:
-        what = "has only a fuzzy translation" if reason == "fuzzy" else "has no translation"
+        what = {
+            "fuzzy": "has only a fuzzy translation",
+            "copied": "gives the English text as its translation",
+        }.get(reason, "has no translation")
         if context is not None and (
             procedure.has_disclosure(context) or context.startswith("screening.")
         ):

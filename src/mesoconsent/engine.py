@@ -26,10 +26,12 @@ from mesoconsent.compose import (
     disclosure_wording,
     interface_messages,
     make_environment,
+    mark_as_draft,
     question_wording,
 )
 from mesoconsent.coverage import check_coverage, check_screening, fallback_problems
 from mesoconsent.errors import (
+    CatalogError,
     ContraindicationWarning,
     CoverageError,
     DisclosureProblem,
@@ -134,8 +136,11 @@ class RenderResult:
     flags: tuple[ScreeningFlag, ...]
     # The catalog's review state ("source", "draft" or "reviewed"); see docs/translators.md.
     review_state: str = "source"
-    # Rendered in draft mode: marked as a draft on every page, not for signature.
+    # Rendered in draft mode with text in English: marked as a draft on every page, not for
+    # signature.
     draft: bool = False
+    # The catalog the wording came from (``fr`` for a request in ``fr-CA``).
+    catalog: str = ""
 
     @property
     def media_type(self) -> str:
@@ -152,10 +157,12 @@ class LocaleStatus:
     # (message, what it is, "untranslated" or "fuzzy") for each message that would show in
     # English.
     missing: tuple[tuple[MessageKey, str, str], ...]
+    # Why the catalog could not be read or failed its checks, if it did.
+    error: str | None = None
 
     @property
     def complete(self) -> bool:
-        return not self.missing
+        return not self.missing and self.error is None
 
     @property
     def translated(self) -> int:
@@ -257,7 +264,11 @@ class Engine:
         needed = self.needed_messages()
         report = []
         for name in self.locales:
-            catalog = self.catalog(name)
+            try:
+                catalog = self.catalog(name)
+            except CatalogError as error:  # one broken catalog does not hide the others
+                report.append(LocaleStatus(name, Review("draft"), len(needed), (), str(error)))
+                continue
             missing = tuple(
                 (key, kind, reason)
                 for key, kind in needed.items()
@@ -301,19 +312,15 @@ class Engine:
 
         Raises CoverageError if a required disclosure or screening answer is missing or
         misstated, or if any text would fall back to English in a document of another
-        language. ``draft=True`` allows the fallback (never the rest) and marks every page of
-        the document as a draft, not for signature.
+        language. ``draft=True`` allows that fallback (never the rest): the document is then
+        marked as a draft, not for signature, on every page. A document with nothing to fall
+        back is complete, and ``draft=True`` changes nothing.
         """
         self.validate(request)
         procedure = self.procedures[request.procedure]
         catalog = self._catalog_for(request.locale)
         composition = compose(
-            request,
-            procedure,
-            catalog,
-            self._templates[procedure.id],
-            self.generator,
-            draft=draft,
+            request, procedure, catalog, self._templates[procedure.id], self.generator
         )
         document = composition.document
         stated: dict[str, list[str]] = {}
@@ -327,10 +334,12 @@ class Engine:
             {key: answer.answer for key, answer in request.screening.items()},
             lambda question: question_wording(question, catalog),
         )
-        if not draft:
+        if composition.fallbacks and not draft:
             problems += fallback_problems(composition.fallbacks, procedure, catalog.name)
         if problems:
             raise CoverageError(problems)
+        if composition.fallbacks:
+            document = mark_as_draft(document, catalog)
         return document
 
     def render(
@@ -376,7 +385,8 @@ class Engine:
             locale=str(parse_requested(request.locale)),
             flags=flags,
             review_state=meta.review_state,
-            draft=draft,
+            draft=meta.draft,
+            catalog=meta.locale,
         )
 
     def render_to_file(

@@ -76,6 +76,9 @@ class Catalog:
     review: Review = Review("source")
     translated: frozenset[MessageKey] = frozenset()
     fuzzy: frozenset[MessageKey] = frozenset()
+    # Disclosures and questions (messages with a context) whose "translation" is the English
+    # text itself, as Poedit's "copy from source" leaves them.
+    copied: frozenset[MessageKey] = frozenset()
 
     @property
     def language_tag(self) -> str:
@@ -88,9 +91,12 @@ class Catalog:
         return self.locale.language == SOURCE_LOCALE
 
     def fallback(self, key: MessageKey) -> str | None:
-        """Why ``key`` would be shown in English ("untranslated" or "fuzzy"), or None."""
-        if self.is_source_language or key in self.translated:
+        """Why ``key`` would be shown in English ("untranslated", "fuzzy" or "copied"), or
+        None."""
+        if self.is_source_language:
             return None
+        if key in self.translated:
+            return "copied" if key in self.copied else None
         return "fuzzy" if key in self.fuzzy else "untranslated"
 
     def gettext(self, message: str) -> str:
@@ -264,11 +270,35 @@ def _is_translated(message: Message) -> bool:
     return bool(forms) and all(forms) and not message.fuzzy
 
 
+# Every line of a .po file that is not blank or a comment: a keyword and a complete quoted
+# string, or a complete quoted string continuing the previous one.
+_PO_LINE = re.compile(
+    r'[ \t]*(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+)?"(?:[^"\\]|\\.)*"[ \t]*'
+)
+
+
+def _malformed_lines(text: str) -> list[int]:
+    """Line numbers that are not valid .po syntax. Babel reads some of them without a word (an
+    unterminated string loses its last character); msgfmt refuses them, and so do we."""
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#") and not _PO_LINE.fullmatch(line)
+    ]
+
+
 def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
     """Parse one ``.po`` file; CatalogError if it cannot be read."""
     try:
-        with path.open("rb") as handle:
-            po = read_po(handle, locale=locale, domain=DOMAIN, abort_invalid=True)
+        data = path.read_bytes()
+        malformed = _malformed_lines(data.decode("utf-8"))
+        if malformed:
+            lines = ", ".join(str(number) for number in malformed[:5])
+            raise CatalogError(
+                f"{path}: not valid .po syntax at line(s) {lines} (an unterminated string, or a "
+                "line that is neither a comment nor a quoted string)"
+            )
+        po = read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, abort_invalid=True)
         return po, Locale.parse(locale)
     except (OSError, ValueError, UnknownLocaleError, PoFileError) as error:
         raise CatalogError(f"{path}: cannot be read ({type(error).__name__}: {error})") from None
@@ -302,6 +332,7 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
                 review,
                 frozenset(_key(m) for m in messages if _is_translated(m)),
                 frozenset(_key(m) for m in messages if m.fuzzy),
+                frozenset(_key(m) for m in messages if m.context and m.string == m.id),
             )
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())

@@ -20,8 +20,8 @@ table.grid th{background:#d9e2f3}td.box{text-align:center}
 .signatures .line{border-bottom:1px solid #000;width:40%}
 .signatures .date{border-bottom:1px solid #000;width:20%}
 .caption{color:#595959;font-size:.85em;padding-top:0!important}
-.draft{position:fixed;top:0;left:0;right:0;background:#c00000;color:#fff;font-weight:bold;
-padding:.3em 1em;text-align:center}body.draft-mode{padding-top:2.5em}
+.draft{position:fixed;top:0;left:0;right:0;background:#fff;color:#c00000;font-weight:bold;
+border:3px solid #c00000;padding:.3em 1em;text-align:center}body.draft-mode{padding-top:2.5em}
 @media print{body{margin:0;max-width:none}}
 """.replace("\n", "")
 

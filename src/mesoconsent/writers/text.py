@@ -46,9 +46,12 @@ def _block(block: d.Block) -> str:
     if isinstance(block, d.Alert):
         inner = "\n\n".join(_block(b) for b in block.blocks)
         return "\n".join("!! " + line for line in inner.split("\n"))
+    # As on paper: who signs, then the lines with their captions beneath (no punctuation of
+    # our own, which would be English punctuation in every language).
+    line, date = "_" * 36, "_" * 16
     return "\n\n".join(
-        f"{s.role}: {s.name}\n\n{s.signature_caption}: ______________________________   "
-        f"{s.date_caption}: ______________"
+        f"{s.role}\n{s.name}\n\n{line}   {date}\n{s.signature_caption:<{len(line)}}   "
+        f"{s.date_caption}"
         for s in block.signers
     )
 
