@@ -481,3 +481,17 @@ def test_one_broken_catalog_does_not_hide_the_others_from_the_listing(tmp_path: 
     assert broken.error is not None
     assert "draft or reviewed" in broken.error
     assert all(s.complete for s in statuses if s.locale != "fr")
+
+
+def test_verify_says_when_a_form_was_made_with_another_revision_of_the_catalog(
+    tmp_path: Path,
+) -> None:
+    stored = ENGINE.render(in_locale("fr")).content
+    assert mesoconsent.verify(stored).notes == ()
+    po_path = french_copy(tmp_path)
+    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
+    revised = "Cicatrices : rare, mais grave."
+    edit_message(po_path, "risks.rare_scarring", wording, string=revised)
+    report = Engine(locale_dirs=[tmp_path / "locales"]).verify(stored)
+    assert [p.disclosure_id for p in report.problems] == ["risks.rare_scarring"]
+    assert any("another revision of the fr catalog" in note for note in report.notes)

@@ -19,11 +19,13 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from mesoconsent import document as d
+from mesoconsent import wording
 from mesoconsent.errors import TemplateError
 from mesoconsent.i18n import Catalog, MessageKey
 from mesoconsent.markup import parse_document
 from mesoconsent.model import ConsentRequest
 from mesoconsent.procedures import Procedure, ScreeningQuestion
+from mesoconsent.wording import course_of_treatment, draft_notice
 
 _PAGE_NUMBER = Markup("<page-number/>")
 _PAGE_COUNT = Markup("<page-count/>")
@@ -57,7 +59,7 @@ def interface_messages(environment: jinja2.Environment) -> Iterator[MessageKey]:
             yield from _message_key(function, message)
     from babel.messages.extract import extract  # only `mesoconsent locales` needs it
 
-    with open(__file__, "rb") as source_file:
+    with open(wording.__file__, "rb") as source_file:
         for _line, message, _comments, context in extract("python", source_file):
             singular = message[0] if isinstance(message, tuple) else message
             if singular:
@@ -218,6 +220,7 @@ def compose(
         generator=generator,
         review_state=catalog.review.state,
         reviewed_by=catalog.review.reviewed_by,
+        catalog_revision=catalog.revision,
     )
     document = parse_document(markup, metadata)
     # The direction follows the language, whatever a template's <document dir> says.
@@ -232,14 +235,6 @@ def mark_as_draft(document: d.Document, catalog: Catalog) -> d.Document:
         draft_notice=draft_notice(catalog),
         metadata=attrs.evolve(document.metadata, draft=True),
     )
-
-
-def draft_notice(catalog: Catalog) -> str:
-    """The notice a draft-mode document carries on every page, in the catalog's language
-    where the catalog has it (and in English where it does not: it is a draft)."""
-    # Translators: printed at the top of every page of a form made in draft mode, because
-    # some of its text is not translated yet. Keep it as blunt as the English.
-    return catalog.gettext("DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet.")
 
 
 def _template_location(error: BaseException) -> str:
@@ -261,42 +256,11 @@ def _formatted(
     request: ConsentRequest, catalog: Catalog, translations: TranslationFunctions
 ) -> dict[str, str]:
     treatment = request.treatment
-    count = treatment.number_of_sessions
-    # Translators: the planned number of sessions, in "Planned course of treatment: ...".
-    sessions = translations.ngettext(
-        "%(num)s session", "%(num)s sessions", count, num=catalog.format_number(count)
-    )
-    days = treatment.interval_days
-    # "every week" is its own message rather than the singular of "every %(num)s weeks": in
-    # languages such as Russian the singular form also serves 21, 31, ... weeks, so every
-    # plural form must state the number.
-    if days == 7:
-        # Translators: how often sessions take place (once a week).
-        interval = translations.gettext("every week")
-    elif days % 7 == 0:
-        # Translators: how often sessions take place; every plural form must keep %(num)s.
-        weeks = days // 7
-        interval = translations.ngettext(
-            "every %(num)s week", "every %(num)s weeks", weeks, num=catalog.format_number(weeks)
-        )
-    elif days == 1:
-        # Translators: how often sessions take place (once a day).
-        interval = translations.gettext("every day")
-    else:
-        # Translators: how often sessions take place; every plural form must keep %(num)s.
-        interval = translations.ngettext(
-            "every %(num)s day", "every %(num)s days", days, num=catalog.format_number(days)
-        )
-    # A single session has no interval to state.
-    course = (
-        # Translators: the course of treatment, for example "4 sessions, every 2 weeks".
-        translations.gettext("%(sessions)s, %(interval)s", sessions=sessions, interval=interval)
-        if count > 1
-        else sessions
-    )
     return {
         "consent_date": catalog.format_date(request.consent_date),
         "date_of_birth": catalog.format_date(request.patient.date_of_birth),
         "areas": catalog.format_list(treatment.treated_areas),
-        "course": course,
+        "course": course_of_treatment(
+            treatment.number_of_sessions, treatment.interval_days, translations, catalog
+        ),
     }

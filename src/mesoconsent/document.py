@@ -141,6 +141,7 @@ class Metadata:
     # How far the catalog's translation is checked: "source" (English), "draft", "reviewed".
     review_state: str = "source"
     reviewed_by: str = ""
+    catalog_revision: str = "source"
     # Rendered in draft mode: some text fell back to English; not a form to sign.
     draft: bool = False
 

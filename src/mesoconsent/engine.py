@@ -448,6 +448,13 @@ class Engine:
                 f"wording of version {definition.template_version}"
             )
         catalog = self.catalog(resolved)
+        recorded_revision = content.properties.get("mesoconsent.catalog_revision")
+        if recorded_revision is not None and recorded_revision != catalog.revision:
+            notes.append(
+                f"made with another revision of the {resolved} catalog ({recorded_revision}; "
+                f"installed: {catalog.revision}): wording differences may be revisions of the "
+                "translation rather than edits to the document"
+            )
         disclosures = {k: v for k, v in content.stated.items() if not _is_structural(k)}
         structure = {k: v for k, v in content.stated.items() if _is_structural(k)}
         problems = check_coverage(

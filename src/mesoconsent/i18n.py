@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
+import hashlib
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -79,6 +80,9 @@ class Catalog:
     # Disclosures and questions (messages with a context) whose "translation" is the English
     # text itself, as Poedit's "copy from source" leaves them.
     copied: frozenset[MessageKey] = frozenset()
+    # A digest of every translation: changes whenever the wording does, so a stored form can
+    # tell whether it was made with the catalog installed now.
+    revision: str = "source"
 
     @property
     def language_tag(self) -> str:
@@ -287,6 +291,14 @@ def _malformed_lines(text: str) -> list[int]:
     ]
 
 
+def _revision(messages: Sequence[Message]) -> str:
+    digest = hashlib.sha256()
+    for message in sorted(messages, key=lambda m: (m.context or "", str(m.id))):
+        if _is_translated(message):
+            digest.update(repr((message.context, message.id, message.string)).encode())
+    return digest.hexdigest()[:12]
+
+
 def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
     """Parse one ``.po`` file; CatalogError if it cannot be read."""
     try:
@@ -333,6 +345,7 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
                 frozenset(_key(m) for m in messages if _is_translated(m)),
                 frozenset(_key(m) for m in messages if m.fuzzy),
                 frozenset(_key(m) for m in messages if m.context and m.string == m.id),
+                _revision(messages),
             )
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())

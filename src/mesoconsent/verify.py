@@ -37,6 +37,8 @@ _CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _OFFICE_DOCUMENT = "/officeDocument"
 _CORE_PROPERTIES = "/metadata/core-properties"
+_CUSTOM_PROPERTIES = "/custom-properties"
+_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _STYLES = "/styles"
 _IDENTIFIER = re.compile(
     r"urn:mesoconsent:([a-z][a-z0-9_]*):([0-9A-Za-z][0-9A-Za-z.+-]*):([A-Za-z0-9_]+)"
@@ -56,6 +58,7 @@ class DocxContent:
     paragraphs: tuple[str, ...]
     stated: Mapping[str, Sequence[str]]
     status: str | None = None  # cp:contentStatus: "Draft" for a draft-mode document
+    properties: Mapping[str, str] = attrs.field(factory=dict)  # docProps/custom.xml
 
 
 @attrs.frozen
@@ -112,7 +115,7 @@ def _targets(archive: zipfile.ZipFile, rels_name: str, base: str) -> dict[str, s
             if target.startswith("/")
             else posixpath.normpath(posixpath.join(base, target))
         )
-        for suffix in (_OFFICE_DOCUMENT, _CORE_PROPERTIES, _STYLES):
+        for suffix in (_OFFICE_DOCUMENT, _CORE_PROPERTIES, _CUSTOM_PROPERTIES, _STYLES):
             if kind.endswith(suffix):
                 targets.setdefault(suffix, name)
     return targets
@@ -138,6 +141,7 @@ def read_docx(
             main_name = package.get(_OFFICE_DOCUMENT)
             main = _part(archive, main_name)
             core = _part(archive, package.get(_CORE_PROPERTIES))
+            custom = _part(archive, package.get(_CUSTOM_PROPERTIES))
             styles = None
             if main_name is not None:
                 folder, file_name = posixpath.split(main_name)
@@ -163,13 +167,17 @@ def read_docx(
     body = _xml(main, "main document")
     identifier = language = status = None
     if core is not None:
-        properties = _xml(core, "properties")
-        identifier = (properties.findtext(f"{_DC}identifier") or "").strip() or None
-        language = (properties.findtext(f"{_DC}language") or "").strip() or None
-        status = (properties.findtext(f"{_CP}contentStatus") or "").strip() or None
+        core_properties = _xml(core, "properties")
+        identifier = (core_properties.findtext(f"{_DC}identifier") or "").strip() or None
+        language = (core_properties.findtext(f"{_DC}language") or "").strip() or None
+        status = (core_properties.findtext(f"{_CP}contentStatus") or "").strip() or None
     visibility = _Visibility(_xml(styles, "styles") if styles is not None else None)
     paragraphs, stated = _read_body(body, bookmarks, visibility)
-    return DocxContent(identifier, language, paragraphs, stated, status)
+    properties: dict[str, str] = {}
+    if custom is not None:
+        for item in _xml(custom, "custom properties").iter(f"{_CUSTOM}property"):
+            properties[item.get("name", "")] = "".join(str(text) for text in item.itertext())
+    return DocxContent(identifier, language, paragraphs, stated, status, properties)
 
 
 class _Visibility:

@@ -326,6 +326,7 @@ def custom_properties(metadata: d.Metadata) -> list[tuple[str, str]]:
     """What a document records about its translation, as custom document properties."""
     properties = [
         ("mesoconsent.catalog", metadata.locale),
+        ("mesoconsent.catalog_revision", metadata.catalog_revision),
         ("mesoconsent.translation_review", metadata.review_state),
     ]
     if metadata.reviewed_by:
