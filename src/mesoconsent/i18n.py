@@ -196,17 +196,39 @@ _NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 _FORMAT_OR_PERCENT = re.compile(r"%\(\w+\)[sdif]|%%")
 
 
-def _placeholder_problems(po: BabelCatalog) -> Iterator[str]:
+_SINGLE_NUMBER_RULE = re.compile(r"n (?:in|=) \d+")
+_PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
+
+
+@functools.lru_cache(maxsize=64)
+def single_number_forms(locale: Locale) -> frozenset[int]:
+    """The plural forms (gettext indexes) that only ever stand for one number, by CLDR's rules:
+    Arabic's forms for 0, 1 and 2 ("جلستان" is "two sessions"). Only these may leave out the
+    number; the English-like "one" form also serves 21 in Russian and 0 in French."""
+    rule = locale.plural_form
+    tags = [tag for tag in _PLURAL_TAGS if tag in rule.tags or tag == "other"]
+    if len(tags) != get_plural(locale).num_plurals:
+        return frozenset()  # Babel's gettext forms do not follow CLDR's categories here
+    return frozenset(
+        index
+        for index, tag in enumerate(tags)
+        if _SINGLE_NUMBER_RULE.fullmatch(rule.rules.get(tag, ""))
+    )
+
+
+def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     """Translations must keep the placeholders of their message (msgfmt --check-format):
     a translation of "contact %(clinic)s at %(phone)s" that drops them would tell the patient
     to call no one."""
+    exempt = single_number_forms(locale)
     for message in po:
         if not message.id or message.fuzzy:
             continue
         sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
         targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
         expected = set().union(*(_NAMED_PLACEHOLDER.findall(source) for source in sources))
-        for target in targets:
+        plural = len(sources) > 1
+        for index, target in enumerate(targets):
             if not target:
                 continue
             if "%" in _FORMAT_OR_PERCENT.sub("", target):
@@ -217,8 +239,10 @@ def _placeholder_problems(po: BabelCatalog) -> Iterator[str]:
                 continue
             found = set(_NAMED_PLACEHOLDER.findall(target))
             # Every plural form keeps the count too: in Russian the "singular" form also
-            # serves 21, 31, ..., so "a session" there would misstate the number.
-            if found != expected:
+            # serves 21, 31, ..., so "a session" there would misstate the number. A form that
+            # stands for a single number may state it in words instead.
+            may_omit = plural and index in exempt and found <= expected
+            if found != expected and not may_omit:
                 where = f" (context {message.context})" if message.context else ""
                 yield (
                     f"the translation of {sources[0][:60]!r}{where} has placeholders "
@@ -325,7 +349,7 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
         path = catalog_path(locales_dir, locale)
         if path.is_file():
             po, parsed = read_catalog_file(path, locale)
-            problems = [*_placeholder_problems(po), *_plural_problems(po, parsed)]
+            problems = [*_placeholder_problems(po, parsed), *_plural_problems(po, parsed)]
             try:
                 review = _review(po) if parsed.language != SOURCE_LOCALE else Review("source")
             except ValueError as error:
