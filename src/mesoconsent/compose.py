@@ -80,6 +80,14 @@ def _lines(value: str) -> Markup:
     return Markup("<br/>").join(escape(line) for line in str(value).split("\n"))
 
 
+def _format(translation: str, variables: dict[str, Any]) -> Markup:
+    """A translation escaped, then %-formatted with (escaped) variables, as newstyle gettext
+    does. Most messages hold no % at all: they skip the formatting."""
+    if "%" not in translation:
+        return escape(translation)
+    return escape(translation) % variables
+
+
 @attrs.frozen
 class TranslationFunctions:
     """The gettext family for one catalog and one render, in Jinja2's "newstyle" form.
@@ -95,7 +103,7 @@ class TranslationFunctions:
 
     def gettext(self, message: str, **variables: Any) -> Markup:
         self.used.append((None, message))
-        return escape(self.catalog.gettext(message)) % variables
+        return _format(self.catalog.gettext(message), variables)
 
     def ngettext(self, singular: str, plural: str, n: int, /, **variables: Any) -> Markup:
         self.used.append((None, singular))
@@ -105,7 +113,7 @@ class TranslationFunctions:
 
     def pgettext(self, context: str, message: str, **variables: Any) -> Markup:
         self.used.append((context, message))
-        return escape(self.catalog.pgettext(context, message)) % variables
+        return _format(self.catalog.pgettext(context, message), variables)
 
     def npgettext(
         self, context: str, singular: str, plural: str, n: int, /, **variables: Any

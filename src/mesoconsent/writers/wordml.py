@@ -8,6 +8,7 @@ than building and serialising an lxml tree, and a form is written once, never ed
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -20,6 +21,7 @@ def escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@functools.lru_cache(maxsize=256)
 def run_properties(
     *,
     bold: bool = False,
@@ -70,6 +72,7 @@ def field_runs(instruction: str, cached: str, rpr: str = "") -> str:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def paragraph_properties(
     *,
     style: str | None = None,
