@@ -29,7 +29,25 @@ def test_wheel_ships_templates_examples_and_type_marker(wheel: zipfile.ZipFile) 
         relative = catalog.relative_to(ROOT / "locales").as_posix()
         assert f"mesoconsent/_data/locales/{relative}" in names
     assert "mesoconsent/_data/examples/request.json" in names
+    for example in (ROOT / "examples" / "localized").glob("*.json"):
+        assert f"mesoconsent/_data/examples/localized/{example.name}" in names
+    assert "mesoconsent/_data/locales/mesoconsent.pot" in names
     assert "mesoconsent/py.typed" in names
     assert any(name.endswith("entry_points.txt") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "mesoconsent = mesoconsent.cli:main" in wheel.read(entry_points).decode()
+    # pybabel finds the procedure-data extractor through this entry point.
+    assert (
+        "mesoconsent_procedure = mesoconsent.extract:extract_procedure"
+        in wheel.read(entry_points).decode()
+    )
+
+
+def test_the_wheels_catalogs_are_complete_and_load(wheel: zipfile.ZipFile, tmp_path: Path) -> None:
+    from mesoconsent import Engine
+
+    wheel.extractall(tmp_path, [n for n in wheel.namelist() if n.startswith("mesoconsent/_data/")])
+    data = tmp_path / "mesoconsent" / "_data"
+    engine = Engine([data / "templates"], [data / "locales"], include_bundled=False)
+    assert set(engine.locales) == {"en", "ar", "de", "es", "fr", "it", "pt_BR", "ru", "tr"}
+    assert all(status.complete for status in engine.locale_status())

@@ -14,7 +14,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 import jinja2
@@ -56,10 +56,12 @@ from mesoconsent.output import write_atomic
 from mesoconsent.procedures import RESERVED_PREFIXES, Procedure, discover_procedures
 from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.validation import validate_request
-from mesoconsent.verify import VerifyReport, parse_identifier, read_docx, stored_form_problems
 from mesoconsent.writers.docx import bookmark_names, structural_marks, write_docx
 from mesoconsent.writers.html import write_html
 from mesoconsent.writers.text import write_text
+
+if TYPE_CHECKING:
+    from mesoconsent.verify import VerifyReport
 
 Format = Literal["docx", "html", "text"]
 FORMATS: tuple[Format, ...] = ("docx", "html", "text")
@@ -422,6 +424,14 @@ class Engine:
         document whose properties were lost. Raises DocumentReadError if the file is not a
         readable DOCX or names a procedure or locale this engine does not have.
         """
+        # Imported here: a process that only renders never pays for the reader.
+        from mesoconsent.verify import (
+            VerifyReport,
+            parse_identifier,
+            read_docx,
+            stored_form_problems,
+        )
+
         content = read_docx(source, self._bookmarks)
         recorded = parse_identifier(content.identifier)
         if recorded is None and (procedure is None or locale is None):

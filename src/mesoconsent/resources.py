@@ -35,5 +35,12 @@ def locales_dir() -> Path:
     return data_root() / "locales"
 
 
-def example_request_path() -> Path:
-    return data_root() / "examples" / "request.json"
+def example_request_path(locale: str | None = None) -> Path:
+    """The bundled example request; for a locale with a localized example (one whose names,
+    addresses, treated areas and product read as a clinic there would write them), that one."""
+    examples = data_root() / "examples"
+    if locale is not None:
+        localized = examples / "localized" / f"request.{locale}.json"
+        if localized.is_file():
+            return localized
+    return examples / "request.json"
