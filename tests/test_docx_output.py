@@ -28,7 +28,7 @@ def test_python_docx_opens_it_with_real_heading_styles(rendered: bytes) -> None:
     document = docx.Document(io.BytesIO(rendered))
     styled = [(present(p.style).name, p.text) for p in document.paragraphs]
     assert styled[0] == ("Title", "Consent to mesotherapy treatment")
-    assert ("Heading 1", "Who should not have mesotherapy") in styled
+    assert ("Heading 1", "When mesotherapy may not be suitable") in styled
     assert ("Heading 1", "Risks and side effects") in styled
     assert ("Heading 2", "Rare but serious") in styled
 
@@ -105,8 +105,8 @@ def test_language_and_core_properties(rendered: bytes) -> None:
     assert props.title == "Consent to mesotherapy treatment"
     assert props.subject == "Informed consent: mesotherapy"
     assert props.language == "en-US"
-    assert props.identifier == "urn:mesoconsent:mesotherapy:1.0.0:en"
-    assert props.version == "1.0.0"
+    assert props.identifier == "urn:mesoconsent:mesotherapy:1.1.0:en"
+    assert props.version == "1.1.0"
     assert props.created.date().isoformat() == "2026-03-14"  # the consent date, not the clock
     assert "Jane" not in (props.author or "") + (props.keywords or "")  # no patient data
 

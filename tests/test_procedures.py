@@ -58,7 +58,7 @@ def test_percent_signs_in_wording(tmp_path: Path) -> None:
 def test_template_version_must_fit_the_identifier(tmp_path: Path, version: str) -> None:
     templates = copy_templates(tmp_path)
     edit(
-        templates / TOML, re.escape('template_version = "1.0.0"'), f'template_version = "{version}"'
+        templates / TOML, re.escape('template_version = "1.1.0"'), f'template_version = "{version}"'
     )
     with pytest.raises(ProcedureDefinitionError, match="template_version"):
         Engine([templates], include_bundled=False)

@@ -47,7 +47,7 @@ def test_fresh_document_verifies(rendered: bytes) -> None:
     assert report.ok
     assert (report.procedure, report.template_version, report.locale) == (
         "mesotherapy",
-        "1.0.0",
+        "1.1.0",
         "en",
     )
 
