@@ -5,6 +5,8 @@
     >>> result = mesoconsent.render(request, format="docx")          # bytes in result.content
     >>> mesoconsent.render_to_file(request, "consent.docx")          # atomic write
     >>> mesoconsent.verify("consent.docx").ok                        # every disclosure still there?
+    >>> for item in mesoconsent.render_batch(requests, "out/", jobs=4):  # many, on every core
+    ...     print(item.number, item.path or item.error)
 
 No document is produced without every required disclosure of its procedure: rendering raises
 :class:`CoverageError` instead. Bad input raises :class:`ValidationError` listing every problem.
@@ -16,6 +18,7 @@ import functools
 import os
 
 from mesoconsent._version import __version__
+from mesoconsent.batch import BatchError, BatchRequest, BatchResult, read_jsonl, render_batch
 from mesoconsent.engine import (
     FORMATS,
     Engine,
@@ -52,6 +55,9 @@ from mesoconsent.verify import VerifyReport
 
 __all__ = [
     "FORMATS",
+    "BatchError",
+    "BatchRequest",
+    "BatchResult",
     "CatalogError",
     "Clinic",
     "ConsentRequest",
@@ -80,7 +86,9 @@ __all__ = [
     "example_request",
     "format_for_path",
     "load_request",
+    "read_jsonl",
     "render",
+    "render_batch",
     "render_to_file",
     "request_from_dict",
     "request_from_json",

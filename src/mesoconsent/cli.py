@@ -9,15 +9,20 @@ names only its type, since values may be patient data; MESOCONSENT_DEBUG=1 shows
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from babel import Locale
 
-from mesoconsent.engine import FORMATS, Engine, format_for_path
+from mesoconsent.batch import BatchResult, default_jobs, output_name, read_jsonl, render_batch
+from mesoconsent.engine import FORMATS, Engine, Format, format_for_path
 from mesoconsent.errors import (
     ContraindicationWarning,
     DocumentReadError,
@@ -42,9 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser(
         "render",
         help="render a consent form from a JSON request",
+        usage="%(prog)s (--input REQUEST.json | --example) --output FILE [options]\n"
+        "       %(prog)s --batch REQUESTS.jsonl --output-dir DIR [--jobs N] [options]",
         description="Render a consent form. Refuses (and writes nothing) if the request is "
-        "invalid or the form would lack a required disclosure.",
+        "invalid or the form would lack a required disclosure. With --batch, render one form "
+        "per line of a JSON Lines file into --output-dir, named by line number (line 7: "
+        "000007.docx), on every CPU core; a bad line is reported by its number and the rest "
+        "are rendered.",
     )
+    render.set_defaults(usage_error=render.error)
     source = render.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--input",
@@ -54,16 +65,39 @@ def _parser() -> argparse.ArgumentParser:
         help="the request file (format: docs/request-format.md)",
     )
     source.add_argument("--example", action="store_true", help="render the bundled example request")
+    source.add_argument(
+        "--batch",
+        type=Path,
+        metavar="REQUESTS.jsonl",
+        help="render every request of a JSON Lines file (one request a line; blank lines "
+        "are skipped) into --output-dir",
+    )
     render.add_argument(
         "--output",
         "-o",
         type=Path,
-        required=True,
         metavar="FILE",
-        help="where to write the form (.docx, .html or .txt)",
+        help="where to write the form (.docx, .html or .txt); required without --batch",
     )
     render.add_argument(
-        "--format", choices=FORMATS, help="output format (default: from the --output extension)"
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help="with --batch: the folder to write the forms to (created if missing), named by "
+        "line number: 000007.docx for line 7",
+    )
+    render.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: from the --output extension; docx with --batch)",
+    )
+    render.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        metavar="N",
+        help=f"with --batch: worker processes (default: the CPU cores, here {default_jobs()}); "
+        "1 renders in this process",
     )
     render.add_argument("--locale", help="render in this locale instead of the request's")
     render.add_argument(
@@ -118,6 +152,33 @@ def _add_folders(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _render_usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with a combination of render options, if anything."""
+    if args.batch is not None:
+        if args.output is not None:
+            return "--output names one form's file; with --batch, name a folder with --output-dir"
+        if args.output_dir is None:
+            return "--batch needs --output-dir DIR, the folder to write the forms to"
+        return None
+    if args.output_dir is not None:
+        return "--output-dir is for --batch; to render one form, name its file with --output"
+    if args.jobs is not None:
+        return "--jobs is for --batch"
+    if args.output is None:
+        return "the following arguments are required: --output/-o"
+    return None
+
+
 def _version() -> str:
     from mesoconsent.engine import _version as version
 
@@ -164,6 +225,173 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         f"locale {result.locale})"
     )
     return EXIT_OK
+
+
+def _batch(args: argparse.Namespace, engine: Engine) -> int:
+    output_format: Format = args.format or "docx"
+    if args.locale is not None:
+        try:
+            engine.resolve_locale(args.locale)
+        except LookupError:
+            _error(
+                f"--locale {args.locale!r}: not an available locale; available: "
+                + ", ".join(engine.locales)
+            )
+            return EXIT_USAGE
+    try:
+        lines = read_jsonl(args.batch)
+    except OSError as error:
+        _error(f"cannot read {args.batch}: {error.strerror}")
+        return EXIT_IO
+    started = time.perf_counter()
+    try:
+        results = render_batch(
+            [line for _, line in lines],
+            args.output_dir,
+            output_format,
+            numbers=[number for number, _ in lines],
+            jobs=args.jobs,
+            locale=args.locale,
+            draft=args.draft,
+            engine=engine,
+        )
+    except OSError as error:
+        _error(f"cannot create the folder {args.output_dir}: {error.strerror}")
+        return EXIT_IO
+    progress = _Progress(len(lines), sys.stderr, started)
+    summary = _BatchSummary()
+    try:
+        with contextlib.closing(results):  # on Ctrl-C: stop the workers before returning
+            for done, item in enumerate(results, start=1):
+                if item.error is not None:
+                    progress.clear()
+                    _error(f"line {item.number}: {item.error.message}")
+                summary.add(item)
+                progress.update(done)
+    finally:
+        progress.clear()
+    elapsed = time.perf_counter() - started
+    summary.report(args)
+    rendered, failed = len(summary.rendered), len(summary.failed)
+    rate = rendered / elapsed if elapsed > 0 else 0.0
+    print(
+        f"rendered {rendered}, failed {failed} (of {len(lines)} requests) in {elapsed:.2f} s, "
+        f"{rate:.1f} forms/s; forms in {args.output_dir}{os.sep} named by line number "
+        f"({output_name(1, output_format)} for line 1)"
+    )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+class _BatchSummary:
+    """What a batch's results add up to, reported once at the end (not one line per form)."""
+
+    def __init__(self) -> None:
+        self.rendered: list[int] = []
+        self.failed: list[int] = []
+        self.flagged: dict[str, list[int]] = {}
+        self.draft_locales: dict[str, int] = {}
+
+    def add(self, item: BatchResult) -> None:
+        if item.result is None:
+            self.failed.append(item.number)
+            return
+        self.rendered.append(item.number)
+        for flag in item.result.flags:
+            self.flagged.setdefault(flag.question_id, []).append(item.number)
+        if item.result.review_state == "draft":
+            locale = item.result.locale
+            self.draft_locales[locale] = self.draft_locales.get(locale, 0) + 1
+
+    def report(self, args: argparse.Namespace) -> None:
+        if args.draft and self.rendered:
+            _error(
+                "warning: rendered in draft mode: some text may be in English, and every page "
+                "says the form is a draft, not for signature"
+            )
+        if self.draft_locales:
+            count = sum(self.draft_locales.values())
+            locales = ", ".join(sorted(self.draft_locales))
+            _error(
+                f"warning: {count} form(s) use a draft translation ({locales}) that no "
+                "qualified reviewer has signed off; have them checked before they are used"
+            )
+        if self.flagged:
+            forms = len({number for numbers in self.flagged.values() for number in numbers})
+            _error(
+                f"warning: {forms} form(s) have a screening question answered yes, which the "
+                "form says prominently. A practitioner must review them before treatment:"
+            )
+            for question, numbers in sorted(self.flagged.items()):
+                print(f"  {question}: {_lines(numbers)}", file=sys.stderr)
+        if self.failed:
+            _error(f"{len(self.failed)} request(s) failed, no form written: {_lines(self.failed)}")
+
+
+def _lines(numbers: Iterable[int]) -> str:
+    """``line 4`` or ``lines 4, 7-9``: line numbers, runs joined."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    parts = [f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs]
+    return ("lines " if len(runs) > 1 or len(runs[0]) > 1 else "line ") + ", ".join(parts)
+
+
+class _Progress:
+    """Batch progress on standard error: a bar redrawn in place on a terminal, otherwise a
+    line at each tenth of the way (none for a batch of fewer than 50 requests)."""
+
+    QUIET_BELOW = 50
+    _INTERVAL = 0.1  # seconds between redraws of the bar
+
+    def __init__(self, total: int, stream: TextIO, started: float) -> None:
+        self.total = total
+        self.stream = stream
+        self.started = started
+        self.terminal = stream.isatty()
+        self.drawn = False
+        self.last_draw = 0.0
+        self.last_tenth = 0
+
+    def _rate(self, done: int, now: float) -> float:
+        elapsed = now - self.started
+        return done / elapsed if elapsed > 0 else 0.0
+
+    def update(self, done: int) -> None:
+        now = time.perf_counter()
+        percent = 100 * done // max(self.total, 1)
+        if not self.terminal:
+            tenth = 10 * done // max(self.total, 1)
+            if self.total >= self.QUIET_BELOW and done < self.total and tenth > self.last_tenth:
+                self.last_tenth = tenth
+                print(
+                    f"mesoconsent: {done}/{self.total} ({percent}%), "
+                    f"{self._rate(done, now):.1f} forms/s",
+                    file=self.stream,
+                    flush=True,
+                )
+            return
+        if done < self.total and now - self.last_draw < self._INTERVAL:
+            return
+        self.last_draw = now
+        numbers = f" {done}/{self.total} {percent:3d}% {self._rate(done, now):6.1f} forms/s"
+        columns = shutil.get_terminal_size((80, 24)).columns
+        width = max(0, min(30, columns - len(numbers) - 3))
+        filled = width * done // max(self.total, 1)
+        bar = f"[{'#' * filled}{'-' * (width - filled)}]" if width >= 5 else ""
+        self.stream.write(f"\r{bar}{numbers}\x1b[K")
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        """Take the bar off the line, so that a message can be printed there."""
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.drawn = False
+            self.last_draw = 0.0
 
 
 _REVIEW_WORDS = {
@@ -229,6 +457,8 @@ def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "render" and (problem := _render_usage_problem(args)) is not None:
+        args.usage_error(problem)  # exits 2, with the usage
     with warnings.catch_warnings():
         # The CLI reports screening flags and draft translations itself, naming the questions
         # for the person at the terminal; the library's Python warnings would only repeat it.
@@ -247,7 +477,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         engine = Engine(args.templates, args.locales)
         if args.command == "render":
-            return _render(args, engine)
+            return _batch(args, engine) if args.batch is not None else _render(args, engine)
         if args.command == "locales":
             return _locales(args, engine)
         return _verify(args, engine)

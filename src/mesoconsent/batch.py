@@ -1,0 +1,456 @@
+"""Render many consent requests at once, across CPU cores.
+
+    >>> import mesoconsent
+    >>> for item in mesoconsent.render_batch(requests, "out", format="docx", jobs=4):
+    ...     print(item.number, item.path if item.ok else item.error)
+
+:func:`render_batch` renders requests in a pool of worker processes (or in this process with
+``jobs=1``) and yields one :class:`BatchResult` per request, in input order. A request that
+cannot be rendered (invalid JSON, a validation or coverage error) gives a result carrying the
+error; the others carry on. :func:`read_jsonl` reads a JSON Lines file into numbered requests,
+as ``mesoconsent render --batch`` does.
+
+Each worker builds one :class:`~mesoconsent.Engine`, with the folders of the engine given,
+when it starts and reuses it for every request it is sent. Workers are sent the request (for a
+JSON Lines file: the raw line) in chunks and send back small results; a form is written by the
+worker itself, atomically, so its bytes never cross a pipe. Everything the workers run is a
+module-level function, so any start method works ("fork", "spawn", "forkserver").
+
+Output files are named by the request's number, zero-padded to six digits, and the format's
+extension: ``000007.docx`` for line 7 of a JSON Lines file. Names never hold anything from the
+request: a patient's name is personal data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import signal
+import warnings
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sized
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import attrs
+
+from mesoconsent.engine import FORMATS, Engine, Format, RenderResult
+from mesoconsent.errors import (
+    ContraindicationWarning,
+    CoverageError,
+    DisclosureProblem,
+    DraftTranslationWarning,
+    FieldProblem,
+    MesoconsentError,
+    ValidationError,
+)
+from mesoconsent.loading import decode_json
+from mesoconsent.model import ConsentRequest
+
+__all__ = [
+    "EXTENSIONS",
+    "BatchError",
+    "BatchRequest",
+    "BatchResult",
+    "default_jobs",
+    "output_name",
+    "read_jsonl",
+    "render_batch",
+]
+
+BatchRequest: TypeAlias = ConsentRequest | Mapping[str, Any] | str | bytes
+"""What :func:`render_batch` accepts: a request, decoded JSON (a dict) or a JSON document."""
+
+EXTENSIONS: dict[Format, str] = {"docx": ".docx", "html": ".html", "text": ".txt"}
+"""The extension of each format's output files."""
+
+NUMBER_WIDTH = 6
+_BOM = b"\xef\xbb\xbf"
+# Chunks each worker has queued ahead, so none waits for the next while the parent collects.
+_AHEAD = 4
+# Sending a chunk and collecting its results costs the parent about half a millisecond, a form
+# a few: chunks of up to 32 keep that small, shrinking towards the end of a batch of known
+# size so that the workers finish together. A batch of unknown size goes in chunks of 8.
+_MAX_CHUNK = 32
+_UNSIZED_CHUNK = 8
+
+
+def output_name(number: int, format: Format) -> str:
+    """The file name of request ``number`` in ``format``: ``output_name(7, "docx")`` is
+    ``"000007.docx"``."""
+    return f"{number:0{NUMBER_WIDTH}d}{EXTENSIONS[format]}"
+
+
+def default_jobs() -> int:
+    """The number of CPU cores this process may run on (its affinity where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@attrs.frozen
+class BatchError:
+    """Why one request of a batch was not rendered.
+
+    ``type`` is the exception's class name (``"ValidationError"``, ``"CoverageError"``,
+    ``"TemplateError"``, ``"OSError"``, ...). ``message`` is safe to log: like every
+    mesoconsent error it names fields and disclosure ids, never the request's values; for an
+    unexpected error (a bug) it gives only the type. ``problems`` are the
+    :class:`~mesoconsent.FieldProblem` or :class:`~mesoconsent.DisclosureProblem` of a
+    ``ValidationError`` or ``CoverageError``.
+    """
+
+    type: str
+    message: str
+    problems: tuple[FieldProblem | DisclosureProblem, ...] = ()
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@attrs.frozen
+class BatchResult:
+    """The outcome of one request of a batch.
+
+    ``index`` is the request's position in the input (from 0); ``number`` its number (from 1,
+    or the line number for a JSON Lines file), which names its file. Exactly one of ``result``
+    and ``error`` is set. ``result`` is the :class:`~mesoconsent.RenderResult` (procedure,
+    template version, locale, screening ``flags``, ``review_state``, ``draft``); when the form
+    was written to ``path`` its ``content`` is left empty (``b""``), so that documents do not
+    travel between processes: read the file.
+    """
+
+    index: int
+    number: int
+    result: RenderResult | None = None
+    path: Path | None = None
+    error: BatchError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True if the form was rendered (and written, with an output folder)."""
+        return self.error is None
+
+
+def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, bytes]]:
+    """The requests of a JSON Lines file: ``(line number, line)`` for every line that is not
+    blank, numbered from 1 (blank lines count). Lines are split on ``\\n`` only (``\\r\\n``
+    works too); a byte-order mark at the start is allowed. The lines are not decoded here: a
+    line that is not JSON fails on its own when rendered. Raises ``OSError`` if the file
+    cannot be read.
+    """
+    data = Path(path).read_bytes()
+    data = data.removeprefix(_BOM)
+    return [
+        (number, line) for number, line in enumerate(data.split(b"\n"), start=1) if line.strip()
+    ]
+
+
+@attrs.frozen
+class _Settings:
+    output_dir: Path | None
+    format: Format
+    locale: str | None
+    draft: bool
+
+
+# (template folders, catalog folders, include the bundled ones) for a worker's Engine.
+_EngineArgs: TypeAlias = tuple[tuple[Path, ...], tuple[Path, ...], bool]
+_Item: TypeAlias = tuple[int, int, Any]  # (index, number, request as sent)
+
+
+def render_batch(
+    requests: Iterable[BatchRequest],
+    output_dir: str | os.PathLike[str] | None = None,
+    format: Format = "docx",
+    *,
+    numbers: Iterable[int] | None = None,
+    jobs: int | None = None,
+    locale: str | None = None,
+    draft: bool = False,
+    engine: Engine | None = None,
+    chunksize: int | None = None,
+    mp_context: BaseContext | None = None,
+) -> Generator[BatchResult, None, None]:
+    """Render every request; yield one :class:`BatchResult` per request, in input order.
+
+    ``requests`` are :class:`~mesoconsent.ConsentRequest` objects, decoded JSON (dicts) or
+    JSON documents (``str``, or UTF-8 ``bytes`` such as a line of :func:`read_jsonl`), each
+    checked as :meth:`Engine.request_from_dict` or ``request_from_json`` checks it.
+
+    With ``output_dir`` (created if missing) each form is written there atomically, as
+    :func:`output_name` names it (``000007.docx``), and ``BatchResult.path`` says where;
+    nothing is written for a request that fails (a file of that name left by an earlier run
+    is left as it was). Without it the document is in ``result.content``.
+
+    ``numbers`` numbers the requests (positive and unique, one per request; by default 1, 2,
+    3, ...). ``locale`` replaces every request's locale; ``draft`` is as for
+    :meth:`Engine.render`. ``jobs`` is the number of worker processes (default: the CPU
+    cores this process may use, see :func:`default_jobs`; never more than the number of
+    requests, when that is known); ``jobs=1`` renders in this process, with ``engine``.
+    Workers build an ``Engine`` with the folders of ``engine`` (default: the bundled ones)
+    and get the requests in chunks of ``chunksize`` (default: up to 32, smaller towards the
+    end so that the workers finish together; 8 if ``requests`` has no length).
+    ``mp_context`` picks the multiprocessing start method (default: the platform's). With
+    ``jobs`` above 1 a request must be picklable; one that is not fails on its own
+    (``TypeError``).
+
+    Rendering issues no Python warnings: check ``result.flags`` (screening questions answered
+    yes) and ``result.review_state`` (``"draft"``: an unreviewed translation) instead.
+
+    Arguments are checked, and the folder created, when this is called (``ValueError``,
+    ``OSError``); rendering starts on the first ``next()``. Closing the generator early
+    (``close()``, or leaving a ``for`` loop over it that holds the only reference) cancels
+    the requests not yet started and waits for the ones running.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if jobs is None:
+        jobs = default_jobs()
+    elif isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number of at least 1, not {jobs!r}")
+    if chunksize is not None and (
+        isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1
+    ):
+        raise ValueError(f"chunksize must be a whole number of at least 1, not {chunksize!r}")
+    folder = None if output_dir is None else Path(output_dir)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    settings = _Settings(folder, format, locale, draft)
+    total = len(requests) if isinstance(requests, Sized) else None
+    if total is not None:
+        jobs = min(jobs, max(1, total))
+    items = _numbered(requests, numbers)
+    if jobs == 1:
+        return _in_process(items, settings, engine)
+    if engine is None:
+        engine_args: _EngineArgs = ((), (), True)
+    else:  # its folders end with the bundled ones, if it uses them
+        engine_args = (engine.template_dirs, engine.locale_dirs, False)
+    if chunksize is not None:
+        sizes: Iterator[int] = itertools.repeat(chunksize)
+    elif total is None:
+        sizes = itertools.repeat(_UNSIZED_CHUNK)
+    else:
+        sizes = _guided_sizes(total, jobs)
+    return _in_pool(items, settings, engine_args, jobs, sizes, mp_context)
+
+
+def _guided_sizes(total: int, jobs: int) -> Iterator[int]:
+    """Chunk sizes for ``total`` requests: what is left shared among the chunks in flight,
+    at most _MAX_CHUNK, so the last chunks are small and no worker is left with a long one."""
+    remaining = total
+    while True:
+        size = max(1, min(_MAX_CHUNK, -(-remaining // (jobs * _AHEAD))))
+        yield size
+        remaining = max(0, remaining - size)
+
+
+def _numbered(
+    requests: Iterable[BatchRequest], numbers: Iterable[int] | None
+) -> Iterator[tuple[int, int, BatchRequest]]:
+    if numbers is None:
+        for index, request in enumerate(requests):
+            yield index, index + 1, request
+        return
+    seen: set[int] = set()
+    for index, (number, request) in enumerate(zip(numbers, requests, strict=True)):
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError(f"request numbers must be whole numbers from 1, not {number!r}")
+        if number in seen:
+            raise ValueError(f"request number {number} is given twice")
+        seen.add(number)
+        yield index, number, request
+
+
+def _in_process(
+    items: Iterator[tuple[int, int, BatchRequest]], settings: _Settings, engine: Engine | None
+) -> Generator[BatchResult, None, None]:
+    if engine is None:
+        from mesoconsent import default_engine  # not at the top: mesoconsent imports this
+
+        engine = default_engine()
+    for index, number, request in items:
+        with warnings.catch_warnings():
+            _ignore_render_warnings()
+            result = _render_one(engine, settings, index, number, request)
+        yield result
+
+
+def _in_pool(
+    items: Iterator[tuple[int, int, BatchRequest]],
+    settings: _Settings,
+    engine_args: _EngineArgs,
+    jobs: int,
+    sizes: Iterator[int],
+    mp_context: BaseContext | None,
+) -> Generator[BatchResult, None, None]:
+    chunks = _chunks(items, sizes)
+    executor = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=mp_context,
+        initializer=_start_worker,
+        initargs=(engine_args, settings),
+    )
+    try:
+        # A bounded number of chunks in flight, collected in order: the input is read as the
+        # results are consumed, and the results come back in input order.
+        pending: deque[Future[list[BatchResult]]] = deque(
+            executor.submit(_render_chunk, chunk)
+            for chunk in itertools.islice(chunks, jobs * _AHEAD)
+        )
+        while pending:
+            results = pending.popleft().result()
+            for chunk in itertools.islice(chunks, 1):
+                pending.append(executor.submit(_render_chunk, chunk))
+            yield from results
+    finally:
+        # On an error or an abandoned iterator: drop what has not started, let the running
+        # chunks finish (each write is atomic anyway), and leave no process behind.
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(
+    items: Iterator[tuple[int, int, BatchRequest]], sizes: Iterator[int]
+) -> Iterator[list[_Item]]:
+    for size in sizes:
+        chunk = [
+            (index, number, _sendable(request))
+            for index, number, request in itertools.islice(items, size)
+        ]
+        if not chunk:
+            return
+        yield chunk
+
+
+@attrs.frozen
+class _PackedRequest:
+    """A ConsentRequest's fields, picklable: its screening mapping is read-only (a
+    MappingProxyType, which does not pickle) and travels as a dict."""
+
+    fields: dict[str, Any]
+
+
+@attrs.frozen
+class _Unsendable:
+    """Stands in for a request that cannot be pickled; its worker reports it."""
+
+    type: str
+
+
+def _sendable(request: BatchRequest) -> Any:
+    if isinstance(request, str | bytes):
+        return request
+    if isinstance(request, ConsentRequest):
+        fields = attrs.asdict(request, recurse=False)
+        if isinstance(request.screening, Mapping):
+            fields["screening"] = dict(request.screening)
+        request = _PackedRequest(fields)  # type: ignore[assignment]
+    elif isinstance(request, Mapping) and not isinstance(request, dict):
+        request = dict(request)  # a read-only mapping does not pickle
+    try:
+        pickle.dumps(request)
+    except Exception:  # whatever pickling raises, the request cannot travel
+        return _Unsendable(type(request).__name__)
+    return request
+
+
+# The engine and settings of this worker process, set by _start_worker.
+_worker: tuple[Engine, _Settings] | None = None
+
+
+def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
+    """Pool initializer: build this worker's one Engine."""
+    global _worker
+    # Ctrl-C reaches the whole process group: the parent handles it, cancelling what has not
+    # started; a worker finishes its chunk rather than dying half-way with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    template_dirs, locale_dirs, include_bundled = engine_args
+    _worker = (Engine(template_dirs, locale_dirs, include_bundled=include_bundled), settings)
+
+
+def _render_chunk(chunk: list[_Item]) -> list[BatchResult]:
+    """Run in a worker: render a chunk of requests with the worker's engine."""
+    if _worker is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("worker not started")
+    engine, settings = _worker
+    with warnings.catch_warnings():
+        _ignore_render_warnings()
+        return [_render_one(engine, settings, *item) for item in chunk]
+
+
+def _ignore_render_warnings() -> None:
+    # The results carry what these warnings say (flags, review_state).
+    warnings.simplefilter("ignore", ContraindicationWarning)
+    warnings.simplefilter("ignore", DraftTranslationWarning)
+
+
+def _render_one(
+    engine: Engine, settings: _Settings, index: int, number: int, sent: Any
+) -> BatchResult:
+    path = None
+    if settings.output_dir is not None:
+        path = settings.output_dir / output_name(number, settings.format)
+    try:
+        request = _to_request(engine, sent, settings.locale)
+        if path is None:
+            result = engine.render(request, settings.format, draft=settings.draft)
+        else:
+            result = engine.render_to_file(request, path, settings.format, draft=settings.draft)
+            result = attrs.evolve(result, content=b"")
+    except (ValidationError, CoverageError) as error:
+        return BatchResult(
+            index, number, error=BatchError(type(error).__name__, str(error), error.problems)
+        )
+    except MesoconsentError as error:
+        return BatchResult(index, number, error=BatchError(type(error).__name__, str(error)))
+    except _UnsendableError as error:
+        return BatchResult(index, number, error=BatchError("TypeError", str(error)))
+    except OSError as error:
+        message = f"{error.filename or path}: {error.strerror or type(error).__name__}"
+        return BatchResult(index, number, error=BatchError(type(error).__name__, message))
+    except Exception as error:  # a bug: name its type only, its message may quote the request
+        kind = type(error).__name__
+        return BatchResult(
+            index, number, error=BatchError(kind, f"internal error ({kind}); nothing was written")
+        )
+    return BatchResult(index, number, result=result, path=path)
+
+
+def _to_request(engine: Engine, sent: Any, locale: str | None) -> ConsentRequest:
+    if isinstance(sent, _Unsendable):
+        raise _UnsendableError(sent.type)
+    if isinstance(sent, _PackedRequest):
+        sent = ConsentRequest(**sent.fields)
+    if isinstance(sent, ConsentRequest):
+        return sent if locale is None else attrs.evolve(sent, locale=locale)
+    data = _decode_line(sent) if isinstance(sent, str | bytes) else sent
+    if locale is not None and isinstance(data, Mapping):  # even "": validation says why
+        data = {**data, "locale": locale}
+    return engine.request_from_dict(data)
+
+
+def _decode_line(text: str | bytes) -> Any:
+    try:
+        return decode_json(text)
+    except ValidationError as error:
+        if ("\n" in text) if isinstance(text, str) else (b"\n" in text):
+            raise
+        # A JSON Lines line is one line: its own line number (always 1) would only confuse
+        # next to the file's line number.
+        raise ValidationError(
+            attrs.evolve(problem, message=problem.message.replace("(line 1, column ", "(column "))
+            for problem in error.problems
+        ) from None
+
+
+class _UnsendableError(TypeError):
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"the request ({kind}) holds a value that cannot be sent to a worker process "
+            "(it cannot be pickled)"
+        )

@@ -1,0 +1,332 @@
+"""Batch rendering: ``mesoconsent render --batch`` and :func:`mesoconsent.render_batch`."""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import mesoconsent
+from mesoconsent.batch import output_name
+from mesoconsent.cli import _lines, _Progress
+from tests.helpers import example, example_dict
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mesoconsent", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def request(name: str, **changes: Any) -> dict[str, Any]:
+    data = example_dict()
+    data["patient"]["full_name"] = name
+    for key, value in changes.items():
+        data[key] = value
+    return data
+
+
+def write_batch(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def bad_sessions(name: str) -> dict[str, Any]:
+    data = request(name)
+    data["treatment"]["number_of_sessions"] = 0
+    return data
+
+
+def flagged(name: str) -> dict[str, Any]:
+    data = request(name)
+    data["screening"]["pregnant"] = True
+    return data
+
+
+# Line 1 good, 2 invalid JSON, 3 a validation error, 4 blank, 5 good (en-GB), 6 good (flagged).
+MIXED = [
+    json.dumps(request("Alice Goodline")),
+    '{"patient": {"full_name": "Bob Brokenjson"',
+    json.dumps(bad_sessions("Carol Badvalue")),
+    "",
+    json.dumps(request("Dan Goodline", locale="en-GB")),
+    json.dumps(flagged("Eve Flagged")),
+]
+GOOD_LINES = (1, 5, 6)
+
+
+def test_good_lines_are_written_and_bad_lines_reported_by_number(tmp_path: Path) -> None:
+    write_batch(tmp_path / "requests.jsonl", MIXED)
+    result = run(
+        "render", "--batch", "requests.jsonl", "--output-dir", "out", "--jobs", "2", cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr
+    names = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert names == [output_name(line, "docx") for line in GOOD_LINES]  # nothing partial
+    assert "line 2: invalid consent request" in result.stderr
+    assert "request: not valid JSON" in result.stderr
+    assert "line 3: invalid consent request" in result.stderr
+    assert "treatment.number_of_sessions: must be from 1 to 100" in result.stderr
+    assert "2 request(s) failed, no form written: lines 2-3" in result.stderr
+    assert "pregnant: line 6" in result.stderr  # the screening "yes", by line and question
+    assert "rendered 3, failed 2 (of 5 requests)" in result.stdout
+    assert "Traceback" not in result.stderr
+    for name in ("Alice", "Bob", "Carol", "Dan", "Eve"):  # personal data stays out
+        assert name not in result.stderr + result.stdout
+    for line in GOOD_LINES:
+        assert mesoconsent.verify(tmp_path / "out" / output_name(line, "docx")).ok
+
+
+@pytest.mark.parametrize("output_format", mesoconsent.FORMATS)
+def test_batch_output_is_byte_identical_to_single_renders(
+    tmp_path: Path, output_format: mesoconsent.Format
+) -> None:
+    write_batch(tmp_path / "requests.jsonl", MIXED)
+    result = run(
+        "render", "--batch", "requests.jsonl", "--output-dir", "out", "--format", output_format,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    for line in GOOD_LINES:
+        single = mesoconsent.render(mesoconsent.request_from_json(MIXED[line - 1]), output_format)
+        assert (tmp_path / "out" / output_name(line, output_format)).read_bytes() == single.content
+
+
+def test_batch_equals_the_single_render_command(tmp_path: Path) -> None:
+    (tmp_path / "request.json").write_text(MIXED[4], encoding="utf-8")
+    write_batch(tmp_path / "requests.jsonl", [MIXED[4]])
+    assert run("render", "-i", "request.json", "-o", "single.docx", cwd=tmp_path).returncode == 0
+    result = run("render", "--batch", "requests.jsonl", "--output-dir", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "rendered 1, failed 0 (of 1 requests)" in result.stdout
+    assert (tmp_path / "out" / "000001.docx").read_bytes() == (
+        tmp_path / "single.docx"
+    ).read_bytes()
+
+
+def test_two_jobs_give_the_same_bytes_as_one(tmp_path: Path) -> None:
+    lines = [json.dumps(request(f"Patient {n}", locale=("en", "en-GB")[n % 2])) for n in range(12)]
+    write_batch(tmp_path / "requests.jsonl", lines)
+    outputs = {}
+    for jobs in ("1", "2"):
+        folder = tmp_path / f"out{jobs}"
+        result = run(
+            "render", "--batch", "requests.jsonl", "--output-dir", folder, "-j", jobs, cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+        assert "rendered 12, failed 0" in result.stdout
+        outputs[jobs] = {path.name: path.read_bytes() for path in folder.iterdir()}
+    assert len(outputs["1"]) == 12
+    assert outputs["1"] == outputs["2"]
+
+
+def test_locale_and_draft_translation_warning(tmp_path: Path) -> None:
+    write_batch(tmp_path / "requests.jsonl", [MIXED[0], MIXED[4]])
+    result = run(
+        "render", "--batch", "requests.jsonl", "--output-dir", "out", "--locale", "de",
+        "--format", "text", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "2 form(s) use a draft translation (de)" in result.stderr
+    assert "DraftTranslationWarning" not in result.stderr  # the CLI's own line, once
+    german = mesoconsent.render(mesoconsent.request_from_json(MIXED[0]), "text")
+    assert (tmp_path / "out" / "000001.txt").read_bytes() != german.content
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--batch", "b.jsonl", "--input", "r.json", "--output-dir", "out"], "not allowed with"),
+        (["--batch", "b.jsonl", "--example", "--output-dir", "out"], "not allowed with"),
+        (["--batch", "b.jsonl"], "--batch needs --output-dir"),
+        (["--batch", "b.jsonl", "--output-dir", "out", "-o", "x.docx"], "--output names one"),
+        (["--example", "--output-dir", "out"], "--output-dir is for --batch"),
+        (["--example", "-o", "x.docx", "--jobs", "2"], "--jobs is for --batch"),
+        (["--example"], "required: --output"),
+        (["--batch", "b.jsonl", "--output-dir", "out", "--jobs", "0"], "must be at least 1"),
+        (["--batch", "b.jsonl", "--output-dir", "out", "--jobs", "x"], "not a whole number"),
+        (["--batch", "b.jsonl", "--output-dir", "out", "--locale", "xx"], "not an available"),
+    ],
+)
+def test_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    write_batch(tmp_path / "b.jsonl", [MIXED[0]])
+    result = run("render", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["b.jsonl"]
+
+
+def test_an_unreadable_batch_file_exits_3(tmp_path: Path) -> None:
+    result = run("render", "--batch", "absent.jsonl", "--output-dir", "out", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "cannot read absent.jsonl" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_render_batch_yields_results_in_input_order(tmp_path: Path) -> None:
+    base = example()
+    requests: list[mesoconsent.BatchRequest] = [
+        base,  # a ConsentRequest
+        request("Dict Person"),  # decoded JSON
+        MIXED[1],  # invalid JSON, as text
+        MIXED[4].encode(),  # bytes
+        attrs.evolve(base, locale="nowhere"),  # invalid
+    ]
+    for jobs in (1, 2):
+        results = list(mesoconsent.render_batch(requests, format="html", jobs=jobs))
+        assert [item.index for item in results] == [0, 1, 2, 3, 4]
+        assert [item.number for item in results] == [1, 2, 3, 4, 5]
+        assert [item.ok for item in results] == [True, True, False, True, False]
+        expected = [
+            mesoconsent.render(base, "html"),
+            mesoconsent.render(mesoconsent.request_from_dict(request("Dict Person")), "html"),
+            None,
+            mesoconsent.render(mesoconsent.request_from_json(MIXED[4]), "html"),
+            None,
+        ]
+        for item, single in zip(results, expected, strict=True):
+            assert item.path is None
+            if single is None:
+                assert item.result is None
+                assert item.error is not None
+                assert item.error.type == "ValidationError"
+                assert item.error.problems
+            else:
+                assert item.error is None
+                assert item.result == single  # content included: no output folder
+        assert results[4].error is not None
+        assert "locale: not an available locale" in results[4].error.message
+
+
+def test_render_batch_writes_files_named_by_number(tmp_path: Path) -> None:
+    lines = [
+        (1, json.dumps(request("A"))),
+        (4, json.dumps(flagged("B"))),
+        (9, json.dumps(bad_sessions("C"))),
+    ]
+    results = list(
+        mesoconsent.render_batch(
+            [text for _, text in lines],
+            tmp_path / "new" / "out",
+            "text",
+            numbers=[number for number, _ in lines],
+            jobs=2,
+        )
+    )
+    assert [item.number for item in results] == [1, 4, 9]
+    first, second, third = results
+    assert first.path == tmp_path / "new" / "out" / "000001.txt"
+    assert first.result is not None
+    assert first.result.content == b""  # the form is in the file
+    assert second.result is not None
+    assert [flag.question_id for flag in second.result.flags] == ["pregnant"]
+    assert third.path is None
+    assert third.error is not None
+    assert third.error.type == "ValidationError"
+    assert sorted(p.name for p in (tmp_path / "new" / "out").iterdir()) == [
+        "000001.txt",
+        "000004.txt",
+    ]
+
+
+def test_read_jsonl_numbers_lines_and_skips_blank_ones(tmp_path: Path) -> None:
+    path = tmp_path / "requests.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1}\r\n\n   \n{"b": "\xe2\x80\xa8"}\n')
+    assert mesoconsent.read_jsonl(path) == [
+        (1, b'{"a": 1}\r'),
+        (4, b'{"b": "\xe2\x80\xa8"}'),  # U+2028 inside a string does not split the line
+    ]
+    with pytest.raises(OSError, match="absent"):
+        mesoconsent.read_jsonl(tmp_path / "absent.jsonl")
+
+
+def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        mesoconsent.render_batch([], format="pdf")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="jobs"):
+        mesoconsent.render_batch([], jobs=0)
+    with pytest.raises(ValueError, match="given twice"):
+        list(mesoconsent.render_batch(["{}", "{}"], numbers=[3, 3], jobs=1))
+    with pytest.raises(ValueError, match="zip"):
+        list(mesoconsent.render_batch(["{}", "{}"], numbers=[1], jobs=1))
+
+
+def test_an_unpicklable_request_fails_alone() -> None:
+    data: dict[str, Any] = request("X")
+    data["treatment"]["treated_areas"] = (area for area in ["face"])  # a generator
+    results = list(mesoconsent.render_batch([data, request("Y")], format="text", jobs=2))
+    assert results[0].error is not None
+    assert results[0].error.type == "TypeError"
+    assert "cannot be sent to a worker process" in results[0].error.message
+    assert results[1].ok
+
+
+def test_render_batch_with_the_spawn_start_method() -> None:
+    results = list(
+        mesoconsent.render_batch(
+            [MIXED[0], MIXED[2], MIXED[4]],
+            format="text",
+            jobs=2,
+            engine=mesoconsent.Engine(),
+            mp_context=multiprocessing.get_context("spawn"),
+        )
+    )
+    assert [item.ok for item in results] == [True, False, True]
+    single = mesoconsent.render(mesoconsent.request_from_json(MIXED[4]), "text")
+    assert results[2].result == single
+
+
+def test_closing_the_iterator_early_stops_the_workers() -> None:
+    results = mesoconsent.render_batch([MIXED[0]] * 40, format="text", jobs=2, chunksize=1)
+    assert next(results).ok
+    results.close()  # must not hang
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
+    terminal = _Terminal()
+    progress = _Progress(3, terminal, started=0.0)
+    for done in (1, 2, 3):
+        progress.update(done)
+    progress.clear()
+    shown = terminal.getvalue()
+    assert shown.startswith("\r[")
+    assert "3/3 100%" in shown
+    assert "\n" not in shown  # redrawn in place
+    assert shown.endswith("\r\x1b[K")
+
+    log = io.StringIO()
+    progress = _Progress(200, log, started=0.0)
+    for done in range(1, 201):
+        progress.update(done)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 9  # 10% .. 90%; the summary says the rest
+    assert lines[0].startswith("mesoconsent: 20/200 (10%)")
+
+    quiet = io.StringIO()
+    progress = _Progress(10, quiet, started=0.0)
+    for done in range(1, 11):
+        progress.update(done)
+    assert quiet.getvalue() == ""
+
+
+def test_line_ranges() -> None:
+    assert _lines([7]) == "line 7"
+    assert _lines([9, 3, 4, 5, 12]) == "lines 3-5, 9, 12"
