@@ -243,3 +243,77 @@ def test_an_empty_locale_override_is_refused_not_ignored(tmp_path: Path) -> None
     result = run("render", "--example", "-o", "x.docx", "--locale", "", cwd=tmp_path)
     assert result.returncode == 2
     assert "locale:" in result.stderr
+
+
+# -- locales ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("fr", "visage et cou"), ("de-AT", "Gesicht und Hals"), ("ar", "الوجه")],
+)
+def test_the_example_in_a_locale_is_the_localized_example(
+    tmp_path: Path, locale: str, expected: str
+) -> None:
+    result = run("render", "--example", "--locale", locale, "-o", "form.txt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "form.txt").read_text(encoding="utf-8")
+    assert expected in text
+    assert "neck" not in text
+    assert "Riverside" not in text
+
+
+def test_a_draft_translation_is_named_by_its_catalog(tmp_path: Path) -> None:
+    result = run("render", "--example", "--locale", "fr-CA", "-o", "form.docx", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "the fr translation (used for fr_CA) is a draft" in result.stderr
+
+
+def test_locales_lists_every_locale_with_completeness_and_review_state(tmp_path: Path) -> None:
+    result = run("locales", "--check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for locale, language in [("ar", "Arabic"), ("pt_BR", "Portuguese (Brazil)"), ("ru", "Russian")]:
+        row = next(line for line in lines if line.startswith(f"{locale} "))
+        assert language in row
+        assert "(100%)" in row
+        assert "draft (not reviewed)" in row
+    assert any(line.startswith("en ") and "source text" in line for line in lines)
+
+
+def test_locales_check_fails_on_an_incomplete_or_broken_locale(tmp_path: Path) -> None:
+    nl = tmp_path / "locales" / "nl" / "LC_MESSAGES"
+    nl.mkdir(parents=True)
+    (nl / "mesoconsent.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: nl\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n',
+        encoding="utf-8",
+    )
+    de = tmp_path / "locales" / "de" / "LC_MESSAGES"
+    de.mkdir(parents=True)
+    (de / "mesoconsent.po").write_text('msgid "x"\nmsgstr "unterminated\n', encoding="utf-8")
+    listing = run("locales", "--locales", "locales", cwd=tmp_path)
+    assert listing.returncode == 0
+    assert "fr " in listing.stdout  # the others are still listed
+    check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    assert check.returncode == 1
+    assert "de: cannot be used" in check.stdout
+    assert "nl: 86 message(s) would show in English" in check.stdout
+    assert "required disclosure risks.rare_infection: untranslated" in check.stdout
+    assert "2 incomplete locale(s): de, nl" in check.stderr
+
+
+def test_draft_mode_from_the_command_line(tmp_path: Path) -> None:
+    nl = tmp_path / "locales" / "nl" / "LC_MESSAGES"
+    nl.mkdir(parents=True)
+    (nl / "mesoconsent.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: nl\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n',
+        encoding="utf-8",
+    )
+    common = ("render", "--example", "--locale", "nl", "--locales", "locales")
+    refused = run(*common, "-o", "form.txt", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "would be in English" in refused.stderr
+    assert not (tmp_path / "form.txt").exists()
+    drafted = run(*common, "--draft", "-o", "form.txt", cwd=tmp_path)
+    assert drafted.returncode == 0, drafted.stderr
+    assert "rendered in draft mode" in drafted.stderr
+    text = (tmp_path / "form.txt").read_text(encoding="utf-8")
+    assert text.startswith("*** DRAFT, NOT FOR SIGNATURE")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING, Any
 
 from mesoconsent._version import __version__
 from mesoconsent.batch import BatchError, BatchRequest, BatchResult, read_jsonl, render_batch
@@ -51,7 +52,9 @@ from mesoconsent.model import (
     Witness,
 )
 from mesoconsent.resources import example_request_path
-from mesoconsent.verify import VerifyReport
+
+if TYPE_CHECKING:
+    from mesoconsent.verify import VerifyReport
 
 __all__ = [
     "FORMATS",
@@ -159,3 +162,13 @@ def verify(
 ) -> VerifyReport:
     """Check that a DOCX (path or bytes) still states every required disclosure."""
     return default_engine().verify(source, procedure=procedure, locale=locale)
+
+
+def __getattr__(name: str) -> Any:
+    # VerifyReport is exported, but its module (the DOCX reader) is imported only when used:
+    # a process that only renders starts faster.
+    if name == "VerifyReport":
+        from mesoconsent.verify import VerifyReport
+
+        return VerifyReport
+    raise AttributeError(f"module 'mesoconsent' has no attribute {name!r}")

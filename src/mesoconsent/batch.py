@@ -30,10 +30,8 @@ import signal
 import warnings
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sized
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -49,6 +47,10 @@ from mesoconsent.errors import (
 )
 from mesoconsent.loading import decode_json
 from mesoconsent.model import ConsentRequest
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
 
 __all__ = [
     "EXTENSIONS",
@@ -290,6 +292,10 @@ def _in_pool(
     mp_context: BaseContext | None,
 ) -> Generator[BatchResult, None, None]:
     chunks = _chunks(items, sizes)
+    # Imported here: multiprocessing costs tens of milliseconds at start-up, and a single render
+    # (or --jobs 1) never needs it.
+    from concurrent.futures import ProcessPoolExecutor
+
     executor = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=mp_context,

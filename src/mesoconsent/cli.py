@@ -195,7 +195,9 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     except ValueError as error:
         _error(f"--output: {error}")
         return EXIT_USAGE
-    path = example_request_path() if args.example else args.input
+    # The example in the requested language, where a localized one ships (names, addresses,
+    # treated areas and product as a clinic there would write them).
+    path = example_request_path(_catalog_name(engine, args.locale)) if args.example else args.input
     try:
         data = decode_json(Path(path).read_bytes())
     except OSError as error:
@@ -211,9 +213,10 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
             "the form is a draft, not for signature"
         )
     if result.review_state == "draft":
+        used = "" if result.catalog == result.locale else f" (used for {result.locale})"
         _error(
-            f"warning: the {result.locale} translation is a draft that no qualified reviewer "
-            "has signed off; have the form checked before it is used"
+            f"warning: the {result.catalog} translation{used} is a draft that no qualified "
+            "reviewer has signed off; have the form checked before it is used"
         )
     for flag in result.flags:
         _error(
@@ -225,6 +228,17 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         f"locale {result.locale})"
     )
     return EXIT_OK
+
+
+def _catalog_name(engine: Engine, locale: str | None) -> str | None:
+    """The catalog that serves ``locale``, or None (no --locale, or none serves it: validation
+    then says so)."""
+    if locale is None:
+        return None
+    try:
+        return engine.resolve_locale(locale)
+    except LookupError:
+        return None
 
 
 def _batch(args: argparse.Namespace, engine: Engine) -> int:
@@ -406,12 +420,18 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
     print(f"{'locale':<8} {'language':<24} {'complete':<16} review")
     for status in statuses:
         language = Locale.parse(status.locale).get_display_name("en") or status.locale
+        if status.error is not None:
+            print(f"{status.locale:<8} {language:<24} {'-':<16} catalog error (see below)")
+            continue
         share = f"{status.translated}/{status.total}"
         completeness = f"{share} ({100 * status.translated // max(status.total, 1)}%)"
         review = _REVIEW_WORDS[status.review.state].format(reviewer=status.review.reviewed_by)
         print(f"{status.locale:<8} {language:<24} {completeness:<16} {review}")
     incomplete = [status for status in statuses if not status.complete]
     for status in incomplete:
+        if status.error is not None:
+            print(f"\n{status.locale}: cannot be used: {status.error}")
+            continue
         print(f"\n{status.locale}: {len(status.missing)} message(s) would show in English:")
         for (context, message), kind, reason in status.missing:
             label = context if kind != "text" else repr(message[:60])
