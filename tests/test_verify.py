@@ -285,3 +285,11 @@ def test_a_flagged_form_verifies() -> None:
     answers["other_conditions"] = mesoconsent.ScreeningAnswer(True, "Asthma")
     content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
     assert mesoconsent.verify(content).ok
+
+
+def test_the_verify_function_is_not_replaced_by_its_module(rendered: bytes) -> None:
+    import importlib
+
+    importlib.import_module("mesoconsent.verify")
+    assert callable(mesoconsent.verify)
+    assert mesoconsent.verify(rendered).ok

@@ -19,7 +19,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from mesoconsent._version import __version__
-from mesoconsent.batch import BatchError, BatchRequest, BatchResult, read_jsonl, render_batch
 from mesoconsent.engine import (
     FORMATS,
     Engine,
@@ -53,8 +52,12 @@ from mesoconsent.model import (
 )
 from mesoconsent.resources import example_request_path
 
+# Imported before `def verify` below, and not lazily: importing the submodule `verify` sets the
+# package attribute of that name, which would replace the function.
+from mesoconsent.verify import VerifyReport
+
 if TYPE_CHECKING:
-    from mesoconsent.verify import VerifyReport
+    from mesoconsent.batch import BatchError, BatchRequest, BatchResult, read_jsonl, render_batch
 
 __all__ = [
     "FORMATS",
@@ -164,11 +167,20 @@ def verify(
     return default_engine().verify(source, procedure=procedure, locale=locale)
 
 
-def __getattr__(name: str) -> Any:
-    # VerifyReport is exported, but its module (the DOCX reader) is imported only when used:
-    # a process that only renders starts faster.
-    if name == "VerifyReport":
-        from mesoconsent.verify import VerifyReport
+_LAZY = {
+    "BatchError": "mesoconsent.batch",
+    "BatchRequest": "mesoconsent.batch",
+    "BatchResult": "mesoconsent.batch",
+    "read_jsonl": "mesoconsent.batch",
+    "render_batch": "mesoconsent.batch",
+}
 
-        return VerifyReport
+
+def __getattr__(name: str) -> Any:
+    # Exported, but the batch machinery is imported on first use: a process that renders one
+    # form starts faster.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'mesoconsent' has no attribute {name!r}")

@@ -17,11 +17,10 @@ import time
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from babel import Locale
 
-from mesoconsent.batch import BatchResult, default_jobs, output_name, read_jsonl, render_batch
 from mesoconsent.engine import FORMATS, Engine, Format, format_for_path
 from mesoconsent.errors import (
     ContraindicationWarning,
@@ -32,6 +31,9 @@ from mesoconsent.errors import (
 )
 from mesoconsent.loading import decode_json
 from mesoconsent.resources import example_request_path
+
+if TYPE_CHECKING:
+    from mesoconsent.batch import BatchResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_IO, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
@@ -96,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         "-j",
         type=_positive_int,
         metavar="N",
-        help=f"with --batch: worker processes (default: the CPU cores, here {default_jobs()}); "
+        help="with --batch: worker processes (default: every CPU core this process may use); "
         "1 renders in this process",
     )
     render.add_argument("--locale", help="render in this locale instead of the request's")
@@ -242,6 +244,9 @@ def _catalog_name(engine: Engine, locale: str | None) -> str | None:
 
 
 def _batch(args: argparse.Namespace, engine: Engine) -> int:
+    # Imported here: a single render does not pay for the batch machinery at start-up.
+    from mesoconsent.batch import output_name, read_jsonl, render_batch
+
     output_format: Format = args.format or "docx"
     if args.locale is not None:
         try:
