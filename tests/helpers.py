@@ -7,6 +7,8 @@ import io
 import json
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any, TypeVar
@@ -81,3 +83,27 @@ def edit(path: Path, pattern: str, replacement: str) -> None:
     edited, count = re.subn(pattern, replacement, text)
     assert count == 1, f"{pattern!r} matched {count} times"
     path.write_text(edited, encoding="utf-8")
+
+
+def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command line as a user runs it: a separate process, from another directory."""
+    return subprocess.run(
+        [sys.executable, "-m", "mesoconsent", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def empty_catalog(locales_dir: Path, locale: str, plural_forms: str) -> Path:
+    """A catalog with a header and no translations (what a new language starts as)."""
+    folder = locales_dir / locale / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    path = folder / "mesoconsent.po"
+    path.write_text(
+        f'msgid ""\nmsgstr ""\n"Language: {locale}\\n"\n"Plural-Forms: {plural_forms}\\n"\n',
+        encoding="utf-8",
+    )
+    return path

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +14,9 @@ import pytest
 import mesoconsent
 from mesoconsent.batch import output_name
 from mesoconsent.cli import _lines, _Progress
-from tests.helpers import example, example_dict
+from tests.helpers import example, example_dict, run_cli
 
-
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mesoconsent", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+run = run_cli
 
 
 def request(name: str, **changes: Any) -> dict[str, Any]:

@@ -11,18 +11,9 @@ from typing import Any
 import pytest
 
 import mesoconsent
-from tests.helpers import example_dict
+from tests.helpers import empty_catalog, example_dict, run_cli
 
-
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mesoconsent", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+run = run_cli
 
 
 def write_request(path: Path, data: dict[str, Any]) -> Path:
@@ -280,12 +271,7 @@ def test_locales_lists_every_locale_with_completeness_and_review_state(tmp_path:
 
 
 def test_locales_check_fails_on_an_incomplete_or_broken_locale(tmp_path: Path) -> None:
-    nl = tmp_path / "locales" / "nl" / "LC_MESSAGES"
-    nl.mkdir(parents=True)
-    (nl / "mesoconsent.po").write_text(
-        'msgid ""\nmsgstr ""\n"Language: nl\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n',
-        encoding="utf-8",
-    )
+    empty_catalog(tmp_path / "locales", "nl", "nplurals=2; plural=(n != 1);")
     de = tmp_path / "locales" / "de" / "LC_MESSAGES"
     de.mkdir(parents=True)
     (de / "mesoconsent.po").write_text('msgid "x"\nmsgstr "unterminated\n', encoding="utf-8")
@@ -301,12 +287,7 @@ def test_locales_check_fails_on_an_incomplete_or_broken_locale(tmp_path: Path) -
 
 
 def test_draft_mode_from_the_command_line(tmp_path: Path) -> None:
-    nl = tmp_path / "locales" / "nl" / "LC_MESSAGES"
-    nl.mkdir(parents=True)
-    (nl / "mesoconsent.po").write_text(
-        'msgid ""\nmsgstr ""\n"Language: nl\\n"\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n',
-        encoding="utf-8",
-    )
+    empty_catalog(tmp_path / "locales", "nl", "nplurals=2; plural=(n != 1);")
     common = ("render", "--example", "--locale", "nl", "--locales", "locales")
     refused = run(*common, "-o", "form.txt", cwd=tmp_path)
     assert refused.returncode == 1
