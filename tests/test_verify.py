@@ -183,6 +183,37 @@ def test_hidden_text_does_not_count(rendered: bytes) -> None:
     assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", "empty")]
 
 
+@pytest.mark.parametrize(
+    "formatting",
+    [
+        '<w:color w:val="FFFFFF"/>',  # white on white
+        '<w:sz w:val="2"/><w:szCs w:val="2"/>',  # 1 point
+        "<w:strike/>",  # reads as deleted
+        "<w:dstrike/>",
+    ],
+)
+def test_text_formatted_out_of_sight_does_not_count(rendered: bytes, formatting: str) -> None:
+    def disguise_infection(xml: str) -> str:
+        start = xml.index("Infection. This is rare")
+        run = xml.rindex("<w:r>", 0, start)
+        return xml[:run] + f"<w:r><w:rPr>{formatting}</w:rPr>" + xml[run + len("<w:r>") :]
+
+    problems = mesoconsent.verify(
+        rewritten(rendered, {"word/document.xml": disguise_infection})
+    ).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", "empty")]
+
+
+def test_ordinary_formatting_still_counts(rendered: bytes) -> None:
+    def recolour_infection(xml: str) -> str:
+        start = xml.index("Infection. This is rare")
+        run = xml.rindex("<w:r>", 0, start)
+        visible = '<w:color w:val="C00000"/><w:sz w:val="20"/><w:strike w:val="0"/>'
+        return xml[:run] + f"<w:r><w:rPr>{visible}</w:rPr>" + xml[run + len("<w:r>") :]
+
+    assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": recolour_infection})).ok
+
+
 def test_text_hidden_by_its_style_does_not_count(rendered: bytes) -> None:
     def hide_list_bullets(xml: str) -> str:
         marker = '<w:style w:type="paragraph" w:styleId="ListBullet">'

@@ -181,43 +181,53 @@ def read_docx(
 
 
 class _Visibility:
-    """Which runs a reader sees: hidden text (``w:vanish``), set on the run, its character
-    style, its paragraph's style or the document defaults, does not count as stated."""
+    """Which runs a reader sees. Text does not count as stated where its formatting hides it:
+    hidden text (``w:vanish``), white text, text smaller than 6 points, or struck-through text
+    (which reads as deleted). Each property is resolved as Word resolves it: on the run, else
+    its character style, else its paragraph's style (each with the styles it is based on),
+    else the document defaults."""
 
     def __init__(self, styles: etree._Element | None) -> None:
-        self._styles: dict[str, tuple[str | None, bool | None]] = {}
-        self._default = False
+        self._styles: dict[str, tuple[str | None, etree._Element | None]] = {}
+        self._defaults: etree._Element | None = None
         if styles is None:
             return
-        defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
-        self._default = bool(_vanish(defaults))
+        self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
         for style in styles.iter(f"{_W}style"):
             based_on = style.find(f"{_W}basedOn")
             self._styles[style.get(f"{_W}styleId", "")] = (
                 based_on.get(f"{_W}val") if based_on is not None else None,
-                _vanish(style.find(f"{_W}rPr")),
+                style.find(f"{_W}rPr"),
             )
 
-    def _style_vanish(self, style_id: str | None) -> bool | None:
+    def _from_style(
+        self, style_id: str | None, check: Callable[[etree._Element], bool | None]
+    ) -> bool | None:
         seen: set[str] = set()
         while style_id is not None and style_id not in seen:
             seen.add(style_id)
-            based_on, vanish = self._styles.get(style_id, (None, None))
-            if vanish is not None:
-                return vanish
+            based_on, properties = self._styles.get(style_id, (None, None))
+            verdict = check(properties) if properties is not None else None
+            if verdict is not None:
+                return verdict
             style_id = based_on
         return None
 
     def hidden(self, run: etree._Element, paragraph_style: str | None) -> bool:
         properties = run.find(f"{_W}rPr")
-        for verdict in (
-            _vanish(properties),
-            self._style_vanish(_val(properties, "rStyle")),
-            self._style_vanish(paragraph_style),
-        ):
-            if verdict is not None:
-                return verdict
-        return self._default
+        character_style = _val(properties, "rStyle")
+        for check in _UNREADABLE:
+            for verdict in (
+                check(properties) if properties is not None else None,
+                self._from_style(character_style, check),
+                self._from_style(paragraph_style, check),
+                check(self._defaults) if self._defaults is not None else None,
+            ):
+                if verdict is not None:
+                    if verdict:
+                        return True
+                    break
+        return False
 
 
 def _val(properties: etree._Element | None, tag: str) -> str | None:
@@ -225,15 +235,50 @@ def _val(properties: etree._Element | None, tag: str) -> str | None:
     return element.get(f"{_W}val") if element is not None else None
 
 
-def _vanish(properties: etree._Element | None) -> bool | None:
-    """True/False where ``w:vanish`` or ``w:specVanish`` is set in these properties, else None."""
-    if properties is None:
-        return None
-    for tag in ("vanish", "specVanish"):
+def _toggle(properties: etree._Element, *tags: str) -> bool | None:
+    """True/False where one of these on/off properties is set, else None."""
+    for tag in tags:
         element = properties.find(f"{_W}{tag}")
         if element is not None:
             return element.get(f"{_W}val", "true").lower() not in _FALSE
     return None
+
+
+def _vanish(properties: etree._Element) -> bool | None:
+    return _toggle(properties, "vanish", "specVanish")
+
+
+def _struck(properties: etree._Element) -> bool | None:
+    return _toggle(properties, "strike", "dstrike")
+
+
+def _white(properties: etree._Element) -> bool | None:
+    color = _val(properties, "color")
+    if color is None:
+        return None
+    return color.upper() == "FFFFFF"
+
+
+# Below 6 points (12 half-points) a line is no longer something a patient can read.
+_MIN_READABLE_HALF_POINTS = 12
+
+
+def _tiny(properties: etree._Element) -> bool | None:
+    size = _val(properties, "sz")
+    if size is None:
+        return None
+    try:
+        return float(size) < _MIN_READABLE_HALF_POINTS
+    except ValueError:
+        return None
+
+
+_UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (
+    _vanish,
+    _struck,
+    _white,
+    _tiny,
+)
 
 
 def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
