@@ -14,7 +14,7 @@ import pytest
 import mesoconsent
 from mesoconsent.batch import output_name
 from mesoconsent.cli import _lines, _Progress
-from tests.helpers import example, example_dict, run_cli
+from tests.helpers import empty_catalog, example, example_dict, run_cli
 
 run = run_cli
 
@@ -129,6 +129,7 @@ def test_locale_and_draft_translation_warning(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "2 form(s) use a draft translation (de)" in result.stderr
+    assert "draft mode" not in result.stderr
     assert "DraftTranslationWarning" not in result.stderr  # the CLI's own line, once
     german = mesoconsent.render(mesoconsent.request_from_json(MIXED[0]), "text")
     assert (tmp_path / "out" / "000001.txt").read_bytes() != german.content
@@ -249,8 +250,12 @@ def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:
         mesoconsent.render_batch([], jobs=0)
     with pytest.raises(ValueError, match="given twice"):
         list(mesoconsent.render_batch(["{}", "{}"], numbers=[3, 3], jobs=1))
-    with pytest.raises(ValueError, match="zip"):
-        list(mesoconsent.render_batch(["{}", "{}"], numbers=[1], jobs=1))
+    # Checked at the call, before anything is rendered or written:
+    with pytest.raises(ValueError, match=r"numbers gives 1 number\(s\) for 2 request\(s\)"):
+        mesoconsent.render_batch(["{}", "{}"], tmp_path / "out", numbers=[1], jobs=1)
+    with pytest.raises(ValueError, match="locale 'xx' is not available; available: ar, de"):
+        mesoconsent.render_batch(["{}"], tmp_path / "out", locale="xx", jobs=1)
+    assert not list((tmp_path / "out").glob("*"))
 
 
 def test_an_unpicklable_request_fails_alone() -> None:
@@ -319,3 +324,20 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
 def test_line_ranges() -> None:
     assert _lines([7]) == "line 7"
     assert _lines([9, 3, 4, 5, 12]) == "lines 3-5, 9, 12"
+
+
+def test_draft_mode_is_reported_only_for_forms_that_are_drafts(tmp_path: Path) -> None:
+    write_batch(tmp_path / "requests.jsonl", [MIXED[0], MIXED[4]])
+    complete = run(
+        "render", "--batch", "requests.jsonl", "--output-dir", "out", "--draft", cwd=tmp_path
+    )
+    assert complete.returncode == 0, complete.stderr
+    assert "draft mode" not in complete.stderr  # nothing was missing: normal forms
+    locales = tmp_path / "locales"
+    empty_catalog(locales, "nl", "nplurals=2; plural=(n != 1);")
+    drafted = run(
+        "render", "--batch", "requests.jsonl", "--output-dir", "nl", "--draft",
+        "--locale", "nl", "--locales", "locales", cwd=tmp_path,
+    )  # fmt: skip
+    assert drafted.returncode == 0, drafted.stderr
+    assert "2 form(s) rendered in draft mode" in drafted.stderr

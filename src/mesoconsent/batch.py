@@ -219,6 +219,20 @@ def render_batch(
         isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1
     ):
         raise ValueError(f"chunksize must be a whole number of at least 1, not {chunksize!r}")
+    if locale is not None:
+        try:  # an unavailable locale is a wrong argument, not a failure of every request
+            (engine or _default_engine()).resolve_locale(locale)
+        except LookupError:
+            available = ", ".join((engine or _default_engine()).locales)
+            raise ValueError(
+                f"locale {locale!r} is not available; available: {available}"
+            ) from None
+    if numbers is not None and isinstance(requests, Sized):
+        numbers = list(numbers)
+        if len(numbers) != len(requests):
+            raise ValueError(
+                f"numbers gives {len(numbers)} number(s) for {len(requests)} request(s)"
+            )
     folder = None if output_dir is None else Path(output_dir)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -240,6 +254,12 @@ def render_batch(
     else:
         sizes = _guided_sizes(total, jobs)
     return _in_pool(items, settings, engine_args, jobs, sizes, mp_context)
+
+
+def _default_engine() -> Engine:
+    from mesoconsent import default_engine
+
+    return default_engine()
 
 
 def _guided_sizes(total: int, jobs: int) -> Iterator[int]:

@@ -287,6 +287,16 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
                     _error(f"line {item.number}: {item.error.message}")
                 summary.add(item)
                 progress.update(done)
+    except KeyboardInterrupt:
+        progress.clear()
+        finished = len(summary.rendered) + len(summary.failed)
+        resume = lines[finished][0] if finished < len(lines) else None
+        _error(
+            f"interrupted: {len(summary.rendered)} form(s) written, {len(summary.failed)} "
+            f"failed, of {len(lines)} requests"
+            + (f"; lines from {resume} on were not all rendered" if resume is not None else "")
+        )
+        return 130
     finally:
         progress.clear()
     elapsed = time.perf_counter() - started
@@ -309,6 +319,7 @@ class _BatchSummary:
         self.failed: list[int] = []
         self.flagged: dict[str, list[int]] = {}
         self.draft_locales: dict[str, int] = {}
+        self.drafts = 0  # forms marked as drafts (draft mode, with text in English)
 
     def add(self, item: BatchResult) -> None:
         if item.result is None:
@@ -317,15 +328,17 @@ class _BatchSummary:
         self.rendered.append(item.number)
         for flag in item.result.flags:
             self.flagged.setdefault(flag.question_id, []).append(item.number)
+        if item.result.draft:
+            self.drafts += 1
         if item.result.review_state == "draft":
             locale = item.result.locale
             self.draft_locales[locale] = self.draft_locales.get(locale, 0) + 1
 
     def report(self, args: argparse.Namespace) -> None:
-        if args.draft and self.rendered:
+        if self.drafts:
             _error(
-                "warning: rendered in draft mode: some text may be in English, and every page "
-                "says the form is a draft, not for signature"
+                f"warning: {self.drafts} form(s) rendered in draft mode: some text is in English, "
+                "and every page says the form is a draft, not for signature"
             )
         if self.draft_locales:
             count = sum(self.draft_locales.values())
