@@ -12,7 +12,6 @@ check ignores them, so they change how text is shown, never what it says.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from typing import cast
@@ -31,7 +30,6 @@ _CLASSES = {"L": "L", "EN": "E", "ES": "S", "ET": "S", "R": "R", "AL": "R", "AN"
 _ISLAND = re.compile(r"S*[LE](?:[^R]*[LE])?S*")
 
 
-@functools.lru_cache(maxsize=4096)
 def ltr_segments(text: str) -> tuple[tuple[str, bool], ...]:
     """``text`` cut into (piece, is_left_to_right) pieces, in order; the left-to-right pieces
     start and end with a letter or digit (or a sign attached to a number)."""

@@ -148,7 +148,7 @@ def disclosure_wording(procedure: Procedure, catalog: Catalog, disclosure_id: st
 
 def question_wording(question: ScreeningQuestion, catalog: Catalog) -> str:
     """A screening question in the catalog's language; ``screening.<id>`` is its context."""
-    return catalog.pgettext(f"screening.{question.id}", question.text)
+    return catalog.pgettext(question.key, question.text)
 
 
 @attrs.frozen
@@ -181,7 +181,7 @@ def compose(
     screening = [
         ScreeningLine(
             id=question.id,
-            question=translations.pgettext(f"screening.{question.id}", question.text),
+            question=translations.pgettext(question.key, question.text),
             answer=request.screening[question.id].answer,
             details=request.screening[question.id].details,
         )

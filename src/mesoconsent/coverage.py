@@ -138,7 +138,7 @@ def check_screening(
     alerts = [normalize_space(text) for text in document.alert_texts()]
     problems: list[DisclosureProblem] = []
     for asked in procedure.screening:
-        key = f"screening.{asked.id}"
+        key = asked.key
         wording = normalize_space(question(asked))
         found = rows.get(asked.id, [])
         if len(found) != 1:

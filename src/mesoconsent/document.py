@@ -149,6 +149,19 @@ class Metadata:
     def identifier(self) -> str:
         return f"urn:mesoconsent:{self.procedure}:{self.template_version}:{self.locale}"
 
+    def custom_properties(self) -> list[tuple[str, str]]:
+        """What the document records about its translation: DOCX custom properties, HTML
+        ``<meta>`` elements."""
+        properties = [
+            ("mesoconsent.catalog", self.locale),
+            ("mesoconsent.catalog_revision", self.catalog_revision),
+            ("mesoconsent.translation_review", self.review_state),
+        ]
+        if self.reviewed_by:
+            properties.append(("mesoconsent.translation_reviewed_by", self.reviewed_by))
+        properties.append(("mesoconsent.draft", "yes" if self.draft else "no"))
+        return properties
+
 
 @attrs.frozen
 class Document:

@@ -252,7 +252,7 @@ class Engine:
         needed: dict[MessageKey, str] = {}
         for procedure in self.procedures.values():
             for question in procedure.screening:
-                needed[(f"screening.{question.id}", question.text)] = "screening question"
+                needed[(question.key, question.text)] = "screening question"
             for disclosure in procedure.disclosures:
                 needed[(disclosure.id, disclosure.text)] = "required disclosure"
         for key in interface_messages(self._environment):

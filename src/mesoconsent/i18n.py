@@ -129,11 +129,15 @@ class Catalog:
 def _language_tag(locale_name: str) -> str:
     # Looking up likely subtags loads Babel locale data: milliseconds, so done once per locale.
     locale = Locale.parse(locale_name)
-    territory = locale.territory
-    if not territory:
-        likely = get_global("likely_subtags").get(locale.language, "")
-        territory = Locale.parse(likely).territory if likely else None
+    territory = locale.territory or _likely_territory(locale.language)
     return f"{locale.language}-{territory}" if territory else locale.language
+
+
+@functools.lru_cache(maxsize=256)
+def _likely_territory(language: str) -> str | None:
+    """The region CLDR's likely subtags give a bare language: ``pt`` -> ``BR``."""
+    likely = get_global("likely_subtags").get(language)
+    return Locale.parse(likely).territory if likely else None
 
 
 def catalog_path(locales_dir: Path, locale: str) -> Path:
@@ -186,9 +190,9 @@ def _fallbacks(locale: Locale) -> Iterable[str]:
     # A bare language served by a regional catalog: "pt" by pt_BR, as CLDR's likely subtags
     # say (pt -> pt_Latn_BR). A different region ("pt-PT") is not served by pt_BR.
     if not locale.territory:
-        likely = get_global("likely_subtags").get(locale.language)
-        if likely:
-            yield f"{locale.language}_{Locale.parse(likely).territory}"
+        territory = _likely_territory(locale.language)
+        if territory:
+            yield f"{locale.language}_{territory}"
 
 
 _NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
@@ -315,11 +319,10 @@ def _malformed_lines(text: str) -> list[int]:
     ]
 
 
-def _revision(messages: Sequence[Message]) -> str:
+def _revision(translated: Sequence[Message]) -> str:
     digest = hashlib.sha256()
-    for message in sorted(messages, key=lambda m: (m.context or "", str(m.id))):
-        if _is_translated(message):
-            digest.update(repr((message.context, message.id, message.string)).encode())
+    for message in sorted(translated, key=lambda m: (m.context or "", str(m.id))):
+        digest.update(repr((message.context, message.id, message.string)).encode())
     return digest.hexdigest()[:12]
 
 
@@ -361,15 +364,16 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
             write_mo(compiled, po, use_fuzzy=False)
             compiled.seek(0)
             messages = [message for message in po if message.id]
+            translated = [message for message in messages if _is_translated(message)]
             return Catalog(
                 locale,
                 parsed,
                 Translations(compiled, domain=DOMAIN),
                 review,
-                frozenset(_key(m) for m in messages if _is_translated(m)),
+                frozenset(_key(m) for m in translated),
                 frozenset(_key(m) for m in messages if m.fuzzy),
                 frozenset(_key(m) for m in messages if m.context and m.string == m.id),
-                _revision(messages),
+                _revision(translated),
             )
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())

@@ -64,6 +64,12 @@ class ScreeningQuestion:
     disclosure: str
     asks_details: bool = False
 
+    @property
+    def key(self) -> str:
+        """``screening.<id>``: the question's message context in catalogs, its mark in stored
+        documents and its name in gate problems."""
+        return f"screening.{self.id}"
+
 
 @attrs.frozen
 class Procedure:
@@ -203,8 +209,8 @@ def discover_procedures(template_dirs: Iterable[Path]) -> dict[str, Procedure]:
                 )
                 _refuse_dropped(
                     candidate / PROCEDURE_FILE,
-                    [f"screening.{q.id}" for q in overridden.screening],
-                    {f"screening.{q.id}" for q in procedure.screening},
+                    [q.key for q in overridden.screening],
+                    {q.key for q in procedure.screening},
                 )
             found[candidate.name] = procedure
     return dict(sorted(found.items()))

@@ -389,7 +389,7 @@ def stored_form_problems(
     problems: list[DisclosureProblem] = []
     texts = [normalize_space(text) for text in paragraphs]
     for asked in procedure.screening:
-        key = f"screening.{asked.id}"
+        key = asked.key
         found = marks.get(key, ())
         if len(found) != 1:
             problems.append(DisclosureProblem(key, "duplicated" if found else "missing"))

@@ -89,7 +89,12 @@ class _BodyWriter:
         self.ordered_lists = 0
 
     def inline_runs(
-        self, inlines: tuple[d.Inline, ...], *, bold: bool = False, size: int | None = None
+        self,
+        inlines: tuple[d.Inline, ...],
+        *,
+        bold: bool = False,
+        size: int | None = None,
+        color: str | None = None,
     ) -> str:
         out = []
         for inline in inlines:
@@ -102,11 +107,15 @@ class _BodyWriter:
                         italic=inline.italic,
                         rtl=not ltr,
                         size_half_points=size,
+                        color=color,
                     )
                     out.append(w.text_run(f"{LRI}{piece}{PDI}" if ltr else piece, rpr))
             elif isinstance(inline, d.Text):
                 rpr = w.run_properties(
-                    bold=bold or inline.bold, italic=inline.italic, size_half_points=size
+                    bold=bold or inline.bold,
+                    italic=inline.italic,
+                    size_half_points=size,
+                    color=color,
                 )
                 out.append(w.text_run(inline.text, rpr))
             elif isinstance(inline, d.LineBreak):
@@ -316,23 +325,9 @@ def _header_footer(
     body = writer.para(inlines, style=style)
     if notice is not None:
         # Draft mode: the notice heads every page, in bold red, above the usual header.
-        runs = writer.inline_runs((d.Text(notice, bold=True),), size=24)
-        colored = runs.replace("<w:rPr>", f'<w:rPr><w:color w:val="{DRAFT_COLOR}"/>')
-        body = w.paragraph(w.paragraph_properties(style=style, bidi=rtl), colored) + body
+        runs = writer.inline_runs((d.Text(notice, bold=True),), size=24, color=DRAFT_COLOR)
+        body = w.paragraph(w.paragraph_properties(style=style, bidi=rtl), runs) + body
     return w.XML_DECLARATION + f"<w:{tag} {w.NAMESPACES}>{body}</w:{tag}>"
-
-
-def custom_properties(metadata: d.Metadata) -> list[tuple[str, str]]:
-    """What a document records about its translation, as custom document properties."""
-    properties = [
-        ("mesoconsent.catalog", metadata.locale),
-        ("mesoconsent.catalog_revision", metadata.catalog_revision),
-        ("mesoconsent.translation_review", metadata.review_state),
-    ]
-    if metadata.reviewed_by:
-        properties.append(("mesoconsent.translation_reviewed_by", metadata.reviewed_by))
-    properties.append(("mesoconsent.draft", "yes" if metadata.draft else "no"))
-    return properties
 
 
 def core_xml(metadata: d.Metadata) -> str:
@@ -418,7 +413,7 @@ def write_docx(document: d.Document) -> bytes:
             fixed["[Content_Types].xml"],
             fixed["_rels/.rels"],
             compress_part("docProps/core.xml", core_xml(meta).encode()),
-            compress_part("docProps/custom.xml", custom_xml(custom_properties(meta)).encode()),
+            compress_part("docProps/custom.xml", custom_xml(meta.custom_properties()).encode()),
             compress_part("word/document.xml", main.encode()),
             fixed["word/_rels/document.xml.rels"],
             _numbering_part(body.ordered_lists),

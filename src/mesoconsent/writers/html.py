@@ -6,7 +6,6 @@ from html import escape
 
 from mesoconsent import document as d
 from mesoconsent.bidi import with_isolated_ltr
-from mesoconsent.writers.docx import custom_properties
 
 _STYLE = """
 body{font-family:Calibri,Carlito,"Segoe UI",Arial,sans-serif;max-width:44em;margin:2em auto;
@@ -96,7 +95,7 @@ def write_html(document: d.Document) -> bytes:
     body = "\n".join(_block(block) for block in document.blocks)
     properties = "".join(
         f'<meta name="{name}" content="{escape(value)}">\n'
-        for name, value in custom_properties(meta)
+        for name, value in meta.custom_properties()
     )
     # Draft mode: a fixed banner, which browsers repeat on every printed page.
     notice = document.draft_notice
