@@ -216,8 +216,8 @@ def test_template_errors_do_not_quote_request_values(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(
         templates / CONSENT,
-        r"<h2>\{\{ _\(\"Possible benefits\"\) \}\}</h2>",
-        "<h2>{{ formatted[request.patient.full_name] }}</h2>",
+        r"<tr><th>\{\{ question_heading \}\}</th>",
+        "<tr><th>{{ formatted[request.patient.full_name] }}</th>",
     )
     with pytest.raises(TemplateError) as caught:
         engine_for(templates).render(example())

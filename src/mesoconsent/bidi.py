@@ -72,7 +72,8 @@ def isolate_ltr(text: str) -> str:
     return "".join(f"{LRI}{piece}{PDI}" if ltr else piece for piece, ltr in ltr_segments(text))
 
 
-def _inlines(inlines: tuple[d.Inline, ...]) -> tuple[d.Inline, ...]:
+def isolate_inlines(inlines: tuple[d.Inline, ...]) -> tuple[d.Inline, ...]:
+    """Inlines with every left-to-right stretch of their text isolated."""
     return tuple(
         attrs.evolve(inline, text=isolate_ltr(inline.text))
         if isinstance(inline, d.Text)
@@ -81,20 +82,22 @@ def _inlines(inlines: tuple[d.Inline, ...]) -> tuple[d.Inline, ...]:
     )
 
 
-def _block(block: d.Block) -> d.Block:
+def isolate_block(block: d.Block) -> d.Block:
+    """A block of a right-to-left document with its left-to-right stretches isolated (for the
+    HTML and text writers; the DOCX writer also gives them left-to-right runs)."""
     if isinstance(block, d.Paragraph | d.Heading):
-        return attrs.evolve(block, inlines=_inlines(block.inlines))
+        return attrs.evolve(block, inlines=isolate_inlines(block.inlines))
     if isinstance(block, d.ListBlock):
-        items = tuple(attrs.evolve(i, inlines=_inlines(i.inlines)) for i in block.items)
+        items = tuple(attrs.evolve(i, inlines=isolate_inlines(i.inlines)) for i in block.items)
         return attrs.evolve(block, items=items)
     if isinstance(block, d.Table):
         rows = tuple(
-            attrs.evolve(row, cells=tuple(d.Cell(_inlines(c.inlines)) for c in row.cells))
+            attrs.evolve(row, cells=tuple(d.Cell(isolate_inlines(c.inlines)) for c in row.cells))
             for row in block.rows
         )
         return attrs.evolve(block, rows=rows)
     if isinstance(block, d.Alert):
-        inner = tuple(cast(d.Paragraph | d.ListBlock, _block(b)) for b in block.blocks)
+        inner = tuple(cast(d.Paragraph | d.ListBlock, isolate_block(b)) for b in block.blocks)
         return attrs.evolve(block, blocks=inner)
     signers = tuple(
         d.Signer(
@@ -108,16 +111,11 @@ def _block(block: d.Block) -> d.Block:
     return attrs.evolve(block, signers=signers)
 
 
-def with_isolated_ltr(document: d.Document) -> d.Document:
-    """A right-to-left document with its left-to-right stretches isolated (for the HTML and
-    text writers; the DOCX writer also gives them left-to-right runs). Others are unchanged."""
-    if document.direction != "rtl":
-        return document
-    notice = document.draft_notice
-    return attrs.evolve(
-        document,
-        header=_inlines(document.header),
-        footer=_inlines(document.footer),
-        blocks=tuple(_block(block) for block in document.blocks),
-        draft_notice=isolate_ltr(notice) if notice is not None else None,
-    )
+def header_and_notice(document: d.Document) -> tuple[tuple[d.Inline, ...], str | None]:
+    """The page header and draft notice of a document, isolated if it is right to left (for
+    the HTML and text writers)."""
+    header, notice = document.header, document.draft_notice
+    if document.direction == "rtl":
+        header = isolate_inlines(header)
+        notice = isolate_ltr(notice) if notice is not None else None
+    return header, notice

@@ -21,8 +21,14 @@ from markupsafe import Markup, escape
 from mesoconsent import document as d
 from mesoconsent import wording
 from mesoconsent.errors import TemplateError
+from mesoconsent.fragments import (
+    RENDERER_VARIABLE,
+    FragmentRenderer,
+    FragmentStore,
+    StaticExtension,
+)
 from mesoconsent.i18n import Catalog, MessageKey
-from mesoconsent.markup import parse_document
+from mesoconsent.markup import parse_blocks, parse_document
 from mesoconsent.model import ConsentRequest
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 from mesoconsent.wording import course_of_treatment, draft_notice
@@ -36,7 +42,7 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", StaticExtension],
         # Templates are compiled once per process; checking their mtimes on every render
         # would cost a stat() per template for nothing.
         auto_reload=False,
@@ -175,9 +181,21 @@ def compose(
     catalog: Catalog,
     template: jinja2.Template,
     generator: str,
+    fragments: FragmentStore | None = None,
 ) -> Composition:
-    """Render the procedure's template for a validated request and parse it into a tree."""
+    """Render the procedure's template for a validated request and parse it into a tree.
+
+    With a ``fragments`` store, the template's ``{% static %}`` sections are composed once per
+    catalog and shared; without one they are composed every time. The tree is the same.
+    """
     translations = TranslationFunctions(catalog)
+    renderer = (
+        None
+        if fragments is None
+        else FragmentRenderer(
+            fragments, f"{catalog.name}@{catalog.revision}", translations.used, parse_blocks
+        )
+    )
     screening = [
         ScreeningLine(
             id=question.id,
@@ -207,10 +225,15 @@ def compose(
         "disclosure": disclosure,
         "page_number": _PAGE_NUMBER,
         "page_count": _PAGE_COUNT,
+        RENDERER_VARIABLE: renderer,
         **translations.as_context(),
     }
     try:
         markup = template.render(context)
+    except jinja2.TemplateSyntaxError as error:
+        # A template (an extended or included one, compiled on first use) that does not
+        # compile: its message is about the template's source, never about request values.
+        raise TemplateError(f"template {error.name or template.name!r}: {error.message}") from None
     except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as error:
         # Where and what kind, not the message: a runtime message can quote request values.
         raise TemplateError(
@@ -230,7 +253,7 @@ def compose(
         reviewed_by=catalog.review.reviewed_by,
         catalog_revision=catalog.revision,
     )
-    document = parse_document(markup, metadata)
+    document = parse_document(markup, metadata, renderer.inserted if renderer else ())
     # The direction follows the language, whatever a template's <document dir> says.
     document = attrs.evolve(document, direction=direction)
     return Composition(document, tuple(translations.fallbacks()))

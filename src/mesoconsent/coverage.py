@@ -15,6 +15,7 @@ with the given answer ticked, and every "yes" named in an alert.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
@@ -28,10 +29,14 @@ from mesoconsent.procedures import FORMAT_SPEC, Procedure, ScreeningQuestion
 # left-to-right text so that it displays in order. Requests may not contain them
 # (validation.py), so they are layout, not wording.
 _ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
+_ISOLATE = re.compile("[\u2066-\u2069]")
 
 
 def normalize_space(text: str) -> str:
-    return " ".join(text.translate(_ISOLATES).split())
+    # Translating every character is slow; searching for the few that need it is not.
+    if not text.isascii() and _ISOLATE.search(text):
+        text = text.translate(_ISOLATES)
+    return " ".join(text.split())
 
 
 def has_words(text: str) -> bool:

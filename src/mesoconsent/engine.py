@@ -40,6 +40,7 @@ from mesoconsent.errors import (
     TemplateError,
     ValidationError,
 )
+from mesoconsent.fragments import FragmentStore
 from mesoconsent.i18n import (
     Catalog,
     LocaleNotAvailableError,
@@ -214,6 +215,9 @@ class Engine:
         # start-up). The lock makes the first use from several threads read a catalog once.
         self._catalogs: dict[str, Catalog] = {}
         self._catalog_lock = threading.Lock()
+        # The templates' {% static %} sections, composed once per catalog and shared by every
+        # document, with what the writers made of them (fragments.py).
+        self._fragments = FragmentStore()
 
     def catalog(self, locale: str) -> Catalog:
         """The catalog of an available locale (``fr``, ``pt_BR``), read and checked once.
@@ -322,7 +326,12 @@ class Engine:
         procedure = self.procedures[request.procedure]
         catalog = self._catalog_for(request.locale)
         composition = compose(
-            request, procedure, catalog, self._templates[procedure.id], self.generator
+            request,
+            procedure,
+            catalog,
+            self._templates[procedure.id],
+            self.generator,
+            self._fragments,
         )
         document = composition.document
         stated: dict[str, list[str]] = {}
@@ -380,7 +389,7 @@ class Engine:
                 stacklevel=_caller_stacklevel(),
             )
         return RenderResult(
-            content=_WRITERS[format](document),
+            content=_WRITERS[format](document, self._fragments.shared),
             format=format,
             procedure=procedure.id,
             template_version=procedure.template_version,

@@ -21,7 +21,7 @@ anything outside this vocabulary is a template bug and is reported as one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal, cast
 
 import attrs
@@ -37,14 +37,27 @@ _PARSER = etree.XMLParser(
 
 _MISPLACED_DISCLOSURE = etree.XPath("//*[@data-disclosure][not(self::p or self::li)]")
 _MISPLACED_SCREENING = etree.XPath("//*[@data-screening][not(self::tr)]")
+# A {% static %} section (fragments.py) is replaced by a placeholder, which stands for blocks.
+PLACEHOLDER_TAG = "static-blocks"
+_MISPLACED_STATIC = etree.XPath(f"//{PLACEHOLDER_TAG}[not(parent::document)]")
 
 
-def parse_document(markup: str, metadata: d.Metadata) -> d.Document:
-    """Turn rendered template markup into a :class:`~mesoconsent.document.Document`."""
+def parse_document(
+    markup: str, metadata: d.Metadata, fragments: Sequence[tuple[d.Block, ...]] = ()
+) -> d.Document:
+    """Turn rendered template markup into a :class:`~mesoconsent.document.Document`.
+
+    ``fragments`` holds the blocks of the static sections that the markup's
+    ``<static-blocks ref="N"/>`` placeholders stand for, in order (see fragments.py).
+    """
     try:
         root = etree.fromstring(markup.encode("utf-8"), _PARSER)
     except etree.XMLSyntaxError as error:
         raise TemplateError(f"template produced malformed markup: {error}") from None
+    if _MISPLACED_STATIC(root):
+        raise TemplateError(
+            "{% static %} must be at the top level of the document, around whole blocks"
+        )
     if root.tag != "document":
         raise TemplateError(f"template markup must have <document> at the top, not <{root.tag}>")
     metadata = attrs.evolve(
@@ -61,15 +74,12 @@ def parse_document(markup: str, metadata: d.Metadata) -> d.Document:
             header = _inlines(child)
         elif child.tag == "footer":
             footer = _inlines(child)
+        elif child.tag == PLACEHOLDER_TAG:
+            blocks.extend(_fragment(fragments, child.get("ref", "")))
         else:
             blocks.append(_block(child))
     _reject_loose_text(root)
-    # Anywhere else the gate would only report the item missing, not why. (XPath walks the
-    # tree in C: a Python loop over every element cost more than the rest of the parse.)
-    for element in cast(list[etree._Element], _MISPLACED_DISCLOSURE(root)):
-        raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")
-    for element in cast(list[etree._Element], _MISPLACED_SCREENING(root)):
-        raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
+    _check_placement(root)
     return d.Document(
         metadata=metadata,
         direction=cast(Literal["ltr", "rtl"], direction),
@@ -77,6 +87,41 @@ def parse_document(markup: str, metadata: d.Metadata) -> d.Document:
         footer=footer,
         blocks=tuple(blocks),
     )
+
+
+def _fragment(fragments: Sequence[tuple[d.Block, ...]], ref: str) -> tuple[d.Block, ...]:
+    try:
+        return fragments[int(ref)]
+    except (ValueError, IndexError):
+        raise TemplateError(f"<{PLACEHOLDER_TAG}> is written by {{% static %}} only") from None
+
+
+def parse_blocks(markup: str, where: str) -> tuple[d.Block, ...]:
+    """The blocks of a static section's markup (``where`` names it in errors)."""
+    try:
+        root = etree.fromstring(f"<static>{markup}</static>".encode(), _PARSER)
+    except etree.XMLSyntaxError as error:
+        raise TemplateError(
+            f"{{% static %}} at {where} must hold whole blocks (<h2>, <p>, <ul>...): {error}"
+        ) from None
+    try:
+        _reject_loose_text(root)
+        _check_placement(root)
+        return tuple(_block(child) for child in root)
+    except TemplateError as error:
+        raise TemplateError(
+            f"{{% static %}} at {where} must hold whole blocks at the top level of the "
+            f"document: {error}"
+        ) from None
+
+
+def _check_placement(root: etree._Element) -> None:
+    """Anywhere else the gate would only report the item missing, not why. (XPath walks the
+    tree in C: a Python loop over every element cost more than the rest of the parse.)"""
+    for element in cast(list[etree._Element], _MISPLACED_DISCLOSURE(root)):
+        raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")
+    for element in cast(list[etree._Element], _MISPLACED_SCREENING(root)):
+        raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
 
 
 def _block(element: etree._Element) -> d.Block:

@@ -37,6 +37,7 @@ from mesoconsent.writers.docx_parts import (
     settings_xml,
     styles_xml,
 )
+from mesoconsent.writers.shared import SharedBlocks, output
 from mesoconsent.writers.zip import CompressedPart, compress_part, zip_parts
 
 BOOKMARK_PREFIX = "_mc_"
@@ -83,8 +84,9 @@ def bookmark_names(disclosure_ids: Iterable[str]) -> dict[str, str]:
 class _BodyWriter:
     """Walks the blocks of one document, numbering bookmarks and ordered lists as it goes."""
 
-    def __init__(self, rtl: bool) -> None:
+    def __init__(self, rtl: bool, shared: SharedBlocks | None = None) -> None:
         self.rtl = rtl
+        self.shared = shared
         self.bookmarks = 0
         self.ordered_lists = 0
 
@@ -164,6 +166,20 @@ class _BodyWriter:
             yield self.block(block, keep_next=index in held)
 
     def block(self, block: d.Block, *, keep_next: bool = False) -> str:
+        """A block's XML; a shared block's is made once for each position it is written at
+        (the bookmark and list numbers it starts from), and the numbering moves on as if it
+        had been written again."""
+        position = ("docx", self.rtl, keep_next, self.bookmarks, self.ordered_lists)
+        xml, self.bookmarks, self.ordered_lists = output(
+            self.shared, block, position, lambda block: self._numbered(block, keep_next)
+        )
+        return xml
+
+    def _numbered(self, block: d.Block, keep_next: bool) -> tuple[str, int, int]:
+        xml = self._block(block, keep_next)
+        return xml, self.bookmarks, self.ordered_lists
+
+    def _block(self, block: d.Block, keep_next: bool) -> str:
         if isinstance(block, d.Paragraph):
             return self.para(block.inlines, disclosure=block.disclosure, keep_next=keep_next)
         if isinstance(block, d.Heading):
@@ -390,10 +406,14 @@ def _footer_part(footer: tuple[d.Inline, ...], rtl: bool) -> CompressedPart:
     return compress_part("word/footer1.xml", _header_footer("ftr", "Footer", footer, rtl).encode())
 
 
-def write_docx(document: d.Document) -> bytes:
-    """The DOCX bytes of ``document``: the same document always gives the same bytes."""
+def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> bytes:
+    """The DOCX bytes of ``document``: the same document always gives the same bytes.
+
+    Blocks registered in ``shared`` are written once (writers/shared.py); the bytes are the
+    same with or without it.
+    """
     rtl = document.direction == "rtl"
-    body = _BodyWriter(rtl)
+    body = _BodyWriter(rtl, shared)
     content = "".join(body.blocks(document.blocks))
     # A right-to-left section: columns, page-number alignment and the gutter follow it.
     section = (

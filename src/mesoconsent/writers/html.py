@@ -5,7 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from mesoconsent import document as d
-from mesoconsent.bidi import with_isolated_ltr
+from mesoconsent.bidi import header_and_notice, isolate_block
+from mesoconsent.writers.shared import SharedBlocks, output
 
 _STYLE = """
 body{font-family:Calibri,Carlito,"Segoe UI",Arial,sans-serif;max-width:44em;margin:2em auto;
@@ -89,16 +90,24 @@ def _block(block: d.Block) -> str:
     return f'<table class="signatures">{"".join(rows)}</table>'
 
 
-def write_html(document: d.Document) -> bytes:
-    document = with_isolated_ltr(document)
+def _isolated_block(block: d.Block) -> str:
+    return _block(isolate_block(block))
+
+
+def write_html(document: d.Document, shared: SharedBlocks | None = None) -> bytes:
+    """The HTML page of ``document``; blocks registered in ``shared`` are written once."""
     meta = document.metadata
-    body = "\n".join(_block(block) for block in document.blocks)
+    rtl = document.direction == "rtl"
+    header, notice = header_and_notice(document)  # left-to-right stretches isolated if rtl
+    body = "\n".join(
+        output(shared, block, ("html", rtl), _isolated_block if rtl else _block)
+        for block in document.blocks
+    )
     properties = "".join(
         f'<meta name="{name}" content="{escape(value)}">\n'
         for name, value in meta.custom_properties()
     )
     # Draft mode: a fixed banner, which browsers repeat on every printed page.
-    notice = document.draft_notice
     banner = f'<div class="draft" role="note">{escape(notice)}</div>\n' if notice else ""
     body_class = ' class="draft-mode"' if notice else ""
     page = (
@@ -112,7 +121,7 @@ def write_html(document: d.Document) -> bytes:
         f"{properties}"
         f"<style>{_STYLE}</style>\n</head>\n"
         f"<body{body_class}>\n{banner}"
-        f"<header>{_inlines(document.header)}</header>\n<main>\n{body}\n</main>\n"
+        f"<header>{_inlines(header)}</header>\n<main>\n{body}\n</main>\n"
         "</body>\n</html>\n"
     )
     return page.encode("utf-8")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mesoconsent import document as d
-from mesoconsent.bidi import with_isolated_ltr
+from mesoconsent.bidi import header_and_notice, isolate_block
+from mesoconsent.writers.shared import SharedBlocks, output
 
 _WIDTH = 78  # underline length cap for headings
 
@@ -56,12 +57,20 @@ def _block(block: d.Block) -> str:
     )
 
 
-def write_text(document: d.Document) -> bytes:
-    document = with_isolated_ltr(document)
-    notice = document.draft_notice
+def _isolated_block(block: d.Block) -> str:
+    return _block(isolate_block(block))
+
+
+def write_text(document: d.Document, shared: SharedBlocks | None = None) -> bytes:
+    """The plain text of ``document``; blocks registered in ``shared`` are written once."""
+    rtl = document.direction == "rtl"
+    header, notice = header_and_notice(document)  # left-to-right stretches isolated if rtl
     parts = [f"*** {notice} ***"] if notice else []
-    parts += [_inline_text(document.header)] if document.header else []
-    parts.extend(_block(block) for block in document.blocks)
+    parts += [_inline_text(header)] if header else []
+    parts.extend(
+        output(shared, block, ("text", rtl), _isolated_block if rtl else _block)
+        for block in document.blocks
+    )
     if notice:  # a printout has no page header: the notice closes the text too
         parts.append(f"*** {notice} ***")
     return ("\n\n".join(parts) + "\n").encode("utf-8")

@@ -1,0 +1,155 @@
+"""``{% static %}``: template sections that are the same for every request, composed once.
+
+Most of a consent form is the procedure's own text: headings and disclosures in the catalog's
+words, identical for every patient. A template wraps such sections in ``{% static %}`` ...
+``{% endstatic %}``; the first render in a language renders and parses them, and every later
+one reuses the parsed blocks (and what the writers made of them, see writers/shared.py).
+
+The body of a ``{% static %}`` block may only use the translation functions (``_``,
+``gettext``, ``ngettext``, ``pgettext``, ``npgettext``), ``disclosure`` and names it sets
+itself; anything else (``request``, ``formatted``, ``screening``...) is refused when the
+template is compiled, so a section that could differ between requests can never be shared.
+Leaving a section out of ``{% static %}`` only costs time.
+
+Sharing changes no output: a document composed with shared sections is equal, block for
+block, to one composed without (tests/test_fragments.py), and the gates check every document
+whole, shared blocks included. The messages a shared section used are recorded again on every
+render, so a missing translation is refused in every document, not only the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+from jinja2 import nodes
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.ext import Extension
+from jinja2.parser import Parser
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from mesoconsent import document as d
+from mesoconsent.i18n import MessageKey
+from mesoconsent.markup import PLACEHOLDER_TAG
+from mesoconsent.writers.shared import SharedBlocks
+
+# What a shared section may read: its words come from the catalog, nothing else.
+ALLOWED_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext", "disclosure"})
+
+# The context variable through which compose hands each render its FragmentRenderer. A hyphen
+# keeps it out of reach of template code, which can only name identifiers.
+RENDERER_VARIABLE = "mesoconsent-fragments"
+
+
+class StaticExtension(Extension):
+    """The ``{% static %}`` tag. Without a renderer in the context (a plain Jinja2 render,
+    Babel's extractor) the body is rendered in place, like any other template text."""
+
+    tags = {"static"}  # noqa: RUF012  # as jinja2.ext.Extension declares it
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endstatic",), drop_needle=True)
+        where = f"{parser.name or '<template>'}, line {lineno}"
+        _check_static_body(body, where, parser)
+        call = self.call_method("_render", [nodes.Const(where), nodes.ContextReference()])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _render(self, where: str, context: Context, caller: Callable[[], str]) -> Markup:
+        renderer = context.get(RENDERER_VARIABLE)
+        if not isinstance(renderer, FragmentRenderer):
+            return Markup(caller())
+        return renderer.fragment(where, caller)
+
+
+def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -> None:
+    every = [found for node in body for found in (node, *node.find_all(nodes.Node))]
+    assigned = {"loop"}  # a for loop's own variable
+    assigned.update(
+        node.name
+        for node in every
+        if isinstance(node, nodes.Name) and node.ctx in ("store", "param")
+    )
+    for node in every:
+        if isinstance(node, nodes.Include | nodes.Import | nodes.FromImport):
+            problem = "may not include or import other templates"
+        elif isinstance(node, nodes.CallBlock) and isinstance(node.call, nodes.Call):
+            problem = (
+                "may not hold another {% static %}"
+                if isinstance(node.call.node, nodes.ExtensionAttribute)
+                else ""
+            )
+        elif isinstance(node, nodes.Name) and node.ctx == "load":
+            problem = (
+                ""
+                if node.name in ALLOWED_NAMES | assigned
+                else (
+                    f"reads {node.name!r}, which can differ between requests: a static section may "
+                    "only use the translation functions and disclosure() (see docs/templates.md)"
+                )
+            )
+        else:
+            problem = ""
+        if problem:
+            parser.fail(f"{{% static %}} at {where} {problem}", node.lineno, TemplateSyntaxError)
+
+
+@attrs.frozen
+class Fragment:
+    """A static section of a template in one language: its blocks and the messages it used."""
+
+    blocks: tuple[d.Block, ...]
+    messages: tuple[MessageKey, ...]
+
+
+class FragmentStore:
+    """The static sections of one engine's templates, per catalog, made on first use.
+
+    Safe to share between threads: two first renders at once may both make a fragment; the
+    first stored is the one every document gets.
+    """
+
+    def __init__(self) -> None:
+        self._fragments: dict[tuple[str, str], Fragment] = {}
+        self.shared = SharedBlocks()
+
+    def get(self, where: str, catalog: str) -> Fragment | None:
+        return self._fragments.get((where, catalog))
+
+    def add(self, where: str, catalog: str, fragment: Fragment) -> Fragment:
+        kept = self._fragments.setdefault((where, catalog), fragment)
+        if kept is fragment:
+            self.shared.share(fragment.blocks)
+        return kept
+
+
+class FragmentRenderer:
+    """One render's view of the store: replays the messages of the fragments it reuses and
+    collects the blocks that markup placeholders stand for."""
+
+    def __init__(
+        self,
+        store: FragmentStore,
+        catalog: str,
+        used: list[MessageKey],
+        parse: Callable[[str, str], tuple[d.Block, ...]],
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.used = used
+        self.parse = parse
+        self.inserted: list[tuple[d.Block, ...]] = []
+
+    def fragment(self, where: str, caller: Callable[[], str]) -> Markup:
+        fragment = self.store.get(where, self.catalog)
+        if fragment is None:
+            start = len(self.used)
+            markup = str(caller())
+            made = Fragment(self.parse(markup, where), tuple(self.used[start:]))
+            fragment = self.store.add(where, self.catalog, made)
+        else:
+            self.used.extend(fragment.messages)
+        self.inserted.append(fragment.blocks)
+        # markup.parse_document puts the blocks in the placeholder's place.
+        return Markup(f'<{PLACEHOLDER_TAG} ref="{len(self.inserted) - 1}"/>')

@@ -1,0 +1,69 @@
+"""Blocks that many documents share, and what each writer made of them.
+
+Most of a consent form does not depend on the request: the procedure's sections are the same
+words for every patient in a language. Composition builds those blocks once per template and
+catalog (``{% static %}``, see fragments.py) and puts the same objects in every document;
+the writers then write each of them once per writer and position instead of once per form.
+
+Blocks are recognised by identity, never by equality: only objects registered here are
+remembered, and those hold a catalog's words, never a request's. Patient text is not kept
+after its render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
+
+from mesoconsent import document as d
+
+T = TypeVar("T")
+
+# Enough for every position of every shared block of a few templates in every language; past
+# it, outputs are made per document as if nothing were shared (memory stays bounded whatever
+# a template does).
+_OUTPUT_LIMIT = 20_000
+
+
+class SharedBlocks:
+    """A registry of shared blocks and a memo of their outputs, safe to use from many threads.
+
+    Two threads may make the same output at the same time; both get equal values, one of
+    which is kept. Nothing is ever evicted or changed, so a value read is always complete.
+    """
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, d.Block] = {}
+        self._outputs: dict[Hashable, object] = {}
+
+    def __len__(self) -> int:
+        """How many outputs are kept."""
+        return len(self._outputs)
+
+    def share(self, blocks: Iterable[d.Block]) -> None:
+        """Register blocks as shared; they are kept alive as long as this registry."""
+        for block in blocks:
+            self._blocks.setdefault(id(block), block)
+
+    def is_shared(self, block: d.Block) -> bool:
+        return self._blocks.get(id(block)) is block
+
+    def output(self, block: d.Block, position: Hashable, make: Callable[[d.Block], T]) -> T:
+        """What ``make(block)`` returns at ``position`` (the writer and whatever else its
+        output depends on); made once for a shared block, every time for any other."""
+        if self._blocks.get(id(block)) is not block:
+            return make(block)
+        key = (id(block), position)
+        found = self._outputs.get(key)
+        if found is None:
+            found = make(block)
+            if len(self._outputs) < _OUTPUT_LIMIT:
+                found = self._outputs.setdefault(key, found)
+        return found  # type: ignore[return-value]  # stored by this method with this key
+
+
+def output(
+    shared: SharedBlocks | None, block: d.Block, position: Hashable, make: Callable[[d.Block], T]
+) -> T:
+    """``shared.output(...)``, or ``make(block)`` when nothing is shared."""
+    return make(block) if shared is None else shared.output(block, position, make)

@@ -1,0 +1,196 @@
+"""{% static %} sections: composed once per language, shared by every document, and never a
+way for a document to differ from one composed in full."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import mesoconsent
+from mesoconsent import ConsentRequest, CoverageError, Engine, TemplateError
+from mesoconsent.document import Block, Paragraph, Text
+from mesoconsent.resources import locales_dir
+from mesoconsent.writers.shared import SharedBlocks
+from tests.helpers import copy_templates, edit, example, with_patient_name
+from tests.test_properties import requests
+
+CONSENT = "mesotherapy/consent.html.j2"
+BASE = "common/base.html.j2"
+STATIC_TAGS = re.compile(r"\{%-? *(end)?static *-?%\}\n?")
+
+
+def unshared_engine(tmp_path: Path) -> Engine:
+    """An engine whose templates are the bundled ones without any {% static %}: every
+    section composed for every document, the slow way."""
+    templates = copy_templates(tmp_path)
+    for name in (CONSENT, BASE):
+        path = templates / name
+        text, count = STATIC_TAGS.subn("", path.read_text(encoding="utf-8"))
+        assert count >= 2, f"{name} has no static section left to test"
+        path.write_text(text, encoding="utf-8")
+    return Engine([templates], [locales_dir()], include_bundled=False)
+
+
+@pytest.fixture(scope="module")
+def unshared(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return unshared_engine(tmp_path_factory.mktemp("unshared"))
+
+
+SHARED = Engine()
+
+
+def render_quietly(engine: Engine, request: ConsentRequest, fmt: mesoconsent.Format) -> bytes:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # draft translations, "yes" answers
+        return engine.render(request, fmt).content
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_shared_sections_change_no_byte_of_any_format(
+    unshared: Engine, request: ConsentRequest
+) -> None:
+    for fmt in mesoconsent.FORMATS:
+        assert render_quietly(SHARED, request, fmt) == render_quietly(unshared, request, fmt)
+
+
+def test_the_static_sections_are_shared_between_documents() -> None:
+    first = SHARED.compose(with_patient_name(example(), "Ada First"))
+    second = SHARED.compose(with_patient_name(example(), "Bea Second"))
+    shared = [a for a, b in zip(first.blocks, second.blocks, strict=True) if a is b]
+    disclosures = {i for block in shared for i, _ in _disclosures(block)}
+    # The procedure's sections, stated once for both patients...
+    assert {"risks.rare_infection", "consent.agreement", "procedure.needle"} <= disclosures
+    # ...but nothing that holds the request's own text.
+    assert "consent.plan_areas" not in disclosures
+    assert "consent.complications_contact" not in disclosures
+    assert not any("First" in repr(block) or "Second" in repr(block) for block in shared)
+
+
+def _disclosures(block: Block) -> list[tuple[str, str]]:
+    document = attrs.evolve(SHARED.compose(example()), blocks=(block,))
+    return list(document.disclosures())
+
+
+def test_a_missing_translation_in_a_static_section_is_refused_every_time(
+    tmp_path: Path,
+) -> None:
+    # A French catalog without "Declaration" (a heading inside a static section): the second
+    # render reuses the section, and must still know that it holds English.
+    locales = tmp_path / "locales"
+    french = locales / "fr" / "LC_MESSAGES"
+    french.mkdir(parents=True)
+    source = (locales_dir() / "fr" / "LC_MESSAGES" / "mesoconsent.po").read_text("utf-8")
+    edited, count = re.subn(r'(msgid "Declaration"\nmsgstr )"[^"]*"', r'\1""', source)
+    assert count == 1
+    (french / "mesoconsent.po").write_text(edited, encoding="utf-8")
+    engine = Engine([], [locales], include_bundled=True)
+    request = attrs.evolve(example(), locale="fr")
+    for _ in range(3):
+        with pytest.raises(CoverageError, match="Declaration"):
+            render_quietly(engine, request, "docx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(2):
+            assert engine.render(request, "docx", draft=True).draft
+
+
+@pytest.mark.parametrize(
+    ("inside", "complaint"),
+    [
+        ("<p>{{ request.patient.full_name }}</p>", "reads 'request'"),
+        ("<p>{{ formatted.areas }}</p>", "reads 'formatted'"),
+        (
+            '<p>{{ disclosure("consent.plan_product", product=request.treatment.product) }}</p>',
+            "reads 'request'",
+        ),
+        ('{% include "common/base.html.j2" %}', "may not include"),
+        ("{% static %}<p>x</p>{% endstatic %}", "may not hold another"),
+    ],
+)
+def test_a_static_section_that_could_differ_between_requests_is_refused(
+    tmp_path: Path, inside: str, complaint: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r"(\{% static %\}\n)(\{# Translators: section heading. #\}\n<h2>\{\{ _\(\"Risks)",
+        lambda match: match.group(1) + inside + "\n" + match.group(2),  # type: ignore[arg-type]
+    )
+    with pytest.raises(TemplateError, match=re.escape(complaint)) as caught:
+        Engine([templates], [locales_dir()], include_bundled=False)
+    assert "consent.html.j2, line" in str(caught.value)
+
+
+def test_names_a_static_section_sets_itself_are_allowed(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r"<h2>\{\{ _\(\"Possible benefits\"\) \}\}</h2>",
+        '{% set heading = _("Possible benefits") %}'
+        "{% for n in [1] %}<h2>{{ heading }}</h2>{% endfor %}",
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    assert render_quietly(engine, example(), "text") == render_quietly(SHARED, example(), "text")
+
+
+def test_a_static_section_must_hold_whole_blocks(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE,
+        r"<li data-disclosure=\"consent.time_to_reflect\">",
+        "{% static %}<li>{{ _('Declaration') }}</li>{% endstatic %}"
+        '<li data-disclosure="consent.time_to_reflect">',
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    with pytest.raises(TemplateError, match="top level of the document"):
+        engine.render(example())
+
+
+def test_a_static_section_in_a_parent_template_is_checked_too(tmp_path: Path) -> None:
+    # base.html.j2 is compiled on the first render, not with the engine: the error must
+    # still explain itself.
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE,
+        r"<h2>\{\{ _\(\"Declaration\"\) \}\}</h2>",
+        "<h2>{{ request.clinic.name }}</h2>",
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    with pytest.raises(TemplateError, match="reads 'request'") as caught:
+        engine.render(example())
+    assert "base.html.j2, line" in str(caught.value)
+
+
+def test_static_blocks_placeholders_cannot_be_written_by_hand(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE, r"\{% block sections %\}", '<static-blocks ref="7"/>{% block sections %}'
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    with pytest.raises(TemplateError, match="written by"):
+        engine.render(example())
+
+
+def test_blocks_not_registered_are_made_every_time_and_never_kept() -> None:
+    shared = SharedBlocks()
+    registered = Paragraph((Text("the same for everyone"),))
+    shared.share([registered])
+    made: list[str] = []
+
+    def make(label: str) -> str:
+        made.append(label)
+        return label
+
+    for _ in range(3):
+        # An equal but different object (as a patient's block would be) is not remembered.
+        patient = Paragraph((Text("the same for everyone"),))
+        assert shared.output(patient, "text", lambda _: make("patient")) == "patient"
+        assert shared.output(registered, "text", lambda _: make("shared")) == "shared"
+    assert made == ["patient", "shared", "patient", "patient"]
+    assert len(shared) == 1
