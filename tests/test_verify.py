@@ -321,6 +321,9 @@ def test_a_flagged_form_verifies() -> None:
 def test_the_verify_function_is_not_replaced_by_its_module(rendered: bytes) -> None:
     import importlib
 
-    importlib.import_module("mesoconsent.verify")
+    importlib.import_module("mesoconsent.verification")
     assert callable(mesoconsent.verify)
+    assert (
+        mesoconsent.VerifyReport is importlib.import_module("mesoconsent.verification").VerifyReport
+    )
     assert mesoconsent.verify(rendered).ok

@@ -52,12 +52,9 @@ from mesoconsent.model import (
 )
 from mesoconsent.resources import example_request_path
 
-# Imported before `def verify` below, and not lazily: importing the submodule `verify` sets the
-# package attribute of that name, which would replace the function.
-from mesoconsent.verify import VerifyReport
-
 if TYPE_CHECKING:
     from mesoconsent.batch import BatchError, BatchRequest, BatchResult, read_jsonl, render_batch
+    from mesoconsent.verification import VerifyReport
 
 __all__ = [
     "FORMATS",
@@ -173,12 +170,14 @@ _LAZY = {
     "BatchResult": "mesoconsent.batch",
     "read_jsonl": "mesoconsent.batch",
     "render_batch": "mesoconsent.batch",
+    # (The module is not called `verify`: importing it would replace the function.)
+    "VerifyReport": "mesoconsent.verification",
 }
 
 
 def __getattr__(name: str) -> Any:
-    # Exported, but the batch machinery is imported on first use: a process that renders one
-    # form starts faster.
+    # Exported, but batch and verification are imported on first use: a process that renders
+    # one form starts faster.
     if name in _LAZY:
         import importlib
 

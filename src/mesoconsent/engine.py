@@ -62,7 +62,7 @@ from mesoconsent.writers.html import write_html
 from mesoconsent.writers.text import write_text
 
 if TYPE_CHECKING:
-    from mesoconsent.verify import VerifyReport
+    from mesoconsent.verification import VerifyReport
 
 Format = Literal["docx", "html", "text"]
 FORMATS: tuple[Format, ...] = ("docx", "html", "text")
@@ -434,7 +434,7 @@ class Engine:
         readable DOCX or names a procedure or locale this engine does not have.
         """
         # Imported here: a process that only renders never pays for the reader.
-        from mesoconsent.verify import (
+        from mesoconsent.verification import (
             VerifyReport,
             parse_identifier,
             read_docx,
