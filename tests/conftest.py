@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from hypothesis import HealthCheck, settings
 
@@ -11,3 +14,9 @@ settings.register_profile(
 )
 settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=120)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+# Command-line runs (subprocesses) cache compiled templates in a folder of the test session's
+# own, not in the user's cache folder (template_cache.py).
+_cache = tempfile.mkdtemp(prefix="mesoconsent-test-cache-")
+os.environ["MESOCONSENT_CACHE_DIR"] = _cache
+atexit.register(shutil.rmtree, _cache, ignore_errors=True)

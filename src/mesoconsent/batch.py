@@ -160,8 +160,9 @@ class _Settings:
     draft: bool
 
 
-# (template folders, catalog folders, include the bundled ones) for a worker's Engine.
-_EngineArgs: TypeAlias = tuple[tuple[Path, ...], tuple[Path, ...], bool]
+# (template folders, catalog folders, include the bundled ones, template cache) for a worker's
+# Engine.
+_EngineArgs: TypeAlias = tuple[tuple[Path, ...], tuple[Path, ...], bool, Path | None]
 _Item: TypeAlias = tuple[int, int, Any]  # (index, number, request as sent)
 
 
@@ -244,9 +245,9 @@ def render_batch(
     if jobs == 1:
         return _in_process(items, settings, engine)
     if engine is None:
-        engine_args: _EngineArgs = ((), (), True)
+        engine_args: _EngineArgs = ((), (), True, None)
     else:  # its folders end with the bundled ones, if it uses them
-        engine_args = (engine.template_dirs, engine.locale_dirs, False)
+        engine_args = (engine.template_dirs, engine.locale_dirs, False, engine.template_cache)
     if chunksize is not None:
         sizes: Iterator[int] = itertools.repeat(chunksize)
     elif total is None:
@@ -395,8 +396,11 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
     # Ctrl-C reaches the whole process group: the parent handles it, cancelling what has not
     # started; a worker finishes its chunk rather than dying half-way with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    template_dirs, locale_dirs, include_bundled = engine_args
-    _worker = (Engine(template_dirs, locale_dirs, include_bundled=include_bundled), settings)
+    template_dirs, locale_dirs, include_bundled, cache = engine_args
+    engine = Engine(
+        template_dirs, locale_dirs, include_bundled=include_bundled, template_cache=cache
+    )
+    _worker = (engine, settings)
 
 
 def _render_chunk(chunk: list[_Item]) -> list[BatchResult]:

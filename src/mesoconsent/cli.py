@@ -31,6 +31,7 @@ from mesoconsent.errors import (
 )
 from mesoconsent.loading import decode_json
 from mesoconsent.resources import example_request_path
+from mesoconsent.template_cache import default_cache_folder
 
 if TYPE_CHECKING:
     from mesoconsent.batch import BatchResult
@@ -513,7 +514,7 @@ def _run(args: argparse.Namespace) -> int:
                 _error(f"{option} {folder}: no such folder")
                 return EXIT_USAGE
     try:
-        engine = Engine(args.templates, args.locales)
+        engine = Engine(args.templates, args.locales, template_cache=default_cache_folder())
         if args.command == "render":
             return _batch(args, engine) if args.batch is not None else _render(args, engine)
         if args.command == "locales":

@@ -56,6 +56,7 @@ from mesoconsent.model import ConsentRequest
 from mesoconsent.output import write_atomic
 from mesoconsent.procedures import RESERVED_PREFIXES, Procedure, discover_procedures
 from mesoconsent.resources import locales_dir, templates_dir
+from mesoconsent.template_cache import open_cache
 from mesoconsent.validation import validate_request
 from mesoconsent.writers.docx import bookmark_names, structural_marks, write_docx
 from mesoconsent.writers.html import write_html
@@ -177,7 +178,9 @@ class Engine:
 
     ``template_dirs`` and ``locale_dirs`` are searched before the bundled ones, file by file,
     so a clinic can override one template or add one catalog and keep the rest. Set
-    ``include_bundled=False`` to use only the given folders.
+    ``include_bundled=False`` to use only the given folders. ``template_cache`` is a folder in
+    which to keep compiled templates for the next process (template_cache.py); an engine
+    compiles its templates once either way.
     """
 
     def __init__(
@@ -186,6 +189,7 @@ class Engine:
         locale_dirs: Iterable[str | os.PathLike[str]] = (),
         *,
         include_bundled: bool = True,
+        template_cache: str | os.PathLike[str] | None = None,
     ) -> None:
         bundled_templates = (templates_dir(),) if include_bundled else ()
         bundled_locales = (locales_dir(),) if include_bundled else ()
@@ -197,7 +201,10 @@ class Engine:
         self.generator = f"mesoconsent {self.version}"
         self.procedures: dict[str, Procedure] = discover_procedures(self.template_dirs)
         self.locales: tuple[str, ...] = available_locales(self.locale_dirs)
+        self.template_cache = None if template_cache is None else Path(template_cache)
         environment = make_environment(self.template_dirs)
+        if self.template_cache is not None:
+            environment.bytecode_cache = open_cache(self.template_cache)
         self._environment = environment
         self._templates: dict[str, jinja2.Template] = {}
         for procedure in self.procedures.values():

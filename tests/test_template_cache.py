@@ -1,0 +1,110 @@
+"""Compiled templates cached on disk for the next process: faster, and never a difference or a
+failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from mesoconsent import Engine
+from mesoconsent.template_cache import (
+    CACHE_DIR_VARIABLE,
+    configuration_key,
+    default_cache_folder,
+    open_cache,
+)
+from tests.helpers import example, run_cli
+
+
+def cached_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+def render_with_cache(folder: Path | None) -> bytes:
+    return Engine(template_cache=folder).render(example()).content
+
+
+def test_the_second_engine_loads_what_the_first_compiled(tmp_path: Path) -> None:
+    first = render_with_cache(tmp_path)
+    files = cached_files(tmp_path)
+    assert len(files) == 2  # the procedure's template and the base it extends
+    assert all(path.parent.name == configuration_key() for path in files)
+    stamps = [path.stat().st_mtime_ns for path in files]
+    assert render_with_cache(tmp_path) == first == render_with_cache(None)
+    assert [path.stat().st_mtime_ns for path in files] == stamps  # read, not written again
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_the_cache_folder_is_private_and_one_others_can_write_to_is_not_used(
+    tmp_path: Path,
+) -> None:
+    render_with_cache(tmp_path / "mine")
+    folder = tmp_path / "mine" / configuration_key()
+    assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
+    shared = tmp_path / "shared" / configuration_key()
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    assert open_cache(tmp_path / "shared") is None
+    assert render_with_cache(tmp_path / "shared") == render_with_cache(None)
+    assert cached_files(shared) == []
+
+
+def test_a_cache_that_cannot_be_written_or_read_is_only_a_miss(tmp_path: Path) -> None:
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    assert render_with_cache(blocked) == render_with_cache(None)
+    render_with_cache(tmp_path / "cache")
+    for path in cached_files(tmp_path / "cache"):
+        path.write_bytes(b"damaged")
+    assert render_with_cache(tmp_path / "cache") == render_with_cache(None)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() == 0, reason="root writes anyway")
+def test_a_read_only_cache_folder_does_not_stop_a_render(tmp_path: Path) -> None:
+    folder = tmp_path / "cache" / configuration_key()
+    folder.mkdir(parents=True, mode=0o700)
+    folder.chmod(0o500)
+    try:
+        assert render_with_cache(tmp_path / "cache") == render_with_cache(None)
+    finally:
+        folder.chmod(0o700)
+
+
+def test_the_command_line_caches_where_the_variable_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
+    for name in ("first.docx", "second.docx"):
+        assert run_cli("render", "--example", "--output", name, cwd=tmp_path).returncode == 0
+    assert len(cached_files(tmp_path / "cache")) == 2
+    assert (tmp_path / "first.docx").read_bytes() == (tmp_path / "second.docx").read_bytes()
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, "")  # set and empty: no cache
+    assert run_cli("render", "--example", "--output", "third.docx", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "third.docx").read_bytes() == (tmp_path / "first.docx").read_bytes()
+
+
+def test_set_and_empty_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, "")
+    assert default_cache_folder() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG folders")
+def test_by_default_the_command_line_uses_the_users_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(CACHE_DIR_VARIABLE)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert run_cli("render", "--example", "--output", "x.docx", cwd=tmp_path).returncode == 0
+    assert len(cached_files(tmp_path / ".cache" / "mesoconsent")) == 2
+
+
+def test_a_cache_folder_that_goes_away_does_not_stop_a_render(tmp_path: Path) -> None:
+    engine = Engine(template_cache=tmp_path)  # compiles the procedure's template now
+    shutil.rmtree(tmp_path / configuration_key())  # its base is compiled on the first render
+    assert engine.render(example()).content == render_with_cache(None)
