@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ import attrs
 import pytest
 
 import mesoconsent
-from mesoconsent.batch import output_name
-from mesoconsent.cli import _lines, _Progress
+import mesoconsent.batch
+from mesoconsent.batch import cgroup_cpu_quota, default_jobs, output_name
+from mesoconsent.cli import _lines, _Progress, main
 from tests.helpers import empty_catalog, example, example_dict, run_cli
 
 run = run_cli
@@ -341,3 +343,85 @@ def test_draft_mode_is_reported_only_for_forms_that_are_drafts(tmp_path: Path) -
     )  # fmt: skip
     assert drafted.returncode == 0, drafted.stderr
     assert "2 form(s) rendered in draft mode" in drafted.stderr
+
+
+def test_an_empty_batch_says_so_and_renders_nothing(tmp_path: Path) -> None:
+    write_batch(tmp_path / "empty.jsonl", ["", "  "])
+    result = run("render", "--batch", "empty.jsonl", "--output-dir", "out", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "empty.jsonl holds no requests" in result.stderr
+    assert "rendered 0, failed 0 (of 0 requests)" in result.stdout
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_written_fails_before_rendering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("mesoconsent.batch.tempfile.NamedTemporaryFile", refuse)
+    with pytest.raises(PermissionError):
+        mesoconsent.render_batch([MIXED[0]] * 3, tmp_path / "out", jobs=1)
+    # (as root, permissions cannot be taken away: the probe is what is tested here)
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="the patch reaches workers by fork"
+)
+def test_a_worker_that_dies_is_reported_with_where_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = mesoconsent.batch._render_one
+
+    def die_on_line_5(engine: Any, settings: Any, index: int, number: int, sent: Any) -> Any:
+        if number == 5:
+            os._exit(9)  # as the kernel's out-of-memory killer would
+        return real(engine, settings, index, number, sent)
+
+    monkeypatch.setattr(mesoconsent.batch, "_render_one", die_on_line_5)
+    write_batch(tmp_path / "b.jsonl", [json.dumps(request(f"P{n}")) for n in range(1, 9)])
+    status = main(
+        [
+            "render",
+            "--batch",
+            str(tmp_path / "b.jsonl"),
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--format",
+            "text",
+            "--jobs",
+            "2",
+        ]
+    )
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "a worker process stopped unexpectedly" in error
+    assert "lines from " in error
+    assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"cpu.max": "max 100000\n"}, None),
+        ({"cpu.max": "150000 100000\n"}, 1.5),
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": "200000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2.0),
+        ({}, None),
+    ],
+)
+def test_the_cpu_quota_of_a_container(
+    tmp_path: Path, files: dict[str, str], expected: float | None
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert cgroup_cpu_quota(tmp_path) == expected
+
+
+def test_default_jobs_respects_a_cpu_quota(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mesoconsent.batch, "cgroup_cpu_quota", lambda: 0.5)
+    assert default_jobs() == 1
+    monkeypatch.setattr(mesoconsent.batch, "cgroup_cpu_quota", lambda: None)
+    assert default_jobs() >= 1

@@ -24,9 +24,11 @@ request: a patient's name is personal data.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import pickle
 import signal
+import tempfile
 import warnings
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sized
@@ -87,11 +89,46 @@ def output_name(number: int, format: Format) -> str:
 
 
 def default_jobs() -> int:
-    """The number of CPU cores this process may run on (its affinity where the OS has one)."""
+    """The number of CPU cores this process may use: its affinity where the OS has one, and
+    no more than a container's CPU quota (Linux cgroups), rounded up."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    quota = cgroup_cpu_quota()
+    if quota is not None:
+        cores = min(cores, math.ceil(quota))
+    return max(1, cores)
+
+
+def cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """The CPUs a Linux control group lets this process use (``docker --cpus 2`` gives 2.0),
+    or None if there is no quota. Processes beyond it would only wait for each other."""
+    candidates = []
+    try:  # cgroup v2: "0::/path" in /proc/self/cgroup names this process's group
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            if line.startswith("0::"):
+                candidates.append(root / line[3:].lstrip("/") / "cpu.max")
+    except OSError:
+        pass
+    candidates.append(root / "cpu.max")
+    for path in candidates:
+        try:
+            quota, period = path.read_text().split()[:2]
+        except (OSError, ValueError):
+            continue
+        if quota == "max":
+            return None
+        try:
+            return int(quota) / int(period) if int(period) > 0 else None
+        except ValueError:
+            return None
+    try:  # cgroup v1
+        quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota_us / period_us if quota_us > 0 and period_us > 0 else None
 
 
 @attrs.frozen
@@ -205,10 +242,12 @@ def render_batch(
     Rendering issues no Python warnings: check ``result.flags`` (screening questions answered
     yes) and ``result.review_state`` (``"draft"``: an unreviewed translation) instead.
 
-    Arguments are checked, and the folder created, when this is called (``ValueError``,
-    ``OSError``); rendering starts on the first ``next()``. Closing the generator early
-    (``close()``, or leaving a ``for`` loop over it that holds the only reference) cancels
-    the requests not yet started and waits for the ones running.
+    Arguments are checked, and the folder created and tried with a file, when this is called
+    (``ValueError``, ``OSError``); rendering starts on the first ``next()``. If a worker
+    process dies (killed, or out of memory), iterating raises
+    ``concurrent.futures.process.BrokenProcessPool`` after the results received before it.
+    Closing the generator early (``close()``, or leaving a ``for`` loop over it that holds the
+    only reference) cancels the requests not yet started and waits for the ones running.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
@@ -237,6 +276,9 @@ def render_batch(
     folder = None if output_dir is None else Path(output_dir)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
+        # A folder that cannot be written is one error now, not one per request later.
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".mesoconsent-", suffix=".probe"):
+            pass
     settings = _Settings(folder, format, locale, draft)
     total = len(requests) if isinstance(requests, Sized) else None
     if total is not None:

@@ -246,6 +246,8 @@ def _catalog_name(engine: Engine, locale: str | None) -> str | None:
 
 def _batch(args: argparse.Namespace, engine: Engine) -> int:
     # Imported here: a single render does not pay for the batch machinery at start-up.
+    from concurrent.futures.process import BrokenProcessPool
+
     from mesoconsent.batch import output_name, read_jsonl, render_batch
 
     output_format: Format = args.format or "docx"
@@ -263,6 +265,8 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
     except OSError as error:
         _error(f"cannot read {args.batch}: {error.strerror}")
         return EXIT_IO
+    if not lines:
+        _error(f"warning: {args.batch} holds no requests; nothing to render")
     started = time.perf_counter()
     try:
         results = render_batch(
@@ -276,7 +280,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             engine=engine,
         )
     except OSError as error:
-        _error(f"cannot create the folder {args.output_dir}: {error.strerror}")
+        _error(f"cannot write to the folder {args.output_dir}: {error.strerror}")
         return EXIT_IO
     progress = _Progress(len(lines), sys.stderr, started)
     summary = _BatchSummary()
@@ -290,14 +294,15 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
                 progress.update(done)
     except KeyboardInterrupt:
         progress.clear()
-        finished = len(summary.rendered) + len(summary.failed)
-        resume = lines[finished][0] if finished < len(lines) else None
-        _error(
-            f"interrupted: {len(summary.rendered)} form(s) written, {len(summary.failed)} "
-            f"failed, of {len(lines)} requests"
-            + (f"; lines from {resume} on were not all rendered" if resume is not None else "")
-        )
+        _error("interrupted: " + summary.stopped(lines))
         return 130
+    except BrokenProcessPool:
+        progress.clear()
+        _error(
+            "a worker process stopped unexpectedly (killed, or out of memory?): "
+            + summary.stopped(lines)
+        )
+        return EXIT_FAILED
     finally:
         progress.clear()
     elapsed = time.perf_counter() - started
@@ -321,6 +326,16 @@ class _BatchSummary:
         self.flagged: dict[str, list[int]] = {}
         self.draft_locales: dict[str, int] = {}
         self.drafts = 0  # forms marked as drafts (draft mode, with text in English)
+
+    def stopped(self, lines: list[tuple[int, bytes]]) -> str:
+        """What a batch stopped early had done, and where to resume."""
+        finished = len(self.rendered) + len(self.failed)
+        resume = lines[finished][0] if finished < len(lines) else None
+        return (
+            f"{len(self.rendered)} form(s) written, {len(self.failed)} failed, of "
+            f"{len(lines)} requests"
+            + (f"; lines from {resume} on were not all rendered" if resume is not None else "")
+        )
 
     def add(self, item: BatchResult) -> None:
         if item.result is None:
