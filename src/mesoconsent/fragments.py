@@ -6,9 +6,10 @@ words, identical for every patient. A template wraps such sections in ``{% stati
 one reuses the parsed blocks (and what the writers made of them, see writers/shared.py).
 
 The body of a ``{% static %}`` block may only use the translation functions (``_``,
-``gettext``, ``ngettext``, ``pgettext``, ``npgettext``), ``disclosure`` and names it sets
-itself; anything else (``request``, ``formatted``, ``screening``...) is refused when the
-template is compiled, so a section that could differ between requests can never be shared.
+``gettext``, ``ngettext``, ``pgettext``, ``npgettext``) and ``disclosure``; anything else
+(``request``, ``formatted``, setting a variable, a ``{% block %}`` another template could
+fill, an include...) is refused when the template is compiled, so a section that could differ
+between requests can never be shared.
 Leaving a section out of ``{% static %}`` only costs time.
 
 Sharing changes no output: a document composed with shared sections is equal, block for
@@ -64,33 +65,29 @@ class StaticExtension(Extension):
 
 
 def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -> None:
-    every = [found for node in body for found in (node, *node.find_all(nodes.Node))]
-    assigned = {"loop"}  # a for loop's own variable
-    assigned.update(
-        node.name
-        for node in every
-        if isinstance(node, nodes.Name) and node.ctx in ("store", "param")
-    )
-    for node in every:
-        if isinstance(node, nodes.Include | nodes.Import | nodes.FromImport):
-            problem = "may not include or import other templates"
+    """Refuse anything through which a static section's output could depend on more than the
+    catalog. Setting variables is refused too: a name set in the section can still be read
+    from outside before it is set ({% set request = request %}), so only the allowed
+    functions are ever read."""
+    for node in (found for top in body for found in (top, *top.find_all(nodes.Node))):
+        problem = ""
+        if isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends):
+            problem = "may not include, import or extend other templates"
+        elif isinstance(node, nodes.Block):
+            problem = "may not hold a {% block %}, which another template could fill"
         elif isinstance(node, nodes.CallBlock) and isinstance(node.call, nodes.Call):
+            if isinstance(node.call.node, nodes.ExtensionAttribute):
+                problem = "may not hold another {% static %}"
+        elif isinstance(node, nodes.Name) and node.ctx != "load":
             problem = (
-                "may not hold another {% static %}"
-                if isinstance(node.call.node, nodes.ExtensionAttribute)
-                else ""
+                f"may not set variables ({node.name!r}): {{% set %}}, {{% for %}}, "
+                "{% with %} and macros belong outside it"
             )
-        elif isinstance(node, nodes.Name) and node.ctx == "load":
+        elif isinstance(node, nodes.Name) and node.name not in ALLOWED_NAMES:
             problem = (
-                ""
-                if node.name in ALLOWED_NAMES | assigned
-                else (
-                    f"reads {node.name!r}, which can differ between requests: a static section may "
-                    "only use the translation functions and disclosure() (see docs/templates.md)"
-                )
+                f"reads {node.name!r}, which can differ between requests: a static section may "
+                "only use the translation functions and disclosure() (see docs/templates.md)"
             )
-        else:
-            problem = ""
         if problem:
             parser.fail(f"{{% static %}} at {where} {problem}", node.lineno, TemplateSyntaxError)
 
