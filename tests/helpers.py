@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,7 +78,7 @@ def copy_templates(tmp_path: Path) -> Path:
     return target
 
 
-def edit(path: Path, pattern: str, replacement: str) -> None:
+def edit(path: Path, pattern: str, replacement: str | Callable[[re.Match[str]], str]) -> None:
     """Replace the one match of a regular expression in a file (failing if not exactly one)."""
     text = path.read_text(encoding="utf-8")
     edited, count = re.subn(pattern, replacement, text)

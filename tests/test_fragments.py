@@ -132,7 +132,7 @@ def test_a_static_section_that_could_differ_between_requests_is_refused(
     edit(
         templates / CONSENT,
         r"(\{% static %\}\n)(\{# Translators: section heading. #\}\n<h2>\{\{ _\(\"Risks)",
-        lambda match: match.group(1) + inside + "\n" + match.group(2),  # type: ignore[arg-type]
+        lambda match: match.group(1) + inside + "\n" + match.group(2),
     )
     with pytest.raises(TemplateError, match=re.escape(complaint)) as caught:
         Engine([templates], [locales_dir()], include_bundled=False)

@@ -22,7 +22,7 @@ T = TypeVar("T")
 # Enough for every position of every shared block of a few templates in every language; past
 # it, outputs are made per document as if nothing were shared (memory stays bounded whatever
 # a template does).
-_OUTPUT_LIMIT = 20_000
+_OUTPUT_LIMIT = 4096
 
 
 class SharedBlocks:
