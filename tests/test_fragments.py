@@ -139,6 +139,50 @@ def test_a_static_section_that_could_differ_between_requests_is_refused(
     assert "consent.html.j2, line" in str(caught.value)
 
 
+def test_two_static_sections_on_one_line_are_two_sections(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE,
+        r"\{% static %\}\n\{#[^#]*#\}\n(<h3>\{\{ _\(\"Your planned treatment\"\) \}\}</h3>)\n"
+        r"\{% endstatic %\}",
+        lambda match: (
+            "{% static %}" + match.group(1) + "{% endstatic %}"
+            '{% static %}<p>{{ _("Declaration") }}</p>{% endstatic %}'
+        ),
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    text = render_quietly(engine, example(), "text").decode()
+    assert "Your planned treatment\n-" in text
+    assert text.count("\nDeclaration\n") == 2  # its own paragraph, and the heading further on
+
+
+def test_sections_are_composed_per_procedure(tmp_path: Path) -> None:
+    # A second procedure whose template extends the first's, with one disclosure reworded:
+    # the shared sections state each procedure's own wording, whichever renders first.
+    templates = copy_templates(tmp_path)
+    (templates / "peel").mkdir()
+    definition = (templates / "mesotherapy" / "procedure.toml").read_text(encoding="utf-8")
+    definition = (
+        definition.replace('id = "mesotherapy"', 'id = "peel"')
+        .replace("mesotherapy/consent.html.j2", "peel/consent.html.j2")
+        .replace(
+            "The risk of serious side effects is relatively low.",
+            "Serious side effects of a chemical peel are uncommon.",
+        )
+    )
+    (templates / "peel" / "procedure.toml").write_text(definition, encoding="utf-8")
+    (templates / "peel" / "consent.html.j2").write_text(
+        '{% extends "mesotherapy/consent.html.j2" %}\n', encoding="utf-8"
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    meso = render_quietly(engine, example(), "text").decode()
+    peel = render_quietly(engine, attrs.evolve(example(), procedure="peel"), "text").decode()
+    assert "relatively low" in meso
+    assert "chemical peel are uncommon" not in meso
+    assert "chemical peel are uncommon" in peel
+    assert "relatively low" not in peel
+
+
 def test_a_static_section_must_hold_whole_blocks(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(

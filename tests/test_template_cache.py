@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from jinja2.bccache import bc_magic
 
 from mesoconsent import Engine
 from mesoconsent.template_cache import (
     CACHE_DIR_VARIABLE,
+    TemplateCache,
     configuration_key,
     default_cache_folder,
     open_cache,
@@ -108,3 +110,49 @@ def test_a_cache_folder_that_goes_away_does_not_stop_a_render(tmp_path: Path) ->
     engine = Engine(template_cache=tmp_path)  # compiles the procedure's template now
     shutil.rmtree(tmp_path / configuration_key())  # its base is compiled on the first render
     assert engine.render(example()).content == render_with_cache(None)
+
+
+def forge_base_entry(folder: Path) -> Path:
+    """Replace the cached code of the base template with code that prints FORGED, under the
+    checksum of the real source, as someone able to write the entry could."""
+    engine = Engine(template_cache=folder)
+    engine.render(example())  # compiles and caches the base template
+    environment = engine._environment
+    cache = environment.bytecode_cache
+    assert isinstance(cache, TemplateCache)
+    name = "common/base.html.j2"
+    source, filename, _ = environment.loader.get_source(environment, name)  # type: ignore[union-attr]
+    bucket = cache.get_bucket(environment, name, filename, source)
+    forged = source.replace("<h1>", "<p>FORGED</p><h1>", 1)
+    bucket.code = environment.compile(forged, name, filename)
+    cache.set_bucket(bucket)
+    return folder / configuration_key() / f"__jinja2_{bucket.key}.cache"
+
+
+def test_an_entry_others_could_have_written_is_not_executed(tmp_path: Path) -> None:
+    entry = forge_base_entry(tmp_path)
+    # Written by this user, the entry is trusted (so the forgery is real)...
+    assert b"FORGED" in Engine(template_cache=tmp_path).render(example(), "text").content
+    # ...but not once others could have written it.
+    entry.chmod(0o666)
+    assert b"FORGED" not in Engine(template_cache=tmp_path).render(example(), "text").content
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs chown")
+def test_an_entry_owned_by_someone_else_is_not_executed(tmp_path: Path) -> None:
+    entry = forge_base_entry(tmp_path)
+    os.chown(entry, 65534, 65534)  # nobody
+    assert b"FORGED" not in Engine(template_cache=tmp_path).render(example(), "text").content
+
+
+def test_a_folder_others_can_write_to_is_not_used_even_above_the_cache(tmp_path: Path) -> None:
+    render_with_cache(tmp_path / "open")
+    (tmp_path / "open").chmod(0o777)  # others could swap the folder inside it
+    assert open_cache(tmp_path / "open") is None
+
+
+def test_a_truncated_entry_is_compiled_again(tmp_path: Path) -> None:
+    expected = render_with_cache(tmp_path)
+    for path in cached_files(tmp_path):
+        path.write_bytes(path.read_bytes()[: len(bc_magic) + 3])  # a torn write
+    assert render_with_cache(tmp_path) == expected

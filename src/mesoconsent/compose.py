@@ -193,7 +193,10 @@ def compose(
         None
         if fragments is None
         else FragmentRenderer(
-            fragments, f"{catalog.name}@{catalog.revision}", translations.used, parse_blocks
+            fragments,
+            f"{procedure.id} {catalog.name}@{catalog.revision}",
+            translations.used,
+            parse_blocks,
         )
     )
     screening = [

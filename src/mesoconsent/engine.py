@@ -222,8 +222,8 @@ class Engine:
         # start-up). The lock makes the first use from several threads read a catalog once.
         self._catalogs: dict[str, Catalog] = {}
         self._catalog_lock = threading.Lock()
-        # The templates' {% static %} sections, composed once per catalog and shared by every
-        # document, with what the writers made of them (fragments.py).
+        # The templates' {% static %} sections, composed once per procedure and catalog and
+        # shared by every document, with what the writers made of them (fragments.py).
         self._fragments = FragmentStore()
 
     def catalog(self, locale: str) -> Catalog:

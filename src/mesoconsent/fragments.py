@@ -2,8 +2,9 @@
 
 Most of a consent form is the procedure's own text: headings and disclosures in the catalog's
 words, identical for every patient. A template wraps such sections in ``{% static %}`` ...
-``{% endstatic %}``; the first render in a language renders and parses them, and every later
-one reuses the parsed blocks (and what the writers made of them, see writers/shared.py).
+``{% endstatic %}``; the first render of a procedure in a language renders and parses them, and
+every later one reuses the parsed blocks (and what the writers made of them, see
+writers/shared.py).
 
 The body of a ``{% static %}`` block may only use the translation functions (``_``,
 ``gettext``, ``ngettext``, ``pgettext``, ``npgettext``) and ``disclosure``; anything else
@@ -43,6 +44,10 @@ ALLOWED_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext", 
 RENDERER_VARIABLE = "mesoconsent-fragments"
 
 
+# The attribute that numbers the static sections of the template a parser is parsing.
+_COUNTER = "mesoconsent_static_sections"
+
+
 class StaticExtension(Extension):
     """The ``{% static %}`` tag. Without a renderer in the context (a plain Jinja2 render,
     Babel's extractor) the body is rendered in place, like any other template text."""
@@ -54,14 +59,19 @@ class StaticExtension(Extension):
         body = parser.parse_statements(("name:endstatic",), drop_needle=True)
         where = f"{parser.name or '<template>'}, line {lineno}"
         _check_static_body(body, where, parser)
-        call = self.call_method("_render", [nodes.Const(where), nodes.ContextReference()])
+        # The section's key: its template and its number there (two may share a line). It is
+        # compiled into the template's code, so it must not depend on anything else.
+        number = getattr(parser, _COUNTER, 0) + 1
+        setattr(parser, _COUNTER, number)  # a parser parses one template
+        key = f"{where}, section {number}"
+        call = self.call_method("_render", [nodes.Const(key), nodes.ContextReference()])
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
-    def _render(self, where: str, context: Context, caller: Callable[[], str]) -> Markup:
+    def _render(self, key: str, context: Context, caller: Callable[[], str]) -> Markup:
         renderer = context.get(RENDERER_VARIABLE)
         if not isinstance(renderer, FragmentRenderer):
             return Markup(caller())
-        return renderer.fragment(where, caller)
+        return renderer.fragment(key, caller)
 
 
 def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -> None:
@@ -101,21 +111,22 @@ class Fragment:
 
 
 class FragmentStore:
-    """The static sections of one engine's templates, per catalog, made on first use.
+    """The static sections of one engine's templates, made on first use for each procedure
+    and catalog (``disclosure()`` depends on the procedure, the words on the catalog).
 
     Safe to share between threads: two first renders at once may both make a fragment; the
     first stored is the one every document gets.
     """
 
     def __init__(self) -> None:
-        self._fragments: dict[tuple[str, str], Fragment] = {}
+        self._fragments: dict[tuple[str, str], Fragment] = {}  # (section, variant)
         self.shared = SharedBlocks()
 
-    def get(self, where: str, catalog: str) -> Fragment | None:
-        return self._fragments.get((where, catalog))
+    def get(self, section: str, variant: str) -> Fragment | None:
+        return self._fragments.get((section, variant))
 
-    def add(self, where: str, catalog: str, fragment: Fragment) -> Fragment:
-        kept = self._fragments.setdefault((where, catalog), fragment)
+    def add(self, section: str, variant: str, fragment: Fragment) -> Fragment:
+        kept = self._fragments.setdefault((section, variant), fragment)
         if kept is fragment:
             self.shared.share(fragment.blocks)
         return kept
@@ -128,23 +139,23 @@ class FragmentRenderer:
     def __init__(
         self,
         store: FragmentStore,
-        catalog: str,
+        variant: str,
         used: list[MessageKey],
         parse: Callable[[str, str], tuple[d.Block, ...]],
     ) -> None:
         self.store = store
-        self.catalog = catalog
+        self.variant = variant  # the procedure and catalog, which the sections depend on
         self.used = used
         self.parse = parse
         self.inserted: list[tuple[d.Block, ...]] = []
 
-    def fragment(self, where: str, caller: Callable[[], str]) -> Markup:
-        fragment = self.store.get(where, self.catalog)
+    def fragment(self, section: str, caller: Callable[[], str]) -> Markup:
+        fragment = self.store.get(section, self.variant)
         if fragment is None:
             start = len(self.used)
             markup = str(caller())
-            made = Fragment(self.parse(markup, where), tuple(self.used[start:]))
-            fragment = self.store.add(where, self.catalog, made)
+            made = Fragment(self.parse(markup, section), tuple(self.used[start:]))
+            fragment = self.store.add(section, self.variant, made)
         else:
             self.used.extend(fragment.messages)
         self.inserted.append(fragment.blocks)

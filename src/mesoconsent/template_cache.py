@@ -5,12 +5,13 @@ a server compiles them once and never notices. ``Engine(template_cache=folder)``
 Jinja2's compiled code in a folder (Jinja2's own FileSystemBytecodeCache); the command line
 uses the user's cache folder (``MESOCONSENT_CACHE_DIR``, see docs/api.md).
 
-Compiled code is executed, so the folder must be the user's own: it is created private
-(0700), and one that belongs to someone else or that others can write to is not used. Entries
-are keyed by the template's name and checked against its source, and the folder is specific to
-this version of mesoconsent, of the code that configures the environment and of Jinja2, so code
-compiled for another configuration is never loaded. The cache never makes a render fail: if it
-cannot be read or written, templates are compiled as if there were none.
+Compiled code is executed, so only the user's own may be: the folder is created private
+(0700); a folder, or an entry, that belongs to someone else or that others can write to is
+not used (entries are checked as they are opened). Entries are keyed by the template's name
+and checked against its source, and the folder is specific to this version of mesoconsent, of
+the code that configures the environment and of Jinja2, so code compiled for another
+configuration is never loaded. The cache never makes a render fail: an entry that cannot be
+read, or is damaged, is compiled again, and one that cannot be written is not kept.
 """
 
 from __future__ import annotations
@@ -31,12 +32,22 @@ CACHE_DIR_VARIABLE = "MESOCONSENT_CACHE_DIR"
 
 
 class TemplateCache(jinja2.FileSystemBytecodeCache):
-    """Jinja2's file-system cache, for which a failure to read or write is only a miss."""
+    """Jinja2's file-system cache, made safe to execute from and unable to fail a render.
+
+    Every entry is checked as it is opened, not only the folder when the engine is built: a
+    folder can be swapped between the two (by anyone who can write to the folder above it).
+    An entry that is not the user's own, or that others could have written, is ignored, and so
+    is one that cannot be read whole; it is compiled again and rewritten.
+    """
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
-            super().load_bytecode(bucket)
-        except OSError:
+            with open(self._get_cache_filename(bucket), "rb") as entry:
+                if _private(os.fstat(entry.fileno())):
+                    bucket.load_bytecode(entry)
+        except FileNotFoundError:
+            pass
+        except Exception:  # unreadable, truncated (pickle and marshal errors): compile anew
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
@@ -44,9 +55,19 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+def _private(status: os.stat_result) -> bool:
+    """Whether a file or folder is this user's and no one else can write to it. (Where there
+    are no user ids, on Windows, the folder's access control list is what protects it; the
+    per-user folder the command line uses is private by default.)"""
+    if not hasattr(os, "getuid"):
+        return True
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
 def configuration_key() -> str:
     """What compiled code depends on besides the template: the versions, and the source of
-    the modules that configure the environment and compile ``{% static %}``."""
+    the modules that configure the environment and compile ``{% static %}``. Raises OSError if
+    that source cannot be read."""
     digest = hashlib.sha256(f"{__version__} {jinja2.__version__}".encode())
     for module in (compose, fragments):
         digest.update(Path(str(module.__file__)).read_bytes())
@@ -54,15 +75,15 @@ def configuration_key() -> str:
 
 
 def open_cache(folder: str | os.PathLike[str]) -> TemplateCache | None:
-    """The cache kept under ``folder``, or None if it cannot be used safely."""
-    path = Path(folder) / configuration_key()
+    """The cache kept under ``folder``, or None if it cannot be used safely: the folder and
+    the one made in it must be the user's own and closed to others."""
     try:
+        path = Path(folder) / configuration_key()
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        status = path.stat()
+        if not (_private(Path(folder).stat()) and _private(path.stat())):
+            return None  # someone else could put code there
     except OSError:
         return None
-    if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
-        return None  # someone else could put code here
     return TemplateCache(str(path))
 
 
