@@ -14,6 +14,7 @@ import pytest
 
 import mesoconsent
 import mesoconsent.batch
+import mesoconsent.output
 from mesoconsent.batch import cgroup_cpu_quota, default_jobs, output_name
 from mesoconsent.cli import _lines, _Progress, main
 from tests.helpers import empty_catalog, example, example_dict, run_cli
@@ -425,3 +426,29 @@ def test_default_jobs_respects_a_cpu_quota(monkeypatch: pytest.MonkeyPatch) -> N
     assert default_jobs() == 1
     monkeypatch.setattr(mesoconsent.batch, "cgroup_cpu_quota", lambda: None)
     assert default_jobs() >= 1
+
+
+def test_the_folder_is_synced_once_a_group_before_its_results_are_yielded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    real = mesoconsent.output.sync_folder
+
+    def recording(folder: Path) -> None:
+        written = sorted(path.name for path in folder.iterdir())
+        events.append(f"sync after {len(written)} files")
+        real(folder)
+
+    monkeypatch.setattr(mesoconsent.batch, "sync_folder", recording)
+    results = mesoconsent.render_batch([MIXED[0]] * 20, tmp_path, "text", jobs=1)
+    for item in results:
+        assert item.path is not None
+        events.append(f"result {item.number}")
+    # Each result comes after the sync that made its file durable; one sync per group of 8.
+    syncs = [index for index, event in enumerate(events) if event.startswith("sync")]
+    assert [events[index] for index in syncs] == [
+        "sync after 8 files",
+        "sync after 16 files",
+        "sync after 20 files",
+    ]
+    assert syncs == [0, 9, 18]
