@@ -139,6 +139,65 @@ def test_a_static_section_that_could_differ_between_requests_is_refused(
     assert "consent.html.j2, line" in str(caught.value)
 
 
+NAME = "request.patient.full_name"
+REBINDINGS = [
+    # A static section inside a scope where a translation function's name means patient data.
+    (f"{{% for gettext in [{NAME}] %}}", "<p>{{ gettext }}</p>", "{% endfor %}"),
+    (f"{{% with _ = {NAME} %}}", "<p>{{ _ }}</p>", "{% endwith %}"),
+    (
+        "{% macro m(_) %}{% static %}<p>{{ _ }}</p>{% endstatic %}{% endmacro %}"
+        f"{{{{ m({NAME}) }}}}",
+        "",
+        "",
+    ),
+    (f"{{% macro _(s) %}}{{{{ s }}}} {{{{ {NAME} }}}}{{% endmacro %}}", "", ""),
+]
+
+
+@pytest.mark.parametrize(("before", "inside", "after"), REBINDINGS)
+def test_a_rebound_function_name_cannot_carry_patient_data_into_a_static_section(
+    tmp_path: Path, before: str, inside: str, after: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r"\{% block sections %\}\n\{#-[^#]*#\}\n\{% static %\}\n",
+        lambda match: "{% block sections %}\n" + before + "{% static %}" + inside + "\n",
+    )
+    if after:
+        edit(
+            templates / CONSENT,
+            r"(<h3>\{\{ _\(\"Your answers to the health questions\"\) \}\}</h3>\n"
+            r"\{% endstatic %\})",
+            lambda match: match.group(1) + after,
+        )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    try:
+        render_quietly(engine, with_patient_name(example(), "Ada Firstpatient"), "text")
+        second = render_quietly(engine, with_patient_name(example(), "Bea Second"), "text")
+    except (TemplateError, CoverageError):
+        return  # refused: fine too
+    assert b"Firstpatient" not in second
+
+
+def test_a_clinic_template_cannot_redefine_the_functions_of_inherited_static_sections(
+    tmp_path: Path,
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r'\{% extends "common/base.html.j2" %\}',
+        '{% extends "common/base.html.j2" %}'
+        "{% macro _(s) %}{% if kwargs or varargs %}{{ s }}{% else %}"
+        f"{{{{ s }}}} / {{{{ {NAME} }}}}{{% endif %}}{{% endmacro %}}",
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    first = render_quietly(engine, with_patient_name(example(), "Ada Firstpatient"), "text")
+    second = render_quietly(engine, with_patient_name(example(), "Bea Second"), "text")
+    assert b"Firstpatient" not in second
+    assert first.count(b"Firstpatient") == second.count(b"Bea Second")
+
+
 def test_two_static_sections_on_one_line_are_two_sections(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(

@@ -22,6 +22,7 @@ render, so a missing translation is refused in every document, not only the firs
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 from jinja2 import nodes
@@ -29,6 +30,8 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 from jinja2.runtime import Context
+from jinja2.utils import missing
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from mesoconsent import document as d
@@ -64,14 +67,37 @@ class StaticExtension(Extension):
         number = getattr(parser, _COUNTER, 0) + 1
         setattr(parser, _COUNTER, number)  # a parser parses one template
         key = f"{where}, section {number}"
+        body = [_TrustedFunctions(self).visit(node) for node in body]
         call = self.call_method("_render", [nodes.Const(key), nodes.ContextReference()])
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _function(self, name: str, context: Context) -> Any:
+        """The render's own ``name`` (``_``, ``disclosure``...), as composition passed it:
+        never what the template's scope calls ``name``, which a template can rebind."""
+        value = context.parent.get(name, missing)
+        if value is missing:
+            return context.environment.undefined(name=name)
+        return value
 
     def _render(self, key: str, context: Context, caller: Callable[[], str]) -> Markup:
         renderer = context.get(RENDERER_VARIABLE)
         if not isinstance(renderer, FragmentRenderer):
             return Markup(caller())
         return renderer.fragment(key, caller)
+
+
+class _TrustedFunctions(NodeTransformer):
+    """Rewrites every name a static section reads (only the allowed functions, by then) into
+    a lookup of the function the render was given. Jinja2 would resolve ``_`` through the
+    template's scope, where a loop, a macro's parameter or a clinic's own macro named ``_``
+    could stand for something else, with patient data in it, at the first render."""
+
+    def __init__(self, extension: StaticExtension) -> None:
+        self.extension = extension
+
+    def visit_Name(self, node: nodes.Name) -> nodes.Node:  # noqa: N802  # as Jinja2 names it
+        lookup = [nodes.Const(node.name), nodes.ContextReference()]
+        return self.extension.call_method("_function", lookup, lineno=node.lineno)
 
 
 def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -> None:
