@@ -156,3 +156,34 @@ def test_a_truncated_entry_is_compiled_again(tmp_path: Path) -> None:
     for path in cached_files(tmp_path):
         path.write_bytes(path.read_bytes()[: len(bc_magic) + 3])  # a torn write
     assert render_with_cache(tmp_path) == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX links")
+def test_an_entry_that_is_a_link_is_not_followed(tmp_path: Path) -> None:
+    # The link's target is this user's and private, but whoever replaced the entry with a
+    # link chose the target: the entry itself is what must be trusted.
+    entry = forge_base_entry(tmp_path / "cache")
+    target = tmp_path / "elsewhere.cache"
+    entry.rename(target)
+    entry.symlink_to(target)
+    assert (
+        b"FORGED" not in Engine(template_cache=tmp_path / "cache").render(example(), "text").content
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+def test_a_fifo_in_place_of_an_entry_does_not_hang_a_render(tmp_path: Path) -> None:
+    entry = forge_base_entry(tmp_path)
+    entry.unlink()
+    os.mkfifo(entry)
+    assert render_with_cache(tmp_path) == render_with_cache(None)
+
+
+@pytest.mark.skipif(not hasattr(os, "umask"), reason="POSIX umask")
+def test_the_cache_is_used_under_a_group_writable_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o002)
+    try:
+        render_with_cache(tmp_path / "made" / "here")
+    finally:
+        os.umask(previous)
+    assert len(cached_files(tmp_path / "made" / "here")) == 2

@@ -6,8 +6,9 @@ Jinja2's compiled code in a folder (Jinja2's own FileSystemBytecodeCache); the c
 uses the user's cache folder (``MESOCONSENT_CACHE_DIR``, see docs/api.md).
 
 Compiled code is executed, so only the user's own may be: the folder is created private
-(0700); a folder, or an entry, that belongs to someone else or that others can write to is
-not used (entries are checked as they are opened). Entries are keyed by the template's name
+(0700, whatever the umask); a folder, or an entry, that belongs to someone else or that others
+can write to is not used, nor an entry that is a link or not a regular file (entries are
+checked as they are opened). Entries are keyed by the template's name
 and checked against its source, and the folder is specific to this version of mesoconsent, of
 the code that configures the environment and of Jinja2, so code compiled for another
 configuration is never loaded. The cache never makes a render fail: an entry that cannot be
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 import jinja2
@@ -42,17 +44,33 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
-            with open(self._get_cache_filename(bucket), "rb") as entry:
-                if _private(os.fstat(entry.fileno())):
-                    bucket.load_bytecode(entry)
+            # Not through a symbolic link (its target's owner is not the entry's), and not
+            # waiting on a FIFO put in an entry's place.
+            descriptor = os.open(self._get_cache_filename(bucket), _OPEN_FLAGS)
         except FileNotFoundError:
-            pass
+            return
+        except OSError:
+            bucket.reset()
+            return
+        try:
+            with os.fdopen(descriptor, "rb") as entry:
+                status = os.fstat(entry.fileno())
+                if stat.S_ISREG(status.st_mode) and _private(status):
+                    bucket.load_bytecode(entry)
         except Exception:  # unreadable, truncated (pickle and marshal errors): compile anew
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         with contextlib.suppress(OSError):  # not kept: compiled again next time
             super().dump_bytecode(bucket)
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 def _private(status: os.stat_result) -> bool:
@@ -78,9 +96,13 @@ def open_cache(folder: str | os.PathLike[str]) -> TemplateCache | None:
     """The cache kept under ``folder``, or None if it cannot be used safely: the folder and
     the one made in it must be the user's own and closed to others."""
     try:
-        path = Path(folder) / configuration_key()
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not (_private(Path(folder).stat()) and _private(path.stat())):
+        top = Path(folder)
+        path = top / configuration_key()
+        # Both made private whatever the umask: mkdir(parents=True) would give the top one
+        # the umask's mode, 0775 under a umask of 002, which is then refused below.
+        for made in (top, path):
+            made.mkdir(mode=0o700, parents=made is top, exist_ok=True)
+        if not (_private(top.stat()) and _private(path.stat())):
             return None  # someone else could put code there
     except OSError:
         return None
