@@ -21,6 +21,7 @@ render, so a missing translation is refused in every document, not only the firs
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -57,7 +58,7 @@ class StaticExtension(Extension):
 
     tags = {"static"}  # noqa: RUF012  # as jinja2.ext.Extension declares it
 
-    def parse(self, parser: Parser) -> nodes.Node:
+    def parse(self, parser: Parser) -> list[nodes.Node]:
         lineno = next(parser.stream).lineno
         body = parser.parse_statements(("name:endstatic",), drop_needle=True)
         where = f"{parser.name or '<template>'}, line {lineno}"
@@ -67,9 +68,12 @@ class StaticExtension(Extension):
         number = getattr(parser, _COUNTER, 0) + 1
         setattr(parser, _COUNTER, number)  # a parser parses one template
         key = f"{where}, section {number}"
+        # Message extraction (Babel, `mesoconsent locales`) looks for calls of the names
+        # themselves: it gets the section as written, in a branch that never runs.
+        as_written = nodes.If(nodes.Const(False), copy.deepcopy(body), [], [], lineno=lineno)
         body = [_TrustedFunctions(self).visit(node) for node in body]
         call = self.call_method("_render", [nodes.Const(key), nodes.ContextReference()])
-        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+        return [as_written, nodes.CallBlock(call, [], [], body).set_lineno(lineno)]
 
     def _function(self, name: str, context: Context) -> Any:
         """The render's own ``name`` (``_``, ``disclosure``...), as composition passed it:
