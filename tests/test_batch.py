@@ -6,6 +6,10 @@ import io
 import json
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -376,8 +380,9 @@ def test_a_worker_that_dies_is_reported_with_where_to_resume(
     real = mesoconsent.batch._render_one
 
     def die_on_line_5(engine: Any, settings: Any, index: int, number: int, sent: Any) -> Any:
-        if number == 5:
-            os._exit(9)  # as the kernel's out-of-memory killer would
+        if number == 5:  # half-way through writing a form, as the out-of-memory killer would
+            (settings.output_dir / f"{settings.temporary_prefix}half.part").write_bytes(b"PK")
+            os._exit(9)
         return real(engine, settings, index, number, sent)
 
     monkeypatch.setattr(mesoconsent.batch, "_render_one", die_on_line_5)
@@ -400,6 +405,7 @@ def test_a_worker_that_dies_is_reported_with_where_to_resume(
     assert "a worker process stopped unexpectedly" in error
     assert "lines from " in error
     assert "Traceback" not in error
+    assert not [path for path in (tmp_path / "out").iterdir() if path.name.startswith(".")]
 
 
 @pytest.mark.parametrize(
@@ -418,7 +424,16 @@ def test_the_cpu_quota_of_a_container(
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
-    assert cgroup_cpu_quota(tmp_path) == expected
+    assert cgroup_cpu_quota(tmp_path, tmp_path / "no such file") == expected
+
+
+def test_a_cpu_quota_set_on_a_parent_group_counts(tmp_path: Path) -> None:
+    (tmp_path / "slice" / "app").mkdir(parents=True)
+    (tmp_path / "slice" / "app" / "cpu.max").write_text("max 100000\n")
+    (tmp_path / "slice" / "cpu.max").write_text("150000 100000\n")
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    (tmp_path / "membership").write_text("0::/slice/app\n")
+    assert cgroup_cpu_quota(tmp_path, tmp_path / "membership") == 1.5
 
 
 def test_default_jobs_respects_a_cpu_quota(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -444,11 +459,87 @@ def test_the_folder_is_synced_once_a_group_before_its_results_are_yielded(
     for item in results:
         assert item.path is not None
         events.append(f"result {item.number}")
-    # Each result comes after the sync that made its file durable; one sync per group of 8.
+    # The folder is tried when the batch starts; then each result comes after the sync that
+    # made its file durable, one sync per group of 8.
     syncs = [index for index, event in enumerate(events) if event.startswith("sync")]
     assert [events[index] for index in syncs] == [
+        "sync after 0 files",
         "sync after 8 files",
         "sync after 16 files",
         "sync after 20 files",
     ]
-    assert syncs == [0, 9, 18]
+    assert syncs == [0, 1, 10, 19]
+
+
+def _processes_running(marker: str) -> list[int]:
+    """Processes whose command line mentions ``marker`` (forked workers share their parent's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def _start_big_batch(tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
+    marker = f"batch-{os.getpid()}-{tmp_path.name}.jsonl"
+    write_batch(tmp_path / marker, [json.dumps(request(f"P{n}")) for n in range(1, 3001)])
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mesoconsent",
+            "render",
+            "--batch",
+            marker,
+            "--output-dir",
+            "out",
+            "--jobs",
+            "2",
+            "--format",
+            "text",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        (tmp_path / "out").is_dir() and len(list((tmp_path / "out").iterdir())) > 20
+    ):
+        time.sleep(0.05)
+    return process, marker
+
+
+def _gone(marker: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _processes_running(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_sigterm_stops_the_batch_and_its_workers_cleanly(tmp_path: Path) -> None:
+    process, marker = _start_big_batch(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "terminated: " in error
+    assert "lines from " in error
+    assert "Traceback" not in error
+    assert _gone(marker, 5)
+    assert not [path for path in (tmp_path / "out").iterdir() if path.name.startswith(".")]
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_workers_stop_when_the_batch_command_is_killed(tmp_path: Path) -> None:
+    process, marker = _start_big_batch(tmp_path)
+    process.kill()  # SIGKILL: the command cannot stop its workers itself
+    process.communicate(timeout=60)
+    assert _gone(marker, 10)

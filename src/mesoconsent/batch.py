@@ -23,12 +23,16 @@ request: a patient's name is personal data.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
 import pickle
+import secrets
 import signal
 import tempfile
+import threading
+import time
 import warnings
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sized
@@ -49,7 +53,7 @@ from mesoconsent.errors import (
 )
 from mesoconsent.loading import decode_json
 from mesoconsent.model import ConsentRequest
-from mesoconsent.output import sync_folder, write_atomic
+from mesoconsent.output import TEMPORARY_PREFIX, sync_folder, write_atomic
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -104,28 +108,33 @@ def default_jobs() -> int:
     return max(1, cores)
 
 
-def cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+def cgroup_cpu_quota(
+    root: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")
+) -> float | None:
     """The CPUs a Linux control group lets this process use (``docker --cpus 2`` gives 2.0),
     or None if there is no quota. Processes beyond it would only wait for each other."""
-    candidates = []
+    groups = [root]
     try:  # cgroup v2: "0::/path" in /proc/self/cgroup names this process's group
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
+        for line in membership.read_text().splitlines():
             if line.startswith("0::"):
-                candidates.append(root / line[3:].lstrip("/") / "cpu.max")
-    except OSError:
+                group = root / line[3:].lstrip("/")
+                # The group and every group above it (a systemd slice's CPUQuota, say).
+                groups = [group, *group.relative_to(root).parents]
+                groups = [group if group.is_absolute() else root / group for group in groups]
+    except (OSError, ValueError):
         pass
-    candidates.append(root / "cpu.max")
-    for path in candidates:
+    quotas = []
+    for group in groups:
         try:
-            quota, period = path.read_text().split()[:2]
+            quota, period = (group / "cpu.max").read_text().split()[:2]
+            if quota != "max" and int(period) > 0:
+                quotas.append(int(quota) / int(period))
         except (OSError, ValueError):
             continue
-        if quota == "max":
-            return None
-        try:
-            return int(quota) / int(period) if int(period) > 0 else None
-        except ValueError:
-            return None
+    if quotas:
+        return min(quotas)
+    if (root / "cpu.max").exists():
+        return None  # cgroup v2, no quota anywhere
     try:  # cgroup v1
         quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
         period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
@@ -198,6 +207,9 @@ class _Settings:
     format: Format
     locale: str | None
     draft: bool
+    # This batch's temporary files start with it, so that those a killed worker leaves behind
+    # can be found and removed, and no other process's.
+    temporary_prefix: str = TEMPORARY_PREFIX
 
 
 # (template folders, catalog folders, include the bundled ones, template cache) for a worker's
@@ -282,7 +294,10 @@ def render_batch(
         # A folder that cannot be written is one error now, not one per request later.
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".mesoconsent-", suffix=".probe"):
             pass
-    settings = _Settings(folder, format, locale, draft)
+        sync_folder(folder)
+    settings = _Settings(
+        folder, format, locale, draft, f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}-"
+    )
     total = len(requests) if isinstance(requests, Sized) else None
     if total is not None:
         jobs = min(jobs, max(1, total))
@@ -381,6 +396,12 @@ def _in_pool(
         # On an error or an abandoned iterator: drop what has not started, let the running
         # chunks finish (each write is atomic anyway), and leave no process behind.
         executor.shutdown(wait=True, cancel_futures=True)
+        # A worker that was killed, or terminated because another one was, may have left the
+        # temporary file of a form half written.
+        if settings.output_dir is not None:
+            for leftover in settings.output_dir.glob(f"{settings.temporary_prefix}*"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
 
 def _chunks(
@@ -438,11 +459,26 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
     # Ctrl-C reaches the whole process group: the parent handles it, cancelling what has not
     # started; a worker finishes its chunk rather than dying half-way with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     template_dirs, locale_dirs, include_bundled, cache = engine_args
     engine = Engine(
         template_dirs, locale_dirs, include_bundled=include_bundled, template_cache=cache
     )
     _worker = (engine, settings)
+
+
+def _exit_with_parent() -> None:
+    """Stop this worker if the process that started it dies: killed outright, it cannot stop
+    its workers, and they would otherwise wait for work forever, holding request data."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="mesoconsent-parent-watch", daemon=True).start()
 
 
 def _render_chunk(chunk: list[_Item]) -> list[BatchResult]:
@@ -483,7 +519,7 @@ def _render_one(
         request = _to_request(engine, sent, settings.locale)
         result = engine.render(request, settings.format, draft=settings.draft)
         if path is not None:  # the folder is synced for the group (_render_group)
-            write_atomic(path, result.content, sync_parent=False)
+            write_atomic(path, result.content, sync_parent=False, prefix=settings.temporary_prefix)
             result = attrs.evolve(result, content=b"")
     except (ValidationError, CoverageError) as error:
         return BatchResult(

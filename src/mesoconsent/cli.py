@@ -12,12 +12,14 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from babel import Locale
 
@@ -284,8 +286,10 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
         return EXIT_IO
     progress = _Progress(len(lines), sys.stderr, started)
     summary = _BatchSummary()
+    terminated = _Termination()
     try:
-        with contextlib.closing(results):  # on Ctrl-C: stop the workers before returning
+        # On Ctrl-C or SIGTERM: stop the workers and clean up before returning.
+        with terminated, contextlib.closing(results):
             for done, item in enumerate(results, start=1):
                 if item.error is not None:
                     progress.clear()
@@ -294,8 +298,10 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
                 progress.update(done)
     except KeyboardInterrupt:
         progress.clear()
-        _error("interrupted: " + summary.stopped(lines))
-        return 130
+        _error(
+            ("terminated: " if terminated.signalled else "interrupted: ") + summary.stopped(lines)
+        )
+        return 128 + signal.SIGTERM if terminated.signalled else 130
     except BrokenProcessPool:
         progress.clear()
         _error(
@@ -315,6 +321,28 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
         f"({output_name(1, output_format)} for line 1)"
     )
     return EXIT_FAILED if failed else EXIT_OK
+
+
+class _Termination:
+    """While active, SIGTERM (a service manager stopping the command) interrupts like Ctrl-C,
+    so that the workers are stopped and partial files removed, instead of the command dying
+    and leaving its workers behind."""
+
+    def __init__(self) -> None:
+        self.signalled = False
+        self._previous: Any = None
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():  # signals reach only it
+            self._previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.signalled = True
+        raise KeyboardInterrupt
 
 
 class _BatchSummary:
