@@ -10,7 +10,8 @@ The body of a ``{% static %}`` block may only use the translation functions (``_
 ``gettext``, ``ngettext``, ``pgettext``, ``npgettext``) and ``disclosure``; anything else
 (``request``, ``formatted``, setting a variable, a ``{% block %}`` another template could
 fill, an include...) is refused when the template is compiled, so a section that could differ
-between requests can never be shared.
+between requests can never be shared. The functions it calls are always the ones the render
+was given, whatever the template's scope calls by those names (see _TrustedFunctions).
 Leaving a section out of ``{% static %}`` only costs time.
 
 Sharing changes no output: a document composed with shared sections is equal, block for
@@ -84,7 +85,7 @@ class StaticExtension(Extension):
         return value
 
     def _render(self, key: str, context: Context, caller: Callable[[], str]) -> Markup:
-        renderer = context.get(RENDERER_VARIABLE)
+        renderer = context.parent.get(RENDERER_VARIABLE)  # as compose passed it
         if not isinstance(renderer, FragmentRenderer):
             return Markup(caller())
         return renderer.fragment(key, caller)
