@@ -123,6 +123,7 @@ def test_a_missing_translation_in_a_static_section_is_refused_every_time(
         ("<p>{{ self.title() }}</p>", "reads 'self'"),
         ("<p>{{ range(3) | list }}</p>", "reads 'range'"),
         ("{% trans n=request.treatment.product %}{{ n }}{% endtrans %}", "reads 'request'"),
+        ("<p>{{ ['a', 'b'] | random }}</p>", "random filter"),
     ],
 )
 def test_a_static_section_that_could_differ_between_requests_is_refused(
@@ -196,6 +197,76 @@ def test_a_clinic_template_cannot_redefine_the_functions_of_inherited_static_sec
     second = render_quietly(engine, with_patient_name(example(), "Bea Second"), "text")
     assert b"Firstpatient" not in second
     assert first.count(b"Firstpatient") == second.count(b"Bea Second")
+
+
+def assert_nothing_carries_over(templates: Path) -> None:
+    """A patient's form is the same whether or not another patient's was rendered first."""
+    ada = with_patient_name(example(), "Ada Firstpatient")
+    bea = with_patient_name(example(), "Bea Second")
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    render_quietly(engine, ada, "html")
+    after_ada = render_quietly(engine, bea, "html")
+    alone = render_quietly(Engine([templates], [locales_dir()], include_bundled=False), bea, "html")
+    assert b"Firstpatient" not in after_ada
+    assert after_ada == alone
+
+
+LEAK = f"{{% macro leak(s) %}}{{{{ s }}}} LEAKED {{{{ {NAME} }}}}{{% endmacro %}}"
+
+
+@pytest.mark.parametrize(
+    "around",
+    [
+        LEAK + '{% with _ = leak %}{% include "common/part.j2" %}{% endwith %}',
+        LEAK + '{% for _ in [leak] %}{% include "common/part.j2" %}{% endfor %}',
+        LEAK + '{% set _ = leak %}{% include "common/part.j2" %}',
+        LEAK + '{% set _ = leak %}{% from "common/part.j2" import part with context %}{{ part() }}',
+    ],
+)
+def test_included_static_sections_use_the_renders_own_functions(
+    tmp_path: Path, around: str
+) -> None:
+    # An include, an import with context or a scoped block passes on a context in which a
+    # template may have rebound _; the static section must not see it.
+    templates = copy_templates(tmp_path)
+    (templates / "common" / "part.j2").write_text(
+        '{% macro part() %}{% static %}<p>{{ _("Declaration") }}</p>{% endstatic %}'
+        "{% endmacro %}"
+        '{% static %}<p>{{ _("Declaration") }}</p>{% endstatic %}',
+        encoding="utf-8",
+    )
+    edit(templates / CONSENT, r"\{% block sections %\}\n", lambda m: m.group(0) + around + "\n")
+    assert_nothing_carries_over(templates)
+
+
+def test_a_scoped_block_does_not_pass_a_rebound_function_to_static_sections(
+    tmp_path: Path,
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, r"\{% block sections %\}", "{% block sections scoped %}")
+    edit(
+        templates / CONSENT,
+        r'\{% extends "common/base.html.j2" %\}',
+        '{% extends "common/base.html.j2" %}'
+        "{% macro _(s) %}{% if kwargs or varargs %}{{ s }}{% else %}"
+        f"{{{{ s }}}} / {{{{ {NAME} }}}}{{% endif %}}{{% endmacro %}}",
+    )
+    assert_nothing_carries_over(templates)
+
+
+def test_a_request_dependent_autoescape_around_a_static_section_carries_nothing_over(
+    tmp_path: Path,
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r"\{% block sections %\}\n",
+        lambda m: (
+            m.group(0) + f'{{% autoescape {NAME}.startswith("Ada") %}}{{% static %}}'
+            '<p>{{ ["<strong>bit</strong>"] | join }}</p>{% endstatic %}{% endautoescape %}\n'
+        ),
+    )
+    assert_nothing_carries_over(templates)
 
 
 def test_two_static_sections_on_one_line_are_two_sections(tmp_path: Path) -> None:

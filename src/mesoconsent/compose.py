@@ -189,16 +189,6 @@ def compose(
     catalog and shared; without one they are composed every time. The tree is the same.
     """
     translations = TranslationFunctions(catalog)
-    renderer = (
-        None
-        if fragments is None
-        else FragmentRenderer(
-            fragments,
-            f"{procedure.id} {catalog.name}@{catalog.revision}",
-            translations.used,
-            parse_blocks,
-        )
-    )
     screening = [
         ScreeningLine(
             id=question.id,
@@ -215,6 +205,17 @@ def compose(
         wording = procedure.disclosure(disclosure_id).text
         return translations.pgettext(disclosure_id, wording, **variables)
 
+    renderer = (
+        None
+        if fragments is None
+        else FragmentRenderer(
+            fragments,
+            f"{procedure.id} {catalog.name}@{catalog.revision}",
+            translations.used,
+            parse_blocks,
+            {**translations.as_context(), "disclosure": disclosure},
+        )
+    )
     direction: Literal["ltr", "rtl"] = (
         "rtl" if catalog.locale.character_order == "right-to-left" else "ltr"
     )

@@ -23,7 +23,7 @@ render, so a missing translation is refused in every document, not only the firs
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -77,18 +77,27 @@ class StaticExtension(Extension):
         return [as_written, nodes.CallBlock(call, [], [], body).set_lineno(lineno)]
 
     def _function(self, name: str, context: Context) -> Any:
-        """The render's own ``name`` (``_``, ``disclosure``...), as composition passed it:
-        never what the template's scope calls ``name``, which a template can rebind."""
-        value = context.parent.get(name, missing)
+        """The render's own ``name`` (``_``, ``disclosure``...), from the renderer compose
+        made for this render: never what the template calls ``name``, which it can rebind,
+        even in the context an include, an import or a scoped block passes on. (The
+        renderer's variable has a hyphen in its name: template code cannot rebind it.)"""
+        renderer = context.get(RENDERER_VARIABLE)
+        value = (
+            renderer.functions.get(name, missing)
+            if isinstance(renderer, FragmentRenderer)
+            else context.resolve_or_missing(name)  # a plain render: nothing is shared
+        )
         if value is missing:
             return context.environment.undefined(name=name)
         return value
 
     def _render(self, key: str, context: Context, caller: Callable[[], str]) -> Markup:
-        renderer = context.parent.get(RENDERER_VARIABLE)  # as compose passed it
+        renderer = context.get(RENDERER_VARIABLE)
         if not isinstance(renderer, FragmentRenderer):
             return Markup(caller())
-        return renderer.fragment(key, caller)
+        # An {% autoescape %} around the section changes how it renders: each setting is a
+        # section of its own.
+        return renderer.fragment(f"{key}, autoescape {context.eval_ctx.autoescape}", caller)
 
 
 class _TrustedFunctions(NodeTransformer):
@@ -119,6 +128,8 @@ def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -
         elif isinstance(node, nodes.CallBlock) and isinstance(node.call, nodes.Call):
             if isinstance(node.call.node, nodes.ExtensionAttribute):
                 problem = "may not hold another {% static %}"
+        elif isinstance(node, nodes.Filter) and node.name == "random":
+            problem = "may not use the random filter: it would be frozen at the first render"
         elif isinstance(node, nodes.Name) and node.ctx != "load":
             problem = (
                 f"may not set variables ({node.name!r}): {{% set %}}, {{% for %}}, "
@@ -173,8 +184,11 @@ class FragmentRenderer:
         variant: str,
         used: list[MessageKey],
         parse: Callable[[str, str], tuple[d.Block, ...]],
+        functions: Mapping[str, Callable[..., Markup]],
     ) -> None:
         self.store = store
+        # What a static section's names stand for (ALLOWED_NAMES), whatever the template's.
+        self.functions = functions
         self.variant = variant  # the procedure and catalog, which the sections depend on
         self.used = used
         self.parse = parse
