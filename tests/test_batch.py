@@ -543,3 +543,41 @@ def test_workers_stop_when_the_batch_command_is_killed(tmp_path: Path) -> None:
     process.kill()  # SIGKILL: the command cannot stop its workers itself
     process.communicate(timeout=60)
     assert _gone(marker, 10)
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_a_second_sigterm_does_not_hang_the_batch(tmp_path: Path) -> None:
+    process, marker = _start_big_batch(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "terminated: " in error
+    assert _gone(marker, 5)
+    assert not [path for path in (tmp_path / "out").iterdir() if path.name.startswith(".")]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_a_worker_stopped_by_sigterm_is_a_worker_that_stopped(tmp_path: Path) -> None:
+    process, marker = _start_big_batch(tmp_path)
+    workers = _children(process.pid)
+    assert workers
+    os.kill(workers[0], signal.SIGTERM)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "a worker process stopped unexpectedly" in error
+    assert _gone(marker, 5)

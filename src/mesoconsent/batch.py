@@ -394,14 +394,26 @@ def _in_pool(
             yield from results
     finally:
         # On an error or an abandoned iterator: drop what has not started, let the running
-        # chunks finish (each write is atomic anyway), and leave no process behind.
-        executor.shutdown(wait=True, cancel_futures=True)
+        # chunks finish (each write is atomic anyway), and leave no process behind. A second
+        # Ctrl-C (or SIGTERM) while that happens must not cut it short: the workers would be
+        # left waiting for work, and the command with them.
+        while True:
+            try:
+                executor.shutdown(wait=True, cancel_futures=True)
+                break
+            except KeyboardInterrupt:
+                continue
         # A worker that was killed, or terminated because another one was, may have left the
         # temporary file of a form half written.
-        if settings.output_dir is not None:
-            for leftover in settings.output_dir.glob(f"{settings.temporary_prefix}*"):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+        _remove_leftovers(settings)
+
+
+def _remove_leftovers(settings: _Settings) -> None:
+    """Remove this batch's temporary files: only half-written forms of a stopped worker."""
+    if settings.output_dir is not None:
+        for leftover in settings.output_dir.glob(f"{settings.temporary_prefix}*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def _chunks(
@@ -459,7 +471,10 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
     # Ctrl-C reaches the whole process group: the parent handles it, cancelling what has not
     # started; a worker finishes its chunk rather than dying half-way with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _exit_with_parent()
+    # Forked from the command, which turns SIGTERM into an interruption of its own: a worker
+    # sent SIGTERM stops, and the command reports a worker that stopped.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _exit_with_parent(settings)
     template_dirs, locale_dirs, include_bundled, cache = engine_args
     engine = Engine(
         template_dirs, locale_dirs, include_bundled=include_bundled, template_cache=cache
@@ -467,7 +482,12 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
     _worker = (engine, settings)
 
 
-def _exit_with_parent() -> None:
+# Held while a worker writes a form: a worker whose parent died stops between forms, never
+# half-way through writing one.
+_WRITING = threading.Lock()
+
+
+def _exit_with_parent(settings: _Settings) -> None:
     """Stop this worker if the process that started it dies: killed outright, it cannot stop
     its workers, and they would otherwise wait for work forever, holding request data."""
     parent = os.getppid()
@@ -476,6 +496,8 @@ def _exit_with_parent() -> None:
         while True:
             time.sleep(0.5)
             if os.getppid() != parent:
+                _WRITING.acquire()  # let a form being written finish, then write no other
+                _remove_leftovers(settings)  # no one else is left to
                 os._exit(1)
 
     threading.Thread(target=watch, name="mesoconsent-parent-watch", daemon=True).start()
@@ -519,7 +541,10 @@ def _render_one(
         request = _to_request(engine, sent, settings.locale)
         result = engine.render(request, settings.format, draft=settings.draft)
         if path is not None:  # the folder is synced for the group (_render_group)
-            write_atomic(path, result.content, sync_parent=False, prefix=settings.temporary_prefix)
+            with _WRITING:
+                write_atomic(
+                    path, result.content, sync_parent=False, prefix=settings.temporary_prefix
+                )
             result = attrs.evolve(result, content=b"")
     except (ValidationError, CoverageError) as error:
         return BatchResult(

@@ -326,22 +326,28 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
 class _Termination:
     """While active, SIGTERM (a service manager stopping the command) interrupts like Ctrl-C,
     so that the workers are stopped and partial files removed, instead of the command dying
-    and leaving its workers behind."""
+    and leaving its workers behind. Only the first SIGTERM or Ctrl-C interrupts: later ones,
+    while the workers are being stopped, are ignored rather than cutting that short."""
 
     def __init__(self) -> None:
         self.signalled = False
-        self._previous: Any = None
+        self.interrupted = False
+        self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> None:
         if threading.current_thread() is threading.main_thread():  # signals reach only it
-            self._previous = signal.signal(signal.SIGTERM, self._handle)
+            for number in (signal.SIGTERM, signal.SIGINT):
+                self._previous[number] = signal.signal(number, self._handle)
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
 
     def _handle(self, signum: int, frame: object) -> None:
-        self.signalled = True
+        if self.interrupted:
+            return
+        self.interrupted = True
+        self.signalled = signum == signal.SIGTERM
         raise KeyboardInterrupt
 
 
@@ -362,7 +368,12 @@ class _BatchSummary:
         return (
             f"{len(self.rendered)} form(s) written, {len(self.failed)} failed, of "
             f"{len(lines)} requests"
-            + (f"; lines from {resume} on were not all rendered" if resume is not None else "")
+            + (
+                f"; lines from {resume} on were not all rendered (forms of some of them may be "
+                "in the folder, complete)"
+                if resume is not None
+                else ""
+            )
         )
 
     def add(self, item: BatchResult) -> None:
