@@ -124,6 +124,11 @@ def test_a_missing_translation_in_a_static_section_is_refused_every_time(
         ("<p>{{ range(3) | list }}</p>", "reads 'range'"),
         ("{% trans n=request.treatment.product %}{{ n }}{% endtrans %}", "reads 'request'"),
         ("<p>{{ ['a', 'b'] | random }}</p>", "random filter"),
+        # Printed, a translation function shows what this render has looked up so far.
+        ("<p>{{ _ }}</p>", "may only call _()"),
+        ('<p>{{ _("Risks %(f)s", f=pgettext) }}</p>', "may only call pgettext()"),
+        ("{% trans f=ngettext %}<p>Risks {{ f }}</p>{% endtrans %}", "may only call ngettext()"),
+        ("<p>{{ disclosure }}</p>", "may only call disclosure()"),
     ],
 )
 def test_a_static_section_that_could_differ_between_requests_is_refused(
@@ -141,13 +146,15 @@ def test_a_static_section_that_could_differ_between_requests_is_refused(
 
 
 NAME = "request.patient.full_name"
+LEAK = f"{{% macro leak(s) %}}{{{{ s }}}} LEAKED {{{{ {NAME} }}}}{{% endmacro %}}"
 REBINDINGS = [
-    # A static section inside a scope where a translation function's name means patient data.
-    (f"{{% for gettext in [{NAME}] %}}", "<p>{{ gettext }}</p>", "{% endfor %}"),
-    (f"{{% with _ = {NAME} %}}", "<p>{{ _ }}</p>", "{% endwith %}"),
+    # A static section inside a scope where a translation function's name stands for a
+    # macro that prints patient data.
+    (LEAK + "{% for gettext in [leak] %}", "<p>{{ gettext('x') }}</p>", "{% endfor %}"),
+    (LEAK + "{% with _ = leak %}", "<p>{{ _('x') }}</p>", "{% endwith %}"),
     (
-        "{% macro m(_) %}{% static %}<p>{{ _ }}</p>{% endstatic %}{% endmacro %}"
-        f"{{{{ m({NAME}) }}}}",
+        LEAK + "{% macro m(_) %}{% static %}<p>{{ _('x') }}</p>{% endstatic %}{% endmacro %}"
+        "{{ m(leak) }}",
         "",
         "",
     ),
@@ -209,9 +216,6 @@ def assert_nothing_carries_over(templates: Path) -> None:
     alone = render_quietly(Engine([templates], [locales_dir()], include_bundled=False), bea, "html")
     assert b"Firstpatient" not in after_ada
     assert after_ada == alone
-
-
-LEAK = f"{{% macro leak(s) %}}{{{{ s }}}} LEAKED {{{{ {NAME} }}}}{{% endmacro %}}"
 
 
 @pytest.mark.parametrize(
@@ -341,10 +345,14 @@ def test_a_static_section_in_a_parent_template_is_checked_too(tmp_path: Path) ->
     assert "base.html.j2, line" in str(caught.value)
 
 
-def test_static_blocks_placeholders_cannot_be_written_by_hand(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ref", ["0", "7", "x"])
+def test_static_blocks_placeholders_cannot_be_written_by_hand(tmp_path: Path, ref: str) -> None:
+    # ref="0": the render does have a first static section, which must not be repeated.
     templates = copy_templates(tmp_path)
     edit(
-        templates / BASE, r"\{% block sections %\}", '<static-blocks ref="7"/>{% block sections %}'
+        templates / BASE,
+        r"\{% block sections %\}",
+        f'<static-blocks ref="{ref}"/>{{% block sections %}}',
     )
     engine = Engine([templates], [locales_dir()], include_bundled=False)
     with pytest.raises(TemplateError, match="written by"):

@@ -257,7 +257,7 @@ def compose(
         reviewed_by=catalog.review.reviewed_by,
         catalog_revision=catalog.revision,
     )
-    document = parse_document(markup, metadata, renderer.inserted if renderer else ())
+    document = parse_document(markup, metadata, renderer.inserted if renderer else None)
     # The direction follows the language, whatever a template's <document dir> says.
     document = attrs.evolve(document, direction=direction)
     return Composition(document, tuple(translations.fallbacks()))

@@ -23,6 +23,7 @@ render, so a missing translation is refused in every document, not only the firs
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -119,7 +120,12 @@ def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -
     catalog. Setting variables is refused too: a name set in the section can still be read
     from outside before it is set ({% set request = request %}), so only the allowed
     functions are ever read."""
-    for node in (found for top in body for found in (top, *top.find_all(nodes.Node))):
+    every = [found for top in body for found in (top, *top.find_all(nodes.Node))]
+    # The allowed functions may only be called, never used as values: printed, a function
+    # shows its object, and the translation functions' objects hold what this render has
+    # looked up so far, which depends on the request.
+    called = {id(node.node) for node in every if isinstance(node, nodes.Call)}
+    for node in every:
         problem = ""
         if isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends):
             problem = "may not include, import or extend other templates"
@@ -140,6 +146,8 @@ def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -
                 f"reads {node.name!r}, which can differ between requests: a static section may "
                 "only use the translation functions and disclosure() (see docs/templates.md)"
             )
+        elif isinstance(node, nodes.Name) and id(node) not in called:
+            problem = f"may only call {node.name}(), not use it as a value"
         if problem:
             parser.fail(f"{{% static %}} at {where} {problem}", node.lineno, TemplateSyntaxError)
 
@@ -192,7 +200,9 @@ class FragmentRenderer:
         self.variant = variant  # the procedure and catalog, which the sections depend on
         self.used = used
         self.parse = parse
-        self.inserted: list[tuple[d.Block, ...]] = []
+        # The blocks each placeholder stands for, by a reference no template can guess.
+        self.inserted: dict[str, tuple[d.Block, ...]] = {}
+        self._token = secrets.token_hex(8)
 
     def fragment(self, section: str, caller: Callable[[], str]) -> Markup:
         fragment = self.store.get(section, self.variant)
@@ -203,6 +213,7 @@ class FragmentRenderer:
             fragment = self.store.add(section, self.variant, made)
         else:
             self.used.extend(fragment.messages)
-        self.inserted.append(fragment.blocks)
+        ref = f"{self._token}-{len(self.inserted)}"
+        self.inserted[ref] = fragment.blocks
         # markup.parse_document puts the blocks in the placeholder's place.
-        return Markup(f'<{PLACEHOLDER_TAG} ref="{len(self.inserted) - 1}"/>')
+        return Markup(f'<{PLACEHOLDER_TAG} ref="{ref}"/>')

@@ -21,7 +21,7 @@ anything outside this vocabulary is a template bug and is reported as one.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from typing import Literal, cast
 
 import attrs
@@ -43,12 +43,12 @@ _MISPLACED_STATIC = etree.XPath(f"//{PLACEHOLDER_TAG}[not(parent::document)]")
 
 
 def parse_document(
-    markup: str, metadata: d.Metadata, fragments: Sequence[tuple[d.Block, ...]] = ()
+    markup: str, metadata: d.Metadata, fragments: Mapping[str, tuple[d.Block, ...]] | None = None
 ) -> d.Document:
     """Turn rendered template markup into a :class:`~mesoconsent.document.Document`.
 
     ``fragments`` holds the blocks of the static sections that the markup's
-    ``<static-blocks ref="N"/>`` placeholders stand for, in order (see fragments.py).
+    ``<static-blocks ref=".."/>`` placeholders stand for, by reference (see fragments.py).
     """
     try:
         root = etree.fromstring(markup.encode("utf-8"), _PARSER)
@@ -75,7 +75,7 @@ def parse_document(
         elif child.tag == "footer":
             footer = _inlines(child)
         elif child.tag == PLACEHOLDER_TAG:
-            blocks.extend(_fragment(fragments, child.get("ref", "")))
+            blocks.extend(_fragment(fragments or {}, child.get("ref", "")))
         else:
             blocks.append(_block(child))
     _reject_loose_text(root)
@@ -89,10 +89,10 @@ def parse_document(
     )
 
 
-def _fragment(fragments: Sequence[tuple[d.Block, ...]], ref: str) -> tuple[d.Block, ...]:
+def _fragment(fragments: Mapping[str, tuple[d.Block, ...]], ref: str) -> tuple[d.Block, ...]:
     try:
-        return fragments[int(ref)]
-    except (ValueError, IndexError):
+        return fragments[ref]  # each render's references are random: a template cannot guess
+    except KeyError:
         raise TemplateError(f"<{PLACEHOLDER_TAG}> is written by {{% static %}} only") from None
 
 
