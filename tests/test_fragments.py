@@ -123,7 +123,13 @@ def test_a_missing_translation_in_a_static_section_is_refused_every_time(
         ("<p>{{ self.title() }}</p>", "reads 'self'"),
         ("<p>{{ range(3) | list }}</p>", "reads 'range'"),
         ("{% trans n=request.treatment.product %}{{ n }}{% endtrans %}", "reads 'request'"),
-        ("<p>{{ ['a', 'b'] | random }}</p>", "random filter"),
+        ("<p>{{ ['a', 'b'] | random }}</p>", "filter random"),
+        # map names its filter at run time (random too); an iterator prints its address.
+        ('<p>{{ [["a", "b"]] | map("random") | join }}</p>', "filter map"),
+        ("<p>{{ [1, 2] | reverse }}</p>", "filter reverse"),
+        ("{% filter random %}<p>x</p>{% endfilter %}", "filter random"),
+        ('<p>{{ _("Declaration") | safe }}</p>', "filter safe"),
+        ('<p>{{ _("Declaration").split }}</p>', "may only call methods"),
         # Printed, a translation function shows what this render has looked up so far.
         ("<p>{{ _ }}</p>", "may only call _()"),
         ('<p>{{ _("Risks %(f)s", f=pgettext) }}</p>', "may only call pgettext()"),
@@ -268,6 +274,20 @@ def test_a_request_dependent_autoescape_around_a_static_section_carries_nothing_
         lambda m: (
             m.group(0) + f'{{% autoescape {NAME}.startswith("Ada") %}}{{% static %}}'
             '<p>{{ ["<strong>bit</strong>"] | join }}</p>{% endstatic %}{% endautoescape %}\n'
+        ),
+    )
+    assert_nothing_carries_over(templates)
+
+
+def test_text_filters_and_method_calls_are_allowed_and_carry_nothing_over(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r"\{% block sections %\}\n",
+        lambda m: (
+            m.group(0)
+            + '{% static %}<p>{{ _("Declaration") | upper }} {{ _("Declaration").lower() }}'
+            "</p>{% endstatic %}\n"
         ),
     )
     assert_nothing_carries_over(templates)

@@ -44,6 +44,17 @@ from mesoconsent.writers.shared import SharedBlocks
 
 # What a shared section may read: its words come from the catalog, nothing else.
 ALLOWED_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext", "disclosure"})
+# Filters a shared section may use: those whose result is text that depends on their input
+# alone. Not random, nor map, select and the like (which name another filter or test at run
+# time, random included), nor those whose result is an iterator (its text holds a memory
+# address), nor safe (a translation is text, never markup).
+ALLOWED_FILTERS = frozenset(
+    {
+        "capitalize", "center", "default", "d", "e", "escape", "format", "indent", "join",
+        "length", "lines", "lower", "replace", "string", "striptags", "title", "trim",
+        "truncate", "upper", "wordcount", "wordwrap",
+    }
+)  # fmt: skip
 
 # The context variable through which compose hands each render its FragmentRenderer. A hyphen
 # keeps it out of reach of template code, which can only name identifiers.
@@ -115,41 +126,59 @@ class _TrustedFunctions(NodeTransformer):
         return self.extension.call_method("_function", lookup, lineno=node.lineno)
 
 
+def _filter_names(node: nodes.Filter | nodes.FilterBlock) -> set[str]:
+    if isinstance(node, nodes.FilterBlock):
+        return {found.name for found in node.filter.find_all(nodes.Filter)} | (
+            {node.filter.name} if isinstance(node.filter, nodes.Filter) else set()
+        )
+    return {node.name}
+
+
 def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -> None:
     """Refuse anything through which a static section's output could depend on more than the
     catalog. Setting variables is refused too: a name set in the section can still be read
     from outside before it is set ({% set request = request %}), so only the allowed
     functions are ever read."""
-    every = [found for top in body for found in (top, *top.find_all(nodes.Node))]
+    every = [inner for top in body for inner in (top, *top.find_all(nodes.Node))]
     # The allowed functions may only be called, never used as values: printed, a function
     # shows its object, and the translation functions' objects hold what this render has
     # looked up so far, which depends on the request.
     called = {id(node.node) for node in every if isinstance(node, nodes.Call)}
+    found: list[tuple[int, nodes.Node, str]] = []  # (which first, where, what)
     for node in every:
-        problem = ""
         if isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends):
-            problem = "may not include, import or extend other templates"
+            found.append((0, node, "may not include, import or extend other templates"))
         elif isinstance(node, nodes.Block):
             problem = "may not hold a {% block %}, which another template could fill"
+            found.append((0, node, problem))
         elif isinstance(node, nodes.CallBlock) and isinstance(node.call, nodes.Call):
             if isinstance(node.call.node, nodes.ExtensionAttribute):
-                problem = "may not hold another {% static %}"
-        elif isinstance(node, nodes.Filter) and node.name == "random":
-            problem = "may not use the random filter: it would be frozen at the first render"
+                found.append((0, node, "may not hold another {% static %}"))
         elif isinstance(node, nodes.Name) and node.ctx != "load":
             problem = (
                 f"may not set variables ({node.name!r}): {{% set %}}, {{% for %}}, "
                 "{% with %} and macros belong outside it"
             )
+            found.append((0, node, problem))
         elif isinstance(node, nodes.Name) and node.name not in ALLOWED_NAMES:
             problem = (
-                f"reads {node.name!r}, which can differ between requests: a static section may "
-                "only use the translation functions and disclosure() (see docs/templates.md)"
+                f"reads {node.name!r}, which can differ between requests: a static section "
+                "may only use the translation functions and disclosure() (docs/templates.md)"
             )
+            found.append((0, node, problem))
         elif isinstance(node, nodes.Name) and id(node) not in called:
-            problem = f"may only call {node.name}(), not use it as a value"
-        if problem:
-            parser.fail(f"{{% static %}} at {where} {problem}", node.lineno, TemplateSyntaxError)
+            found.append((1, node, f"may only call {node.name}(), not use it as a value"))
+        elif isinstance(node, nodes.Filter | nodes.FilterBlock) and (
+            unknown := _filter_names(node) - ALLOWED_FILTERS
+        ):
+            allowed = ", ".join(sorted(ALLOWED_FILTERS))
+            problem = f"may not use the filter {', '.join(sorted(unknown))}: only {allowed}"
+            found.append((1, node, problem))
+        elif isinstance(node, nodes.Getattr | nodes.Getitem) and id(node) not in called:
+            found.append((2, node, "may only call methods of what it prints, not print them"))
+    if found:
+        _, node, problem = min(found, key=lambda item: item[0])  # the first of the most basic
+        parser.fail(f"{{% static %}} at {where} {problem}", node.lineno, TemplateSyntaxError)
 
 
 @attrs.frozen
