@@ -396,3 +396,20 @@ def test_blocks_not_registered_are_made_every_time_and_never_kept() -> None:
         assert shared.output(registered, "text", lambda _: make("shared")) == "shared"
     assert made == ["patient", "shared", "patient", "patient"]
     assert len(shared) == 1
+
+
+def test_sharing_can_be_turned_off_and_changes_nothing_but_the_sharing() -> None:
+    engine = Engine(share_static_sections=False)
+    first = engine.compose(with_patient_name(example(), "Ada First"))
+    second = engine.compose(with_patient_name(example(), "Bea Second"))
+    assert not any(a is b for a, b in zip(first.blocks, second.blocks, strict=True))
+    for fmt in mesoconsent.FORMATS:
+        assert render_quietly(engine, example(), fmt) == render_quietly(SHARED, example(), fmt)
+
+
+def test_batch_workers_share_as_their_engine_does() -> None:
+    engine = Engine(share_static_sections=False)
+    results = list(mesoconsent.render_batch([example()] * 4, format="text", jobs=2, engine=engine))
+    assert [item.result.content for item in results if item.result] == [
+        render_quietly(SHARED, example(), "text")
+    ] * 4

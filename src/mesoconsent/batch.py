@@ -212,9 +212,9 @@ class _Settings:
     temporary_prefix: str = TEMPORARY_PREFIX
 
 
-# (template folders, catalog folders, include the bundled ones, template cache) for a worker's
-# Engine.
-_EngineArgs: TypeAlias = tuple[tuple[Path, ...], tuple[Path, ...], bool, Path | None]
+# (template folders, catalog folders, include the bundled ones, template cache, share static
+# sections) for a worker's Engine.
+_EngineArgs: TypeAlias = tuple[tuple[Path, ...], tuple[Path, ...], bool, Path | None, bool]
 _Item: TypeAlias = tuple[int, int, Any]  # (index, number, request as sent)
 
 
@@ -305,9 +305,15 @@ def render_batch(
     if jobs == 1:
         return _in_process(items, settings, engine)
     if engine is None:
-        engine_args: _EngineArgs = ((), (), True, None)
+        engine_args: _EngineArgs = ((), (), True, None, True)
     else:  # its folders end with the bundled ones, if it uses them
-        engine_args = (engine.template_dirs, engine.locale_dirs, False, engine.template_cache)
+        engine_args = (
+            engine.template_dirs,
+            engine.locale_dirs,
+            False,
+            engine.template_cache,
+            engine.share_static_sections,
+        )
     if chunksize is not None:
         sizes: Iterator[int] = itertools.repeat(chunksize)
     elif total is None:
@@ -475,9 +481,13 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
     # sent SIGTERM stops, and the command reports a worker that stopped.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _exit_with_parent(settings)
-    template_dirs, locale_dirs, include_bundled, cache = engine_args
+    template_dirs, locale_dirs, include_bundled, cache, share = engine_args
     engine = Engine(
-        template_dirs, locale_dirs, include_bundled=include_bundled, template_cache=cache
+        template_dirs,
+        locale_dirs,
+        include_bundled=include_bundled,
+        template_cache=cache,
+        share_static_sections=share,
     )
     _worker = (engine, settings)
 

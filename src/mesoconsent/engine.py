@@ -180,7 +180,9 @@ class Engine:
     so a clinic can override one template or add one catalog and keep the rest. Set
     ``include_bundled=False`` to use only the given folders. ``template_cache`` is a folder in
     which to keep compiled templates for the next process (template_cache.py); an engine
-    compiles its templates once either way.
+    compiles its templates once either way. ``share_static_sections=False`` composes the
+    templates' ``{% static %}`` sections in every document instead of once (slower; the output
+    is the same).
     """
 
     def __init__(
@@ -190,6 +192,7 @@ class Engine:
         *,
         include_bundled: bool = True,
         template_cache: str | os.PathLike[str] | None = None,
+        share_static_sections: bool = True,
     ) -> None:
         bundled_templates = (templates_dir(),) if include_bundled else ()
         bundled_locales = (locales_dir(),) if include_bundled else ()
@@ -224,7 +227,11 @@ class Engine:
         self._catalog_lock = threading.Lock()
         # The templates' {% static %} sections, composed once per procedure and catalog and
         # shared by every document, with what the writers made of them (fragments.py).
-        self._fragments = FragmentStore()
+        # share_static_sections=False composes them in every document, like any other text:
+        # for templates whose authors are not trusted to keep request data out of them
+        # (the compile-time check is the only other guard).
+        self.share_static_sections = share_static_sections
+        self._fragments = FragmentStore() if share_static_sections else None
 
     def catalog(self, locale: str) -> Catalog:
         """The catalog of an available locale (``fr``, ``pt_BR``), read and checked once.
@@ -396,7 +403,9 @@ class Engine:
                 stacklevel=_caller_stacklevel(),
             )
         return RenderResult(
-            content=_WRITERS[format](document, self._fragments.shared),
+            content=_WRITERS[format](
+                document, None if self._fragments is None else self._fragments.shared
+            ),
             format=format,
             procedure=procedure.id,
             template_version=procedure.template_version,
