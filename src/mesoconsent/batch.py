@@ -119,8 +119,7 @@ def cgroup_cpu_quota(
             if line.startswith("0::"):
                 group = root / line[3:].lstrip("/")
                 # The group and every group above it (a systemd slice's CPUQuota, say).
-                groups = [group, *group.relative_to(root).parents]
-                groups = [group if group.is_absolute() else root / group for group in groups]
+                groups = [group, *(above for above in group.parents if above.is_relative_to(root))]
     except (OSError, ValueError):
         pass
     quotas = []
@@ -292,7 +291,7 @@ def render_batch(
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         # A folder that cannot be written is one error now, not one per request later.
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".mesoconsent-", suffix=".probe"):
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=TEMPORARY_PREFIX, suffix=".probe"):
             pass
         sync_folder(folder)
     settings = _Settings(

@@ -28,7 +28,7 @@ from mesoconsent.fragments import (
     StaticExtension,
 )
 from mesoconsent.i18n import Catalog, MessageKey
-from mesoconsent.markup import parse_blocks, parse_document
+from mesoconsent.markup import parse_document
 from mesoconsent.model import ConsentRequest
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 from mesoconsent.wording import course_of_treatment, draft_notice
@@ -186,7 +186,8 @@ def compose(
     """Render the procedure's template for a validated request and parse it into a tree.
 
     With a ``fragments`` store, the template's ``{% static %}`` sections are composed once per
-    catalog and shared; without one they are composed every time. The tree is the same.
+    procedure and catalog and shared; without one they are composed every time. The tree is
+    the same.
     """
     translations = TranslationFunctions(catalog)
     screening = [
@@ -205,6 +206,8 @@ def compose(
         wording = procedure.disclosure(disclosure_id).text
         return translations.pgettext(disclosure_id, wording, **variables)
 
+    # What templates call: the gettext family and disclosure().
+    functions = {**translations.as_context(), "disclosure": disclosure}
     renderer = (
         None
         if fragments is None
@@ -212,8 +215,7 @@ def compose(
             fragments,
             f"{procedure.id} {catalog.name}@{catalog.revision}",
             translations.used,
-            parse_blocks,
-            {**translations.as_context(), "disclosure": disclosure},
+            functions,
         )
     )
     direction: Literal["ltr", "rtl"] = (
@@ -226,11 +228,10 @@ def compose(
         "flagged": [line for line in screening if line.answer],
         "formatted": _formatted(request, catalog, translations),
         "direction": direction,
-        "disclosure": disclosure,
         "page_number": _PAGE_NUMBER,
         "page_count": _PAGE_COUNT,
         RENDERER_VARIABLE: renderer,
-        **translations.as_context(),
+        **functions,
     }
     try:
         markup = template.render(context)

@@ -232,6 +232,7 @@ class Engine:
         # (the compile-time check is the only other guard).
         self.share_static_sections = share_static_sections
         self._fragments = FragmentStore() if share_static_sections else None
+        self._shared_blocks = None if self._fragments is None else self._fragments.shared
 
     def catalog(self, locale: str) -> Catalog:
         """The catalog of an available locale (``fr``, ``pt_BR``), read and checked once.
@@ -403,9 +404,7 @@ class Engine:
                 stacklevel=_caller_stacklevel(),
             )
         return RenderResult(
-            content=_WRITERS[format](
-                document, None if self._fragments is None else self._fragments.shared
-            ),
+            content=_WRITERS[format](document, self._shared_blocks),
             format=format,
             procedure=procedure.id,
             template_version=procedure.template_version,

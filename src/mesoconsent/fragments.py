@@ -39,7 +39,7 @@ from markupsafe import Markup
 
 from mesoconsent import document as d
 from mesoconsent.i18n import MessageKey
-from mesoconsent.markup import PLACEHOLDER_TAG
+from mesoconsent.markup import PLACEHOLDER_TAG, parse_blocks
 from mesoconsent.writers.shared import SharedBlocks
 
 # What a shared section may read: its words come from the catalog, nothing else.
@@ -220,7 +220,6 @@ class FragmentRenderer:
         store: FragmentStore,
         variant: str,
         used: list[MessageKey],
-        parse: Callable[[str, str], tuple[d.Block, ...]],
         functions: Mapping[str, Callable[..., Markup]],
     ) -> None:
         self.store = store
@@ -228,7 +227,6 @@ class FragmentRenderer:
         self.functions = functions
         self.variant = variant  # the procedure and catalog, which the sections depend on
         self.used = used
-        self.parse = parse
         # The blocks each placeholder stands for, by a reference no template can guess.
         self.inserted: dict[str, tuple[d.Block, ...]] = {}
         self._token = secrets.token_hex(8)
@@ -238,7 +236,7 @@ class FragmentRenderer:
         if fragment is None:
             start = len(self.used)
             markup = str(caller())
-            made = Fragment(self.parse(markup, section), tuple(self.used[start:]))
+            made = Fragment(parse_blocks(markup, section), tuple(self.used[start:]))
             fragment = self.store.add(section, self.variant, made)
         else:
             self.used.extend(fragment.messages)

@@ -45,9 +45,6 @@ class SharedBlocks:
         for block in blocks:
             self._blocks.setdefault(id(block), block)
 
-    def is_shared(self, block: d.Block) -> bool:
-        return self._blocks.get(id(block)) is block
-
     def output(self, block: d.Block, position: Hashable, make: Callable[[d.Block], T]) -> T:
         """What ``make(block)`` returns at ``position`` (the writer and whatever else its
         output depends on); made once for a shared block, every time for any other."""
