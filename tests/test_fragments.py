@@ -194,10 +194,10 @@ def test_a_rebound_function_name_cannot_carry_patient_data_into_a_static_section
     assert b"Firstpatient" not in second
 
 
-def test_a_clinic_template_cannot_redefine_the_functions_of_inherited_static_sections(
-    tmp_path: Path,
-) -> None:
-    templates = copy_templates(tmp_path)
+def redefine_underscore_in_the_child_template(templates: Path) -> None:
+    """A clinic's procedure template with a macro of its own named ``_``, which adds the
+    patient's name to every call without arguments beyond the message (calls with keywords,
+    such as the page footer's, still work)."""
     edit(
         templates / CONSENT,
         r'\{% extends "common/base.html.j2" %\}',
@@ -205,11 +205,23 @@ def test_a_clinic_template_cannot_redefine_the_functions_of_inherited_static_sec
         "{% macro _(s) %}{% if kwargs or varargs %}{{ s }}{% else %}"
         f"{{{{ s }}}} / {{{{ {NAME} }}}}{{% endif %}}{{% endmacro %}}",
     )
+
+
+def test_a_clinic_template_cannot_redefine_the_functions_of_inherited_static_sections(
+    tmp_path: Path,
+) -> None:
+    templates = copy_templates(tmp_path)
+    redefine_underscore_in_the_child_template(templates)
     engine = Engine([templates], [locales_dir()], include_bundled=False)
     first = render_quietly(engine, with_patient_name(example(), "Ada Firstpatient"), "text")
     second = render_quietly(engine, with_patient_name(example(), "Bea Second"), "text")
     assert b"Firstpatient" not in second
     assert first.count(b"Firstpatient") == second.count(b"Bea Second")
+
+
+def start_sections_with(templates: Path, text: str) -> None:
+    """Put ``text`` on a line of its own at the start of the procedure's sections block."""
+    edit(templates / CONSENT, r"\{% block sections %\}\n", lambda m: m.group(0) + text + "\n")
 
 
 def assert_nothing_carries_over(templates: Path) -> None:
@@ -245,7 +257,7 @@ def test_included_static_sections_use_the_renders_own_functions(
         '{% static %}<p>{{ _("Declaration") }}</p>{% endstatic %}',
         encoding="utf-8",
     )
-    edit(templates / CONSENT, r"\{% block sections %\}\n", lambda m: m.group(0) + around + "\n")
+    start_sections_with(templates, around)
     assert_nothing_carries_over(templates)
 
 
@@ -254,13 +266,7 @@ def test_a_scoped_block_does_not_pass_a_rebound_function_to_static_sections(
 ) -> None:
     templates = copy_templates(tmp_path)
     edit(templates / BASE, r"\{% block sections %\}", "{% block sections scoped %}")
-    edit(
-        templates / CONSENT,
-        r'\{% extends "common/base.html.j2" %\}',
-        '{% extends "common/base.html.j2" %}'
-        "{% macro _(s) %}{% if kwargs or varargs %}{{ s }}{% else %}"
-        f"{{{{ s }}}} / {{{{ {NAME} }}}}{{% endif %}}{{% endmacro %}}",
-    )
+    redefine_underscore_in_the_child_template(templates)
     assert_nothing_carries_over(templates)
 
 
@@ -268,27 +274,20 @@ def test_a_request_dependent_autoescape_around_a_static_section_carries_nothing_
     tmp_path: Path,
 ) -> None:
     templates = copy_templates(tmp_path)
-    edit(
-        templates / CONSENT,
-        r"\{% block sections %\}\n",
-        lambda m: (
-            m.group(0) + f'{{% autoescape {NAME}.startswith("Ada") %}}{{% static %}}'
-            '<p>{{ ["<strong>bit</strong>"] | join }}</p>{% endstatic %}{% endautoescape %}\n'
-        ),
+    start_sections_with(
+        templates,
+        f'{{% autoescape {NAME}.startswith("Ada") %}}{{% static %}}'
+        '<p>{{ ["<strong>bit</strong>"] | join }}</p>{% endstatic %}{% endautoescape %}',
     )
     assert_nothing_carries_over(templates)
 
 
 def test_text_filters_and_method_calls_are_allowed_and_carry_nothing_over(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
-    edit(
-        templates / CONSENT,
-        r"\{% block sections %\}\n",
-        lambda m: (
-            m.group(0)
-            + '{% static %}<p>{{ _("Declaration") | upper }} {{ _("Declaration").lower() }}'
-            "</p>{% endstatic %}\n"
-        ),
+    start_sections_with(
+        templates,
+        '{% static %}<p>{{ _("Declaration") | upper }} {{ _("Declaration").lower() }}'
+        "</p>{% endstatic %}",
     )
     assert_nothing_carries_over(templates)
 
