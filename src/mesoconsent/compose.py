@@ -15,11 +15,10 @@ from typing import Any, Literal
 
 import attrs
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from mesoconsent import document as d
-from mesoconsent import wording
+from mesoconsent import model, wording
 from mesoconsent.errors import TemplateError
 from mesoconsent.fragments import (
     RENDERER_VARIABLE,
@@ -31,27 +30,11 @@ from mesoconsent.i18n import Catalog, MessageKey
 from mesoconsent.markup import parse_document
 from mesoconsent.model import ConsentRequest
 from mesoconsent.procedures import Procedure, ScreeningQuestion
+from mesoconsent.sandbox import FastPathSandbox, public_fields
 from mesoconsent.wording import course_of_treatment, draft_notice
 
 _PAGE_NUMBER = Markup("<page-number/>")
 _PAGE_COUNT = Markup("<page-count/>")
-
-
-def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(path) for path in template_dirs]),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n", StaticExtension],
-        # Templates are compiled once per process; checking their mtimes on every render
-        # would cost a stat() per template for nothing.
-        auto_reload=False,
-        keep_trailing_newline=False,
-    )
-    # Make {% trans %} blocks call gettext(message, **variables), as the functions below expect.
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added by i18n
-    env.filters["lines"] = _lines
-    return env
 
 
 def interface_messages(environment: jinja2.Environment) -> Iterator[MessageKey]:
@@ -96,7 +79,8 @@ def _format(translation: str, variables: dict[str, Any]) -> Markup:
 
 @attrs.frozen
 class TranslationFunctions:
-    """The gettext family for one catalog and one render, in Jinja2's "newstyle" form.
+    """The gettext family and ``disclosure()`` for one procedure, catalog and render, in
+    Jinja2's "newstyle" form.
 
     A translation is data, like patient text: it is escaped, so a catalog can no more inject
     markup than a patient can. Variables are substituted after escaping (Markup's %).
@@ -105,6 +89,7 @@ class TranslationFunctions:
     """
 
     catalog: Catalog
+    procedure: Procedure
     used: list[MessageKey] = attrs.field(factory=list)
 
     def gettext(self, message: str, **variables: Any) -> Markup:
@@ -128,6 +113,13 @@ class TranslationFunctions:
         variables.setdefault("num", n)
         return escape(self.catalog.npgettext(context, singular, plural, n)) % variables
 
+    def disclosure(self, disclosure_id: str, **variables: Any) -> Markup:
+        """A required disclosure's wording, by id (its message context)."""
+        if not self.procedure.has_disclosure(disclosure_id):
+            raise TemplateError(f"the template names an unknown disclosure {disclosure_id!r}")
+        wording = self.procedure.disclosure(disclosure_id).text
+        return self.pgettext(disclosure_id, wording, **variables)
+
     def fallbacks(self) -> list[tuple[MessageKey, str]]:
         """The messages used so far that the catalog would show in English, and why."""
         found: dict[MessageKey, str] = {}
@@ -138,13 +130,19 @@ class TranslationFunctions:
         return list(found.items())
 
     def as_context(self) -> dict[str, Callable[..., Markup]]:
-        return {
-            "_": self.gettext,
-            "gettext": self.gettext,
-            "ngettext": self.ngettext,
-            "pgettext": self.pgettext,
-            "npgettext": self.npgettext,
-        }
+        """What templates call: the gettext family and disclosure(), by their template names."""
+        return {name: getattr(self, method.__name__) for name, method in TEMPLATE_FUNCTIONS.items()}
+
+
+# The template name of each function a render gives its template.
+TEMPLATE_FUNCTIONS: dict[str, Callable[..., Markup]] = {
+    "_": TranslationFunctions.gettext,
+    "gettext": TranslationFunctions.gettext,
+    "ngettext": TranslationFunctions.ngettext,
+    "pgettext": TranslationFunctions.pgettext,
+    "npgettext": TranslationFunctions.npgettext,
+    "disclosure": TranslationFunctions.disclosure,
+}
 
 
 def disclosure_wording(procedure: Procedure, catalog: Catalog, disclosure_id: str) -> str:
@@ -165,6 +163,38 @@ class ScreeningLine:
     question: str
     answer: bool
     details: str | None
+
+
+def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
+    env = FastPathSandbox(
+        # What templates read most: the request's fields and the checklist's rows (plain
+        # frozen data), and the translation functions (sandbox.py).
+        plain_data=public_fields(
+            (
+                model.ConsentRequest,
+                model.Patient,
+                model.Clinic,
+                model.Practitioner,
+                model.PlannedTreatment,
+                model.ScreeningAnswer,
+                model.Witness,
+                ScreeningLine,
+            )
+        ),
+        trusted=TEMPLATE_FUNCTIONS.values(),
+        loader=jinja2.FileSystemLoader([str(path) for path in template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n", StaticExtension],
+        # Templates are compiled once per process; checking their mtimes on every render
+        # would cost a stat() per template for nothing.
+        auto_reload=False,
+        keep_trailing_newline=False,
+    )
+    # Make {% trans %} blocks call gettext(message, **variables), as the functions below expect.
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # added by i18n
+    env.filters["lines"] = _lines
+    return env
 
 
 @attrs.frozen
@@ -189,7 +219,7 @@ def compose(
     procedure and catalog and shared; without one they are composed every time. The tree is
     the same.
     """
-    translations = TranslationFunctions(catalog)
+    translations = TranslationFunctions(catalog, procedure)
     screening = [
         ScreeningLine(
             id=question.id,
@@ -199,15 +229,7 @@ def compose(
         )
         for question in procedure.screening
     ]
-
-    def disclosure(disclosure_id: str, **variables: Any) -> Markup:
-        if not procedure.has_disclosure(disclosure_id):
-            raise TemplateError(f"the template names an unknown disclosure {disclosure_id!r}")
-        wording = procedure.disclosure(disclosure_id).text
-        return translations.pgettext(disclosure_id, wording, **variables)
-
-    # What templates call: the gettext family and disclosure().
-    functions = {**translations.as_context(), "disclosure": disclosure}
+    functions = translations.as_context()
     renderer = (
         None
         if fragments is None

@@ -1,0 +1,93 @@
+"""The sandbox's fast paths answer exactly as Jinja2's sandbox does, and only for what they
+are meant for: the request's fields, dicts of text and the render's own functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+import pytest
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from mesoconsent import Engine
+from mesoconsent.compose import TranslationFunctions, make_environment
+from tests.helpers import example
+
+ENGINE = Engine()
+
+EXPRESSIONS = [
+    "request.patient.full_name",
+    "request.clinic.address | lines",
+    "request.treatment.treated_areas | join(', ')",
+    "request.consent_date.year",
+    "request.witness is none",
+    "request.screening.pregnant.answer",
+    "formatted.areas",
+    "formatted['areas']",
+    "formatted.items() | list | length",  # dict's own method, as the sandbox prefers it
+    "formatted.keys | string | length > 0",
+]
+REFUSED = [
+    "request.__class__",
+    "request.patient.__init__",
+    "request.patient.full_name.__class__.__mro__",
+    "formatted.__class__",
+    "formatted.nothing_here",
+    "_.__self__",
+    "_.__func__",
+]
+
+
+def _render(environment: jinja2.Environment, source: str, **context: Any) -> str:
+    return environment.from_string(source).render(**context)
+
+
+@pytest.fixture
+def context() -> dict[str, Any]:
+    request = example()
+    functions = TranslationFunctions(ENGINE.catalog("en"), ENGINE.procedures["mesotherapy"])
+    return {
+        "request": request,
+        "formatted": {"areas": "face and neck", "items": "not this"},
+        **functions.as_context(),
+    }
+
+
+def _plain_sandbox() -> jinja2.Environment:
+    return SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_the_fast_paths_read_what_the_sandbox_reads(
+    expression: str, context: dict[str, Any]
+) -> None:
+    fast = make_environment([])
+    plain = _plain_sandbox()
+    plain.filters.update(fast.filters)
+    source = f"{{{{ {expression} }}}}"
+    assert _render(fast, source, **context) == _render(plain, source, **context)
+
+
+@pytest.mark.parametrize("expression", REFUSED)
+def test_what_the_sandbox_refuses_stays_refused(expression: str, context: dict[str, Any]) -> None:
+    with pytest.raises((SecurityError, jinja2.UndefinedError)):
+        _render(make_environment([]), f"{{{{ {expression} }}}}", **context)
+
+
+def test_the_render_functions_work_in_loops_blocks_and_macros(context: dict[str, Any]) -> None:
+    source = (
+        "{% macro yes() %}{{ _('Yes') }}{% endmacro %}"
+        "{% for n in [1, 2] %}{{ gettext('No') }}{{ ngettext('%(num)s day', '%(num)s days', n) }}"
+        "{{ yes() }}{% endfor %}{% set x %}{{ pgettext('c', 'Date') }}{% endset %}{{ x }}"
+    )
+    assert _render(make_environment([]), source, **context) == "No1 dayYesNo2 daysYesDate"
+
+
+def test_other_functions_are_still_checked(context: dict[str, Any]) -> None:
+    def dangerous() -> str:
+        return "ran"
+
+    dangerous.unsafe_callable = True  # type: ignore[attr-defined]
+    with pytest.raises(SecurityError):
+        _render(make_environment([]), "{{ f() }}", f=dangerous, **context)
