@@ -56,6 +56,13 @@ def docx_paragraph_texts(data: bytes) -> list[str]:
     return [Paragraph(p, document).text for p in body.iter(qn("w:p"))]
 
 
+def package_parts(data: bytes) -> list[tuple[str, bytes]]:
+    """Every part of a ZIP package, in order, as (name, content), its CRCs checked."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        return [(info.filename, archive.read(info)) for info in archive.infolist()]
+
+
 def docx_part(data: bytes, name: str) -> etree._Element:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return etree.fromstring(archive.read(name))

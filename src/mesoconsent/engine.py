@@ -60,6 +60,7 @@ from mesoconsent.template_cache import open_cache
 from mesoconsent.validation import validate_request
 from mesoconsent.writers.docx import bookmark_names, structural_marks, write_docx
 from mesoconsent.writers.html import write_html
+from mesoconsent.writers.shared import SharedBlocks
 from mesoconsent.writers.text import write_text
 
 if TYPE_CHECKING:
@@ -229,10 +230,11 @@ class Engine:
         # shared by every document, with what the writers made of them (fragments.py).
         # share_static_sections=False composes them in every document, like any other text:
         # for templates whose authors are not trusted to keep request data out of them
-        # (the compile-time check is the only other guard).
+        # (the compile-time check is the only other guard). Each document then gets a store
+        # of its own, which the writers see as they see the shared one, so the bytes are the
+        # same.
         self.share_static_sections = share_static_sections
         self._fragments = FragmentStore() if share_static_sections else None
-        self._shared_blocks = None if self._fragments is None else self._fragments.shared
 
     def catalog(self, locale: str) -> Catalog:
         """The catalog of an available locale (``fr``, ``pt_BR``), read and checked once.
@@ -337,16 +339,16 @@ class Engine:
         marked as a draft, not for signature, on every page. A document with nothing to fall
         back is complete, and ``draft=True`` changes nothing.
         """
+        return self._compose(request, draft)[0]
+
+    def _compose(self, request: ConsentRequest, draft: bool) -> tuple[d.Document, SharedBlocks]:
+        """:meth:`compose`, and the registry of the document's shared blocks for the writers."""
         self.validate(request)
         procedure = self.procedures[request.procedure]
         catalog = self._catalog_for(request.locale)
+        fragments = FragmentStore() if self._fragments is None else self._fragments
         composition = compose(
-            request,
-            procedure,
-            catalog,
-            self._templates[procedure.id],
-            self.generator,
-            self._fragments,
+            request, procedure, catalog, self._templates[procedure.id], self.generator, fragments
         )
         document = composition.document
         stated: dict[str, list[str]] = {}
@@ -366,7 +368,7 @@ class Engine:
             raise CoverageError(problems)
         if composition.fallbacks:
             document = mark_as_draft(document, catalog)
-        return document
+        return document, fragments.shared
 
     def render(
         self, request: ConsentRequest, format: Format = "docx", *, draft: bool = False
@@ -378,7 +380,7 @@ class Engine:
         """
         if format not in _WRITERS:
             raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
-        document = self.compose(request, draft=draft)
+        document, shared = self._compose(request, draft)
         procedure = self.procedures[request.procedure]
         flags = tuple(
             ScreeningFlag(question.id, question.disclosure)
@@ -404,7 +406,7 @@ class Engine:
                 stacklevel=_caller_stacklevel(),
             )
         return RenderResult(
-            content=_WRITERS[format](document, self._shared_blocks),
+            content=_WRITERS[format](document, shared),
             format=format,
             procedure=procedure.id,
             template_version=procedure.template_version,

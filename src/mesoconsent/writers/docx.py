@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable, Iterator
+from itertools import groupby
 
 from mesoconsent import document as d
 from mesoconsent.bidi import LRI, PDI, ltr_segments
@@ -37,8 +38,15 @@ from mesoconsent.writers.docx_parts import (
     settings_xml,
     styles_xml,
 )
-from mesoconsent.writers.shared import SharedBlocks, output
-from mesoconsent.writers.zip import CompressedPart, compress_part, zip_parts
+from mesoconsent.writers.shared import SharedBlocks
+from mesoconsent.writers.zip import (
+    CompressedPart,
+    Segment,
+    compress_part,
+    deflate_segment,
+    segmented_part,
+    zip_parts,
+)
 
 BOOKMARK_PREFIX = "_mc_"
 _CHECKED, _UNCHECKED = "\u2612", "\u2610"
@@ -163,21 +171,38 @@ class _BodyWriter:
     def blocks(self, blocks: tuple[d.Block, ...]) -> Iterator[str]:
         held = _declaration_paragraphs(blocks)
         for index, block in enumerate(blocks):
-            yield self.block(block, keep_next=index in held)
+            yield self._block(block, index in held)
 
-    def block(self, block: d.Block, *, keep_next: bool = False) -> str:
-        """A block's XML; a shared block's is made once for each position it is written at
-        (the bookmark and list numbers it starts from), and the numbering moves on as if it
-        had been written again."""
-        position = ("docx", self.rtl, keep_next, self.bookmarks, self.ordered_lists)
-        xml, self.bookmarks, self.ordered_lists = output(
-            self.shared, block, position, lambda block: self._numbered(block, keep_next)
+    def segments(self, blocks: tuple[d.Block, ...]) -> Iterator[Segment]:
+        """The body's XML in deflated segments: each run of shared blocks (a template's
+        static sections) is one, made and deflated once for each position it is written at
+        (the bookmark and list numbers it starts from); the blocks between runs make one each
+        time. The numbering moves on as if every block had been written again."""
+        held = _declaration_paragraphs(blocks)
+        shared = self.shared
+        runs = groupby(
+            enumerate(blocks), lambda item: shared is not None and shared.is_shared(item[1])
         )
-        return xml
+        for is_shared, run in runs:
+            items = tuple(run)
+            run_blocks = tuple(block for _, block in items)
+            keep = tuple(index in held for index, _ in items)
+            if shared is None or not is_shared:
+                yield self._segment(run_blocks, keep)[0]
+                continue
+            position = ("docx", self.rtl, keep, self.bookmarks, self.ordered_lists)
+            segment, self.bookmarks, self.ordered_lists = shared.run_output(
+                run_blocks, position, functools.partial(self._segment, keep=keep)
+            )
+            yield segment
 
-    def _numbered(self, block: d.Block, keep_next: bool) -> tuple[str, int, int]:
-        xml = self._block(block, keep_next)
-        return xml, self.bookmarks, self.ordered_lists
+    def _segment(
+        self, blocks: tuple[d.Block, ...], keep: tuple[bool, ...]
+    ) -> tuple[Segment, int, int]:
+        xml = "".join(
+            [self._block(block, keep_next) for block, keep_next in zip(blocks, keep, strict=True)]
+        )
+        return deflate_segment(xml.encode()), self.bookmarks, self.ordered_lists
 
     def _block(self, block: d.Block, keep_next: bool) -> str:
         if isinstance(block, d.Paragraph):
@@ -406,25 +431,33 @@ def _footer_part(footer: tuple[d.Inline, ...], rtl: bool) -> CompressedPart:
     return compress_part("word/footer1.xml", _header_footer("ftr", "Footer", footer, rtl).encode())
 
 
-def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> bytes:
-    """The DOCX bytes of ``document``: the same document always gives the same bytes.
+_DOCUMENT_START = deflate_segment(
+    (w.XML_DECLARATION + f"<w:document {w.NAMESPACES}><w:body>").encode()
+)
 
-    Blocks registered in ``shared`` are written once (writers/shared.py); the bytes are the
-    same with or without it.
-    """
-    rtl = document.direction == "rtl"
-    body = _BodyWriter(rtl, shared)
-    content = "".join(body.blocks(document.blocks))
+
+@functools.lru_cache(maxsize=2)
+def _document_end(rtl: bool) -> Segment:
     # A right-to-left section: columns, page-number alignment and the gutter follow it.
     section = (
         SECTION_PROPERTIES.replace("</w:sectPr>", "<w:bidi/></w:sectPr>")
         if rtl
-        else (SECTION_PROPERTIES)
+        else SECTION_PROPERTIES
     )
-    main = (
-        w.XML_DECLARATION
-        + f"<w:document {w.NAMESPACES}><w:body>{content}{section}</w:body></w:document>"
-    )
+    return deflate_segment(f"{section}</w:body></w:document>".encode())
+
+
+def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> bytes:
+    """The DOCX bytes of ``document``: the same document always gives the same bytes.
+
+    Each run of blocks registered in ``shared`` (writers/shared.py) is written and deflated
+    once, as a segment of its own (writers/zip.py). The parts' content is the same with or
+    without ``shared``; the compressed bytes depend on which blocks it holds, which is why
+    the engine registers the same blocks whether or not it shares them between documents.
+    """
+    rtl = document.direction == "rtl"
+    body = _BodyWriter(rtl, shared)
+    segments = [_DOCUMENT_START, *body.segments(document.blocks), _document_end(rtl)]
     meta = document.metadata
     fixed = _fixed_parts()
     header = _header_footer("hdr", "Header", document.header, rtl, document.draft_notice)
@@ -434,7 +467,7 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
             fixed["_rels/.rels"],
             compress_part("docProps/core.xml", core_xml(meta).encode()),
             compress_part("docProps/custom.xml", custom_xml(meta.custom_properties()).encode()),
-            compress_part("word/document.xml", main.encode()),
+            segmented_part("word/document.xml", segments),
             fixed["word/_rels/document.xml.rels"],
             _numbering_part(body.ordered_lists),
             compress_part("word/header1.xml", header.encode()),

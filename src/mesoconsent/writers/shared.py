@@ -45,18 +45,35 @@ class SharedBlocks:
         for block in blocks:
             self._blocks.setdefault(id(block), block)
 
+    def is_shared(self, block: d.Block) -> bool:
+        return self._blocks.get(id(block)) is block
+
     def output(self, block: d.Block, position: Hashable, make: Callable[[d.Block], T]) -> T:
         """What ``make(block)`` returns at ``position`` (the writer and whatever else its
         output depends on); made once for a shared block, every time for any other."""
-        if self._blocks.get(id(block)) is not block:
+        if not self.is_shared(block):
             return make(block)
-        key = (id(block), position)
+        return self._kept((id(block), position), lambda: make(block))
+
+    def run_output(
+        self,
+        blocks: tuple[d.Block, ...],
+        position: Hashable,
+        make: Callable[[tuple[d.Block, ...]], T],
+    ) -> T:
+        """Like :meth:`output`, for consecutive blocks written as one: made once if every
+        one of them is shared."""
+        if not all(self.is_shared(block) for block in blocks):
+            return make(blocks)
+        return self._kept((tuple(id(block) for block in blocks), position), lambda: make(blocks))
+
+    def _kept(self, key: Hashable, make: Callable[[], T]) -> T:
         found = self._outputs.get(key)
         if found is None:
-            found = make(block)
+            found = make()
             if len(self._outputs) < _OUTPUT_LIMIT:
                 found = self._outputs.setdefault(key, found)
-        return found  # type: ignore[return-value]  # stored by this method with this key
+        return found  # type: ignore[return-value]  # stored by this class with this key
 
 
 def output(

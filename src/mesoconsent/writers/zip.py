@@ -46,6 +46,34 @@ def compress_part(name: str, content: bytes) -> CompressedPart:
     return CompressedPart(name.encode("ascii"), zlib.crc32(content), len(content), data)
 
 
+@attrs.frozen
+class Segment:
+    """A stretch of a part's content and its DEFLATE data, which can open or continue a part."""
+
+    content: bytes
+    data: bytes
+
+
+def deflate_segment(content: bytes) -> Segment:
+    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+    return Segment(content, compressor.compress(content) + compressor.flush(zlib.Z_SYNC_FLUSH))
+
+
+# An empty last block (fixed Huffman codes, end of block): what a compressor's final flush
+# writes when it has nothing left.
+_LAST_BLOCK = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15).flush()
+
+
+def segmented_part(name: str, segments: Sequence[Segment]) -> CompressedPart:
+    """A part whose content is the segments' content in order, from their DEFLATE data."""
+    crc = size = 0
+    for segment in segments:
+        crc = zlib.crc32(segment.content, crc)
+        size += len(segment.content)
+    data = b"".join([segment.data for segment in segments] + [_LAST_BLOCK])
+    return CompressedPart(name.encode("ascii"), crc, size, data)
+
+
 def zip_parts(parts: Sequence[CompressedPart]) -> bytes:
     """A ZIP archive of ``parts``, in order (sizes are far below the ZIP64 limits)."""
     chunks: list[bytes] = []
