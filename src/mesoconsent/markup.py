@@ -35,10 +35,10 @@ _PARSER = etree.XMLParser(
 )
 
 
-_MISPLACED_DISCLOSURE = etree.XPath("//*[@data-disclosure][not(self::p or self::li)]")
-_MISPLACED_SCREENING = etree.XPath("//*[@data-screening][not(self::tr)]")
 # A {% static %} section (fragments.py) is replaced by a placeholder, which stands for blocks.
 PLACEHOLDER_TAG = "static-blocks"
+# Elements whose place _check_placement checks, found in one pass over the tree (in C).
+_PLACED = etree.XPath("//*[@data-disclosure or @data-screening]")
 _MISPLACED_STATIC = etree.XPath(f"//{PLACEHOLDER_TAG}[not(parent::document)]")
 
 
@@ -118,10 +118,13 @@ def parse_blocks(markup: str, where: str) -> tuple[d.Block, ...]:
 def _check_placement(root: etree._Element) -> None:
     """Anywhere else the gate would only report the item missing, not why. (XPath walks the
     tree in C: a Python loop over every element cost more than the rest of the parse.)"""
-    for element in cast(list[etree._Element], _MISPLACED_DISCLOSURE(root)):
-        raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")
-    for element in cast(list[etree._Element], _MISPLACED_SCREENING(root)):
-        raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
+    placed = cast(list[etree._Element], _PLACED(root))
+    for element in placed:
+        if element.get("data-disclosure") is not None and element.tag not in ("p", "li"):
+            raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")
+    for element in placed:
+        if element.get("data-screening") is not None and element.tag != "tr":
+            raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
 
 
 def _block(element: etree._Element) -> d.Block:
@@ -155,12 +158,15 @@ def _table(element: etree._Element) -> d.Table:
         if row.tag != "tr":
             raise TemplateError(f"<table> may only hold <tr>, not <{row.tag}>")
         cells = []
+        header = True
         for cell in row:
-            if cell.tag not in ("th", "td"):
-                raise TemplateError(f"<tr> may only hold <th> or <td>, not <{cell.tag}>")
+            tag = cell.tag
+            if tag == "td":
+                header = False
+            elif tag != "th":
+                raise TemplateError(f"<tr> may only hold <th> or <td>, not <{tag}>")
             cells.append(d.Cell(_inlines(cell)))
         _reject_loose_text(row)
-        header = all(cell.tag == "th" for cell in row)
         rows.append(d.Row(tuple(cells), header=header, screening=row.get("data-screening")))
     _reject_loose_text(element)
     columns = max((len(row.cells) for row in rows), default=0)
@@ -248,6 +254,8 @@ def _inlines(element: etree._Element) -> tuple[d.Inline, ...]:
     raw: list[d.Inline] = []
     _collect(element, raw, bold=False, italic=False)
     merged = list(_merge(raw))
+    if not any(isinstance(inline, d.Text) and "\n" in inline.text for inline in merged):
+        return tuple(merged)  # no template line breaks to tidy, and no empty runs
     if merged and isinstance(merged[0], d.Text):
         first = merged[0]
         merged[0] = d.Text(_LEADING_BREAK.sub("", first.text), first.bold, first.italic)
@@ -302,6 +310,8 @@ def _merge(inlines: list[d.Inline]) -> tuple[d.Inline, ...]:
 
 def _reject_loose_text(element: etree._Element) -> None:
     """Block containers hold blocks; stray words between them would be silently lost."""
-    stray = [element.text or ""] + [child.tail or "" for child in element]
-    if any(piece.strip() for piece in stray):
+    text = element.text
+    if (text and not text.isspace()) or any(
+        (tail := child.tail) and not tail.isspace() for child in element
+    ):
         raise TemplateError(f"text directly inside <{element.tag}> must be in a <p>")

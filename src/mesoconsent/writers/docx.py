@@ -40,6 +40,8 @@ from mesoconsent.writers.docx_parts import (
 )
 from mesoconsent.writers.shared import SharedBlocks
 from mesoconsent.writers.zip import (
+    EACH_FORM,
+    ONCE,
     CompressedPart,
     Segment,
     compress_part,
@@ -54,6 +56,7 @@ DRAFT_COLOR = "C00000"
 _FIELD_INSTRUCTIONS = {"page": "PAGE", "pages": "NUMPAGES"}
 
 
+@functools.lru_cache(maxsize=1024)  # ids of procedure files, never request text
 def bookmark_name(disclosure_id: str) -> str:
     """The bookmark that marks a disclosure: ``_mc_`` and 12 hex digits of the id's SHA-256.
 
@@ -89,6 +92,24 @@ def bookmark_names(disclosure_ids: Iterable[str]) -> dict[str, str]:
     return {bookmark_name(disclosure_id): disclosure_id for disclosure_id in disclosure_ids}
 
 
+# w.run_properties and w.paragraph_properties, by position: a cache lookup by keyword arguments
+# cost more than writing the run.
+@functools.cache
+def _text_properties(
+    bold: bool, italic: bool, rtl: bool, size: int | None, color: str | None
+) -> str:
+    return w.run_properties(bold=bold, italic=italic, rtl=rtl, size_half_points=size, color=color)
+
+
+@functools.cache
+def _paragraph_properties(
+    style: str | None, num_id: int | None, keep_next: bool, bidi: bool, align: str | None
+) -> str:
+    return w.paragraph_properties(
+        style=style, num_id=num_id, keep_next=keep_next, bidi=bidi, align=align
+    )
+
+
 class _BodyWriter:
     """Walks the blocks of one document, numbering bookmarks and ordered lists as it goes."""
 
@@ -108,26 +129,16 @@ class _BodyWriter:
     ) -> str:
         out = []
         for inline in inlines:
-            if isinstance(inline, d.Text) and self.rtl:
+            if isinstance(inline, d.Text):
+                if not self.rtl:
+                    rpr = _text_properties(bold or inline.bold, inline.italic, False, size, color)
+                    out.append(w.text_run(inline.text, rpr))
+                    continue
                 # Left-to-right stretches (Latin names, phone numbers) get their own isolated,
                 # left-to-right runs; the rest is right to left (see bidi.py).
                 for piece, ltr in ltr_segments(inline.text):
-                    rpr = w.run_properties(
-                        bold=bold or inline.bold,
-                        italic=inline.italic,
-                        rtl=not ltr,
-                        size_half_points=size,
-                        color=color,
-                    )
+                    rpr = _text_properties(bold or inline.bold, inline.italic, not ltr, size, color)
                     out.append(w.text_run(f"{LRI}{piece}{PDI}" if ltr else piece, rpr))
-            elif isinstance(inline, d.Text):
-                rpr = w.run_properties(
-                    bold=bold or inline.bold,
-                    italic=inline.italic,
-                    size_half_points=size,
-                    color=color,
-                )
-                out.append(w.text_run(inline.text, rpr))
             elif isinstance(inline, d.LineBreak):
                 out.append(w.break_run())
             elif isinstance(inline, d.Checkbox):
@@ -154,9 +165,7 @@ class _BodyWriter:
     ) -> str:
         """A paragraph; a disclosure's bookmark spans it, or ``start``/``end`` open or close a
         bookmark spanning several (see :meth:`new_mark`)."""
-        ppr = w.paragraph_properties(
-            style=style, num_id=num_id, keep_next=keep_next, bidi=self.rtl, align=align
-        )
+        ppr = _paragraph_properties(style, num_id, keep_next, self.rtl, align)
         if disclosure is not None:
             start = self.new_mark(bookmark_name(disclosure))
             end = start[0]
@@ -188,21 +197,21 @@ class _BodyWriter:
             run_blocks = tuple(block for _, block in items)
             keep = tuple(index in held for index, _ in items)
             if shared is None or not is_shared:
-                yield self._segment(run_blocks, keep)[0]
+                yield self._segment(run_blocks, keep, EACH_FORM)[0]
                 continue
             position = ("docx", self.rtl, keep, self.bookmarks, self.ordered_lists)
             segment, self.bookmarks, self.ordered_lists = shared.run_output(
-                run_blocks, position, functools.partial(self._segment, keep=keep)
+                run_blocks, position, functools.partial(self._segment, keep=keep, level=ONCE)
             )
             yield segment
 
     def _segment(
-        self, blocks: tuple[d.Block, ...], keep: tuple[bool, ...]
+        self, blocks: tuple[d.Block, ...], keep: tuple[bool, ...], level: int
     ) -> tuple[Segment, int, int]:
         xml = "".join(
             [self._block(block, keep_next) for block, keep_next in zip(blocks, keep, strict=True)]
         )
-        return deflate_segment(xml.encode()), self.bookmarks, self.ordered_lists
+        return deflate_segment(xml.encode(), level=level), self.bookmarks, self.ordered_lists
 
     def _block(self, block: d.Block, keep_next: bool) -> str:
         if isinstance(block, d.Paragraph):
@@ -349,7 +358,13 @@ _KEEP_TOGETHER_LIMIT = 600
 
 
 def _fits_on_a_page(*parts: tuple[d.Inline, ...]) -> bool:
-    return sum(len(d.plain_text(inlines)) for inlines in parts) <= _KEEP_TOGETHER_LIMIT
+    # The length of their plain text (d.plain_text), without joining it.
+    length = sum(
+        len(inline.text) if isinstance(inline, d.Text) else isinstance(inline, d.LineBreak)
+        for inlines in parts
+        for inline in inlines
+    )
+    return length <= _KEEP_TOGETHER_LIMIT
 
 
 def _column_widths(relative: tuple[int, ...]) -> list[int]:
@@ -401,9 +416,9 @@ def core_xml(metadata: d.Metadata) -> str:
 def _language_parts(language: str, rtl: bool, generator: str) -> tuple[CompressedPart, ...]:
     """The parts that depend only on the document's language, compressed once."""
     return (
-        compress_part("word/styles.xml", styles_xml(language, rtl).encode()),
-        compress_part("word/settings.xml", settings_xml(language, rtl).encode()),
-        compress_part("docProps/app.xml", app_xml(generator).encode()),
+        compress_part("word/styles.xml", styles_xml(language, rtl).encode(), level=ONCE),
+        compress_part("word/settings.xml", settings_xml(language, rtl).encode(), level=ONCE),
+        compress_part("docProps/app.xml", app_xml(generator).encode(), level=ONCE),
     )
 
 
@@ -411,7 +426,7 @@ def _language_parts(language: str, rtl: bool, generator: str) -> tuple[Compresse
 def _fixed_parts() -> dict[str, CompressedPart]:
     """The parts every form has in common, compressed once per process."""
     return {
-        name: compress_part(name, text.encode())
+        name: compress_part(name, text.encode(), level=ONCE)
         for name, text in (
             ("[Content_Types].xml", CONTENT_TYPES),
             ("_rels/.rels", PACKAGE_RELS),
@@ -422,17 +437,19 @@ def _fixed_parts() -> dict[str, CompressedPart]:
 
 @functools.lru_cache(maxsize=16)
 def _numbering_part(ordered_lists: int) -> CompressedPart:
-    return compress_part("word/numbering.xml", numbering_xml(ordered_lists).encode())
+    return compress_part("word/numbering.xml", numbering_xml(ordered_lists).encode(), level=ONCE)
 
 
 @functools.lru_cache(maxsize=256)
 def _footer_part(footer: tuple[d.Inline, ...], rtl: bool) -> CompressedPart:
     # The footer ("Page X of Y") is the same for every form in a language.
-    return compress_part("word/footer1.xml", _header_footer("ftr", "Footer", footer, rtl).encode())
+    return compress_part(
+        "word/footer1.xml", _header_footer("ftr", "Footer", footer, rtl).encode(), level=ONCE
+    )
 
 
 _DOCUMENT_START = deflate_segment(
-    (w.XML_DECLARATION + f"<w:document {w.NAMESPACES}><w:body>").encode()
+    (w.XML_DECLARATION + f"<w:document {w.NAMESPACES}><w:body>").encode(), level=ONCE
 )
 
 
@@ -444,7 +461,7 @@ def _document_end(rtl: bool) -> Segment:
         if rtl
         else SECTION_PROPERTIES
     )
-    return deflate_segment(f"{section}</w:body></w:document>".encode())
+    return deflate_segment(f"{section}</w:body></w:document>".encode(), level=ONCE)
 
 
 def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> bytes:
@@ -465,12 +482,16 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
         [
             fixed["[Content_Types].xml"],
             fixed["_rels/.rels"],
-            compress_part("docProps/core.xml", core_xml(meta).encode()),
-            compress_part("docProps/custom.xml", custom_xml(meta.custom_properties()).encode()),
+            compress_part("docProps/core.xml", core_xml(meta).encode(), level=EACH_FORM),
+            compress_part(
+                "docProps/custom.xml",
+                custom_xml(meta.custom_properties()).encode(),
+                level=EACH_FORM,
+            ),
             segmented_part("word/document.xml", segments),
             fixed["word/_rels/document.xml.rels"],
             _numbering_part(body.ordered_lists),
-            compress_part("word/header1.xml", header.encode()),
+            compress_part("word/header1.xml", header.encode(), level=EACH_FORM),
             _footer_part(document.footer, rtl),
             *_language_parts(meta.language, rtl, meta.generator),
         ]

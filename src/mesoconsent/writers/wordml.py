@@ -50,9 +50,12 @@ def run_properties(
 
 def text_run(text: str, rpr: str = "") -> str:
     """``<w:r>`` holding ``text``; tabs become ``<w:tab/>`` so Word shows them as tabs."""
-    pieces = text.split("\t")
+    if "\t" not in text:
+        body = f'<w:t xml:space="preserve">{escape_text(text)}</w:t>' if text else ""
+        return f"<w:r>{rpr}{body}</w:r>"
     body = "<w:tab/>".join(
-        f'<w:t xml:space="preserve">{escape_text(piece)}</w:t>' if piece else "" for piece in pieces
+        f'<w:t xml:space="preserve">{escape_text(piece)}</w:t>' if piece else ""
+        for piece in text.split("\t")
     )
     return f"<w:r>{rpr}{body}</w:r>"
 
