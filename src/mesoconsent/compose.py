@@ -181,7 +181,8 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
                 ScreeningLine,
             )
         ),
-        trusted=TEMPLATE_FUNCTIONS.values(),
+        # ... and the static sections' own calls (fragments.py), which take no context.
+        trusted=[*TEMPLATE_FUNCTIONS.values(), StaticExtension._render, StaticExtension._function],
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -53,6 +53,7 @@ class Wording:
     """
 
     literals: tuple[str, ...]  # one more than there are placeholders
+    says_anything: bool  # a placeholder, or a letter or digit
 
     @classmethod
     @functools.lru_cache(maxsize=4096)
@@ -63,11 +64,7 @@ class Wording:
                 literals[-1] += piece if index % 2 == 0 else "%"
             else:  # a placeholder: a gap of at least one character
                 literals.append("")
-        return cls(tuple(literals))
-
-    @property
-    def says_anything(self) -> bool:
-        return len(self.literals) > 1 or has_words(self.literals[0])
+        return cls(tuple(literals), len(literals) > 1 or has_words(literals[0]))
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` (whitespace-normalised) is this wording with every gap filled."""
@@ -103,7 +100,10 @@ def check_coverage(
     untagged: list[str] | None = None
     for disclosure_id in procedure.required_ids:
         expected = Wording.parse(wording(disclosure_id))
-        texts = [normalize_space(text) for text in stated.get(disclosure_id, ())]
+        texts = stated.get(disclosure_id, ())
+        if len(texts) == 1 and expected.literals == (texts[0],) and expected.says_anything:
+            continue  # the wording itself (no placeholder), with no stray space
+        texts = [normalize_space(text) for text in texts]
         if not expected.says_anything:
             problems.append(DisclosureProblem(disclosure_id, "empty"))
         elif len(texts) > 1:

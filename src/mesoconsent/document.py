@@ -197,6 +197,11 @@ def _block_text(block: Paragraph | ListBlock) -> str:
     return " ".join(plain_text(item.inlines) for item in block.items)
 
 
+def block_disclosures(block: Block) -> tuple[tuple[str, str], ...]:
+    """The (disclosure id, stated text) pairs of one block, in order."""
+    return tuple(_disclosures_in(block))
+
+
 def _disclosures_in(block: Block) -> Iterator[tuple[str, str]]:
     if isinstance(block, Paragraph) and block.disclosure:
         yield block.disclosure, plain_text(block.inlines)

@@ -352,8 +352,13 @@ class Engine:
         )
         document = composition.document
         stated: dict[str, list[str]] = {}
-        for disclosure_id, text in document.disclosures():
-            stated.setdefault(disclosure_id, []).append(text)
+        for block in document.blocks:
+            # Every disclosure of every block is checked; a shared block's are read from it
+            # once (writers/shared.py).
+            for disclosure_id, text in fragments.shared.output(
+                block, "disclosures", d.block_disclosures
+            ):
+                stated.setdefault(disclosure_id, []).append(text)
         problems = check_coverage(
             procedure, stated, lambda i: disclosure_wording(procedure, catalog, i)
         ) + check_screening(

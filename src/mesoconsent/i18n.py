@@ -119,10 +119,16 @@ class Catalog:
         return format_date(value, format="long", locale=self.locale)
 
     def format_number(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale)
+        return _format_number(value, self.locale)
 
     def format_list(self, items: Sequence[str]) -> str:
         return format_list(list(items), locale=self.locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _format_number(value: int, locale: Locale) -> str:
+    # Counts of sessions, weeks and days: a few small numbers, each slow to format in Babel.
+    return format_decimal(value, locale=locale)
 
 
 @functools.lru_cache(maxsize=256)
