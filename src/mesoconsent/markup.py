@@ -37,9 +37,11 @@ _PARSER = etree.XMLParser(
 
 # A {% static %} section (fragments.py) is replaced by a placeholder, which stands for blocks.
 PLACEHOLDER_TAG = "static-blocks"
-# Elements whose place _check_placement checks, found in one pass over the tree (in C).
-_PLACED = etree.XPath("//*[@data-disclosure or @data-screening]")
-_MISPLACED_STATIC = etree.XPath(f"//{PLACEHOLDER_TAG}[not(parent::document)]")
+# Elements whose place is checked, found in one pass over the tree (in C; "descendant-or-self"
+# skips the text nodes that "//" visits too).
+_PLACED = etree.XPath(
+    f"descendant-or-self::*[@data-disclosure or @data-screening or self::{PLACEHOLDER_TAG}]"
+)
 
 
 def parse_document(
@@ -54,7 +56,11 @@ def parse_document(
         root = etree.fromstring(markup.encode("utf-8"), _PARSER)
     except etree.XMLSyntaxError as error:
         raise TemplateError(f"template produced malformed markup: {error}") from None
-    if _MISPLACED_STATIC(root):
+    placed = cast(list[etree._Element], _PLACED(root))
+    if any(
+        element.tag == PLACEHOLDER_TAG and getattr(element.getparent(), "tag", None) != "document"
+        for element in placed
+    ):
         raise TemplateError(
             "{% static %} must be at the top level of the document, around whole blocks"
         )
@@ -79,7 +85,7 @@ def parse_document(
         else:
             blocks.append(_block(child))
     _reject_loose_text(root)
-    _check_placement(root)
+    _check_placement(placed)
     return d.Document(
         metadata=metadata,
         direction=cast(Literal["ltr", "rtl"], direction),
@@ -106,7 +112,7 @@ def parse_blocks(markup: str, where: str) -> tuple[d.Block, ...]:
         ) from None
     try:
         _reject_loose_text(root)
-        _check_placement(root)
+        _check_placement(cast(list[etree._Element], _PLACED(root)))
         return tuple(_block(child) for child in root)
     except TemplateError as error:
         raise TemplateError(
@@ -115,10 +121,10 @@ def parse_blocks(markup: str, where: str) -> tuple[d.Block, ...]:
         ) from None
 
 
-def _check_placement(root: etree._Element) -> None:
-    """Anywhere else the gate would only report the item missing, not why. (XPath walks the
-    tree in C: a Python loop over every element cost more than the rest of the parse.)"""
-    placed = cast(list[etree._Element], _PLACED(root))
+def _check_placement(placed: list[etree._Element]) -> None:
+    """Tagged elements (_PLACED) where the gate would only report the item missing, not why.
+    (XPath walks the tree in C: a Python loop over every element cost more than the rest of
+    the parse.)"""
     for element in placed:
         if element.get("data-disclosure") is not None and element.tag not in ("p", "li"):
             raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")

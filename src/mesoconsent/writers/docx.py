@@ -441,6 +441,12 @@ def _numbering_part(ordered_lists: int) -> CompressedPart:
 
 
 @functools.lru_cache(maxsize=256)
+def _custom_part(properties: tuple[tuple[str, str], ...]) -> CompressedPart:
+    # The catalog's name, revision and review state: the same for every form in a language.
+    return compress_part("docProps/custom.xml", custom_xml(list(properties)).encode(), level=ONCE)
+
+
+@functools.lru_cache(maxsize=256)
 def _footer_part(footer: tuple[d.Inline, ...], rtl: bool) -> CompressedPart:
     # The footer ("Page X of Y") is the same for every form in a language.
     return compress_part(
@@ -483,11 +489,7 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
             fixed["[Content_Types].xml"],
             fixed["_rels/.rels"],
             compress_part("docProps/core.xml", core_xml(meta).encode(), level=EACH_FORM),
-            compress_part(
-                "docProps/custom.xml",
-                custom_xml(meta.custom_properties()).encode(),
-                level=EACH_FORM,
-            ),
+            _custom_part(tuple(meta.custom_properties())),
             segmented_part("word/document.xml", segments),
             fixed["word/_rels/document.xml.rels"],
             _numbering_part(body.ordered_lists),
