@@ -9,10 +9,12 @@ import zipfile
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 import mesoconsent
-from mesoconsent.bidi import LRI, PDI, isolate_ltr, ltr_segments
+from mesoconsent.bidi import _CLASS_TABLE, _CLASSES, LRI, PDI, isolate_ltr, ltr_segments
 from tests.helpers import docx_paragraph_texts, example
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -108,3 +110,12 @@ def test_the_html_and_text_forms_are_right_to_left_with_isolated_latin() -> None
 def test_left_to_right_stretches(text: str, pieces: list[tuple[str, bool]]) -> None:
     assert list(ltr_segments(text)) == pieces
     assert isolate_ltr(text).replace(LRI, "").replace(PDI, "") == text
+
+
+@given(st.text())
+def test_each_character_is_classed_by_its_unicode_bidi_class(text: str) -> None:
+    # The class table is filled on first sight (and keeps only the BMP): it must class
+    # every character as unicodedata does, astral ones included, on every sight.
+    expected = "".join(_CLASSES.get(unicodedata.bidirectional(c), "N") for c in text)
+    assert text.translate(_CLASS_TABLE) == expected
+    assert text.translate(_CLASS_TABLE) == expected

@@ -30,10 +30,26 @@ _CLASSES = {"L": "L", "EN": "E", "ES": "S", "ET": "S", "R": "R", "AL": "R", "AN"
 _ISLAND = re.compile(r"S*[LE](?:[^R]*[LE])?S*")
 
 
+class _ClassTable(dict[int, str]):
+    """Code point -> class letter, for ``str.translate``: looked up in unicodedata the first
+    time a character is seen (a Python loop over every character was most of an Arabic
+    form's extra cost). Only the Basic Multilingual Plane is kept, so it stays bounded
+    whatever text it sees."""
+
+    def __missing__(self, code: int) -> str:
+        value = _CLASSES.get(unicodedata.bidirectional(chr(code)), "N")
+        if code < 0x10000:
+            self[code] = value
+        return value
+
+
+_CLASS_TABLE = _ClassTable()
+
+
 def ltr_segments(text: str) -> tuple[tuple[str, bool], ...]:
     """``text`` cut into (piece, is_left_to_right) pieces, in order; the left-to-right pieces
     start and end with a letter or digit (or a sign attached to a number)."""
-    classes = "".join(_CLASSES.get(unicodedata.bidirectional(char), "N") for char in text)
+    classes = text.translate(_CLASS_TABLE)
     pieces: list[tuple[str, bool]] = []
     position = 0
     for island in _ISLAND.finditer(classes):

@@ -123,8 +123,14 @@ class TranslationFunctions:
     def fallbacks(self) -> list[tuple[MessageKey, str]]:
         """The messages used so far that the catalog would show in English, and why."""
         found: dict[MessageKey, str] = {}
+        catalog = self.catalog
+        if catalog.is_source_language:
+            return []  # English: nothing falls back
+        translated, copied = catalog.translated, catalog.copied
         for key in self.used:
-            reason = self.catalog.fallback(key)
+            if key in translated and key not in copied:
+                continue  # what catalog.fallback would decide, without the call
+            reason = catalog.fallback(key)
             if reason is not None:
                 found.setdefault(key, reason)
         return list(found.items())
