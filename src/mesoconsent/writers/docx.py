@@ -140,10 +140,9 @@ class _BodyWriter:
                     rpr = _text_properties(bold or inline.bold, inline.italic, not ltr, size, color)
                     out.append(w.text_run(f"{LRI}{piece}{PDI}" if ltr else piece, rpr))
             elif isinstance(inline, d.LineBreak):
-                out.append(w.break_run())
+                out.append(_BREAK_RUN)
             elif isinstance(inline, d.Checkbox):
-                rpr = w.run_properties(font=SYMBOL_FONT, size_half_points=26)
-                out.append(w.text_run(_CHECKED if inline.checked else _UNCHECKED, rpr))
+                out.append(_CHECKBOX_RUNS[inline.checked])
             else:
                 rpr = w.run_properties(rtl=self.rtl, size_half_points=size)
                 out.append(w.field_runs(_FIELD_INSTRUCTIONS[inline.kind], "1", rpr))
@@ -272,11 +271,8 @@ class _BodyWriter:
                 w.table(widths, rows, style="TableGrid", bidi=self.rtl, header_row=header_row)
                 + _SPACER
             )
-        no_borders = w.border_set(
-            "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), value="nil"
-        )
         return (
-            w.table(widths, rows, style="TableNormal", borders=no_borders, bidi=self.rtl) + _SPACER
+            w.table(widths, rows, style="TableNormal", borders=_NO_BORDERS, bidi=self.rtl) + _SPACER
         )
 
     def alert(self, block: d.Alert) -> str:
@@ -334,6 +330,17 @@ class _BodyWriter:
 
 # Word merges two tables that touch, and a table must not be the last thing in a cell or body.
 _SPACER = w.paragraph(w.paragraph_properties(spacing_after=0), "")
+_NO_BORDERS = w.border_set(
+    "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), value="nil"
+)
+_BREAK_RUN = w.break_run()
+_CHECKBOX_RUNS = {
+    checked: w.text_run(
+        _CHECKED if checked else _UNCHECKED,
+        w.run_properties(font=SYMBOL_FONT, size_half_points=26),
+    )
+    for checked in (True, False)
+}
 
 
 def _declaration_paragraphs(blocks: tuple[d.Block, ...]) -> set[int]:

@@ -43,6 +43,33 @@ class CompressedPart:
     crc: int
     size: int
     data: bytes
+    # Its ZIP records, which depend on nothing else: the local header with the data, and the
+    # central directory entry up to its offset field (made once for a part that is reused).
+    local: bytes = attrs.field(init=False, repr=False, eq=False)
+    central: bytes = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        fields = (_DEFLATED, _DOS_TIME, _DOS_DATE, self.crc, len(self.data), self.size)
+        length = len(self.name)
+        local = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", _VERSION, 0, 0, *fields, length, 0)
+        central = struct.pack(
+            "<4s4B4HL2L5HL",
+            b"PK\x01\x02",
+            _VERSION,
+            0,  # created on MS-DOS: no Unix permissions recorded
+            _VERSION,
+            0,
+            0,
+            *fields,
+            length,
+            0,  # extra field length
+            0,  # comment length
+            0,  # disk number
+            0,  # internal attributes
+            _PERMISSIONS,
+        )
+        object.__setattr__(self, "local", local + self.name + self.data)
+        object.__setattr__(self, "central", central)
 
 
 def compress_part(name: str, content: bytes, *, level: int) -> CompressedPart:
@@ -81,37 +108,15 @@ def segmented_part(name: str, segments: Sequence[Segment]) -> CompressedPart:
 
 def zip_parts(parts: Sequence[CompressedPart]) -> bytes:
     """A ZIP archive of ``parts``, in order (sizes are far below the ZIP64 limits)."""
-    chunks: list[bytes] = []
     directory: list[bytes] = []
     offset = 0
     for part in parts:
-        fields = (_DEFLATED, _DOS_TIME, _DOS_DATE, part.crc, len(part.data), part.size)
-        name_length = len(part.name)
-        local = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", _VERSION, 0, 0, *fields, name_length, 0)
-        directory.append(
-            struct.pack(
-                "<4s4B4HL2L5H2L",
-                b"PK\x01\x02",
-                _VERSION,
-                0,  # created on MS-DOS: no Unix permissions recorded
-                _VERSION,
-                0,
-                0,
-                *fields,
-                name_length,
-                0,  # extra field length
-                0,  # comment length
-                0,  # disk number
-                0,  # internal attributes
-                _PERMISSIONS,
-                offset,
-            )
-            + part.name
-        )
-        chunk = local + part.name + part.data
-        chunks.append(chunk)
-        offset += len(chunk)
+        directory.append(part.central + _OFFSET.pack(offset) + part.name)
+        offset += len(part.local)
     central = b"".join(directory)
     count = len(parts)
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), offset, 0)
-    return b"".join(chunks) + central + end
+    return b"".join([part.local for part in parts] + [central, end])
+
+
+_OFFSET = struct.Struct("<L")
