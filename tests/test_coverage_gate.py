@@ -9,6 +9,8 @@ import pytest
 
 import mesoconsent
 from mesoconsent import CatalogError, CoverageError, Engine, TemplateError
+from mesoconsent.coverage import check_coverage
+from mesoconsent.procedures import Disclosure, Procedure
 from tests.helpers import copy_templates, edit, example
 
 CONSENT = "mesotherapy/consent.html.j2"
@@ -333,3 +335,42 @@ def test_a_checklist_row_for_an_unknown_question_fails(tmp_path: Path) -> None:
     )
     with pytest.raises(CoverageError, match=re.escape("screening.smoker: unknown")):
         engine_for(templates).render(example())
+
+
+@pytest.mark.parametrize(
+    ("stated", "problem"),
+    [
+        (["Call the clinic now."], None),  # the wording itself
+        (["Call  the clinic\n now. "], None),  # spaces do not matter
+        (["Call the clinic."], "altered"),
+        (["Call the clinic now.", "Call the clinic now."], "duplicated"),
+        ([" . "], "empty"),
+        ([], "missing"),
+    ],
+)
+def test_the_gate_decides_by_the_normalised_wording(stated: list[str], problem: str | None) -> None:
+    found = check_coverage(
+        _one_disclosure("Call the clinic now."), {"a.b": stated}, lambda _: "Call the clinic now."
+    )
+    assert [p.reason for p in found] == ([problem] if problem else [])
+
+
+@pytest.mark.parametrize(
+    ("stated", "problem"),
+    [
+        ("Contact Riverside at +44 1.", None),
+        ("Contact ", "altered"),  # the text before the placeholder alone is not the wording
+        ("Contact  at .", "altered"),  # every placeholder needs text
+        ("Contact Riverside by +44 1.", "altered"),
+    ],
+)
+def test_a_wording_with_placeholders_needs_every_gap_filled(
+    stated: str, problem: str | None
+) -> None:
+    wording = "Contact %(clinic)s at %(phone)s."
+    found = check_coverage(_one_disclosure(wording), {"a.b": [stated]}, lambda _: wording)
+    assert [p.reason for p in found] == ([problem] if problem else [])
+
+
+def _one_disclosure(text: str) -> Procedure:
+    return Procedure("p", "p.html.j2", "1", (Disclosure("a.b", "risks", text),), ())
