@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 import attrs
+import pytest
 
 import mesoconsent
+from mesoconsent.document import Block
+from mesoconsent.writers.shared import SharedBlocks
 from tests.helpers import example, with_patient_name
 
 
@@ -24,3 +29,28 @@ def test_concurrent_renders_match_serial_renders() -> None:
     alone = mesoconsent.Engine()
     serial = [alone.render(*job).content for job in jobs] * 3
     assert concurrent == serial
+
+
+def test_first_renders_racing_to_share_a_section_give_the_bytes_of_later_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Widen the moment in which a static section is being registered: a document that got
+    # its blocks meanwhile must not be written as if they were the request's own (the DOCX
+    # writer deflates registered runs separately, so the bytes would differ).
+    register = SharedBlocks.share
+
+    def slowly(self: SharedBlocks, blocks: Iterable[Block]) -> None:
+        time.sleep(0.05)
+        register(self, blocks)
+
+    monkeypatch.setattr(SharedBlocks, "share", slowly)
+    engine = mesoconsent.Engine()
+    request = example()
+
+    def render(delay: float) -> bytes:
+        time.sleep(delay)
+        return engine.render(request).content
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        first = list(pool.map(render, [0, 0.01, 0.02, 0.03]))
+    assert set(first) == {engine.render(request).content}

@@ -183,7 +183,7 @@ class Engine:
     which to keep compiled templates for the next process (template_cache.py); an engine
     compiles its templates once either way. ``share_static_sections=False`` composes the
     templates' ``{% static %}`` sections in every document instead of once (slower; the output
-    is the same).
+    is the same, and the sections' rules, docs/templates.md, apply all the same).
     """
 
     def __init__(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -200,14 +201,20 @@ class FragmentStore:
     def __init__(self) -> None:
         self._fragments: dict[tuple[str, str], Fragment] = {}  # (section, variant)
         self.shared = SharedBlocks()
+        self._lock = threading.Lock()
 
     def get(self, section: str, variant: str) -> Fragment | None:
         return self._fragments.get((section, variant))
 
     def add(self, section: str, variant: str, fragment: Fragment) -> Fragment:
-        kept = self._fragments.setdefault((section, variant), fragment)
-        if kept is fragment:
-            self.shared.share(fragment.blocks)
+        # The blocks are registered before the fragment can be found: a document that gets
+        # them is always written as one with registered blocks (the DOCX writer deflates a run
+        # of them as a segment of its own), so its bytes never depend on a race.
+        with self._lock:
+            kept = self._fragments.get((section, variant))
+            if kept is None:
+                self.shared.share(fragment.blocks)
+                self._fragments[(section, variant)] = kept = fragment
         return kept
 
 

@@ -78,5 +78,10 @@ class FastPathSandbox(SandboxedEnvironment):
             # What Context.call does for a function that takes no context.
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
-            return __obj(*args, **kwargs)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __context.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception"
+                )
         return super().call(__context, __obj, *args, **kwargs)

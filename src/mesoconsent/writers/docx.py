@@ -94,14 +94,14 @@ def bookmark_names(disclosure_ids: Iterable[str]) -> dict[str, str]:
 
 # w.run_properties and w.paragraph_properties, by position: a cache lookup by keyword arguments
 # cost more than writing the run.
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _text_properties(
     bold: bool, italic: bool, rtl: bool, size: int | None, color: str | None
 ) -> str:
     return w.run_properties(bold=bold, italic=italic, rtl=rtl, size_half_points=size, color=color)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # bounded: list numbers grow with a template's lists
 def _paragraph_properties(
     style: str | None, num_id: int | None, keep_next: bool, bidi: bool, align: str | None
 ) -> str:

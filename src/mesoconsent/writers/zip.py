@@ -43,8 +43,8 @@ class CompressedPart:
     crc: int
     size: int
     data: bytes
-    # Its ZIP records, which depend on nothing else: the local header with the data, and the
-    # central directory entry up to its offset field (made once for a part that is reused).
+    # Its ZIP headers, which depend on nothing else: the local header, and the central
+    # directory entry up to its offset field (made once for a part that is reused).
     local: bytes = attrs.field(init=False, repr=False, eq=False)
     central: bytes = attrs.field(init=False, repr=False, eq=False)
 
@@ -68,7 +68,7 @@ class CompressedPart:
             0,  # internal attributes
             _PERMISSIONS,
         )
-        object.__setattr__(self, "local", local + self.name + self.data)
+        object.__setattr__(self, "local", local + self.name)
         object.__setattr__(self, "central", central)
 
 
@@ -108,15 +108,17 @@ def segmented_part(name: str, segments: Sequence[Segment]) -> CompressedPart:
 
 def zip_parts(parts: Sequence[CompressedPart]) -> bytes:
     """A ZIP archive of ``parts``, in order (sizes are far below the ZIP64 limits)."""
+    records: list[bytes] = []
     directory: list[bytes] = []
     offset = 0
     for part in parts:
+        records += (part.local, part.data)
         directory.append(part.central + _OFFSET.pack(offset) + part.name)
-        offset += len(part.local)
+        offset += len(part.local) + len(part.data)
     central = b"".join(directory)
     count = len(parts)
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(central), offset, 0)
-    return b"".join([part.local for part in parts] + [central, end])
+    return b"".join([*records, central, end])
 
 
 _OFFSET = struct.Struct("<L")
