@@ -120,19 +120,3 @@ def test_one_file_that_cannot_be_written_spoils_none_of_the_others(tmp_path: Pat
     assert (tmp_path / "000001.docx").read_bytes() == b"first"
     assert (tmp_path / "000002.docx").is_dir()
     assert not list(tmp_path.glob(".batch-*"))  # no temporary file left behind
-
-
-def test_an_interrupted_group_leaves_no_temporary_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_replace = os.replace
-
-    def interrupted(source: Any, target: Any) -> None:
-        if str(target).endswith("000002.docx"):
-            raise KeyboardInterrupt
-        real_replace(source, target)
-
-    monkeypatch.setattr(os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        write_files_atomic(tmp_path, FILES, prefix=".batch-")
-    assert [p.name for p in tmp_path.iterdir()] == ["000001.docx"]  # complete, or not there

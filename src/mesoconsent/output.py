@@ -86,33 +86,26 @@ def write_files_atomic(
     """
     outcome: list[OSError | None] = [None] * len(files)
     at_once = _syncfs() is not None
-    written: list[tuple[int, str]] = []  # (index, temporary path), until renamed
-    try:
-        for index, (name, data) in enumerate(files):
+    written: list[tuple[int, str]] = []  # (index, temporary path)
+    for index, (name, data) in enumerate(files):
+        try:
+            written.append((index, _write_temporary(folder, data, prefix, sync=not at_once)))
+        except OSError as error:
+            outcome[index] = _naming(error, folder / name)
+    if at_once and written and not _sync_file_system(folder):
+        # syncfs failed (a write error somewhere on the file system): find which files it was.
+        for index, temporary in list(written):
             try:
-                written.append((index, _write_temporary(folder, data, prefix, sync=not at_once)))
-            except OSError as error:
-                outcome[index] = _naming(error, folder / name)
-        if at_once and written and not _sync_file_system(folder):
-            # syncfs failed (a write error somewhere on the file system): find which files.
-            for index, temporary in list(written):
-                try:
-                    _sync_file(temporary)
-                except OSError as error:
-                    outcome[index] = _naming(error, folder / files[index][0])
-                    _remove(temporary)
-                    written.remove((index, temporary))
-        while written:
-            index, temporary = written[0]
-            try:
-                os.replace(temporary, folder / files[index][0])
+                _sync_file(temporary)
             except OSError as error:
                 outcome[index] = _naming(error, folder / files[index][0])
                 _remove(temporary)
-            del written[0]
-    finally:
-        # Interrupted (Ctrl-C): no temporary file is left behind; renamed files are complete.
-        for _, temporary in written:
+                written.remove((index, temporary))
+    for index, temporary in written:
+        try:
+            os.replace(temporary, folder / files[index][0])
+        except OSError as error:
+            outcome[index] = _naming(error, folder / files[index][0])
             _remove(temporary)
     return outcome
 
