@@ -581,16 +581,3 @@ def test_a_worker_stopped_by_sigterm_is_a_worker_that_stopped(tmp_path: Path) ->
     assert process.returncode == 1
     assert "a worker process stopped unexpectedly" in error
     assert _gone(marker, 5)
-
-
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_form_that_cannot_be_written_fails_alone(tmp_path: Path, jobs: int) -> None:
-    (tmp_path / output_name(2, "text")).mkdir()  # in the way of the second form
-    results = list(mesoconsent.render_batch([example_dict()] * 4, tmp_path, "text", jobs=jobs))
-    assert [item.ok for item in results] == [True, False, True, True]
-    failed = results[1].error
-    assert failed is not None
-    assert str(tmp_path / output_name(2, "text")) in failed.message
-    written = sorted(path.name for path in tmp_path.iterdir() if path.is_file())
-    assert written == [output_name(n, "text") for n in (1, 3, 4)]
-    assert all(item.result is None or item.result.content == b"" for item in results)

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from mesoconsent import output
-from mesoconsent.output import write_atomic, write_files_atomic
+from mesoconsent.output import write_atomic
 
 
 def test_writes_whole_file_owner_only_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -55,68 +54,3 @@ def test_a_folder_that_can_be_written_but_not_read_still_gets_its_file(
     monkeypatch.setattr(os, "open", no_reading_folders)
     write_atomic(tmp_path / "form.docx", b"complete")
     assert (tmp_path / "form.docx").read_bytes() == b"complete"
-
-
-# Several files at once (batches): one sync of the file system where it can report errors.
-
-FILES = [("000001.docx", b"first"), ("000002.docx", b"second" * 1000), ("000003.docx", b"")]
-
-
-def _record(monkeypatch: pytest.MonkeyPatch, events: list[str]) -> None:
-    real_fsync, real_replace, real_sync_all = os.fsync, os.replace, output._sync_file_system
-
-    def fsync(descriptor: int) -> None:
-        events.append("fsync")
-        real_fsync(descriptor)
-
-    def replace(source: Any, target: Any) -> None:
-        events.append("rename")
-        real_replace(source, target)
-
-    def sync_all(folder: Path) -> bool:
-        events.append("syncfs")
-        return real_sync_all(folder)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
-    monkeypatch.setattr(output, "_sync_file_system", sync_all)
-
-
-@pytest.mark.parametrize("syncfs", [True, False], ids=["syncfs", "file by file"])
-def test_several_files_are_written_whole_private_and_synced_before_their_rename(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: bool
-) -> None:
-    if syncfs and output._syncfs() is None:
-        pytest.skip("no syncfs that reports errors here")
-    if not syncfs:
-        monkeypatch.setattr(output, "_syncfs", lambda: None)
-    events: list[str] = []
-    _record(monkeypatch, events)
-    assert write_files_atomic(tmp_path, FILES, prefix=".batch-") == [None, None, None]
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == dict(FILES)
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in tmp_path.iterdir())
-    # Every file is durable before the first rename: one syncfs, or one fsync each.
-    assert events == (["syncfs"] if syncfs else ["fsync"] * 3) + ["rename"] * 3
-
-
-def test_a_failed_syncfs_falls_back_to_syncing_each_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(output, "_syncfs", lambda: lambda descriptor: -1)
-    events: list[str] = []
-    _record(monkeypatch, events)
-    assert write_files_atomic(tmp_path, FILES) == [None, None, None]
-    assert events == ["syncfs"] + ["fsync"] * 3 + ["rename"] * 3
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == dict(FILES)
-
-
-def test_one_file_that_cannot_be_written_spoils_none_of_the_others(tmp_path: Path) -> None:
-    (tmp_path / "000002.docx").mkdir()  # in the way of the second file
-    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
-    assert outcome[0] is None
-    assert outcome[2] is None
-    assert isinstance(outcome[1], OSError)
-    assert outcome[1].filename == str(tmp_path / "000002.docx")
-    assert (tmp_path / "000001.docx").read_bytes() == b"first"
-    assert (tmp_path / "000002.docx").is_dir()
-    assert not list(tmp_path.glob(".batch-*"))  # no temporary file left behind

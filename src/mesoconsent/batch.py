@@ -53,7 +53,7 @@ from mesoconsent.errors import (
 )
 from mesoconsent.loading import decode_json
 from mesoconsent.model import ConsentRequest
-from mesoconsent.output import TEMPORARY_PREFIX, sync_folder, write_files_atomic
+from mesoconsent.output import TEMPORARY_PREFIX, sync_folder, write_atomic
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -521,43 +521,17 @@ def _render_chunk(chunk: list[_Item]) -> list[BatchResult]:
 
 
 def _render_group(engine: Engine, settings: _Settings, group: list[_Item]) -> list[BatchResult]:
-    """Render some requests; their files are written and made durable together before they
-    are reported.
+    """Render some requests; their files are made durable together before they are reported.
 
-    The group's files are synced together (output.write_files_atomic: one file-system sync
-    where the system offers it, rather than one per file) and the folder once for the group:
-    syncing per file, then the folder per file, took more of a batch's time than rendering.
+    Each file is synced as it is written, and the folder once for the group: syncing the
+    folder after every form took about a quarter of a batch's time.
     """
     with warnings.catch_warnings():
         _ignore_render_warnings()
         results = [_render_one(engine, settings, *item) for item in group]
-    folder = settings.output_dir
-    if folder is None:
-        return results
-    rendered = [
-        (i, item, item.result)
-        for i, item in enumerate(results)
-        if item.result is not None and item.path is not None
-    ]
-    if not rendered:
-        return results
-    files = [
-        (output_name(item.number, settings.format), result.content) for _, item, result in rendered
-    ]
-    with _WRITING:
-        problems = write_files_atomic(folder, files, prefix=settings.temporary_prefix)
-    for (i, item, result), problem in zip(rendered, problems, strict=True):
-        if problem is None:
-            results[i] = attrs.evolve(item, result=attrs.evolve(result, content=b""))
-        else:
-            results[i] = _os_failure(item.index, item.number, problem)
-    sync_folder(folder)
+    if settings.output_dir is not None and any(result.path for result in results):
+        sync_folder(settings.output_dir)
     return results
-
-
-def _os_failure(index: int, number: int, error: OSError) -> BatchResult:
-    message = f"{error.filename}: {error.strerror or type(error).__name__}"
-    return BatchResult(index, number, error=BatchError(type(error).__name__, message))
 
 
 def _ignore_render_warnings() -> None:
@@ -575,7 +549,12 @@ def _render_one(
     try:
         request = _to_request(engine, sent, settings.locale)
         result = engine.render(request, settings.format, draft=settings.draft)
-        # The file is written with the rest of its group (_render_group).
+        if path is not None:  # the folder is synced for the group (_render_group)
+            with _WRITING:
+                write_atomic(
+                    path, result.content, sync_parent=False, prefix=settings.temporary_prefix
+                )
+            result = attrs.evolve(result, content=b"")
     except (ValidationError, CoverageError) as error:
         return BatchResult(
             index, number, error=BatchError(type(error).__name__, str(error), error.problems)
@@ -584,9 +563,9 @@ def _render_one(
         return BatchResult(index, number, error=BatchError(type(error).__name__, str(error)))
     except _UnsendableError as error:
         return BatchResult(index, number, error=BatchError("TypeError", str(error)))
-    except OSError as error:  # reading something the render needed
-        where = str(error.filename or path)
-        return _os_failure(index, number, OSError(error.errno, error.strerror, where))
+    except OSError as error:
+        message = f"{error.filename or path}: {error.strerror or type(error).__name__}"
+        return BatchResult(index, number, error=BatchError(type(error).__name__, message))
     except Exception as error:  # a bug: name its type only, its message may quote the request
         kind = type(error).__name__
         return BatchResult(
