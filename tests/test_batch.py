@@ -581,3 +581,35 @@ def test_a_worker_stopped_by_sigterm_is_a_worker_that_stopped(tmp_path: Path) ->
     assert process.returncode == 1
     assert "a worker process stopped unexpectedly" in error
     assert _gone(marker, 5)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_form_that_cannot_be_written_fails_alone(tmp_path: Path, jobs: int) -> None:
+    (tmp_path / output_name(2, "text")).mkdir()  # in the way of the second form
+    results = list(mesoconsent.render_batch([example_dict()] * 4, tmp_path, "text", jobs=jobs))
+    assert [item.ok for item in results] == [True, False, True, True]
+    failed = results[1].error
+    assert failed is not None
+    assert str(tmp_path / output_name(2, "text")) in failed.message
+    written = sorted(path.name for path in tmp_path.iterdir() if path.is_file())
+    assert written == [output_name(n, "text") for n in (1, 3, 4)]
+    assert all(item.result is None or item.result.content == b"" for item in results)
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="only forked workers inherit the lock"
+)
+def test_workers_forked_while_another_batch_writes_do_not_wait_for_it(tmp_path: Path) -> None:
+    # Another thread of the process is writing a form (holding the write lock) when a pool
+    # is forked: the workers must not inherit the lock held, and hang.
+    script = (
+        "import mesoconsent, mesoconsent.batch as b\n"
+        "b._WRITING.acquire()\n"
+        f"items = list(mesoconsent.render_batch([mesoconsent.example_request()] * 2, "
+        f"{str(tmp_path)!r}, 'text', jobs=2))\n"
+        "print(all(item.ok for item in items))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "True", done.stderr

@@ -472,7 +472,10 @@ _worker: tuple[Engine, _Settings] | None = None
 
 def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
     """Pool initializer: build this worker's one Engine."""
-    global _worker
+    global _worker, _WRITING
+    # A forked worker inherits the lock as it was: held, if a thread of the parent was
+    # writing a form at that moment (a jobs=1 batch beside this one), and then never released.
+    _WRITING = threading.Lock()
     # Ctrl-C reaches the whole process group: the parent handles it, cancelling what has not
     # started; a worker finishes its chunk rather than dying half-way with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
