@@ -274,10 +274,11 @@ def render_batch(
     ):
         raise ValueError(f"chunksize must be a whole number of at least 1, not {chunksize!r}")
     if locale is not None:
+        checking = engine or _default_engine()
         try:  # an unavailable locale is a wrong argument, not a failure of every request
-            (engine or _default_engine()).resolve_locale(locale)
+            checking.resolve_locale(locale)
         except LookupError:
-            available = ", ".join((engine or _default_engine()).locales)
+            available = ", ".join(checking.locales)
             raise ValueError(
                 f"locale {locale!r} is not available; available: {available}"
             ) from None
@@ -323,7 +324,7 @@ def render_batch(
 
 
 def _default_engine() -> Engine:
-    from mesoconsent import default_engine
+    from mesoconsent import default_engine  # not at the top: mesoconsent imports this module
 
     return default_engine()
 
@@ -359,9 +360,7 @@ def _in_process(
     items: Iterator[tuple[int, int, BatchRequest]], settings: _Settings, engine: Engine | None
 ) -> Generator[BatchResult, None, None]:
     if engine is None:
-        from mesoconsent import default_engine  # not at the top: mesoconsent imports this
-
-        engine = default_engine()
+        engine = _default_engine()
     while group := list(itertools.islice(items, _IN_PROCESS_GROUP)):
         yield from _render_group(engine, settings, group)
 

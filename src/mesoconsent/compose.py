@@ -218,13 +218,13 @@ def compose(
     catalog: Catalog,
     template: jinja2.Template,
     generator: str,
-    fragments: FragmentStore | None = None,
+    fragments: FragmentStore,
 ) -> Composition:
     """Render the procedure's template for a validated request and parse it into a tree.
 
-    With a ``fragments`` store, the template's ``{% static %}`` sections are composed once per
-    procedure and catalog and shared; without one they are composed every time. The tree is
-    the same.
+    The template's ``{% static %}`` sections are composed once per procedure and catalog in
+    ``fragments`` and shared by every document composed with that store (an engine that does
+    not share gives each document a store of its own). The tree is the same either way.
     """
     translations = TranslationFunctions(catalog, procedure)
     screening = [
@@ -237,15 +237,8 @@ def compose(
         for question in procedure.screening
     ]
     functions = translations.as_context()
-    renderer = (
-        None
-        if fragments is None
-        else FragmentRenderer(
-            fragments,
-            f"{procedure.id} {catalog.name}@{catalog.revision}",
-            translations.used,
-            functions,
-        )
+    renderer = FragmentRenderer(
+        fragments, f"{procedure.id} {catalog.name}@{catalog.revision}", translations.used, functions
     )
     direction: Literal["ltr", "rtl"] = (
         "rtl" if catalog.locale.character_order == "right-to-left" else "ltr"
@@ -287,7 +280,7 @@ def compose(
         reviewed_by=catalog.review.reviewed_by,
         catalog_revision=catalog.revision,
     )
-    document = parse_document(markup, metadata, renderer.inserted if renderer else None)
+    document = parse_document(markup, metadata, renderer.inserted)
     # The direction follows the language, whatever a template's <document dir> says.
     document = attrs.evolve(document, direction=direction)
     return Composition(document, tuple(translations.fallbacks()))

@@ -259,9 +259,10 @@ def _inlines(element: etree._Element) -> tuple[d.Inline, ...]:
         return (d.Text(text),) if text else ()
     raw: list[d.Inline] = []
     _collect(element, raw, bold=False, italic=False)
-    merged = list(_merge(raw))
-    if not any(isinstance(inline, d.Text) and "\n" in inline.text for inline in merged):
-        return tuple(merged)  # no template line breaks to tidy, and no empty runs
+    joined = _merge(raw)
+    if not any(isinstance(inline, d.Text) and "\n" in inline.text for inline in joined):
+        return joined  # no template line breaks to tidy, and no empty runs
+    merged = list(joined)
     if merged and isinstance(merged[0], d.Text):
         first = merged[0]
         merged[0] = d.Text(_LEADING_BREAK.sub("", first.text), first.bold, first.italic)
