@@ -179,6 +179,43 @@ def test_broken_template_markup_is_a_template_error(tmp_path: Path) -> None:
         engine_for(templates).render(example())
 
 
+@pytest.mark.parametrize(
+    ("where", "use", "message"),
+    [
+        (BASE, "&nbsp;", "undefined entity"),  # in a section rendered for each form
+        (CONSENT, "&nbsp;", "undefined entity"),  # in a static section
+        # An entity defined by the markup: a document type declaration is refused outright.
+        (BASE, "&x;", "DOCTYPE"),
+    ],
+)
+def test_markup_cannot_define_or_use_entities(
+    tmp_path: Path, where: str, use: str, message: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    if message == "DOCTYPE":
+        declaration = '<!DOCTYPE document [<!ENTITY x "text">]>'
+        edit(templates / BASE, r"\n<document ", f"\n{declaration}<document ")
+    edit(templates / where, HEADINGS[where], f"<h1>{use}</h1>")
+    with pytest.raises(TemplateError, match=message):
+        engine_for(templates).render(example())
+
+
+HEADINGS = {  # a heading rendered for each form, and one of a static section
+    BASE: r"<h1>\{\{ title \}\}</h1>",
+    CONSENT: r"<h2>\{\{ _\(\"Possible benefits\"\) \}\}</h2>",
+}
+
+
+def test_comments_in_template_markup_are_dropped(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, r"<signatures>\n", "<signatures><!-- signers follow -->\n")
+    edit(templates / CONSENT, HEADINGS[CONSENT], lambda match: "<!-- risks follow -->" + match[0])
+    text = engine_for(templates).render(example(), "text").content.decode()
+    assert "follow" not in text
+    assert "Signature" in text
+    assert "Possible benefits" in text
+
+
 def test_templates_are_sandboxed(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(

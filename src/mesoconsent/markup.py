@@ -23,25 +23,46 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Literal, cast
+from xml.etree import ElementTree
 
 import attrs
-from lxml import etree
 
 from mesoconsent import document as d
 from mesoconsent.errors import TemplateError
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, remove_comments=True, huge_tree=True
-)
+
+def _parse(markup: str) -> ElementTree.Element:
+    """The markup's element tree, as the standard library's ElementTree (expat) reads it.
+
+    Not lxml, which the rest of the package uses for DOCX: this tree is walked element by
+    element in Python, and an lxml element makes a new proxy object, and new strings for its
+    tag and text, at every access, which cost a fifth of the parse (the standard library's
+    elements are Python objects already). Comments and processing instructions are dropped.
+    A document type declaration is refused: it is the one way markup could define entities,
+    and nothing a template writes needs one (patient text cannot hold one: its "<" arrives as
+    "&lt;").
+    """
+    if "<!DOCTYPE" in markup:
+        raise ElementTree.ParseError("a document type declaration (<!DOCTYPE) is not allowed")
+    parser = ElementTree.XMLParser()
+    parser.feed(markup)
+    return parser.close()
 
 
 # A {% static %} section (fragments.py) is replaced by a placeholder, which stands for blocks.
 PLACEHOLDER_TAG = "static-blocks"
-# Elements whose place is checked, found in one pass over the tree (in C; "descendant-or-self"
-# skips the text nodes that "//" visits too).
-_PLACED = etree.XPath(
-    f"descendant-or-self::*[@data-disclosure or @data-screening or self::{PLACEHOLDER_TAG}]"
-)
+
+
+def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
+    """Elements whose place is checked: those that mark a disclosure or a screening row, and
+    static-section placeholders."""
+    return [
+        element
+        for element in root.iter()
+        if element.get("data-disclosure") is not None
+        or element.get("data-screening") is not None
+        or element.tag == PLACEHOLDER_TAG
+    ]
 
 
 def parse_document(
@@ -53,14 +74,15 @@ def parse_document(
     ``<static-blocks ref=".."/>`` placeholders stand for, by reference (see fragments.py).
     """
     try:
-        root = etree.fromstring(markup.encode("utf-8"), _PARSER)
-    except etree.XMLSyntaxError as error:
+        root = _parse(markup)
+    except ElementTree.ParseError as error:
         raise TemplateError(f"template produced malformed markup: {error}") from None
-    placed = cast(list[etree._Element], _PLACED(root))
-    if any(
-        element.tag == PLACEHOLDER_TAG and getattr(element.getparent(), "tag", None) != "document"
-        for element in placed
-    ):
+    placed = _placed(root)
+    # Every placeholder is a child of the root: there are as many of those as in the tree.
+    nested = sum(element.tag == PLACEHOLDER_TAG for element in placed) - sum(
+        child.tag == PLACEHOLDER_TAG for child in root
+    )
+    if nested:
         raise TemplateError(
             "{% static %} must be at the top level of the document, around whole blocks"
         )
@@ -105,14 +127,14 @@ def _fragment(fragments: Mapping[str, tuple[d.Block, ...]], ref: str) -> tuple[d
 def parse_blocks(markup: str, where: str) -> tuple[d.Block, ...]:
     """The blocks of a static section's markup (``where`` names it in errors)."""
     try:
-        root = etree.fromstring(f"<static>{markup}</static>".encode(), _PARSER)
-    except etree.XMLSyntaxError as error:
+        root = _parse(f"<static>{markup}</static>")
+    except ElementTree.ParseError as error:
         raise TemplateError(
             f"{{% static %}} at {where} must hold whole blocks (<h2>, <p>, <ul>...): {error}"
         ) from None
     try:
         _reject_loose_text(root)
-        _check_placement(cast(list[etree._Element], _PLACED(root)))
+        _check_placement(_placed(root))
         return tuple(_block(child) for child in root)
     except TemplateError as error:
         raise TemplateError(
@@ -121,10 +143,8 @@ def parse_blocks(markup: str, where: str) -> tuple[d.Block, ...]:
         ) from None
 
 
-def _check_placement(placed: list[etree._Element]) -> None:
-    """Tagged elements (_PLACED) where the gate would only report the item missing, not why.
-    (XPath walks the tree in C: a Python loop over every element cost more than the rest of
-    the parse.)"""
+def _check_placement(placed: list[ElementTree.Element]) -> None:
+    """Tagged elements (_placed) where the gate would only report the item missing, not why."""
     for element in placed:
         if element.get("data-disclosure") is not None and element.tag not in ("p", "li"):
             raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")
@@ -133,22 +153,22 @@ def _check_placement(placed: list[etree._Element]) -> None:
             raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
 
 
-def _block(element: etree._Element) -> d.Block:
-    builder = _BLOCKS.get(str(element.tag))
+def _block(element: ElementTree.Element) -> d.Block:
+    builder = _BLOCKS.get(element.tag)
     if builder is None:
         raise TemplateError(f"<{element.tag}> is not allowed at block level")
     return builder(element)
 
 
-def _paragraph(element: etree._Element) -> d.Paragraph:
+def _paragraph(element: ElementTree.Element) -> d.Paragraph:
     return d.Paragraph(_inlines(element), disclosure=element.get("data-disclosure"))
 
 
-def _heading(element: etree._Element) -> d.Heading:
-    return d.Heading(int(str(element.tag)[1]), _inlines(element))
+def _heading(element: ElementTree.Element) -> d.Heading:
+    return d.Heading(int(element.tag[1]), _inlines(element))
 
 
-def _list(element: etree._Element) -> d.ListBlock:
+def _list(element: ElementTree.Element) -> d.ListBlock:
     items = []
     for child in element:
         if child.tag != "li":
@@ -158,7 +178,7 @@ def _list(element: etree._Element) -> d.ListBlock:
     return d.ListBlock(ordered=element.tag == "ol", items=tuple(items))
 
 
-def _table(element: etree._Element) -> d.Table:
+def _table(element: ElementTree.Element) -> d.Table:
     rows = []
     for row in element:
         if row.tag != "tr":
@@ -192,7 +212,7 @@ def _table(element: etree._Element) -> d.Table:
     return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind))
 
 
-def _alert(element: etree._Element) -> d.Alert:
+def _alert(element: ElementTree.Element) -> d.Alert:
     inner = [_block(child) for child in element]
     _reject_loose_text(element)
     if not all(isinstance(block, d.Paragraph | d.ListBlock) for block in inner):
@@ -200,7 +220,7 @@ def _alert(element: etree._Element) -> d.Alert:
     return d.Alert(tuple(cast(list[d.Paragraph | d.ListBlock], inner)))
 
 
-def plain_name(element: etree._Element) -> str:
+def plain_name(element: ElementTree.Element) -> str:
     """A signer's name: element content, never an attribute, since XML attribute values
     turn tabs and line breaks into spaces and the name must print exactly as given."""
     if len(element):
@@ -208,7 +228,7 @@ def plain_name(element: etree._Element) -> str:
     return element.text or ""
 
 
-def _signatures(element: etree._Element) -> d.SignatureBlock:
+def _signatures(element: ElementTree.Element) -> d.SignatureBlock:
     signers = []
     for child in element:
         if child.tag != "signer":
@@ -230,7 +250,7 @@ def _signatures(element: etree._Element) -> d.SignatureBlock:
     return d.SignatureBlock(tuple(signers))
 
 
-_BLOCKS: dict[str, Callable[[etree._Element], d.Block]] = {
+_BLOCKS: dict[str, Callable[[ElementTree.Element], d.Block]] = {
     "p": _paragraph,
     "h1": _heading,
     "h2": _heading,
@@ -252,7 +272,7 @@ _LEADING_BREAK = re.compile(r"\A[ \t\r]*\n[ \t\r\n]*")
 _TRAILING_BREAK = re.compile(r"[ \t\r]*\n[ \t\r\n]*\Z")
 
 
-def _inlines(element: etree._Element) -> tuple[d.Inline, ...]:
+def _inlines(element: ElementTree.Element) -> tuple[d.Inline, ...]:
     text = element.text
     if len(element) == 0 and (not text or "\n" not in text):
         # Most paragraphs are one run of plain text on one line: nothing to merge or tidy.
@@ -276,7 +296,9 @@ def _inlines(element: etree._Element) -> tuple[d.Inline, ...]:
     return tuple(inline for inline in tidy if not isinstance(inline, d.Text) or inline.text)
 
 
-def _collect(element: etree._Element, out: list[d.Inline], *, bold: bool, italic: bool) -> None:
+def _collect(
+    element: ElementTree.Element, out: list[d.Inline], *, bold: bool, italic: bool
+) -> None:
     if element.text:
         out.append(d.Text(element.text, bold, italic))
     for child in element:
@@ -315,7 +337,7 @@ def _merge(inlines: list[d.Inline]) -> tuple[d.Inline, ...]:
     return tuple(merged)
 
 
-def _reject_loose_text(element: etree._Element) -> None:
+def _reject_loose_text(element: ElementTree.Element) -> None:
     """Block containers hold blocks; stray words between them would be silently lost."""
     text = element.text
     if (text and not text.isspace()) or any(
