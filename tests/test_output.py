@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mesoconsent.output import write_atomic
+from mesoconsent.output import write_atomic, write_files_atomic
 
 
 def test_writes_whole_file_owner_only_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -54,3 +56,113 @@ def test_a_folder_that_can_be_written_but_not_read_still_gets_its_file(
     monkeypatch.setattr(os, "open", no_reading_folders)
     write_atomic(tmp_path / "form.docx", b"complete")
     assert (tmp_path / "form.docx").read_bytes() == b"complete"
+
+
+# Several files at once (batches): each synced before its rename, the syncs at the same time.
+
+FILES = [("000001.docx", b"first"), ("000002.docx", b"second" * 1000), ("000003.docx", b"")]
+
+
+def _record(monkeypatch: pytest.MonkeyPatch, events: list[str]) -> None:
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor: int) -> None:
+        events.append("fsync")
+        real_fsync(descriptor)
+
+    def replace(source: Any, target: Any) -> None:
+        events.append("rename")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_several_files_are_written_whole_private_and_synced_before_any_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    _record(monkeypatch, events)
+    assert write_files_atomic(tmp_path, FILES, prefix=".batch-") == [None, None, None]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == dict(FILES)
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in tmp_path.iterdir())
+    assert events == ["fsync"] * 3 + ["rename"] * 3
+
+
+def test_the_files_are_synced_at_the_same_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each sync waits until all three are under way: one after another, they never would be.
+    together = threading.Barrier(len(FILES), timeout=10)
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        together.wait()
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert write_files_atomic(tmp_path, FILES) == [None, None, None]
+
+
+def test_a_file_whose_sync_fails_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        if os.fstat(descriptor).st_size == len(FILES[1][1]):  # the second file's
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
+    assert outcome[0] is None
+    assert outcome[2] is None
+    assert isinstance(outcome[1], OSError)
+    assert outcome[1].errno == errno.EIO
+    assert outcome[1].filename == str(tmp_path / "000002.docx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["000001.docx", "000003.docx"]
+
+
+def test_one_file_that_cannot_be_written_spoils_none_of_the_others(tmp_path: Path) -> None:
+    (tmp_path / "000002.docx").mkdir()  # in the way of the second file
+    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
+    assert outcome[0] is None
+    assert outcome[2] is None
+    assert isinstance(outcome[1], OSError)
+    assert outcome[1].filename == str(tmp_path / "000002.docx")
+    assert (tmp_path / "000001.docx").read_bytes() == b"first"
+    assert (tmp_path / "000002.docx").is_dir()
+    assert not list(tmp_path.glob(".batch-*"))  # no temporary file left behind
+
+
+def test_a_file_that_cannot_be_created_spoils_none_of_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = os.write
+
+    def write(descriptor: int, data: Any) -> int:
+        if len(data) == len(FILES[1][1]):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(descriptor, data)
+
+    monkeypatch.setattr(os, "write", write)
+    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
+    assert [problem is None for problem in outcome] == [True, False, True]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["000001.docx", "000003.docx"]
+
+
+def test_an_interrupted_group_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+
+    def interrupted(source: Any, target: Any) -> None:
+        if str(target).endswith("000002.docx"):
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_files_atomic(tmp_path, FILES, prefix=".batch-")
+    assert [p.name for p in tmp_path.iterdir()] == ["000001.docx"]  # complete, or not there

@@ -53,7 +53,7 @@ from mesoconsent.errors import (
 )
 from mesoconsent.loading import decode_json
 from mesoconsent.model import ConsentRequest
-from mesoconsent.output import TEMPORARY_PREFIX, sync_folder, write_atomic
+from mesoconsent.output import TEMPORARY_PREFIX, sync_folder, write_files_atomic
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -523,17 +523,39 @@ def _render_chunk(chunk: list[_Item]) -> list[BatchResult]:
 
 
 def _render_group(engine: Engine, settings: _Settings, group: list[_Item]) -> list[BatchResult]:
-    """Render some requests; their files are made durable together before they are reported.
+    """Render some requests; their files are written and made durable together before they
+    are reported.
 
-    Each file is synced as it is written, and the folder once for the group: syncing the
-    folder after every form took about a quarter of a batch's time.
+    The group's files are synced at the same time (output.write_files_atomic), and the folder
+    once for the group: one sync after another, per file and then per folder, took longer
+    than rendering.
     """
     with warnings.catch_warnings():
         _ignore_render_warnings()
         results = [_render_one(engine, settings, *item) for item in group]
-    if settings.output_dir is not None and any(result.path for result in results):
-        sync_folder(settings.output_dir)
+    folder = settings.output_dir
+    rendered = [
+        (i, item, item.result, item.path)
+        for i, item in enumerate(results)
+        if item.result is not None and item.path is not None
+    ]
+    if folder is None or not rendered:
+        return results
+    files = [(path.name, result.content) for _, _, result, path in rendered]
+    with _WRITING:
+        problems = write_files_atomic(folder, files, prefix=settings.temporary_prefix)
+    for (i, item, result, _), problem in zip(rendered, problems, strict=True):
+        if problem is None:
+            results[i] = attrs.evolve(item, result=attrs.evolve(result, content=b""))
+        else:
+            results[i] = _os_failure(item.index, item.number, problem)
+    sync_folder(folder)
     return results
+
+
+def _os_failure(index: int, number: int, error: OSError) -> BatchResult:
+    message = f"{error.filename}: {error.strerror or type(error).__name__}"
+    return BatchResult(index, number, error=BatchError(type(error).__name__, message))
 
 
 def _ignore_render_warnings() -> None:
@@ -551,12 +573,7 @@ def _render_one(
     try:
         request = _to_request(engine, sent, settings.locale)
         result = engine.render(request, settings.format, draft=settings.draft)
-        if path is not None:  # the folder is synced for the group (_render_group)
-            with _WRITING:
-                write_atomic(
-                    path, result.content, sync_parent=False, prefix=settings.temporary_prefix
-                )
-            result = attrs.evolve(result, content=b"")
+        # The file is written with the rest of its group (_render_group).
     except (ValidationError, CoverageError) as error:
         return BatchResult(
             index, number, error=BatchError(type(error).__name__, str(error), error.problems)
