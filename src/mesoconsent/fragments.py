@@ -108,9 +108,7 @@ class StaticExtension(Extension):
         renderer = context.get(RENDERER_VARIABLE)
         if not isinstance(renderer, FragmentRenderer):
             return Markup(caller())
-        # An {% autoescape %} around the section changes how it renders: each setting is a
-        # section of its own.
-        return renderer.fragment(f"{key}, autoescape {context.eval_ctx.autoescape}", caller)
+        return renderer.fragment(key, context.eval_ctx.autoescape, caller)
 
 
 class _TrustedFunctions(NodeTransformer):
@@ -238,13 +236,18 @@ class FragmentRenderer:
         self.inserted: dict[str, tuple[d.Block, ...]] = {}
         self._token = secrets.token_hex(8)
 
-    def fragment(self, section: str, caller: Callable[[], str]) -> Markup:
-        fragment = self.store.get(section, self.variant)
+    def fragment(self, section: str, autoescape: bool, caller: Callable[[], str]) -> Markup:
+        """The placeholder of static section ``section`` (its template, line and number, which
+        errors name), composed on its first render."""
+        # An {% autoescape %} around the section changes how it renders: each setting is a
+        # section of its own.
+        stored = f"{section}, autoescape {autoescape}"
+        fragment = self.store.get(stored, self.variant)
         if fragment is None:
             start = len(self.used)
             markup = str(caller())
             made = Fragment(parse_blocks(markup, section), tuple(self.used[start:]))
-            fragment = self.store.add(section, self.variant, made)
+            fragment = self.store.add(stored, self.variant, made)
         else:
             self.used.extend(fragment.messages)
         ref = f"{self._token}-{len(self.inserted)}"
