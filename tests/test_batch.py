@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -265,14 +266,38 @@ def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("*"))
 
 
-def test_an_unpicklable_request_fails_alone() -> None:
-    data: dict[str, Any] = request("X")
-    data["treatment"]["treated_areas"] = (area for area in ["face"])  # a generator
-    results = list(mesoconsent.render_batch([data, request("Y")], format="text", jobs=2))
+def _unpicklable_requests() -> list[Any]:
+    generator = request("X")
+    generator["treatment"]["treated_areas"] = (area for area in ["face"])
+    read_only = request("Ida Readonly")  # valid, but a read-only mapping inside does not pickle
+    read_only["patient"] = types.MappingProxyType(read_only["patient"])
+    wrong: Any = []  # a ConsentRequest built by hand, with a list for a name
+    built = attrs.evolve(example(), patient=attrs.evolve(example().patient, full_name=wrong))
+    return [generator, read_only, built, request("Z")]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_unpicklable_request_fails_as_it_would_in_process(jobs: int) -> None:
+    # Whatever the number of jobs, each request gets the result it gets rendered alone.
+    results = list(mesoconsent.render_batch(_unpicklable_requests(), format="text", jobs=jobs))
+    assert [item.ok for item in results] == [False, True, False, True]
+    for failed in (results[0], results[2]):
+        assert failed.error is not None
+        assert failed.error.type == "ValidationError"
     assert results[0].error is not None
-    assert results[0].error.type == "TypeError"
-    assert "cannot be sent to a worker process" in results[0].error.message
-    assert results[1].ok
+    assert "treatment.treated_areas" in results[0].error.message
+    assert results[2].error is not None
+    assert "patient.full_name" in results[2].error.message
+    assert results[1].result is not None
+    assert "Ida Readonly" in results[1].result.content.decode()
+
+
+def test_an_unpicklable_request_fails_alike_with_one_job_or_two() -> None:
+    alone, pooled = (
+        list(mesoconsent.render_batch(_unpicklable_requests(), format="text", jobs=jobs))
+        for jobs in (1, 2)
+    )
+    assert [item.error for item in alone] == [item.error for item in pooled]
 
 
 def test_render_batch_with_the_spawn_start_method() -> None:

@@ -250,8 +250,8 @@ def render_batch(
     and get the requests in chunks of ``chunksize`` (default: up to 32, smaller towards the
     end so that the workers finish together; 8 if ``requests`` has no length).
     ``mp_context`` picks the multiprocessing start method (default: the platform's). With
-    ``jobs`` above 1 a request must be picklable; one that is not fails on its own
-    (``TypeError``).
+    ``jobs`` above 1 requests travel pickled; one that cannot be pickled is checked in this
+    process instead, so that it gets the result it would get with ``jobs=1``.
 
     Rendering issues no Python warnings: check ``result.flags`` (screening questions answered
     yes) and ``result.review_state`` (``"draft"``: an unreviewed translation) instead.
@@ -320,7 +320,8 @@ def render_batch(
         sizes = itertools.repeat(_UNSIZED_CHUNK)
     else:
         sizes = _guided_sizes(total, jobs)
-    return _in_pool(items, settings, engine_args, jobs, sizes, mp_context)
+    here = _CheckHere(settings, engine)
+    return _in_pool(items, settings, engine_args, jobs, sizes, mp_context, here)
 
 
 def _default_engine() -> Engine:
@@ -372,8 +373,9 @@ def _in_pool(
     jobs: int,
     sizes: Iterator[int],
     mp_context: BaseContext | None,
+    here: _CheckHere,
 ) -> Generator[BatchResult, None, None]:
-    chunks = _chunks(items, sizes)
+    chunks = _chunks(items, sizes, here)
     # Imported here: multiprocessing costs tens of milliseconds at start-up, and a single render
     # (or --jobs 1) never needs it.
     from concurrent.futures import ProcessPoolExecutor
@@ -421,11 +423,11 @@ def _remove_leftovers(settings: _Settings) -> None:
 
 
 def _chunks(
-    items: Iterator[tuple[int, int, BatchRequest]], sizes: Iterator[int]
+    items: Iterator[tuple[int, int, BatchRequest]], sizes: Iterator[int], here: _CheckHere
 ) -> Iterator[list[_Item]]:
     for size in sizes:
         chunk = [
-            (index, number, _sendable(request))
+            (index, number, _sendable(request, here))
             for index, number, request in itertools.islice(items, size)
         ]
         if not chunk:
@@ -448,21 +450,63 @@ class _Unsendable:
     type: str
 
 
-def _sendable(request: BatchRequest) -> Any:
+@attrs.frozen
+class _Invalid:
+    """Stands in for a request that cannot be pickled and was found invalid before it was
+    sent; its worker reports the problems, as it would have found them."""
+
+    problems: tuple[FieldProblem, ...]
+
+
+def _sendable(request: BatchRequest, here: _CheckHere) -> Any:
     if isinstance(request, str | bytes):
         return request
+    sent = _packed(request)
+    try:
+        pickle.dumps(sent)
+    except Exception:  # whatever pickling raises, the request cannot travel as it is
+        return here.check(request)
+    return sent
+
+
+def _packed(request: BatchRequest) -> Any:
     if isinstance(request, ConsentRequest):
         fields = attrs.asdict(request, recurse=False)
         if isinstance(request.screening, Mapping):
             fields["screening"] = dict(request.screening)
-        request = _PackedRequest(fields)  # type: ignore[assignment]
-    elif isinstance(request, Mapping) and not isinstance(request, dict):
-        request = dict(request)  # a read-only mapping does not pickle
-    try:
-        pickle.dumps(request)
-    except Exception:  # whatever pickling raises, the request cannot travel
-        return _Unsendable(type(request).__name__)
+        return _PackedRequest(fields)
+    if isinstance(request, Mapping) and not isinstance(request, dict):
+        return dict(request)  # a read-only mapping does not pickle
     return request
+
+
+class _CheckHere:
+    """Checks, in this process, a request that cannot be sent to a worker as it is.
+
+    A request that cannot be pickled (a generator where a list belongs, say) is one that
+    validation refuses too. Checked here as a worker would check it, it fails as it would
+    with ``jobs=1``, naming its field; one that is valid travels as the request it makes.
+    """
+
+    def __init__(self, settings: _Settings, engine: Engine | None) -> None:
+        self.settings = settings
+        self.engine = engine
+
+    def check(self, request: BatchRequest) -> Any:
+        engine = self.engine = self.engine or _default_engine()
+        try:
+            checked = _to_request(engine, request, self.settings.locale)
+            engine.validate(checked)
+        except ValidationError as error:
+            return _Invalid(error.problems)
+        except Exception:  # a worker would report it as a bug; say why it never got there
+            return _Unsendable(type(request).__name__)
+        sent = _packed(checked)
+        try:
+            pickle.dumps(sent)
+        except Exception:
+            return _Unsendable(type(request).__name__)
+        return sent
 
 
 # The engine and settings of this worker process, set by _start_worker.
@@ -596,6 +640,8 @@ def _render_one(
 def _to_request(engine: Engine, sent: Any, locale: str | None) -> ConsentRequest:
     if isinstance(sent, _Unsendable):
         raise _UnsendableError(sent.type)
+    if isinstance(sent, _Invalid):
+        raise ValidationError(sent.problems)
     if isinstance(sent, _PackedRequest):
         sent = ConsentRequest(**sent.fields)
     if isinstance(sent, ConsentRequest):
