@@ -7,7 +7,9 @@ import os
 import shutil
 import stat
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2.bccache import bc_magic
@@ -187,3 +189,51 @@ def test_the_cache_is_used_under_a_group_writable_umask(tmp_path: Path) -> None:
     finally:
         os.umask(previous)
     assert len(cached_files(tmp_path / "made" / "here")) == 2
+
+
+def _aged(path: Path, days: float) -> Path:
+    stamp = time.time() - days * 24 * 3600
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_folders_of_other_versions_unused_for_a_month_are_removed(tmp_path: Path) -> None:
+    def made(name: str, days: float) -> Path:
+        folder = tmp_path / name
+        folder.mkdir(mode=0o700)
+        (folder / "__jinja2_entry.cache").write_bytes(b"compiled")
+        return _aged(folder, days)
+
+    old = made("templates-0.0.1-0123456789abcdef", 31)
+    recent = made("templates-0.0.2-0123456789abcdef", 29)
+    unrelated = made("something-else", 400)
+    target = made("elsewhere", 400)
+    link = tmp_path / "templates-0.0.3-0123456789abcdef"
+    link.symlink_to(target, target_is_directory=True)
+    current = tmp_path / configuration_key()
+    current.mkdir(mode=0o700)
+    _aged(current, 365)
+
+    assert open_cache(tmp_path) is not None
+    assert not old.exists()
+    assert recent.is_dir()
+    assert unrelated.is_dir()
+    assert link.is_symlink()
+    assert (target / "__jinja2_entry.cache").exists()  # never followed
+    assert time.time() - current.stat().st_mtime < 3600  # marked as used
+
+
+def test_a_folder_being_removed_by_another_process_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = tmp_path / "templates-0.0.1-0123456789abcdef"
+    old.mkdir(mode=0o700)
+    _aged(old, 40)
+
+    def gone(path: Any, *args: Any, **kwargs: Any) -> None:
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    monkeypatch.setattr(shutil, "rmtree", gone)
+    monkeypatch.setattr(shutil.rmtree, "avoids_symlink_attacks", True, raising=False)
+    assert open_cache(tmp_path) is not None
+    assert render_with_cache(tmp_path) == render_with_cache(None)

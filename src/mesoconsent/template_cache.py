@@ -13,6 +13,10 @@ and checked against its source, and the folder is specific to this version of me
 the code that configures the environment and of Jinja2, so code compiled for another
 configuration is never loaded. The cache never makes a render fail: an entry that cannot be
 read, or is damaged, is compiled again, and one that cannot be written is not kept.
+
+Each version's folder is marked as used whenever it is opened; the folders of other versions
+(or configurations) that no process has opened for :data:`UNUSED_FOR` are removed then, so
+upgrades do not leave compiled templates behind for ever.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import stat
+import time
 from pathlib import Path
 
 import jinja2
@@ -31,6 +37,9 @@ from mesoconsent._version import __version__
 
 # Set to a folder to cache compiled templates there, or to nothing to cache nothing.
 CACHE_DIR_VARIABLE = "MESOCONSENT_CACHE_DIR"
+# The folder of a version that has not been opened for this long (seconds) is removed.
+UNUSED_FOR = 30 * 24 * 3600
+_FOLDER_PREFIX = "templates-"
 
 
 class TemplateCache(jinja2.FileSystemBytecodeCache):
@@ -73,6 +82,10 @@ _OPEN_FLAGS = (
 )
 
 
+def _owned(status: os.stat_result) -> bool:
+    return not hasattr(os, "getuid") or status.st_uid == os.getuid()
+
+
 def _private(status: os.stat_result) -> bool:
     """Whether a file or folder is this user's and no one else can write to it. (Where there
     are no user ids, on Windows, the folder's access control list is what protects it; the
@@ -89,7 +102,7 @@ def configuration_key() -> str:
     digest = hashlib.sha256(f"{__version__} {jinja2.__version__}".encode())
     for module in (compose, fragments):
         digest.update(Path(str(module.__file__)).read_bytes())
-    return f"templates-{__version__}-{digest.hexdigest()[:16]}"
+    return f"{_FOLDER_PREFIX}{__version__}-{digest.hexdigest()[:16]}"
 
 
 def open_cache(folder: str | os.PathLike[str]) -> TemplateCache | None:
@@ -104,9 +117,32 @@ def open_cache(folder: str | os.PathLike[str]) -> TemplateCache | None:
             made.mkdir(mode=0o700, parents=made is top, exist_ok=True)
         if not (_private(top.stat()) and _private(path.stat())):
             return None  # someone else could put code there
+        os.utime(path)  # in use: not to be pruned
     except OSError:
         return None
+    _prune(top, keep=path.name)
     return TemplateCache(str(path))
+
+
+def _prune(top: Path, *, keep: str) -> None:
+    """Remove the folders of other versions that have not been used for UNUSED_FOR: only
+    this user's own, never through a link, and never failing (another process may be removing
+    the same folder, or using it)."""
+    if not shutil.rmtree.avoids_symlink_attacks:
+        return  # the folder could be swapped for a link to something else while removed
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(top):
+            if entry.name == keep or not entry.name.startswith(_FOLDER_PREFIX):
+                continue
+            with contextlib.suppress(OSError):
+                status = entry.stat(follow_symlinks=False)
+                if (
+                    stat.S_ISDIR(status.st_mode)
+                    and _owned(status)
+                    and now - status.st_mtime > UNUSED_FOR
+                ):
+                    shutil.rmtree(entry.path)
 
 
 def default_cache_folder() -> Path | None:
