@@ -425,7 +425,7 @@ def test_a_worker_that_dies_is_reported_with_where_to_resume(
             "2",
         ]
     )
-    assert status == 1
+    assert status == 4
     error = capsys.readouterr().err
     assert "a worker process stopped unexpectedly" in error
     assert "lines from " in error
@@ -603,7 +603,7 @@ def test_a_worker_stopped_by_sigterm_is_a_worker_that_stopped(tmp_path: Path) ->
     assert workers
     os.kill(workers[0], signal.SIGTERM)
     _, error = process.communicate(timeout=60)
-    assert process.returncode == 1
+    assert process.returncode == 4
     assert "a worker process stopped unexpectedly" in error
     assert _gone(marker, 5)
 

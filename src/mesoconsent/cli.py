@@ -2,7 +2,8 @@
 
 Exit status: 0 success; 1 verification found problems, or a document could not be produced
 (coverage, template); 2 bad input or usage (the problems are listed, no traceback); 3 an
-input or output file could not be read or written; 70 an internal error (a bug: the message
+input or output file could not be read or written; 4 a batch stopped early (a worker process
+died); 70 an internal error (a bug: the message
 names only its type, since values may be patient data; MESOCONSENT_DEBUG=1 shows the traceback).
 """
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from mesoconsent.batch import BatchResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_IO, EXIT_INTERNAL = 0, 1, 2, 3, 70
+# A batch that stopped early (a worker died): the lines not yet reported were not rendered.
+EXIT_STOPPED = 4
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -308,7 +311,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             "a worker process stopped unexpectedly (killed, or out of memory?): "
             + summary.stopped(lines)
         )
-        return EXIT_FAILED
+        return EXIT_STOPPED
     finally:
         progress.clear()
     elapsed = time.perf_counter() - started
