@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import multiprocessing
@@ -638,3 +639,31 @@ def test_workers_forked_while_another_batch_writes_do_not_wait_for_it(tmp_path: 
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_forms_whose_folder_cannot_be_synced_are_not_reported_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / output_name(2, "text")).mkdir()  # the second form fails on its own anyway
+    real_sync = mesoconsent.output.sync_folder
+    calls: list[Path] = []
+
+    def failing(folder: Path) -> None:
+        calls.append(folder)
+        if len(calls) > 1:  # the call-time check of the folder passes; the group's fails
+            raise OSError(errno.EIO, "Input/output error")
+        real_sync(folder)
+
+    monkeypatch.setattr(mesoconsent.batch, "sync_folder", failing)
+    results = list(mesoconsent.render_batch([example_dict()] * 3, out, "text", jobs=1))
+    assert [item.ok for item in results] == [False, False, False]
+    for number in (1, 3):
+        error = results[number - 1].error
+        assert error is not None
+        assert str(out / output_name(number, "text")) in error.message
+        assert "the folder could not be synced (Input/output error)" in error.message
+    assert results[1].error is not None
+    assert "could not be synced" not in results[1].error.message  # failed for its own reason
+    assert [path.name for path in out.iterdir()] == [output_name(2, "text")]

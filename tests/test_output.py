@@ -166,3 +166,42 @@ def test_an_interrupted_group_leaves_no_temporary_file(
     with pytest.raises(KeyboardInterrupt):
         write_files_atomic(tmp_path, FILES, prefix=".batch-")
     assert [p.name for p in tmp_path.iterdir()] == ["000001.docx"]  # complete, or not there
+
+
+def test_a_file_system_turned_read_only_fails_files_not_the_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a write error ext4 remounts read-only: renames and removals fail from then on.
+    real_replace = os.replace
+
+    def read_only(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    def replace(source: Any, target: Any) -> None:
+        if str(target).endswith("000001.docx"):
+            real_replace(source, target)
+            return
+        read_only()
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "unlink", read_only)
+    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
+    assert outcome[0] is None
+    assert [problem.errno for problem in outcome[1:] if problem] == [errno.EROFS, errno.EROFS]
+
+
+def test_a_file_whose_close_fails_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_close = os.close
+
+    def close(descriptor: int) -> None:
+        size = os.fstat(descriptor).st_size
+        real_close(descriptor)
+        if size == len(FILES[1][1]):  # a write that failed late (NFS reports it at close)
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "close", close)
+    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
+    assert [problem is None for problem in outcome] == [True, False, True]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["000001.docx", "000003.docx"]

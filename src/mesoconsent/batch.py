@@ -588,12 +588,32 @@ def _render_group(engine: Engine, settings: _Settings, group: list[_Item]) -> li
     files = [(path.name, result.content) for _, _, result, path in rendered]
     with _WRITING:
         problems = write_files_atomic(folder, files, prefix=settings.temporary_prefix)
+    try:
+        sync_folder(folder)
+    except OSError as error:
+        # The renames may not survive a power cut: those forms are not reported written, and
+        # are removed where the folder still allows it.
+        renamed = [
+            path for (*_, path), problem in zip(rendered, problems, strict=True) if not problem
+        ]
+        problems = [
+            problem
+            or OSError(
+                error.errno,
+                f"the folder could not be synced ({error.strerror}), so the form may not "
+                "survive a power cut: it is not reported written; render it again",
+                str(path),
+            )
+            for (_, _, _, path), problem in zip(rendered, problems, strict=True)
+        ]
+        for path in renamed:
+            with contextlib.suppress(OSError):
+                path.unlink()
     for (i, item, result, _), problem in zip(rendered, problems, strict=True):
         if problem is None:
             results[i] = attrs.evolve(item, result=attrs.evolve(result, content=b""))
         else:
             results[i] = _os_failure(item.index, item.number, problem)
-    sync_folder(folder)
     return results
 
 

@@ -98,8 +98,11 @@ def write_files_atomic(
             descriptors.append(descriptor)
             staged.append((index, temporary))
         errors = _sync_each(descriptors)
-        while descriptors:
-            os.close(descriptors.pop())
+        for position in range(len(errors)):
+            # Out of the list before it is closed: closed twice, the number could by then be
+            # another thread's file.
+            closed = _close(descriptors.pop(0))
+            errors[position] = errors[position] or closed
         for sync_error in errors:
             index, temporary = staged[0]
             target = folder / files[index][0]
@@ -113,8 +116,7 @@ def write_files_atomic(
             del staged[0]
     finally:
         for descriptor in descriptors:
-            with contextlib.suppress(OSError):
-                os.close(descriptor)
+            _close(descriptor)
         for _, temporary in staged:
             _remove(temporary)
     return outcome
@@ -128,7 +130,7 @@ def _write_temporary(folder: Path, data: bytes, prefix: str) -> tuple[int, str]:
         while view:
             view = view[os.write(descriptor, view) :]
     except BaseException:
-        os.close(descriptor)
+        _close(descriptor)
         _remove(temporary)
         raise
     return descriptor, temporary
@@ -152,10 +154,22 @@ def _sync(descriptor: int) -> OSError | None:
     return None
 
 
+def _close(descriptor: int) -> OSError | None:
+    """Close a file; its error (a write that failed late, on some file systems), or None."""
+    try:
+        os.close(descriptor)
+    except OSError as error:
+        return error
+    return None
+
+
 def _naming(error: OSError, path: Path) -> OSError:
     return OSError(error.errno, error.strerror, str(path))
 
 
 def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    """Remove a file if it can be: a folder the file system has turned read-only cannot lose
+    it, and that must not fail the other files (a batch removes its leftovers again at its
+    end)."""
+    with contextlib.suppress(OSError):
         os.unlink(path)
