@@ -205,3 +205,16 @@ def test_a_file_whose_close_fails_fails_alone(
     outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
     assert [problem is None for problem in outcome] == [True, False, True]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["000001.docx", "000003.docx"]
+
+
+def test_a_failure_on_a_read_only_file_system_still_names_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_only(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", read_only)
+    monkeypatch.setattr(os, "unlink", read_only)  # the temporary file cannot be removed either
+    with pytest.raises(OSError, match="Read-only") as caught:
+        write_atomic(tmp_path / "form.docx", b"data")
+    assert caught.value.filename == str(tmp_path / "form.docx")

@@ -13,18 +13,14 @@ TEMPORARY_PREFIX = ".mesoconsent-"
 TEMPORARY_SUFFIX = ".part"
 
 
-def write_atomic(
-    path: Path, data: bytes, *, sync_parent: bool = True, prefix: str = TEMPORARY_PREFIX
-) -> None:
+def write_atomic(path: Path, data: bytes, *, prefix: str = TEMPORARY_PREFIX) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename.
 
     The rename is atomic on POSIX and Windows, so ``path`` holds either its old content or the
     complete new one, even if the process dies half-way; the folder is synced after it, so the
-    rename survives a power cut too. (``sync_parent=False`` leaves that to the caller, who
-    writes many files to one folder and syncs it once with :func:`sync_folder`.) The temporary
-    file's name starts with ``prefix`` and ends with ``.part``. The file is
-    created readable and writable by its owner only: consent forms hold health data. Errors
-    name ``path``, not the temporary file.
+    rename survives a power cut too. The temporary file's name starts with ``prefix`` and ends
+    with ``.part``. The file is created readable and writable by its owner only: consent forms
+    hold health data. Errors name ``path``, not the temporary file.
     """
     try:
         # A short fixed name: the target's own name may already be at the length limit.
@@ -40,13 +36,11 @@ def write_atomic(
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException as error:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+        _remove(temporary)
         if isinstance(error, OSError):
             raise OSError(error.errno, error.strerror, str(path)) from None
         raise
-    if sync_parent:
-        sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
 def sync_folder(folder: Path) -> None:
