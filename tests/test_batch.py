@@ -667,3 +667,36 @@ def test_forms_whose_folder_cannot_be_synced_are_not_reported_written(
     assert results[1].error is not None
     assert "could not be synced" not in results[1].error.message  # failed for its own reason
     assert [path.name for path in out.iterdir()] == [output_name(2, "text")]
+
+
+def test_forms_are_written_a_bounded_number_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each form written together holds a descriptor and its bytes: a large chunk is written
+    # in parts, so that it cannot run out of descriptors.
+    real_write = mesoconsent.output.write_files_atomic
+    sizes: list[int] = []
+
+    def counting(folder: Path, files: Any, **kwargs: Any) -> Any:
+        sizes.append(len(files))
+        return real_write(folder, files, **kwargs)
+
+    monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", counting)
+    monkeypatch.setattr(mesoconsent.batch, "_WRITTEN_TOGETHER", 3)
+    results = list(mesoconsent.render_batch([example_dict()] * 8, tmp_path, "text", jobs=1))
+    assert all(item.ok for item in results)
+    assert sizes == [3, 3, 2]
+    assert len(list(tmp_path.iterdir())) == 8
+
+
+def test_an_interrupted_batch_in_process_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(folder: Path, files: Any, *, prefix: str) -> Any:
+        (folder / f"{prefix}abc.part").write_bytes(b"half")  # as a cut-short mkstemp leaves
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        list(mesoconsent.render_batch([example_dict()] * 2, tmp_path, "text", jobs=1))
+    assert list(tmp_path.iterdir()) == []

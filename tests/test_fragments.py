@@ -282,13 +282,21 @@ def test_a_scoped_block_does_not_pass_a_rebound_function_to_static_sections(
     assert_nothing_carries_over(templates)
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        f'{NAME}.startswith("Ada")',
+        # Escaping on for Ada (the string "False" is true), off for the others (False).
+        f'({NAME}.startswith("Ada") and "False") or False',
+    ],
+)
 def test_a_request_dependent_autoescape_around_a_static_section_carries_nothing_over(
-    tmp_path: Path,
+    tmp_path: Path, setting: str
 ) -> None:
     templates = copy_templates(tmp_path)
     start_sections_with(
         templates,
-        f'{{% autoescape {NAME}.startswith("Ada") %}}{{% static %}}'
+        f"{{% autoescape {setting} %}}{{% static %}}"
         '<p>{{ ["<strong>bit</strong>"] | join }}</p>{% endstatic %}{% endautoescape %}',
     )
     assert_nothing_carries_over(templates)

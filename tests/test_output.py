@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import _thread
 import errno
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +220,35 @@ def test_a_failure_on_a_read_only_file_system_still_names_the_target(
     with pytest.raises(OSError, match="Read-only") as caught:
         write_atomic(tmp_path / "form.docx", b"data")
     assert caught.value.filename == str(tmp_path / "form.docx")
+
+
+def test_an_interruption_while_syncing_waits_for_the_syncs_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+    synced: list[int] = []
+
+    def slow_fsync(descriptor: int) -> None:
+        time.sleep(0.3)
+        real_fsync(descriptor)
+        synced.append(descriptor)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    threading.Timer(0.05, _thread.interrupt_main).start()  # Ctrl-C while the syncs run
+    with pytest.raises(KeyboardInterrupt):
+        write_files_atomic(tmp_path, FILES, prefix=".batch-")
+    assert len(synced) == len(FILES)  # every sync finished before its descriptor was closed
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_files_are_synced_even_where_no_thread_can_be_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_threads(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_threads)
+    events: list[str] = []
+    _record(monkeypatch, events)
+    assert write_files_atomic(tmp_path, FILES) == [None, None, None]
+    assert events == ["fsync"] * 3 + ["rename"] * 3

@@ -362,8 +362,13 @@ def _in_process(
 ) -> Generator[BatchResult, None, None]:
     if engine is None:
         engine = _default_engine()
-    while group := list(itertools.islice(items, _IN_PROCESS_GROUP)):
-        yield from _render_group(engine, settings, group)
+    try:
+        while group := list(itertools.islice(items, _IN_PROCESS_GROUP)):
+            yield from _render_group(engine, settings, group)
+    finally:
+        # Interrupted (Ctrl-C, or the iterator closed) while a file was being created, a
+        # temporary file can be left that nothing else knows of.
+        _remove_leftovers(settings)
 
 
 def _in_pool(
@@ -568,12 +573,22 @@ def _render_chunk(chunk: list[_Item]) -> list[BatchResult]:
 
 def _render_group(engine: Engine, settings: _Settings, group: list[_Item]) -> list[BatchResult]:
     """Render some requests; their files are written and made durable together before they
-    are reported.
+    are reported, at most _WRITTEN_TOGETHER at a time (each holds a descriptor and its form's
+    bytes until then, and a chunk can be as large as the caller asks)."""
+    results: list[BatchResult] = []
+    for start in range(0, len(group), _WRITTEN_TOGETHER):
+        results += _render_together(engine, settings, group[start : start + _WRITTEN_TOGETHER])
+    return results
 
-    The group's files are synced at the same time (output.write_files_atomic), and the folder
-    once for the group: one sync after another, per file and then per folder, took longer
-    than rendering.
-    """
+
+# Forms whose files are written and synced together (and so open at the same time).
+_WRITTEN_TOGETHER = 32
+
+
+def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) -> list[BatchResult]:
+    """The files are synced at the same time (output.write_files_atomic), and the folder once
+    for them: one sync after another, per file and then per folder, took longer than
+    rendering."""
     with warnings.catch_warnings():
         _ignore_render_warnings()
         results = [_render_one(engine, settings, *item) for item in group]

@@ -236,12 +236,12 @@ class FragmentRenderer:
         self.inserted: dict[str, tuple[d.Block, ...]] = {}
         self._token = secrets.token_hex(8)
 
-    def fragment(self, section: str, autoescape: bool, caller: Callable[[], str]) -> Markup:
+    def fragment(self, section: str, autoescape: object, caller: Callable[[], str]) -> Markup:
         """The placeholder of static section ``section`` (its template, line and number, which
         errors name), composed on its first render."""
         # An {% autoescape %} around the section changes how it renders: each setting is a
-        # section of its own.
-        stored = f"{section}, autoescape {autoescape}"
+        # section of its own. Jinja2 escapes by the setting's truth ("False" is a true string).
+        stored = f"{section}, autoescape {bool(autoescape)}"
         fragment = self.store.get(stored, self.variant)
         if fragment is None:
             start = len(self.used)

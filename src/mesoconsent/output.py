@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 TEMPORARY_PREFIX = ".mesoconsent-"
@@ -122,7 +123,10 @@ def _write_temporary(folder: Path, data: bytes, prefix: str) -> tuple[int, str]:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(descriptor, view) :]
+            written = os.write(descriptor, view)
+            if not written:  # never expected of a regular file; never loop on it
+                raise OSError(errno.EIO, "the file system accepted no data")
+            view = view[written:]
     except BaseException:
         _close(descriptor)
         _remove(temporary)
@@ -131,13 +135,51 @@ def _write_temporary(folder: Path, data: bytes, prefix: str) -> tuple[int, str]:
 
 
 def _sync_each(descriptors: list[int]) -> list[OSError | None]:
-    """fsync every descriptor, at the same time; for each, None or its error."""
+    """fsync every descriptor, at the same time; for each, None or its error.
+
+    Plain threads, each syncing its share of the descriptors, and always waited for, even
+    through a Ctrl-C (which is raised once they are done): the descriptors are closed after
+    this returns, and a thread must not be left syncing one. (A ThreadPoolExecutor could hang
+    for good if interrupted while taking its internal lock.) Where no thread can be started
+    (at interpreter shutdown, or out of threads), the rest are synced here, one by one.
+    """
+    errors: list[OSError | None] = [None] * len(descriptors)
     if len(descriptors) <= 1:
         return [_sync(descriptor) for descriptor in descriptors]
-    # A pool for each group rather than one kept for the process: a forked batch worker would
-    # inherit a kept pool without its threads.
-    with ThreadPoolExecutor(min(len(descriptors), _SYNCING_AT_ONCE)) as pool:
-        return list(pool.map(_sync, descriptors))
+    count = min(len(descriptors), _SYNCING_AT_ONCE)
+
+    def sync_share(first: int) -> None:
+        for position in range(first, len(descriptors), count):
+            errors[position] = _sync(descriptors[position])
+
+    threads: list[threading.Thread] = []
+    interrupted: BaseException | None = None
+    try:
+        for first in range(count):
+            thread = threading.Thread(target=sync_share, args=(first,), daemon=True)
+            threads.append(thread)  # before it starts: an interrupted start is still waited for
+            try:
+                thread.start()
+            except RuntimeError:  # no new thread now: sync the remaining shares here
+                threads.pop()
+                for rest in range(first, count):
+                    sync_share(rest)
+                break
+    except BaseException as error:  # interrupted: still wait for the threads started
+        interrupted = error
+    for thread in threads:
+        while True:
+            try:
+                thread.join()
+            except RuntimeError:  # interrupted before it started: nothing to wait for
+                pass
+            except BaseException as error:
+                interrupted = interrupted or error
+                continue
+            break
+    if interrupted is not None:
+        raise interrupted
+    return errors
 
 
 def _sync(descriptor: int) -> OSError | None:
