@@ -8,6 +8,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,22 +107,42 @@ def test_the_files_are_synced_at_the_same_time(
     assert write_files_atomic(tmp_path, FILES) == [None, None, None]
 
 
-def test_a_file_whose_sync_fails_fails_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _size(descriptor: int) -> int:
+    return os.fstat(descriptor).st_size
+
+
+@pytest.mark.parametrize(
+    ("step", "second_file", "error"),
+    [
+        # A write that fails (disk full), a sync that fails (an I/O error), a close that
+        # reports a write that failed late (as NFS does).
+        ("write", lambda descriptor, data: len(data), errno.ENOSPC),
+        ("fsync", lambda descriptor: _size(descriptor), errno.EIO),
+        ("close", lambda descriptor: _size(descriptor), errno.EIO),
+    ],
+)
+def test_a_file_whose_write_sync_or_close_fails_fails_alone(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    step: str,
+    second_file: Callable[..., int],
+    error: int,
 ) -> None:
-    real_fsync = os.fsync
+    real = getattr(os, step)
 
-    def fsync(descriptor: int) -> None:
-        if os.fstat(descriptor).st_size == len(FILES[1][1]):  # the second file's
-            raise OSError(errno.EIO, "Input/output error")
-        real_fsync(descriptor)
+    def failing(*args: Any) -> Any:
+        if second_file(*args) == len(FILES[1][1]):
+            if step == "close":
+                real(*args)  # closed all the same: the error comes after
+            raise OSError(error, os.strerror(error))
+        return real(*args)
 
-    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, step, failing)
     outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
     assert outcome[0] is None
     assert outcome[2] is None
     assert isinstance(outcome[1], OSError)
-    assert outcome[1].errno == errno.EIO
+    assert outcome[1].errno == error
     assert outcome[1].filename == str(tmp_path / "000002.docx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["000001.docx", "000003.docx"]
 
@@ -136,22 +157,6 @@ def test_one_file_that_cannot_be_written_spoils_none_of_the_others(tmp_path: Pat
     assert (tmp_path / "000001.docx").read_bytes() == b"first"
     assert (tmp_path / "000002.docx").is_dir()
     assert not list(tmp_path.glob(".batch-*"))  # no temporary file left behind
-
-
-def test_a_file_that_cannot_be_created_spoils_none_of_the_others(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_write = os.write
-
-    def write(descriptor: int, data: Any) -> int:
-        if len(data) == len(FILES[1][1]):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(descriptor, data)
-
-    monkeypatch.setattr(os, "write", write)
-    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
-    assert [problem is None for problem in outcome] == [True, False, True]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["000001.docx", "000003.docx"]
 
 
 def test_an_interrupted_group_leaves_no_temporary_file(
@@ -190,23 +195,6 @@ def test_a_file_system_turned_read_only_fails_files_not_the_group(
     outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
     assert outcome[0] is None
     assert [problem.errno for problem in outcome[1:] if problem] == [errno.EROFS, errno.EROFS]
-
-
-def test_a_file_whose_close_fails_fails_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_close = os.close
-
-    def close(descriptor: int) -> None:
-        size = os.fstat(descriptor).st_size
-        real_close(descriptor)
-        if size == len(FILES[1][1]):  # a write that failed late (NFS reports it at close)
-            raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(os, "close", close)
-    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-")
-    assert [problem is None for problem in outcome] == [True, False, True]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["000001.docx", "000003.docx"]
 
 
 def test_a_failure_on_a_read_only_file_system_still_names_the_target(

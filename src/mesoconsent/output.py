@@ -7,7 +7,7 @@ import errno
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 TEMPORARY_PREFIX = ".mesoconsent-"
@@ -183,17 +183,17 @@ def _sync_each(descriptors: list[int]) -> list[OSError | None]:
 
 
 def _sync(descriptor: int) -> OSError | None:
-    try:
-        os.fsync(descriptor)
-    except OSError as error:
-        return error
-    return None
+    return _error_of(os.fsync, descriptor)
 
 
 def _close(descriptor: int) -> OSError | None:
     """Close a file; its error (a write that failed late, on some file systems), or None."""
+    return _error_of(os.close, descriptor)
+
+
+def _error_of(step: Callable[[int], None], descriptor: int) -> OSError | None:
     try:
-        os.close(descriptor)
+        step(descriptor)
     except OSError as error:
         return error
     return None
