@@ -416,3 +416,16 @@ def test_a_wording_with_placeholders_needs_every_gap_filled(
 
 def _one_disclosure(text: str) -> Procedure:
     return Procedure("p", "p.html.j2", "1", (Disclosure("a.b", "risks", text),), ())
+
+
+@pytest.mark.parametrize("where", [BASE, CONSENT])
+def test_markup_nested_too_deeply_is_a_template_error(tmp_path: Path, where: str) -> None:
+    templates = copy_templates(tmp_path)
+    depth = 5000  # deeper than Python's recursion limit
+    edit(
+        templates / where,
+        HEADINGS[where],
+        "<h1>" + "<em>" * depth + "x" + "</em>" * depth + "</h1>",
+    )
+    with pytest.raises(TemplateError, match="nested too deeply"):
+        engine_for(templates).render(example())

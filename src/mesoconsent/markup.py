@@ -74,6 +74,18 @@ def parse_document(
     ``<static-blocks ref=".."/>`` placeholders stand for, by reference (see fragments.py).
     """
     try:
+        return _document(markup, metadata, fragments)
+    except RecursionError:  # elements nested thousands deep: only a template can write that
+        raise TemplateError(_TOO_DEEP) from None
+
+
+_TOO_DEEP = "template markup is nested too deeply"
+
+
+def _document(
+    markup: str, metadata: d.Metadata, fragments: Mapping[str, tuple[d.Block, ...]] | None
+) -> d.Document:
+    try:
         root = _parse(markup)
     except ElementTree.ParseError as error:
         raise TemplateError(f"template produced malformed markup: {error}") from None
@@ -136,6 +148,8 @@ def parse_blocks(markup: str, where: str) -> tuple[d.Block, ...]:
         _reject_loose_text(root)
         _check_placement(_placed(root))
         return tuple(_block(child) for child in root)
+    except RecursionError:
+        raise TemplateError(f"{{% static %}} at {where}: {_TOO_DEEP}") from None
     except TemplateError as error:
         raise TemplateError(
             f"{{% static %}} at {where} must hold whole blocks at the top level of the "
