@@ -467,11 +467,15 @@ def _sendable(request: BatchRequest, here: _CheckHere) -> Any:
     if isinstance(request, str | bytes):
         return request
     sent = _packed(request)
+    return sent if _picklable(sent) else here.check(request)
+
+
+def _picklable(sent: Any) -> bool:
     try:
         pickle.dumps(sent)
-    except Exception:  # whatever pickling raises, the request cannot travel as it is
-        return here.check(request)
-    return sent
+    except Exception:  # whatever pickling raises, it cannot travel as it is
+        return False
+    return True
 
 
 def _packed(request: BatchRequest) -> Any:
@@ -507,11 +511,7 @@ class _CheckHere:
         except Exception:  # a worker would report it as a bug; say why it never got there
             return _Unsendable(type(request).__name__)
         sent = _packed(checked)
-        try:
-            pickle.dumps(sent)
-        except Exception:
-            return _Unsendable(type(request).__name__)
-        return sent
+        return sent if _picklable(sent) else _Unsendable(type(request).__name__)
 
 
 # The engine and settings of this worker process, set by _start_worker.
@@ -608,9 +608,10 @@ def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) ->
     except OSError as error:
         # The renames may not survive a power cut: those forms are not reported written, and
         # are removed where the folder still allows it.
-        renamed = [
-            path for (*_, path), problem in zip(rendered, problems, strict=True) if not problem
-        ]
+        for (*_, path), problem in zip(rendered, problems, strict=True):
+            if problem is None:  # renamed into place: another run's file is never removed
+                with contextlib.suppress(OSError):
+                    path.unlink()
         problems = [
             problem
             or OSError(
@@ -621,9 +622,6 @@ def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) ->
             )
             for (_, _, _, path), problem in zip(rendered, problems, strict=True)
         ]
-        for path in renamed:
-            with contextlib.suppress(OSError):
-                path.unlink()
     for (i, item, result, _), problem in zip(rendered, problems, strict=True):
         if problem is None:
             results[i] = attrs.evolve(item, result=attrs.evolve(result, content=b""))
@@ -632,8 +630,9 @@ def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) ->
     return results
 
 
-def _os_failure(index: int, number: int, error: OSError) -> BatchResult:
-    message = f"{error.filename}: {error.strerror or type(error).__name__}"
+def _os_failure(index: int, number: int, error: OSError, path: Path | None = None) -> BatchResult:
+    """A form that failed on a file: the path the error names (else ``path``), and why."""
+    message = f"{error.filename or path}: {error.strerror or type(error).__name__}"
     return BatchResult(index, number, error=BatchError(type(error).__name__, message))
 
 
@@ -662,8 +661,7 @@ def _render_one(
     except _UnsendableError as error:
         return BatchResult(index, number, error=BatchError("TypeError", str(error)))
     except OSError as error:
-        message = f"{error.filename or path}: {error.strerror or type(error).__name__}"
-        return BatchResult(index, number, error=BatchError(type(error).__name__, message))
+        return _os_failure(index, number, error, path)
     except Exception as error:  # a bug: name its type only, its message may quote the request
         kind = type(error).__name__
         return BatchResult(

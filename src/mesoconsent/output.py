@@ -29,7 +29,7 @@ def write_atomic(path: Path, data: bytes, *, prefix: str = TEMPORARY_PREFIX) -> 
             dir=path.parent, prefix=prefix, suffix=TEMPORARY_SUFFIX
         )
     except OSError as error:
-        raise OSError(error.errno, error.strerror, str(path)) from None
+        raise _naming(error, path) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -39,7 +39,7 @@ def write_atomic(path: Path, data: bytes, *, prefix: str = TEMPORARY_PREFIX) -> 
     except BaseException as error:
         _remove(temporary)
         if isinstance(error, OSError):
-            raise OSError(error.errno, error.strerror, str(path)) from None
+            raise _naming(error, path) from None
         raise
     sync_folder(path.parent)
 
@@ -143,9 +143,9 @@ def _sync_each(descriptors: list[int]) -> list[OSError | None]:
     for good if interrupted while taking its internal lock.) Where no thread can be started
     (at interpreter shutdown, or out of threads), the rest are synced here, one by one.
     """
-    errors: list[OSError | None] = [None] * len(descriptors)
     if len(descriptors) <= 1:
         return [_sync(descriptor) for descriptor in descriptors]
+    errors: list[OSError | None] = [None] * len(descriptors)
     count = min(len(descriptors), _SYNCING_AT_ONCE)
 
     def sync_share(first: int) -> None:

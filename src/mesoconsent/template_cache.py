@@ -92,7 +92,7 @@ def _private(status: os.stat_result) -> bool:
     per-user folder the command line uses is private by default.)"""
     if not hasattr(os, "getuid"):
         return True
-    return status.st_uid == os.getuid() and not status.st_mode & 0o022
+    return _owned(status) and not status.st_mode & 0o022
 
 
 def configuration_key() -> str:
