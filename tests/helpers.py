@@ -68,6 +68,23 @@ def docx_part(data: bytes, name: str) -> etree._Element:
         return etree.fromstring(archive.read(name))
 
 
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def unguarded_spaces(data: bytes) -> list[str]:
+    """Texts of the DOCX (body, header, footer) whose spaces Word could drop or merge: white
+    space at either end, two spaces together or a line break, in a ``<w:t>`` that is not
+    marked ``xml:space="preserve"``. python-docx reads such text as it is; Word does not."""
+    found = []
+    for part in ("word/document.xml", "word/header1.xml", "word/footer1.xml"):
+        for element in docx_part(data, part).iter(f"{W}t"):
+            text = element.text or ""
+            at_risk = text != text.strip(" \t\n\r") or "  " in text or "\n" in text
+            if at_risk and element.get(XML_SPACE) != "preserve":
+                found.append(text)
+    return found
+
+
 def consent_date() -> dt.date:
     return dt.date(2026, 3, 14)
 

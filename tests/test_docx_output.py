@@ -11,12 +11,22 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import attrs
 import docx
 import pytest
 from docx.oxml.ns import qn
 
 import mesoconsent
-from tests.helpers import W, docx_paragraph_texts, docx_part, example, present, with_patient_name
+from tests.helpers import (
+    XML_SPACE,
+    W,
+    docx_paragraph_texts,
+    docx_part,
+    example,
+    present,
+    unguarded_spaces,
+    with_patient_name,
+)
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +97,47 @@ def test_signature_lines_for_patient_and_practitioner(rendered: bytes) -> None:
     assert captions.count("Signature") == 2
 
 
+def test_spaces_word_would_drop_are_marked_to_be_kept(rendered: bytes) -> None:
+    # A run is marked xml:space="preserve" only where Word would otherwise change its spaces.
+    # Without the mark Word drops a space at either end of a run: "Dr " + "Alex" would print
+    # as "DrAlex".
+    spaced = with_patient_name(example(), " Jane Example ")
+    spaced = attrs.evolve(spaced, clinic=attrs.evolve(spaced.clinic, phone="+44 20  7946"))
+    content = mesoconsent.render(spaced).content
+    assert unguarded_spaces(content) == []
+    assert " Jane Example " in docx_paragraph_texts(content)
+    # ... and only there: the example's runs need no mark.
+    body = docx_part(rendered, "word/document.xml")
+    assert [t.text for t in body.iter(f"{W}t") if t.get(XML_SPACE) == "preserve"] == []
+
+
+def test_every_style_the_document_uses_is_defined(rendered: bytes) -> None:
+    styles = docx_part(rendered, "word/styles.xml")
+    defined = {
+        (style.get(f"{W}type"), style.get(f"{W}styleId")) for style in styles.iter(f"{W}style")
+    }
+    for part in ("word/document.xml", "word/header1.xml", "word/footer1.xml"):
+        root = docx_part(rendered, part)
+        for tag, kind in (("pStyle", "paragraph"), ("rStyle", "character"), ("tblStyle", "table")):
+            for use in root.iter(f"{W}{tag}"):
+                assert (kind, use.get(f"{W}val")) in defined, (part, tag, use.get(f"{W}val"))
+
+
+def test_checklist_boxes_use_the_checkbox_character_style(rendered: bytes) -> None:
+    # The boxes need a font that has them (U+2610, U+2612); a clinic can change it in one place.
+    styles = docx_part(rendered, "word/styles.xml")
+    style = present(styles.find(f"{W}style[@{W}styleId='Checkbox']"))
+    assert style.get(f"{W}type") == "character"
+    assert present(style.find(f"{W}rPr/{W}rFonts")).get(f"{W}ascii") == "Segoe UI Symbol"
+    body = docx_part(rendered, "word/document.xml")
+    boxes = [t for t in body.iter(f"{W}t") if t.text in ("\u2610", "\u2612")]
+    assert len(boxes) == 8
+    for box in boxes:
+        run_style = present(box.getparent()).find(f"{W}rPr/{W}rStyle")
+        assert present(run_style).get(f"{W}val") == "Checkbox"
+
+
 def test_witness_gets_a_signature_line_when_given() -> None:
-    import attrs
 
     request = attrs.evolve(example(), witness=mesoconsent.Witness("Sam Interpreter", "interpreter"))
     texts = docx_paragraph_texts(mesoconsent.render(request).content)
@@ -151,7 +200,6 @@ def test_identical_bytes_across_processes_and_timezones(rendered: bytes) -> None
 
 
 def test_hostile_text_is_printed_literally() -> None:
-    import attrs
 
     hostile = "{{ 7*7 }} </w:t><w:p> & <script>alert(1)</script> {% raw %} %(phone)s"
     request = attrs.evolve(
@@ -254,7 +302,6 @@ def test_libreoffice_converts_a_form_with_a_20000_character_name(tmp_path: Path)
     ],
 )
 def test_planned_course_reads_naturally(sessions: int, days: int, course: str) -> None:
-    import attrs
 
     treatment = attrs.evolve(example().treatment, number_of_sessions=sessions, interval_days=days)
     text = mesoconsent.render(attrs.evolve(example(), treatment=treatment), "text").content.decode()

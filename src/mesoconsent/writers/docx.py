@@ -24,13 +24,13 @@ from mesoconsent import document as d
 from mesoconsent.bidi import LRI, PDI, ltr_segments
 from mesoconsent.writers import wordml as w
 from mesoconsent.writers.docx_parts import (
+    CHECKBOX_STYLE,
     CONTENT_TYPES,
     CORE_NAMESPACES,
     DOCUMENT_RELS,
     FIRST_ORDERED_NUM_ID,
     PACKAGE_RELS,
     SECTION_PROPERTIES,
-    SYMBOL_FONT,
     TEXT_WIDTH,
     app_xml,
     custom_xml,
@@ -271,9 +271,8 @@ class _BodyWriter:
                 w.table(widths, rows, style="TableGrid", bidi=self.rtl, header_row=header_row)
                 + _SPACER
             )
-        return (
-            w.table(widths, rows, style="TableNormal", borders=_NO_BORDERS, bidi=self.rtl) + _SPACER
-        )
+        # TableNormal draws no borders.
+        return w.table(widths, rows, style="TableNormal", bidi=self.rtl) + _SPACER
 
     def alert(self, block: d.Alert) -> str:
         content = "".join(self.blocks(block.blocks))
@@ -330,15 +329,10 @@ class _BodyWriter:
 
 # Word merges two tables that touch, and a table must not be the last thing in a cell or body.
 _SPACER = w.paragraph(w.paragraph_properties(spacing_after=0), "")
-_NO_BORDERS = w.border_set(
-    "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), value="nil"
-)
 _BREAK_RUN = w.break_run()
+# The box's font and size are the "Checkbox" character style's (docx_parts.styles_xml).
 _CHECKBOX_RUNS = {
-    checked: w.text_run(
-        _CHECKED if checked else _UNCHECKED,
-        w.run_properties(font=SYMBOL_FONT, size_half_points=26),
-    )
+    checked: w.text_run(_CHECKED if checked else _UNCHECKED, w.run_properties(style=CHECKBOX_STYLE))
     for checked in (True, False)
 }
 

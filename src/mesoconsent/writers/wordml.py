@@ -17,6 +17,9 @@ NAMESPACES = f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"'
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
+_XML_WHITE_SPACE = " \t\n\r"
+
+
 def escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -24,17 +27,17 @@ def escape_text(text: str) -> str:
 @functools.lru_cache(maxsize=256)
 def run_properties(
     *,
+    style: str | None = None,
     bold: bool = False,
     italic: bool = False,
     rtl: bool = False,
-    font: str | None = None,
     size_half_points: int | None = None,
     color: str | None = None,
 ) -> str:
-    """``<w:rPr>`` with its children in schema order (rFonts, b, bCs, i, iCs, color, sz, rtl)."""
+    """``<w:rPr>`` with its children in schema order (rStyle, b, bCs, i, iCs, color, sz, rtl)."""
     parts = []
-    if font:
-        parts.append(f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}"/>')
+    if style:
+        parts.append(f'<w:rStyle w:val="{style}"/>')
     if bold:
         parts.append("<w:b/><w:bCs/>")
     if italic:
@@ -48,15 +51,20 @@ def run_properties(
     return f"<w:rPr>{''.join(parts)}</w:rPr>" if parts else ""
 
 
+def text_element(text: str) -> str:
+    """``<w:t>``, marked ``xml:space="preserve"`` where a reader could otherwise change its
+    spaces: white space at either end (python-docx marks those), two spaces together or a line
+    break. Most runs need no mark."""
+    if text[0] in _XML_WHITE_SPACE or text[-1] in _XML_WHITE_SPACE or "  " in text or "\n" in text:
+        return f'<w:t xml:space="preserve">{escape_text(text)}</w:t>'
+    return f"<w:t>{escape_text(text)}</w:t>"
+
+
 def text_run(text: str, rpr: str = "") -> str:
     """``<w:r>`` holding ``text``; tabs become ``<w:tab/>`` so Word shows them as tabs."""
     if "\t" not in text:
-        body = f'<w:t xml:space="preserve">{escape_text(text)}</w:t>' if text else ""
-        return f"<w:r>{rpr}{body}</w:r>"
-    body = "<w:tab/>".join(
-        f'<w:t xml:space="preserve">{escape_text(piece)}</w:t>' if piece else ""
-        for piece in text.split("\t")
-    )
+        return f"<w:r>{rpr}{text_element(text)}</w:r>" if text else f"<w:r>{rpr}</w:r>"
+    body = "<w:tab/>".join(text_element(piece) if piece else "" for piece in text.split("\t"))
     return f"<w:r>{rpr}{body}</w:r>"
 
 
