@@ -291,6 +291,13 @@ def _inlines(element: ElementTree.Element) -> tuple[d.Inline, ...]:
     if len(element) == 0 and (not text or "\n" not in text):
         # Most paragraphs are one run of plain text on one line: nothing to merge or tidy.
         return (d.Text(text),) if text else ()
+    if not text and len(element) == 1:
+        # Most table cells are a bold label or a box, alone: also nothing to merge or tidy.
+        only = element[0]
+        if not only.tail and len(only) == 0:
+            inline = _alone(only)
+            if inline is not None:
+                return (inline,)
     raw: list[d.Inline] = []
     _collect(element, raw, bold=False, italic=False)
     joined = _merge(raw)
@@ -310,6 +317,25 @@ def _inlines(element: ElementTree.Element) -> tuple[d.Inline, ...]:
     return tuple(inline for inline in tidy if not isinstance(inline, d.Text) or inline.text)
 
 
+def _alone(element: ElementTree.Element) -> d.Inline | None:
+    """The inline an element without children makes on its own, where that is simple: one
+    line of bold or italic text, or a box. None for anything else (_collect decides)."""
+    tag = element.tag
+    if tag == "check":
+        return _BOXES[element.get("checked") == "yes"]
+    text = element.text
+    if not text or "\n" in text:
+        return None
+    if tag == "strong":
+        return d.Text(text, True, False)
+    if tag == "em":
+        return d.Text(text, False, True)
+    return None
+
+
+_BOXES = {checked: d.Checkbox(checked) for checked in (True, False)}
+
+
 def _collect(
     element: ElementTree.Element, out: list[d.Inline], *, bold: bool, italic: bool
 ) -> None:
@@ -324,7 +350,7 @@ def _collect(
         elif tag == "br":
             out.append(d.LineBreak())
         elif tag == "check":
-            out.append(d.Checkbox(child.get("checked") == "yes"))
+            out.append(_BOXES[child.get("checked") == "yes"])
         elif tag == "page-number":
             out.append(d.PageField("page"))
         elif tag == "page-count":

@@ -188,9 +188,8 @@ class _BodyWriter:
         time. The numbering moves on as if every block had been written again."""
         held = _declaration_paragraphs(blocks)
         shared = self.shared
-        runs = groupby(
-            enumerate(blocks), lambda item: shared is not None and shared.is_shared(item[1])
-        )
+        registered = (lambda _: False) if shared is None else shared.is_shared
+        runs = groupby(enumerate(blocks), lambda item: registered(item[1]))
         for is_shared, run in runs:
             items = tuple(run)
             run_blocks = tuple(block for _, block in items)
@@ -241,8 +240,9 @@ class _BodyWriter:
     def table(self, block: d.Table) -> str:
         widths = _column_widths(block.widths)
         rows = []
+        rtl = self.rtl
         for row in block.rows:
-            cells = []
+            header = row.header
             # A screening row is marked in its first cell; verify reads the whole row from there.
             # (A bookmark across cells would not survive LibreOffice, which splits it.)
             mark = (
@@ -250,21 +250,21 @@ class _BodyWriter:
                 if row.screening
                 else None
             )
-            for index, (width, cell) in enumerate(zip(widths, row.cells, strict=True)):
-                only_box = len(cell.inlines) == 1 and isinstance(cell.inlines[0], d.Checkbox)
-                content = self.para(
-                    cell.inlines,
-                    style="TableText",
-                    bold=row.header,
-                    align="center"
-                    if only_box or (row.header and width < TEXT_WIDTH // 5)
-                    else None,
-                    start=mark if index == 0 else None,
-                    end=mark[0] if mark and index == 0 else None,
+            cells = []
+            for width, cell in zip(widths, row.cells, strict=True):
+                inlines = cell.inlines
+                only_box = len(inlines) == 1 and isinstance(inlines[0], d.Checkbox)
+                centred = only_box or (header and width < TEXT_WIDTH // 5)
+                ppr = _paragraph_properties("TableText", None, False, rtl, _CENTRED[centred])
+                runs = self.inline_runs(inlines, bold=header)
+                cells.append(
+                    _cell_start(width, header)
+                    + w.paragraph(ppr, runs, start=mark, end=None if mark is None else mark[0])
+                    + "</w:tc>"
                 )
-                cells.append(w.table_cell(width, content, fill="D9E2F3" if row.header else None))
+                mark = None  # the first cell only
             short = _fits_on_a_page(*(cell.inlines for cell in row.cells))
-            rows.append(w.table_row(cells, header=row.header, keep_together=short))
+            rows.append(w.table_row(cells, header=header, keep_together=short))
         header_row = bool(block.rows) and block.rows[0].header
         if block.kind == "grid":
             return (
@@ -368,11 +368,22 @@ def _fits_on_a_page(*parts: tuple[d.Inline, ...]) -> bool:
     return length <= _KEEP_TOGETHER_LIMIT
 
 
-def _column_widths(relative: tuple[int, ...]) -> list[int]:
+_CENTRED = {True: "center", False: None}
+
+
+@functools.lru_cache(maxsize=256)
+def _cell_start(width: int, header: bool) -> str:
+    """A table cell up to its content: w.table_cell without the content and closing tag."""
+    start, _ = w.table_cell(width, "\0", fill="D9E2F3" if header else None).split("\0")
+    return start
+
+
+@functools.lru_cache(maxsize=64)
+def _column_widths(relative: tuple[int, ...]) -> tuple[int, ...]:
     total = sum(relative)
     widths = [TEXT_WIDTH * part // total for part in relative]
     widths[-1] += TEXT_WIDTH - sum(widths)  # rounding leftovers go to the last column
-    return widths
+    return tuple(widths)
 
 
 def _header_footer(

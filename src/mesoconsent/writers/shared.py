@@ -51,9 +51,17 @@ class SharedBlocks:
     def output(self, block: d.Block, position: Hashable, make: Callable[[d.Block], T]) -> T:
         """What ``make(block)`` returns at ``position`` (the writer and whatever else its
         output depends on); made once for a shared block, every time for any other."""
-        if not self.is_shared(block):
+        # Called for every block of every document: the lookups of is_shared and _kept,
+        # written out.
+        if self._blocks.get(id(block)) is not block:
             return make(block)
-        return self._kept((id(block), position), lambda: make(block))
+        key = (id(block), position)
+        found = self._outputs.get(key)
+        if found is None:
+            found = make(block)
+            if len(self._outputs) < _OUTPUT_LIMIT:
+                found = self._outputs.setdefault(key, found)
+        return found  # type: ignore[return-value]  # stored by this class with this key
 
     def run_output(
         self,
