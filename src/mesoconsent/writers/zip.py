@@ -8,8 +8,6 @@ deflating them was a large share of writing a DOCX. Here each part is deflated i
 :func:`zip_parts` lays parts out as a ZIP archive. The bytes are exactly those ``zipfile``
 writes for the same parts at the same compression level (``tests/test_zip.py`` holds them to
 that): the fixed timestamp, MS-DOS as the creating system, no extra fields, no data descriptors.
-(A form's own small parts are deflated by a compressor sized to them, below; for every form
-tested that gives zipfile's bytes too.)
 """
 
 from __future__ import annotations
@@ -74,23 +72,8 @@ class CompressedPart:
         object.__setattr__(self, "central", central)
 
 
-# A form's own segments and parts are a few kilobytes. For those, a compressor with an 8 KB
-# window and a smaller hash table (memLevel 6) finds every match zlib's default (32 KB, level
-# 8) can, since no back-reference can reach further than the start, and its state is 64 KB
-# instead of 256 KB: a tenth fewer L1 data-cache misses per render (cachegrind), and 5% fewer
-# instructions (zlib clears the hash table of every new compressor). The output was the same
-# for every form tested; it is valid DEFLATE either way, as the window only bounds distances.
-_SMALL = 8192 - 262  # zlib's MAX_DIST for an 8 KB window (w_size - MIN_LOOKAHEAD)
-
-
-def _compressor(level: int, size: int) -> zlib._Compress:
-    if level == EACH_FORM and size <= _SMALL:
-        return zlib.compressobj(level, zlib.DEFLATED, -13, 6)
-    return zlib.compressobj(level, zlib.DEFLATED, -15)  # raw DEFLATE, as ZIP stores it
-
-
 def compress_part(name: str, content: bytes, *, level: int) -> CompressedPart:
-    compressor = _compressor(level, len(content))
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)  # raw DEFLATE, as ZIP stores it
     data = compressor.compress(content) + compressor.flush()
     return CompressedPart(name.encode("ascii"), zlib.crc32(content), len(content), data)
 
@@ -104,7 +87,7 @@ class Segment:
 
 
 def deflate_segment(content: bytes, *, level: int) -> Segment:
-    compressor = _compressor(level, len(content))
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     return Segment(content, compressor.compress(content) + compressor.flush(zlib.Z_SYNC_FLUSH))
 
 
