@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -123,18 +124,38 @@ def test_every_style_the_document_uses_is_defined(rendered: bytes) -> None:
                 assert (kind, use.get(f"{W}val")) in defined, (part, tag, use.get(f"{W}val"))
 
 
-def test_checklist_boxes_use_the_checkbox_character_style(rendered: bytes) -> None:
-    # The boxes need a font that has them (U+2610, U+2612); a clinic can change it in one place.
-    styles = docx_part(rendered, "word/styles.xml")
-    style = present(styles.find(f"{W}style[@{W}styleId='Checkbox']"))
-    assert style.get(f"{W}type") == "character"
-    assert present(style.find(f"{W}rPr/{W}rFonts")).get(f"{W}ascii") == "Segoe UI Symbol"
+def test_checklist_boxes_carry_a_font_that_has_them_on_the_run(rendered: bytes) -> None:
+    # On the run, not in a character style: LibreOffice gives runs in table cells the default
+    # font and size as direct formatting, which would override the style.
     body = docx_part(rendered, "word/document.xml")
     boxes = [t for t in body.iter(f"{W}t") if t.text in ("\u2610", "\u2612")]
     assert len(boxes) == 8
     for box in boxes:
-        run_style = present(box.getparent()).find(f"{W}rPr/{W}rStyle")
-        assert present(run_style).get(f"{W}val") == "Checkbox"
+        properties = present(present(box.getparent()).find(f"{W}rPr"))
+        assert present(properties.find(f"{W}rFonts")).get(f"{W}ascii") == "Segoe UI Symbol"
+        assert present(properties.find(f"{W}sz")).get(f"{W}val") == "26"
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("a", False),
+        ("a b", False),
+        ("a\u00a0", False),  # no-break and ideographic spaces are not XML white space
+        ("\u3000a", False),
+        (" a", True),
+        ("a ", True),
+        ("a  b", True),
+        ("a\nb", True),
+        ("a\rb", True),
+    ],
+)
+def test_a_text_is_marked_preserve_exactly_where_xml_could_change_it(
+    text: str, marked: bool
+) -> None:
+    from mesoconsent.writers.wordml import text_element
+
+    assert text_element(text).startswith('<w:t xml:space="preserve">') is marked
 
 
 def test_witness_gets_a_signature_line_when_given() -> None:
@@ -269,26 +290,52 @@ def test_rows_too_long_for_a_page_may_split() -> None:
     assert all(cant_split(row) for row in checklist.rows)  # short rows still stay whole
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_converts_a_form_with_a_20000_character_name(tmp_path: Path) -> None:
-    source = tmp_path / "long.docx"
-    source.write_bytes(mesoconsent.render(with_patient_name(example(), "x" * 20_000)).content)
+def libreoffice_pdf(content: bytes, folder: Path) -> Path:
+    """The DOCX converted to PDF by LibreOffice, with a profile of its own."""
+    source = folder / "form.docx"
+    source.write_bytes(content)
     subprocess.run(
         [
             "soffice",
             "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
+            f"-env:UserInstallation=file://{folder}/profile",
             "--convert-to",
             "pdf",
             "--outdir",
-            str(tmp_path),
+            str(folder),
             str(source),
         ],
         check=True,
         capture_output=True,
         timeout=240,
     )
-    assert (tmp_path / "long.pdf").stat().st_size > 0
+    return folder / "form.pdf"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_converts_a_form_with_a_20000_character_name(tmp_path: Path) -> None:
+    content = mesoconsent.render(with_patient_name(example(), "x" * 20_000)).content
+    assert libreoffice_pdf(content, tmp_path).stat().st_size > 0
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice or pdftotext (poppler) is not installed",
+)
+def test_libreoffice_prints_the_boxes_larger_than_the_questions(
+    rendered: bytes, tmp_path: Path
+) -> None:
+    # The boxes are set at 13 pt, the text at 11 pt; a box that loses its run formatting (as
+    # in a character style LibreOffice overrides) prints at text size.
+    pdf = libreoffice_pdf(rendered, tmp_path)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    heights: dict[str, list[float]] = {}
+    for word in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)<', boxes):
+        heights.setdefault(word[3], []).append(float(word[2]) - float(word[1]))
+    box = max(heights["\u2610"] + heights["\u2612"])
+    assert box > 1.1 * max(heights["pregnant?"])
 
 
 @pytest.mark.parametrize(

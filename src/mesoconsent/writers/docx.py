@@ -24,13 +24,13 @@ from mesoconsent import document as d
 from mesoconsent.bidi import LRI, PDI, ltr_segments
 from mesoconsent.writers import wordml as w
 from mesoconsent.writers.docx_parts import (
-    CHECKBOX_STYLE,
     CONTENT_TYPES,
     CORE_NAMESPACES,
     DOCUMENT_RELS,
     FIRST_ORDERED_NUM_ID,
     PACKAGE_RELS,
     SECTION_PROPERTIES,
+    SYMBOL_FONT,
     TEXT_WIDTH,
     app_xml,
     custom_xml,
@@ -330,9 +330,14 @@ class _BodyWriter:
 # Word merges two tables that touch, and a table must not be the last thing in a cell or body.
 _SPACER = w.paragraph(w.paragraph_properties(spacing_after=0), "")
 _BREAK_RUN = w.break_run()
-# The box's font and size are the "Checkbox" character style's (docx_parts.styles_xml).
+# The box's font and size are set on the run itself, not in a character style: LibreOffice
+# gives runs in table cells the document's default font and size as direct formatting, which
+# overrides a character style (an independent review saw the boxes print at text size).
 _CHECKBOX_RUNS = {
-    checked: w.text_run(_CHECKED if checked else _UNCHECKED, w.run_properties(style=CHECKBOX_STYLE))
+    checked: w.text_run(
+        _CHECKED if checked else _UNCHECKED,
+        w.run_properties(font=SYMBOL_FONT, size_half_points=26),
+    )
     for checked in (True, False)
 }
 

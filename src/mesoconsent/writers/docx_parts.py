@@ -25,8 +25,6 @@ BODY_FONT = "Calibri"
 COMPLEX_SCRIPT_FONT = "Arial"
 # A font with the ballot-box glyphs (U+2610, U+2612) on Windows; others substitute one.
 SYMBOL_FONT = "Segoe UI Symbol"
-# The character style of the checklist's boxes: the font above, a little larger than the text.
-CHECKBOX_STYLE = "Checkbox"
 ACCENT = "1F3864"
 
 CONTENT_TYPES = (
@@ -175,11 +173,7 @@ def styles_xml(language: str, bidi: bool) -> str:
             '<w:spacing w:after="0"/>',
             '<w:color w:val="595959"/><w:sz w:val="18"/><w:szCs w:val="18"/>',
         )
-        + f'<w:style w:type="character" w:customStyle="1" w:styleId="{CHECKBOX_STYLE}">'
-        f'<w:name w:val="Checkbox"/><w:uiPriority w:val="99"/><w:rPr>'
-        f'<w:rFonts w:ascii="{SYMBOL_FONT}" w:hAnsi="{SYMBOL_FONT}" w:cs="{SYMBOL_FONT}"/>'
-        '<w:sz w:val="26"/><w:szCs w:val="26"/></w:rPr></w:style>'
-        '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
+        + '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
         f'<w:uiPriority w:val="99"/><w:semiHidden/><w:tblPr>{cell_margins}</w:tblPr></w:style>'
         '<w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/>'
         f'<w:basedOn w:val="TableNormal"/><w:tblPr>{grid_borders}{cell_margins}</w:tblPr></w:style>'

@@ -29,17 +29,17 @@ def escape_text(text: str) -> str:
 @functools.lru_cache(maxsize=256)
 def run_properties(
     *,
-    style: str | None = None,
     bold: bool = False,
     italic: bool = False,
     rtl: bool = False,
+    font: str | None = None,
     size_half_points: int | None = None,
     color: str | None = None,
 ) -> str:
-    """``<w:rPr>`` with its children in schema order (rStyle, b, bCs, i, iCs, color, sz, rtl)."""
+    """``<w:rPr>`` with its children in schema order (rFonts, b, bCs, i, iCs, color, sz, rtl)."""
     parts = []
-    if style:
-        parts.append(f'<w:rStyle w:val="{style}"/>')
+    if font:
+        parts.append(f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}"/>')
     if bold:
         parts.append("<w:b/><w:bCs/>")
     if italic:
@@ -57,7 +57,13 @@ def text_element(text: str) -> str:
     """``<w:t>``, marked ``xml:space="preserve"`` where a reader could otherwise change its
     spaces: white space at either end (python-docx marks those), two spaces together or a line
     break. Most runs need no mark."""
-    if text[0] in _XML_WHITE_SPACE or text[-1] in _XML_WHITE_SPACE or "  " in text or "\n" in text:
+    if (
+        text[0] in _XML_WHITE_SPACE
+        or text[-1] in _XML_WHITE_SPACE
+        or "  " in text
+        or "\n" in text
+        or "\r" in text  # an XML reader reads it as a line break
+    ):
         return f'<w:t xml:space="preserve">{escape_text(text)}</w:t>'
     return f"<w:t>{escape_text(text)}</w:t>"
 
