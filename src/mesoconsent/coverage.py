@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
-from mesoconsent.document import Checkbox, Document, Row, plain_text
+from mesoconsent.document import Checkbox, Document, Row, plain_text, screening_key
 from mesoconsent.errors import DisclosureProblem
 from mesoconsent.i18n import MessageKey
 from mesoconsent.procedures import FORMAT_SPEC, Procedure, ScreeningQuestion
@@ -161,7 +161,7 @@ def check_screening(
             problems.append(DisclosureProblem(key, "yes answer not flagged"))
     asked_ids = {asked.id for asked in procedure.screening}
     problems.extend(
-        DisclosureProblem(f"screening.{row_id}", "unknown")
+        DisclosureProblem(screening_key(row_id), "unknown")
         for row_id in rows
         if row_id not in asked_ids
     )

@@ -82,6 +82,12 @@ class Cell:
     inlines: tuple[Inline, ...]
 
 
+def screening_key(question_id: str) -> str:
+    """``screening.<id>``: a screening question's message context in catalogs, its mark in
+    stored documents and its name in gate problems."""
+    return f"screening.{question_id}"
+
+
 @attrs.frozen
 class Row:
     """A table row; ``screening`` is the id of the screening question it answers, if any."""

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
+from mesoconsent.document import screening_key
 from mesoconsent.procedures import FORMAT_SPEC
 
 # What Babel expects back: (line number, function name, message, translator comments).
@@ -58,7 +59,7 @@ def extract_procedure(
         ]
         if question.get("asks_details"):
             comments.append("A “Yes” answer asks the patient to describe the condition.")
-        context = f"screening.{question['id']}"
+        context = screening_key(question["id"])
         yield line_of(question["id"]), "pgettext", (context, question["text"]), comments
 
     for disclosure in data.get("disclosures", []):

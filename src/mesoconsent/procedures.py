@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
+from mesoconsent.document import screening_key
 from mesoconsent.errors import ProcedureDefinitionError
 
 COMMON_DIR = "common"
@@ -66,9 +67,8 @@ class ScreeningQuestion:
 
     @property
     def key(self) -> str:
-        """``screening.<id>``: the question's message context in catalogs, its mark in stored
-        documents and its name in gate problems."""
-        return f"screening.{self.id}"
+        """The question's message context, mark and name in problems (``screening_key``)."""
+        return screening_key(self.id)
 
 
 @attrs.frozen

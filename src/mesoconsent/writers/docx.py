@@ -78,7 +78,7 @@ def signature_mark(number: int, count: int) -> str:
 def structural_marks(screening_ids: Iterable[str]) -> list[str]:
     """Every mark besides disclosures that a document may carry: its screening rows and its
     signers (blocks of up to MAX_SIGNERS)."""
-    marks = [f"screening.{question}" for question in screening_ids]
+    marks = [d.screening_key(question) for question in screening_ids]
     marks += [
         signature_mark(number, count)
         for count in range(1, MAX_SIGNERS + 1)
@@ -246,7 +246,7 @@ class _BodyWriter:
             # A screening row is marked in its first cell; verify reads the whole row from there.
             # (A bookmark across cells would not survive LibreOffice, which splits it.)
             mark = (
-                self.new_mark(bookmark_name(f"screening.{row.screening}"))
+                self.new_mark(bookmark_name(d.screening_key(row.screening)))
                 if row.screening
                 else None
             )
