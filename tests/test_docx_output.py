@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import attrs
 import docx
 import pytest
 from docx.oxml.ns import qn
+from lxml import etree
 
 import mesoconsent
 from tests.helpers import (
@@ -290,8 +290,8 @@ def test_rows_too_long_for_a_page_may_split() -> None:
     assert all(cant_split(row) for row in checklist.rows)  # short rows still stay whole
 
 
-def libreoffice_pdf(content: bytes, folder: Path) -> Path:
-    """The DOCX converted to PDF by LibreOffice, with a profile of its own."""
+def libreoffice_convert(content: bytes, folder: Path, format: str) -> Path:
+    """The DOCX converted by LibreOffice (``format``: pdf, fodt...), with a profile of its own."""
     source = folder / "form.docx"
     source.write_bytes(content)
     subprocess.run(
@@ -300,7 +300,7 @@ def libreoffice_pdf(content: bytes, folder: Path) -> Path:
             "--headless",
             f"-env:UserInstallation=file://{folder}/profile",
             "--convert-to",
-            "pdf",
+            format,
             "--outdir",
             str(folder),
             str(source),
@@ -309,33 +309,42 @@ def libreoffice_pdf(content: bytes, folder: Path) -> Path:
         capture_output=True,
         timeout=240,
     )
-    return folder / "form.pdf"
+    return folder / f"form.{format}"
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_converts_a_form_with_a_20000_character_name(tmp_path: Path) -> None:
     content = mesoconsent.render(with_patient_name(example(), "x" * 20_000)).content
-    assert libreoffice_pdf(content, tmp_path).stat().st_size > 0
+    assert libreoffice_convert(content, tmp_path, "pdf").stat().st_size > 0
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice or pdftotext (poppler) is not installed",
-)
-def test_libreoffice_prints_the_boxes_larger_than_the_questions(
-    rendered: bytes, tmp_path: Path
-) -> None:
-    # The boxes are set at 13 pt, the text at 11 pt; a box that loses its run formatting (as
-    # in a character style LibreOffice overrides) prints at text size.
-    pdf = libreoffice_pdf(rendered, tmp_path)
-    boxes = subprocess.run(
-        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
-    ).stdout
-    heights: dict[str, list[float]] = {}
-    for word in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)<', boxes):
-        heights.setdefault(word[3], []).append(float(word[2]) - float(word[1]))
-    box = max(heights["\u2610"] + heights["\u2612"])
-    assert box > 1.1 * max(heights["pregnant?"])
+ODF_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+ODF_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+ODF_FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_sets_the_boxes_in_their_font_and_size(rendered: bytes, tmp_path: Path) -> None:
+    # Read back from LibreOffice's own flat ODF: the font and size it gives each box. A box
+    # in a character style comes back at the text's 11 pt: LibreOffice overrides the style
+    # with the default font and size it gives runs in table cells.
+    document = etree.parse(str(libreoffice_convert(rendered, tmp_path, "fodt")))
+    properties = {
+        style.get(f"{ODF_STYLE}name"): style.find(f"{ODF_STYLE}text-properties")
+        for style in document.iter(f"{ODF_STYLE}style")
+    }
+    boxes = [
+        span
+        for span in document.iter(f"{ODF_TEXT}span")
+        if (span.text or "").strip() in ("\u2610", "\u2612")
+    ]
+    assert len(boxes) == 8
+    for box in boxes:
+        text = present(properties.get(box.get(f"{ODF_TEXT}style-name")))
+        assert (text.get(f"{ODF_STYLE}font-name"), text.get(f"{ODF_FO}font-size")) == (
+            "Segoe UI Symbol",
+            "13pt",
+        )
 
 
 @pytest.mark.parametrize(

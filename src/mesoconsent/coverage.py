@@ -20,7 +20,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
-from mesoconsent.document import Checkbox, Document, Row, plain_text, screening_key
+from mesoconsent.document import (
+    SCREENING_PREFIX,
+    Checkbox,
+    Document,
+    Row,
+    plain_text,
+    screening_key,
+)
 from mesoconsent.errors import DisclosureProblem
 from mesoconsent.i18n import MessageKey
 from mesoconsent.procedures import FORMAT_SPEC, Procedure, ScreeningQuestion
@@ -181,7 +188,7 @@ def fallback_problems(
             "copied": "gives the English text as its translation",
         }.get(reason, "has no translation")
         if context is not None and (
-            procedure.has_disclosure(context) or context.startswith("screening.")
+            procedure.has_disclosure(context) or context.startswith(SCREENING_PREFIX)
         ):
             label = context
         else:

@@ -82,10 +82,13 @@ class Cell:
     inlines: tuple[Inline, ...]
 
 
+SCREENING_PREFIX = "screening."
+
+
 def screening_key(question_id: str) -> str:
     """``screening.<id>``: a screening question's message context in catalogs, its mark in
     stored documents and its name in gate problems."""
-    return f"screening.{question_id}"
+    return SCREENING_PREFIX + question_id
 
 
 @attrs.frozen

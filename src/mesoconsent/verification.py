@@ -25,6 +25,7 @@ import attrs
 from lxml import etree
 
 from mesoconsent.coverage import has_words, normalize_space
+from mesoconsent.document import SCREENING_PREFIX
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 
@@ -334,7 +335,7 @@ def _read_body(
             if disclosure_id is None:
                 continue
             row = next(element.iterancestors(_TR), None)
-            if disclosure_id.startswith("screening.") and row is not None:
+            if disclosure_id.startswith(SCREENING_PREFIX) and row is not None:
                 # A checklist row is read whole: the question and both boxes.
                 if all(seen is not row for seen in rows.setdefault(disclosure_id, [])):
                     rows[disclosure_id].append(row)
