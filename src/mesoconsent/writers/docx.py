@@ -255,7 +255,8 @@ class _BodyWriter:
                 inlines = cell.inlines
                 only_box = len(inlines) == 1 and isinstance(inlines[0], d.Checkbox)
                 centred = only_box or (header and width < TEXT_WIDTH // 5)
-                ppr = _paragraph_properties("TableText", None, False, rtl, _CENTRED[centred])
+                align = "center" if centred else None
+                ppr = _paragraph_properties("TableText", None, False, rtl, align)
                 runs = self.inline_runs(inlines, bold=header)
                 cells.append(
                     _cell_start(width, header)
@@ -268,11 +269,10 @@ class _BodyWriter:
         header_row = bool(block.rows) and block.rows[0].header
         if block.kind == "grid":
             return (
-                w.table(widths, rows, style="TableGrid", bidi=self.rtl, header_row=header_row)
-                + _SPACER
+                w.table(widths, rows, style="TableGrid", bidi=rtl, header_row=header_row) + _SPACER
             )
         # TableNormal draws no borders.
-        return w.table(widths, rows, style="TableNormal", bidi=self.rtl) + _SPACER
+        return w.table(widths, rows, style="TableNormal", bidi=rtl) + _SPACER
 
     def alert(self, block: d.Alert) -> str:
         content = "".join(self.blocks(block.blocks))
@@ -371,9 +371,6 @@ def _fits_on_a_page(*parts: tuple[d.Inline, ...]) -> bool:
         for inline in inlines
     )
     return length <= _KEEP_TOGETHER_LIMIT
-
-
-_CENTRED = {True: "center", False: None}
 
 
 @functools.lru_cache(maxsize=256)

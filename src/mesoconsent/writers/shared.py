@@ -18,6 +18,7 @@ from typing import TypeVar
 from mesoconsent import document as d
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 # Enough for every position of every shared block of a few templates in every language; past
 # it, outputs are made per document as if nothing were shared (memory stays bounded whatever
@@ -51,17 +52,9 @@ class SharedBlocks:
     def output(self, block: d.Block, position: Hashable, make: Callable[[d.Block], T]) -> T:
         """What ``make(block)`` returns at ``position`` (the writer and whatever else its
         output depends on); made once for a shared block, every time for any other."""
-        # Called for every block of every document: the lookups of is_shared and _kept,
-        # written out.
-        if self._blocks.get(id(block)) is not block:
+        if not self.is_shared(block):
             return make(block)
-        key = (id(block), position)
-        found = self._outputs.get(key)
-        if found is None:
-            found = make(block)
-            if len(self._outputs) < _OUTPUT_LIMIT:
-                found = self._outputs.setdefault(key, found)
-        return found  # type: ignore[return-value]  # stored by this class with this key
+        return self._kept((id(block), position), make, block)
 
     def run_output(
         self,
@@ -73,12 +66,13 @@ class SharedBlocks:
         one of them is shared."""
         if not all(self.is_shared(block) for block in blocks):
             return make(blocks)
-        return self._kept((tuple(id(block) for block in blocks), position), lambda: make(blocks))
+        return self._kept((tuple(id(block) for block in blocks), position), make, blocks)
 
-    def _kept(self, key: Hashable, make: Callable[[], T]) -> T:
+    def _kept(self, key: Hashable, make: Callable[[A], T], argument: A) -> T:
+        # make and its argument, not a closure: this runs for every block of every document.
         found = self._outputs.get(key)
         if found is None:
-            found = make()
+            found = make(argument)
             if len(self._outputs) < _OUTPUT_LIMIT:
                 found = self._outputs.setdefault(key, found)
         return found  # type: ignore[return-value]  # stored by this class with this key
