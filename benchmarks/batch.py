@@ -10,6 +10,14 @@ alike, each run into an empty folder. Prints each run's forms per second and eac
 ratio, with the median, as Markdown (docs/performance.md, "Batch mode"). ``--no-files`` also
 measures the same requests through ``render_batch`` without writing files, which separates
 rendering from the disk.
+
+Then docxtpl makes the same forms: the first ``--docxtpl-requests`` requests, each as a
+typical docxtpl user would (load the template, render, save the form to a file), in a fresh
+process of its own, timed like the command's runs. Its template is the one of
+``benchmarks/equivalents.py`` (the English form's text); each form's values (the patient
+details, the checklist with its answers, the signers, the header) come from mesoconsent's own
+rendering of that request, in the request's language. It prints the forms per second and
+mesoconsent's median ``--jobs 1`` and ``--jobs N`` throughput against it.
 """
 
 from __future__ import annotations
@@ -23,11 +31,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import mesoconsent
+
+try:
+    from benchmarks import equivalents
+except ModuleNotFoundError:  # run as a script: python benchmarks/batch.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks import equivalents
 
 NAMES = [
     "Jane Example",
@@ -78,6 +93,71 @@ def _run(batch: Path, output: Path, jobs: int) -> float:
     return time.perf_counter() - start
 
 
+def docxtpl_contexts(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The docxtpl template's values for each request's form, from mesoconsent's rendering of
+    it (so in its language): the details table's values, by row, under the English form's
+    variable names; the checklist with its answers; the signers; the header."""
+    engine = mesoconsent.Engine()
+    names = _details_names(equivalents.form_spec(engine.compose(mesoconsent.example_request())))
+    contexts = []
+    for data in requests:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # draft translations, "yes" answers
+            spec = equivalents.form_spec(engine.compose(engine.request_from_dict(data)))
+        values = [spec.context[name] for name in _details_names(spec)]
+        if len(values) != len(names):
+            raise ValueError("a request's details table has other rows than the example's")
+        context: dict[str, Any] = dict(zip(names, values, strict=True))
+        for key in ("screening", "signers", "header"):
+            context[key] = spec.context[key]
+        contexts.append(context)
+    return contexts
+
+
+def _details_names(spec: equivalents.FormSpec) -> list[str]:
+    return [
+        name
+        for item in spec.layout
+        if isinstance(item, equivalents.Details)
+        for _, name in item.rows
+    ]
+
+
+def _run_docxtpl(folder: Path, requests: list[dict[str, Any]]) -> float:
+    """Seconds for a fresh process to make the forms of ``requests`` with docxtpl, as files."""
+    work = folder / "docxtpl"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "out").mkdir(parents=True)
+    english = equivalents.form_spec(mesoconsent.Engine().compose(mesoconsent.example_request()))
+    equivalents.build_docxtpl_template(english, work / "template.docx")
+    contexts = docxtpl_contexts(requests)
+    (work / "contexts.json").write_text(json.dumps(contexts, ensure_ascii=False), encoding="utf-8")
+    command = [sys.executable, str(Path(__file__).resolve()), "--docxtpl-worker", str(work)]
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    elapsed = time.perf_counter() - start
+    written = sorted((work / "out").glob("*.docx"))
+    assert len(written) == len(requests), f"docxtpl wrote {len(written)} forms"
+    # The last form shows its own values (python-docx reads them back).
+    last = contexts[-1]
+    probes = [str(last[name]) for name in _details_names(english)]
+    probes += [row["question"] for row in last["screening"]] + [last["header"]]
+    equivalents.check_docx(written[-1].read_bytes(), probes)
+    return elapsed
+
+
+def _docxtpl_worker(folder: Path) -> None:
+    """Run in the timed process: each form as a docxtpl user makes it, saved to a file."""
+    from docxtpl import DocxTemplate
+
+    template = str(folder / "template.docx")
+    contexts = json.loads((folder / "contexts.json").read_text(encoding="utf-8"))
+    for number, context in enumerate(contexts, start=1):
+        form = DocxTemplate(template)
+        form.render(context, autoescape=True)
+        form.save(str(folder / "out" / f"{number:06d}.docx"))
+
+
 def _in_memory(requests: list[dict[str, Any]], jobs: int) -> float:
     start = time.perf_counter()
     results = list(mesoconsent.render_batch(requests, format="docx", jobs=jobs))
@@ -92,7 +172,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=3, help="pairs of runs (jobs 1, jobs N)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="N")
     parser.add_argument("--no-files", action="store_true", help="also time render_batch in memory")
+    parser.add_argument(
+        "--docxtpl-requests",
+        type=int,
+        default=200,
+        help="requests docxtpl renders for the comparison (0 skips it)",
+    )
+    parser.add_argument("--docxtpl-worker", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if options.docxtpl_worker is not None:
+        _docxtpl_worker(options.docxtpl_worker)
+        return 0
     requests = varied_requests(options.requests)
     with tempfile.TemporaryDirectory(prefix="mesoconsent-batch-") as folder:
         batch = Path(folder) / "requests.jsonl"
@@ -107,6 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append((pair, len(requests) / single, len(requests) / several))
             written = len(list((Path(folder) / "out").glob("*.docx")))
             assert written == len(requests), f"{written} forms written"
+        docxtpl = 0.0
+        if options.docxtpl_requests > 0:
+            subset = requests[: options.docxtpl_requests]
+            docxtpl = len(subset) / _run_docxtpl(Path(folder), subset)
     print(f"{len(requests)} requests, `--jobs 1` against `--jobs {options.jobs}`:\n")
     print(f"| pair | jobs 1 (forms/s) | jobs {options.jobs} (forms/s) | ratio |")
     print("| --- | --- | --- | --- |")
@@ -114,6 +208,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"| {pair} | {single:.0f} | {several:.0f} | {several / single:.2f}x |")
     ratios = [several / single for _, single, several in rows]
     print(f"\nmedian ratio {statistics.median(ratios):.2f}x (target >= 1.7x on 2 cores)")
+    if docxtpl:
+        single = statistics.median(single for _, single, _ in rows)
+        several = statistics.median(several for _, _, several in rows)
+        print(
+            f"\ndocxtpl, {min(options.docxtpl_requests, len(requests))} of the requests in one "
+            f"process (load the template, render, save to a file): {docxtpl:.1f} forms/s; "
+            f"mesoconsent (median) `--jobs 1` {single / docxtpl:.1f}x that, "
+            f"`--jobs {options.jobs}` {several / docxtpl:.1f}x"
+        )
     if options.no_files:
         single = _in_memory(requests, 1)
         several = _in_memory(requests, options.jobs)

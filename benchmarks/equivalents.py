@@ -45,7 +45,9 @@ from mesoconsent import document as d
 
 CHECKED, UNCHECKED = "\u2612", "\u2610"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-COMPRESSLEVEL = 6  # zlib's default, and what mesoconsent uses
+# zlib's default, as zipfile uses it (mesoconsent deflates what it makes once at 9, and a
+# form's own XML at 3).
+COMPRESSLEVEL = 6
 
 StaticStyle = Literal["Title", "Heading1", "Heading2", "Normal", "ListBullet"]
 
