@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import mesoconsent
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -51,3 +53,18 @@ def test_the_wheels_catalogs_are_complete_and_load(wheel: zipfile.ZipFile, tmp_p
     engine = Engine([data / "templates"], [data / "locales"], include_bundled=False)
     assert set(engine.locales) == {"en", "ar", "de", "es", "fr", "it", "pt_BR", "ru", "tr"}
     assert all(status.complete for status in engine.locale_status())
+
+
+def test_every_public_name_is_importable_and_what_the_api_returns_is_public() -> None:
+    # docs/api.md: "Everything below is importable from mesoconsent".
+    for name in mesoconsent.__all__:
+        assert getattr(mesoconsent, name) is not None, name
+    engine = mesoconsent.default_engine()
+    returned = [
+        engine.locale_status()[0],
+        engine.render(mesoconsent.example_request(), "text"),
+        engine.verify(engine.render(mesoconsent.example_request()).content),
+    ]
+    for value in returned:
+        assert type(value).__name__ in mesoconsent.__all__
+        assert getattr(mesoconsent, type(value).__name__) is type(value)

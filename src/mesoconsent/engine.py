@@ -3,7 +3,8 @@ renders: the procedures, the compiled templates and the loaded catalogs.
 
 An engine is immutable after construction, so one engine serves any number of threads. Build
 one per process (or use the default one behind :func:`mesoconsent.render`) and reuse it:
-building one reads and checks every procedure file and catalog and compiles every template.
+building one reads and checks every procedure file and compiles each procedure's template
+(catalogs are read on first use, and templates they extend when first rendered).
 """
 
 from __future__ import annotations
