@@ -369,6 +369,23 @@ def test_a_static_section_must_hold_whole_blocks(tmp_path: Path) -> None:
         engine.render(example())
 
 
+def test_a_static_section_inside_a_block_is_refused_by_its_place(tmp_path: Path) -> None:
+    # Whole blocks (a <p>), but inside a list: the error says which section.
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE,
+        r"<li data-disclosure=\"consent.time_to_reflect\">",
+        "{% static %}<p>{{ _('Declaration') }}</p>{% endstatic %}"
+        '<li data-disclosure="consent.time_to_reflect">',
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    with pytest.raises(TemplateError, match="top level of the document") as caught:
+        engine.render(example())
+    assert re.search(
+        r"\{% static %\} at common/base\.html\.j2, line \d+, section \d+ must", str(caught.value)
+    )
+
+
 def test_a_static_section_in_a_parent_template_is_checked_too(tmp_path: Path) -> None:
     # base.html.j2 is compiled on the first render, not with the engine: the error must
     # still explain itself.

@@ -280,7 +280,7 @@ def compose(
         reviewed_by=catalog.review.reviewed_by,
         catalog_revision=catalog.revision,
     )
-    document = parse_document(markup, metadata, renderer.inserted)
+    document = parse_document(markup, metadata, renderer.inserted, renderer.sections)
     # The direction follows the language, whatever a template's <document dir> says.
     document = attrs.evolve(document, direction=direction)
     return Composition(document, tuple(translations.fallbacks()))

@@ -234,6 +234,8 @@ class FragmentRenderer:
         self.used = used
         # The blocks each placeholder stands for, by a reference no template can guess.
         self.inserted: dict[str, tuple[d.Block, ...]] = {}
+        # Which section each reference stands for (its template, line and number), for errors.
+        self.sections: dict[str, str] = {}
         self._token = secrets.token_hex(8)
 
     def fragment(self, section: str, autoescape: object, caller: Callable[[], str]) -> Markup:
@@ -252,5 +254,6 @@ class FragmentRenderer:
             self.used.extend(fragment.messages)
         ref = f"{self._token}-{len(self.inserted)}"
         self.inserted[ref] = fragment.blocks
+        self.sections[ref] = section
         # markup.parse_document puts the blocks in the placeholder's place.
         return Markup(f'<{PLACEHOLDER_TAG} ref="{ref}"/>')

@@ -66,15 +66,19 @@ def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
 
 
 def parse_document(
-    markup: str, metadata: d.Metadata, fragments: Mapping[str, tuple[d.Block, ...]] | None = None
+    markup: str,
+    metadata: d.Metadata,
+    fragments: Mapping[str, tuple[d.Block, ...]] | None = None,
+    sections: Mapping[str, str] | None = None,
 ) -> d.Document:
     """Turn rendered template markup into a :class:`~mesoconsent.document.Document`.
 
     ``fragments`` holds the blocks of the static sections that the markup's
-    ``<static-blocks ref=".."/>`` placeholders stand for, by reference (see fragments.py).
+    ``<static-blocks ref=".."/>`` placeholders stand for, by reference (see fragments.py);
+    ``sections`` names each reference's section (its template and line), for errors.
     """
     try:
-        return _document(markup, metadata, fragments)
+        return _document(markup, metadata, fragments, sections)
     except RecursionError:  # elements nested thousands deep: only a template can write that
         raise TemplateError(_TOO_DEEP) from None
 
@@ -83,7 +87,10 @@ _TOO_DEEP = "template markup is nested too deeply"
 
 
 def _document(
-    markup: str, metadata: d.Metadata, fragments: Mapping[str, tuple[d.Block, ...]] | None
+    markup: str,
+    metadata: d.Metadata,
+    fragments: Mapping[str, tuple[d.Block, ...]] | None,
+    sections: Mapping[str, str] | None,
 ) -> d.Document:
     try:
         root = _parse(markup)
@@ -96,7 +103,8 @@ def _document(
     )
     if nested:
         raise TemplateError(
-            "{% static %} must be at the top level of the document, around whole blocks"
+            f"{{% static %}}{_section_of(placed, root, sections)} must be at the top level of "
+            "the document, around whole blocks"
         )
     if root.tag != "document":
         raise TemplateError(f"template markup must have <document> at the top, not <{root.tag}>")
@@ -127,6 +135,21 @@ def _document(
         footer=footer,
         blocks=tuple(blocks),
     )
+
+
+def _section_of(
+    placed: list[ElementTree.Element],
+    root: ElementTree.Element,
+    sections: Mapping[str, str] | None,
+) -> str:
+    """ " at <template>, line <n>, section <k>" for the first placeholder not at the top level
+    (only an error needs it), or "" if that is not known."""
+    top = {id(child) for child in root}
+    for element in placed:
+        if element.tag == PLACEHOLDER_TAG and id(element) not in top:
+            where = (sections or {}).get(element.get("ref", ""))
+            return f" at {where}" if where else ""
+    return ""
 
 
 def _fragment(fragments: Mapping[str, tuple[d.Block, ...]], ref: str) -> tuple[d.Block, ...]:
