@@ -207,6 +207,12 @@ def test_folders_of_other_versions_unused_for_a_month_are_removed(tmp_path: Path
     old = made("templates-0.0.1-0123456789abcdef", 31)
     recent = made("templates-0.0.2-0123456789abcdef", 29)
     unrelated = made("something-else", 400)
+    # A user's own folders in a shared cache folder: not named as a version's folder, or not
+    # holding only compiled templates.
+    users = made("templates-riverside", 400)
+    lookalike = made("templates-9.9.9-0123456789abcdef", 400)
+    (lookalike / "notes.txt").write_text("mine", encoding="utf-8")
+    _aged(lookalike, 400)
     target = made("elsewhere", 400)
     link = tmp_path / "templates-0.0.3-0123456789abcdef"
     link.symlink_to(target, target_is_directory=True)
@@ -218,6 +224,8 @@ def test_folders_of_other_versions_unused_for_a_month_are_removed(tmp_path: Path
     assert not old.exists()
     assert recent.is_dir()
     assert unrelated.is_dir()
+    assert (users / "__jinja2_entry.cache").exists()
+    assert (lookalike / "notes.txt").exists()
     assert link.is_symlink()
     assert (target / "__jinja2_entry.cache").exists()  # never followed
     assert time.time() - current.stat().st_mtime < 3600  # marked as used

@@ -16,7 +16,9 @@ read, or is damaged, is compiled again, and one that cannot be written is not ke
 
 Each version's folder is marked as used whenever it is opened; the folders of other versions
 (or configurations) that no process has opened for :data:`UNUSED_FOR` are removed then, so
-upgrades do not leave compiled templates behind for ever.
+upgrades do not leave compiled templates behind for ever. Only a folder this cache made is
+removed: named as it names them, and holding nothing but compiled templates, so a folder of
+the user's own in a shared cache folder (``templates-riverside``, say) is never touched.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import stat
 import time
@@ -40,6 +43,10 @@ CACHE_DIR_VARIABLE = "MESOCONSENT_CACHE_DIR"
 # The folder of a version that has not been opened for this long (seconds) is removed.
 UNUSED_FOR = 30 * 24 * 3600
 _FOLDER_PREFIX = "templates-"
+# A version's folder, as configuration_key() names it; and its entries, as Jinja2's
+# FileSystemBytecodeCache names them (and the temporary files it writes them through).
+_FOLDER_NAME = re.compile(rf"{_FOLDER_PREFIX}.+-[0-9a-f]{{16}}")
+_ENTRY_PREFIX = "__jinja2_"
 
 
 class TemplateCache(jinja2.FileSystemBytecodeCache):
@@ -133,7 +140,7 @@ def _prune(top: Path, *, keep: str) -> None:
     now = time.time()
     with contextlib.suppress(OSError):
         for entry in os.scandir(top):
-            if entry.name == keep or not entry.name.startswith(_FOLDER_PREFIX):
+            if entry.name == keep or not _FOLDER_NAME.fullmatch(entry.name):
                 continue
             with contextlib.suppress(OSError):
                 status = entry.stat(follow_symlinks=False)
@@ -141,8 +148,14 @@ def _prune(top: Path, *, keep: str) -> None:
                     stat.S_ISDIR(status.st_mode)
                     and _owned(status)
                     and now - status.st_mtime > UNUSED_FOR
+                    and _holds_only_compiled_templates(entry.path)
                 ):
                     shutil.rmtree(entry.path)
+
+
+def _holds_only_compiled_templates(folder: str) -> bool:
+    with os.scandir(folder) as entries:
+        return all(entry.name.startswith(_ENTRY_PREFIX) for entry in entries)
 
 
 def default_cache_folder() -> Path | None:
