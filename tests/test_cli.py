@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -196,6 +198,19 @@ def test_verify_missing_file_is_an_io_error(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "absent.docx" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_output_to_a_pipe_is_refused_not_replaced(tmp_path: Path) -> None:
+    # As /dev/stdout or /dev/null would be: renaming over one would leave a regular file
+    # holding the form in its place (as root, even in /dev).
+    os.mkfifo(tmp_path / "pipe.docx")
+    result = run("render", "--example", "-o", "pipe.docx", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "pipe.docx: not a regular file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert stat.S_ISFIFO((tmp_path / "pipe.docx").lstat().st_mode)
+    assert [path.name for path in tmp_path.iterdir()] == ["pipe.docx"]
 
 
 def test_unwritable_output_names_the_requested_path(tmp_path: Path) -> None:

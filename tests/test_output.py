@@ -26,6 +26,48 @@ def test_writes_whole_file_owner_only_and_leaves_no_temporary(tmp_path: Path) ->
     assert [p.name for p in tmp_path.iterdir()] == ["form.docx"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_pipe_or_a_link_to_one_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    # Renaming over /dev/stdout, /dev/null or a FIFO would put a regular file holding the
+    # form in its place (a FIFO here: the same refusal, and safe to test as root).
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "out.docx"
+    link.symlink_to(fifo)
+    for target in (fifo, link):
+        with pytest.raises(OSError, match="not a regular file") as caught:
+            write_atomic(target, b"form")
+        assert caught.value.filename == str(target)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert link.is_symlink()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out.docx", "pipe"]
+
+
+def test_a_link_is_kept_and_the_file_it_leads_to_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "forms").mkdir()
+    existing = tmp_path / "forms" / "old.docx"
+    existing.write_bytes(b"old")
+    to_existing = tmp_path / "latest.docx"
+    to_existing.symlink_to(existing)
+    to_missing = tmp_path / "next.docx"
+    to_missing.symlink_to(tmp_path / "forms" / "new.docx")
+    write_atomic(to_existing, b"first")
+    write_atomic(to_missing, b"second")
+    assert to_existing.is_symlink()
+    assert existing.read_bytes() == b"first"
+    assert to_missing.is_symlink()
+    assert (tmp_path / "forms" / "new.docx").read_bytes() == b"second"
+    assert sorted(path.name for path in (tmp_path / "forms").iterdir()) == ["new.docx", "old.docx"]
+
+
+def test_a_folder_as_target_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "consent.docx").mkdir()
+    with pytest.raises(IsADirectoryError) as caught:
+        write_atomic(tmp_path / "consent.docx", b"form")
+    assert caught.value.filename == str(tmp_path / "consent.docx")
+    assert [path.name for path in tmp_path.iterdir()] == ["consent.docx"]
+
+
 def test_a_target_name_at_the_length_limit_works(tmp_path: Path) -> None:
     target = tmp_path / ("x" * 250 + ".docx")
     write_atomic(target, b"data")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -22,11 +23,16 @@ def write_atomic(path: Path, data: bytes, *, prefix: str = TEMPORARY_PREFIX) -> 
     rename survives a power cut too. The temporary file's name starts with ``prefix`` and ends
     with ``.part``. The file is created readable and writable by its owner only: consent forms
     hold health data. Errors name ``path``, not the temporary file.
+
+    A symbolic link is kept: the file it leads to is the one replaced. A device, pipe or
+    socket (``/dev/stdout``, ``/dev/null``, a FIFO), or a link to one, is refused with an
+    OSError: renaming over it would put a regular file holding the form in its place.
     """
+    target = _regular_target(path)
     try:
         # A short fixed name: the target's own name may already be at the length limit.
         handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=prefix, suffix=TEMPORARY_SUFFIX
+            dir=target.parent, prefix=prefix, suffix=TEMPORARY_SUFFIX
         )
     except OSError as error:
         raise _naming(error, path) from None
@@ -35,13 +41,35 @@ def write_atomic(path: Path, data: bytes, *, prefix: str = TEMPORARY_PREFIX) -> 
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException as error:
         _remove(temporary)
         if isinstance(error, OSError):
             raise _naming(error, path) from None
         raise
-    sync_folder(path.parent)
+    sync_folder(target.parent)
+
+
+def _regular_target(path: Path) -> Path:
+    """The file that writing ``path`` replaces: ``path``, or where its links lead; OSError
+    naming ``path`` if that exists and is not a regular file (a folder, device, pipe or
+    socket)."""
+    try:
+        status = os.stat(path)  # through links, /proc's /dev/stdout included
+    except FileNotFoundError:
+        # A new file, or a link to one not there yet (which then gets created).
+        return Path(os.path.realpath(path)) if path.is_symlink() else path
+    except OSError as error:
+        raise _naming(error, path) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(status.st_mode):
+        raise OSError(
+            errno.EINVAL,
+            "not a regular file (a device, pipe or socket): give the path of a file to write",
+            str(path),
+        )
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def sync_folder(folder: Path) -> None:
