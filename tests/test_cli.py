@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +213,34 @@ def test_output_to_a_pipe_is_refused_not_replaced(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert stat.S_ISFIFO((tmp_path / "pipe.docx").lstat().st_mode)
     assert [path.name for path in tmp_path.iterdir()] == ["pipe.docx"]
+
+
+def test_sigterm_while_a_form_is_written_leaves_no_temporary_file(tmp_path: Path) -> None:
+    # The signal arrives while the form is being synced (held there for the test): the
+    # temporary file holds the whole form, and must not stay behind.
+    script = (
+        "import os, sys, time\n"
+        "real_fsync = os.fsync\n"
+        "def held(descriptor):\n"
+        "    time.sleep(60)\n"
+        "    real_fsync(descriptor)\n"
+        "os.fsync = held\n"
+        "import mesoconsent.cli as cli\n"
+        "sys.exit(cli.main(['render', '--example', '-o', 'consent.docx']))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=tmp_path, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("*.part")):
+        assert time.monotonic() < deadline, "no temporary file appeared"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert "terminated: nothing was written to consent.docx" in error
+    assert "Traceback" not in error
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unwritable_output_names_the_requested_path(tmp_path: Path) -> None:

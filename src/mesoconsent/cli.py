@@ -214,7 +214,17 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     if args.locale is not None and isinstance(data, dict):  # even "": validation says why
         data["locale"] = args.locale
     request = engine.request_from_dict(data)
-    result = engine.render_to_file(request, args.output, output_format, draft=args.draft)
+    # SIGTERM (a service stopping, `timeout`) interrupts like Ctrl-C, so that a form being
+    # written leaves no temporary file holding it behind.
+    terminated = _Termination()
+    try:
+        with terminated:
+            result = engine.render_to_file(request, args.output, output_format, draft=args.draft)
+    except KeyboardInterrupt:
+        if not terminated.signalled:
+            raise
+        _error(f"terminated: nothing was written to {args.output}")
+        return 128 + signal.SIGTERM
     if result.draft:
         _error(
             "warning: rendered in draft mode: some text is in English, and every page says "
