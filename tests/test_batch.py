@@ -257,9 +257,24 @@ def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:
         mesoconsent.render_batch([], format="pdf")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="jobs"):
         mesoconsent.render_batch([], jobs=0)
-    with pytest.raises(ValueError, match="given twice"):
-        list(mesoconsent.render_batch(["{}", "{}"], numbers=[3, 3], jobs=1))
-    # Checked at the call, before anything is rendered or written:
+    # Checked at the call, before anything is rendered or written (a duplicate found half-way
+    # would stop a batch whose first forms were written, their results never yielded):
+    valid = json.dumps(mesoconsent.request_to_dict(mesoconsent.example_request()))
+    cases: list[tuple[list[Any], str]] = [
+        ([1, 2, 1], "request number 1 is given twice"),
+        ([1, 0, 3], "whole numbers from 1, not 0"),
+        ([1, 2, 3.0], "whole numbers from 1, not 3.0"),
+        ([1, True, 3], "whole numbers from 1, not True"),
+    ]
+    for numbers, problem in cases:
+        for jobs in (1, 2):
+            with pytest.raises(ValueError, match=problem):
+                mesoconsent.render_batch(
+                    [valid] * 3,
+                    tmp_path / "out",
+                    numbers=numbers,
+                    jobs=jobs,
+                )
     with pytest.raises(ValueError, match=r"numbers gives 1 number\(s\) for 2 request\(s\)"):
         mesoconsent.render_batch(["{}", "{}"], tmp_path / "out", numbers=[1], jobs=1)
     with pytest.raises(ValueError, match="locale 'xx' is not available; available: ar, de"):

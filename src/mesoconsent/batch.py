@@ -257,7 +257,9 @@ def render_batch(
     yes) and ``result.review_state`` (``"draft"``: an unreviewed translation) instead.
 
     Arguments are checked, and the folder created and tried with a file, when this is called
-    (``ValueError``, ``OSError``); rendering starts on the first ``next()``. If a worker
+    (``ValueError``, ``OSError``); rendering starts on the first ``next()``. (``numbers`` for
+    ``requests`` without a length are checked as they are reached: a bad one then stops the
+    batch with ``ValueError`` after the results before it.) If a worker
     process dies (killed, or out of memory), iterating raises
     ``concurrent.futures.process.BrokenProcessPool`` after the results received before it.
     Closing the generator early (``close()``, or leaving a ``for`` loop over it that holds the
@@ -288,6 +290,11 @@ def render_batch(
             raise ValueError(
                 f"numbers gives {len(numbers)} number(s) for {len(requests)} request(s)"
             )
+        # All of them now: found half-way, a bad number would stop a batch that had already
+        # written forms whose results the caller never got.
+        seen: set[int] = set()
+        for number in numbers:
+            _check_number(number, seen)
     folder = None if output_dir is None else Path(output_dir)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -349,12 +356,17 @@ def _numbered(
         return
     seen: set[int] = set()
     for index, (number, request) in enumerate(zip(numbers, requests, strict=True)):
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ValueError(f"request numbers must be whole numbers from 1, not {number!r}")
-        if number in seen:
-            raise ValueError(f"request number {number} is given twice")
-        seen.add(number)
+        _check_number(number, seen)  # again, for requests without a length
         yield index, number, request
+
+
+def _check_number(number: object, seen: set[int]) -> None:
+    """ValueError unless ``number`` is a whole number from 1 not in ``seen`` (it is added)."""
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise ValueError(f"request numbers must be whole numbers from 1, not {number!r}")
+    if number in seen:
+        raise ValueError(f"request number {number} is given twice")
+    seen.add(number)
 
 
 def _in_process(
