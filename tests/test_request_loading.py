@@ -133,6 +133,23 @@ def test_requests_built_in_code_with_wrong_types_get_problems_not_crashes() -> N
     assert {"patient", "screening.pregnant", "consent_date", "screening.breastfeeding"} <= found
 
 
+def test_a_dict_built_in_code_with_a_key_that_is_not_a_string_is_a_problem_not_a_crash() -> None:
+    top: dict[Any, Any] = {**example_dict(), 5: 1}
+    nested = example_dict()
+    nested["patient"][7] = "x"
+    huge = example_dict()
+    huge["screening"][10**5000] = True  # its str() alone would raise
+    for data, path in ((top, "request"), (nested, "patient"), (huge, "screening")):
+        problems = problems_of(data)
+        assert list(problems) == [path]
+        assert "key that is not a string (int)" in problems[path]
+    # A dict that holds itself is looked at once, not for ever: its key is reported as
+    # unknown, like any other.
+    looped = example_dict()
+    looped["patient"]["self"] = looped["patient"]
+    assert "patient" in problems_of(looped)
+
+
 def test_json_must_be_utf8_without_repeated_keys() -> None:
     text = json.dumps(example_dict())
     with pytest.raises(ValidationError, match="not UTF-8"):

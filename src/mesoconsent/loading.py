@@ -141,6 +141,34 @@ def _field_path(cattrs_path: str) -> str:
     return path.removeprefix("$").removeprefix(".") or "request"
 
 
+def _non_string_key(data: Mapping[Any, Any]) -> FieldProblem | None:
+    """The first mapping in ``data`` with a key that is not a string, as a problem at its path.
+
+    Decoded JSON never has one; a dict built in code may ({5: ...}), and every check after
+    this one expects strings. The key itself is not quoted: it could be anything, data
+    included. Each container is looked at once, so a dict that holds itself does not loop.
+    """
+    pending: list[tuple[str, Any]] = [("", data)]
+    seen: set[int] = set()
+    while pending:
+        path, value = pending.pop()
+        if not isinstance(value, Mapping | list | tuple) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return FieldProblem(
+                        path or "request",
+                        f"has a key that is not a string ({type(key).__name__}): keys must be "
+                        "strings, as in JSON",
+                    )
+                pending.append((f"{path}.{key}" if path else key, item))
+        else:
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None
+
+
 def structure_request(data: Any) -> tuple[ConsentRequest | None, list[FieldProblem], set[str]]:
     """Structure decoded JSON as far as it goes.
 
@@ -151,6 +179,9 @@ def structure_request(data: Any) -> tuple[ConsentRequest | None, list[FieldProbl
     """
     if not isinstance(data, Mapping):
         return None, [FieldProblem("request", "must be a JSON object")], {"request"}
+    key_problem = _non_string_key(data)
+    if key_problem is not None:
+        return None, [key_problem], {"request"}
     try:
         return _converter.structure(data, ConsentRequest), [], set()
     except cattrs.BaseValidationError as error:
