@@ -266,7 +266,19 @@ def test_top_level_must_be_an_object() -> None:
 
 
 @pytest.mark.parametrize(
-    "locale", ["../en", "en/../../x", "", "e", "en_US.UTF-8", "*", "en;rm -rf"]
+    "locale",
+    [
+        "../en",
+        "en/../../x",
+        "",
+        "e",
+        "en_US.UTF-8",
+        "*",
+        "en;rm -rf",
+        "und",
+        "und-Cyrl",
+        "UND_Arab",
+    ],
 )
 def test_path_like_or_malformed_locale_is_refused(locale: str) -> None:
     data = copy.deepcopy(example_dict())

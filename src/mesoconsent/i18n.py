@@ -169,12 +169,17 @@ def parse_requested(requested: str) -> Locale:
 
     Raises LocaleNotAvailableError for anything that is not a locale Babel knows.
     """
-    if not LOCALE_SHAPE.fullmatch(requested):
+    if not LOCALE_SHAPE.fullmatch(requested) or _UNDETERMINED.match(requested):
         raise LocaleNotAvailableError(requested)
     try:
         return Locale.parse(requested.replace("-", "_"))
     except (ValueError, UnknownLocaleError):
         raise LocaleNotAvailableError(requested) from None
+
+
+# "und" is BCP 47's "undetermined language": Babel's likely subtags would make it English (or,
+# with a script, Russian or Arabic), a guess no consent form should rest on.
+_UNDETERMINED = re.compile(r"und(?:[_-]|$)", re.IGNORECASE)
 
 
 def negotiate(requested: str, available: Sequence[str]) -> str:
