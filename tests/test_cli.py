@@ -243,6 +243,28 @@ def test_sigterm_while_a_form_is_written_leaves_no_temporary_file(tmp_path: Path
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "command", [("locales",), ("render", "--example", "-o", "consent.docx")], ids=" ".join
+)
+def test_a_reader_that_stops_reading_is_not_a_write_error(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # `mesoconsent locales | head -3`: standard output's reader goes away. That is not an
+    # output file that could not be written (exit 3), and nothing is printed about it.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mesoconsent", *command],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # long before the command writes anything: it is still starting
+    error = process.communicate(timeout=120)[1]
+    assert process.returncode == 128 + 13
+    assert error == ""
+
+
 def test_unwritable_output_names_the_requested_path(tmp_path: Path) -> None:
     result = run("render", "--example", "-o", "no/such/dir/out.docx", cwd=tmp_path)
     assert result.returncode == 3

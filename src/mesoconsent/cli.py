@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_IO, EXIT_INTERNAL = 0, 1, 2, 3, 70
 # A batch that stopped early (a worker died): the lines not yet reported were not rendered.
 EXIT_STOPPED = 4
+# Standard output's reader went away (`mesoconsent locales | head -3`): the status of a Unix
+# tool stopped by SIGPIPE, which Python ignores and turns into BrokenPipeError.
+EXIT_BROKEN_PIPE = 128 + 13
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -246,6 +249,15 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         f"locale {result.locale})"
     )
     return EXIT_OK
+
+
+def _drop_standard_output() -> None:
+    """Send what is left of standard output nowhere, so that flushing it at exit does not
+    fail again with a message about the broken pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        descriptor = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(descriptor, sys.stdout.fileno())
+        os.close(descriptor)
 
 
 def _catalog_name(engine: Engine, locale: str | None) -> str | None:
@@ -593,6 +605,9 @@ def _run(args: argparse.Namespace) -> int:
     except MesoconsentError as error:  # coverage, template, procedure or catalog errors
         _error(str(error))
         return EXIT_FAILED
+    except BrokenPipeError:  # not a file that could not be written: nobody reads any more
+        _drop_standard_output()
+        return EXIT_BROKEN_PIPE
     except OSError as error:
         _error(f"{error.filename or 'file'}: {error.strerror}")
         return EXIT_IO
