@@ -47,6 +47,19 @@ def test_round_trip_through_dict() -> None:
         (("patient", "full_name"), 12, "patient.full_name", "text"),
         (("patient", "date_of_birth"), "02/07/1988", "patient.date_of_birth", "YYYY-MM-DD"),
         (("patient", "date_of_birth"), "1988-02-30", "patient.date_of_birth", "real calendar date"),
+        # Digits of other scripts are not the format asked for (fullwidth, Arabic-Indic):
+        (
+            ("patient", "date_of_birth"),
+            "\uff11\uff19\uff18\uff18-\uff10\uff17-\uff10\uff12",
+            "patient.date_of_birth",
+            "written YYYY-MM-DD",
+        ),
+        (
+            ("consent_date",),
+            "\u0662\u0660\u0662\u0666-\u0660\u0663-\u0661\u0664",
+            "consent_date",
+            "written YYYY-MM-DD",
+        ),
         (("consent_date",), None, "consent_date", "YYYY-MM-DD"),
     ],
 )

@@ -40,7 +40,7 @@ def _strict(expected: type, label: str) -> Any:
 
 
 def _structure_date(value: Any, _: type) -> dt.date:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise _WrongTypeError("must be a date written YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
