@@ -180,6 +180,28 @@ def test_missing_input_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("render", "--input", "", "-o", "x.docx"),
+        ("render", "--example", "-o", ""),
+        ("render", "--batch", "", "--output-dir", "out"),
+        ("render", "--batch", "b.jsonl", "--output-dir", ""),
+        ("render", "--example", "-o", "x.docx", "--templates", ""),
+        ("verify", ""),
+    ],
+    ids=repr,
+)
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(
+    tmp_path: Path, arguments: tuple[str, ...]
+) -> None:
+    # An unset shell variable ($INPUT) gives an empty argument, which is not the folder ".".
+    result = run(*arguments, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "an empty path" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unknown_output_extension_is_a_usage_error(tmp_path: Path) -> None:
     result = run("render", "--example", "-o", "out.pdf", cwd=tmp_path)
     assert result.returncode == 2

@@ -71,14 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--input",
         "-i",
-        type=Path,
+        type=_path,
         metavar="REQUEST.json",
         help="the request file (format: docs/request-format.md)",
     )
     source.add_argument("--example", action="store_true", help="render the bundled example request")
     source.add_argument(
         "--batch",
-        type=Path,
+        type=_path,
         metavar="REQUESTS.jsonl",
         help="render every request of a JSON Lines file (one request a line; blank lines "
         "are skipped) into --output-dir",
@@ -86,13 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--output",
         "-o",
-        type=Path,
+        type=_path,
         metavar="FILE",
         help="where to write the form (.docx, .html or .txt); required without --batch",
     )
     render.add_argument(
         "--output-dir",
-        type=Path,
+        type=_path,
         metavar="DIR",
         help="with --batch: the folder to write the forms to (created if missing), named by "
         "line number: 000007.docx for line 7",
@@ -137,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
         "Exits 0 if every file passes, 1 listing what is missing or altered (or if a file is "
         "not a DOCX), 3 if a file cannot be read.",
     )
-    verify.add_argument("files", type=Path, nargs="+", metavar="FILE.docx")
+    verify.add_argument("files", type=_path, nargs="+", metavar="FILE.docx")
     verify.add_argument("--procedure", help="the procedure, if the document does not record it")
     verify.add_argument("--locale", help="the locale, if the document does not record it")
     _add_folders(verify)
@@ -147,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
 def _add_folders(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--templates",
-        type=Path,
+        type=_path,
         action="append",
         default=[],
         metavar="DIR",
@@ -155,12 +155,20 @@ def _add_folders(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--locales",
-        type=Path,
+        type=_path,
         action="append",
         default=[],
         metavar="DIR",
         help="extra catalog folder, searched before the bundled one",
     )
+
+
+def _path(text: str) -> Path:
+    # Path("") is ".", the current folder: an empty argument (an unset shell variable, say)
+    # would then be reported, or used, as a folder the user never named.
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path")
+    return Path(text)
 
 
 def _positive_int(text: str) -> int:
