@@ -465,6 +465,69 @@ def test_a_disclosure_copied_from_the_english_is_refused(tmp_path: Path) -> None
     assert [reason for _key, _kind, reason in status.missing] == ["copied"]
 
 
+@pytest.mark.parametrize("spacing", ["{}  ", "  {}", "{}\u00a0"])
+def test_a_disclosure_copied_from_the_english_with_other_spacing_is_refused(
+    tmp_path: Path, spacing: str
+) -> None:
+    # The gate compares wordings with white space normalised: the English with one space more
+    # is still the English, in a French form.
+    po_path = french_copy(tmp_path)
+    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
+    edit_message(po_path, "risks.rare_scarring", wording, string=spacing.format(wording))
+    with pytest.raises(CoverageError, match="gives the English text as its translation"):
+        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+
+
+def test_a_catalog_whose_charset_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    # A UTF-8 file whose header says ISO-8859-1 (copied from an old project) would print
+    # every accented letter garbled; a file really in Latin-1 cannot be read as UTF-8.
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    declared = re.sub(r"charset=[A-Za-z0-9-]+", "charset=ISO-8859-1", text, count=1)
+    assert declared != text
+    po_path.write_text(declared, encoding="utf-8")
+    with pytest.raises(CatalogError, match="charset=ISO-8859-1; catalogs must be UTF-8"):
+        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+    po_path.write_bytes(declared.encode("latin-1", errors="replace"))
+    with pytest.raises(CatalogError, match=r"charset=ISO-8859-1|is not UTF-8 text"):
+        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+
+
+def test_another_language_s_catalog_in_a_locale_s_folder_is_refused(tmp_path: Path) -> None:
+    # The German catalog copied into fr/: a "French" form in German.
+    target = catalog_path(tmp_path / "locales", "fr")
+    target.parent.mkdir(parents=True)
+    shutil.copy(catalog_path(LOCALES, "de"), target)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CatalogError, match=r"Language header is 'de'.*catalog of 'fr'"):
+        engine.render(in_locale("fr"))
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert status.error is not None
+    assert "Language header" in status.error
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)  # as Windows Notepad saves it
+    po_path.write_bytes(b"\xef\xbb\xbf" + po_path.read_bytes())
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DraftTranslationWarning)
+        assert engine.render(in_locale("fr"), "text") == ENGINE.render(in_locale("fr"), "text")
+
+
+def test_a_review_record_given_twice_is_refused(tmp_path: Path) -> None:
+    # "draft" added above an old "reviewed" record instead of replacing it.
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8").replace(
+        "# Review-State: draft\n",
+        "# Review-State: draft\n# Review-State: reviewed\n# Reviewed-By: Dr Old, 2025\n",
+        1,
+    )
+    po_path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match="Review-State and Reviewed-By appear more than once"):
+        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+
+
 def test_a_malformed_po_line_is_refused_not_read_leniently(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     text = po_path.read_text(encoding="utf-8")

@@ -270,7 +270,12 @@ _REVIEW_LINE = re.compile(r"^#?\s*(Review-State|Reviewed-By):[ \t]*(.*?)\s*$", r
 
 def _review(po: BabelCatalog) -> Review:
     """The review record in the catalog's header comment (which ``pybabel update`` keeps)."""
-    fields = dict(_REVIEW_LINE.findall(po.header_comment or ""))
+    lines = _REVIEW_LINE.findall(po.header_comment or "")
+    repeated = sorted({name for name, _ in lines if [n for n, _ in lines].count(name) > 1})
+    if repeated:
+        # "draft" added above an old "reviewed" record: which one holds is anyone's guess.
+        raise ValueError(f"{' and '.join(repeated)} appear more than once; keep one of each")
+    fields = dict(lines)
     state = fields.get("Review-State", "draft") or "draft"
     reviewer = fields.get("Reviewed-By", "")
     if state == "draft":
@@ -307,6 +312,14 @@ def _key(message: Message) -> MessageKey:
     return (message.context, msgid[0] if isinstance(msgid, tuple | list) else msgid)
 
 
+def _is_copied(message: Message) -> bool:
+    """The English text given as the translation, also with other spacing (the gate compares
+    wordings with white space normalised, so "  " for " " is still the English)."""
+    return isinstance(message.string, str) and " ".join(message.string.split()) == " ".join(
+        str(message.id).split()
+    )
+
+
 def _is_translated(message: Message) -> bool:
     string = message.string
     forms = string if isinstance(string, tuple | list) else (string,)
@@ -341,17 +354,57 @@ def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
     """Parse one ``.po`` file; CatalogError if it cannot be read."""
     try:
         data = path.read_bytes()
-        malformed = _malformed_lines(data.decode("utf-8"))
+        # A byte-order mark (Windows Notepad writes one) is not part of the .po syntax.
+        data = data.removeprefix(b"\xef\xbb\xbf")
+        text = data.decode("utf-8")
+        malformed = _malformed_lines(text)
         if malformed:
             lines = ", ".join(str(number) for number in malformed[:5])
             raise CatalogError(
                 f"{path}: not valid .po syntax at line(s) {lines} (an unterminated string, or a "
                 "line that is neither a comment nor a quoted string)"
             )
+        # Babel decodes by the header's charset: a UTF-8 file whose header says ISO-8859-1
+        # (copied from an old project) would print every accented letter garbled, and pass.
+        charset = _CHARSET.search(text)
+        if charset is not None and charset.group(1).lower().replace("_", "-") not in _UTF8:
+            raise CatalogError(
+                f"{path}: its Content-Type header says charset={charset.group(1)}; catalogs "
+                "must be UTF-8 (charset=UTF-8), in the file and in the header"
+            )
+        language = _language_problem(text, locale)
+        if language is not None:
+            raise CatalogError(f"{path}: {language}")
         po = read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, abort_invalid=True)
         return po, Locale.parse(locale)
+    except UnicodeDecodeError:
+        raise CatalogError(
+            f"{path}: is not UTF-8 text; save it as UTF-8, with charset=UTF-8 in its header"
+        ) from None
     except (OSError, ValueError, UnknownLocaleError, PoFileError) as error:
         raise CatalogError(f"{path}: cannot be read ({type(error).__name__}: {error})") from None
+
+
+_CHARSET = re.compile(
+    r'^"Content-Type:[^"\n]*charset=([A-Za-z0-9_.:-]+)', re.MULTILINE | re.IGNORECASE
+)
+_UTF8 = ("utf-8", "utf8")
+_LANGUAGE = re.compile(r'^"Language:[ \t]*([A-Za-z0-9_@-]*)', re.MULTILINE)
+
+
+def _language_problem(data: str, locale: str) -> str | None:
+    """A catalog whose Language header names another language than its folder (a German
+    catalog copied into fr/) would print a "French" form in German."""
+    found = _LANGUAGE.search(data)
+    if found is None or not found.group(1):
+        return None
+    header = found.group(1).replace("-", "_").split("_")[0].lower()
+    if header != locale.replace("-", "_").split("_")[0].lower():
+        return (
+            f"its Language header is {found.group(1)!r}, but it is the catalog of {locale!r} "
+            "(the folder it is in)"
+        )
+    return None
 
 
 def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
@@ -383,7 +436,7 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
                 review,
                 frozenset(_key(m) for m in translated),
                 frozenset(_key(m) for m in messages if m.fuzzy),
-                frozenset(_key(m) for m in messages if m.context and m.string == m.id),
+                frozenset(_key(m) for m in messages if m.context and _is_copied(m)),
                 _revision(translated),
             )
     if locale == SOURCE_LOCALE:
