@@ -27,7 +27,7 @@ from lxml import etree
 import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine
 from mesoconsent.i18n import Review, catalog_path, single_number_forms
-from tests.helpers import docx_paragraph_texts, example
+from tests.helpers import docx_paragraph_texts, example, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -526,6 +526,31 @@ def test_a_review_record_given_twice_is_refused(tmp_path: Path) -> None:
     po_path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match="Review-State and Reviewed-By appear more than once"):
         Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+
+
+@pytest.mark.parametrize(
+    ("folder", "advice"),
+    [
+        ("pt-BR", "must be named 'pt_BR'"),
+        ("FR", "must be named 'fr'"),
+        ("xx", "not a locale identifier Babel knows"),
+    ],
+)
+def test_a_catalog_folder_named_as_no_locale_is_reported_not_a_crash(
+    tmp_path: Path, folder: str, advice: str
+) -> None:
+    # A folder named otherwise than gettext names locales would never be used for the
+    # locale it means; `mesoconsent locales` used to crash on it (exit 70).
+    target = catalog_path(tmp_path / "locales", folder)
+    target.parent.mkdir(parents=True)
+    shutil.copy(catalog_path(LOCALES, "fr"), target)
+    with pytest.raises(CatalogError, match=advice):
+        Engine(locale_dirs=[tmp_path / "locales"]).catalog(folder)
+    result = run_cli("locales", "--check", "--locales", tmp_path / "locales", cwd=tmp_path)
+    assert result.returncode == 1
+    assert advice in result.stdout
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
 
 
 def test_a_malformed_po_line_is_refused_not_read_leniently(tmp_path: Path) -> None:

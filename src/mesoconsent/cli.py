@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from mesoconsent.engine import FORMATS, Engine, Format, format_for_path
 from mesoconsent.errors import (
@@ -521,11 +521,20 @@ _REVIEW_WORDS = {
 }
 
 
+def _language_name(locale: str) -> str:
+    """The locale's name in English; "?" for a folder named as no locale (its catalog error
+    says how to name it)."""
+    try:
+        return Locale.parse(locale).get_display_name("en") or locale
+    except (ValueError, UnknownLocaleError):
+        return "?"
+
+
 def _locales(args: argparse.Namespace, engine: Engine) -> int:
     statuses = engine.locale_status()
     print(f"{'locale':<8} {'language':<24} {'complete':<16} review")
     for status in statuses:
-        language = Locale.parse(status.locale).get_display_name("en") or status.locale
+        language = _language_name(status.locale)
         if status.error is not None:
             print(f"{status.locale:<8} {language:<24} {'-':<16} catalog error (see below)")
             continue

@@ -350,8 +350,26 @@ def _revision(translated: Sequence[Message]) -> str:
     return digest.hexdigest()[:12]
 
 
+def _check_folder_name(path: Path, locale: str) -> None:
+    """A catalog's folder is its locale, as gettext names them (``pt_BR``): one named
+    otherwise (``pt-BR``, ``FR``) would never be chosen for the locale it means."""
+    try:
+        canonical = str(Locale.parse(locale.replace("-", "_")))
+    except (ValueError, UnknownLocaleError):
+        raise CatalogError(
+            f"{path}: its folder {locale!r} is not a locale identifier Babel knows "
+            "(language, then region, as in fr or pt_BR)"
+        ) from None
+    if canonical != locale:
+        raise CatalogError(
+            f"{path}: its folder {locale!r} must be named {canonical!r}, as gettext names "
+            "locales, or it is never used for that locale"
+        )
+
+
 def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
     """Parse one ``.po`` file; CatalogError if it cannot be read."""
+    _check_folder_name(path, locale)
     try:
         data = path.read_bytes()
         # A byte-order mark (Windows Notepad writes one) is not part of the .po syntax.
