@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
+import attrs
 import pytest
 
 import mesoconsent
@@ -429,3 +431,59 @@ def test_markup_nested_too_deeply_is_a_template_error(tmp_path: Path, where: str
     )
     with pytest.raises(TemplateError, match="nested too deeply"):
         engine_for(templates).render(example())
+
+
+@pytest.mark.parametrize(
+    ("snippet", "error", "said"),
+    [
+        # request data where an id belongs, or given to _(): the message names the mistake,
+        # never the patient
+        (
+            "<p>{{ disclosure(request.patient.full_name) }}</p>",
+            TemplateError,
+            "unknown disclosure (a value that is not an id)",
+        ),
+        (
+            '<p data-disclosure="{{ request.patient.full_name }}">x</p>',
+            CoverageError,
+            "(a value that is not an id): unknown",
+        ),
+        (
+            '<table><tr data-screening="{{ request.patient.full_name }}"><td>x</td></tr></table>',
+            CoverageError,
+            "screening.(a value that is not an id): unknown",
+        ),
+        (
+            "<p>{{ _(request.patient.full_name) }}</p>",
+            CoverageError,
+            "text that is none of the templates' messages",
+        ),
+        # runtime errors of any kind: the file, line and type, not a crash
+        ("<p>{{ request.treatment.number_of_sessions // 0 }}</p>", TemplateError, "ZeroDivision"),
+        (
+            "{% macro again(n) %}{{ again(n) }}{% endmacro %}<p>{{ again(1) }}</p>",
+            TemplateError,
+            "RecursionError",
+        ),
+    ],
+)
+def test_a_template_mistake_is_reported_without_the_patient_s_data(
+    tmp_path: Path, snippet: str, error: type[Exception], said: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / "common" / "base.html.j2",
+        r"<h1>\{\{ title \}\}</h1>",
+        lambda found: found.group(0) + "\n" + snippet,
+    )
+    engine = Engine([templates])
+    request = attrs.evolve(example(), locale="fr")  # _() of a value falls back to English
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a draft translation
+        with pytest.raises(error) as caught:
+            engine.render(request)
+    message = str(caught.value)
+    assert said in message
+    assert request.patient.full_name not in message
+    if error is TemplateError and "Error" in said:
+        assert "base.html.j2 line" in message

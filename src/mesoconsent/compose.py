@@ -29,7 +29,7 @@ from mesoconsent.fragments import (
 from mesoconsent.i18n import Catalog, MessageKey
 from mesoconsent.markup import parse_document
 from mesoconsent.model import ConsentRequest
-from mesoconsent.procedures import Procedure, ScreeningQuestion
+from mesoconsent.procedures import DISCLOSURE_ID, Procedure, ScreeningQuestion
 from mesoconsent.sandbox import FastPathSandbox, public_fields
 from mesoconsent.wording import course_of_treatment, draft_notice
 
@@ -116,7 +116,14 @@ class TranslationFunctions:
     def disclosure(self, disclosure_id: str, **variables: Any) -> Markup:
         """A required disclosure's wording, by id (its message context)."""
         if not self.procedure.has_disclosure(disclosure_id):
-            raise TemplateError(f"the template names an unknown disclosure {disclosure_id!r}")
+            # Quoted only if it looks like an id: disclosure(request.patient.full_name) must
+            # not put a patient's name in an error message.
+            shown = (
+                repr(disclosure_id)
+                if DISCLOSURE_ID.fullmatch(str(disclosure_id))
+                else ("(a value that is not an id)")
+            )
+            raise TemplateError(f"the template names an unknown disclosure {shown}")
         wording = self.procedure.disclosure(disclosure_id).text
         return self.pgettext(disclosure_id, wording, **variables)
 
@@ -261,7 +268,15 @@ def compose(
         # A template (an extended or included one, compiled on first use) that does not
         # compile: its message is about the template's source, never about request values.
         raise TemplateError(f"template {error.name or template.name!r}: {error.message}") from None
-    except (jinja2.TemplateError, KeyError, TypeError, ValueError, AttributeError) as error:
+    except (
+        jinja2.TemplateError,
+        LookupError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        ArithmeticError,
+        RecursionError,
+    ) as error:
         # Where and what kind, not the message: a runtime message can quote request values.
         raise TemplateError(
             f"template {template.name!r} failed{_template_location(error)} ({type(error).__name__})"

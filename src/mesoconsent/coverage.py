@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -30,7 +30,13 @@ from mesoconsent.document import (
 )
 from mesoconsent.errors import DisclosureProblem
 from mesoconsent.i18n import MessageKey
-from mesoconsent.procedures import FORMAT_SPEC, Procedure, ScreeningQuestion
+from mesoconsent.procedures import (
+    DISCLOSURE_ID,
+    FORMAT_SPEC,
+    SCREENING_ID,
+    Procedure,
+    ScreeningQuestion,
+)
 
 # Directional isolates (U+2066-U+2069): a right-to-left document's writer puts them around
 # left-to-right text so that it displays in order. Requests may not contain them
@@ -125,11 +131,26 @@ def check_coverage(
             if not any(expected.matches(text) for text in untagged):
                 problems.append(DisclosureProblem(disclosure_id, "altered" if texts else "missing"))
     problems.extend(
-        DisclosureProblem(disclosure_id, "unknown")
+        DisclosureProblem(_shown(disclosure_id, DISCLOSURE_ID), "unknown")
         for disclosure_id in stated
         if not procedure.has_disclosure(disclosure_id)
     )
     return problems
+
+
+# What a problem names instead of a value that is no id at all: a template that tagged an
+# element with request data (data-disclosure="{{ request.patient.full_name }}") must not get
+# the patient's name into an error message, which is meant to be safe to log.
+NOT_AN_ID = "(a value that is not an id)"
+
+
+# What a problem names instead of text given to a translation function that is none of the
+# templates' messages (_(request.patient.full_name)): it may be a patient's data.
+NOT_A_MESSAGE = "text that is none of the templates' messages (a value given to _())"
+
+
+def _shown(value: str, shape: re.Pattern[str]) -> str:
+    return value if shape.fullmatch(value) else NOT_AN_ID
 
 
 def check_screening(
@@ -168,7 +189,7 @@ def check_screening(
             problems.append(DisclosureProblem(key, "yes answer not flagged"))
     asked_ids = {asked.id for asked in procedure.screening}
     problems.extend(
-        DisclosureProblem(screening_key(row_id), "unknown")
+        DisclosureProblem(screening_key(_shown(row_id, SCREENING_ID)), "unknown")
         for row_id in rows
         if row_id not in asked_ids
     )
@@ -176,18 +197,28 @@ def check_screening(
 
 
 def fallback_problems(
-    fallbacks: Iterable[tuple[MessageKey, str]], procedure: Procedure, catalog: str
+    fallbacks: Iterable[tuple[MessageKey, str]],
+    procedure: Procedure,
+    catalog: str,
+    known: Container[MessageKey] | None = None,
 ) -> list[DisclosureProblem]:
     """Text that would show in English in another language's document, one problem per
     message: a required disclosure by its id, a screening question by ``screening.<id>``,
-    any other text by its English words."""
+    any other text by its English words.
+
+    ``known`` holds the messages the templates and procedures define: another message came
+    from a value a template passed to a translation function (``_(request.patient.full_name)``),
+    possibly a patient's data, and is not quoted.
+    """
     problems = []
     for (context, message), reason in fallbacks:
         what = {
             "fuzzy": "has only a fuzzy translation",
             "copied": "gives the English text as its translation",
         }.get(reason, "has no translation")
-        if context is not None and (
+        if known is not None and (context, message) not in known:
+            label = NOT_A_MESSAGE
+        elif context is not None and (
             procedure.has_disclosure(context) or context.startswith(SCREENING_PREFIX)
         ):
             label = context

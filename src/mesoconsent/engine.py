@@ -227,6 +227,9 @@ class Engine:
         # start-up). The lock makes the first use from several threads read a catalog once.
         self._catalogs: dict[str, Catalog] = {}
         self._catalog_lock = threading.Lock()
+        # needed_messages(), made when an error first needs it (reading every template's
+        # messages takes tens of milliseconds; a render that succeeds never does).
+        self._known: frozenset[MessageKey] | None = None
         # The templates' {% static %} sections, composed once per procedure and catalog and
         # shared by every document, with what the writers made of them (fragments.py).
         # share_static_sections=False composes them in every document, like any other text:
@@ -280,6 +283,12 @@ class Engine:
         for key in interface_messages(self._environment):
             needed.setdefault(key, "text")
         return needed
+
+    def _known_messages(self) -> frozenset[MessageKey]:
+        known = self._known
+        if known is None:  # two threads may both make it: the same set
+            known = self._known = frozenset(self.needed_messages())
+        return known
 
     def locale_status(self) -> list[LocaleStatus]:
         """Completeness and review state of every available locale, for ``mesoconsent
@@ -369,7 +378,9 @@ class Engine:
             lambda question: question_wording(question, catalog),
         )
         if composition.fallbacks and not draft:
-            problems += fallback_problems(composition.fallbacks, procedure, catalog.name)
+            problems += fallback_problems(
+                composition.fallbacks, procedure, catalog.name, self._known_messages()
+            )
         if problems:
             raise CoverageError(problems)
         if composition.fallbacks:
