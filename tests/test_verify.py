@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import docx
 import pytest
 from docx.oxml.ns import qn
@@ -202,6 +203,56 @@ def test_text_formatted_out_of_sight_does_not_count(rendered: bytes, formatting:
         rewritten(rendered, {"word/document.xml": disguise_infection})
     ).problems
     assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", "empty")]
+
+
+ARABIC_INFECTION = "العدوى. هذا نادر الحدوث"
+
+
+@pytest.mark.parametrize(
+    ("size", "hidden"),
+    [
+        # A right-to-left run is set in its complex-script size, as Word and LibreOffice do:
+        # 1 point there hides it, whatever w:sz says; 1 point in w:sz alone does not.
+        ('<w:szCs w:val="2"/>', True),
+        ('<w:sz w:val="2"/>', False),
+    ],
+)
+def test_right_to_left_text_is_read_in_its_complex_script_size(size: str, hidden: bool) -> None:
+    arabic = mesoconsent.render(attrs.evolve(example(), locale="ar")).content
+
+    def resize_infection(xml: str) -> str:
+        start = xml.index(ARABIC_INFECTION)
+        properties = xml.rindex("<w:rPr><w:rtl/>", 0, start) + len("<w:rPr><w:rtl/>")
+        return xml[:properties] + size + xml[properties:]
+
+    problems = mesoconsent.verify(
+        rewritten(arabic, {"word/document.xml": resize_infection})
+    ).problems
+    expected = [("risks.rare_infection", "empty")] if hidden else []
+    assert [(p.disclosure_id, p.reason) for p in problems] == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "hidden"),
+    [('<w:szCs w:val="2"/>', True), ('<w:sz w:val="2"/>', False)],
+)
+def test_arabic_letters_in_a_left_to_right_run_are_read_in_the_complex_script_size(
+    rendered: bytes, size: str, hidden: bool
+) -> None:
+    # The English form's infection risk, reworded into Arabic letters by hand in a run that
+    # is not marked right to left: those letters take w:szCs too.
+    def arabic_infection(xml: str) -> str:
+        start = xml.index("Infection. This is rare")
+        run = xml.rindex("<w:r>", 0, start)
+        end = xml.index("</w:r>", start)
+        arabic = f"<w:r><w:rPr>{size}</w:rPr><w:t>{ARABIC_INFECTION}</w:t></w:r>"
+        return xml[:run] + arabic + xml[end + len("</w:r>") :]
+
+    problems = mesoconsent.verify(
+        rewritten(rendered, {"word/document.xml": arabic_infection})
+    ).problems
+    expected = "empty" if hidden else "altered"  # shown, but not the English wording
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", expected)]
 
 
 def test_ordinary_formatting_still_counts(rendered: bytes) -> None:

@@ -183,7 +183,8 @@ def read_docx(
 
 class _Visibility:
     """Which runs a reader sees. Text does not count as stated where its formatting hides it:
-    hidden text (``w:vanish``), white text, text smaller than 6 points, or struck-through text
+    hidden text (``w:vanish``), white text, text smaller than 6 points (in the size that applies
+    to its script: ``w:szCs`` for right-to-left and complex-script text), or struck-through text
     (which reads as deleted). Each property is resolved as Word resolves it: on the run, else
     its character style, else its paragraph's style (each with the styles it is based on),
     else the document defaults."""
@@ -217,7 +218,8 @@ class _Visibility:
     def hidden(self, run: etree._Element, paragraph_style: str | None) -> bool:
         properties = run.find(f"{_W}rPr")
         character_style = _val(properties, "rStyle")
-        for check in _UNREADABLE:
+
+        def resolved(check: Callable[[etree._Element], bool | None]) -> bool:
             for verdict in (
                 check(properties) if properties is not None else None,
                 self._from_style(character_style, check),
@@ -225,10 +227,21 @@ class _Visibility:
                 check(self._defaults) if self._defaults is not None else None,
             ):
                 if verdict is not None:
-                    if verdict:
-                        return True
-                    break
-        return False
+                    return verdict
+            return False
+
+        if any(resolved(check) for check in _UNREADABLE):
+            return True
+        # The size a reader sees: a right-to-left or complex-script run (w:rtl, w:cs) is set
+        # entirely in its complex-script size (w:szCs), as Word and LibreOffice do; in any
+        # other run, Arabic, Hebrew, Thai or Indic letters are, and the rest in w:sz.
+        if resolved(_complex_run):
+            return resolved(_tiny_complex)
+        text = "".join(element.text or "" for element in run.iter(_T))
+        if _COMPLEX_SCRIPT.search(text) is None:
+            return resolved(_tiny)
+        other_letters = any(character.isalnum() for character in _COMPLEX_SCRIPT.sub("", text))
+        return resolved(_tiny_complex) or (other_letters and resolved(_tiny))
 
 
 def _val(properties: etree._Element | None, tag: str) -> str | None:
@@ -264,8 +277,8 @@ def _white(properties: etree._Element) -> bool | None:
 _MIN_READABLE_HALF_POINTS = 12
 
 
-def _tiny(properties: etree._Element) -> bool | None:
-    size = _val(properties, "sz")
+def _smaller_than_readable(properties: etree._Element, tag: str) -> bool | None:
+    size = _val(properties, tag)
     if size is None:
         return None
     try:
@@ -274,11 +287,29 @@ def _tiny(properties: etree._Element) -> bool | None:
         return None
 
 
+def _tiny(properties: etree._Element) -> bool | None:
+    return _smaller_than_readable(properties, "sz")
+
+
+def _tiny_complex(properties: etree._Element) -> bool | None:
+    return _smaller_than_readable(properties, "szCs")
+
+
+def _complex_run(properties: etree._Element) -> bool | None:
+    return _toggle(properties, "rtl", "cs")
+
+
+# Letters Word and LibreOffice set in a run's complex-script font and size: Hebrew, Arabic,
+# Syriac, Thaana, N'Ko, Samaritan, Mandaic; the Indic scripts; Thai, Lao, Tibetan, Myanmar,
+# Khmer; and the Hebrew and Arabic presentation forms.
+_COMPLEX_SCRIPT = re.compile(
+    "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\ufb1d-\ufdff\ufe70-\ufeff]"
+)
+
 _UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (
     _vanish,
     _struck,
     _white,
-    _tiny,
 )
 
 
