@@ -191,6 +191,10 @@ def test_hidden_text_does_not_count(rendered: bytes) -> None:
         '<w:sz w:val="2"/><w:szCs w:val="2"/>',  # 1 point
         "<w:strike/>",  # reads as deleted
         "<w:dstrike/>",
+        # blacked out by hand: black text under a black highlight or shading
+        '<w:color w:val="000000"/><w:highlight w:val="black"/>',
+        '<w:color w:val="000000"/><w:shd w:val="clear" w:color="auto" w:fill="000000"/>',
+        '<w:color w:val="FFFF00"/><w:highlight w:val="yellow"/>',
     ],
 )
 def test_text_formatted_out_of_sight_does_not_count(rendered: bytes, formatting: str) -> None:
@@ -253,6 +257,25 @@ def test_arabic_letters_in_a_left_to_right_run_are_read_in_the_complex_script_si
     ).problems
     expected = "empty" if hidden else "altered"  # shown, but not the English wording
     assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", expected)]
+
+
+@pytest.mark.parametrize(
+    "formatting",
+    [
+        '<w:color w:val="000000"/><w:highlight w:val="yellow"/>',  # a highlighter pen
+        '<w:highlight w:val="black"/>',  # automatic colour: Word writes it in white
+        '<w:color w:val="FFFFFF"/><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/>',
+    ],
+)
+def test_text_on_a_background_of_another_colour_still_counts(
+    rendered: bytes, formatting: str
+) -> None:
+    def highlight_infection(xml: str) -> str:
+        start = xml.index("Infection. This is rare")
+        run = xml.rindex("<w:r>", 0, start)
+        return xml[:run] + f"<w:r><w:rPr>{formatting}</w:rPr>" + xml[run + len("<w:r>") :]
+
+    assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": highlight_infection})).ok
 
 
 def test_ordinary_formatting_still_counts(rendered: bytes) -> None:

@@ -20,6 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 from lxml import etree
@@ -29,8 +30,11 @@ from mesoconsent.document import SCREENING_PREFIX
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 
+T = TypeVar("T")
+
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _R, _T, _TAB, _BR, _CR, _TR = (f"{_W}{tag}" for tag in ("p", "r", "t", "tab", "br", "cr", "tr"))
+_TC = f"{_W}tc"
 _BOOKMARK_START, _BOOKMARK_END = f"{_W}bookmarkStart", f"{_W}bookmarkEnd"
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -183,7 +187,8 @@ def read_docx(
 
 class _Visibility:
     """Which runs a reader sees. Text does not count as stated where its formatting hides it:
-    hidden text (``w:vanish``), white text, text smaller than 6 points (in the size that applies
+    hidden text (``w:vanish``), text in the colour of what is behind it (white on the page, black
+    under a black highlight or shading), text smaller than 6 points (in the size that applies
     to its script: ``w:szCs`` for right-to-left and complex-script text), or struck-through text
     (which reads as deleted). Each property is resolved as Word resolves it: on the run, else
     its character style, else its paragraph's style (each with the styles it is based on),
@@ -203,15 +208,15 @@ class _Visibility:
             )
 
     def _from_style(
-        self, style_id: str | None, check: Callable[[etree._Element], bool | None]
-    ) -> bool | None:
+        self, style_id: str | None, read: Callable[[etree._Element], T | None]
+    ) -> T | None:
         seen: set[str] = set()
         while style_id is not None and style_id not in seen:
             seen.add(style_id)
             based_on, properties = self._styles.get(style_id, (None, None))
-            verdict = check(properties) if properties is not None else None
-            if verdict is not None:
-                return verdict
+            value = read(properties) if properties is not None else None
+            if value is not None:
+                return value
             style_id = based_on
         return None
 
@@ -219,29 +224,92 @@ class _Visibility:
         properties = run.find(f"{_W}rPr")
         character_style = _val(properties, "rStyle")
 
-        def resolved(check: Callable[[etree._Element], bool | None]) -> bool:
-            for verdict in (
-                check(properties) if properties is not None else None,
-                self._from_style(character_style, check),
-                self._from_style(paragraph_style, check),
-                check(self._defaults) if self._defaults is not None else None,
+        def first(read: Callable[[etree._Element], T | None]) -> T | None:
+            """A run property as Word resolves it: on the run, else its character style,
+            else its paragraph's style, else the document defaults."""
+            for value in (
+                read(properties) if properties is not None else None,
+                self._from_style(character_style, read),
+                self._from_style(paragraph_style, read),
+                read(self._defaults) if self._defaults is not None else None,
             ):
-                if verdict is not None:
-                    return verdict
-            return False
+                if value is not None:
+                    return value
+            return None
 
-        if any(resolved(check) for check in _UNREADABLE):
+        if any(first(check) for check in _UNREADABLE):
+            return True
+        if _on_its_own_colour(run, first(_colour), first(_background)):
             return True
         # The size a reader sees: a right-to-left or complex-script run (w:rtl, w:cs) is set
         # entirely in its complex-script size (w:szCs), as Word and LibreOffice do; in any
         # other run, Arabic, Hebrew, Thai or Indic letters are, and the rest in w:sz.
-        if resolved(_complex_run):
-            return resolved(_tiny_complex)
+        if first(_complex_run):
+            return bool(first(_tiny_complex))
         text = "".join(element.text or "" for element in run.iter(_T))
         if _COMPLEX_SCRIPT.search(text) is None:
-            return resolved(_tiny)
+            return bool(first(_tiny))
         other_letters = any(character.isalnum() for character in _COMPLEX_SCRIPT.sub("", text))
-        return resolved(_tiny_complex) or (other_letters and resolved(_tiny))
+        return bool(first(_tiny_complex)) or (other_letters and bool(first(_tiny)))
+
+
+def _on_its_own_colour(run: etree._Element, colour: str | None, background: str | None) -> bool:
+    """Text in the very colour of what is behind it: white on the white page, black under a
+    black highlight or shading (a redaction made by hand). Automatic text colour is never
+    hidden this way: Word turns it white on a dark background."""
+    if colour is None or colour == "AUTO":
+        return False
+    if background is None:  # behind the run: its paragraph's shading, else its cell's
+        for container, tag in ((_P, "pPr"), (_TC, "tcPr")):
+            owner = next(run.iterancestors(container), None)
+            background = _background(owner.find(f"{_W}{tag}")) if owner is not None else None
+            if background is not None:
+                break
+    return colour == (background or _PAGE)
+
+
+_PAGE = "FFFFFF"
+
+
+def _colour(properties: etree._Element) -> str | None:
+    value = _val(properties, "color")
+    return None if value is None else value.upper()
+
+
+def _background(properties: etree._Element | None) -> str | None:
+    """The colour a run's (or paragraph's, or cell's) highlight or shading paints behind its
+    text, as RRGGBB; None if it sets none."""
+    if properties is None:
+        return None
+    highlight = _val(properties, "highlight")
+    if highlight is not None and highlight != "none":
+        return _HIGHLIGHTS.get(highlight)
+    shading = properties.find(f"{_W}shd")
+    fill = shading.get(f"{_W}fill") if shading is not None else None
+    if fill is None or fill.lower() == "auto":
+        return None
+    return fill.upper()
+
+
+# Word's highlight colours (ST_HighlightColor), as RRGGBB.
+_HIGHLIGHTS = {
+    "black": "000000",
+    "blue": "0000FF",
+    "cyan": "00FFFF",
+    "green": "00FF00",
+    "magenta": "FF00FF",
+    "red": "FF0000",
+    "yellow": "FFFF00",
+    "white": "FFFFFF",
+    "darkBlue": "000080",
+    "darkCyan": "008080",
+    "darkGreen": "008000",
+    "darkMagenta": "800080",
+    "darkRed": "800000",
+    "darkYellow": "808000",
+    "darkGray": "808080",
+    "lightGray": "C0C0C0",
+}
 
 
 def _val(properties: etree._Element | None, tag: str) -> str | None:
@@ -264,13 +332,6 @@ def _vanish(properties: etree._Element) -> bool | None:
 
 def _struck(properties: etree._Element) -> bool | None:
     return _toggle(properties, "strike", "dstrike")
-
-
-def _white(properties: etree._Element) -> bool | None:
-    color = _val(properties, "color")
-    if color is None:
-        return None
-    return color.upper() == "FFFFFF"
 
 
 # Below 6 points (12 half-points) a line is no longer something a patient can read.
@@ -306,11 +367,7 @@ _COMPLEX_SCRIPT = re.compile(
     "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\ufb1d-\ufdff\ufe70-\ufeff]"
 )
 
-_UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (
-    _vanish,
-    _struck,
-    _white,
-)
+_UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _struck)
 
 
 def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
