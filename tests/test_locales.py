@@ -553,6 +553,25 @@ def test_a_catalog_folder_named_as_no_locale_is_reported_not_a_crash(
     assert "internal error" not in result.stderr
 
 
+@pytest.mark.parametrize("blank", ["   ", "\u2026", "\u00a0", "\u200b"])
+def test_a_translation_that_says_nothing_is_reported_by_the_check(
+    tmp_path: Path, blank: str
+) -> None:
+    # Spaces, an ellipsis, a no-break or zero-width space: the gate refuses such a disclosure
+    # even in draft mode, so `locales --check` must say so first.
+    po_path = french_copy(tmp_path)
+    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
+    edit_message(po_path, "risks.rare_scarring", wording, string=blank)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert [(key[0], reason) for key, _kind, reason in status.missing] == [
+        ("risks.rare_scarring", "empty")
+    ]
+    assert not status.complete
+    with pytest.raises(CoverageError, match=r"risks\.rare_scarring: empty"):
+        engine.render(in_locale("fr"), draft=True)
+
+
 def test_a_malformed_po_line_is_refused_not_read_leniently(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     text = po_path.read_text(encoding="utf-8")

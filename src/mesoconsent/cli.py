@@ -547,7 +547,9 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
         if status.error is not None:
             print(f"\n{status.locale}: cannot be used: {status.error}")
             continue
-        print(f"\n{status.locale}: {len(status.missing)} message(s) would show in English:")
+        print(
+            f"\n{status.locale}: {len(status.missing)} message(s) would show in English or blank:"
+        )
         for (context, message), kind, reason in status.missing:
             label = context if kind != "text" else repr(message[:60])
             print(f"  - {kind} {label}: {reason}")

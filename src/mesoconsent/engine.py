@@ -30,7 +30,7 @@ from mesoconsent.compose import (
     mark_as_draft,
     question_wording,
 )
-from mesoconsent.coverage import check_coverage, check_screening, fallback_problems
+from mesoconsent.coverage import Wording, check_coverage, check_screening, fallback_problems
 from mesoconsent.errors import (
     CatalogError,
     ContraindicationWarning,
@@ -153,6 +153,19 @@ class RenderResult:
         return MEDIA_TYPES[self.format]
 
 
+def _blank(catalog: Catalog, key: MessageKey) -> str | None:
+    """ "empty" where a message's translation says nothing (only spaces or punctuation, and no
+    placeholder): the gate refuses such a disclosure even in draft mode, and any other text
+    would print blank."""
+    context, message = key
+    if catalog.is_source_language:
+        return None
+    translation = (
+        catalog.gettext(message) if context is None else catalog.pgettext(context, message)
+    )
+    return None if Wording.parse(translation).says_anything else "empty"
+
+
 @attrs.frozen
 class LocaleStatus:
     """How complete one locale's catalog is, and who has reviewed it."""
@@ -160,8 +173,8 @@ class LocaleStatus:
     locale: str
     review: Review
     total: int
-    # (message, what it is, "untranslated" or "fuzzy") for each message that would show in
-    # English.
+    # (message, what it is, why) for each message that would show in English ("untranslated",
+    # "fuzzy", or "copied": the English itself) or blank ("empty": only spaces or punctuation).
     missing: tuple[tuple[MessageKey, str, str], ...]
     # Why the catalog could not be read or failed its checks, if it did.
     error: str | None = None
@@ -305,7 +318,7 @@ class Engine:
             missing = tuple(
                 (key, kind, reason)
                 for key, kind in needed.items()
-                if (reason := catalog.fallback(key)) is not None
+                if (reason := catalog.fallback(key) or _blank(catalog, key)) is not None
             )
             report.append(LocaleStatus(name, catalog.review, len(needed), missing))
         return report
