@@ -572,6 +572,22 @@ def test_a_translation_that_says_nothing_is_reported_by_the_check(
         engine.render(in_locale("fr"), draft=True)
 
 
+def test_a_message_given_twice_is_refused(tmp_path: Path) -> None:
+    # A softened copy of a disclosure's entry above the real one, its msgid wrapped as another
+    # tool would write it: Babel would keep one of the two without a word.
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    real = 'msgctxt "risks.rare_scarring"\nmsgid "Scarring. This is rare, but it is a serious'
+    assert real in text
+    softened = (
+        'msgctxt "risks.rare_scarring"\nmsgid ""\n"Scarring. This is rare, "\n'
+        '"but it is a serious side effect."\nmsgstr "Rien de grave."\n\n'
+    )
+    po_path.write_text(text.replace(real, softened + real, 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match="a message is given more than once"):
+        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+
+
 def test_a_malformed_po_line_is_refused_not_read_leniently(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     text = po_path.read_text(encoding="utf-8")

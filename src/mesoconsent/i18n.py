@@ -333,6 +333,46 @@ _PO_LINE = re.compile(
 )
 
 
+_KEYWORD = re.compile(r'[ \t]*(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+(".*")')
+_CONTINUATION = re.compile(r'[ \t]*(".*")')
+
+
+def _repeated_messages(text: str) -> list[str]:
+    """The (msgctxt, msgid) pairs the file gives more than once, described for a message.
+    Runs on text _malformed_lines has passed: every line is a comment, blank, a keyword with
+    its string, or a string continuing the previous one."""
+    seen: set[tuple[str, str]] = set()
+    repeated: list[str] = []
+    context, msgid, reading = "", "", ""
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        keyword = _KEYWORD.fullmatch(line)
+        if keyword is not None:
+            name, string = keyword.groups()
+            if name == "msgctxt":
+                context, reading = string[1:-1], name
+            elif name == "msgid":
+                msgid, reading = string[1:-1], name
+            else:  # the message's key is complete
+                if reading in ("msgid", "msgctxt") or name == "msgid_plural":
+                    key = (context, msgid)
+                    if key in seen and msgid:
+                        where = f" (msgctxt {context!r})" if context else ""
+                        repeated.append(f"msgid {msgid[:60]!r}{where}")
+                    seen.add(key)
+                    context = ""
+                reading = name
+            continue
+        continuation = _CONTINUATION.fullmatch(line)
+        if continuation is not None:
+            if reading == "msgctxt":
+                context += continuation.group(1)[1:-1]
+            elif reading == "msgid":
+                msgid += continuation.group(1)[1:-1]
+    return repeated
+
+
 def _malformed_lines(text: str) -> list[int]:
     """Line numbers that are not valid .po syntax. Babel reads some of them without a word (an
     unterminated string loses its last character); msgfmt refuses them, and so do we."""
@@ -393,6 +433,14 @@ def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
         language = _language_problem(text, locale)
         if language is not None:
             raise CatalogError(f"{path}: {language}")
+        repeated = _repeated_messages(text)
+        if repeated:
+            # Babel keeps one of them without a word; msgfmt refuses the file. A softened copy
+            # of a disclosure above the real one must not be what a form prints.
+            raise CatalogError(
+                f"{path}: a message is given more than once (msgfmt: duplicate message "
+                f"definition): {repeated[0]}; keep one entry for each msgctxt and msgid"
+            )
         po = read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, abort_invalid=True)
         return po, Locale.parse(locale)
     except UnicodeDecodeError:
