@@ -350,6 +350,23 @@ def test_deleting_one_signer_is_caught(rendered: bytes) -> None:
     assert [(p.disclosure_id, p.reason) for p in problems] == [("signature.2", "missing")]
 
 
+@pytest.mark.parametrize("which", ["borders", "cells"])
+def test_removing_a_signer_s_lines_is_caught(rendered: bytes, which: str) -> None:
+    # The name stays, but there is nothing left to sign or date on.
+    def unline_the_practitioner(document: docx.document.Document) -> None:
+        row = document.tables[-1].rows[2]._tr  # the practitioner's name and lines
+        for cell in list(row.iterchildren(qn("w:tc")))[1:]:
+            if which == "cells":
+                row.remove(cell)
+            else:
+                borders = cell.find(f"{qn('w:tcPr')}/{qn('w:tcBorders')}")
+                if borders is not None:
+                    present(borders.getparent()).remove(borders)
+
+    problems = mesoconsent.verify(edited(rendered, unline_the_practitioner)).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("signature.2", "missing")]
+
+
 def checklist(document: docx.document.Document) -> docx.table.Table:
     return next(t for t in document.tables if t.rows[0].cells[0].text == "Question")
 

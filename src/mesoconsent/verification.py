@@ -386,6 +386,19 @@ def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
     return "".join(pieces)
 
 
+SIGNATURE_PREFIX = "signature."
+
+
+def _lines_to_sign_on(row: etree._Element) -> int:
+    """The cells of a signer's row drawn as lines to write on: a bottom border that shows."""
+    lines = 0
+    for cell in row.iterchildren(_TC):
+        bottom = cell.find(f"{_W}tcPr/{_W}tcBorders/{_W}bottom")
+        if bottom is not None and bottom.get(f"{_W}val", "single") not in ("nil", "none"):
+            lines += bottom.get(f"{_W}sz", "1") != "0"
+    return lines
+
+
 def _owner(element: etree._Element) -> etree._Element | None:
     """The paragraph an element belongs to, or None inside a compatibility fallback (which a
     reader sees only where the preferred content cannot be shown)."""
@@ -423,6 +436,12 @@ def _read_body(
             if disclosure_id is None:
                 continue
             row = next(element.iterancestors(_TR), None)
+            if disclosure_id.startswith(SIGNATURE_PREFIX) and (
+                row is None or _lines_to_sign_on(row) < 2
+            ):
+                # The signer's name is there, but not the lines to sign and date on: a form
+                # nobody can sign is missing its signature block.
+                continue
             if disclosure_id.startswith(SCREENING_PREFIX) and row is not None:
                 # A checklist row is read whole: the question and both boxes.
                 if all(seen is not row for seen in rows.setdefault(disclosure_id, [])):
