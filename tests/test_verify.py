@@ -409,6 +409,23 @@ def test_a_flagged_form_verifies() -> None:
     assert mesoconsent.verify(content).ok
 
 
+def test_a_yes_turned_to_no_while_the_alert_still_names_it_is_caught() -> None:
+    # The patient would read "No" in the checklist and the question in the warning box.
+    answers = dict(example().screening)
+    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
+    content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
+
+    def untick(document: docx.document.Document) -> None:
+        row = checklist(document).rows[1]  # "Are you pregnant?"
+        row.cells[1].paragraphs[0].runs[0].text = "\u2610"
+        row.cells[2].paragraphs[0].runs[0].text = "\u2612"
+
+    problems = mesoconsent.verify(edited(content, untick)).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [
+        ("screening.pregnant", "no answer flagged")
+    ]
+
+
 def test_the_verify_function_is_not_replaced_by_its_module(rendered: bytes) -> None:
     import importlib
 

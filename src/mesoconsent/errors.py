@@ -44,8 +44,9 @@ class DisclosureProblem:
     # "missing", "empty", "altered", "duplicated" or "unknown"; for a screening question
     # (id "screening.<question>"): also "wrong answer shown" or "yes answer not flagged";
     # "would be in English: ..." for text a catalog does not translate (its id may then be
-    # "text '<English words>'"); from verify also "answer unclear", "missing" for the ids
-    # "signature.<n>" and "signatures", and a draft's id "document" (docs/api.md, "Errors").
+    # "text '<English words>'"); from verify also "answer unclear", "no answer flagged",
+    # "missing" for the ids "signature.<n>" and "signatures", and a draft's id "document"
+    # (docs/api.md, "Errors").
     reason: str
 
     def __str__(self) -> str:

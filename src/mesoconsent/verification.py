@@ -492,7 +492,7 @@ def stored_form_problems(
     ``marks`` maps the ``screening.<id>`` and ``signature.<n>.of.<count>`` marks found to
     their text. A stored form cannot say what the patient really answered, but it must still
     ask every question with exactly one box ticked, name every "yes" a second time (in the
-    alert), and keep every signer's line.
+    alert) and no "no" there, and keep every signer's line.
     """
     problems: list[DisclosureProblem] = []
     texts = [normalize_space(text) for text in paragraphs]
@@ -512,6 +512,9 @@ def stored_form_problems(
             problems.append(DisclosureProblem(key, "answer unclear"))
         elif answer and texts.count(wording) < (2 if head == wording else 1):
             problems.append(DisclosureProblem(key, "yes answer not flagged"))
+        elif not answer and texts.count(wording) > (1 if head == wording else 0):
+            # Ticked "No", yet still named in the alert: the patient reads both answers.
+            problems.append(DisclosureProblem(key, "no answer flagged"))
     signers = [_SIGNATURE.fullmatch(key) for key in marks]
     counts = {int(match.group(2)) for match in signers if match}
     if not counts:
