@@ -249,7 +249,8 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
             if "%" in _FORMAT_OR_PERCENT.sub("", target):
                 yield (
                     f"the translation of {sources[0][:60]!r} has a lone %: write a percent "
-                    "sign as %%"
+                    "sign as %%, and a placeholder by its name, as in the English (%(name)s, "
+                    "never %s)"
                 )
                 continue
             found = set(_NAMED_PLACEHOLDER.findall(target))
