@@ -70,6 +70,13 @@ def french_copy(tmp_path: Path) -> Path:
     return target
 
 
+def replace_once(po_path: Path, old: str, new: str) -> None:
+    """Replace the first occurrence of ``old`` in a catalog's text (failing if there is none)."""
+    text = po_path.read_text(encoding="utf-8")
+    assert old in text, old
+    po_path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def edit_message(
     po_path: Path, context: str | None, msgid: str | tuple[str, str], **changes: object
 ) -> None:
@@ -238,11 +245,11 @@ def test_a_ninth_locale_is_pybabel_init_plus_translating(tmp_path: Path) -> None
 
 def test_pybabel_update_keeps_the_review_record(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
-    text = po_path.read_text(encoding="utf-8").replace(
+    replace_once(
+        po_path,
         "# Review-State: draft\n# Reviewed-By:",
         "# Review-State: reviewed\n# Reviewed-By: Dr Test Reviewer, 2026-11-25",
     )
-    po_path.write_text(text, encoding="utf-8")
     folder = tmp_path / "locales"
     pybabel("update", "-i", str(POT), "-d", str(folder), "-D", "mesoconsent")
     engine = Engine(locale_dirs=[folder])
@@ -518,12 +525,11 @@ def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
 def test_a_review_record_given_twice_is_refused(tmp_path: Path) -> None:
     # "draft" added above an old "reviewed" record instead of replacing it.
     po_path = french_copy(tmp_path)
-    text = po_path.read_text(encoding="utf-8").replace(
+    replace_once(
+        po_path,
         "# Review-State: draft\n",
         "# Review-State: draft\n# Review-State: reviewed\n# Reviewed-By: Dr Old, 2025\n",
-        1,
     )
-    po_path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match="Review-State and Reviewed-By appear more than once"):
         Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
 
