@@ -279,6 +279,20 @@ def test_a_catalog_with_the_wrong_plural_forms_is_refused(tmp_path: Path) -> Non
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
+def test_a_catalog_with_another_language_s_plural_rule_is_refused(tmp_path: Path) -> None:
+    # Two forms, as French has, but German's formula (n != 1), copied from another project:
+    # it would write "0 séances" where French says "0 séance".
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    german = '"Plural-Forms: nplurals=2; plural=(n != 1);\\\\n"'
+    text = re.sub(r'"Plural-Forms: [^"]*"', german, text)
+    po_path.write_text(text, encoding="utf-8")
+    with pytest.raises(
+        CatalogError, match="formula picks form 1 for 0, but fr's rules pick form 0"
+    ):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 def test_a_plural_form_without_its_number_is_refused(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     edit_message(

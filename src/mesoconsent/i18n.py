@@ -288,14 +288,34 @@ def _review(po: BabelCatalog) -> Review:
     return Review("reviewed", reviewer)
 
 
+# The counts the Plural-Forms formulas are compared on: gettext's rules look at n itself and
+# at n modulo 10, 100 and 1000 (a cheap check, done once per catalog).
+_PLURAL_SAMPLES = (*range(201), 1000, 1001, 1002, 1011, 1021, 1100, 1101, 100000, 1000000)
+
+
 def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     """The catalog's plural forms must be the locale's (the Plural-Forms header picks the form
     at run time), and every plural message must give each of them."""
-    expected = get_plural(locale).num_plurals
+    rule = get_plural(locale)
+    expected = rule.num_plurals
     if po.num_plurals != expected:
         yield (
             f"its Plural-Forms header has nplurals={po.num_plurals}, but {locale} has "
-            f"{expected} plural forms (Plural-Forms: {get_plural(locale).plural_forms})"
+            f"{expected} plural forms (Plural-Forms: {rule.plural_forms})"
+        )
+        return
+    # The right number of forms, but a formula from another language (French's n > 1 where
+    # Russian needs its three-way rule) picks the wrong form for some counts.
+    try:
+        picks, right = gettext.c2py(po.plural_expr), gettext.c2py(rule.plural_expr)
+    except (ValueError, SyntaxError):
+        yield f"its Plural-Forms formula cannot be read (Plural-Forms: {rule.plural_forms})"
+        return
+    wrong = next((n for n in _PLURAL_SAMPLES if picks(n) != right(n)), None)
+    if wrong is not None:
+        yield (
+            f"its Plural-Forms formula picks form {picks(wrong)} for {wrong}, but {locale}'s "
+            f"rules pick form {right(wrong)} (Plural-Forms: {rule.plural_forms})"
         )
         return
     for message in po:
