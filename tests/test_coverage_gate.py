@@ -487,3 +487,17 @@ def test_a_template_mistake_is_reported_without_the_patient_s_data(
     assert request.patient.full_name not in message
     if error is TemplateError and "Error" in said:
         assert "base.html.j2 line" in message
+
+
+def test_markup_outside_the_vocabulary_names_the_template(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / "common" / "base.html.j2",
+        r"<h1>\{\{ title \}\}</h1>",
+        lambda found: found.group(0) + "\n<div>{{ _('Declaration') }}</div>",
+    )
+    with pytest.raises(TemplateError) as caught:
+        Engine([templates]).render(example())
+    message = str(caught.value)
+    assert "template 'mesotherapy/consent.html.j2'" in message
+    assert "<div> is not allowed at block level" in message

@@ -295,7 +295,14 @@ def compose(
         reviewed_by=catalog.review.reviewed_by,
         catalog_revision=catalog.revision,
     )
-    document = parse_document(markup, metadata, renderer.inserted, renderer.sections)
+    try:
+        document = parse_document(markup, metadata, renderer.inserted, renderer.sections)
+    except TemplateError as error:
+        # Which template set the markup wrong; the markup's own line numbers would not help.
+        raise TemplateError(
+            f"the markup rendered from template {template.name!r} (or a template it extends "
+            f"or includes): {error}"
+        ) from None
     # The direction follows the language, whatever a template's <document dir> says.
     document = attrs.evolve(document, direction=direction)
     return Composition(document, tuple(translations.fallbacks()))
