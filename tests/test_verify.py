@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -103,6 +104,31 @@ def test_splitting_runs_and_dropping_bookmarks_keeps_the_words_valid(rendered: b
     report = mesoconsent.verify(edited(rendered, churn))
     assert report.ok
     assert any("checklist and signature lines were not checked" in n for n in report.notes)
+
+
+def test_a_paragraph_split_as_libreoffice_saves_it_still_verifies(rendered: bytes) -> None:
+    # LibreOffice saves a bookmark over a paragraph split in two as a start in the first
+    # paragraph that never ends, and a second start of the same name, with its end, in the
+    # second: one bookmark, not the disclosure stated twice.
+    def split_scarring(xml: str) -> str:
+        match = re.search(
+            r'<w:bookmarkStart w:id="(\d+)" w:name="([^"]+)"/><w:r><w:t>Scarring\. '
+            r"(This is rare, but it is a serious side effect\.)</w:t></w:r>"
+            r'<w:bookmarkEnd w:id="\1"/></w:p>',
+            xml,
+        )
+        assert match is not None
+        mark, name, rest = match.groups()
+        again = str(int(mark) + 1000)
+        return xml.replace(
+            match.group(0),
+            f'<w:bookmarkStart w:id="{mark}" w:name="{name}"/><w:r><w:t>Scarring.</w:t></w:r>'
+            f'</w:p><w:p><w:pPr><w:pStyle w:val="ListBullet"/></w:pPr>'
+            f'<w:bookmarkStart w:id="{again}" w:name="{name}"/><w:r><w:t>{rest}</w:t></w:r>'
+            f'<w:bookmarkEnd w:id="{again}"/></w:p>',
+        )
+
+    assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": split_scarring})).ok
 
 
 def test_not_a_docx_is_a_clear_error(tmp_path: Path) -> None:

@@ -421,6 +421,8 @@ def _read_body(
     paragraphs: list[str] = []
     rows: dict[str, list[etree._Element]] = {}
     open_marks: dict[str, tuple[str, list[int]]] = {}
+    open_by_name: dict[str, str] = {}  # bookmark name -> id, while it is open
+    aliases: dict[str, str] = {}  # id of a repeated start -> id of the start it repeats
     spans: list[tuple[str, list[int]]] = []
     current_paragraph: etree._Element | None = None
     for element in body.iter(_P, _BOOKMARK_START, _BOOKMARK_END):
@@ -447,13 +449,22 @@ def _read_body(
                 if all(seen is not row for seen in rows.setdefault(disclosure_id, [])):
                     rows[disclosure_id].append(row)
                 continue
+            name = element.get(f"{_W}name", "")
+            if name in open_by_name:
+                # The same bookmark started again before it ended: LibreOffice writes a
+                # bookmark over a paragraph split in two like that (the first start never
+                # ended). It is one bookmark, ended by the second start's end.
+                aliases[element.get(f"{_W}id", "")] = open_by_name[name]
+                continue
             inside = current_paragraph is not None and _has_ancestor(element, current_paragraph)
-            open_marks[element.get(f"{_W}id", "")] = (
-                disclosure_id,
-                [len(paragraphs) - 1] if inside else [],
-            )
+            mark_id = element.get(f"{_W}id", "")
+            open_marks[mark_id] = (disclosure_id, [len(paragraphs) - 1] if inside else [])
+            open_by_name[name] = mark_id
         else:
-            mark = open_marks.pop(element.get(f"{_W}id", ""), None)
+            mark_id = element.get(f"{_W}id", "")
+            mark_id = aliases.pop(mark_id, mark_id)
+            open_by_name = {k: v for k, v in open_by_name.items() if v != mark_id}
+            mark = open_marks.pop(mark_id, None)
             if mark is not None:
                 spans.append(mark)
     spans.extend(open_marks.values())
