@@ -27,6 +27,7 @@ from lxml import etree
 import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine
 from mesoconsent.i18n import Review, catalog_path, single_number_forms
+from mesoconsent.i18n import _check_folder_name as check_folder_name
 from tests.helpers import docx_paragraph_texts, example, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,10 +288,34 @@ def test_a_catalog_with_another_language_s_plural_rule_is_refused(tmp_path: Path
     german = '"Plural-Forms: nplurals=2; plural=(n != 1);\\\\n"'
     text = re.sub(r'"Plural-Forms: [^"]*"', german, text)
     po_path.write_text(text, encoding="utf-8")
-    with pytest.raises(
-        CatalogError, match="formula picks form 1 for 0, but fr's rules pick form 0"
-    ):
+    with pytest.raises(CatalogError, match="formula does not group the counts as fr's rules do"):
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_a_plural_formula_numbering_the_same_groups_otherwise_is_accepted(
+    tmp_path: Path,
+) -> None:
+    # The GNU gettext manual's Arabic formula (as Weblate and Poedit write it) numbers forms
+    # 4 and 5 the other way round from Babel's; the catalog's own formula picks its forms.
+    target = catalog_path(tmp_path / "locales", "ar")
+    target.parent.mkdir(parents=True)
+    shutil.copy(catalog_path(LOCALES, "ar"), target)
+    gnu = (
+        "nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+        "n%100>=11 ? 4 : 5;"
+    )
+    text = target.read_text(encoding="utf-8")
+    header = re.search(r'"Plural-Forms: [^"]*"(?:\n"[^"]*")*', text)
+    assert header is not None
+    target.write_text(text.replace(header.group(0), f'"Plural-Forms: {gnu}\\n"'), "utf-8")
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+@pytest.mark.parametrize("folder", ["zh_TW", "sr_RS", "pt_BR", "fr", "de_AT"])
+def test_a_folder_named_as_gettext_names_locales_is_accepted(folder: str) -> None:
+    # Babel adds a script to some (zh_TW is zh_Hant_TW), but a request for the locale finds
+    # the folder by the name gettext uses.
+    check_folder_name(Path("locales") / folder / "LC_MESSAGES" / "mesoconsent.po", folder)
 
 
 def test_a_plural_form_without_its_number_is_refused(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import gettext
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -290,7 +290,33 @@ def _review(po: BabelCatalog) -> Review:
 
 # The counts the Plural-Forms formulas are compared on: gettext's rules look at n itself and
 # at n modulo 10, 100 and 1000 (a cheap check, done once per catalog).
-_PLURAL_SAMPLES = (*range(201), 1000, 1001, 1002, 1011, 1021, 1100, 1101, 100000, 1000000)
+_PLURAL_SAMPLES: tuple[int, ...] = (
+    *range(201),
+    1000,
+    1001,
+    1002,
+    1011,
+    1021,
+    1100,
+    1101,
+    100000,
+    1000000,
+)
+
+
+def _first_grouped_otherwise(
+    picks: Callable[[int], int], right: Callable[[int], int]
+) -> int | None:
+    """The first count at which two plural formulas group counts differently, or None. Only
+    the groups matter: the catalog's own formula picks its own forms at run time, so forms
+    numbered in another order (as the GNU gettext manual and Babel do for Arabic) are fine."""
+    forward: dict[int, int] = {}
+    backward: dict[int, int] = {}
+    for n in _PLURAL_SAMPLES:
+        mine, theirs = picks(n), right(n)
+        if forward.setdefault(mine, theirs) != theirs or backward.setdefault(theirs, mine) != mine:
+            return n
+    return None
 
 
 def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
@@ -311,11 +337,11 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     except (ValueError, SyntaxError):
         yield f"its Plural-Forms formula cannot be read (Plural-Forms: {rule.plural_forms})"
         return
-    wrong = next((n for n in _PLURAL_SAMPLES if picks(n) != right(n)), None)
+    wrong = _first_grouped_otherwise(picks, right)
     if wrong is not None:
         yield (
-            f"its Plural-Forms formula picks form {picks(wrong)} for {wrong}, but {locale}'s "
-            f"rules pick form {right(wrong)} (Plural-Forms: {rule.plural_forms})"
+            f"its Plural-Forms formula does not group the counts as {locale}'s rules do "
+            f"(first at {wrong}; Plural-Forms: {rule.plural_forms})"
         )
         return
     for message in po:
@@ -412,18 +438,20 @@ def _revision(translated: Sequence[Message]) -> str:
 
 
 def _check_folder_name(path: Path, locale: str) -> None:
-    """A catalog's folder is its locale, as gettext names them (``pt_BR``): one named
-    otherwise (``pt-BR``, ``FR``) would never be chosen for the locale it means."""
+    """A catalog's folder is its locale, as gettext names them (``pt_BR``, ``zh_TW``): one
+    named otherwise (``pt-BR``, ``FR``) would never be chosen for the locale it means, since a
+    request looks for the names :func:`negotiate` tries."""
     try:
-        canonical = str(Locale.parse(locale.replace("-", "_")))
-    except (ValueError, UnknownLocaleError):
+        parsed = parse_requested(locale)
+    except LocaleNotAvailableError:
         raise CatalogError(
             f"{path}: its folder {locale!r} is not a locale identifier Babel knows "
             "(language, then region, as in fr or pt_BR)"
         ) from None
-    if canonical != locale:
+    if locale not in _fallbacks(parsed):
+        named = f"{parsed.language}_{parsed.territory}" if parsed.territory else parsed.language
         raise CatalogError(
-            f"{path}: its folder {locale!r} must be named {canonical!r}, as gettext names "
+            f"{path}: its folder {locale!r} must be named {named!r}, as gettext names "
             "locales, or it is never used for that locale"
         )
 
