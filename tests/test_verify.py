@@ -221,6 +221,11 @@ def test_hidden_text_does_not_count(rendered: bytes) -> None:
         '<w:color w:val="000000"/><w:highlight w:val="black"/>',
         '<w:color w:val="000000"/><w:shd w:val="clear" w:color="auto" w:fill="000000"/>',
         '<w:color w:val="FFFF00"/><w:highlight w:val="yellow"/>',
+        '<w:color w:val="111111"/><w:highlight w:val="black"/>',  # near enough to black
+        # Word's "Solid (100%)" shading paints its pattern colour, not its fill
+        '<w:color w:val="000000"/><w:shd w:val="solid" w:color="000000" w:fill="FFFFFF"/>',
+        # a complex-script run (w:cs on, whatever w:rtl says) is set in its w:szCs size
+        '<w:rtl w:val="0"/><w:cs/><w:sz w:val="24"/><w:szCs w:val="2"/>',
     ],
 )
 def test_text_formatted_out_of_sight_does_not_count(rendered: bytes, formatting: str) -> None:
@@ -291,6 +296,8 @@ def test_arabic_letters_in_a_left_to_right_run_are_read_in_the_complex_script_si
         '<w:color w:val="000000"/><w:highlight w:val="yellow"/>',  # a highlighter pen
         '<w:highlight w:val="black"/>',  # automatic colour: Word writes it in white
         '<w:color w:val="FFFFFF"/><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/>',
+        '<w:color w:val="FFFFFF"/><w:shd w:val="solid" w:color="000000" w:fill="FFFFFF"/>',
+        '<w:color w:val="999999"/>',  # grey on white: pale, but readable
     ],
 )
 def test_text_on_a_background_of_another_colour_still_counts(
@@ -376,7 +383,7 @@ def test_deleting_one_signer_is_caught(rendered: bytes) -> None:
     assert [(p.disclosure_id, p.reason) for p in problems] == [("signature.2", "missing")]
 
 
-@pytest.mark.parametrize("which", ["borders", "cells"])
+@pytest.mark.parametrize("which", ["borders", "cells", "white borders"])
 def test_removing_a_signer_s_lines_is_caught(rendered: bytes, which: str) -> None:
     # The name stays, but there is nothing left to sign or date on.
     def unline_the_practitioner(document: docx.document.Document) -> None:
@@ -384,6 +391,9 @@ def test_removing_a_signer_s_lines_is_caught(rendered: bytes, which: str) -> Non
         for cell in list(row.iterchildren(qn("w:tc")))[1:]:
             if which == "cells":
                 row.remove(cell)
+            elif which == "white borders":
+                for border in cell.iter(qn("w:bottom")):
+                    border.set(qn("w:color"), "FFFFFF")
             else:
                 borders = cell.find(f"{qn('w:tcPr')}/{qn('w:tcBorders')}")
                 if borders is not None:

@@ -234,7 +234,9 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     except KeyboardInterrupt:
         if not terminated.signalled:
             raise
-        _error(f"terminated: nothing was written to {args.output}")
+        # Stopped before the form was known to be written; after the rename, while the folder
+        # was synced, it may be there already.
+        _error(f"terminated before {args.output} was known to be written")
         return 128 + signal.SIGTERM
     if result.draft:
         _error(

@@ -265,10 +265,30 @@ def _on_its_own_colour(run: etree._Element, colour: str | None, background: str 
             background = _background(owner.find(f"{_W}{tag}")) if owner is not None else None
             if background is not None:
                 break
-    return colour == (background or _PAGE)
+    return _alike(colour, background or _PAGE)
 
 
 _PAGE = "FFFFFF"
+_HEX_COLOUR = re.compile(r"[0-9A-F]{6}")
+
+
+def _alike(colour: str, background: str) -> bool:
+    """Whether text of one colour cannot be read on the other: their contrast ratio (WCAG's,
+    from relative luminance) is below 1.5, far under the 4.5 asked of readable text, so only
+    colours a reader takes for the same one (black on #111111, yellow on white) count."""
+    if not (_HEX_COLOUR.fullmatch(colour) and _HEX_COLOUR.fullmatch(background)):
+        return colour == background
+    lighter, darker = sorted((_luminance(colour), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05) < 1.5
+
+
+def _luminance(colour: str) -> float:
+    channels = []
+    for start in (0, 2, 4):
+        value = int(colour[start : start + 2], 16) / 255
+        channels.append(value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4)
+    red, green, blue = channels
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
 def _colour(properties: etree._Element) -> str | None:
@@ -285,7 +305,15 @@ def _background(properties: etree._Element | None) -> str | None:
     if highlight is not None and highlight != "none":
         return _HIGHLIGHTS.get(highlight)
     shading = properties.find(f"{_W}shd")
-    fill = shading.get(f"{_W}fill") if shading is not None else None
+    if shading is None:
+        return None
+    # A solid pattern paints its pattern colour (Word's Shading dialog writes "Solid (100%)"
+    # that way); any other is taken as its fill, which most of it shows.
+    if shading.get(f"{_W}val") == "solid":
+        colour = shading.get(f"{_W}color")
+        if colour is not None and colour.lower() != "auto":
+            return colour.upper()
+    fill = shading.get(f"{_W}fill")
     if fill is None or fill.lower() == "auto":
         return None
     return fill.upper()
@@ -357,7 +385,11 @@ def _tiny_complex(properties: etree._Element) -> bool | None:
 
 
 def _complex_run(properties: etree._Element) -> bool | None:
-    return _toggle(properties, "rtl", "cs")
+    """True if w:rtl or w:cs is on here, False if one is set and none on, None if neither is."""
+    verdicts = [_toggle(properties, tag) for tag in ("rtl", "cs")]
+    if any(verdicts):
+        return True
+    return None if verdicts == [None, None] else False
 
 
 # Letters Word and LibreOffice set in a run's complex-script font and size: Hebrew, Arabic,
@@ -395,7 +427,8 @@ def _lines_to_sign_on(row: etree._Element) -> int:
     for cell in row.iterchildren(_TC):
         bottom = cell.find(f"{_W}tcPr/{_W}tcBorders/{_W}bottom")
         if bottom is not None and bottom.get(f"{_W}val", "single") not in ("nil", "none"):
-            lines += bottom.get(f"{_W}sz", "1") != "0"
+            colour = bottom.get(f"{_W}color", "auto").upper()
+            lines += bottom.get(f"{_W}sz", "1") != "0" and not _alike(colour, _PAGE)
     return lines
 
 
