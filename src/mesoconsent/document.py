@@ -91,6 +91,14 @@ def screening_key(question_id: str) -> str:
     return SCREENING_PREFIX + question_id
 
 
+SIGNATURE_PREFIX = "signature."
+
+
+def signature_mark(number: int, count: int) -> str:
+    """The mark of signer ``number`` of ``count`` in stored documents (``signature.2.of.3``)."""
+    return f"{SIGNATURE_PREFIX}{number}.of.{count}"
+
+
 @attrs.frozen
 class Row:
     """A table row; ``screening`` is the id of the screening question it answers, if any."""

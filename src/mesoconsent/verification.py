@@ -26,7 +26,7 @@ import attrs
 from lxml import etree
 
 from mesoconsent.coverage import has_words, normalize_space
-from mesoconsent.document import SCREENING_PREFIX
+from mesoconsent.document import SCREENING_PREFIX, SIGNATURE_PREFIX, signature_mark
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 
@@ -418,9 +418,6 @@ def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
     return "".join(pieces)
 
 
-SIGNATURE_PREFIX = "signature."
-
-
 def _lines_to_sign_on(row: etree._Element) -> int:
     """The cells of a signer's row drawn as lines to write on: a bottom border that shows."""
     lines = 0
@@ -522,7 +519,7 @@ def parse_identifier(identifier: str | None) -> tuple[str, str, str] | None:
 
 
 _BOXES = {("\u2612", "\u2610"): True, ("\u2610", "\u2612"): False}  # (Yes box, No box)
-_SIGNATURE = re.compile(r"signature\.(\d+)\.of\.(\d+)")
+_SIGNATURE = re.compile(re.escape(SIGNATURE_PREFIX) + r"(\d+)\.of\.(\d+)")
 
 
 def stored_form_problems(
@@ -565,7 +562,7 @@ def stored_form_problems(
         problems.append(DisclosureProblem("signatures", "missing"))
     for count in sorted(counts)[-1:]:
         for number in range(1, count + 1):
-            stated = marks.get(f"signature.{number}.of.{count}", ())
+            stated = marks.get(signature_mark(number, count), ())
             if not any(has_words(text) for text in stated):
-                problems.append(DisclosureProblem(f"signature.{number}", "missing"))
+                problems.append(DisclosureProblem(f"{SIGNATURE_PREFIX}{number}", "missing"))
     return problems

@@ -70,17 +70,12 @@ def bookmark_name(disclosure_id: str) -> str:
 MAX_SIGNERS = 10
 
 
-def signature_mark(number: int, count: int) -> str:
-    """The mark of signer ``number`` of ``count`` (``signature.2.of.3``)."""
-    return f"signature.{number}.of.{count}"
-
-
 def structural_marks(screening_ids: Iterable[str]) -> list[str]:
     """Every mark besides disclosures that a document may carry: its screening rows and its
     signers (blocks of up to MAX_SIGNERS)."""
     marks = [d.screening_key(question) for question in screening_ids]
     marks += [
-        signature_mark(number, count)
+        d.signature_mark(number, count)
         for count in range(1, MAX_SIGNERS + 1)
         for number in range(1, count + 1)
     ]
@@ -300,7 +295,7 @@ class _BodyWriter:
             blank = self.para((), style="TableText", keep_next=together)
             lines = ("", line, "", line)
             # "signature 2 of 3": verify notices a signer's row, or the whole block, deleted.
-            mark = self.new_mark(bookmark_name(signature_mark(number, count)))
+            mark = self.new_mark(bookmark_name(d.signature_mark(number, count)))
             name = self.para(who, style="TableText", keep_next=together, start=mark, end=mark[0])
             contents = (name, blank, blank, blank)
             rows.append(
