@@ -451,7 +451,7 @@ def _read_body(
     paragraphs: list[str] = []
     rows: dict[str, list[etree._Element]] = {}
     open_marks: dict[str, tuple[str, list[int]]] = {}
-    open_by_name: dict[str, str] = {}  # bookmark name -> id, while it is open
+    open_names: dict[str, str] = {}  # id -> bookmark name, of the marks in open_marks
     aliases: dict[str, str] = {}  # id of a repeated start -> id of the start it repeats
     spans: list[tuple[str, list[int]]] = []
     current_paragraph: etree._Element | None = None
@@ -480,20 +480,21 @@ def _read_body(
                     rows[disclosure_id].append(row)
                 continue
             name = element.get(f"{_W}name", "")
-            if name in open_by_name:
+            mark_id = element.get(f"{_W}id", "")
+            repeated = next((i for i, open_name in open_names.items() if open_name == name), None)
+            if repeated is not None:
                 # The same bookmark started again before it ended: LibreOffice writes a
                 # bookmark over a paragraph split in two like that (the first start never
                 # ended). It is one bookmark, ended by the second start's end.
-                aliases[element.get(f"{_W}id", "")] = open_by_name[name]
+                aliases[mark_id] = repeated
                 continue
             inside = current_paragraph is not None and _has_ancestor(element, current_paragraph)
-            mark_id = element.get(f"{_W}id", "")
             open_marks[mark_id] = (disclosure_id, [len(paragraphs) - 1] if inside else [])
-            open_by_name[name] = mark_id
+            open_names[mark_id] = name
         else:
             mark_id = element.get(f"{_W}id", "")
             mark_id = aliases.pop(mark_id, mark_id)
-            open_by_name = {k: v for k, v in open_by_name.items() if v != mark_id}
+            open_names.pop(mark_id, None)
             mark = open_marks.pop(mark_id, None)
             if mark is not None:
                 spans.append(mark)
