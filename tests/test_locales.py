@@ -511,12 +511,12 @@ def test_a_disclosure_copied_from_the_english_is_refused(tmp_path: Path) -> None
     assert [reason for _key, _kind, reason in status.missing] == ["copied"]
 
 
-@pytest.mark.parametrize("spacing", ["{}  ", "  {}", "{}\u00a0"])
+@pytest.mark.parametrize("spacing", ["{}  ", "  {}", "{}\u00a0", "\u2066{}\u2069"])
 def test_a_disclosure_copied_from_the_english_with_other_spacing_is_refused(
     tmp_path: Path, spacing: str
 ) -> None:
-    # The gate compares wordings with white space normalised: the English with one space more
-    # is still the English, in a French form.
+    # The gate compares wordings with white space normalised and directional isolates dropped:
+    # the English with one space more, or wrapped in isolates, is still the English.
     po_path = french_copy(tmp_path)
     wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
     edit_message(po_path, "risks.rare_scarring", wording, string=spacing.format(wording))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -29,7 +30,6 @@ from mesoconsent.document import (
     screening_key,
 )
 from mesoconsent.errors import DisclosureProblem
-from mesoconsent.i18n import MessageKey
 from mesoconsent.procedures import (
     DISCLOSURE_ID,
     FORMAT_SPEC,
@@ -37,6 +37,9 @@ from mesoconsent.procedures import (
     Procedure,
     ScreeningQuestion,
 )
+
+if TYPE_CHECKING:  # i18n compares translations with the English as this module does
+    from mesoconsent.i18n import MessageKey
 
 # Directional isolates (U+2066-U+2069): a right-to-left document's writer puts them around
 # left-to-right text so that it displays in order. Requests may not contain them

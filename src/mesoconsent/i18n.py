@@ -30,6 +30,7 @@ from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from mesoconsent.coverage import normalize_space
 from mesoconsent.errors import CatalogError
 
 DOMAIN = "mesoconsent"
@@ -360,10 +361,11 @@ def _key(message: Message) -> MessageKey:
 
 
 def _is_copied(message: Message) -> bool:
-    """The English text given as the translation, also with other spacing (the gate compares
-    wordings with white space normalised, so "  " for " " is still the English)."""
-    return isinstance(message.string, str) and " ".join(message.string.split()) == " ".join(
-        str(message.id).split()
+    """The English text given as the translation, also with other spacing or directional
+    isolates: the gate compares wordings as normalize_space leaves them, so that is still the
+    English."""
+    return isinstance(message.string, str) and normalize_space(message.string) == (
+        normalize_space(str(message.id))
     )
 
 
