@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from mesoconsent import document as d
 from mesoconsent import model, wording
+from mesoconsent.coverage import NOT_AN_ID
 from mesoconsent.errors import TemplateError
 from mesoconsent.fragments import (
     RENDERER_VARIABLE,
@@ -119,9 +120,7 @@ class TranslationFunctions:
             # Quoted only if it looks like an id: disclosure(request.patient.full_name) must
             # not put a patient's name in an error message.
             shown = (
-                repr(disclosure_id)
-                if DISCLOSURE_ID.fullmatch(str(disclosure_id))
-                else ("(a value that is not an id)")
+                repr(disclosure_id) if DISCLOSURE_ID.fullmatch(str(disclosure_id)) else NOT_AN_ID
             )
             raise TemplateError(f"the template names an unknown disclosure {shown}")
         wording = self.procedure.disclosure(disclosure_id).text

@@ -13,6 +13,7 @@ import gettext
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal
@@ -273,7 +274,7 @@ _REVIEW_LINE = re.compile(r"^#?\s*(Review-State|Reviewed-By):[ \t]*(.*?)\s*$", r
 def _review(po: BabelCatalog) -> Review:
     """The review record in the catalog's header comment (which ``pybabel update`` keeps)."""
     lines = _REVIEW_LINE.findall(po.header_comment or "")
-    repeated = sorted({name for name, _ in lines if [n for n, _ in lines].count(name) > 1})
+    repeated = sorted(name for name, times in Counter(n for n, _ in lines).items() if times > 1)
     if repeated:
         # "draft" added above an old "reviewed" record: which one holds is anyone's guess.
         raise ValueError(f"{' and '.join(repeated)} appear more than once; keep one of each")

@@ -55,15 +55,14 @@ def _regular_target(path: Path) -> Path:
     naming ``path`` if that exists and is not a regular file (a folder, device, pipe or
     socket)."""
     try:
-        status = os.stat(path)  # through links, /proc's /dev/stdout included
-    except FileNotFoundError:
-        # A new file, or a link to one not there yet (which then gets created).
-        return Path(os.path.realpath(path)) if path.is_symlink() else path
+        mode: int | None = os.stat(path).st_mode  # through links, /proc's /dev/stdout too
+    except FileNotFoundError:  # a new file, or a link to one not there yet (then created)
+        mode = None
     except OSError as error:
         raise _naming(error, path) from None
-    if stat.S_ISDIR(status.st_mode):
+    if mode is not None and stat.S_ISDIR(mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    if not stat.S_ISREG(status.st_mode):
+    if mode is not None and not stat.S_ISREG(mode):
         raise OSError(
             errno.EINVAL,
             "not a regular file (a device, pipe or socket): give the path of a file to write",
