@@ -45,6 +45,8 @@ EXIT_STOPPED = 4
 # Standard output's reader went away (`mesoconsent locales | head -3`): the status of a Unix
 # tool stopped by SIGPIPE, which Python ignores and turns into BrokenPipeError.
 EXIT_BROKEN_PIPE = 128 + 13
+# Stopped by Ctrl-C (SIGINT) or by SIGTERM, as a shell reports a process those signals end.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -237,7 +239,7 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         # Stopped before the form was known to be written; after the rename, while the folder
         # was synced, it may be there already.
         _error(f"terminated before {args.output} was known to be written")
-        return 128 + signal.SIGTERM
+        return EXIT_TERMINATED
     if result.draft:
         _error(
             "warning: rendered in draft mode: some text is in English, and every page says "
@@ -336,7 +338,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
         _error(
             ("terminated: " if terminated.signalled else "interrupted: ") + summary.stopped(lines)
         )
-        return 128 + signal.SIGTERM if terminated.signalled else 130
+        return EXIT_TERMINATED if terminated.signalled else EXIT_INTERRUPTED
     except BrokenProcessPool:
         progress.clear()
         _error(
@@ -633,7 +635,7 @@ def _run(args: argparse.Namespace) -> int:
         _error(f"{error.filename or 'file'}: {error.strerror}")
         return EXIT_IO
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # a bug: say so without printing values that may be patient data
         if os.environ.get("MESOCONSENT_DEBUG"):
             raise
