@@ -94,6 +94,16 @@ def edit_message(
         write_po(handle, catalog)
 
 
+SCARRING = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
+
+
+def french_engine_with_scarring(tmp_path: Path, **changes: object) -> Engine:
+    """An engine whose copy of the French catalog has the rare-scarring disclosure's entry
+    changed as ``edit_message`` changes it."""
+    edit_message(french_copy(tmp_path), "risks.rare_scarring", SCARRING, **changes)
+    return Engine(locale_dirs=[tmp_path / "locales"])
+
+
 def in_locale(locale: str) -> mesoconsent.ConsentRequest:
     return attrs.evolve(example(), locale=locale)
 
@@ -337,16 +347,13 @@ def test_a_plural_form_without_its_number_is_refused(tmp_path: Path) -> None:
 def test_a_required_disclosure_falling_back_to_english_is_refused(
     tmp_path: Path, change: dict[str, object], reason: str
 ) -> None:
-    po_path = french_copy(tmp_path)
-    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
-    edit_message(po_path, "risks.rare_scarring", wording, **change)
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    engine = french_engine_with_scarring(tmp_path, **change)
     with pytest.raises(CoverageError) as caught:
         engine.render(in_locale("fr"))
     assert caught.value.missing_ids == ("risks.rare_scarring",)
     assert reason in str(caught.value)
     status = next(s for s in engine.locale_status() if s.locale == "fr")
-    assert [key for key, _kind, _reason in status.missing] == [("risks.rare_scarring", wording)]
+    assert [key for key, _kind, _reason in status.missing] == [("risks.rare_scarring", SCARRING)]
 
 
 def test_untranslated_interface_text_is_refused_too(tmp_path: Path) -> None:
@@ -357,10 +364,7 @@ def test_untranslated_interface_text_is_refused_too(tmp_path: Path) -> None:
 
 
 def test_draft_mode_renders_and_marks_every_page(tmp_path: Path) -> None:
-    po_path = french_copy(tmp_path)
-    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
-    edit_message(po_path, "risks.rare_scarring", wording, string="")
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    engine = french_engine_with_scarring(tmp_path, string="")
     result = engine.render(in_locale("fr"), draft=True)
     assert result.draft
     with zipfile.ZipFile(io.BytesIO(result.content)) as package:
@@ -373,7 +377,7 @@ def test_draft_mode_renders_and_marks_every_page(tmp_path: Path) -> None:
     assert notice in header  # the header repeats on every page
     assert "<cp:contentStatus>Draft</cp:contentStatus>" in core
     assert custom_properties(custom)["mesoconsent.draft"] == "yes"
-    assert wording in docx_paragraph_texts(result.content)  # the English is there, marked
+    assert SCARRING in docx_paragraph_texts(result.content)  # the English is there, marked
     html = engine.render(in_locale("fr"), "html", draft=True).content.decode()
     assert f'<div class="draft" role="note">{notice}</div>' in html
     text = engine.render(in_locale("fr"), "text", draft=True).content.decode()
@@ -501,10 +505,7 @@ def test_draft_mode_on_a_complete_catalog_changes_nothing() -> None:
 
 
 def test_a_disclosure_copied_from_the_english_is_refused(tmp_path: Path) -> None:
-    po_path = french_copy(tmp_path)
-    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
-    edit_message(po_path, "risks.rare_scarring", wording, string=wording)
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    engine = french_engine_with_scarring(tmp_path, string=SCARRING)
     with pytest.raises(CoverageError, match="gives the English text as its translation"):
         engine.render(in_locale("fr"))
     status = next(s for s in engine.locale_status() if s.locale == "fr")
@@ -517,11 +518,9 @@ def test_a_disclosure_copied_from_the_english_with_other_spacing_is_refused(
 ) -> None:
     # The gate compares wordings with white space normalised and directional isolates dropped:
     # the English with one space more, or wrapped in isolates, is still the English.
-    po_path = french_copy(tmp_path)
-    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
-    edit_message(po_path, "risks.rare_scarring", wording, string=spacing.format(wording))
+    engine = french_engine_with_scarring(tmp_path, string=spacing.format(SCARRING))
     with pytest.raises(CoverageError, match="gives the English text as its translation"):
-        Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+        engine.render(in_locale("fr"))
 
 
 def test_a_catalog_whose_charset_is_not_utf8_is_refused(tmp_path: Path) -> None:
@@ -604,10 +603,7 @@ def test_a_translation_that_says_nothing_is_reported_by_the_check(
 ) -> None:
     # Spaces, an ellipsis, a no-break or zero-width space: the gate refuses such a disclosure
     # even in draft mode, so `locales --check` must say so first.
-    po_path = french_copy(tmp_path)
-    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
-    edit_message(po_path, "risks.rare_scarring", wording, string=blank)
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    engine = french_engine_with_scarring(tmp_path, string=blank)
     status = next(s for s in engine.locale_status() if s.locale == "fr")
     assert [(key[0], reason) for key, _kind, reason in status.missing] == [
         ("risks.rare_scarring", "empty")
@@ -662,11 +658,8 @@ def test_verify_says_when_a_form_was_made_with_another_revision_of_the_catalog(
 ) -> None:
     stored = ENGINE.render(in_locale("fr")).content
     assert mesoconsent.verify(stored).notes == ()
-    po_path = french_copy(tmp_path)
-    wording = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_scarring").text
     revised = "Cicatrices : rare, mais grave."
-    edit_message(po_path, "risks.rare_scarring", wording, string=revised)
-    report = Engine(locale_dirs=[tmp_path / "locales"]).verify(stored)
+    report = french_engine_with_scarring(tmp_path, string=revised).verify(stored)
     assert [p.disclosure_id for p in report.problems] == ["risks.rare_scarring"]
     assert any("another revision of the fr catalog" in note for note in report.notes)
 
