@@ -40,9 +40,11 @@ import attrs
 import mesoconsent
 
 try:
+    from benchmarks import processes
     from benchmarks.equivalents import build_equivalents
 except ModuleNotFoundError:  # run as a script: python benchmarks/compare.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks import processes
     from benchmarks.equivalents import build_equivalents
 
 MIB = 1024 * 1024
@@ -144,14 +146,11 @@ def fresh_processes(
     commands interleaved; one untimed run of each first. CPU time is the less disturbed by
     other work on the machine.
 
-    The processes run as after a ``pip install``: with Python's bytecode written (pip compiles
-    it on install; the untimed run writes it for an editable install, even where
-    PYTHONDONTWRITEBYTECODE is set), and with mesoconsent's template cache in a folder of
-    their own, which the untimed run fills as a user's first run does."""
+    The processes run as after a ``pip install`` (processes.as_installed), after the untimed
+    run."""
     times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in commands}
     with tempfile.TemporaryDirectory() as workdir:
-        environment = {**os.environ, "MESOCONSENT_CACHE_DIR": str(Path(workdir) / "cache")}
-        environment.pop("PYTHONDONTWRITEBYTECODE", None)
+        environment = processes.as_installed(Path(workdir) / "cache")
         for run in range(runs + 1):
             for name, command in commands.items():
                 cpu, start = _children_cpu(), time.perf_counter()

@@ -3,10 +3,15 @@ batch measurement of docs/performance.md cannot rot."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import mesoconsent
 from benchmarks.batch import docxtpl_contexts, main, varied_requests
+from benchmarks.processes import as_installed
 
 
 def test_the_varied_requests_are_valid_and_varied() -> None:
@@ -38,3 +43,27 @@ def test_docxtpl_gets_each_request_s_own_values() -> None:
         assert data["patient"]["full_name"] in [signer["name"] for signer in context["signers"]]
     questions = {context["screening"][0]["question"] for context in contexts}
     assert len(questions) == len({data["locale"] for data in requests})  # one per language
+
+
+def test_timed_processes_run_as_after_an_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # pip writes bytecode on install: a timed run must not compile mesoconsent from source
+    # because the benchmark's own shell asked for no bytecode.
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    environment = as_installed(tmp_path / "cache")
+    assert "PYTHONDONTWRITEBYTECODE" not in environment
+    assert environment["MESOCONSENT_CACHE_DIR"] == str(tmp_path / "cache")
+
+
+def test_the_docxtpl_process_imports_docxtpl_not_mesoconsent() -> None:
+    # Its time is docxtpl's: it must not also pay for importing mesoconsent.
+    worker = Path(__file__).with_name("docxtpl_worker.py")
+    probe = (
+        "import runpy, sys; runpy.run_path(sys.argv[1]); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'mesoconsent', 'docxtpl'}))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe, str(worker)], check=True, capture_output=True, text=True
+    )
+    assert shown.stdout.split() == ["['docxtpl']"]
