@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import pickle
 import unicodedata
+from collections.abc import Callable
+from types import MappingProxyType
 
 import attrs
 from hypothesis import given
@@ -153,6 +157,22 @@ def test_patient_text_round_trips_literally(request: ConsentRequest) -> None:
 def test_rendering_is_deterministic(request: ConsentRequest) -> None:
     for fmt in mesoconsent.FORMATS:
         assert mesoconsent.render(request, fmt).content == mesoconsent.render(request, fmt).content
+
+
+COPIES: dict[str, Callable[[ConsentRequest], ConsentRequest]] = {
+    "pickle": lambda request: pickle.loads(pickle.dumps(request)),  # to a process pool, a queue
+    "deepcopy": copy.deepcopy,
+}
+
+
+@given(requests(), st.sampled_from(sorted(COPIES)))
+def test_a_request_copied_to_another_process_renders_the_same_form(
+    request: ConsentRequest, how: str
+) -> None:
+    copied = COPIES[how](request)
+    assert copied == request
+    assert type(copied.screening) is MappingProxyType  # still read-only
+    assert mesoconsent.render(copied).content == mesoconsent.render(request).content
 
 
 @given(st.fixed_dictionaries({q.id: st.booleans() for q in PROCEDURE.screening}))

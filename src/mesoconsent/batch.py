@@ -453,14 +453,6 @@ def _chunks(
 
 
 @attrs.frozen
-class _PackedRequest:
-    """A ConsentRequest's fields, picklable: its screening mapping is read-only (a
-    MappingProxyType, which does not pickle) and travels as a dict."""
-
-    fields: dict[str, Any]
-
-
-@attrs.frozen
 class _Unsendable:
     """Stands in for a request that cannot be pickled; its worker reports it."""
 
@@ -491,11 +483,6 @@ def _picklable(sent: Any) -> bool:
 
 
 def _packed(request: BatchRequest) -> Any:
-    if isinstance(request, ConsentRequest):
-        fields = attrs.asdict(request, recurse=False)
-        if isinstance(request.screening, Mapping):
-            fields["screening"] = dict(request.screening)
-        return _PackedRequest(fields)
     if isinstance(request, Mapping) and not isinstance(request, dict):
         return dict(request)  # a read-only mapping does not pickle
     return request
@@ -522,8 +509,7 @@ class _CheckHere:
             return _Invalid(error.problems)
         except Exception:  # a worker would report it as a bug; say why it never got there
             return _Unsendable(type(request).__name__)
-        sent = _packed(checked)
-        return sent if _picklable(sent) else _Unsendable(type(request).__name__)
+        return checked if _picklable(checked) else _Unsendable(type(request).__name__)
 
 
 # The engine and settings of this worker process, set by _start_worker.
@@ -687,8 +673,6 @@ def _to_request(engine: Engine, sent: Any, locale: str | None) -> ConsentRequest
         raise _UnsendableError(sent.type)
     if isinstance(sent, _Invalid):
         raise ValidationError(sent.problems)
-    if isinstance(sent, _PackedRequest):
-        sent = ConsentRequest(**sent.fields)
     if isinstance(sent, ConsentRequest):
         return sent if locale is None else attrs.evolve(sent, locale=locale)
     data = _decode_line(sent) if isinstance(sent, str | bytes) else sent

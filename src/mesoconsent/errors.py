@@ -7,12 +7,27 @@ a log that more people read than the form itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
 
 class MesoconsentError(Exception):
     """Base class of every error mesoconsent raises on purpose."""
+
+
+class _ProblemsError(MesoconsentError):
+    """An error built from its problems, which is how it is pickled and copied too.
+
+    Exception pickles an error as its message (``args``): rebuilt from that, it would take
+    each character of the message for a problem. Sent to another process (a pool, a task
+    queue) or copied, it is rebuilt from its problems instead, with its notes.
+    """
+
+    problems: tuple[Any, ...]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.problems,), self.__dict__)
 
 
 @attrs.frozen
@@ -26,7 +41,7 @@ class FieldProblem:
         return f"{self.path}: {self.message}"
 
 
-class ValidationError(MesoconsentError, ValueError):
+class ValidationError(_ProblemsError, ValueError):
     """The request (or request file) is not valid; ``problems`` lists every problem found."""
 
     def __init__(self, problems: Iterable[FieldProblem]) -> None:
@@ -53,7 +68,7 @@ class DisclosureProblem:
         return f"{self.disclosure_id}: {self.reason}"
 
 
-class CoverageError(MesoconsentError):
+class CoverageError(_ProblemsError):
     """A document would lack (or misstate) required disclosures, so none was produced."""
 
     def __init__(self, problems: Iterable[DisclosureProblem]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 
@@ -116,3 +117,12 @@ class ConsentRequest:
     treatment: PlannedTreatment
     screening: Mapping[str, ScreeningAnswer] = attrs.field(converter=_freeze_mapping)
     witness: Witness | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only screening mapping cannot be pickled or deep-copied as it is: a request
+        # travels (to a process pool, a task queue, copy.deepcopy) with a plain dict in its
+        # place, which the converter makes read-only again when the request is rebuilt.
+        fields = {field.name: getattr(self, field.name) for field in attrs.fields(ConsentRequest)}
+        if isinstance(self.screening, Mapping):
+            fields["screening"] = dict(self.screening)
+        return (ConsentRequest, tuple(fields.values()))
