@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -54,3 +55,48 @@ def test_first_renders_racing_to_share_a_section_give_the_bytes_of_later_ones(
     with ThreadPoolExecutor(max_workers=4) as pool:
         first = list(pool.map(render, [0, 0.01, 0.02, 0.03]))
     assert set(first) == {engine.render(request).content}
+
+
+def test_batches_in_threads_leave_the_application_s_warning_filters_alone() -> None:
+    # warnings.catch_warnings is not thread-safe: batches entering and leaving it in several
+    # threads could restore one another's "ignore" filters for good, and a clinic's filter
+    # that stops a render at a "yes" answer would then let the form through.
+    request = example()
+    yes = attrs.evolve(
+        request, screening={**request.screening, "pregnant": mesoconsent.ScreeningAnswer(True)}
+    )
+
+    def batches() -> None:
+        for _ in range(30):
+            for item in mesoconsent.render_batch([request] * 3, None, "text", jobs=1):
+                assert item.ok
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mesoconsent.ContraindicationWarning)
+        before = list(warnings.filters)
+        with ThreadPoolExecutor(4) as pool:
+            for running in [pool.submit(batches) for _ in range(4)]:
+                running.result()
+        assert warnings.filters == before
+        with pytest.raises(mesoconsent.ContraindicationWarning):
+            mesoconsent.render(yes, "text")
+
+
+@pytest.mark.parametrize("fmt", mesoconsent.FORMATS)
+def test_render_quietly_is_render_without_its_warnings(fmt: mesoconsent.Format) -> None:
+    # A flagged answer in a draft translation: render warns twice, render_quietly never.
+    request = attrs.evolve(
+        example(),
+        locale="fr",
+        screening={**example().screening, "pregnant": mesoconsent.ScreeningAnswer(True)},
+    )
+    engine = mesoconsent.default_engine()
+    with pytest.warns() as caught:
+        loud = engine.render(request, fmt)
+    assert {type(w.message) for w in caught} == {
+        mesoconsent.ContraindicationWarning,
+        mesoconsent.DraftTranslationWarning,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert engine.render_quietly(request, fmt) == loud

@@ -33,7 +33,6 @@ import signal
 import tempfile
 import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sized
 from pathlib import Path
@@ -43,10 +42,8 @@ import attrs
 
 from mesoconsent.engine import FORMATS, Engine, Format, RenderResult
 from mesoconsent.errors import (
-    ContraindicationWarning,
     CoverageError,
     DisclosureProblem,
-    DraftTranslationWarning,
     FieldProblem,
     MesoconsentError,
     ValidationError,
@@ -587,9 +584,7 @@ def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) ->
     """The files are synced at the same time (output.write_files_atomic), and the folder once
     for them: one sync after another, per file and then per folder, took longer than
     rendering."""
-    with warnings.catch_warnings():
-        _ignore_render_warnings()
-        results = [_render_one(engine, settings, *item) for item in group]
+    results = [_render_one(engine, settings, *item) for item in group]
     folder = settings.output_dir
     rendered = [
         (i, item, item.result, item.path)
@@ -634,12 +629,6 @@ def _os_failure(index: int, number: int, error: OSError, path: Path | None = Non
     return BatchResult(index, number, error=BatchError(type(error).__name__, message))
 
 
-def _ignore_render_warnings() -> None:
-    # The results carry what these warnings say (flags, review_state).
-    warnings.simplefilter("ignore", ContraindicationWarning)
-    warnings.simplefilter("ignore", DraftTranslationWarning)
-
-
 def _render_one(
     engine: Engine, settings: _Settings, index: int, number: int, sent: Any
 ) -> BatchResult:
@@ -648,7 +637,8 @@ def _render_one(
         path = settings.output_dir / output_name(number, settings.format)
     try:
         request = _to_request(engine, sent, settings.locale)
-        result = engine.render(request, settings.format, draft=settings.draft)
+        # The results carry what render's warnings say (flags, review_state).
+        result = engine.render_quietly(request, settings.format, draft=settings.draft)
         # The file is written with the rest of its group (_render_group).
     except (ValidationError, CoverageError) as error:
         return BatchResult(

@@ -408,6 +408,36 @@ class Engine:
         Warns (DraftTranslationWarning) when the catalog's translation is not reviewed, and
         (ContraindicationWarning) when the patient answered yes to a screening question.
         """
+        result = self.render_quietly(request, format, draft=draft)
+        if result.review_state == "draft":
+            warnings.warn(
+                f"the {result.catalog} translation is a draft that no qualified reviewer has "
+                "signed off: have the form checked before it is used "
+                "(RenderResult.review_state)",
+                DraftTranslationWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+        if result.flags:
+            # Which questions is health data: it is in result.flags, not in a message that may
+            # be logged.
+            warnings.warn(
+                f"the patient answered yes to {len(result.flags)} screening question(s); "
+                "see RenderResult.flags",
+                ContraindicationWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+        return result
+
+    def render_quietly(
+        self, request: ConsentRequest, format: Format = "docx", *, draft: bool = False
+    ) -> RenderResult:
+        """:meth:`render` without its two warnings, for callers that read ``flags`` and
+        ``review_state`` themselves (batch mode does). Nothing else differs.
+
+        Silencing the warnings with ``warnings.catch_warnings()`` instead is not safe in a
+        program with threads: it changes the filters of the whole process, and threads that
+        enter and leave it together can leave the "ignore" filters in place for good.
+        """
         if format not in _WRITERS:
             raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
         document, shared = self._compose(request, draft)
@@ -418,23 +448,6 @@ class Engine:
             if request.screening[question.id].answer
         )
         meta = document.metadata
-        if meta.review_state == "draft":
-            warnings.warn(
-                f"the {meta.locale} translation is a draft that no qualified reviewer has "
-                "signed off: have the form checked before it is used "
-                "(RenderResult.review_state)",
-                DraftTranslationWarning,
-                stacklevel=_caller_stacklevel(),
-            )
-        if flags:
-            # Which questions is health data: it is in result.flags, not in a message that may
-            # be logged.
-            warnings.warn(
-                f"the patient answered yes to {len(flags)} screening question(s); "
-                "see RenderResult.flags",
-                ContraindicationWarning,
-                stacklevel=_caller_stacklevel(),
-            )
         return RenderResult(
             content=_WRITERS[format](document, shared),
             format=format,
