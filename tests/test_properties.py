@@ -42,8 +42,11 @@ def read_texts(content: bytes) -> list[str]:
 # Any character a name can hold: every script, emoji, symbols, combining marks, right-to-left
 # text and marks, private use, unassigned code points. Not: control characters, line and
 # paragraph separators, bidirectional embeddings/overrides/isolates, unpaired surrogates and
-# U+FFFE/U+FFFF, which validation refuses (tested in test_request_loading).
-REFUSED = "\ufffe\uffff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# non-characters, which validation refuses (tested in test_request_loading).
+NONCHARACTERS = [chr(code) for code in range(0xFDD0, 0xFDF0)] + [
+    chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
+]
+REFUSED = "".join(NONCHARACTERS) + "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 BLANK_GLYPHS = "\u2800\u3164\u115f\u1160\uffa0"
 printable = st.characters(
     blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters=REFUSED

@@ -341,6 +341,25 @@ def test_locale_is_negotiated_and_formats_as_requested(
         ("\u200b\u200b", "must not be empty"),
         ("\u2800", "must not be empty"),
         ("\u3164 ", "must not be empty"),
+        # Nothing that prints: variation selectors, tags, format controls, a lone accent,
+        # an unassigned code point, private use (a review found these filling the phone
+        # number of the complications disclosure with nothing).
+        ("\ufe0f", "must not be empty"),
+        ("\U000e0041\U000e0042", "must not be empty"),
+        ("\ufff9", "must not be empty"),
+        ("\U0001d173", "must not be empty"),
+        ("\U00013430", "must not be empty"),
+        ("\U000e0100", "must not be empty"),
+        ("\u180b", "must not be empty"),
+        ("\U0001bca0", "must not be empty"),
+        ("\u2065", "must not be empty"),
+        ("\u0301", "must not be empty"),
+        ("\ufe00\ufe00\ufe00", "must not be empty"),
+        ("\ue000", "must not be empty"),
+        # Non-characters, which HTML parsers report and no text should hold.
+        ("Riverside\ufdd0", "non-character U+FDD0 at character 10"),
+        ("Clinic \U0001fffe", "non-character U+1FFFE at character 8"),
+        ("\U0010ffffClinic", "non-character U+10FFFF at character 1"),
     ],
 )
 def test_text_that_would_print_wrong_or_blank_is_refused(value: str, message: str) -> None:
@@ -348,6 +367,13 @@ def test_text_that_would_print_wrong_or_blank_is_refused(value: str, message: st
     data["clinic"]["name"] = value
     found = problems_of(data)
     assert message in found["clinic.name"]
+
+
+@pytest.mark.parametrize("value", ["-", "+44 20 7946 0000", "\u00e9", "e\u0301", "\U0001f600"])
+def test_text_with_something_that_prints_is_accepted(value: str) -> None:
+    data = example_dict()
+    data["clinic"]["phone"] = value
+    assert request_from_dict(data).clinic.phone == value
 
 
 def test_right_to_left_marks_are_allowed() -> None:

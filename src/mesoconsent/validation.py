@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -31,19 +32,32 @@ MAX_INTERVAL_DAYS = 365
 WITNESS_ROLES = ("interpreter", "witness")
 
 # C0 controls but tab (and line feed in multi-line fields), DEL and the C1 controls, unpaired
-# surrogates, and the two non-characters XML 1.0 cannot hold. \r is refused too: use \n.
-# Also the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
-# one in a clinic name would print the phone number after it backwards. (The marks LRM, RLM
-# and ALM stay allowed: right-to-left names are typed with them.)
-_BAD_COMMON = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+# surrogates, and the non-characters (U+FDD0-U+FDEF and the last two code points of every
+# plane: XML 1.0 cannot hold U+FFFE/U+FFFF, and HTML parsers report every one). \r is refused
+# too: use \n. Also the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069): one in a clinic name would print the phone number after it backwards. (The
+# marks LRM, RLM and ALM stay allowed: right-to-left names are typed with them.)
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+)
+_BAD_COMMON = f"\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff{_NONCHARACTERS}"
 _BAD_MULTILINE = re.compile(f"[\u2028\u2029{_BAD_COMMON}]")
 # U+2028/U+2029 are line and paragraph separators: line breaks by another name.
 _BAD_SINGLE_LINE = re.compile(f"[\n\u2028\u2029{_BAD_COMMON}]")
-# Characters that print as nothing: a name made only of these is empty on paper.
-_BLANK = re.compile(
-    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2060-\u2064"
-    "\u206a-\u206f\u2800\u3164\ufeff\uffa0]*"
-)
+# Letters, digits, punctuation and symbols print; so do the rest of a text around them. What
+# is made only of other characters (spaces, format controls such as tags and the zero-width
+# ones, combining marks and variation selectors on nothing, private use, unassigned code
+# points) is empty on paper. So are these, although letters or symbols by their category:
+# the Hangul fillers, the blank Braille pattern, and the Khmer inherent vowels.
+_PRINTING_CATEGORIES = frozenset("LNPS")
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def _prints(value: str) -> bool:
+    return any(
+        unicodedata.category(char)[0] in _PRINTING_CATEGORIES and char not in _BLANK_GLYPHS
+        for char in value
+    )
 
 
 def text_problem(value: object, *, multiline: bool = False) -> str | None:
@@ -55,13 +69,13 @@ def text_problem(value: object, *, multiline: bool = False) -> str | None:
     """
     if not isinstance(value, str):
         return f"must be text, not {type(value).__name__}"
-    if _BLANK.fullmatch(value):
-        return "must not be empty (or only spaces or invisible characters)"
     if len(value) > MAX_TEXT_LENGTH:
         return f"must be at most {MAX_TEXT_LENGTH:,} characters long"
     bad = (_BAD_MULTILINE if multiline else _BAD_SINGLE_LINE).search(value)
     if bad is None:
-        return None
+        return (
+            None if _prints(value) else "must not be empty (or only spaces or invisible characters)"
+        )
     char, position = bad.group(), bad.start() + 1
     code = ord(char)
     if char == "\n" or (not multiline and char in "\u2028\u2029"):
@@ -75,7 +89,7 @@ def text_problem(value: object, *, multiline: bool = False) -> str | None:
         )
     if 0xD800 <= code <= 0xDFFF:
         return f"contains an unpaired surrogate U+{code:04X} at character {position}"
-    if code in (0xFFFE, 0xFFFF):
+    if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
         return f"contains the non-character U+{code:04X} at character {position}"
     return f"contains the control character U+{code:04X} at character {position}"
 
