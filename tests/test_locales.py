@@ -29,6 +29,7 @@ from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, En
 from mesoconsent.i18n import Review, catalog_path, single_number_forms
 from mesoconsent.i18n import _check_folder_name as check_folder_name
 from tests.helpers import docx_paragraph_texts, example, run_cli
+from tests.test_html_output import css_string_value
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -380,6 +381,12 @@ def test_draft_mode_renders_and_marks_every_page(tmp_path: Path) -> None:
     assert SCARRING in docx_paragraph_texts(result.content)  # the English is there, marked
     html = engine.render(in_locale("fr"), "html", draft=True).content.decode()
     assert f'<div class="draft" role="note">{notice}</div>' in html
+    # The banner takes its own room (a fixed one covered text on every printed page after the
+    # first); each printed page carries the notice in its top margin.
+    assert "position:fixed" not in html
+    margin = re.search(r"@page\{@top-center\{content:(\"[^\"]*\");", html)
+    assert margin is not None
+    assert css_string_value(margin.group(1)) == notice
     text = engine.render(in_locale("fr"), "text", draft=True).content.decode()
     assert text.startswith(f"*** {notice} ***")
     assert text.rstrip().endswith(f"*** {notice} ***")

@@ -16,13 +16,17 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1em}
 table.grid td,table.grid th{border:1px solid #808080;padding:.3em .5em}
 table.grid th{background:#d9e2f3}td.box{text-align:center}
 .alert{border:3px solid #c00000;background:#fbe4d5;padding:.5em 1em;margin:1em 0}
+.signatures{break-inside:avoid;page-break-inside:avoid}
+.signatures tr{break-inside:avoid;page-break-inside:avoid}
 .signatures td{padding:2.5em .5em .2em;vertical-align:bottom}
 .signatures .line{border-bottom:1px solid #000;width:40%}
+.signatures .gap{width:4%;padding:0}
 .signatures .date{border-bottom:1px solid #000;width:20%}
 .caption{color:#595959;font-size:.85em;padding-top:0!important}
-.draft{position:fixed;top:0;left:0;right:0;background:#fff;color:#c00000;font-weight:bold;
-border:3px solid #c00000;padding:.3em 1em;text-align:center}body.draft-mode{padding-top:2.5em}
-@media print{body{margin:0;max-width:none}}
+h1,h2,h3{break-after:avoid;page-break-after:avoid}
+.draft{position:sticky;top:0;background:#fff;color:#c00000;font-weight:bold;
+border:3px solid #c00000;padding:.3em 1em;text-align:center}
+@media print{body{margin:0;max-width:none}.draft{position:static}}
 """.replace("\n", "")
 
 
@@ -78,16 +82,26 @@ def _block(block: d.Block) -> str:
         return f'<table class="{block.kind}">{"".join(rows)}</table>'
     if isinstance(block, d.Alert):
         return f'<div class="alert" role="alert">{"".join(_block(b) for b in block.blocks)}</div>'
+    # Each signer: a row to sign and date on, a row of captions. A gap cell keeps the
+    # signature line and the date line apart, as in the DOCX; print CSS keeps the block on
+    # one page.
     rows = []
     for signer in block.signers:
         rows.append(
             f"<tr><td><strong>{escape(signer.role)}</strong><br>{escape(signer.name)}</td>"
-            '<td class="line"></td><td class="date"></td></tr>'
+            '<td class="line"></td><td class="gap"></td><td class="date"></td></tr>'
             '<tr><td class="caption"></td>'
-            f'<td class="caption">{escape(signer.signature_caption)}</td>'
+            f'<td class="caption">{escape(signer.signature_caption)}</td><td class="gap"></td>'
             f'<td class="caption">{escape(signer.date_caption)}</td></tr>'
         )
     return f'<table class="signatures">{"".join(rows)}</table>'
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string: anything but letters, digits and spaces as an escape, so
+    that no text (a translation) can end the string, or the style sheet. (The space after
+    each escape ends it and is not part of the text.)"""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
 
 
 def _isolated_block(block: d.Block) -> str:
@@ -107,9 +121,18 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         f'<meta name="{name}" content="{escape(value)}">\n'
         for name, value in meta.custom_properties()
     )
-    # Draft mode: a fixed banner, which browsers repeat on every printed page.
+    # Draft mode: a banner at the top of the page, which stays in view on screen (sticky) and
+    # takes its own room: a fixed one covered text, on every printed page after the first.
+    # Printed, each page also carries the notice in its top margin, where the browser
+    # supports page margin boxes (Chromium, WeasyPrint; others print the banner once).
     banner = f'<div class="draft" role="note">{escape(notice)}</div>\n' if notice else ""
-    body_class = ' class="draft-mode"' if notice else ""
+    page_notice = (
+        f"@media print{{@page{{@top-center{{content:{_css_string(notice)};color:#c00000;"
+        "font-family:Calibri,Carlito,Arial,sans-serif;"
+        "font-weight:bold}}}}"
+        if notice
+        else ""
+    )
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(meta.language)}" dir="{document.direction}">\n<head>\n'
@@ -119,8 +142,8 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         f'<meta name="dcterms.identifier" content="{escape(meta.identifier)}">\n'
         f'<meta name="dcterms.date" content="{escape(meta.date)}">\n'
         f"{properties}"
-        f"<style>{_STYLE}</style>\n</head>\n"
-        f"<body{body_class}>\n{banner}"
+        f"<style>{_STYLE}{page_notice}</style>\n</head>\n"
+        f"<body>\n{banner}"
         f"<header>{_inlines(header)}</header>\n<main>\n{body}\n</main>\n"
         "</body>\n</html>\n"
     )
