@@ -177,11 +177,25 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    # Exported, but batch and verification are imported on first use: a process that renders
-    # one form starts faster.
-    if name in _LAZY:
+# Submodules reached as attributes of the package (mesoconsent.batch.output_name) before
+# anything imported them.
+_SUBMODULES = frozenset({"batch", "verification"})
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers, which would otherwise take every name, misspelt ones too,
+    # for one this function might return. They see the names above, under TYPE_CHECKING.
+
+    def __getattr__(name: str) -> Any:
+        # Exported, but batch and verification are imported on first use: a process that
+        # renders one form starts faster.
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mesoconsent' has no attribute {name!r}")
+        if name in _LAZY:
+            return getattr(importlib.import_module(_LAZY[name]), name)
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module 'mesoconsent' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})

@@ -262,6 +262,12 @@ def render_batch(
     Closing the generator early (``close()``, or leaving a ``for`` loop over it that holds the
     only reference) cancels the requests not yet started and waits for the ones running.
     """
+    if isinstance(requests, str | bytes | bytearray | memoryview | os.PathLike):
+        # Iterating one would give a request per character (or byte).
+        raise TypeError(
+            "requests must be an iterable of requests, not one "
+            f"{type(requests).__name__}: for a JSON Lines file, pass read_jsonl(path)"
+        )
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if jobs is None:
@@ -352,9 +358,17 @@ def _numbered(
             yield index, index + 1, request
         return
     seen: set[int] = set()
-    for index, (number, request) in enumerate(zip(numbers, requests, strict=True)):
+    pairs = itertools.zip_longest(numbers, requests, fillvalue=_NONE_LEFT)
+    for index, (number, request) in enumerate(pairs):
+        if number is _NONE_LEFT or request is _NONE_LEFT:  # (for requests without a length)
+            fewer = "fewer" if number is _NONE_LEFT else "more"
+            raise ValueError(f"numbers gives {fewer} numbers than there are requests")
         _check_number(number, seen)  # again, for requests without a length
         yield index, number, request
+
+
+# What zip_longest gives for the shorter of numbers and requests, once it has run out.
+_NONE_LEFT: Any = object()
 
 
 def _check_number(number: object, seen: set[int]) -> None:

@@ -153,6 +153,14 @@ class RenderResult:
         return MEDIA_TYPES[self.format]
 
 
+def _folders(given: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> tuple[Path, ...]:
+    # One folder may be given alone: a str is iterable, and would otherwise be taken for one
+    # folder per character.
+    if isinstance(given, str | os.PathLike):
+        return (Path(given),)
+    return tuple(Path(folder) for folder in given)
+
+
 def _blank(catalog: Catalog, key: MessageKey) -> str | None:
     """ "empty" where a message's translation says nothing (only spaces or punctuation, and no
     placeholder): the gate refuses such a disclosure even in draft mode, and any other text
@@ -202,8 +210,8 @@ class Engine:
 
     def __init__(
         self,
-        template_dirs: Iterable[str | os.PathLike[str]] = (),
-        locale_dirs: Iterable[str | os.PathLike[str]] = (),
+        template_dirs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = (),
+        locale_dirs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = (),
         *,
         include_bundled: bool = True,
         template_cache: str | os.PathLike[str] | None = None,
@@ -211,10 +219,8 @@ class Engine:
     ) -> None:
         bundled_templates = (templates_dir(),) if include_bundled else ()
         bundled_locales = (locales_dir(),) if include_bundled else ()
-        self.template_dirs: tuple[Path, ...] = (
-            tuple(Path(p) for p in template_dirs) + bundled_templates
-        )
-        self.locale_dirs: tuple[Path, ...] = tuple(Path(p) for p in locale_dirs) + bundled_locales
+        self.template_dirs: tuple[Path, ...] = _folders(template_dirs) + bundled_templates
+        self.locale_dirs: tuple[Path, ...] = _folders(locale_dirs) + bundled_locales
         self.version = _version()
         self.generator = f"mesoconsent {self.version}"
         self.procedures: dict[str, Procedure] = discover_procedures(self.template_dirs)

@@ -252,6 +252,8 @@ def decode_json(text: str | bytes) -> Any:
             raise ValidationError(
                 [FieldProblem("request", f"not UTF-8 encoded text (byte {error.start + 1})")]
             ) from None
+    else:  # a file with a byte-order mark, read as text, starts with it
+        text = text.removeprefix("\ufeff")
     try:
         data = json.loads(text, object_pairs_hook=_RepeatedKeys.collect)
         repeated = _repeated_paths(data, "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from types import MappingProxyType
 from typing import Any
 
@@ -37,8 +38,9 @@ def _optional_text(value: str | None) -> str | None:
 
 def _tuple_of_text(items: Iterable[str]) -> tuple[str, ...]:
     # A list from a caller becomes an immutable tuple. A lone string is kept as given rather
-    # than split into characters, and validation says it must be a list.
-    if isinstance(items, str) or not isinstance(items, Iterable):
+    # than split into characters, and so is what has no order (a set, whose order changes
+    # from process to process, or a mapping): validation says it must be a list.
+    if isinstance(items, str | AbstractSet | Mapping) or not isinstance(items, Iterable):
         return items  # type: ignore[return-value]
     return tuple(_text(item) for item in items)
 
@@ -115,14 +117,25 @@ class ConsentRequest:
     locale: str = attrs.field(converter=_text)
     consent_date: dt.date
     treatment: PlannedTreatment
-    screening: Mapping[str, ScreeningAnswer] = attrs.field(converter=_freeze_mapping)
+    # Compared, but not hashed (a read-only mapping has no hash): a request is hashable as
+    # other frozen data is, and equal requests hash alike.
+    screening: Mapping[str, ScreeningAnswer] = attrs.field(converter=_freeze_mapping, hash=False)
     witness: Witness | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The read-only screening mapping cannot be pickled or deep-copied as it is: a request
         # travels (to a process pool, a task queue, copy.deepcopy) with a plain dict in its
         # place, which the converter makes read-only again when the request is rebuilt.
-        fields = {field.name: getattr(self, field.name) for field in attrs.fields(ConsentRequest)}
+        # A subclass of a clinic's own travels as itself, with its fields.
+        fields = {
+            field.alias: getattr(self, field.name)
+            for field in attrs.fields(type(self))
+            if field.init
+        }
         if isinstance(self.screening, Mapping):
             fields["screening"] = dict(self.screening)
-        return (ConsentRequest, tuple(fields.values()))
+        return (_rebuilt, (type(self), fields))
+
+
+def _rebuilt(cls: type[ConsentRequest], fields: dict[str, Any]) -> ConsentRequest:
+    return cls(**fields)

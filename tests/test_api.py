@@ -1,0 +1,110 @@
+"""The Python API as software embedding it meets it: what it accepts, and what its types say."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import attrs
+import pytest
+
+import mesoconsent
+from mesoconsent import ConsentRequest, Engine
+from mesoconsent.resources import example_request_path, locales_dir, templates_dir
+from tests.helpers import example, example_dict
+
+
+@attrs.frozen
+class CaseRequest(ConsentRequest):
+    """A clinic's own request class, with a field of its own."""
+
+    case_id: str = "none"
+
+
+@pytest.mark.parametrize("kind", [str, Path])
+def test_one_folder_given_alone_is_one_folder(tmp_path: Path, kind: type) -> None:
+    # A str is iterable: it used to become one folder per character ("/", "t", "m", ...),
+    # and the clinic's templates were silently not used.
+    engine = Engine(template_dirs=kind(tmp_path), locale_dirs=kind(tmp_path))
+    assert engine.template_dirs == (tmp_path, templates_dir())
+    assert engine.locale_dirs == (tmp_path, locales_dir())
+
+
+@pytest.mark.parametrize("given", ["requests.jsonl", b'{"patient": {}}\n'])
+def test_a_file_name_or_text_is_not_a_batch_of_requests(given: str | bytes) -> None:
+    with pytest.raises(TypeError, match=r"read_jsonl\(path\)"):
+        mesoconsent.render_batch(given, format="text", jobs=1)  # type: ignore[arg-type]
+
+
+def test_a_subclassed_request_travels_as_itself() -> None:
+    request = CaseRequest(**attrs.asdict(example(), recurse=False), case_id="C-7")
+    copied = pickle.loads(pickle.dumps(request))
+    assert type(copied) is CaseRequest
+    assert copied == request
+    assert copied.case_id == "C-7"
+
+
+def test_a_request_is_hashable_like_other_frozen_data() -> None:
+    request = example()
+    same = mesoconsent.request_from_dict(example_dict())
+    assert hash(request) == hash(same)
+    assert len({request, same, attrs.evolve(request, locale="fr")}) == 2
+
+
+@pytest.mark.parametrize("areas", [{"face", "neck"}, frozenset({"face"}), {"face": 1}])
+def test_unordered_treated_areas_are_refused(areas: object) -> None:
+    # A set's order changes from process to process: so would the form.
+    treatment = attrs.evolve(example().treatment, treated_areas=areas)  # type: ignore[arg-type]
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        mesoconsent.validate(attrs.evolve(example(), treatment=treatment))
+    assert [p.path for p in caught.value.problems] == ["treatment.treated_areas"]
+
+
+def test_request_json_text_may_start_with_a_byte_order_mark() -> None:
+    text = example_request_path().read_text(encoding="utf-8")
+    assert mesoconsent.request_from_json("\ufeff" + text) == example()
+
+
+def test_numbers_and_requests_of_different_lengths_say_so() -> None:
+    requests = (data for data in [example_dict(), example_dict()])
+    with pytest.raises(ValueError, match="numbers gives fewer numbers than there are requests"):
+        list(mesoconsent.render_batch(requests, format="text", numbers=iter([1]), jobs=1))
+
+
+def test_submodules_are_reached_from_the_package_and_listed() -> None:
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import mesoconsent; print(mesoconsent.batch.output_name(7, 'docx'), "
+            "'render_batch' in dir(mesoconsent), 'VerifyReport' in dir(mesoconsent))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert shown.stdout.split() == ["000007.docx", "True", "True"]
+
+
+def test_type_checkers_see_a_misspelt_name(tmp_path: Path) -> None:
+    # A module __getattr__ visible to type checkers made every mesoconsent.<name> an Any.
+    user = tmp_path / "clinic_app.py"
+    user.write_text(
+        "import mesoconsent\n"
+        "mesoconsent.rendr(mesoconsent.example_request())\n"
+        "report: mesoconsent.VerifyReport = mesoconsent.verify(b'')\n"
+        "batch = mesoconsent.render_batch([], format='text')\n",
+        encoding="utf-8",
+    )
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", str(user)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    # One error, on line 2: the other lines are right. (mypy's cache may name the file by
+    # where an earlier run found a module of the same name.)
+    [error] = checked.stdout.splitlines()
+    assert 'clinic_app.py:2: error: Module has no attribute "rendr"' in error
