@@ -421,3 +421,27 @@ def test_an_area_listed_twice_is_refused() -> None:
     data = example_dict()
     data["treatment"]["treated_areas"] = ["face", "neck", "face"]
     assert problems_of(data) == {"treatment.treated_areas[2]": "repeats an earlier area"}
+
+
+SECRET_KEY = "Jane Example: HIV positive\n  - all: fine"
+
+
+@pytest.mark.parametrize("value", [5, True, {"answer": "maybe"}])
+def test_a_key_that_is_not_a_field_name_is_never_quoted(value: object) -> None:
+    # A key can hold anything, a patient's data or a line break that forges another line of
+    # the message: only keys shaped like field names are quoted.
+    data = example_dict()
+    data["screening"][SECRET_KEY] = value
+    data["patient"][SECRET_KEY] = 1
+    data["patient"]["fulname"] = "Jane"
+    with pytest.raises(ValidationError) as caught:
+        request_from_dict(data)
+    message = str(caught.value)
+    assert "Jane" not in message and "HIV" not in message and "fine" not in message
+    count = len(caught.value.problems)
+    assert message.count("\n  - ") == count  # one line per problem, none forged
+    found = {problem.path: problem.message for problem in caught.value.problems}
+    assert found["patient"] == (
+        "unknown field(s): fulname, and 1 whose name is not shown (not a field name)"
+    )
+    assert any(path == "screening" for path in found)

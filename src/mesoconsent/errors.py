@@ -6,10 +6,20 @@ a log that more people read than the form itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 import attrs
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def shown_key(key: object) -> str | None:
+    """``key`` if it has the shape of a field name (ASCII letters, digits and ``_``), which a
+    message may quote; None for any other key, which may hold anything: a patient's data, or
+    a line break that would forge another line of the message."""
+    return key if isinstance(key, str) and _FIELD_NAME.fullmatch(key) else None
 
 
 class MesoconsentError(Exception):

@@ -22,7 +22,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn
 from cattrs.v import format_exception
 
-from mesoconsent.errors import FieldProblem, ValidationError
+from mesoconsent.errors import FieldProblem, ValidationError, shown_key
 from mesoconsent.model import ConsentRequest, ScreeningAnswer
 
 
@@ -129,15 +129,23 @@ def _describe(error: BaseException, type_: Any) -> str:
     if isinstance(error, _WrongTypeError):
         return str(error)
     if isinstance(error, cattrs.ForbiddenExtraKeysError):
-        return f"unknown field(s): {', '.join(sorted(error.extra_fields))}"
+        listed = sorted(name for name in error.extra_fields if shown_key(name) is not None)
+        hidden = len(error.extra_fields) - len(listed)
+        if hidden:
+            names = "name is" if hidden == 1 else "names are"
+            and_ = "and " if listed else ""
+            listed.append(f"{and_}{hidden} whose {names} not shown (not a field name)")
+        return f"unknown field(s): {', '.join(listed)}"
     if isinstance(error, KeyError):
         return "is required"
     return format_exception(error, type_)
 
 
 def _field_path(cattrs_path: str) -> str:
-    # "$.screening['pregnant'].answer" -> "screening.pregnant.answer"
-    path = re.sub(r"\['([^']*)'\]", r".\1", cattrs_path)
+    # "$.screening['pregnant'].answer" -> "screening.pregnant.answer". A key that is not
+    # shaped like a field name is not quoted (errors.shown_key): the path stops before it.
+    path = re.sub(r"\['([A-Za-z_][A-Za-z0-9_]{0,63})'\]", r".\1", cattrs_path)
+    path = re.sub(r"\[(?!\d+\]).*", "", path)  # list positions ([0]) are kept
     return path.removeprefix("$").removeprefix(".") or "request"
 
 
@@ -214,8 +222,8 @@ def _partial(cls: type, data: Mapping[str, Any], prefix: str, unreadable: set[st
         nested = _attrs_class_of(field.type)
         if cls is ConsentRequest and field.name == "screening" and isinstance(raw, Mapping):
             values[field.name] = {
-                key: _answer_or_unreadable(answer, f"{path}.{key}", unreadable)
-                for key, answer in raw.items()
+                key: _answer_or_unreadable(answer, _entry_path(path, key, position), unreadable)
+                for position, (key, answer) in enumerate(raw.items(), start=1)
             }
         elif nested is not None and isinstance(raw, Mapping):
             values[field.name] = _partial(nested, raw, f"{path}.", unreadable)
@@ -223,6 +231,13 @@ def _partial(cls: type, data: Mapping[str, Any], prefix: str, unreadable: set[st
             unreadable.add(path)
             values[field.name] = UNREADABLE
     return cls(**values)
+
+
+def _entry_path(path: str, key: str, position: int) -> str:
+    """Where a screening entry is, for skipping its checks: by key if the key may be shown,
+    else by position (a path no problem is reported at)."""
+    shown = shown_key(key)
+    return f"{path}.{shown}" if shown is not None else f"{path}[{position}]"
 
 
 def _attrs_class_of(annotation: Any) -> type | None:

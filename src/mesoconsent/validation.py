@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from mesoconsent.errors import FieldProblem, ValidationError
+from mesoconsent.errors import FieldProblem, ValidationError, shown_key
 from mesoconsent.model import (
     Clinic,
     ConsentRequest,
@@ -256,7 +256,7 @@ def _screening(screening: object, procedure: Procedure) -> Iterator[FieldProblem
     for key in screening:
         if key not in asked:
             yield FieldProblem(
-                f"screening.{key}" if isinstance(key, str) and key.isidentifier() else "screening",
+                "screening" if (shown := shown_key(key)) is None else f"screening.{shown}",
                 f"is not a screening question of {procedure.id}; expected: {', '.join(asked)}",
             )
     for question in procedure.screening:
