@@ -119,3 +119,63 @@ def test_each_character_is_classed_by_its_unicode_bidi_class(text: str) -> None:
     expected = "".join(_CLASSES.get(unicodedata.bidirectional(c), "N") for c in text)
     assert text.translate(_CLASS_TABLE) == expected
     assert text.translate(_CLASS_TABLE) == expected
+
+
+ISOLATE_OPENERS = "\u2066\u2067\u2068"
+
+
+def strong_before(text: str, index: int) -> str | None:
+    """The bidi class (L, R or AL) of the first strong character before ``index`` at the same
+    isolation level, skipping whole isolates, as rule W2 of the bidirectional algorithm looks
+    for it to decide whether digits are European or Arabic numbers; None at the start."""
+    depth = 0
+    for char in reversed(text[:index]):
+        if char == PDI:
+            depth += 1
+        elif char in ISOLATE_OPENERS:
+            depth -= 1
+        elif depth == 0 and unicodedata.bidirectional(char) in ("L", "R", "AL"):
+            return unicodedata.bidirectional(char)
+    return None
+
+
+def paragraph_direction(line: str) -> str:
+    """The direction a line of plain text is laid out in by rule P2: its first strong
+    character outside isolates (left to right if it has none)."""
+    kind = strong_before(line[::-1], len(line))
+    return "rtl" if kind in ("R", "AL") else "ltr"
+
+
+def test_in_a_left_to_right_text_form_a_phone_after_arabic_keeps_its_digit_groups() -> None:
+    address = "١٢ شارع النيل\nالقاهرة"  # noqa: RUF001  # Arabic letters, as meant
+    clinic = mesoconsent.Clinic("عيادة النيل", address, "+20 2 1234 5678")
+    text = mesoconsent.render(attrs.evolve(example(), clinic=clinic), "text").content.decode()
+    [line] = [line for line in text.splitlines() if line.startswith("Clinic | ")]
+    phone = line.index("+20 2 1234 5678")
+    # European digits after an Arabic letter would be taken for Arabic numbers and shown
+    # with their groups reversed ("5678 1234 2 20+"); the address lines are isolated.
+    assert strong_before(line, phone) == "L"
+    assert line.count("\u2068") == 3
+    english = mesoconsent.render(example(), "text").content.decode()
+    assert not set(ISOLATE_OPENERS + PDI) & set(english)  # Latin-only forms are unchanged
+
+
+def test_in_an_arabic_text_form_each_signature_line_runs_as_its_caption_does() -> None:
+    text = mesoconsent.render(attrs.evolve(example(), locale="ar"), "text").content.decode()
+    lines = text.splitlines()
+    signing = [i for i, line in enumerate(lines) if line.strip("\u200f").startswith("____")]
+    assert len(signing) == 2  # patient and practitioner
+    for i in signing:
+        assert paragraph_direction(lines[i]) == paragraph_direction(lines[i + 1]) == "rtl"
+
+
+@pytest.mark.parametrize("locale", mesoconsent.default_engine().locales)
+def test_text_forms_have_no_trailing_spaces(locale: str) -> None:
+    request = attrs.evolve(
+        example(),
+        locale=locale,
+        screening={**example().screening, "pregnant": mesoconsent.ScreeningAnswer(True)},
+    )
+    with pytest.warns():
+        text = mesoconsent.render(request, "text").content.decode()
+    assert [line for line in text.splitlines() if line != line.rstrip()] == []

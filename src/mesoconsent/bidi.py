@@ -21,7 +21,9 @@ import attrs
 from mesoconsent import document as d
 
 LRI = "\u2066"
+FSI = "\u2068"  # FIRST STRONG ISOLATE: takes the direction of its first letter
 PDI = "\u2069"
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK
 
 # Each character's bidi class, reduced to what matters here: L (strong left-to-right),
 # E (European digit), S (a sign that belongs to an adjacent number: + - # $ % ...),
@@ -62,6 +64,11 @@ def ltr_segments(text: str) -> tuple[tuple[str, bool], ...]:
     if position < len(text):
         pieces.append((text[position:], False))
     return tuple(pieces)
+
+
+def has_rtl(text: str) -> bool:
+    """Whether ``text`` holds a right-to-left letter or an Arabic digit."""
+    return "R" in text.translate(_CLASS_TABLE)
 
 
 _PAIRS = {"(": ")", "[": "]", "{": "}"}

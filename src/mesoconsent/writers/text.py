@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mesoconsent import document as d
-from mesoconsent.bidi import header_and_notice, isolate_block
+from mesoconsent.bidi import FSI, PDI, RLM, has_rtl, header_and_notice, isolate_block
 from mesoconsent.writers.shared import SharedBlocks, output
 
 _WIDTH = 78  # underline length cap for headings
@@ -26,7 +26,19 @@ def _item(text: str, marker: str) -> str:
     return marker + text.replace("\n", "\n" + " " * len(marker))
 
 
-def _block(block: d.Block) -> str:
+def _cell_text(cell: d.Cell, ltr_document: bool) -> str:
+    """A table cell on one line, its lines joined by " / ". In a left-to-right document, a
+    line holding right-to-left text is isolated: otherwise the bidirectional algorithm takes
+    the digits that follow it (a phone number after an Arabic address) for Arabic numbers,
+    and shows their groups in reverse order. (A right-to-left document's cells are isolated
+    the other way round, before they get here: bidi.isolate_block.)"""
+    lines = _inline_text(cell.inlines).split("\n")
+    if ltr_document:
+        lines = [f"{FSI}{line}{PDI}" if has_rtl(line) else line for line in lines]
+    return " / ".join(lines)
+
+
+def _block(block: d.Block, ltr_document: bool = True) -> str:
     if isinstance(block, d.Paragraph):
         return _inline_text(block.inlines)
     if isinstance(block, d.Heading):
@@ -41,24 +53,26 @@ def _block(block: d.Block) -> str:
     if isinstance(block, d.Table):
         lines = []
         for row in block.rows:
-            cells = [_inline_text(cell.inlines).replace("\n", " / ") for cell in row.cells]
-            lines.append(" | ".join(cells))
+            lines.append(" | ".join(_cell_text(cell, ltr_document) for cell in row.cells))
         return "\n".join(lines)
     if isinstance(block, d.Alert):
-        inner = "\n\n".join(_block(b) for b in block.blocks)
-        return "\n".join("!! " + line for line in inner.split("\n"))
+        inner = "\n\n".join(_block(b, ltr_document) for b in block.blocks)
+        return "\n".join(f"!! {line}".rstrip(" ") for line in inner.split("\n"))
     # As on paper: who signs, then the lines with their captions beneath (no punctuation of
-    # our own, which would be English punctuation in every language).
+    # our own, which would be English punctuation in every language). A line of underscores
+    # has no direction of its own: in a right-to-left document a mark gives it one, so that
+    # it is laid out as its captions are (the signature's line on the right, above its
+    # caption), not left to right under right-to-left captions.
     line, date = "_" * 36, "_" * 16
+    signing = f"{line}   {date}" if ltr_document else f"{RLM}{line}   {date}"
     return "\n\n".join(
-        f"{s.role}\n{s.name}\n\n{line}   {date}\n{s.signature_caption:<{len(line)}}   "
-        f"{s.date_caption}"
+        f"{s.role}\n{s.name}\n\n{signing}\n{s.signature_caption:<{len(line)}}   {s.date_caption}"
         for s in block.signers
     )
 
 
 def _isolated_block(block: d.Block) -> str:
-    return _block(isolate_block(block))
+    return _block(isolate_block(block), ltr_document=False)
 
 
 def write_text(document: d.Document, shared: SharedBlocks | None = None) -> bytes:
