@@ -337,6 +337,30 @@ def test_closing_the_iterator_early_stops_the_workers() -> None:
     results.close()  # must not hang
 
 
+def test_closing_early_renders_no_chunk_that_had_not_started(tmp_path: Path) -> None:
+    # Chunks already in the pool's queue cannot be cancelled there: they used to be rendered
+    # and written anyway (about 100 of 400 forms here), forms the caller never saw.
+    results = mesoconsent.render_batch(
+        [example()] * 400, tmp_path, format="text", jobs=4, chunksize=8
+    )
+    assert next(results).ok
+    results.close()
+    written = len(list(tmp_path.glob("*.txt")))
+    # The chunk returned, the four running and a few that started before close() reached
+    # the workers.
+    assert 8 <= written <= 8 * (1 + 4 + 4)
+
+
+def test_a_worker_told_to_stop_renders_nothing_more(tmp_path: Path) -> None:
+    stopping = multiprocessing.get_context().Event()
+    settings = mesoconsent.batch._Settings(tmp_path, "text", None, False)
+    group = [(i, i + 1, MIXED[0]) for i in range(40)]
+    engine = mesoconsent.default_engine()
+    assert len(mesoconsent.batch._render_group(engine, settings, group, stopping)) == 40
+    stopping.set()
+    assert mesoconsent.batch._render_group(engine, settings, group, stopping) == []
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

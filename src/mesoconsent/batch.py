@@ -36,7 +36,7 @@ import time
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sized
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import attrs
 
@@ -212,6 +212,12 @@ class _Settings:
 # sections) for a worker's Engine.
 _EngineArgs: TypeAlias = tuple[tuple[Path, ...], tuple[Path, ...], bool, Path | None, bool]
 _Item: TypeAlias = tuple[int, int, Any]  # (index, number, request as sent)
+
+
+class _Flag(Protocol):
+    """A multiprocessing Event, as workers use it."""
+
+    def is_set(self) -> bool: ...
 
 
 def render_batch(
@@ -406,13 +412,17 @@ def _in_pool(
     chunks = _chunks(items, sizes, here)
     # Imported here: multiprocessing costs tens of milliseconds at start-up, and a single render
     # (or --jobs 1) never needs it.
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    # Set when the batch stops early: a chunk already handed to the pool's queue cannot be
+    # cancelled there, so a worker that gets one after this is set renders nothing of it.
+    stopping = (mp_context or multiprocessing.get_context()).Event()
     executor = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=mp_context,
         initializer=_start_worker,
-        initargs=(engine_args, settings),
+        initargs=(engine_args, settings, stopping),
     )
     try:
         # A bounded number of chunks in flight, collected in order: the input is read as the
@@ -431,6 +441,7 @@ def _in_pool(
         # chunks finish (each write is atomic anyway), and leave no process behind. A second
         # Ctrl-C (or SIGTERM) while that happens must not cut it short: the workers would be
         # left waiting for work, and the command with them.
+        stopping.set()
         while True:
             try:
                 executor.shutdown(wait=True, cancel_futures=True)
@@ -524,10 +535,10 @@ class _CheckHere:
 
 
 # The engine and settings of this worker process, set by _start_worker.
-_worker: tuple[Engine, _Settings] | None = None
+_worker: tuple[Engine, _Settings, _Flag] | None = None
 
 
-def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
+def _start_worker(engine_args: _EngineArgs, settings: _Settings, stopping: _Flag) -> None:
     """Pool initializer: build this worker's one Engine."""
     global _worker, _WRITING
     # A forked worker inherits the lock as it was: held, if a thread of the parent was
@@ -548,7 +559,7 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings) -> None:
         template_cache=cache,
         share_static_sections=share,
     )
-    _worker = (engine, settings)
+    _worker = (engine, settings, stopping)
 
 
 # Held while a worker writes a form: a worker whose parent died stops between forms, never
@@ -576,16 +587,21 @@ def _render_chunk(chunk: list[_Item]) -> list[BatchResult]:
     """Run in a worker: render a chunk of requests with the worker's engine."""
     if _worker is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker not started")
-    engine, settings = _worker
-    return _render_group(engine, settings, chunk)
+    engine, settings, stopping = _worker
+    return _render_group(engine, settings, chunk, stopping)
 
 
-def _render_group(engine: Engine, settings: _Settings, group: list[_Item]) -> list[BatchResult]:
+def _render_group(
+    engine: Engine, settings: _Settings, group: list[_Item], stopping: _Flag | None = None
+) -> list[BatchResult]:
     """Render some requests; their files are written and made durable together before they
     are reported, at most _WRITTEN_TOGETHER at a time (each holds a descriptor and its form's
-    bytes until then, and a chunk can be as large as the caller asks)."""
+    bytes until then, and a chunk can be as large as the caller asks). Once ``stopping`` is
+    set (the batch was closed early), no more are rendered: the caller will not read them."""
     results: list[BatchResult] = []
     for start in range(0, len(group), _WRITTEN_TOGETHER):
+        if stopping is not None and stopping.is_set():
+            break
         results += _render_together(engine, settings, group[start : start + _WRITTEN_TOGETHER])
     return results
 
