@@ -37,10 +37,16 @@ WITNESS_ROLES = ("interpreter", "witness")
 # too: use \n. Also the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
 # U+2066-U+2069): one in a clinic name would print the phone number after it backwards. (The
 # marks LRM, RLM and ALM stay allowed: right-to-left names are typed with them.)
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
-    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+_BAD_COMMON = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
 )
-_BAD_COMMON = f"\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff{_NONCHARACTERS}"
+# The non-characters beyond the Basic Multilingual Plane, looked for only in text that has
+# such characters: in the classes above, they made every search several times slower.
+_ASTRAL_NONCHARACTER = re.compile(
+    "["
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
+)
 _BAD_MULTILINE = re.compile(f"[\u2028\u2029{_BAD_COMMON}]")
 # U+2028/U+2029 are line and paragraph separators: line breaks by another name.
 _BAD_SINGLE_LINE = re.compile(f"[\n\u2028\u2029{_BAD_COMMON}]")
@@ -54,6 +60,8 @@ _BLANK_GLYPHS = frozenset("\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
 
 
 def _prints(value: str) -> bool:
+    if value.isascii():  # most text, quickly: ASCII controls but tab are refused before this
+        return bool(value.strip())
     return any(
         unicodedata.category(char)[0] in _PRINTING_CATEGORIES and char not in _BLANK_GLYPHS
         for char in value
@@ -72,6 +80,9 @@ def text_problem(value: object, *, multiline: bool = False) -> str | None:
     if len(value) > MAX_TEXT_LENGTH:
         return f"must be at most {MAX_TEXT_LENGTH:,} characters long"
     bad = (_BAD_MULTILINE if multiline else _BAD_SINGLE_LINE).search(value)
+    if not value.isascii() and max(value) > "\uffff":
+        end = len(value) if bad is None else bad.start()
+        bad = _ASTRAL_NONCHARACTER.search(value, 0, end) or bad
     if bad is None:
         return (
             None if _prints(value) else "must not be empty (or only spaces or invisible characters)"
