@@ -43,3 +43,25 @@ def test_signature_and_date_lines_are_apart_and_the_block_prints_on_one_page() -
     style = root.findtext(".//style") or ""
     assert re.search(r"\.signatures\{[^}]*break-inside:avoid", style)
     assert re.search(r"\.signatures tr\{[^}]*break-inside:avoid", style)
+
+
+def test_each_answer_box_is_a_read_only_checkbox_to_assistive_technology() -> None:
+    request = attrs.evolve(
+        example(),
+        screening={**example().screening, "pregnant": mesoconsent.ScreeningAnswer(True)},
+    )
+    with pytest.warns(mesoconsent.ContraindicationWarning):
+        page = mesoconsent.render(request, "html").content.decode()
+    root = lxml.html.document_fromstring(page)
+    rows = [row for row in root.iter("tr") if row.find("td[@class='box']") is not None]
+    assert len(rows) == len(example().screening)
+    for row in rows:
+        boxes = row.findall("td[@class='box']/span")
+        assert [box.get("role") for box in boxes] == ["checkbox", "checkbox"]
+        assert all(box.get("aria-readonly") == "true" for box in boxes)
+        states = [box.get("aria-checked") for box in boxes]
+        glyphs = [box.text for box in boxes]
+        assert sorted(states) == ["false", "true"]
+        assert glyphs == ["☒" if state == "true" else "☐" for state in states]
+    checked = [row.findall("td[@class='box']/span")[0].get("aria-checked") for row in rows]
+    assert checked == ["true", "false", "false", "false"]  # "yes" for the first question only

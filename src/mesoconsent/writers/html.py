@@ -43,13 +43,16 @@ def _inlines(inlines: tuple[d.Inline, ...]) -> str:
         elif isinstance(inline, d.LineBreak):
             out.append("<br>")
         elif isinstance(inline, d.Checkbox):
-            # The glyphs themselves ("ballot box with X" / "ballot box") are what assistive
-            # technology announces; an English label would be wrong in other languages.
-            out.append("☒" if inline.checked else "☐")
+            out.append(_CHECKED if inline.checked else _UNCHECKED)
         # Page fields have no meaning on a web page; print CSS cannot count pages portably.
     return "".join(out)
 
 
+# A box shows its glyph; to assistive technology it is a read-only checkbox, checked or not,
+# which a screen reader announces in its user's own language (the glyphs alone are not in
+# common screen readers' symbol tables, and an English label would be wrong in the others).
+_CHECKED = '<span role="checkbox" aria-checked="true" aria-readonly="true">☒</span>'
+_UNCHECKED = '<span role="checkbox" aria-checked="false" aria-readonly="true">☐</span>'
 _BOX = ' class="box"'
 
 
