@@ -108,3 +108,13 @@ def test_type_checkers_see_a_misspelt_name(tmp_path: Path) -> None:
     # where an earlier run found a module of the same name.)
     [error] = checked.stdout.splitlines()
     assert 'clinic_app.py:2: error: Module has no attribute "rendr"' in error
+
+
+def test_the_types_the_engine_hands_out_can_be_named() -> None:
+    engine = mesoconsent.default_engine()
+    procedure = engine.procedures["mesotherapy"]
+    assert type(procedure) is mesoconsent.Procedure
+    assert type(procedure.disclosures[0]) is mesoconsent.Disclosure
+    assert type(procedure.screening[0]) is mesoconsent.ScreeningQuestion
+    assert {type(status.review) for status in engine.locale_status()} == {mesoconsent.Review}
+    assert {"Procedure", "Disclosure", "ScreeningQuestion", "Review"} <= set(mesoconsent.__all__)

@@ -41,6 +41,7 @@ from mesoconsent.errors import (
     TemplateError,
     ValidationError,
 )
+from mesoconsent.i18n import Review
 from mesoconsent.loading import request_to_dict
 from mesoconsent.model import (
     Clinic,
@@ -51,6 +52,7 @@ from mesoconsent.model import (
     ScreeningAnswer,
     Witness,
 )
+from mesoconsent.procedures import Disclosure, Procedure, ScreeningQuestion
 from mesoconsent.resources import example_request_path
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ __all__ = [
     "ConsentRequest",
     "ContraindicationWarning",
     "CoverageError",
+    "Disclosure",
     "DisclosureProblem",
     "DocumentReadError",
     "DraftTranslationWarning",
@@ -78,10 +81,13 @@ __all__ = [
     "Patient",
     "PlannedTreatment",
     "Practitioner",
+    "Procedure",
     "ProcedureDefinitionError",
     "RenderResult",
+    "Review",
     "ScreeningAnswer",
     "ScreeningFlag",
+    "ScreeningQuestion",
     "TemplateError",
     "ValidationError",
     "VerifyReport",
