@@ -26,8 +26,7 @@ from lxml import etree
 
 import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine
-from mesoconsent.i18n import Review, catalog_path, single_number_forms
-from mesoconsent.i18n import _check_folder_name as check_folder_name
+from mesoconsent.i18n import Review, catalog_path, check_folder_name, single_number_forms
 from tests.helpers import docx_paragraph_texts, example, run_cli
 from tests.test_html_output import css_string_value
 
@@ -595,8 +594,13 @@ def test_a_catalog_folder_named_as_no_locale_is_reported_not_a_crash(
     target = catalog_path(tmp_path / "locales", folder)
     target.parent.mkdir(parents=True)
     shutil.copy(catalog_path(LOCALES, "fr"), target)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
     with pytest.raises(CatalogError, match=advice):
-        Engine(locale_dirs=[tmp_path / "locales"]).catalog(folder)
+        engine.catalog(folder)
+    if folder != "xx":
+        # Nor is the locale it means rendered from the bundled catalog without a word.
+        with pytest.raises(CatalogError, match=re.escape(f"{target}: its folder '{folder}'")):
+            engine.render(in_locale(folder))
     result = run_cli("locales", "--check", "--locales", tmp_path / "locales", cwd=tmp_path)
     assert result.returncode == 1
     assert advice in result.stdout

@@ -48,7 +48,9 @@ from mesoconsent.i18n import (
     MessageKey,
     Review,
     available_locales,
+    check_folder_name,
     load_catalog,
+    misnamed_folders,
     negotiate,
     parse_requested,
 )
@@ -225,6 +227,10 @@ class Engine:
         self.generator = f"mesoconsent {self.version}"
         self.procedures: dict[str, Procedure] = discover_procedures(self.template_dirs)
         self.locales: tuple[str, ...] = available_locales(self.locale_dirs)
+        # A translator's catalog in a folder named otherwise than gettext names its locale
+        # (pt-BR, FR) is never used for it: the locale it means is refused, naming the folder,
+        # rather than rendered from another catalog without a word.
+        self._misnamed = misnamed_folders(self.locale_dirs)
         self.template_cache = None if template_cache is None else Path(template_cache)
         environment = make_environment(self.template_dirs)
         if self.template_cache is not None:
@@ -266,6 +272,9 @@ class Engine:
         """
         catalog = self._catalogs.get(locale)
         if catalog is None:
+            misnamed = self._misnamed.get(locale)
+            if misnamed is not None:
+                check_folder_name(*misnamed)  # raises CatalogError naming the folder
             with self._catalog_lock:
                 catalog = self._catalogs.get(locale)
                 if catalog is None:

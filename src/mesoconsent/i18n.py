@@ -440,28 +440,57 @@ def _revision(translated: Sequence[Message]) -> str:
     return digest.hexdigest()[:12]
 
 
-def _check_folder_name(path: Path, locale: str) -> None:
+def check_folder_name(path: Path, locale: str) -> None:
     """A catalog's folder is its locale, as gettext names them (``pt_BR``, ``zh_TW``): one
     named otherwise (``pt-BR``, ``FR``) would never be chosen for the locale it means, since a
     request looks for the names :func:`negotiate` tries."""
     try:
-        parsed = parse_requested(locale)
+        named = gettext_name(locale)
     except LocaleNotAvailableError:
         raise CatalogError(
             f"{path}: its folder {locale!r} is not a locale identifier Babel knows "
             "(language, then region, as in fr or pt_BR)"
         ) from None
-    if locale not in _fallbacks(parsed):
-        named = f"{parsed.language}_{parsed.territory}" if parsed.territory else parsed.language
+    if named is not None:
         raise CatalogError(
             f"{path}: its folder {locale!r} must be named {named!r}, as gettext names "
             "locales, or it is never used for that locale"
         )
 
 
+def gettext_name(folder: str) -> str | None:
+    """The name a catalog folder called ``folder`` should have, if a request for the locale
+    it means would never look for it (``pt_BR`` for ``pt-BR``); None if it is named well.
+    Raises LocaleNotAvailableError if it names no locale."""
+    parsed = parse_requested(folder)
+    if folder in _fallbacks(parsed):
+        return None
+    return f"{parsed.language}_{parsed.territory}" if parsed.territory else parsed.language
+
+
+def misnamed_folders(locale_dirs: Iterable[Path]) -> dict[str, tuple[Path, str]]:
+    """Catalog folders named otherwise than gettext names the locale they mean: for that
+    locale, the catalog's path and its folder's name (the first such folder found)."""
+    found: dict[str, tuple[Path, str]] = {}
+    for locales_dir in locale_dirs:
+        if not locales_dir.is_dir():
+            continue
+        for child in sorted(locales_dir.iterdir()):
+            path = catalog_path(locales_dir, child.name)
+            if not path.is_file():
+                continue
+            try:
+                named = gettext_name(child.name)
+            except LocaleNotAvailableError:
+                continue  # it means no locale: no request can be served from it
+            if named is not None:
+                found.setdefault(named, (path, child.name))
+    return found
+
+
 def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
     """Parse one ``.po`` file; CatalogError if it cannot be read."""
-    _check_folder_name(path, locale)
+    check_folder_name(path, locale)
     try:
         data = path.read_bytes()
         # A byte-order mark (Windows Notepad writes one) is not part of the .po syntax.
