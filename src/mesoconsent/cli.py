@@ -229,7 +229,7 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     request = engine.request_from_dict(data)
     # SIGTERM (a service stopping, `timeout`) interrupts like Ctrl-C, so that a form being
     # written leaves no temporary file holding it behind.
-    terminated = _Termination()
+    terminated = _Termination(as_command=args.as_command)
     try:
         with terminated:
             result = engine.render_to_file(request, args.output, output_format, draft=args.draft)
@@ -323,7 +323,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
         return EXIT_IO
     progress = _Progress(len(lines), sys.stderr, started)
     summary = _BatchSummary()
-    terminated = _Termination()
+    terminated = _Termination(as_command=args.as_command)
     try:
         # On Ctrl-C or SIGTERM: stop the workers and clean up before returning.
         with terminated, contextlib.closing(results):
@@ -364,9 +364,16 @@ class _Termination:
     """While active, SIGTERM (a service manager stopping the command) interrupts like Ctrl-C,
     so that the workers are stopped and partial files removed, instead of the command dying
     and leaving its workers behind. Only the first SIGTERM or Ctrl-C interrupts: later ones,
-    while the workers are being stopped, are ignored rather than cutting that short."""
+    while the workers are being stopped, are ignored rather than cutting that short.
 
-    def __init__(self) -> None:
+    Once interrupted, the command (``as_command``) goes on ignoring them until it has exited:
+    Python puts the default handlers back while it shuts down, and a second SIGTERM would
+    then kill it after its report, with a signal's exit status. Called from other Python
+    code, main() puts back the caller's handlers instead.
+    """
+
+    def __init__(self, as_command: bool) -> None:
+        self.as_command = as_command
         self.signalled = False
         self.interrupted = False
         self._previous: dict[int, Any] = {}
@@ -378,7 +385,8 @@ class _Termination:
 
     def __exit__(self, *exc_info: object) -> None:
         for number, previous in self._previous.items():
-            signal.signal(number, previous)
+            ignore = self.interrupted and self.as_command
+            signal.signal(number, signal.SIG_IGN if ignore else previous)
 
     def _handle(self, signum: int, frame: object) -> None:
         if self.interrupted:
@@ -598,6 +606,7 @@ def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.as_command = argv is None  # the command itself, not a call from other Python code
     if args.command == "render" and (problem := _render_usage_problem(args)) is not None:
         args.usage_error(problem)  # exits 2, with the usage
     with warnings.catch_warnings():
