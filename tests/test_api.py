@@ -118,3 +118,15 @@ def test_the_types_the_engine_hands_out_can_be_named() -> None:
     assert type(procedure.screening[0]) is mesoconsent.ScreeningQuestion
     assert {type(status.review) for status in engine.locale_status()} == {mesoconsent.Review}
     assert {"Procedure", "Disclosure", "ScreeningQuestion", "Review"} <= set(mesoconsent.__all__)
+
+
+def test_a_dict_s_keys_keep_their_order_and_are_accepted_as_areas() -> None:
+    areas = {"face": 2, "neck": 1}.keys()
+    treatment = attrs.evolve(example().treatment, treated_areas=areas)
+    assert treatment.treated_areas == ("face", "neck")
+    mesoconsent.validate(attrs.evolve(example(), treatment=treatment))
+
+
+def test_one_request_as_a_dict_is_not_a_batch() -> None:
+    with pytest.raises(TypeError, match="not one dict"):
+        mesoconsent.render_batch(example_dict(), format="text", jobs=1)

@@ -739,3 +739,21 @@ def test_an_interrupted_batch_in_process_leaves_no_temporary_file(
     with pytest.raises(KeyboardInterrupt):
         list(mesoconsent.render_batch([example_dict()] * 2, tmp_path, "text", jobs=1))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_request_of_a_class_workers_cannot_import_renders_as_alone(method: str) -> None:
+    # A subclass defined where a worker cannot import it (here, in a function): sent as the
+    # ConsentRequest it is. It used to break the pool under spawn, and fail under fork.
+    @attrs.frozen
+    class Local(mesoconsent.ConsentRequest):
+        case_id: str = "C-1"
+
+    local = Local(**attrs.asdict(example(), recurse=False))
+    requests: list[mesoconsent.BatchRequest] = [local, example_dict(), local]
+    context = multiprocessing.get_context(method)
+    results = list(
+        mesoconsent.render_batch(requests, format="text", jobs=2, mp_context=context, chunksize=1)
+    )
+    alone = mesoconsent.render(example(), "text")
+    assert [item.result for item in results] == [alone, alone, alone]

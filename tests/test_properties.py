@@ -47,7 +47,7 @@ NONCHARACTERS = [chr(code) for code in range(0xFDD0, 0xFDF0)] + [
     chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
 ]
 REFUSED = "".join(NONCHARACTERS) + "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-BLANK_GLYPHS = "\u2800\u3164\u115f\u1160\uffa0"
+BLANK_GLYPHS = "\u2800\u3164\u115f\u1160\uffa0\U0001d159"
 printable = st.characters(
     blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters=REFUSED
 )

@@ -342,7 +342,7 @@ def test_locale_is_negotiated_and_formats_as_requested(
         ("\u2800", "must not be empty"),
         ("\u3164 ", "must not be empty"),
         # Nothing that prints: variation selectors, tags, format controls, a lone accent,
-        # an unassigned code point, private use (a review found these filling the phone
+        # a reserved default-ignorable code point (a review found these filling the phone
         # number of the complications disclosure with nothing).
         ("\ufe0f", "must not be empty"),
         ("\U000e0041\U000e0042", "must not be empty"),
@@ -355,7 +355,7 @@ def test_locale_is_negotiated_and_formats_as_requested(
         ("\u2065", "must not be empty"),
         ("\u0301", "must not be empty"),
         ("\ufe00\ufe00\ufe00", "must not be empty"),
-        ("\ue000", "must not be empty"),
+        ("\U0001d159", "must not be empty"),  # the musical null notehead: a blank symbol
         # Non-characters, which HTML parsers report and no text should hold.
         ("Riverside\ufdd0", "non-character U+FDD0 at character 10"),
         ("Clinic \U0001fffe", "non-character U+1FFFE at character 8"),
@@ -369,7 +369,24 @@ def test_text_that_would_print_wrong_or_blank_is_refused(value: str, message: st
     assert message in found["clinic.name"]
 
 
-@pytest.mark.parametrize("value", ["-", "+44 20 7946 0000", "\u00e9", "e\u0301", "\U0001f600"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "-",
+        "+44 20 7946 0000",
+        "\u00e9",
+        "e\u0301",
+        "\U0001f600",
+        "\ue000",  # private use: a clinic font's glyph
+        # Unknown to Python 3.11's Unicode tables (an emoji and a CJK ideograph of Unicode 15):
+        # the same request must not be valid on one server and refused on another.
+        "\U0001fae8",
+        "\U00031350\U00031350",
+        "\u0903",  # a spacing mark (Devanagari visarga)
+        "\u20dd",  # an enclosing mark (a combining circle)
+        "\u06dd",  # a format character that shows (Arabic end of ayah)
+    ],
+)
 def test_text_with_something_that_prints_is_accepted(value: str) -> None:
     data = example_dict()
     data["clinic"]["phone"] = value
@@ -445,3 +462,20 @@ def test_a_key_that_is_not_a_field_name_is_never_quoted(value: object) -> None:
         "unknown field(s): fulname, and 1 whose name is not shown (not a field name)"
     )
     assert any(path == "screening" for path in found)
+
+
+def test_a_repeated_key_that_is_not_a_field_name_is_not_quoted() -> None:
+    text = json.dumps(example_dict())[:-1]
+    key = json.dumps("Jane Roe, DOB 1980-01-01\nline 7: forged")
+    text += f', {key}: 1, {key}: 2, "locale": "en"}}'
+    with pytest.raises(ValidationError) as caught:
+        request_from_json(text)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (
+            "request",
+            "holds a key more than once (its name is not shown: "
+            "it is not shaped like a field name)",
+        ),
+        ("locale", "appears more than once in the same object"),
+    ]
+    assert "Jane" not in str(caught.value)

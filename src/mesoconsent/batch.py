@@ -49,7 +49,7 @@ from mesoconsent.errors import (
     ValidationError,
 )
 from mesoconsent.loading import decode_json
-from mesoconsent.model import ConsentRequest
+from mesoconsent.model import ConsentRequest, init_arguments
 from mesoconsent.output import TEMPORARY_PREFIX, sync_folder, write_files_atomic
 
 if TYPE_CHECKING:
@@ -268,8 +268,8 @@ def render_batch(
     Closing the generator early (``close()``, or leaving a ``for`` loop over it that holds the
     only reference) cancels the requests not yet started and waits for the ones running.
     """
-    if isinstance(requests, str | bytes | bytearray | memoryview | os.PathLike):
-        # Iterating one would give a request per character (or byte).
+    if isinstance(requests, str | bytes | bytearray | memoryview | os.PathLike | Mapping):
+        # Iterating one would give a request per character, byte or key.
         raise TypeError(
             "requests must be an iterable of requests, not one "
             f"{type(requests).__name__}: for a JSON Lines file, pass read_jsonl(path)"
@@ -505,6 +505,11 @@ def _picklable(sent: Any) -> bool:
 
 
 def _packed(request: BatchRequest) -> Any:
+    if isinstance(request, ConsentRequest) and type(request) is not ConsentRequest:
+        # A caller's subclass travels as the ConsentRequest it is: a worker may not be able
+        # to import the class (defined in a script's main block, or in a function), and
+        # rendering needs nothing it adds.
+        return ConsentRequest(**init_arguments(request, ConsentRequest))
     if isinstance(request, Mapping) and not isinstance(request, dict):
         return dict(request)  # a read-only mapping does not pickle
     return request

@@ -286,9 +286,7 @@ def decode_json(text: str | bytes) -> Any:
     if repeated:
         # A repeated key would silently keep one of two answers ("pregnant": false, then
         # true): refuse to guess, and say where.
-        raise ValidationError(
-            [FieldProblem(path, "appears more than once in the same object") for path in repeated]
-        )
+        raise ValidationError(repeated)
     return data
 
 
@@ -311,17 +309,32 @@ class _RepeatedKeys(dict[str, Any]):
         return result
 
 
-def _repeated_paths(value: Any, prefix: str) -> list[str]:
-    paths: list[str] = []
+def _repeated_paths(value: Any, prefix: str) -> list[FieldProblem]:
+    """A problem for each key repeated in an object of ``value``, at its path. A key that is
+    not shaped like a field name is not quoted (errors.shown_key): the problem is then at the
+    object that holds it, and what is inside it is reported there too."""
+    problems: list[FieldProblem] = []
     if isinstance(value, dict):
         if isinstance(value, _RepeatedKeys):
-            paths.extend(f"{prefix}{key}" for key in dict.fromkeys(value.repeated))
+            for key in dict.fromkeys(value.repeated):
+                if shown_key(key) is None:
+                    path = prefix.removesuffix(".") or "request"
+                    problems.append(FieldProblem(path, _REPEATED_UNSHOWN))
+                else:
+                    problems.append(FieldProblem(f"{prefix}{key}", _REPEATED))
         for key, item in value.items():
-            paths.extend(_repeated_paths(item, f"{prefix}{key}."))
+            inner = prefix if shown_key(key) is None else f"{prefix}{key}."
+            problems.extend(_repeated_paths(item, inner))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            paths.extend(_repeated_paths(item, f"{prefix.removesuffix('.')}[{index}]."))
-    return paths
+            problems.extend(_repeated_paths(item, f"{prefix.removesuffix('.')}[{index}]."))
+    return problems
+
+
+_REPEATED = "appears more than once in the same object"
+_REPEATED_UNSHOWN = (
+    "holds a key more than once (its name is not shown: it is not shaped like a field name)"
+)
 
 
 def request_to_dict(request: ConsentRequest) -> dict[str, Any]:

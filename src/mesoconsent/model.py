@@ -8,7 +8,7 @@ JSON loader) can assemble a request and then get *every* problem with it at once
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, KeysView, Mapping
 from collections.abc import Set as AbstractSet
 from types import MappingProxyType
 from typing import Any
@@ -39,8 +39,10 @@ def _optional_text(value: str | None) -> str | None:
 def _tuple_of_text(items: Iterable[str]) -> tuple[str, ...]:
     # A list from a caller becomes an immutable tuple. A lone string is kept as given rather
     # than split into characters, and so is what has no order (a set, whose order changes
-    # from process to process, or a mapping): validation says it must be a list.
-    if isinstance(items, str | AbstractSet | Mapping) or not isinstance(items, Iterable):
+    # from process to process, or a mapping; a dict's keys keep their order): validation
+    # says it must be a list.
+    unordered = isinstance(items, AbstractSet | Mapping) and not isinstance(items, KeysView)
+    if isinstance(items, str) or unordered or not isinstance(items, Iterable):
         return items  # type: ignore[return-value]
     return tuple(_text(item) for item in items)
 
@@ -127,11 +129,7 @@ class ConsentRequest:
         # travels (to a process pool, a task queue, copy.deepcopy) with a plain dict in its
         # place, which the converter makes read-only again when the request is rebuilt.
         # A subclass of a clinic's own travels as itself, with its fields.
-        fields = {
-            field.alias: getattr(self, field.name)
-            for field in attrs.fields(type(self))
-            if field.init
-        }
+        fields = init_arguments(self, type(self))
         if isinstance(self.screening, Mapping):
             fields["screening"] = dict(self.screening)
         return (_rebuilt, (type(self), fields))
@@ -139,3 +137,9 @@ class ConsentRequest:
 
 def _rebuilt(cls: type[ConsentRequest], fields: dict[str, Any]) -> ConsentRequest:
     return cls(**fields)
+
+
+def init_arguments(request: ConsentRequest, cls: type[ConsentRequest]) -> dict[str, Any]:
+    """The arguments that build ``request`` again as a ``cls`` (its class, or a base class):
+    the values of ``cls``'s fields, by the names its ``__init__`` takes."""
+    return {str(f.alias): getattr(request, f.name) for f in attrs.fields(cls) if f.init}

@@ -50,22 +50,82 @@ _ASTRAL_NONCHARACTER = re.compile(
 _BAD_MULTILINE = re.compile(f"[\u2028\u2029{_BAD_COMMON}]")
 # U+2028/U+2029 are line and paragraph separators: line breaks by another name.
 _BAD_SINGLE_LINE = re.compile(f"[\n\u2028\u2029{_BAD_COMMON}]")
-# Letters, digits, punctuation and symbols print; so do the rest of a text around them. What
-# is made only of other characters (spaces, format controls such as tags and the zero-width
-# ones, combining marks and variation selectors on nothing, private use, unassigned code
-# points) is empty on paper. So are these, although letters or symbols by their category:
-# the Hangul fillers, the blank Braille pattern, and the Khmer inherent vowels.
-_PRINTING_CATEGORIES = frozenset("LNPS")
-_BLANK_GLYPHS = frozenset("\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+# What prints: letters, digits, punctuation, symbols, marks that take space or enclose (a
+# Devanagari visarga, a combining circle), private-use characters (a clinic font's glyphs) and
+# code points this Python's Unicode tables do not know yet (a newer emoji: a request valid on
+# one server must not be refused on another), and the few format characters that show (the
+# Arabic number signs and end of ayah). What does not: spaces, controls, other format
+# characters (zero-width ones, tags, annotation anchors), marks that only sit on another
+# character, alone, and whatever Unicode says should be invisible when not supported
+# (Default_Ignorable_Code_Point: variation selectors, Hangul fillers, reserved ranges such as
+# U+2065). Nor do a few symbols and letters that print blank: the blank Braille pattern, the
+# musical null notehead, the Khmer inherent vowels.
+_PRINTING_CATEGORIES = frozenset(
+    {
+        "Lu",
+        "Ll",
+        "Lt",
+        "Lm",
+        "Lo",
+        "Nd",
+        "Nl",
+        "No",
+        "Pc",
+        "Pd",
+        "Ps",
+        "Pe",
+        "Pi",
+        "Pf",
+        "Po",
+        "Sm",
+        "Sc",
+        "Sk",
+        "So",
+        "Mc",
+        "Me",
+        "Co",
+        "Cn",
+    }
+)
+_VISIBLE_FORMAT = frozenset(
+    "\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"
+)
+# Default_Ignorable_Code_Point (Unicode 15.1, DerivedCoreProperties.txt), as ranges.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+_BLANK_GLYPHS = frozenset("\u2800\U0001d159")
+
+
+def _is_printing(char: str) -> bool:
+    if char in _VISIBLE_FORMAT:
+        return True
+    if unicodedata.category(char) not in _PRINTING_CATEGORIES or char in _BLANK_GLYPHS:
+        return False
+    code = ord(char)
+    return not any(first <= code <= last for first, last in _DEFAULT_IGNORABLE)
 
 
 def _prints(value: str) -> bool:
     if value.isascii():  # most text, quickly: ASCII controls but tab are refused before this
         return bool(value.strip())
-    return any(
-        unicodedata.category(char)[0] in _PRINTING_CATEGORIES and char not in _BLANK_GLYPHS
-        for char in value
-    )
+    return any(_is_printing(char) for char in value)
 
 
 def text_problem(value: object, *, multiline: bool = False) -> str | None:
