@@ -6,6 +6,7 @@ import time
 import warnings
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import attrs
 import pytest
@@ -100,3 +101,23 @@ def test_render_quietly_is_render_without_its_warnings(fmt: mesoconsent.Format) 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert engine.render_quietly(request, fmt) == loud
+
+
+def test_the_command_run_in_threads_leaves_the_warning_filters_alone(tmp_path: Path) -> None:
+    # main() used to wrap every command in warnings.catch_warnings(), which is not thread-safe.
+    from mesoconsent.cli import main
+
+    def commands(worker: int) -> None:
+        for run in range(8):
+            output = tmp_path / f"{worker}-{run}.txt"
+            assert main(["render", "--example", "--locale", "fr", "--output", str(output)]) == 0
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mesoconsent.DraftTranslationWarning)
+        before = list(warnings.filters)
+        with ThreadPoolExecutor(4) as pool:
+            for running in [pool.submit(commands, worker) for worker in range(4)]:
+                running.result()
+        assert warnings.filters == before
+        with pytest.raises(mesoconsent.DraftTranslationWarning):
+            mesoconsent.render(attrs.evolve(example(), locale="fr"), "text")

@@ -17,7 +17,6 @@ import signal
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -26,13 +25,12 @@ from babel import Locale, UnknownLocaleError
 
 from mesoconsent.engine import FORMATS, Engine, Format, format_for_path
 from mesoconsent.errors import (
-    ContraindicationWarning,
     DocumentReadError,
-    DraftTranslationWarning,
     MesoconsentError,
     ValidationError,
 )
 from mesoconsent.loading import decode_json
+from mesoconsent.output import write_atomic
 from mesoconsent.resources import example_request_path
 from mesoconsent.template_cache import default_cache_folder
 
@@ -232,7 +230,9 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     terminated = _Termination(as_command=args.as_command)
     try:
         with terminated:
-            result = engine.render_to_file(request, args.output, output_format, draft=args.draft)
+            # Quietly: the command reports flags and draft translations itself, below.
+            result = engine.render_quietly(request, output_format, draft=args.draft)
+            write_atomic(Path(args.output), result.content)
     except KeyboardInterrupt:
         if not terminated.signalled:
             raise
@@ -609,12 +609,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.as_command = argv is None  # the command itself, not a call from other Python code
     if args.command == "render" and (problem := _render_usage_problem(args)) is not None:
         args.usage_error(problem)  # exits 2, with the usage
-    with warnings.catch_warnings():
-        # The CLI reports screening flags and draft translations itself, naming the questions
-        # for the person at the terminal; the library's Python warnings would only repeat it.
-        warnings.simplefilter("ignore", ContraindicationWarning)
-        warnings.simplefilter("ignore", DraftTranslationWarning)
-        return _run(args)
+    # The command reports screening flags and draft translations itself, naming the questions
+    # for the person at the terminal: it renders quietly (Engine.render_quietly), without the
+    # library's Python warnings, and leaves the process's warning filters alone.
+    return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
