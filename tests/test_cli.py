@@ -300,7 +300,7 @@ def test_an_internal_error_prints_no_traceback_and_no_data(tmp_path: Path) -> No
         "import sys, mesoconsent.cli as cli\n"
         "def boom(*args, **kwargs):\n"
         "    raise RuntimeError('Secret Patient Name')\n"
-        "cli.Engine.render_to_file = boom\n"
+        "cli.Engine.render_quietly = boom\n"
         "sys.exit(cli.main(['render', '--example', '-o', 'x.docx']))\n"
     )
     result = subprocess.run(
