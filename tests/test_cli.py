@@ -387,3 +387,23 @@ def test_draft_mode_from_the_command_line(tmp_path: Path) -> None:
     assert "rendered in draft mode" in drafted.stderr
     text = (tmp_path / "form.txt").read_text(encoding="utf-8")
     assert text.startswith("*** DRAFT, NOT FOR SIGNATURE")
+
+
+@pytest.mark.parametrize("as_command", [True, False])
+def test_after_an_interruption_only_the_command_keeps_ignoring_signals(as_command: bool) -> None:
+    from mesoconsent.cli import _Termination
+
+    def mine(signum: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    previous_int = signal.getsignal(signal.SIGINT)
+    try:
+        termination = _Termination(as_command=as_command)
+        with pytest.raises(KeyboardInterrupt), termination:
+            signal.raise_signal(signal.SIGTERM)
+        expected = signal.SIG_IGN if as_command else mine
+        assert signal.getsignal(signal.SIGTERM) == expected
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)

@@ -26,7 +26,13 @@ from lxml import etree
 
 import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine
-from mesoconsent.i18n import Review, catalog_path, check_folder_name, single_number_forms
+from mesoconsent.i18n import (
+    Review,
+    catalog_path,
+    check_folder_name,
+    gettext_name,
+    single_number_forms,
+)
 from tests.helpers import docx_paragraph_texts, example, run_cli
 from tests.test_html_output import css_string_value
 
@@ -690,3 +696,28 @@ def test_only_forms_for_a_single_number_may_leave_the_number_out() -> None:
     assert single_number_forms(Locale.parse("ar")) == {0, 1, 2}
     for language in ("en", "fr", "ru", "tr", "de", "pt_BR"):
         assert single_number_forms(Locale.parse(language)) == frozenset(), language
+
+
+def test_a_misnamed_regional_folder_is_refused_for_its_region_not_served_by_another(
+    tmp_path: Path,
+) -> None:
+    # fr-CA, meant for Canadian French: a request for fr-CA must not quietly get the bundled
+    # fr catalog; one for fr (France) is not what the folder means, and is served.
+    target = catalog_path(tmp_path / "locales", "fr-CA")
+    target.parent.mkdir(parents=True)
+    shutil.copy(catalog_path(LOCALES, "fr"), target)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CatalogError, match="its folder 'fr-CA' must be named 'fr_CA'"):
+        engine.render(in_locale("fr-CA"))
+    with pytest.warns(DraftTranslationWarning):
+        assert engine.render(in_locale("fr")).catalog == "fr"
+
+
+@pytest.mark.parametrize(
+    ("folder", "named"),
+    [("sr-Latn", "sr_Latn"), ("zh-Hans", "zh_Hans"), ("pt-BR", "pt_BR"), ("FR", "fr")],
+)
+def test_the_name_a_misnamed_folder_must_have_keeps_its_script(folder: str, named: str) -> None:
+    # Renaming sr-Latn to sr, as the advice once said, would serve Cyrillic requests from a
+    # Latin-script catalog.
+    assert gettext_name(folder) == named

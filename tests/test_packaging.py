@@ -37,7 +37,7 @@ def test_wheel_ships_templates_examples_and_type_marker(wheel: zipfile.ZipFile) 
     assert "mesoconsent/py.typed" in names
     assert any(name.endswith("entry_points.txt") for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "mesoconsent = mesoconsent.cli:main" in wheel.read(entry_points).decode()
+    assert "mesoconsent = mesoconsent.cli:command" in wheel.read(entry_points).decode()
     # pybabel finds the procedure-data extractor through this entry point.
     assert (
         "mesoconsent_procedure = mesoconsent.extract:extract_procedure"

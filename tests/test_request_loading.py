@@ -479,3 +479,14 @@ def test_a_repeated_key_that_is_not_a_field_name_is_not_quoted() -> None:
         ("locale", "appears more than once in the same object"),
     ]
     assert "Jane" not in str(caught.value)
+
+
+def test_a_key_repeated_under_a_key_not_shown_is_reported_where_it_can_be_named() -> None:
+    data = example_dict()
+    screening = json.dumps(data.pop("screening"))[:-1]
+    hidden = '"Bad Key!": {"answer": true, "answer": false}'
+    text = f'{json.dumps(data)[:-1]}, "screening": {screening}, {hidden}}}}}'
+    with pytest.raises(ValidationError) as caught:
+        request_from_json(text)
+    # Not "screening.answer", which would read as a question called "answer".
+    assert [p.path for p in caught.value.problems] == ["screening"]

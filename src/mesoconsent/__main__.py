@@ -1,7 +1,5 @@
 """``python -m mesoconsent`` is the ``mesoconsent`` command."""
 
-import sys
+from mesoconsent.cli import command
 
-from mesoconsent.cli import main
-
-sys.exit(main())
+command()

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from babel import Locale, UnknownLocaleError
 
@@ -604,9 +604,18 @@ def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
     return EXIT_FAILED
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def command() -> NoReturn:
+    """The ``mesoconsent`` command (and ``python -m mesoconsent``): :func:`main`, then exit
+    with its status."""
+    sys.exit(main(as_command=True))
+
+
+def main(argv: Sequence[str] | None = None, *, as_command: bool = False) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+    Only the command itself (``as_command``) keeps ignoring signals after an interruption
+    (see _Termination); called from other code, the caller's handlers are put back."""
     args = _parser().parse_args(argv)
-    args.as_command = argv is None  # the command itself, not a call from other Python code
+    args.as_command = as_command
     if args.command == "render" and (problem := _render_usage_problem(args)) is not None:
         args.usage_error(problem)  # exits 2, with the usage
     # The command reports screening flags and draft translations itself, naming the questions
@@ -654,4 +663,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    command()

@@ -49,6 +49,7 @@ from mesoconsent.i18n import (
     Review,
     available_locales,
     check_folder_name,
+    fallbacks,
     load_catalog,
     misnamed_folders,
     negotiate,
@@ -363,10 +364,23 @@ class Engine:
         return self.request_from_json(Path(path).read_bytes())
 
     def _catalog_for(self, requested: str) -> Catalog:
+        self._refuse_misnamed(requested)
         catalog = self.catalog(self.resolve_locale(requested))
         # Messages come from the negotiated catalog; dates and lists follow the locale as
         # requested, so en-GB gets "14 March 2026" from the en catalog.
         return attrs.evolve(catalog, locale=parse_requested(requested))
+
+    def _refuse_misnamed(self, requested: str) -> None:
+        """CatalogError if a catalog folder meant for ``requested`` (or for a locale tried
+        before the one that serves it: fr_CA before fr) is misnamed, so never used."""
+        if not self._misnamed:
+            return
+        for candidate in fallbacks(parse_requested(requested)):
+            misnamed = self._misnamed.get(candidate)
+            if misnamed is not None:
+                check_folder_name(*misnamed)  # raises CatalogError naming the folder
+            if candidate in self.locales:
+                return
 
     def compose(self, request: ConsentRequest, *, draft: bool = False) -> d.Document:
         """Validate, compose and gate: the document tree of a complete consent form.

@@ -189,13 +189,14 @@ def negotiate(requested: str, available: Sequence[str]) -> str:
 
     Raises LocaleNotAvailableError if none does.
     """
-    for candidate in _fallbacks(parse_requested(requested)):
+    for candidate in fallbacks(parse_requested(requested)):
         if candidate in available:
             return candidate
     raise LocaleNotAvailableError(requested)
 
 
-def _fallbacks(locale: Locale) -> Iterable[str]:
+def fallbacks(locale: Locale) -> Iterable[str]:
+    """The catalog names a request for ``locale`` is served from, in order of preference."""
     yield str(locale)
     if locale.territory:
         yield f"{locale.language}_{locale.territory}"
@@ -463,9 +464,13 @@ def gettext_name(folder: str) -> str | None:
     it means would never look for it (``pt_BR`` for ``pt-BR``); None if it is named well.
     Raises LocaleNotAvailableError if it names no locale."""
     parsed = parse_requested(folder)
-    if folder in _fallbacks(parsed):
+    if folder in fallbacks(parsed):
         return None
-    return f"{parsed.language}_{parsed.territory}" if parsed.territory else parsed.language
+    # A script the folder names is part of the name (sr_Latn): without it, the catalog would
+    # serve requests in the language's other script.
+    named_script = any(len(part) == 4 for part in re.split("[-_]", folder)[1:])
+    script = parsed.script if named_script else None
+    return "_".join(part for part in (parsed.language, script, parsed.territory) if part)
 
 
 def misnamed_folders(locale_dirs: Iterable[Path]) -> dict[str, tuple[Path, str]]:

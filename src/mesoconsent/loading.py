@@ -309,26 +309,32 @@ class _RepeatedKeys(dict[str, Any]):
         return result
 
 
-def _repeated_paths(value: Any, prefix: str) -> list[FieldProblem]:
+def _repeated_paths(value: Any, prefix: str, hidden: str | None = None) -> list[FieldProblem]:
     """A problem for each key repeated in an object of ``value``, at its path. A key that is
-    not shaped like a field name is not quoted (errors.shown_key): the problem is then at the
-    object that holds it, and what is inside it is reported there too."""
+    not shaped like a field name is not quoted (errors.shown_key): a key repeated in the
+    object that holds it, or anywhere inside its value, is reported at that object
+    (``hidden``), since the path to it would have to name the key."""
     problems: list[FieldProblem] = []
     if isinstance(value, dict):
         if isinstance(value, _RepeatedKeys):
             for key in dict.fromkeys(value.repeated):
-                if shown_key(key) is None:
-                    path = prefix.removesuffix(".") or "request"
-                    problems.append(FieldProblem(path, _REPEATED_UNSHOWN))
-                else:
+                if hidden is None and shown_key(key) is not None:
                     problems.append(FieldProblem(f"{prefix}{key}", _REPEATED))
+                else:
+                    at = hidden or prefix.removesuffix(".") or "request"
+                    problems.append(FieldProblem(at, _REPEATED_UNSHOWN))
         for key, item in value.items():
-            inner = prefix if shown_key(key) is None else f"{prefix}{key}."
-            problems.extend(_repeated_paths(item, inner))
+            if hidden is None and shown_key(key) is None:
+                problems.extend(
+                    _repeated_paths(item, prefix, prefix.removesuffix(".") or "request")
+                )
+            else:
+                problems.extend(_repeated_paths(item, f"{prefix}{key}.", hidden))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            problems.extend(_repeated_paths(item, f"{prefix.removesuffix('.')}[{index}]."))
-    return problems
+            inner = f"{prefix.removesuffix('.')}[{index}]."
+            problems.extend(_repeated_paths(item, inner, hidden))
+    return list(dict.fromkeys(problems))  # one problem at a hidden key's object, however many
 
 
 _REPEATED = "appears more than once in the same object"
