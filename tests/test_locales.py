@@ -69,12 +69,18 @@ def fill(po_path: Path, prefix: str) -> None:
         write_po(handle, catalog)
 
 
+def shipped_copy(tmp_path: Path, locale: str, folder: str | None = None) -> Path:
+    """A copy of the shipped catalog of ``locale`` in ``tmp_path / "locales"``, in the folder
+    ``folder`` (default: the locale's own); returns the .po path."""
+    target = catalog_path(tmp_path / "locales", folder or locale)
+    target.parent.mkdir(parents=True)
+    shutil.copy(catalog_path(LOCALES, locale), target)
+    return target
+
+
 def french_copy(tmp_path: Path) -> Path:
     """A locale folder holding a copy of the shipped French catalog; returns the .po path."""
-    target = catalog_path(tmp_path / "locales", "fr")
-    target.parent.mkdir(parents=True)
-    shutil.copy(catalog_path(LOCALES, "fr"), target)
-    return target
+    return shipped_copy(tmp_path, "fr")
 
 
 def replace_once(po_path: Path, old: str, new: str) -> None:
@@ -313,9 +319,7 @@ def test_a_plural_formula_numbering_the_same_groups_otherwise_is_accepted(
 ) -> None:
     # The GNU gettext manual's Arabic formula (as Weblate and Poedit write it) numbers forms
     # 4 and 5 the other way round from Babel's; the catalog's own formula picks its forms.
-    target = catalog_path(tmp_path / "locales", "ar")
-    target.parent.mkdir(parents=True)
-    shutil.copy(catalog_path(LOCALES, "ar"), target)
+    target = shipped_copy(tmp_path, "ar")
     gnu = (
         "nplurals=6; plural=n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
         "n%100>=11 ? 4 : 5;"
@@ -552,9 +556,7 @@ def test_a_catalog_whose_charset_is_not_utf8_is_refused(tmp_path: Path) -> None:
 
 def test_another_language_s_catalog_in_a_locale_s_folder_is_refused(tmp_path: Path) -> None:
     # The German catalog copied into fr/: a "French" form in German.
-    target = catalog_path(tmp_path / "locales", "fr")
-    target.parent.mkdir(parents=True)
-    shutil.copy(catalog_path(LOCALES, "de"), target)
+    shipped_copy(tmp_path, "de", "fr")
     engine = Engine(locale_dirs=[tmp_path / "locales"])
     with pytest.raises(CatalogError, match=r"Language header is 'de'.*catalog of 'fr'"):
         engine.render(in_locale("fr"))
@@ -597,9 +599,7 @@ def test_a_catalog_folder_named_as_no_locale_is_reported_not_a_crash(
 ) -> None:
     # A folder named otherwise than gettext names locales would never be used for the
     # locale it means; `mesoconsent locales` used to crash on it (exit 70).
-    target = catalog_path(tmp_path / "locales", folder)
-    target.parent.mkdir(parents=True)
-    shutil.copy(catalog_path(LOCALES, "fr"), target)
+    target = shipped_copy(tmp_path, "fr", folder)
     engine = Engine(locale_dirs=[tmp_path / "locales"])
     with pytest.raises(CatalogError, match=advice):
         engine.catalog(folder)
@@ -703,9 +703,7 @@ def test_a_misnamed_regional_folder_is_refused_for_its_region_not_served_by_anot
 ) -> None:
     # fr-CA, meant for Canadian French: a request for fr-CA must not quietly get the bundled
     # fr catalog; one for fr (France) is not what the folder means, and is served.
-    target = catalog_path(tmp_path / "locales", "fr-CA")
-    target.parent.mkdir(parents=True)
-    shutil.copy(catalog_path(LOCALES, "fr"), target)
+    shipped_copy(tmp_path, "fr", "fr-CA")
     engine = Engine(locale_dirs=[tmp_path / "locales"])
     with pytest.raises(CatalogError, match="its folder 'fr-CA' must be named 'fr_CA'"):
         engine.render(in_locale("fr-CA"))
