@@ -179,3 +179,14 @@ def test_text_forms_have_no_trailing_spaces(locale: str) -> None:
     with pytest.warns():
         text = mesoconsent.render(request, "text").content.decode()
     assert [line for line in text.splitlines() if line != line.rstrip()] == []
+
+
+def test_a_header_starting_with_an_arabic_clinic_name_stays_left_to_right() -> None:
+    clinic = attrs.evolve(example().clinic, name="عيادة النيل")
+    request = attrs.evolve(example(), clinic=clinic, locale="fr")
+    with pytest.warns(mesoconsent.DraftTranslationWarning):
+        header = mesoconsent.render(request, "text").content.decode().splitlines()[0]
+    assert "عيادة النيل" in header
+    assert paragraph_direction(header) == "ltr"
+    english = mesoconsent.render(example(), "text").content.decode()
+    assert "\u200e" not in english  # a Latin header needs no mark

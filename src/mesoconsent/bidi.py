@@ -24,6 +24,7 @@ LRI = "\u2066"
 FSI = "\u2068"  # FIRST STRONG ISOLATE: takes the direction of its first letter
 PDI = "\u2069"
 RLM = "\u200f"  # RIGHT-TO-LEFT MARK
+LRM = "\u200e"  # LEFT-TO-RIGHT MARK
 
 # Each character's bidi class, reduced to what matters here: L (strong left-to-right),
 # E (European digit), S (a sign that belongs to an adjacent number: + - # $ % ...),
@@ -69,6 +70,18 @@ def ltr_segments(text: str) -> tuple[tuple[str, bool], ...]:
 def has_rtl(text: str) -> bool:
     """Whether ``text`` holds a right-to-left letter or an Arabic digit."""
     return "R" in text.translate(_CLASS_TABLE)
+
+
+def starts_rtl(text: str) -> bool:
+    """Whether the first strong character of ``text`` (a letter; digits are weak) is right to
+    left: what the bidirectional algorithm lays a plain-text line out by (rule P2)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return False
+        if kind in ("R", "AL"):
+            return True
+    return False
 
 
 _PAIRS = {"(": ")", "[": "]", "{": "}"}

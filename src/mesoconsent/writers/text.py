@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from mesoconsent import document as d
-from mesoconsent.bidi import FSI, PDI, RLM, has_rtl, header_and_notice, isolate_block
+from mesoconsent.bidi import (
+    FSI,
+    LRM,
+    PDI,
+    RLM,
+    has_rtl,
+    header_and_notice,
+    isolate_block,
+    starts_rtl,
+)
 from mesoconsent.writers.shared import SharedBlocks, output
 
 _WIDTH = 78  # underline length cap for headings
@@ -80,7 +89,12 @@ def write_text(document: d.Document, shared: SharedBlocks | None = None) -> byte
     rtl = document.direction == "rtl"
     header, notice = header_and_notice(document)  # left-to-right stretches isolated if rtl
     parts = [f"*** {notice} ***"] if notice else []
-    parts += [_inline_text(header)] if header else []
+    if header:
+        line = _inline_text(header)
+        # A header that starts with a right-to-left clinic name would be laid out as a
+        # right-to-left line in a left-to-right form (the direction of a plain-text line is
+        # that of its first letter): a left-to-right mark keeps it in the form's direction.
+        parts.append(f"{LRM}{line}" if not rtl and starts_rtl(line) else line)
     parts.extend(
         output(shared, block, ("text", rtl), _isolated_block if rtl else _block)
         for block in document.blocks
