@@ -33,6 +33,7 @@ from mesoconsent.i18n import (
     gettext_name,
     single_number_forms,
 )
+from mesoconsent.resources import templates_dir
 from tests.helpers import docx_paragraph_texts, example, run_cli
 from tests.test_html_output import css_string_value
 
@@ -719,3 +720,21 @@ def test_the_name_a_misnamed_folder_must_have_keeps_its_script(folder: str, name
     # Renaming sr-Latn to sr, as the advice once said, would serve Cyrillic requests from a
     # Latin-script catalog.
     assert gettext_name(folder) == named
+
+
+def test_a_locale_only_a_misnamed_folder_holds_is_refused_naming_the_folder(
+    tmp_path: Path,
+) -> None:
+    target = shipped_copy(tmp_path, "pt_BR", "pt-BR")
+    engine = Engine(
+        template_dirs=[templates_dir()], locale_dirs=[tmp_path / "locales"], include_bundled=False
+    )
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        engine.render(in_locale("pt-BR"))
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (
+            "locale",
+            f"not an available locale: its catalog {target} is in a folder named 'pt-BR', "
+            "which must be named 'pt_BR'",
+        )
+    ]

@@ -50,6 +50,7 @@ from mesoconsent.i18n import (
     available_locales,
     check_folder_name,
     fallbacks,
+    gettext_name,
     load_catalog,
     misnamed_folders,
     negotiate,
@@ -297,6 +298,13 @@ class Engine:
         try:
             self.resolve_locale(requested)
         except LocaleNotAvailableError:
+            misnamed = self._misnamed_for(requested)
+            if misnamed is not None:  # the only catalog meant for it is in a misnamed folder
+                path, folder = misnamed
+                return (
+                    f"not an available locale: its catalog {path} is in a folder named "
+                    f"{folder!r}, which must be named {gettext_name(folder)!r}"
+                )
             return f"not an available locale; available: {', '.join(self.locales)}"
         return None
 
@@ -373,14 +381,22 @@ class Engine:
     def _refuse_misnamed(self, requested: str) -> None:
         """CatalogError if a catalog folder meant for ``requested`` (or for a locale tried
         before the one that serves it: fr_CA before fr) is misnamed, so never used."""
+        misnamed = self._misnamed_for(requested)
+        if misnamed is not None:
+            check_folder_name(*misnamed)  # raises CatalogError naming the folder
+
+    def _misnamed_for(self, requested: str) -> tuple[Path, str] | None:
+        """The misnamed catalog folder meant for ``requested`` or for a locale tried before
+        the one that serves it (its catalog's path and its name), if there is one."""
         if not self._misnamed:
-            return
+            return None
         for candidate in fallbacks(parse_requested(requested)):
             misnamed = self._misnamed.get(candidate)
             if misnamed is not None:
-                check_folder_name(*misnamed)  # raises CatalogError naming the folder
+                return misnamed
             if candidate in self.locales:
-                return
+                return None
+        return None
 
     def compose(self, request: ConsentRequest, *, draft: bool = False) -> d.Document:
         """Validate, compose and gate: the document tree of a complete consent form.
