@@ -277,7 +277,7 @@ def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:
                 )
     with pytest.raises(ValueError, match=r"numbers gives 1 number\(s\) for 2 request\(s\)"):
         mesoconsent.render_batch(["{}", "{}"], tmp_path / "out", numbers=[1], jobs=1)
-    with pytest.raises(ValueError, match="locale 'xx' is not available; available: ar, de"):
+    with pytest.raises(ValueError, match="locale 'xx': not an available locale; available: ar, de"):
         mesoconsent.render_batch(["{}"], tmp_path / "out", locale="xx", jobs=1)
     assert not list((tmp_path / "out").glob("*"))
 

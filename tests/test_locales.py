@@ -34,7 +34,7 @@ from mesoconsent.i18n import (
     single_number_forms,
 )
 from mesoconsent.resources import templates_dir
-from tests.helpers import docx_paragraph_texts, example, run_cli
+from tests.helpers import docx_paragraph_texts, example, example_dict, run_cli
 from tests.test_html_output import css_string_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -606,7 +606,10 @@ def test_a_catalog_folder_named_as_no_locale_is_reported_not_a_crash(
         engine.catalog(folder)
     if folder != "xx":
         # Nor is the locale it means rendered from the bundled catalog without a word.
-        with pytest.raises(CatalogError, match=re.escape(f"{target}: its folder '{folder}'")):
+        with pytest.raises(
+            mesoconsent.ValidationError,
+            match=re.escape(f"its catalog {target} is in a folder named '{folder}'"),
+        ):
             engine.render(in_locale(folder))
     result = run_cli("locales", "--check", "--locales", tmp_path / "locales", cwd=tmp_path)
     assert result.returncode == 1
@@ -706,8 +709,13 @@ def test_a_misnamed_regional_folder_is_refused_for_its_region_not_served_by_anot
     # fr catalog; one for fr (France) is not what the folder means, and is served.
     shipped_copy(tmp_path, "fr", "fr-CA")
     engine = Engine(locale_dirs=[tmp_path / "locales"])
-    with pytest.raises(CatalogError, match="its folder 'fr-CA' must be named 'fr_CA'"):
+    with pytest.raises(
+        mesoconsent.ValidationError, match="folder named 'fr-CA', which must be named 'fr_CA'"
+    ):
         engine.render(in_locale("fr-CA"))
+    # A batch refuses it as a wrong argument, not as a failure of every request.
+    with pytest.raises(ValueError, match="locale 'fr-CA': not an available locale: its catalog"):
+        mesoconsent.render_batch([example_dict()], format="text", locale="fr-CA", engine=engine)
     with pytest.warns(DraftTranslationWarning):
         assert engine.render(in_locale("fr")).catalog == "fr"
 

@@ -473,8 +473,8 @@ def test_a_repeated_key_that_is_not_a_field_name_is_not_quoted() -> None:
     assert [(p.path, p.message) for p in caught.value.problems] == [
         (
             "request",
-            "holds a key more than once (its name is not shown: "
-            "it is not shaped like a field name)",
+            "holds a key more than once, which is not named here: it is not shaped like a "
+            "field name, or it is inside one that is not",
         ),
         ("locale", "appears more than once in the same object"),
     ]

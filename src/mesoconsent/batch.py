@@ -285,14 +285,10 @@ def render_batch(
     ):
         raise ValueError(f"chunksize must be a whole number of at least 1, not {chunksize!r}")
     if locale is not None:
-        checking = engine or _default_engine()
-        try:  # an unavailable locale is a wrong argument, not a failure of every request
-            checking.resolve_locale(locale)
-        except LookupError:
-            available = ", ".join(checking.locales)
-            raise ValueError(
-                f"locale {locale!r} is not available; available: {available}"
-            ) from None
+        # An unavailable locale is a wrong argument, not a failure of every request.
+        problem = (engine or _default_engine())._locale_problem(locale)
+        if problem is not None:
+            raise ValueError(f"locale {locale!r}: {problem}")
     if numbers is not None and isinstance(requests, Sized):
         numbers = list(numbers)
         if len(numbers) != len(requests):

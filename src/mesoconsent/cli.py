@@ -291,13 +291,9 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
 
     output_format: Format = args.format or "docx"
     if args.locale is not None:
-        try:
-            engine.resolve_locale(args.locale)
-        except LookupError:
-            _error(
-                f"--locale {args.locale!r}: not an available locale; available: "
-                + ", ".join(engine.locales)
-            )
+        problem = engine._locale_problem(args.locale)
+        if problem is not None:
+            _error(f"--locale {args.locale!r}: {problem}")
             return EXIT_USAGE
     try:
         lines = read_jsonl(args.batch)

@@ -157,6 +157,14 @@ class RenderResult:
         return MEDIA_TYPES[self.format]
 
 
+def _well_named(folder: str) -> bool:
+    """Whether a catalog folder is named as gettext names its locale (so may be listed)."""
+    try:
+        return gettext_name(folder) is None
+    except LocaleNotAvailableError:
+        return False
+
+
 def _folders(given: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> tuple[Path, ...]:
     # One folder may be given alone: a str is iterable, and would otherwise be taken for one
     # folder per character.
@@ -295,17 +303,24 @@ class Engine:
         return negotiate(requested, self.locales)
 
     def _locale_problem(self, requested: str) -> str | None:
+        """Why ``requested`` cannot be rendered in, or None: no catalog serves it, or the one
+        meant for it (or for a locale tried before the one that would serve it: fr_CA before
+        fr) is in a misnamed folder, so never used."""
+        try:
+            misnamed = self._misnamed_for(requested)
+        except LocaleNotAvailableError:  # not a locale identifier at all
+            misnamed = None
+        if misnamed is not None:
+            path, folder = misnamed
+            return (
+                f"not an available locale: its catalog {path} is in a folder named {folder!r}, "
+                f"which must be named {gettext_name(folder)!r}"
+            )
         try:
             self.resolve_locale(requested)
         except LocaleNotAvailableError:
-            misnamed = self._misnamed_for(requested)
-            if misnamed is not None:  # the only catalog meant for it is in a misnamed folder
-                path, folder = misnamed
-                return (
-                    f"not an available locale: its catalog {path} is in a folder named "
-                    f"{folder!r}, which must be named {gettext_name(folder)!r}"
-                )
-            return f"not an available locale; available: {', '.join(self.locales)}"
+            listed = ", ".join(locale for locale in self.locales if _well_named(locale))
+            return f"not an available locale; available: {listed}"
         return None
 
     def needed_messages(self) -> dict[MessageKey, str]:

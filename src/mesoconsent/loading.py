@@ -339,7 +339,8 @@ def _repeated_paths(value: Any, prefix: str, hidden: str | None = None) -> list[
 
 _REPEATED = "appears more than once in the same object"
 _REPEATED_UNSHOWN = (
-    "holds a key more than once (its name is not shown: it is not shaped like a field name)"
+    "holds a key more than once, which is not named here: it is not shaped like a field "
+    "name, or it is inside one that is not"
 )
 
 
