@@ -387,18 +387,11 @@ class Engine:
         return self.request_from_json(Path(path).read_bytes())
 
     def _catalog_for(self, requested: str) -> Catalog:
-        self._refuse_misnamed(requested)
+        # (A locale whose catalog folder is misnamed was refused by validation, before this.)
         catalog = self.catalog(self.resolve_locale(requested))
         # Messages come from the negotiated catalog; dates and lists follow the locale as
         # requested, so en-GB gets "14 March 2026" from the en catalog.
         return attrs.evolve(catalog, locale=parse_requested(requested))
-
-    def _refuse_misnamed(self, requested: str) -> None:
-        """CatalogError if a catalog folder meant for ``requested`` (or for a locale tried
-        before the one that serves it: fr_CA before fr) is misnamed, so never used."""
-        misnamed = self._misnamed_for(requested)
-        if misnamed is not None:
-            check_folder_name(*misnamed)  # raises CatalogError naming the folder
 
     def _misnamed_for(self, requested: str) -> tuple[Path, str] | None:
         """The misnamed catalog folder meant for ``requested`` or for a locale tried before
