@@ -12,14 +12,15 @@ from typing import Any
 
 import attrs
 
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+# The shape of a key a message may quote (shown_key); loading.py finds such keys in paths.
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 def shown_key(key: object) -> str | None:
     """``key`` if it has the shape of a field name (ASCII letters, digits and ``_``), which a
     message may quote; None for any other key, which may hold anything: a patient's data, or
     a line break that would forge another line of the message."""
-    return key if isinstance(key, str) and _FIELD_NAME.fullmatch(key) else None
+    return key if isinstance(key, str) and FIELD_NAME.fullmatch(key) else None
 
 
 class MesoconsentError(Exception):

@@ -22,7 +22,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn
 from cattrs.v import format_exception
 
-from mesoconsent.errors import FieldProblem, ValidationError, shown_key
+from mesoconsent.errors import FIELD_NAME, FieldProblem, ValidationError, shown_key
 from mesoconsent.model import ConsentRequest, ScreeningAnswer
 
 
@@ -144,9 +144,13 @@ def _describe(error: BaseException, type_: Any) -> str:
 def _field_path(cattrs_path: str) -> str:
     # "$.screening['pregnant'].answer" -> "screening.pregnant.answer". A key that is not
     # shaped like a field name is not quoted (errors.shown_key): the path stops before it.
-    path = re.sub(r"\['([A-Za-z_][A-Za-z0-9_]{0,63})'\]", r".\1", cattrs_path)
+    path = _SHOWN_KEY_SEGMENT.sub(r".\1", cattrs_path)
     path = re.sub(r"\[(?!\d+\]).*", "", path)  # list positions ([0]) are kept
     return path.removeprefix("$").removeprefix(".") or "request"
+
+
+# A key in a cattrs path ("['pregnant']") that shown_key would quote.
+_SHOWN_KEY_SEGMENT = re.compile(rf"\['({FIELD_NAME.pattern})'\]")
 
 
 def _non_string_key(data: Mapping[Any, Any]) -> FieldProblem | None:
@@ -316,18 +320,16 @@ def _repeated_paths(value: Any, prefix: str, hidden: str | None = None) -> list[
     (``hidden``), since the path to it would have to name the key."""
     problems: list[FieldProblem] = []
     if isinstance(value, dict):
+        here = prefix.removesuffix(".") or "request"  # this object's own path
         if isinstance(value, _RepeatedKeys):
             for key in dict.fromkeys(value.repeated):
                 if hidden is None and shown_key(key) is not None:
                     problems.append(FieldProblem(f"{prefix}{key}", _REPEATED))
                 else:
-                    at = hidden or prefix.removesuffix(".") or "request"
-                    problems.append(FieldProblem(at, _REPEATED_UNSHOWN))
+                    problems.append(FieldProblem(hidden or here, _REPEATED_UNSHOWN))
         for key, item in value.items():
             if hidden is None and shown_key(key) is None:
-                problems.extend(
-                    _repeated_paths(item, prefix, prefix.removesuffix(".") or "request")
-                )
+                problems.extend(_repeated_paths(item, prefix, here))
             else:
                 problems.extend(_repeated_paths(item, f"{prefix}{key}.", hidden))
     elif isinstance(value, list):
