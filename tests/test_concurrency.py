@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -67,20 +67,29 @@ def test_batches_in_threads_leave_the_application_s_warning_filters_alone() -> N
         request, screening={**request.screening, "pregnant": mesoconsent.ScreeningAnswer(True)}
     )
 
-    def batches() -> None:
+    def batches(_: int) -> None:
         for _ in range(30):
             for item in mesoconsent.render_batch([request] * 3, None, "text", jobs=1):
                 assert item.ok
 
+    assert_an_error_filter_outlives(batches, mesoconsent.ContraindicationWarning, yes)
+
+
+def assert_an_error_filter_outlives(
+    work: Callable[[int], None], category: type[Warning], warned: mesoconsent.ConsentRequest
+) -> None:
+    """Run ``work`` (given its worker number) in four threads under a filter that turns
+    ``category`` into an error: the filters are as they were after it, and rendering
+    ``warned`` still raises."""
     with warnings.catch_warnings():
-        warnings.simplefilter("error", mesoconsent.ContraindicationWarning)
+        warnings.simplefilter("error", category)
         before = list(warnings.filters)
         with ThreadPoolExecutor(4) as pool:
-            for running in [pool.submit(batches) for _ in range(4)]:
+            for running in [pool.submit(work, worker) for worker in range(4)]:
                 running.result()
         assert warnings.filters == before
-        with pytest.raises(mesoconsent.ContraindicationWarning):
-            mesoconsent.render(yes, "text")
+        with pytest.raises(category):
+            mesoconsent.render(warned, "text")
 
 
 @pytest.mark.parametrize("fmt", mesoconsent.FORMATS)
@@ -112,12 +121,5 @@ def test_the_command_run_in_threads_leaves_the_warning_filters_alone(tmp_path: P
             output = tmp_path / f"{worker}-{run}.txt"
             assert main(["render", "--example", "--locale", "fr", "--output", str(output)]) == 0
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", mesoconsent.DraftTranslationWarning)
-        before = list(warnings.filters)
-        with ThreadPoolExecutor(4) as pool:
-            for running in [pool.submit(commands, worker) for worker in range(4)]:
-                running.result()
-        assert warnings.filters == before
-        with pytest.raises(mesoconsent.DraftTranslationWarning):
-            mesoconsent.render(attrs.evolve(example(), locale="fr"), "text")
+    french = attrs.evolve(example(), locale="fr")
+    assert_an_error_filter_outlives(commands, mesoconsent.DraftTranslationWarning, french)
