@@ -463,6 +463,47 @@ def test_locales_are_negotiated_as_users_write_them(written: str, served: str) -
     assert mesoconsent.verify(ENGINE.render(in_locale(written)).content).locale == served
 
 
+@pytest.mark.parametrize(
+    ("folders", "written", "served"),
+    [
+        (["zh"], "zh-CN", "zh"),
+        (["zh"], "zh-Hans", "zh"),
+        (["zh"], "zh-TW", None),
+        (["zh"], "zh-Hant", None),
+        (["zh"], "zh-HK", None),
+        (["zh_CN"], "zh-Hant", None),
+        (["zh_TW"], "zh-Hant", "zh_TW"),
+        (["zh_TW"], "zh-Hant-TW", "zh_TW"),
+        (["zh_TW"], "zh", None),
+        (["zh_Hans"], "zh-CN", "zh_Hans"),
+        (["zh_Hans", "zh_Hant"], "zh-TW", "zh_Hant"),
+        (["sr"], "sr-Latn", None),
+        (["sr"], "sr-ME", None),
+        (["sr"], "sr-Cyrl-RS", "sr"),
+        (["sr_Latn"], "sr", None),
+        (["sr_Latn"], "sr-ME", "sr_Latn"),
+        (["sr_RS", "sr_Latn"], "sr-Latn-RS", "sr_Latn"),
+        (["pa"], "pa-PK", None),
+    ],
+)
+def test_a_catalog_serves_only_requests_in_its_script(
+    tmp_path: Path, folders: list[str], written: str, served: str | None
+) -> None:
+    # zh is Simplified Chinese and sr Cyrillic Serbian (CLDR's likely subtags); zh-TW is
+    # Traditional and sr-ME Latin. A zh catalog used to serve zh-Hant, and sr sr-Latn: a form
+    # in a script the patient did not ask for. (French text stands in for the catalogs' own.)
+    for folder in folders:
+        shipped_copy(tmp_path, "fr", folder)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    if served is not None:
+        assert engine.resolve_locale(written) == served
+        return
+    with pytest.raises(LookupError):
+        engine.resolve_locale(written)
+    with pytest.raises(mesoconsent.ValidationError, match="not an available locale"):
+        engine.render(in_locale(written))
+
+
 @pytest.mark.parametrize("written", ["pt-PT", "ja", "zz", "fr/../en"])
 def test_an_unsupported_locale_is_a_clean_error_listing_the_available_ones(written: str) -> None:
     with pytest.raises(mesoconsent.ValidationError) as caught:

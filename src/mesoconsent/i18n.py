@@ -142,9 +142,11 @@ def _language_tag(locale_name: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _likely_territory(language: str) -> str | None:
-    """The region CLDR's likely subtags give a bare language: ``pt`` -> ``BR``."""
-    likely = get_global("likely_subtags").get(language)
+def _likely_territory(language: str, script: str | None = None) -> str | None:
+    """The region CLDR's likely subtags give a language, or a language in a script:
+    ``pt`` -> ``BR``, ``zh_Hant`` -> ``TW``."""
+    subtags = get_global("likely_subtags")
+    likely = (script and subtags.get(f"{language}_{script}")) or subtags.get(language)
     return Locale.parse(likely).territory if likely else None
 
 
@@ -196,17 +198,44 @@ def negotiate(requested: str, available: Sequence[str]) -> str:
 
 
 def fallbacks(locale: Locale) -> Iterable[str]:
-    """The catalog names a request for ``locale`` is served from, in order of preference."""
+    """The catalog names a request for ``locale`` is served from, in order of preference.
+
+    Only catalogs written in the request's script serve it: a ``zh`` catalog (Simplified
+    Chinese, by CLDR's likely subtags) does not serve ``zh-TW`` or ``zh-Hant`` (Traditional),
+    nor does ``sr`` (Cyrillic) serve ``sr-Latn`` or ``sr-ME`` (Latin).
+    """
+    script = writing_script(locale)
+    seen: set[str] = set()
+    for candidate in _candidates(locale):
+        if candidate not in seen and writing_script(parse_requested(candidate)) == script:
+            seen.add(candidate)
+            yield candidate
+
+
+def _candidates(locale: Locale) -> Iterator[str]:
     yield str(locale)
     if locale.territory:
         yield f"{locale.language}_{locale.territory}"
+    if locale.script:
+        yield f"{locale.language}_{locale.script}"
     yield locale.language
-    # A bare language served by a regional catalog: "pt" by pt_BR, as CLDR's likely subtags
-    # say (pt -> pt_Latn_BR). A different region ("pt-PT") is not served by pt_BR.
+    # A request without a region served by a regional catalog: "pt" by pt_BR, as CLDR's
+    # likely subtags say (pt -> pt_Latn_BR), "zh-Hant" by zh_TW. A different region ("pt-PT")
+    # is not served by pt_BR.
     if not locale.territory:
-        territory = _likely_territory(locale.language)
+        territory = _likely_territory(locale.language, locale.script)
         if territory:
             yield f"{locale.language}_{territory}"
+
+
+@functools.lru_cache(maxsize=256)
+def writing_script(locale: Locale) -> str | None:
+    """The script ``locale`` is written in: the one it names (Babel names the script a region
+    implies: zh_TW is zh_Hant_TW), else its language's most likely one (zh: Hans, sr: Cyrl)."""
+    if locale.script:
+        return locale.script
+    likely = get_global("likely_subtags").get(locale.language)
+    return Locale.parse(likely).script if likely else None
 
 
 _NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
