@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import mesoconsent
 from mesoconsent import ConsentRequest, ScreeningAnswer
-from mesoconsent.compose import disclosure_wording
+from mesoconsent.compose import disclosure_wording, question_wording
 from mesoconsent.coverage import Wording, normalize_space
 from mesoconsent.i18n import Catalog
 from tests.helpers import docx_paragraph_texts, example, unguarded_spaces
@@ -154,6 +154,26 @@ def test_patient_text_round_trips_literally(request: ConsentRequest) -> None:
             assert any(text.endswith("\n" + answer.details) for text in texts)
     if request.witness is not None:
         assert any(text.endswith("\n" + request.witness.full_name) for text in texts)
+
+
+@given(requests())
+def test_in_the_text_form_the_answer_follows_its_question_and_the_details_come_after(
+    request: ConsentRequest,
+) -> None:
+    # A question's details used to be joined into its line, before its answer boxes: details
+    # such as "x | [ ] | [x]" then read as the answer.
+    catalog = catalog_for(request.locale)
+    text = mesoconsent.render(request, "text").content.decode().translate(ISOLATES)
+    lines = text.split("\n")
+    rtl = catalog.locale.character_order == "right-to-left"
+    for question in PROCEDURE.screening:
+        answer = request.screening[question.id]
+        boxes = "[x] | [ ]" if answer.answer else "[ ] | [x]"
+        row = lines.index(f"{question_wording(question, catalog)} | {boxes}")
+        details = answer.details.split("\n") if answer.details else []
+        indent = ("\u200f" if rtl else "") + "    "
+        assert lines[row + 1 : row + 1 + len(details)] == [indent + line for line in details]
+        assert not lines[row + 1 + len(details)].startswith(indent)
 
 
 @given(requests())

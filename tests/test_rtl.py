@@ -146,18 +146,38 @@ def paragraph_direction(line: str) -> str:
     return "rtl" if kind in ("R", "AL") else "ltr"
 
 
-def test_in_a_left_to_right_text_form_a_phone_after_arabic_keeps_its_digit_groups() -> None:
+def test_in_a_left_to_right_text_form_an_arabic_address_keeps_the_forms_direction() -> None:
     address = "١٢ شارع النيل\nالقاهرة"  # noqa: RUF001  # Arabic letters, as meant
     clinic = mesoconsent.Clinic("عيادة النيل", address, "+20 2 1234 5678")
     text = mesoconsent.render(attrs.evolve(example(), clinic=clinic), "text").content.decode()
-    [line] = [line for line in text.splitlines() if line.startswith("Clinic | ")]
-    phone = line.index("+20 2 1234 5678")
-    # European digits after an Arabic letter would be taken for Arabic numbers and shown
-    # with their groups reversed ("5678 1234 2 20+"); the address lines are isolated.
-    assert strong_before(line, phone) == "L"
-    assert line.count("\u2068") == 3
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Clinic | "))
+    block = lines[first : first + 4]
+    visible = [line.translate(dict.fromkeys(map(ord, ISOLATE_OPENERS + PDI))) for line in block]
+    indent = " " * len("Clinic | ")
+    assert visible == [
+        "Clinic | عيادة النيل",
+        indent + "١٢ شارع النيل",
+        indent + "القاهرة",
+        indent + "+20 2 1234 5678",
+    ]
+    # The Arabic lines are isolated, so that every line is laid out left to right, its
+    # indentation on the left, and no digits read as Arabic numbers ("5678 1234 2 20+").
+    assert [paragraph_direction(line) for line in block] == ["ltr"] * 4
+    assert sum(line.count("\u2068") for line in block) == 3
+    assert strong_before(block[3], block[3].index("+20")) is None
     english = mesoconsent.render(example(), "text").content.decode()
     assert not set(ISOLATE_OPENERS + PDI) & set(english)  # Latin-only forms are unchanged
+
+
+def test_in_an_arabic_text_form_a_cells_further_lines_run_right_to_left_under_it() -> None:
+    text = mesoconsent.render(attrs.evolve(example(), locale="ar"), "text").content.decode()
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if " | \u2066Riverside Aesthetic" in line)
+    label = lines[first].split(" | ")[0]
+    further = lines[first + 1 : first + 4]
+    assert [line.split("\u2066")[0] for line in further] == ["\u200f" + " " * (len(label) + 3)] * 3
+    assert [paragraph_direction(line) for line in further] == ["rtl"] * 3
 
 
 def test_in_an_arabic_text_form_each_signature_line_runs_as_its_caption_does() -> None:
@@ -190,3 +210,15 @@ def test_a_header_starting_with_an_arabic_clinic_name_stays_left_to_right() -> N
     assert paragraph_direction(header) == "ltr"
     english = mesoconsent.render(example(), "text").content.decode()
     assert "\u200e" not in english  # a Latin header needs no mark
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [("Clinic", 6), ("Клиника", 7), ("診所", 4), ("e\u0301te\u0301", 3), ("\u2066ab\u2069", 2)],
+)
+def test_a_text_forms_cell_lines_are_indented_by_the_columns_text_takes(
+    text: str, columns: int
+) -> None:
+    # Wide (CJK) characters take two columns of a monospaced font, combining marks and
+    # isolates none, so a cell's further lines start under the cell.
+    assert mesoconsent.writers.text._width(text) == columns

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
+
 from mesoconsent import document as d
 from mesoconsent.bidi import (
     FSI,
@@ -35,16 +38,64 @@ def _item(text: str, marker: str) -> str:
     return marker + text.replace("\n", "\n" + " " * len(marker))
 
 
-def _cell_text(cell: d.Cell, ltr_document: bool) -> str:
-    """A table cell on one line, its lines joined by " / ". In a left-to-right document, a
-    line holding right-to-left text is isolated: otherwise the bidirectional algorithm takes
-    the digits that follow it (a phone number after an Arabic address) for Arabic numbers,
-    and shows their groups in reverse order. (A right-to-left document's cells are isolated
-    the other way round, before they get here: bidi.isolate_block.)"""
+def _cell_lines(cell: d.Cell, ltr_document: bool) -> list[str]:
+    """A table cell's lines. In a left-to-right document, a line holding right-to-left text
+    is isolated: otherwise the bidirectional algorithm takes the digits that follow it (a
+    phone number after an Arabic address) for Arabic numbers, and shows their groups in
+    reverse order, and the line's indentation would move to its right. (A right-to-left
+    document's cells are isolated the other way round, before they get here:
+    bidi.isolate_block.)"""
     lines = _inline_text(cell.inlines).split("\n")
     if ltr_document:
         lines = [f"{FSI}{line}{PDI}" if has_rtl(line) else line for line in lines]
-    return " / ".join(lines)
+    return lines
+
+
+def _table(table: d.Table, ltr_document: bool) -> str:
+    """A row on a line of its own: the first line of each cell, joined by " | ". A cell's
+    further lines follow the row's line, each on its own, indented to where the cell starts
+    (the first cell's by four spaces). So a health question's answer boxes always follow
+    the question on its line, and its details (the patient's words, after a line break in
+    the cell) come after them: written into one line, details such as "x | [ ] | [x]" read
+    as the answer. In a right-to-left document a mark starts each such line: its text is
+    isolated, so without one it would be laid out left to right, its indentation on the left.
+    """
+    start = "" if ltr_document else RLM
+    lines = []
+    for row in table.rows:
+        cells = [_cell_lines(cell, ltr_document) for cell in row.cells]
+        lines.append(" | ".join(cell[0] for cell in cells))
+        if any(len(cell) > 1 for cell in cells):
+            lines.extend(_further_lines(cells, start))
+    return "\n".join(lines)
+
+
+def _further_lines(cells: list[list[str]], start: str) -> Iterator[str]:
+    last = max(position for position, cell in enumerate(cells) if len(cell) > 1)
+    column = 0
+    for position, cell in enumerate(cells[: last + 1]):
+        indent = start + " " * (column if position else _CELL_INDENT)
+        yield from (indent + line if line else "" for line in cell[1:])
+        if position < last:  # (the width of a line is not free to work out)
+            column += _width(cell[0]) + len(" | ")
+
+
+_CELL_INDENT = 4
+
+
+def _width(text: str) -> int:
+    """The columns ``text`` takes in a monospaced font: wide (CJK) characters take two,
+    combining marks and invisible format characters none."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.category(char) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(char) in ("W", "F")
+        else 1
+        for char in text
+    )
 
 
 def _block(block: d.Block, ltr_document: bool = True) -> str:
@@ -60,10 +111,7 @@ def _block(block: d.Block, ltr_document: bool = True) -> str:
             for n, item in enumerate(block.items, start=1)
         )
     if isinstance(block, d.Table):
-        lines = []
-        for row in block.rows:
-            lines.append(" | ".join(_cell_text(cell, ltr_document) for cell in row.cells))
-        return "\n".join(lines)
+        return _table(block, ltr_document)
     if isinstance(block, d.Alert):
         inner = "\n\n".join(_block(b, ltr_document) for b in block.blocks)
         return "\n".join(f"!! {line}".rstrip(" ") for line in inner.split("\n"))
