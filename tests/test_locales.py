@@ -405,6 +405,29 @@ def test_draft_mode_renders_and_marks_every_page(tmp_path: Path) -> None:
     assert any("draft mode" in str(problem) for problem in report.problems)
 
 
+@pytest.mark.parametrize("said", ["-", " . ", "***"])
+def test_a_draft_notice_translated_as_nothing_is_printed_in_english(
+    tmp_path: Path, said: str
+) -> None:
+    # A notice "translated" as "-" used to be printed as it was: a draft form whose every
+    # page said "-" where it must say it is not for signature.
+    engine = french_engine_with_scarring(tmp_path, string="")
+    edit_message(
+        tmp_path / "locales" / "fr" / "LC_MESSAGES" / "mesoconsent.po", None, DRAFT, string=said
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    result = engine.render(in_locale("fr"), draft=True)
+    with zipfile.ZipFile(io.BytesIO(result.content)) as package:
+        assert DRAFT in package.read("word/header1.xml").decode()
+    text = engine.render(in_locale("fr"), "text", draft=True).content.decode()
+    assert text.startswith(f"*** {DRAFT} ***")
+    html = engine.render(in_locale("fr"), "html", draft=True).content.decode()
+    assert f'<div class="draft" role="note">{DRAFT}</div>' in html
+
+
+DRAFT = "DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet."
+
+
 def test_a_complete_form_is_not_marked_draft() -> None:
     result = ENGINE.render(in_locale("fr"))
     with zipfile.ZipFile(io.BytesIO(result.content)) as package:

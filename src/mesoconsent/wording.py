@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from mesoconsent.coverage import Wording
+
 if TYPE_CHECKING:
     from mesoconsent.compose import TranslationFunctions
     from mesoconsent.i18n import Catalog
@@ -58,7 +60,14 @@ def course_of_treatment(
 
 def draft_notice(catalog: Catalog) -> str:
     """The notice a draft-mode document carries on every page, in the catalog's language
-    where the catalog has it (and in English where it does not: it is a draft)."""
+    where it says anything (a letter or a digit), else in English: it is a draft."""
     # Translators: printed at the top of every page of a form made in draft mode, because
     # some of its text is not translated yet. Keep it as blunt as the English.
-    return catalog.gettext("DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet.")
+    notice = catalog.gettext("DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet.")
+    # A notice "translated" as "-" would leave every page without saying that the form
+    # must not be signed.
+    return notice if Wording.parse(notice).says_anything else DRAFT_NOTICE
+
+
+# The English notice (written out in the call above too, where pybabel extract finds it).
+DRAFT_NOTICE = "DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet."
