@@ -351,6 +351,40 @@ def test_a_plural_form_without_its_number_is_refused(tmp_path: Path) -> None:
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
+@pytest.mark.parametrize(
+    ("line", "placeholders"),
+    [
+        ('" %(clinic)d au %(phone)s."', "['%(clinic)d', '%(phone)s']"),
+        ('" %(clinic)s au %(phone)i."', "['%(clinic)s', '%(phone)i']"),
+    ],
+)
+def test_a_placeholder_of_another_conversion_is_refused_as_msgfmt_refuses_it(
+    tmp_path: Path, line: str, placeholders: str
+) -> None:
+    # "%(clinic)d" for "%(clinic)s" used to pass the check, then made every render fail with
+    # a ValueError naming no message.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, '" %(clinic)s au %(phone)s."', line)
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert "(context consent.complications_contact)" in str(caught.value)
+    assert f"has placeholders {placeholders}, expected ['%(clinic)s', '%(phone)s']" in str(
+        caught.value
+    )
+
+
+def test_a_plural_forms_problem_names_the_form(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    edit_message(
+        po_path,
+        None,
+        ("%(num)s session", "%(num)s sessions"),
+        string=("%(num)s séance", "%(num)d séances"),
+    )
+    with pytest.raises(CatalogError, match=r"plural form 1 \(msgstr\[1\]\), has placeholders"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 # -- no silent language mixing -----------------------------------------------------------
 @pytest.mark.parametrize(
     ("change", "reason"), [({"string": ""}, "has no translation"), ({"fuzzy": True}, "fuzzy")]

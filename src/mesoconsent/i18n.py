@@ -238,7 +238,9 @@ def writing_script(locale: Locale) -> str | None:
     return Locale.parse(likely).script if likely else None
 
 
-_NAMED_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
+# A placeholder and its conversion: a translation must keep both (%(clinic)d for %(clinic)s
+# fails when the form is rendered, as msgfmt --check-format says).
+_NAMED_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]")
 # Every message is %-formatted when rendered (Jinja2's newstyle gettext), so a lone % breaks it.
 _FORMAT_OR_PERCENT = re.compile(r"%\(\w+\)[sdif]|%%")
 
@@ -292,8 +294,10 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
             may_omit = plural and index in exempt and found <= expected
             if found != expected and not may_omit:
                 where = f" (context {message.context})" if message.context else ""
+                # Poedit and Weblate show plural forms as tabs or fields numbered from 0.
+                form = f", plural form {index} (msgstr[{index}])," if plural else ""
                 yield (
-                    f"the translation of {sources[0][:60]!r}{where} has placeholders "
+                    f"the translation of {sources[0][:60]!r}{where}{form} has placeholders "
                     f"{sorted(found)}, expected {sorted(expected)}"
                 )
 
