@@ -267,17 +267,28 @@ def test_a_ninth_locale_is_pybabel_init_plus_translating(tmp_path: Path) -> None
     assert result.review_state == "draft"
 
 
-def test_pybabel_update_keeps_the_review_record(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "reviewer",
+    [
+        "Dr Test Reviewer, 2026-11-25",
+        # Longer than pybabel's 76 characters a line: it used to keep only "Dr Anna
+        # Nowak-Wiśniewska", the rest wrapped onto a line of its own.
+        "Dr Anna Nowak-Wiśniewska <anna.nowak-wisniewska@szpital.example.org>, 2026-12-01",
+        "Prof. Dr. med. Maximilian Alexander von Hohenberg-Lichtenstein, Facharzt für "
+        "Dermatologie, Universitätsklinikum <m.hohenberg@uniklinik.example.de>, 2026-12-01",
+    ],
+)
+def test_pybabel_update_keeps_the_review_record(tmp_path: Path, reviewer: str) -> None:
     po_path = french_copy(tmp_path)
     replace_once(
         po_path,
         "# Review-State: draft\n# Reviewed-By:",
-        "# Review-State: reviewed\n# Reviewed-By: Dr Test Reviewer, 2026-11-25",
+        f"# Review-State: reviewed\n# Reviewed-By: {reviewer}",
     )
     folder = tmp_path / "locales"
     pybabel("update", "-i", str(POT), "-d", str(folder), "-D", "mesoconsent")
     engine = Engine(locale_dirs=[folder])
-    assert engine.catalog("fr").review == Review("reviewed", "Dr Test Reviewer, 2026-11-25")
+    assert engine.catalog("fr").review == Review("reviewed", reviewer)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DraftTranslationWarning)  # reviewed: no warning
         assert engine.render(in_locale("fr")).review_state == "reviewed"
@@ -383,6 +394,26 @@ def test_a_plural_forms_problem_names_the_form(tmp_path: Path) -> None:
     )
     with pytest.raises(CatalogError, match=r"plural form 1 \(msgstr\[1\]\), has placeholders"):
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_obsolete_entries_as_msgmerge_previous_writes_them_are_ignored(tmp_path: Path) -> None:
+    # msgmerge --previous (Weblate's msgmerge add-on) keeps the previous text of an obsolete
+    # entry in "#~|" lines, which Babel cannot read: the whole language used to become
+    # unavailable, as "cannot be read (PoFileError: Unknown or misformatted keyword)".
+    po_path = french_copy(tmp_path)
+    with po_path.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n#, fuzzy\n"
+            '#~| msgctxt "risks.gone"\n'
+            '#~| msgid "An old risk."\n'
+            '#~ msgctxt "risks.gone"\n'
+            '#~ msgid "A risk no longer in the form."\n'
+            '#~ msgstr "Un risque qui n\'est plus dans le formulaire."\n'
+        )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    engine.load_catalogs()
+    with pytest.warns(DraftTranslationWarning):
+        assert engine.render(in_locale("fr")).catalog == "fr"
 
 
 # -- no silent language mixing -----------------------------------------------------------

@@ -302,12 +302,39 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                 )
 
 
-_REVIEW_LINE = re.compile(r"^#?\s*(Review-State|Reviewed-By):[ \t]*(.*?)\s*$", re.MULTILINE)
+_REVIEW_LINE = re.compile(r"#?\s*(Review-State|Reviewed-By):[ \t]*(.*?)\s*")
+# pybabel update wraps the header comment's lines at 76 characters, going on in lines of their
+# own that start with "# ".
+_WRAPPED_AT = 76
+
+
+def _review_lines(header_comment: str) -> list[tuple[str, str]]:
+    """The review record's lines, (name, value), a value wrapped over several lines (a long
+    Reviewed-By, with the e-mail address and date it asks for) joined again."""
+    lines = header_comment.splitlines()
+    found = []
+    for position, line in enumerate(lines):
+        match = _REVIEW_LINE.fullmatch(line)
+        if match is None:
+            continue
+        name, value = match.groups()
+        for after in lines[position + 1 :]:
+            # A line goes on in the next one only if that one's first word did not fit in it:
+            # else pybabel would have put the word on it, and the next line is a line of its own.
+            words = after.removeprefix("# ").split()
+            if not value or not after.startswith("# ") or not words:
+                break
+            if len(line) + 1 + len(words[0]) <= _WRAPPED_AT:
+                break
+            value = f"{value} {' '.join(words)}"
+            line = after
+        found.append((name, value))
+    return found
 
 
 def _review(po: BabelCatalog) -> Review:
     """The review record in the catalog's header comment (which ``pybabel update`` keeps)."""
-    lines = _REVIEW_LINE.findall(po.header_comment or "")
+    lines = _review_lines(po.header_comment or "")
     repeated = sorted(name for name, times in Counter(n for n, _ in lines).items() if times > 1)
     if repeated:
         # "draft" added above an old "reviewed" record: which one holds is anyone's guess.
@@ -560,7 +587,11 @@ def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
                 f"{path}: a message is given more than once (msgfmt: duplicate message "
                 f"definition): {repeated[0]}; keep one entry for each msgctxt and msgid"
             )
-        po = read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, abort_invalid=True)
+        # The previous text of an obsolete entry ("#~| msgid ...", as msgmerge --previous
+        # writes it) is a comment Babel cannot read (python-babel/babel#566): read as a
+        # translator's comment, on the same line, it is ignored with the entry.
+        text = _OBSOLETE_DETAIL.sub("# ~", text)
+        po = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
         return po, Locale.parse(locale)
     except UnicodeDecodeError:
         raise CatalogError(
@@ -574,6 +605,7 @@ _CHARSET = re.compile(
     r'^"Content-Type:[^"\n]*charset=([A-Za-z0-9_.:-]+)', re.MULTILINE | re.IGNORECASE
 )
 _UTF8 = ("utf-8", "utf8")
+_OBSOLETE_DETAIL = re.compile(r"^#~(?=[|:,.])", re.MULTILINE)
 _LANGUAGE = re.compile(r'^"Language:[ \t]*([A-Za-z0-9_@-]*)', re.MULTILINE)
 
 
