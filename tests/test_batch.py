@@ -7,6 +7,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import mesoconsent.batch
 import mesoconsent.output
 from mesoconsent.batch import cgroup_cpu_quota, default_jobs, output_name
 from mesoconsent.cli import _lines, _Progress, main
-from tests.helpers import empty_catalog, example, example_dict, run_cli
+from tests.helpers import docx_paragraph_texts, empty_catalog, example, example_dict, run_cli
 
 run = run_cli
 
@@ -85,6 +86,57 @@ def test_good_lines_are_written_and_bad_lines_reported_by_number(tmp_path: Path)
         assert name not in result.stderr + result.stdout
     for line in GOOD_LINES:
         assert mesoconsent.verify(tmp_path / "out" / output_name(line, "docx")).ok
+
+
+def test_a_folder_holding_forms_of_an_earlier_batch_is_refused(tmp_path: Path) -> None:
+    # A line that failed left the earlier batch's form under its number: "no form written:
+    # line 2", and 000002.docx in the folder was another patient's.
+    monday = [json.dumps(request(name)) for name in ("Ann Monday", "Bob Monday", "Cy Monday")]
+    write_batch(tmp_path / "monday.jsonl", monday)
+    assert (
+        run("render", "--batch", "monday.jsonl", "--output-dir", "out", cwd=tmp_path).returncode
+        == 0
+    )
+    before = {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()}
+    write_batch(tmp_path / "tuesday.jsonl", [json.dumps(request("Dee Tuesday")), MIXED[2]])
+    result = run("render", "--batch", "tuesday.jsonl", "--output-dir", "out", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "already holds forms (000001.docx, 000002.docx, 000003.docx)" in result.stderr
+    assert "--overwrite" in result.stderr
+    assert {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()} == before
+    # With --overwrite, a line that fails leaves no form under its number.
+    result = run(
+        "render", "--batch", "tuesday.jsonl", "--output-dir", "out", "--overwrite", cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "000001.docx",
+        "000003.docx",  # not a line of this batch: left alone
+    ]
+    assert "Dee Tuesday" in docx_paragraph_texts((tmp_path / "out" / "000001.docx").read_bytes())
+    assert "Cy Monday" in docx_paragraph_texts((tmp_path / "out" / "000003.docx").read_bytes())
+
+
+@pytest.mark.parametrize("name", ["000002.html", "000002.txt", "1000000.docx"])
+def test_render_batch_refuses_a_folder_with_forms_unless_told_to_overwrite(
+    tmp_path: Path, name: str
+) -> None:
+    (tmp_path / name).write_text("an earlier patient's form")
+    (tmp_path / "notes.txt").write_text("the clinic's own file")
+    with pytest.raises(FileExistsError, match=re.escape(name)):
+        mesoconsent.render_batch([example_dict()], tmp_path)
+    results = list(mesoconsent.render_batch([example_dict()], tmp_path, overwrite=True, jobs=1))
+    assert results[0].ok
+    assert (tmp_path / name).exists()
+    assert (tmp_path / "notes.txt").exists()
+    bad = {**example_dict(), "locale": "zz"}
+    for jobs in (1, 2):
+        (tmp_path / "000002.docx").write_text("an earlier patient's form")
+        results = list(
+            mesoconsent.render_batch([example_dict(), bad], tmp_path, overwrite=True, jobs=jobs)
+        )
+        assert [item.ok for item in results] == [True, False]
+        assert not (tmp_path / "000002.docx").exists()
 
 
 @pytest.mark.parametrize("output_format", mesoconsent.FORMATS)

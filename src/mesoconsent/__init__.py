@@ -56,7 +56,14 @@ from mesoconsent.procedures import Disclosure, Procedure, ScreeningQuestion
 from mesoconsent.resources import example_request_path
 
 if TYPE_CHECKING:
-    from mesoconsent.batch import BatchError, BatchRequest, BatchResult, read_jsonl, render_batch
+    from mesoconsent.batch import (
+        BatchError,
+        BatchRequest,
+        BatchResult,
+        EarlierFormsError,
+        read_jsonl,
+        render_batch,
+    )
     from mesoconsent.verification import VerifyReport
 
 __all__ = [
@@ -73,6 +80,7 @@ __all__ = [
     "DisclosureProblem",
     "DocumentReadError",
     "DraftTranslationWarning",
+    "EarlierFormsError",
     "Engine",
     "FieldProblem",
     "Format",
@@ -176,6 +184,7 @@ _LAZY = {
     "BatchError": "mesoconsent.batch",
     "BatchRequest": "mesoconsent.batch",
     "BatchResult": "mesoconsent.batch",
+    "EarlierFormsError": "mesoconsent.batch",
     "read_jsonl": "mesoconsent.batch",
     "render_batch": "mesoconsent.batch",
     # (The module is not called `verify`: importing it would replace the function.)

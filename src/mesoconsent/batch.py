@@ -24,10 +24,12 @@ request: a patient's name is personal data.
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import math
 import os
 import pickle
+import re
 import secrets
 import signal
 import tempfile
@@ -61,6 +63,7 @@ __all__ = [
     "BatchError",
     "BatchRequest",
     "BatchResult",
+    "EarlierFormsError",
     "default_jobs",
     "output_name",
     "read_jsonl",
@@ -203,6 +206,7 @@ class _Settings:
     format: Format
     locale: str | None
     draft: bool
+    overwrite: bool = False
     # This batch's temporary files start with it, so that those a killed worker leaves behind
     # can be found and removed, and no other process's.
     temporary_prefix: str = TEMPORARY_PREFIX
@@ -229,6 +233,7 @@ def render_batch(
     jobs: int | None = None,
     locale: str | None = None,
     draft: bool = False,
+    overwrite: bool = False,
     engine: Engine | None = None,
     chunksize: int | None = None,
     mp_context: BaseContext | None = None,
@@ -241,8 +246,11 @@ def render_batch(
 
     With ``output_dir`` (created if missing) each form is written there atomically, as
     :func:`output_name` names it (``000007.docx``), and ``BatchResult.path`` says where;
-    nothing is written for a request that fails (a file of that name left by an earlier run
-    is left as it was). Without it the document is in ``result.content``.
+    nothing is written for a request that fails. A folder that already holds forms so named
+    (of any format) is refused with ``FileExistsError``, since a request that failed would
+    leave an earlier patient's form under its number; ``overwrite=True`` replaces them, and
+    removes the form of a failed request's number (files of numbers not in this batch stay).
+    Without ``output_dir`` the document is in ``result.content``.
 
     ``numbers`` numbers the requests (positive and unique, one per request; by default 1, 2,
     3, ...). ``locale`` replaces every request's locale; ``draft`` is as for
@@ -303,12 +311,14 @@ def render_batch(
     folder = None if output_dir is None else Path(output_dir)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
+        if not overwrite:
+            _refuse_earlier_forms(folder)
         # A folder that cannot be written is one error now, not one per request later.
         with tempfile.NamedTemporaryFile(dir=folder, prefix=TEMPORARY_PREFIX, suffix=".probe"):
             pass
         sync_folder(folder)
     settings = _Settings(
-        folder, format, locale, draft, f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}-"
+        folder, format, locale, draft, overwrite, f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}-"
     )
     total = len(requests) if isinstance(requests, Sized) else None
     if total is not None:
@@ -334,6 +344,40 @@ def render_batch(
         sizes = _guided_sizes(total, jobs)
     here = _CheckHere(settings, engine)
     return _in_pool(items, settings, engine_args, jobs, sizes, mp_context, here)
+
+
+def _refuse_earlier_forms(folder: Path) -> None:
+    """EarlierFormsError if ``folder`` holds forms named as a batch names them."""
+    with os.scandir(folder) as entries:
+        earlier = sorted(
+            entry.name for entry in entries if _FORM_NAME.fullmatch(entry.name) and entry.is_file()
+        )
+    if earlier:
+        raise EarlierFormsError(folder, earlier)
+
+
+class EarlierFormsError(FileExistsError):
+    """The output folder already holds forms (``names``, sorted) named as a batch names its
+    forms: a request that failed would leave an earlier patient's form under its number."""
+
+    def __init__(self, folder: Path, names: list[str]) -> None:
+        self.names = names
+        super().__init__(
+            errno.EEXIST,
+            f"already holds forms ({self.listed}): a request that fails here would leave an "
+            "earlier form under its number; use an empty folder, or overwrite=True",
+            str(folder),
+        )
+
+    @property
+    def listed(self) -> str:
+        """The first three names, and "..." if there are more."""
+        return ", ".join(self.names[:3]) + (", ..." if len(self.names) > 3 else "")
+
+
+_FORM_NAME = re.compile(
+    rf"[0-9]{{{NUMBER_WIDTH},}}(?:{'|'.join(re.escape(e) for e in EXTENSIONS.values())})"
+)
 
 
 def _default_engine() -> Engine:
@@ -617,12 +661,21 @@ def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) ->
     rendering."""
     results = [_render_one(engine, settings, *item) for item in group]
     folder = settings.output_dir
+    removed = False
+    if folder is not None and settings.overwrite:
+        for i, item in enumerate(results):
+            if item.error is not None:
+                results[i], gone = _without_earlier_form(folder, settings, item)
+                removed = removed or gone
     rendered = [
         (i, item, item.result, item.path)
         for i, item in enumerate(results)
         if item.result is not None and item.path is not None
     ]
     if folder is None or not rendered:
+        if folder is not None and removed:
+            with contextlib.suppress(OSError):  # (as a rename, a removal is made durable)
+                sync_folder(folder)
         return results
     files = [(path.name, result.content) for _, _, result, path in rendered]
     with _WRITING:
@@ -652,6 +705,27 @@ def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) ->
         else:
             results[i] = _os_failure(item.index, item.number, problem)
     return results
+
+
+def _without_earlier_form(
+    folder: Path, settings: _Settings, failed: BatchResult
+) -> tuple[BatchResult, bool]:
+    """Remove the form an earlier batch left under a failed request's number (overwrite=True):
+    the folder must not show another patient's form where this one failed. The result, with
+    a word in its error if that form could not be removed, and whether one was."""
+    path = folder / output_name(failed.number, settings.format)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return failed, False
+    except OSError as error:
+        assert failed.error is not None
+        message = (
+            f"{failed.error.message}; and {path}, an earlier form under this number, could "
+            f"not be removed ({error.strerror or type(error).__name__})"
+        )
+        return attrs.evolve(failed, error=attrs.evolve(failed.error, message=message)), False
+    return failed, True
 
 
 def _os_failure(index: int, number: int, error: OSError, path: Path | None = None) -> BatchResult:

@@ -98,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
         "line number: 000007.docx for line 7",
     )
     render.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="with --batch: replace the forms an earlier batch left in --output-dir (by "
+        "default such a folder is refused), removing the form of each line that fails",
+    )
+    render.add_argument(
         "--format",
         choices=FORMATS,
         help="output format (default: from the --output extension; docx with --batch)",
@@ -191,6 +197,8 @@ def _render_usage_problem(args: argparse.Namespace) -> str | None:
         return None
     if args.output_dir is not None:
         return "--output-dir is for --batch; to render one form, name its file with --output"
+    if args.overwrite:
+        return "--overwrite is for --batch (one form's --output file is always replaced)"
     if args.jobs is not None:
         return "--jobs is for --batch"
     if args.output is None:
@@ -287,7 +295,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
     # Imported here: a single render does not pay for the batch machinery at start-up.
     from concurrent.futures.process import BrokenProcessPool
 
-    from mesoconsent.batch import output_name, read_jsonl, render_batch
+    from mesoconsent.batch import EarlierFormsError, output_name, read_jsonl, render_batch
 
     output_format: Format = args.format or "docx"
     if args.locale is not None:
@@ -312,8 +320,16 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             jobs=args.jobs,
             locale=args.locale,
             draft=args.draft,
+            overwrite=args.overwrite,
             engine=engine,
         )
+    except EarlierFormsError as error:
+        _error(
+            f"--output-dir {args.output_dir}: already holds forms ({error.listed}): a line "
+            "that fails would leave an earlier form under its number; use an empty folder, "
+            "or --overwrite to replace them"
+        )
+        return EXIT_USAGE
     except OSError as error:
         _error(f"cannot write to the folder {args.output_dir}: {error.strerror}")
         return EXIT_IO
