@@ -68,6 +68,36 @@ def test_a_folder_as_target_is_refused_by_name(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir()] == ["consent.docx"]
 
 
+@pytest.mark.parametrize("how", ["one", "group"])
+def test_a_read_only_form_is_not_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    # A clinic marks signed forms read-only: the rename replaced them anyway, where cp or a
+    # shell's > would refuse. (Simulated for root, which may write anything: os.access.)
+    signed = tmp_path / "signed.docx"
+    signed.write_bytes(b"the signed form")
+    signed.chmod(0o444)
+    real_access = os.access
+
+    def access(path: object, mode: int, **kwargs: object) -> bool:
+        if Path(str(path)) == signed and mode == os.W_OK:
+            return False
+        return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", access)
+    if how == "one":
+        with pytest.raises(PermissionError, match="read-only") as caught:
+            write_atomic(signed, b"another form")
+        assert caught.value.filename == str(signed)
+    else:
+        [problem] = write_files_atomic(tmp_path, [("signed.docx", b"another form")])
+        assert isinstance(problem, PermissionError)
+        assert "read-only" in str(problem)
+        assert problem.filename == str(signed)
+    assert signed.read_bytes() == b"the signed form"
+    assert [path.name for path in tmp_path.iterdir()] == ["signed.docx"]
+
+
 def test_a_target_name_at_the_length_limit_works(tmp_path: Path) -> None:
     target = tmp_path / ("x" * 250 + ".docx")
     write_atomic(target, b"data")

@@ -68,7 +68,23 @@ def _regular_target(path: Path) -> Path:
             "not a regular file (a device, pipe or socket): give the path of a file to write",
             str(path),
         )
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if mode is not None:
+        _refuse_read_only(target, path)
+    return target
+
+
+def _refuse_read_only(target: Path, named: Path) -> None:
+    """PermissionError naming ``named`` if the existing file ``target`` may not be written:
+    a clinic marks signed forms read-only, and a rename would replace one all the same (as
+    cp or a shell's > would not)."""
+    if not os.access(target, os.W_OK):
+        raise PermissionError(
+            errno.EACCES,
+            "is read-only, so it is not replaced (a signed form, perhaps): make it writable "
+            "first, or write elsewhere",
+            str(named),
+        )
 
 
 def sync_folder(folder: Path) -> None:
@@ -131,6 +147,8 @@ def write_files_atomic(
             try:
                 if sync_error is not None:
                     raise sync_error
+                if os.path.exists(target):
+                    _refuse_read_only(target, target)
                 os.replace(temporary, target)
             except OSError as failure:
                 outcome[index] = _naming(failure, target)
