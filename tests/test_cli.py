@@ -237,6 +237,44 @@ def test_output_to_a_pipe_is_refused_not_replaced(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir()] == ["pipe.docx"]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_pipe_or_folder_without_an_extension_is_refused_as_what_it_is(tmp_path: Path) -> None:
+    # They used to be refused for their name ("cannot tell the format from 'no extension'",
+    # exit 2), while the docs promise "not a regular file", exit 3, as /dev/stdout gets.
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "folder").mkdir()
+    for target, message in (
+        ("pipe", "pipe: not a regular file"),
+        ("folder", "folder: Is a directory"),
+    ):
+        result = run("render", "--example", "-o", target, cwd=tmp_path)
+        assert result.returncode == 3, result.stderr
+        assert message in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["folder", "pipe"]
+
+
+def test_a_format_that_contradicts_the_file_name_is_refused(tmp_path: Path) -> None:
+    # Plain text in a .docx file: Word cannot open it, and verify calls it "not a DOCX file".
+    result = run("render", "--example", "-o", "form.docx", "--format", "text", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--format text, but form.docx names a docx file" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+    # A name that implies no format takes the one given.
+    assert (
+        run("render", "--example", "-o", "form.out", "--format", "text", cwd=tmp_path).returncode
+        == 0
+    )
+
+
+def test_an_unavailable_locale_option_is_blamed_on_the_option(tmp_path: Path) -> None:
+    # It used to read "invalid consent request: locale: ...", pointing at the request file.
+    result = run("render", "--example", "-o", "form.docx", "--locale", "ja", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--locale 'ja': not an available locale; available: ar, de, en" in result.stderr
+    assert "invalid consent request" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_sigterm_while_a_form_is_written_leaves_no_temporary_file(tmp_path: Path) -> None:
     # The signal arrives while the form is being synced (held there for the test): the
     # temporary file holds the whole form, and must not stay behind.
@@ -322,7 +360,7 @@ def test_a_missing_template_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_empty_locale_override_is_refused_not_ignored(tmp_path: Path) -> None:
     result = run("render", "--example", "-o", "x.docx", "--locale", "", cwd=tmp_path)
     assert result.returncode == 2
-    assert "locale:" in result.stderr
+    assert "--locale '': not an available locale" in result.stderr
 
 
 # -- locales ---------------------------------------------------------------------------------

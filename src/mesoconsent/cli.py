@@ -30,7 +30,7 @@ from mesoconsent.errors import (
     ValidationError,
 )
 from mesoconsent.loading import decode_json
-from mesoconsent.output import write_atomic
+from mesoconsent.output import check_target, write_atomic
 from mesoconsent.resources import example_request_path
 from mesoconsent.template_cache import default_cache_folder
 
@@ -217,11 +217,19 @@ def _error(message: str) -> None:
 
 
 def _render(args: argparse.Namespace, engine: Engine) -> int:
-    try:
-        output_format = args.format or format_for_path(args.output)
-    except ValueError as error:
-        _error(f"--output: {error}")
+    # A folder or a device is refused as what it is (exit 3, as writing it would be), before
+    # its name is read for a format.
+    check_target(Path(args.output))
+    problem = _output_format_problem(args)
+    if problem is not None:
+        _error(problem)
         return EXIT_USAGE
+    output_format: Format = args.format or format_for_path(args.output)
+    if args.locale is not None:
+        problem = engine._locale_problem(args.locale)
+        if problem is not None:
+            _error(f"--locale {args.locale!r}: {problem}")
+            return EXIT_USAGE
     # The example in the requested language, where a localized one ships (names, addresses,
     # treated areas and product as a clinic there would write them).
     path = example_request_path(_catalog_name(engine, args.locale)) if args.example else args.input
@@ -269,6 +277,24 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         f"locale {result.locale})"
     )
     return EXIT_OK
+
+
+def _output_format_problem(args: argparse.Namespace) -> str | None:
+    """Why --output and --format do not go together, if they do not: a name that implies no
+    format and no --format, or one that implies another (text in a .docx file, which Word
+    cannot open)."""
+    try:
+        named: Format | None = format_for_path(args.output)
+    except ValueError as error:
+        if args.format is None:
+            return f"--output: {error}"
+        named = None
+    if args.format is not None and named is not None and named != args.format:
+        return (
+            f"--format {args.format}, but {args.output} names a {named} file: give the file "
+            f"the extension of its format, or leave out --format"
+        )
+    return None
 
 
 def _drop_standard_output() -> None:

@@ -50,6 +50,12 @@ def write_atomic(path: Path, data: bytes, *, prefix: str = TEMPORARY_PREFIX) -> 
     sync_folder(target.parent)
 
 
+def check_target(path: Path) -> None:
+    """Raise the OSError :func:`write_atomic` would raise for ``path`` itself (a folder, a
+    device, a read-only file), before anything is rendered for it."""
+    _regular_target(path)
+
+
 def _regular_target(path: Path) -> Path:
     """The file that writing ``path`` replaces: ``path``, or where its links lead; OSError
     naming ``path`` if that exists and is not a regular file (a folder, device, pipe or
