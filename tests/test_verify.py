@@ -88,8 +88,12 @@ def test_softening_a_risk_is_caught(rendered: bytes) -> None:
     assert [(p.disclosure_id, p.reason) for p in problems] == [("risks.rare_infection", "altered")]
 
 
-def test_splitting_runs_and_dropping_bookmarks_keeps_the_words_valid(rendered: bytes) -> None:
-    """Editors split runs and may drop bookmarks; the words alone still count."""
+def test_splitting_runs_and_dropping_bookmarks_keeps_the_words_but_fails_the_form(
+    rendered: bytes,
+) -> None:
+    """Editors split runs and may drop bookmarks; the words alone still count as disclosures,
+    but a form whose checklist and signature lines cannot be found is not passed: it used to
+    be, with a note, so a form without health answers or anything to sign verified OK."""
 
     def churn(document: docx.document.Document) -> None:
         body = document.element.body
@@ -102,8 +106,14 @@ def test_splitting_runs_and_dropping_bookmarks_keeps_the_words_valid(rendered: b
         paragraph.add_run(text[10:])
 
     report = mesoconsent.verify(edited(rendered, churn))
-    assert report.ok
-    assert any("checklist and signature lines were not checked" in n for n in report.notes)
+    assert not report.ok
+    assert [(p.disclosure_id, p.reason) for p in report.problems] == [
+        (
+            "document",
+            "its marks were removed by an editor, so its health-question checklist and "
+            "signature lines cannot be checked (the disclosures were found by their words)",
+        )
+    ]
 
 
 def test_a_paragraph_split_as_libreoffice_saves_it_still_verifies(rendered: bytes) -> None:
@@ -146,9 +156,10 @@ def test_foreign_docx_without_identifier_needs_procedure_and_locale(tmp_path: Pa
     with pytest.raises(DocumentReadError, match="does not record"):
         mesoconsent.verify(path)
     report = mesoconsent.verify(path, procedure="mesotherapy", locale="en")
-    assert len(report.problems) == len(
-        mesoconsent.default_engine().required_disclosures("mesotherapy")
-    )
+    assert [p.disclosure_id for p in report.problems] == [
+        *mesoconsent.default_engine().required_disclosures("mesotherapy"),
+        "document",  # (no marks: its checklist and signature lines cannot be found)
+    ]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
@@ -351,7 +362,7 @@ def test_main_part_is_found_through_the_package_relationships(rendered: bytes) -
     )
     report = mesoconsent.verify(redirected)
     assert not report.ok
-    assert {p.reason for p in report.problems} == {"missing"}
+    assert {p.reason for p in report.problems if p.disclosure_id != "document"} == {"missing"}
 
 
 def test_damaged_packages_are_document_read_errors(rendered: bytes) -> None:

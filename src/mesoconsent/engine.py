@@ -618,10 +618,15 @@ class Engine:
             )
         else:
             # Every mark is gone (some editors drop bookmarks): the disclosures were found by
-            # their words, but the checklist and signature lines cannot be located.
-            notes.append(
-                "the document's marks were removed by an editor: disclosures were checked by "
-                "their words; the health-question checklist and signature lines were not checked"
+            # their words, but the checklist and signature lines cannot be located, and a form
+            # that may lack its health answers or anything to sign is not one to pass.
+            problems.append(
+                DisclosureProblem(
+                    "document",
+                    "its marks were removed by an editor, so its health-question checklist and "
+                    "signature lines cannot be checked (the disclosures were found by their "
+                    "words)",
+                )
             )
         return VerifyReport(
             procedure_id, version, resolved, content.language, tuple(problems), tuple(notes)
