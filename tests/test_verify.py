@@ -237,6 +237,16 @@ def test_hidden_text_does_not_count(rendered: bytes) -> None:
         '<w:color w:val="000000"/><w:shd w:val="solid" w:color="000000" w:fill="FFFFFF"/>',
         # a complex-script run (w:cs on, whatever w:rtl says) is set in its w:szCs size
         '<w:rtl w:val="0"/><w:cs/><w:sz w:val="24"/><w:szCs w:val="2"/>',
+        # These used to count (a review): letters scaled to 1% of their width (Format >
+        # Character > Position in LibreOffice, Font > Advanced > Scale in Word), 7-point
+        # text raised or lowered (printed at two thirds of its size), letters condensed
+        # into each other, and default-sized text condensed by 10 points.
+        '<w:w w:val="1"/>',
+        '<w:w w:val="33"/>',
+        '<w:vertAlign w:val="superscript"/><w:sz w:val="14"/>',
+        '<w:vertAlign w:val="subscript"/><w:sz w:val="14"/>',
+        '<w:sz w:val="22"/><w:spacing w:val="-100"/>',
+        '<w:spacing w:val="-200"/>',
     ],
 )
 def test_text_formatted_out_of_sight_does_not_count(rendered: bytes, formatting: str) -> None:
@@ -309,6 +319,11 @@ def test_arabic_letters_in_a_left_to_right_run_are_read_in_the_complex_script_si
         '<w:color w:val="FFFFFF"/><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/>',
         '<w:color w:val="FFFFFF"/><w:shd w:val="solid" w:color="000000" w:fill="FFFFFF"/>',
         '<w:color w:val="999999"/>',  # grey on white: pale, but readable
+        # narrowed, raised or condensed a little: still readable
+        '<w:w w:val="80"/>',
+        '<w:vertAlign w:val="superscript"/><w:sz w:val="24"/>',
+        '<w:sz w:val="22"/><w:spacing w:val="-20"/>',
+        '<w:spacing w:val="40"/>',
     ],
 )
 def test_text_on_a_background_of_another_colour_still_counts(

@@ -188,11 +188,12 @@ def read_docx(
 class _Visibility:
     """Which runs a reader sees. Text does not count as stated where its formatting hides it:
     hidden text (``w:vanish``), text in the colour of what is behind it (white on the page, black
-    under a black highlight or shading), text smaller than 6 points (in the size that applies
-    to its script: ``w:szCs`` for right-to-left and complex-script text), or struck-through text
-    (which reads as deleted). Each property is resolved as Word resolves it: on the run, else
-    its character style, else its paragraph's style (each with the styles it is based on),
-    else the document defaults."""
+    under a black highlight or shading), text smaller than 6 points as printed (in the size
+    that applies to its script: ``w:szCs`` for right-to-left and complex-script text; two
+    thirds of it when raised or lowered), letters scaled to less than half their width or
+    condensed into each other, or struck-through text (which reads as deleted). Each property
+    is resolved as Word resolves it: on the run, else its character style, else its
+    paragraph's style (each with the styles it is based on), else the document defaults."""
 
     def __init__(self, styles: etree._Element | None) -> None:
         self._styles: dict[str, tuple[str | None, etree._Element | None]] = {}
@@ -245,12 +246,20 @@ class _Visibility:
         # entirely in its complex-script size (w:szCs), as Word and LibreOffice do; in any
         # other run, Arabic, Hebrew, Thai or Indic letters are, and the rest in w:sz.
         if first(_complex_run):
-            return bool(first(_tiny_complex))
-        text = "".join(element.text or "" for element in run.iter(_T))
-        if _COMPLEX_SCRIPT.search(text) is None:
-            return bool(first(_tiny))
-        other_letters = any(character.isalnum() for character in _COMPLEX_SCRIPT.sub("", text))
-        return bool(first(_tiny_complex)) or (other_letters and bool(first(_tiny)))
+            sizes = [first(_size_complex)]
+        else:
+            text = "".join(element.text or "" for element in run.iter(_T))
+            sizes = [first(_size)]
+            if _COMPLEX_SCRIPT.search(text) is not None:
+                other = any(character.isalnum() for character in _COMPLEX_SCRIPT.sub("", text))
+                sizes = [first(_size_complex), *(sizes if other else [])]
+        # Raised or lowered text (superscript, subscript) prints at two thirds of its size.
+        shown = _RAISED_SCALE if first(_raised) else 1.0
+        spacing = first(_spacing)
+        return any(
+            _unreadable(_DEFAULT_HALF_POINTS if size is None else size * shown, spacing)
+            for size in sizes
+        )
 
 
 def _on_its_own_colour(run: etree._Element, colour: str | None, background: str | None) -> bool:
@@ -366,24 +375,6 @@ def _struck(properties: etree._Element) -> bool | None:
 _MIN_READABLE_HALF_POINTS = 12
 
 
-def _smaller_than_readable(properties: etree._Element, tag: str) -> bool | None:
-    size = _val(properties, tag)
-    if size is None:
-        return None
-    try:
-        return float(size) < _MIN_READABLE_HALF_POINTS
-    except ValueError:
-        return None
-
-
-def _tiny(properties: etree._Element) -> bool | None:
-    return _smaller_than_readable(properties, "sz")
-
-
-def _tiny_complex(properties: etree._Element) -> bool | None:
-    return _smaller_than_readable(properties, "szCs")
-
-
 def _complex_run(properties: etree._Element) -> bool | None:
     """True if w:rtl or w:cs is on here, False if one is set and none on, None if neither is."""
     verdicts = [_toggle(properties, tag) for tag in ("rtl", "cs")]
@@ -399,7 +390,59 @@ _COMPLEX_SCRIPT = re.compile(
     "[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0fff\u1000-\u109f\u1780-\u17ff\ufb1d-\ufdff\ufe70-\ufeff]"
 )
 
-_UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _struck)
+
+def _squeezed(properties: etree._Element) -> bool | None:
+    """Letters scaled to less than half their width (w:w, a percentage): at 1% a disclosure
+    prints as a sliver."""
+    scale = _number(properties, "w")
+    return None if scale is None else scale < _MIN_READABLE_SCALE
+
+
+_MIN_READABLE_SCALE = 50
+
+
+def _raised(properties: etree._Element) -> bool | None:
+    align = _val(properties, "vertAlign")
+    return None if align is None else align in ("superscript", "subscript")
+
+
+# Word and LibreOffice print superscript and subscript at about two thirds of the size.
+_RAISED_SCALE = 2 / 3
+# What Word sets text in where nothing gives a size: 10 points.
+_DEFAULT_HALF_POINTS = 20.0
+
+
+def _unreadable(half_points: float, spacing: float | None) -> bool:
+    """Text of this size (as printed) is too small to read, or its letters are condensed
+    (w:spacing, in twentieths of a point) by more than a third of it, into each other."""
+    if half_points < _MIN_READABLE_HALF_POINTS:
+        return True
+    return spacing is not None and spacing < -half_points * 10 / 3
+
+
+def _number(properties: etree._Element, tag: str) -> float | None:
+    value = _val(properties, tag)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _size(properties: etree._Element) -> float | None:
+    return _number(properties, "sz")
+
+
+def _size_complex(properties: etree._Element) -> float | None:
+    return _number(properties, "szCs")
+
+
+def _spacing(properties: etree._Element) -> float | None:
+    return _number(properties, "spacing")
+
+
+_UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _struck, _squeezed)
 
 
 def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
