@@ -54,7 +54,8 @@ def course_of_treatment(
         interval = translations.ngettext(
             "every %(num)s day", "every %(num)s days", days, num=catalog.format_number(days)
         )
-    # Translators: the course of treatment, for example "4 sessions, every 2 weeks".
+    # Translators: the course of treatment, for example "4 sessions, every 2 weeks":
+    # %(sessions)s is the number of sessions, %(interval)s how often they take place.
     return translations.gettext("%(sessions)s, %(interval)s", sessions=sessions, interval=interval)
 
 
