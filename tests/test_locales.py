@@ -34,7 +34,7 @@ from mesoconsent.i18n import (
     single_number_forms,
 )
 from mesoconsent.resources import templates_dir
-from tests.helpers import docx_paragraph_texts, example, example_dict, run_cli
+from tests.helpers import docx_paragraph_texts, empty_catalog, example, example_dict, run_cli
 from tests.test_html_output import css_string_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -590,6 +590,70 @@ def test_a_catalog_serves_only_requests_in_its_script(
         engine.resolve_locale(written)
     with pytest.raises(mesoconsent.ValidationError, match="not an available locale"):
         engine.render(in_locale(written))
+
+
+SERBIAN_PLURALS = (
+    "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+    "(n%100<10 || n%100>=20) ? 1 : 2);"
+)
+
+
+def serbian_catalog(locales: Path, folder: str, language: str) -> Path:
+    """An empty Serbian catalog in ``folder`` whose Language header says ``language``."""
+    path = empty_catalog(locales, folder, SERBIAN_PLURALS)
+    path.write_text(
+        path.read_text("utf-8").replace(f"Language: {folder}", f"Language: {language}"), "utf-8"
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("folder", "language"),
+    [("sr_Latn", "sr@latin"), ("sr_Latn", "sr_RS@latin"), ("sr_Latn", "sr-Latn"), ("sr", "sr_RS")],
+)
+def test_a_language_header_in_the_folders_script_is_accepted(
+    tmp_path: Path, folder: str, language: str
+) -> None:
+    # msginit -l sr@latin writes "Language: sr@latin", the GNU name of Latin Serbian: it was
+    # refused as another language than sr_Latn.
+    serbian_catalog(tmp_path / "locales", folder, language)
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_a_language_header_in_another_script_is_refused(tmp_path: Path) -> None:
+    # A Latin-script catalog in the Cyrillic sr/ folder used to pass, and serve sr-Cyrl-RS.
+    serbian_catalog(tmp_path / "locales", "sr", "sr_RS@latin")
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert (
+        "its Language header is 'sr_RS@latin' (Latn script), but it is the catalog of 'sr' "
+        "(Cyrl script, the folder it is in)"
+    ) in str(caught.value)
+
+
+def test_a_folder_with_the_gnu_name_of_a_script_is_told_its_name(tmp_path: Path) -> None:
+    path = serbian_catalog(tmp_path / "locales", "sr@latin", "sr@latin")
+    with pytest.raises(CatalogError, match="must be named 'sr_Latn'"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert gettext_name("sr@latin") == "sr_Latn"
+    assert gettext_name("uz@cyrillic") == "uz_Cyrl"
+    assert path.exists()
+
+
+def test_a_form_in_a_script_other_than_its_languages_likely_one_says_so_in_its_tags(
+    tmp_path: Path,
+) -> None:
+    # Latin Serbian was tagged sr-RS, which by CLDR's likely subtags is Cyrillic.
+    serbian_catalog(tmp_path / "locales", "sr_Latn", "sr@latin")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        docx_form = engine.render(in_locale("sr-Latn"), draft=True).content
+        html = engine.render(in_locale("sr-Latn"), "html", draft=True).content.decode()
+    assert '<html lang="sr-Latn-RS"' in html
+    with zipfile.ZipFile(io.BytesIO(docx_form)) as package:
+        assert 'w:val="sr-Latn-RS"' in package.read("word/styles.xml").decode()
+        assert "<dc:language>sr-Latn-RS</dc:language>" in package.read("docProps/core.xml").decode()
 
 
 @pytest.mark.parametrize("written", ["pt-PT", "ja", "zz", "fr/../en"])

@@ -137,8 +137,13 @@ def _format_number(value: int, locale: Locale) -> str:
 def _language_tag(locale_name: str) -> str:
     # Looking up likely subtags loads Babel locale data: milliseconds, so done once per locale.
     locale = Locale.parse(locale_name)
-    territory = locale.territory or _likely_territory(locale.language)
-    return f"{locale.language}-{territory}" if territory else locale.language
+    territory = locale.territory or _likely_territory(locale.language, locale.script)
+    tag = f"{locale.language}-{territory}" if territory else locale.language
+    # The script, where the language and region do not imply it: Latin Serbian is sr-Latn-RS
+    # (sr-RS is Cyrillic); Traditional Chinese in Taiwan is zh-TW.
+    if locale.script and locale.script != writing_script(parse_requested(tag)):
+        tag = "-".join(part for part in (locale.language, locale.script, territory) if part)
+    return tag
 
 
 @functools.lru_cache(maxsize=256)
@@ -523,6 +528,11 @@ def gettext_name(folder: str) -> str | None:
     """The name a catalog folder called ``folder`` should have, if a request for the locale
     it means would never look for it (``pt_BR`` for ``pt-BR``); None if it is named well.
     Raises LocaleNotAvailableError if it names no locale."""
+    if "@" in folder:  # sr@latin: GNU's name for sr_Latn, which requests look for
+        gnu = _gnu_locale(folder)
+        if gnu is None:
+            raise LocaleNotAvailableError(folder)
+        return "_".join(part for part in (gnu.language, gnu.script, gnu.territory) if part)
     parsed = parse_requested(folder)
     if folder in fallbacks(parsed):
         return None
@@ -611,17 +621,48 @@ _LANGUAGE = re.compile(r'^"Language:[ \t]*([A-Za-z0-9_@-]*)', re.MULTILINE)
 
 def _language_problem(data: str, locale: str) -> str | None:
     """A catalog whose Language header names another language than its folder (a German
-    catalog copied into fr/) would print a "French" form in German."""
+    catalog copied into fr/) would print a "French" form in German; one in another script
+    (Latin Serbian in sr/, which serves Cyrillic requests), a form the patient cannot read."""
     found = _LANGUAGE.search(data)
     if found is None or not found.group(1):
         return None
-    header = found.group(1).replace("-", "_").split("_")[0].lower()
-    if header != locale.replace("-", "_").split("_")[0].lower():
+    header = found.group(1)
+    language = header.replace("-", "_").split("_")[0].split("@")[0].lower()
+    if language != locale.replace("-", "_").split("_")[0].lower():
         return (
-            f"its Language header is {found.group(1)!r}, but it is the catalog of {locale!r} "
+            f"its Language header is {header!r}, but it is the catalog of {locale!r} "
             "(the folder it is in)"
         )
+    said, meant = _gnu_locale(header), _gnu_locale(locale)
+    if said is not None and meant is not None:
+        said_script, meant_script = writing_script(said), writing_script(meant)
+        if said_script != meant_script:
+            return (
+                f"its Language header is {header!r} ({said_script} script), but it is the "
+                f"catalog of {locale!r} ({meant_script} script, the folder it is in)"
+            )
     return None
+
+
+# GNU gettext names a script by a modifier: sr@latin is Latin Serbian, uz@cyrillic Cyrillic
+# Uzbek (msginit -l sr@latin writes it in the Language header).
+_SCRIPT_MODIFIERS = {"latin": "Latn", "cyrillic": "Cyrl", "devanagari": "Deva", "arabic": "Arab"}
+
+
+def _gnu_locale(name: str) -> Locale | None:
+    """The locale a catalog folder or Language header names, also as GNU gettext names one
+    in a script (``sr_RS@latin``); None if Babel knows none."""
+    base, _, modifier = name.partition("@")
+    script = _SCRIPT_MODIFIERS.get(modifier.lower()) if modifier else None
+    if modifier and script is None:
+        return None
+    try:
+        locale = parse_requested(base)
+    except LocaleNotAvailableError:
+        return None
+    if script is None:
+        return locale
+    return Locale(locale.language, territory=locale.territory, script=script)
 
 
 def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
