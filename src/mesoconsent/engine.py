@@ -48,8 +48,8 @@ from mesoconsent.i18n import (
     MessageKey,
     Review,
     available_locales,
+    candidate_catalogs,
     check_folder_name,
-    fallbacks,
     gettext_name,
     load_catalog,
     misnamed_folders,
@@ -398,7 +398,7 @@ class Engine:
         the one that serves it (its catalog's path and its name), if there is one."""
         if not self._misnamed:
             return None
-        for candidate in fallbacks(parse_requested(requested)):
+        for candidate in candidate_catalogs(requested):
             misnamed = self._misnamed.get(candidate)
             if misnamed is not None:
                 return misnamed

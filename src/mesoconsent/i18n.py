@@ -196,10 +196,17 @@ def negotiate(requested: str, available: Sequence[str]) -> str:
 
     Raises LocaleNotAvailableError if none does.
     """
-    for candidate in fallbacks(parse_requested(requested)):
+    for candidate in candidate_catalogs(requested):
         if candidate in available:
             return candidate
     raise LocaleNotAvailableError(requested)
+
+
+@functools.lru_cache(maxsize=256)
+def candidate_catalogs(requested: str) -> tuple[str, ...]:
+    """:func:`fallbacks` for a locale as written: worked out once, since every render
+    negotiates its locale (raises LocaleNotAvailableError if it is not one)."""
+    return tuple(fallbacks(parse_requested(requested)))
 
 
 def fallbacks(locale: Locale) -> Iterable[str]:
