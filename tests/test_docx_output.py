@@ -362,3 +362,15 @@ def test_planned_course_reads_naturally(sessions: int, days: int, course: str) -
     treatment = attrs.evolve(example().treatment, number_of_sessions=sessions, interval_days=days)
     text = mesoconsent.render(attrs.evolve(example(), treatment=treatment), "text").content.decode()
     assert f" - Planned course of treatment: {course}.\n" in text
+
+
+def test_a_document_with_values_keeps_everything_else() -> None:
+    # Document.with_values builds the document field by field: a field added later and
+    # forgotten there would be lost on every render.
+    fields = [field.name for field in attrs.fields(mesoconsent.document.Document)]
+    assert fields == [
+        "metadata", "direction", "header", "footer", "blocks", "draft_notice", "values"
+    ]  # fmt: skip  # a new field must be added to with_values too
+    document = attrs.evolve(mesoconsent.default_engine().compose(example()), draft_notice="x")
+    changed = document.with_values("consent.plan_areas=00000000")
+    assert changed == attrs.evolve(document, values="consent.plan_areas=00000000")

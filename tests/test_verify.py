@@ -141,6 +141,42 @@ def test_a_paragraph_split_as_libreoffice_saves_it_still_verifies(rendered: byte
     assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": split_scarring})).ok
 
 
+@pytest.mark.parametrize(
+    ("stated", "replacement", "disclosure"),
+    [
+        (
+            "contact Riverside Aesthetic Clinic at +44 20 7946 0000.",
+            "contact no one at any time, we are closed.",
+            "consent.complications_contact",
+        ),
+        ("+44 20 7946 0000.", "+44 20 7946 0001.", "consent.complications_contact"),
+        ("Areas to be treated: face and neck", "Areas to be treated: -", "consent.plan_areas"),
+    ],
+)
+def test_a_value_changed_in_a_stated_disclosure_is_found(
+    rendered: bytes, stated: str, replacement: str, disclosure: str
+) -> None:
+    # The words around the clinic's name and phone were checked, the values only for saying
+    # something: "contact no one at any time, we are closed." verified OK (a review).
+    def change(xml: str) -> str:
+        assert stated in xml
+        return xml.replace(stated, replacement, 1)
+
+    report = mesoconsent.verify(rewritten(rendered, {"word/document.xml": change}))
+    assert [(p.disclosure_id, p.reason) for p in report.problems] == [(disclosure, "altered")]
+
+
+def test_values_survive_a_save_in_word_or_libreoffice_unchanged(rendered: bytes) -> None:
+    def split_runs(document: docx.document.Document) -> None:
+        paragraph = paragraph_with(document, "If you have a problem or a concern")
+        text = paragraph.text
+        cut = text.index(" at +44")  # runs split, and a space doubled, around the phone
+        paragraph.runs[0].text = text[:cut] + " "
+        paragraph.add_run(text[cut:])
+
+    assert mesoconsent.verify(edited(rendered, split_runs)).ok
+
+
 def test_not_a_docx_is_a_clear_error(tmp_path: Path) -> None:
     bogus = tmp_path / "form.docx"
     bogus.write_bytes(b"%PDF-1.7 not a zip")

@@ -22,11 +22,13 @@ from mesoconsent.writers.zip import (
     compress_part,
     deflate_segment,
     segmented_part,
+    stored_segment,
     zip_parts,
 )
 from tests.helpers import example, package_parts
 
 SEGMENTED = "word/document.xml"
+CUSTOM = "docProps/custom.xml"
 # Deflated for each form, fast; every other part is deflated once per process, small.
 EACH_FORM_PARTS = dict.fromkeys(("docProps/core.xml", "word/header1.xml"), EACH_FORM)
 
@@ -63,10 +65,12 @@ def test_a_rendered_docx_is_zipfiles_packaging_but_for_the_segmented_document(
     stored = deflated_data(content)
     zipped = deflated_data(zipfile_bytes(parts, EACH_FORM_PARTS))
     assert list(stored) == list(zipped) == [name for name, _ in parts]
-    assert {name for name in stored if stored[name] != zipped[name]} == {SEGMENTED}
-    # The document is deflated as several segments, each ending on a sync flush.
+    # The document, and the custom properties (deflated once, then the form's own digests
+    # in a stored block), are deflated as segments, each ending on a sync flush.
+    assert {name for name in stored if stored[name] != zipped[name]} == {SEGMENTED, CUSTOM}
     assert stored[SEGMENTED].count(b"\x00\x00\xff\xff") > 3
-    assert zlib.decompress(stored[SEGMENTED], -15) == dict(parts)[SEGMENTED]
+    for name in (SEGMENTED, CUSTOM):
+        assert zlib.decompress(stored[name], -15) == dict(parts)[name]
 
 
 def test_any_parts_zip_as_zipfile_zips_them() -> None:
@@ -101,3 +105,9 @@ def test_a_forms_own_segment_of_any_size_reads_back(size: int) -> None:
     assert package_parts(zip_parts([part])) == [
         ("word/document.xml", b"<w:body>" + text + b"</w:body>")
     ]
+
+
+@given(st.binary(max_size=70_000), st.binary(max_size=0xFFFF))
+def test_a_stored_segment_after_a_deflated_one_reads_back_whole(first: bytes, kept: bytes) -> None:
+    part = segmented_part("p.xml", [deflate_segment(first, level=ONCE), stored_segment(kept)])
+    assert package_parts(zip_parts([part])) == [("p.xml", first + kept)]

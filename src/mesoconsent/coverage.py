@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zlib
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,24 @@ if TYPE_CHECKING:  # i18n compares translations with the English as this module 
 # (validation.py), so they are layout, not wording.
 _ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 _ISOLATE = re.compile("[\u2066-\u2069]")
+
+
+def value_digest(text: str) -> str:
+    """A short digest of a stated disclosure's text (whitespace and isolates normalised), which
+    the document records for each disclosure holding request values (the clinic's phone,
+    the treated areas), so that verify finds those values changed: the words around them are
+    checked against the wording, but a value could be anything that says something. (A CRC:
+    it finds edits made by hand; whoever means to deceive can rewrite the property too.)"""
+    return f"{zlib.crc32(normalize_space(text).encode('utf-8')):08x}"
+
+
+def format_values(digests: Iterable[tuple[str, str]]) -> str:
+    """``id=digest`` pairs, space-separated: the ``mesoconsent.values`` property."""
+    return " ".join(f"{disclosure_id}={digest}" for disclosure_id, digest in digests)
+
+
+def parse_values(recorded: str) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in recorded.split() if "=" in pair)
 
 
 def normalize_space(text: str) -> str:

@@ -82,6 +82,9 @@ class Cell:
     inlines: tuple[Inline, ...]
 
 
+# The custom property holding the digests of stated values (Document.values).
+VALUES_PROPERTY = "mesoconsent.values"
+
 SCREENING_PREFIX = "screening."
 
 
@@ -189,6 +192,30 @@ class Document:
     blocks: tuple[Block, ...]
     # Draft mode: the notice every page carries (None for a complete form).
     draft_notice: str | None = None
+    # A digest of each stated disclosure that holds request values (coverage.value_digest),
+    # as "id=digest" pairs, recorded as the property VALUES_PROPERTY: verify compares them.
+    values: str = ""
+
+    def with_values(self, values: str) -> Document:
+        """This document recording ``values`` (built directly: attrs.evolve takes a few
+        microseconds more, on every render)."""
+        return Document(
+            self.metadata,
+            self.direction,
+            self.header,
+            self.footer,
+            self.blocks,
+            self.draft_notice,
+            values,
+        )
+
+    def custom_properties(self) -> list[tuple[str, str]]:
+        """The metadata's custom properties, then the values' digests (DOCX custom
+        properties, HTML ``<meta>`` elements)."""
+        properties = self.metadata.custom_properties()
+        if self.values:
+            properties.append((VALUES_PROPERTY, self.values))
+        return properties
 
     def disclosures(self) -> Iterator[tuple[str, str]]:
         """Every (disclosure id, stated text) pair, in document order."""

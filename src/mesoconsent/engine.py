@@ -30,7 +30,15 @@ from mesoconsent.compose import (
     mark_as_draft,
     question_wording,
 )
-from mesoconsent.coverage import Wording, check_coverage, check_screening, fallback_problems
+from mesoconsent.coverage import (
+    Wording,
+    check_coverage,
+    check_screening,
+    fallback_problems,
+    format_values,
+    parse_values,
+    value_digest,
+)
 from mesoconsent.errors import (
     CatalogError,
     ContraindicationWarning,
@@ -252,6 +260,16 @@ class Engine:
                 self._templates[procedure.id] = environment.get_template(procedure.template)
             except jinja2.TemplateError as error:
                 raise TemplateError(f"template {procedure.template!r}: {error}") from None
+        # The disclosures that hold request values (the clinic's phone, the treated areas):
+        # each form records a digest of what it states for them (coverage.value_digest).
+        self._valued = {
+            procedure.id: tuple(
+                disclosure.id
+                for disclosure in procedure.disclosures
+                if len(Wording.parse(disclosure.text).literals) > 1
+            )
+            for procedure in self.procedures.values()
+        }
         self._bookmarks = bookmark_names(
             [d.id for p in self.procedures.values() for d in p.disclosures]
             + structural_marks({q.id for p in self.procedures.values() for q in p.screening})
@@ -449,6 +467,12 @@ class Engine:
             )
         if problems:
             raise CoverageError(problems)
+        values = format_values(
+            (disclosure_id, value_digest(texts[0]))
+            for disclosure_id in self._valued[procedure.id]
+            if len(texts := stated.get(disclosure_id, [])) == 1
+        )
+        document = document.with_values(values)
         if composition.fallbacks:
             document = mark_as_draft(document, catalog)
         return document, fragments.shared
@@ -595,6 +619,15 @@ class Engine:
             lambda i: disclosure_wording(definition, catalog, i),
             untagged_text=content.paragraphs,
         )
+        # The words around a value are the wording's; the value must be what was rendered.
+        reported = {problem.disclosure_id for problem in problems}
+        for disclosure_id, digest in parse_values(
+            content.properties.get(d.VALUES_PROPERTY, "")
+        ).items():
+            texts = disclosures.get(disclosure_id, [])
+            unreported = disclosure_id not in reported and len(texts) == 1
+            if unreported and value_digest(texts[0]) != digest:
+                problems.append(DisclosureProblem(disclosure_id, "altered"))
         # Wording the catalog lacks was printed in English: not a form in the document's language.
         required = [(disclosure.id, disclosure.text) for disclosure in definition.disclosures]
         problems += fallback_problems(

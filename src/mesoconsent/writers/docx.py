@@ -26,6 +26,7 @@ from mesoconsent.writers import wordml as w
 from mesoconsent.writers.docx_parts import (
     CONTENT_TYPES,
     CORE_NAMESPACES,
+    CUSTOM_XML_END,
     DOCUMENT_RELS,
     FIRST_ORDERED_NUM_ID,
     PACKAGE_RELS,
@@ -33,7 +34,8 @@ from mesoconsent.writers.docx_parts import (
     SYMBOL_FONT,
     TEXT_WIDTH,
     app_xml,
-    custom_xml,
+    custom_property,
+    custom_xml_start,
     numbering_xml,
     settings_xml,
     styles_xml,
@@ -43,10 +45,12 @@ from mesoconsent.writers.zip import (
     EACH_FORM,
     ONCE,
     CompressedPart,
+    OpenPart,
     Segment,
     compress_part,
     deflate_segment,
     segmented_part,
+    stored_segment,
     zip_parts,
 )
 
@@ -449,10 +453,24 @@ def _numbering_part(ordered_lists: int) -> CompressedPart:
     return compress_part("word/numbering.xml", numbering_xml(ordered_lists).encode(), level=ONCE)
 
 
+def _custom_part(document: d.Document) -> CompressedPart:
+    # The catalog's name, revision and review state are the same for every form in a
+    # language, and deflated once; the digests of the stated values are each form's own, in
+    # a stored block after them.
+    start = _custom_start(tuple(document.metadata.custom_properties()))
+    if not document.values:
+        return start.whole
+    pid = len(document.metadata.custom_properties()) + 2
+    tail = stored_segment(
+        (custom_property(pid, d.VALUES_PROPERTY, document.values) + CUSTOM_XML_END).encode()
+    )
+    return start.followed_by(tail)
+
+
 @functools.lru_cache(maxsize=256)
-def _custom_part(properties: tuple[tuple[str, str], ...]) -> CompressedPart:
-    # The catalog's name, revision and review state: the same for every form in a language.
-    return compress_part("docProps/custom.xml", custom_xml(list(properties)).encode(), level=ONCE)
+def _custom_start(properties: tuple[tuple[str, str], ...]) -> OpenPart:
+    xml = custom_xml_start(list(properties))
+    return OpenPart.of("docProps/custom.xml", xml.encode(), CUSTOM_XML_END.encode())
 
 
 @functools.lru_cache(maxsize=256)
@@ -498,7 +516,7 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
             fixed["[Content_Types].xml"],
             fixed["_rels/.rels"],
             compress_part("docProps/core.xml", core_xml(meta).encode(), level=EACH_FORM),
-            _custom_part(tuple(meta.custom_properties())),
+            _custom_part(document),
             segmented_part("word/document.xml", segments),
             fixed["word/_rels/document.xml.rels"],
             _numbering_part(body.ordered_lists),

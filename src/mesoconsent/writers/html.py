@@ -122,7 +122,7 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
     )
     properties = "".join(
         f'<meta name="{name}" content="{escape(value)}">\n'
-        for name, value in meta.custom_properties()
+        for name, value in document.custom_properties()
     )
     # Draft mode: a banner at the top of the page, which stays in view on screen (sticky) and
     # takes its own room: a fixed one covered text, on every printed page after the first.

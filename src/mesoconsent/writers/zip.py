@@ -91,6 +91,20 @@ def deflate_segment(content: bytes, *, level: int) -> Segment:
     return Segment(content, compressor.compress(content) + compressor.flush(zlib.Z_SYNC_FLUSH))
 
 
+def stored_segment(content: bytes) -> Segment:
+    """A segment holding ``content`` as it is, in a DEFLATE stored block: for a few bytes
+    that differ in every form, cheaper than a compressor (whose state alone is 256 KB to
+    clear), and no larger than they would deflate to. It follows a segment's sync flush,
+    which leaves the stream at a byte boundary, as a stored block needs."""
+    if len(content) > 0xFFFF:
+        raise ValueError("a stored block holds at most 65,535 bytes")
+    header = b"\x00" + _STORED_LENGTHS.pack(len(content), len(content) ^ 0xFFFF)
+    return Segment(content, header + content)
+
+
+_STORED_LENGTHS = struct.Struct("<HH")
+
+
 # An empty last block (fixed Huffman codes, end of block): what a compressor's final flush
 # writes when it has nothing left.
 _LAST_BLOCK = zlib.compressobj(ONCE, zlib.DEFLATED, -15).flush()
@@ -104,6 +118,32 @@ def segmented_part(name: str, segments: Sequence[Segment]) -> CompressedPart:
         size += len(segment.content)
     data = b"".join([segment.data for segment in segments] + [_LAST_BLOCK])
     return CompressedPart(name.encode("ascii"), crc, size, data)
+
+
+@attrs.frozen
+class OpenPart:
+    """The unchanging start of a part, deflated once, that forms may continue with a segment
+    of their own (or close with its usual end, ``whole``)."""
+
+    name: str
+    start: Segment
+    crc: int  # of the start's content
+    whole: CompressedPart  # the start and the usual end, for a form adding nothing
+
+    @classmethod
+    def of(cls, name: str, start: bytes, end: bytes) -> OpenPart:
+        segment = deflate_segment(start, level=ONCE)
+        whole = segmented_part(name, [segment, deflate_segment(end, level=ONCE)])
+        return cls(name, segment, zlib.crc32(start), whole)
+
+    def followed_by(self, segment: Segment) -> CompressedPart:
+        """The part: the start, then ``segment`` (which must end it)."""
+        return CompressedPart(
+            self.name.encode("ascii"),
+            zlib.crc32(segment.content, self.crc),
+            len(self.start.content) + len(segment.content),
+            b"".join([self.start.data, segment.data, _LAST_BLOCK]),
+        )
 
 
 def zip_parts(parts: Sequence[CompressedPart]) -> bytes:
