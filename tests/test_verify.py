@@ -283,6 +283,15 @@ def test_hidden_text_does_not_count(rendered: bytes) -> None:
         '<w:vertAlign w:val="subscript"/><w:sz w:val="14"/>',
         '<w:sz w:val="22"/><w:spacing w:val="-100"/>',
         '<w:spacing w:val="-200"/>',
+        # The same in the other forms OOXML allows for them (percentages, units), which
+        # LibreOffice lays out alike; they used to count as not set.
+        '<w:w w:val="1%"/>',
+        '<w:spacing w:val="-10pt"/>',
+        '<w:sz w:val="1pt"/><w:szCs w:val="1pt"/>',
+        '<w:sz w:val="2mm"/><w:szCs w:val="2mm"/>',
+        # and a value that is none of them is not taken for readable text
+        '<w:w w:val="wide"/>',
+        '<w:spacing w:val="tight"/>',
     ],
 )
 def test_text_formatted_out_of_sight_does_not_count(rendered: bytes, formatting: str) -> None:
@@ -360,6 +369,7 @@ def test_arabic_letters_in_a_left_to_right_run_are_read_in_the_complex_script_si
         '<w:vertAlign w:val="superscript"/><w:sz w:val="24"/>',
         '<w:sz w:val="22"/><w:spacing w:val="-20"/>',
         '<w:spacing w:val="40"/>',
+        '<w:w w:val="90%"/><w:sz w:val="11pt"/><w:szCs w:val="0.5in"/><w:spacing w:val="-1pt"/>',
     ],
 )
 def test_text_on_a_background_of_another_colour_still_counts(

@@ -394,7 +394,7 @@ _COMPLEX_SCRIPT = re.compile(
 def _squeezed(properties: etree._Element) -> bool | None:
     """Letters scaled to less than half their width (w:w, a percentage): at 1% a disclosure
     prints as a sliver."""
-    scale = _number(properties, "w")
+    scale = _measure(properties, "w", per_point=None, otherwise=0.0)
     return None if scale is None else scale < _MIN_READABLE_SCALE
 
 
@@ -420,26 +420,41 @@ def _unreadable(half_points: float, spacing: float | None) -> bool:
     return spacing is not None and spacing < -half_points * 10 / 3
 
 
-def _number(properties: etree._Element, tag: str) -> float | None:
+# OOXML gives these as a number in the property's own unit, or as a "universal measure"
+# ("-10pt", "2mm"), or a scale as a percentage ("1%"): points per unit.
+_POINTS = {"pt": 1.0, "pc": 12.0, "pi": 12.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
+_MEASURE = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)(pt|pc|pi|in|cm|mm|%)?")
+
+
+def _measure(
+    properties: etree._Element, tag: str, per_point: float | None, otherwise: float
+) -> float | None:
+    """A size, spacing or scale in the property's own unit (``per_point`` of them make a
+    point; None for a percentage), or None where it is not set. A value that is none of
+    OOXML's forms reads as ``otherwise``, chosen so that it never passes for readable text."""
     value = _val(properties, tag)
     if value is None:
         return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
+    found = _MEASURE.fullmatch(value.strip())
+    if found is None:
+        return otherwise
+    number, unit = float(found.group(1)), found.group(2)
+    if unit is None or unit == "%":
+        return number
+    return number * _POINTS[unit] * (per_point or 1.0)
 
 
 def _size(properties: etree._Element) -> float | None:
-    return _number(properties, "sz")
+    return _measure(properties, "sz", per_point=2, otherwise=0.0)  # half-points
 
 
 def _size_complex(properties: etree._Element) -> float | None:
-    return _number(properties, "szCs")
+    return _measure(properties, "szCs", per_point=2, otherwise=0.0)
 
 
 def _spacing(properties: etree._Element) -> float | None:
-    return _number(properties, "spacing")
+    # (in twentieths of a point)
+    return _measure(properties, "spacing", per_point=20, otherwise=float("-inf"))
 
 
 _UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _struck, _squeezed)
