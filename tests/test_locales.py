@@ -305,6 +305,26 @@ def test_reviewed_without_a_reviewer_or_an_unknown_state_is_refused(tmp_path: Pa
         Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
 
 
+def test_plural_forms_by_cldrs_rules_are_accepted_as_well_as_babels(tmp_path: Path) -> None:
+    # msginit -l tr writes "nplurals=2; plural=(n != 1);", as CLDR's Turkish rules (one,
+    # other) say, and Poedit and Weblate follow them; it was refused because Babel's older
+    # table gives Turkish one form.
+    po_path = shipped_copy(tmp_path, "tr")
+    text = po_path.read_text(encoding="utf-8")
+    text = text.replace(
+        '"Plural-Forms: nplurals=1; plural=0;\\n"',
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"',
+    )
+    text = re.sub(r'msgstr\[0\] ("[^"\n]*")\n', r"msgstr[0] \1\nmsgstr[1] \1\n", text)
+    po_path.write_text(text, encoding="utf-8")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    request = attrs.evolve(
+        in_locale("tr"), treatment=attrs.evolve(example().treatment, number_of_sessions=1)
+    )
+    with pytest.warns(DraftTranslationWarning):
+        assert "1 seans" in engine.render(request, "text").content.decode()
+
+
 def test_a_catalog_with_the_wrong_plural_forms_is_refused(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     text = po_path.read_text(encoding="utf-8")
@@ -572,6 +592,15 @@ def test_locales_are_negotiated_as_users_write_them(written: str, served: str) -
         (["sr_Latn"], "sr-ME", "sr_Latn"),
         (["sr_RS", "sr_Latn"], "sr-Latn-RS", "sr_Latn"),
         (["pa"], "pa-PK", None),
+        # A script the request names is the one it gets, even where Babel's parse of it
+        # drops or replaces it (zh-Hant-CN parses as zh_Hans_CN, ru-Latn as ru).
+        (["zh"], "zh-Hant-CN", None),
+        (["zh_Hant"], "zh-Hant-CN", "zh_Hant"),
+        (["zh"], "zh-Hans-CN", "zh"),
+        (["ru"], "ru-Latn", None),
+        (["ru"], "ru-Cyrl", "ru"),
+        # A candidate Babel does not know (az_TR) is passed over, not fatal.
+        (["az_Arab"], "az-Arab-TR", "az_Arab"),
     ],
 )
 def test_a_catalog_serves_only_requests_in_its_script(

@@ -7,6 +7,7 @@ source language: its wording is in the templates and procedure files, so it need
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gettext
@@ -29,6 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal
+from babel.plural import to_gettext
 from babel.support import Translations
 
 from mesoconsent.coverage import normalize_space
@@ -152,7 +154,10 @@ def _likely_territory(language: str, script: str | None = None) -> str | None:
     ``pt`` -> ``BR``, ``zh_Hant`` -> ``TW``."""
     subtags = get_global("likely_subtags")
     likely = (script and subtags.get(f"{language}_{script}")) or subtags.get(language)
-    return Locale.parse(likely).territory if likely else None
+    try:
+        return Locale.parse(likely).territory if likely else None
+    except (ValueError, UnknownLocaleError):  # likely subtags Babel has no data for ("no")
+        return None
 
 
 def catalog_path(locales_dir: Path, locale: str) -> Path:
@@ -180,10 +185,16 @@ def parse_requested(requested: str) -> Locale:
     """
     if not LOCALE_SHAPE.fullmatch(requested) or _UNDETERMINED.match(requested):
         raise LocaleNotAvailableError(requested)
-    try:
-        return Locale.parse(requested.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        raise LocaleNotAvailableError(requested) from None
+    subtags = requested.replace("-", "_").split("_")
+    # Babel has no data for some locales with a script (ru_Cyrl): read without it, the
+    # script still chooses the catalog (candidate_catalogs).
+    without_script = [subtags[0], *(tag for tag in subtags[1:] if len(tag) != 4)]
+    for identifier in dict.fromkeys(["_".join(subtags), "_".join(without_script)]):
+        try:
+            return Locale.parse(identifier)
+        except (ValueError, UnknownLocaleError):
+            continue
+    raise LocaleNotAvailableError(requested)
 
 
 # "und" is BCP 47's "undetermined language": Babel's likely subtags would make it English (or,
@@ -205,37 +216,54 @@ def negotiate(requested: str, available: Sequence[str]) -> str:
 @functools.lru_cache(maxsize=256)
 def candidate_catalogs(requested: str) -> tuple[str, ...]:
     """:func:`fallbacks` for a locale as written: worked out once, since every render
-    negotiates its locale (raises LocaleNotAvailableError if it is not one)."""
-    return tuple(fallbacks(parse_requested(requested)))
+    negotiates its locale (raises LocaleNotAvailableError if it is not one). A script the
+    request names is the one it asks for, even where Babel reads it otherwise (it parses
+    zh-Hant-CN as zh_Hans_CN, and ru-Latn as ru)."""
+    return tuple(fallbacks(parse_requested(requested), _named_script(requested)))
 
 
-def fallbacks(locale: Locale) -> Iterable[str]:
-    """The catalog names a request for ``locale`` is served from, in order of preference.
+def _named_script(requested: str) -> str | None:
+    """The script subtag written in a locale identifier (``Hant`` in ``zh-Hant-TW``)."""
+    for subtag in re.split("[-_]", requested)[1:]:
+        if len(subtag) == 4 and subtag.isalpha():
+            return subtag.title()
+    return None
+
+
+def fallbacks(locale: Locale, script: str | None = None) -> Iterable[str]:
+    """The catalog names a request for ``locale`` (in ``script``, if given: else the one it
+    is written in) is served from, in order of preference.
 
     Only catalogs written in the request's script serve it: a ``zh`` catalog (Simplified
     Chinese, by CLDR's likely subtags) does not serve ``zh-TW`` or ``zh-Hant`` (Traditional),
     nor does ``sr`` (Cyrillic) serve ``sr-Latn`` or ``sr-ME`` (Latin).
     """
-    script = writing_script(locale)
+    script = script or writing_script(locale)
     seen: set[str] = set()
-    for candidate in _candidates(locale):
-        if candidate not in seen and writing_script(parse_requested(candidate)) == script:
-            seen.add(candidate)
+    for candidate in _candidates(locale, script):
+        if candidate in seen:
+            continue
+        seen.add(candidate)
+        try:
+            written_in = writing_script(parse_requested(candidate))
+        except LocaleNotAvailableError:  # a combination Babel has no data for (az_TR)
+            continue
+        if written_in == script:
             yield candidate
 
 
-def _candidates(locale: Locale) -> Iterator[str]:
+def _candidates(locale: Locale, script: str | None) -> Iterator[str]:
     yield str(locale)
     if locale.territory:
         yield f"{locale.language}_{locale.territory}"
-    if locale.script:
-        yield f"{locale.language}_{locale.script}"
+    if script:
+        yield f"{locale.language}_{script}"
     yield locale.language
     # A request without a region served by a regional catalog: "pt" by pt_BR, as CLDR's
     # likely subtags say (pt -> pt_Latn_BR), "zh-Hant" by zh_TW. A different region ("pt-PT")
     # is not served by pt_BR.
     if not locale.territory:
-        territory = _likely_territory(locale.language, locale.script)
+        territory = _likely_territory(locale.language, script)
         if territory:
             yield f"{locale.language}_{territory}"
 
@@ -246,8 +274,10 @@ def writing_script(locale: Locale) -> str | None:
     implies: zh_TW is zh_Hant_TW), else its language's most likely one (zh: Hans, sr: Cyrl)."""
     if locale.script:
         return locale.script
-    likely = get_global("likely_subtags").get(locale.language)
-    return Locale.parse(likely).script if likely else None
+    # Read from the likely subtags themselves ("ru_Cyrl_RU"): Babel's parse of them drops a
+    # script it has no data for (ru_Cyrl_RU is ru_RU to it).
+    likely = get_global("likely_subtags").get(locale.language, "")
+    return _named_script(likely)
 
 
 # A placeholder and its conversion: a translation must keep both (%(clinic)d for %(clinic)s
@@ -363,6 +393,22 @@ def _review(po: BabelCatalog) -> Review:
     return Review("reviewed", reviewer)
 
 
+@functools.lru_cache(maxsize=64)
+def _plural_rules(locale: Locale) -> tuple[tuple[int, Callable[[int], int], str], ...]:
+    """The gettext plural rules a catalog of ``locale`` may follow, (nplurals, the formula,
+    the header): Babel's table's, and CLDR's where its formula reads as gettext's (CLDR's rules
+    for French and Portuguese also speak of numbers in compact notation, which gettext's
+    cannot)."""
+    table = get_plural(locale)
+    rules = [(table.num_plurals, gettext.c2py(table.plural_expr), table.plural_forms)]
+    cldr = to_gettext(locale.plural_form)
+    found = re.fullmatch(r"nplurals=(\d+); plural=(.*);", cldr)
+    if found is not None:
+        with contextlib.suppress(ValueError, SyntaxError):
+            rules.append((int(found.group(1)), gettext.c2py(found.group(2)), cldr))
+    return tuple(rules)
+
+
 # The counts the Plural-Forms formulas are compared on: gettext's rules look at n itself and
 # at n modulo 10, 100 and 1000 (a cheap check, done once per catalog).
 _PLURAL_SAMPLES: tuple[int, ...] = (
@@ -396,29 +442,34 @@ def _first_grouped_otherwise(
 
 def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     """The catalog's plural forms must be the locale's (the Plural-Forms header picks the form
-    at run time), and every plural message must give each of them."""
-    rule = get_plural(locale)
-    expected = rule.num_plurals
-    if po.num_plurals != expected:
+    at run time), and every plural message must give each of them. The locale's are those of
+    Babel's gettext table or, where they differ, those CLDR's rules give (msginit, Poedit and
+    Weblate write Turkish and Hungarian with two forms, as CLDR does; Babel's table, one)."""
+    rules = _plural_rules(locale)
+    same_number = [rule for rule in rules if rule[0] == po.num_plurals]
+    wanted = " or ".join(f"Plural-Forms: {rule[2]}" for rule in rules)
+    if not same_number:
+        counts = " or ".join(str(rule[0]) for rule in rules)
         yield (
             f"its Plural-Forms header has nplurals={po.num_plurals}, but {locale} has "
-            f"{expected} plural forms (Plural-Forms: {rule.plural_forms})"
+            f"{counts} plural forms ({wanted})"
         )
         return
     # The right number of forms, but a formula from another language (French's n > 1 where
     # Russian needs its three-way rule) picks the wrong form for some counts.
     try:
-        picks, right = gettext.c2py(po.plural_expr), gettext.c2py(rule.plural_expr)
+        picks = gettext.c2py(po.plural_expr)
     except (ValueError, SyntaxError):
-        yield f"its Plural-Forms formula cannot be read (Plural-Forms: {rule.plural_forms})"
+        yield f"its Plural-Forms formula cannot be read ({wanted})"
         return
-    wrong = _first_grouped_otherwise(picks, right)
-    if wrong is not None:
+    wrong = [_first_grouped_otherwise(picks, right) for _, right, _ in same_number]
+    if None not in wrong:
         yield (
             f"its Plural-Forms formula does not group the counts as {locale}'s rules do "
-            f"(first at {wrong}; Plural-Forms: {rule.plural_forms})"
+            f"(first at {min(n for n in wrong if n is not None)}; {wanted})"
         )
         return
+    expected = po.num_plurals
     for message in po:
         if message.pluralizable and message.string and any(message.string):
             forms = [form for form in message.string if form]
