@@ -104,17 +104,18 @@ def test_a_folder_holding_forms_of_an_earlier_batch_is_refused(tmp_path: Path) -
     assert "already holds forms (000001.docx, 000002.docx, 000003.docx)" in result.stderr
     assert "--overwrite" in result.stderr
     assert {path.name: path.read_bytes() for path in (tmp_path / "out").iterdir()} == before
-    # With --overwrite, a line that fails leaves no form under its number.
+    # With --overwrite the earlier forms are removed first: a line that fails leaves no form
+    # under its number, nor does a number this batch does not reach.
+    (tmp_path / "out" / "notes.txt").write_text("the clinic's own file")
     result = run(
         "render", "--batch", "tuesday.jsonl", "--output-dir", "out", "--overwrite", cwd=tmp_path
     )
     assert result.returncode == 1, result.stderr
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
         "000001.docx",
-        "000003.docx",  # not a line of this batch: left alone
+        "notes.txt",
     ]
     assert "Dee Tuesday" in docx_paragraph_texts((tmp_path / "out" / "000001.docx").read_bytes())
-    assert "Cy Monday" in docx_paragraph_texts((tmp_path / "out" / "000003.docx").read_bytes())
 
 
 @pytest.mark.parametrize("name", ["000002.html", "000002.txt", "1000000.docx"])
@@ -125,10 +126,10 @@ def test_render_batch_refuses_a_folder_with_forms_unless_told_to_overwrite(
     (tmp_path / "notes.txt").write_text("the clinic's own file")
     with pytest.raises(FileExistsError, match=re.escape(name)):
         mesoconsent.render_batch([example_dict()], tmp_path)
+    # A blank line (no request numbered 2) and another format leave no earlier form either.
     results = list(mesoconsent.render_batch([example_dict()], tmp_path, overwrite=True, jobs=1))
     assert results[0].ok
-    assert (tmp_path / name).exists()
-    assert (tmp_path / "notes.txt").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["000001.docx", "notes.txt"]
     bad = {**example_dict(), "locale": "zz"}
     for jobs in (1, 2):
         (tmp_path / "000002.docx").write_text("an earlier patient's form")
@@ -137,6 +138,16 @@ def test_render_batch_refuses_a_folder_with_forms_unless_told_to_overwrite(
         )
         assert [item.ok for item in results] == [True, False]
         assert not (tmp_path / "000002.docx").exists()
+
+
+def test_overwrite_refuses_a_read_only_earlier_form_and_removes_none(tmp_path: Path) -> None:
+    # It used to delete a read-only form it would have refused to replace.
+    (tmp_path / "000001.docx").write_text("a form")
+    (tmp_path / "000002.docx").write_text("a signed form")
+    (tmp_path / "000002.docx").chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        mesoconsent.render_batch([example_dict()], tmp_path, overwrite=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["000001.docx", "000002.docx"]
 
 
 @pytest.mark.parametrize("output_format", mesoconsent.FORMATS)

@@ -685,7 +685,7 @@ def test_a_form_in_a_script_other_than_its_languages_likely_one_says_so_in_its_t
         assert "<dc:language>sr-Latn-RS</dc:language>" in package.read("docProps/core.xml").decode()
 
 
-@pytest.mark.parametrize("written", ["pt-PT", "ja", "zz", "fr/../en"])
+@pytest.mark.parametrize("written", ["pt-PT", "ja", "zz", "fr/../en", "no", "ru-Latn"])
 def test_an_unsupported_locale_is_a_clean_error_listing_the_available_ones(written: str) -> None:
     with pytest.raises(mesoconsent.ValidationError) as caught:
         ENGINE.render(in_locale(written))

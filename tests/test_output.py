@@ -98,6 +98,20 @@ def test_a_read_only_form_is_not_replaced(
     assert [path.name for path in tmp_path.iterdir()] == ["signed.docx"]
 
 
+def test_a_file_marked_read_only_is_not_replaced_even_by_root(tmp_path: Path) -> None:
+    # os.access says root may write anything: a form marked read-only was replaced in a
+    # container running as root (a review). No simulation here: whoever runs the tests.
+    signed = tmp_path / "signed.docx"
+    signed.write_bytes(b"the signed form")
+    signed.chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        write_atomic(signed, b"another form")
+    [problem] = write_files_atomic(tmp_path, [("signed.docx", b"another form")])
+    assert isinstance(problem, PermissionError)
+    assert signed.read_bytes() == b"the signed form"
+    assert [path.name for path in tmp_path.iterdir()] == ["signed.docx"]
+
+
 def test_a_target_name_at_the_length_limit_works(tmp_path: Path) -> None:
     target = tmp_path / ("x" * 250 + ".docx")
     write_atomic(target, b"data")

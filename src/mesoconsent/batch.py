@@ -52,7 +52,7 @@ from mesoconsent.errors import (
 )
 from mesoconsent.loading import decode_json
 from mesoconsent.model import ConsentRequest, init_arguments
-from mesoconsent.output import TEMPORARY_PREFIX, sync_folder, write_files_atomic
+from mesoconsent.output import TEMPORARY_PREFIX, check_target, sync_folder, write_files_atomic
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -206,7 +206,6 @@ class _Settings:
     format: Format
     locale: str | None
     draft: bool
-    overwrite: bool = False
     # This batch's temporary files start with it, so that those a killed worker leaves behind
     # can be found and removed, and no other process's.
     temporary_prefix: str = TEMPORARY_PREFIX
@@ -247,9 +246,10 @@ def render_batch(
     With ``output_dir`` (created if missing) each form is written there atomically, as
     :func:`output_name` names it (``000007.docx``), and ``BatchResult.path`` says where;
     nothing is written for a request that fails. A folder that already holds forms so named
-    (of any format) is refused with ``FileExistsError``, since a request that failed would
-    leave an earlier patient's form under its number; ``overwrite=True`` replaces them, and
-    removes the form of a failed request's number (files of numbers not in this batch stay).
+    (of any format) is refused with :class:`EarlierFormsError` (a ``FileExistsError``), since
+    a request that failed would leave an earlier patient's form under its number;
+    ``overwrite=True`` removes them all before rendering (a read-only one is refused with
+    ``PermissionError``, and then none is removed). Other files are left alone.
     Without ``output_dir`` the document is in ``result.content``.
 
     ``numbers`` numbers the requests (positive and unique, one per request; by default 1, 2,
@@ -311,14 +311,13 @@ def render_batch(
     folder = None if output_dir is None else Path(output_dir)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        if not overwrite:
-            _refuse_earlier_forms(folder)
+        _deal_with_earlier_forms(folder, overwrite)
         # A folder that cannot be written is one error now, not one per request later.
         with tempfile.NamedTemporaryFile(dir=folder, prefix=TEMPORARY_PREFIX, suffix=".probe"):
             pass
         sync_folder(folder)
     settings = _Settings(
-        folder, format, locale, draft, overwrite, f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}-"
+        folder, format, locale, draft, f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}-"
     )
     total = len(requests) if isinstance(requests, Sized) else None
     if total is not None:
@@ -346,14 +345,24 @@ def render_batch(
     return _in_pool(items, settings, engine_args, jobs, sizes, mp_context, here)
 
 
-def _refuse_earlier_forms(folder: Path) -> None:
-    """EarlierFormsError if ``folder`` holds forms named as a batch names them."""
+def _deal_with_earlier_forms(folder: Path, overwrite: bool) -> None:
+    """Refuse a folder holding forms named as a batch names them (EarlierFormsError), or with
+    ``overwrite`` remove them all first: a request that fails, a blank line or a form of
+    another format must not leave an earlier patient's form among this batch's. A form
+    marked read-only is refused (PermissionError), and then none is removed."""
     with os.scandir(folder) as entries:
         earlier = sorted(
             entry.name for entry in entries if _FORM_NAME.fullmatch(entry.name) and entry.is_file()
         )
-    if earlier:
+    if not earlier:
+        return
+    if not overwrite:
         raise EarlierFormsError(folder, earlier)
+    for name in earlier:
+        check_target(folder / name)  # PermissionError for a read-only one
+    for name in earlier:
+        (folder / name).unlink()
+    sync_folder(folder)
 
 
 class EarlierFormsError(FileExistsError):
@@ -661,21 +670,12 @@ def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) ->
     rendering."""
     results = [_render_one(engine, settings, *item) for item in group]
     folder = settings.output_dir
-    removed = False
-    if folder is not None and settings.overwrite:
-        for i, item in enumerate(results):
-            if item.error is not None:
-                results[i], gone = _without_earlier_form(folder, settings, item)
-                removed = removed or gone
     rendered = [
         (i, item, item.result, item.path)
         for i, item in enumerate(results)
         if item.result is not None and item.path is not None
     ]
     if folder is None or not rendered:
-        if folder is not None and removed:
-            with contextlib.suppress(OSError):  # (as a rename, a removal is made durable)
-                sync_folder(folder)
         return results
     files = [(path.name, result.content) for _, _, result, path in rendered]
     with _WRITING:
@@ -705,27 +705,6 @@ def _render_together(engine: Engine, settings: _Settings, group: list[_Item]) ->
         else:
             results[i] = _os_failure(item.index, item.number, problem)
     return results
-
-
-def _without_earlier_form(
-    folder: Path, settings: _Settings, failed: BatchResult
-) -> tuple[BatchResult, bool]:
-    """Remove the form an earlier batch left under a failed request's number (overwrite=True):
-    the folder must not show another patient's form where this one failed. The result, with
-    a word in its error if that form could not be removed, and whether one was."""
-    path = folder / output_name(failed.number, settings.format)
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        return failed, False
-    except OSError as error:
-        assert failed.error is not None
-        message = (
-            f"{failed.error.message}; and {path}, an earlier form under this number, could "
-            f"not be removed ({error.strerror or type(error).__name__})"
-        )
-        return attrs.evolve(failed, error=attrs.evolve(failed.error, message=message)), False
-    return failed, True
 
 
 def _os_failure(index: int, number: int, error: OSError, path: Path | None = None) -> BatchResult:

@@ -100,8 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--overwrite",
         action="store_true",
-        help="with --batch: replace the forms an earlier batch left in --output-dir (by "
-        "default such a folder is refused), removing the form of each line that fails",
+        help="with --batch: remove the forms an earlier batch left in --output-dir before "
+        "rendering (by default such a folder is refused); other files are left alone",
     )
     render.add_argument(
         "--format",
@@ -198,7 +198,7 @@ def _render_usage_problem(args: argparse.Namespace) -> str | None:
     if args.output_dir is not None:
         return "--output-dir is for --batch; to render one form, name its file with --output"
     if args.overwrite:
-        return "--overwrite is for --batch (one form's --output file is always replaced)"
+        return "--overwrite is for --batch (one form's --output file is replaced unless read-only)"
     if args.jobs is not None:
         return "--jobs is for --batch"
     if args.output is None:
@@ -353,11 +353,12 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
         _error(
             f"--output-dir {args.output_dir}: already holds forms ({error.listed}): a line "
             "that fails would leave an earlier form under its number; use an empty folder, "
-            "or --overwrite to replace them"
+            "or --overwrite to remove them first"
         )
         return EXIT_USAGE
     except OSError as error:
-        _error(f"cannot write to the folder {args.output_dir}: {error.strerror}")
+        where = f"{error.filename}: " if error.filename else ""
+        _error(f"cannot write to the folder {args.output_dir}: {where}{error.strerror}")
         return EXIT_IO
     progress = _Progress(len(lines), sys.stderr, started)
     summary = _BatchSummary()
@@ -453,7 +454,7 @@ class _BatchSummary:
             f"{len(lines)} requests"
             + (
                 f"; lines from {resume} on were not all rendered (forms of some of them may be "
-                "in the folder, complete)"
+                "in the folder, complete): run the batch again with --overwrite"
                 if resume is not None
                 else ""
             )

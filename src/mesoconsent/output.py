@@ -84,7 +84,9 @@ def _refuse_read_only(target: Path, named: Path) -> None:
     """PermissionError naming ``named`` if the existing file ``target`` may not be written:
     a clinic marks signed forms read-only, and a rename would replace one all the same (as
     cp or a shell's > would not)."""
-    if not os.access(target, os.W_OK):
+    # Marked read-only for everyone (chmod 444), or not writable by this process: root may
+    # write anything, so the mode is read too.
+    if not os.stat(target).st_mode & 0o222 or not os.access(target, os.W_OK):
         raise PermissionError(
             errno.EACCES,
             "is read-only, so it is not replaced (a signed form, perhaps): make it writable "
