@@ -294,6 +294,23 @@ def test_pybabel_update_keeps_the_review_record(tmp_path: Path, reviewer: str) -
         assert engine.render(in_locale("fr")).review_state == "reviewed"
 
 
+def test_a_review_record_does_not_take_in_the_header_lines_after_it(tmp_path: Path) -> None:
+    # A hand-written Reviewed-By line of 74 characters, followed by the translator's notes
+    # (long lines of their own): the notes used to be read as part of the reviewer's name,
+    # and a long line after Review-State as part of the state.
+    po_path = french_copy(tmp_path)
+    reviewer = "Dr Marie-Claire Dubois-Laurent <mc.dubois@clinique.example>, 2026-12-01"
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:",
+        "# Review-State: reviewed\n"
+        "# Reviewed-By: " + reviewer + "\n"
+        "# Terminology: https://clinique.example/glossaire/medecine-esthetique/mesotherapie",
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    assert engine.catalog("fr").review == Review("reviewed", reviewer)
+
+
 def test_reviewed_without_a_reviewer_or_an_unknown_state_is_refused(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     original = po_path.read_text(encoding="utf-8")

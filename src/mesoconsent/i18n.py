@@ -348,6 +348,8 @@ _REVIEW_LINE = re.compile(r"#?\s*(Review-State|Reviewed-By):[ \t]*(.*?)\s*")
 # pybabel update wraps the header comment's lines at 76 characters, going on in lines of their
 # own that start with "# ".
 _WRAPPED_AT = 76
+# A header comment line that starts a note of its own: a name and a colon.
+_HEADER_NOTE = re.compile(r"#\s*[A-Z][\w -]{0,40}:(?:\s|$)")
 
 
 def _review_lines(header_comment: str) -> list[tuple[str, str]]:
@@ -360,13 +362,14 @@ def _review_lines(header_comment: str) -> list[tuple[str, str]]:
         if match is None:
             continue
         name, value = match.groups()
-        for after in lines[position + 1 :]:
-            # A line goes on in the next one only if that one's first word did not fit in it:
-            # else pybabel would have put the word on it, and the next line is a line of its own.
+        for after in lines[position + 1 :] if name == "Reviewed-By" else ():
+            # A line goes on in the next one only if that one's first word did not fit in it
+            # (else pybabel would have put the word on it), and the next one is not a line of
+            # its own ("Terminology: ...", "Form of address: ...").
             words = after.removeprefix("# ").split()
             if not value or not after.startswith("# ") or not words:
                 break
-            if len(line) + 1 + len(words[0]) <= _WRAPPED_AT:
+            if len(line) + 1 + len(words[0]) <= _WRAPPED_AT or _HEADER_NOTE.match(after):
                 break
             value = f"{value} {' '.join(words)}"
             line = after
