@@ -666,6 +666,17 @@ def test_a_language_header_in_the_folders_script_is_accepted(
     Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
+@pytest.mark.parametrize("language", ["sr@ijekavianlatin", "sr_RS@nonsense"])
+def test_a_language_header_with_a_modifier_it_cannot_read_is_refused(
+    tmp_path: Path, language: str
+) -> None:
+    # KDE's sr@ijekavianlatin is Latin Serbian: in sr/ (Cyrillic) it used to pass, since an
+    # unknown modifier skipped the script check. What cannot be read is not taken on trust.
+    serbian_catalog(tmp_path / "locales", "sr", language)
+    with pytest.raises(CatalogError, match="a variant mesoconsent cannot read"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 def test_a_language_header_in_another_script_is_refused(tmp_path: Path) -> None:
     # A Latin-script catalog in the Cyrillic sr/ folder used to pass, and serve sr-Cyrl-RS.
     serbian_catalog(tmp_path / "locales", "sr", "sr_RS@latin")

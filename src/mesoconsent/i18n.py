@@ -695,6 +695,12 @@ def _language_problem(data: str, locale: str) -> str | None:
             "(the folder it is in)"
         )
     said, meant = _gnu_locale(header), _gnu_locale(locale)
+    if said is None and "@" in header:
+        return (
+            f"its Language header {header!r} names a variant mesoconsent cannot read (the "
+            f"modifiers it reads: {', '.join('@' + m for m in _SCRIPT_MODIFIERS)}); name the "
+            f"language as the folder does ({locale})"
+        )
     if said is not None and meant is not None:
         said_script, meant_script = writing_script(said), writing_script(meant)
         if said_script != meant_script:
