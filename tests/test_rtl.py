@@ -222,3 +222,18 @@ def test_a_text_forms_cell_lines_are_indented_by_the_columns_text_takes(
     # Wide (CJK) characters take two columns of a monospaced font, combining marks and
     # isolates none, so a cell's further lines start under the cell.
     assert mesoconsent.writers.text._width(text) == columns
+
+
+def test_a_text_forms_empty_cell_line_stays_with_the_cells_lines() -> None:
+    # Details with an empty line: the lines after it are still indented under the question,
+    # and the empty one carries no trailing spaces.
+    request = attrs.evolve(
+        example(),
+        screening={
+            **example().screening,
+            "other_conditions": mesoconsent.ScreeningAnswer(True, "Asthma\n\nAn inhaler"),
+        },
+    )
+    lines = mesoconsent.render(request, "text").content.decode().splitlines()
+    row = next(i for i, line in enumerate(lines) if line.endswith("| [x] | [ ]"))
+    assert lines[row + 1 : row + 4] == ["    Asthma", "", "    An inhaler"]
