@@ -42,7 +42,8 @@ def course_of_treatment(
         interval = translations.gettext("every week")
     elif days % 7 == 0:
         weeks = days // 7
-        # Translators: how often sessions take place; every plural form must keep %(num)s.
+        # Translators: how often sessions take place. Every plural form keeps %(num)s,
+        # but a form for one number only (Arabic's for 1 and 2) may say it in words.
         interval = translations.ngettext(
             "every %(num)s week", "every %(num)s weeks", weeks, num=catalog.format_number(weeks)
         )
@@ -50,7 +51,8 @@ def course_of_treatment(
         # Translators: how often sessions take place (once a day).
         interval = translations.gettext("every day")
     else:
-        # Translators: how often sessions take place; every plural form must keep %(num)s.
+        # Translators: how often sessions take place. Every plural form keeps %(num)s,
+        # but a form for one number only (Arabic's for 1 and 2) may say it in words.
         interval = translations.ngettext(
             "every %(num)s day", "every %(num)s days", days, num=catalog.format_number(days)
         )
