@@ -130,3 +130,12 @@ def test_a_dict_s_keys_keep_their_order_and_are_accepted_as_areas() -> None:
 def test_one_request_as_a_dict_is_not_a_batch() -> None:
     with pytest.raises(TypeError, match="not one dict"):
         mesoconsent.render_batch(example_dict(), format="text", jobs=1)
+
+
+def test_render_to_file_refuses_a_format_the_file_name_contradicts(tmp_path: Path) -> None:
+    # Text in form.docx: Word cannot open it (the command line refused it; the API did not).
+    with pytest.raises(ValueError, match=r"form\.docx names a docx file, not a text one"):
+        mesoconsent.render_to_file(example(), tmp_path / "form.docx", "text")
+    assert list(tmp_path.iterdir()) == []
+    mesoconsent.render_to_file(example(), tmp_path / "form.out", "text")
+    assert mesoconsent.format_for_path("form.htm", "html") == "html"

@@ -118,7 +118,7 @@ def test_a_folder_holding_forms_of_an_earlier_batch_is_refused(tmp_path: Path) -
     assert "Dee Tuesday" in docx_paragraph_texts((tmp_path / "out" / "000001.docx").read_bytes())
 
 
-@pytest.mark.parametrize("name", ["000002.html", "000002.txt", "1000000.docx"])
+@pytest.mark.parametrize("name", ["000002.html", "000002.txt", "1000000.docx", "000002.DOCX"])
 def test_render_batch_refuses_a_folder_with_forms_unless_told_to_overwrite(
     tmp_path: Path, name: str
 ) -> None:

@@ -257,7 +257,7 @@ def test_a_format_that_contradicts_the_file_name_is_refused(tmp_path: Path) -> N
     # Plain text in a .docx file: Word cannot open it, and verify calls it "not a DOCX file".
     result = run("render", "--example", "-o", "form.docx", "--format", "text", cwd=tmp_path)
     assert result.returncode == 2
-    assert "--format text, but form.docx names a docx file" in result.stderr
+    assert "--format text: form.docx names a docx file, not a text one" in result.stderr
     assert list(tmp_path.iterdir()) == []
     # A name that implies no format takes the one given.
     assert (

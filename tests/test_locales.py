@@ -442,7 +442,7 @@ def test_obsolete_entries_as_msgmerge_previous_writes_them_are_ignored(tmp_path:
         handle.write(
             "\n#, fuzzy\n"
             '#~| msgctxt "risks.gone"\n'
-            '#~| msgid "An old risk."\n'
+            '  #~| msgid "An old risk."\n'
             '#~ msgctxt "risks.gone"\n'
             '#~ msgid "A risk no longer in the form."\n'
             '#~ msgstr "Un risque qui n\'est plus dans le formulaire."\n'

@@ -384,8 +384,10 @@ class EarlierFormsError(FileExistsError):
         return ", ".join(self.names[:3]) + (", ..." if len(self.names) > 3 else "")
 
 
+# (Any case: on macOS and Windows 000002.DOCX is the file 000002.docx.)
 _FORM_NAME = re.compile(
-    rf"[0-9]{{{NUMBER_WIDTH},}}(?:{'|'.join(re.escape(e) for e in EXTENSIONS.values())})"
+    rf"[0-9]{{{NUMBER_WIDTH},}}(?:{'|'.join(re.escape(e) for e in EXTENSIONS.values())})",
+    re.IGNORECASE,
 )
 
 

@@ -220,11 +220,11 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     # A folder or a device is refused as what it is (exit 3, as writing it would be), before
     # its name is read for a format.
     check_target(Path(args.output))
-    problem = _output_format_problem(args)
-    if problem is not None:
-        _error(problem)
+    try:
+        output_format = format_for_path(args.output, args.format)
+    except ValueError as error:
+        _error(f"--output: {error}" if args.format is None else f"--format {args.format}: {error}")
         return EXIT_USAGE
-    output_format: Format = args.format or format_for_path(args.output)
     if args.locale is not None:
         problem = engine._locale_problem(args.locale)
         if problem is not None:
@@ -277,24 +277,6 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         f"locale {result.locale})"
     )
     return EXIT_OK
-
-
-def _output_format_problem(args: argparse.Namespace) -> str | None:
-    """Why --output and --format do not go together, if they do not: a name that implies no
-    format and no --format, or one that implies another (text in a .docx file, which Word
-    cannot open)."""
-    try:
-        named: Format | None = format_for_path(args.output)
-    except ValueError as error:
-        if args.format is None:
-            return f"--output: {error}"
-        named = None
-    if args.format is not None and named is not None and named != args.format:
-        return (
-            f"--format {args.format}, but {args.output} names a {named} file: give the file "
-            f"the extension of its format, or leave out --format"
-        )
-    return None
 
 
 def _drop_standard_output() -> None:

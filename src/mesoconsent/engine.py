@@ -116,14 +116,25 @@ def _is_structural(mark: str) -> bool:
     return mark.startswith(RESERVED_PREFIXES)
 
 
-def format_for_path(path: str | os.PathLike[str]) -> Format:
-    """The output format a file name asks for (``.docx``, ``.html``/``.htm``, ``.txt``)."""
+def format_for_path(path: str | os.PathLike[str], format: Format | None = None) -> Format:
+    """The output format for a file: ``format`` if given, else the one the file name asks
+    for (``.docx``, ``.html``/``.htm``, ``.txt``). ValueError if neither says, or if they
+    disagree (text in ``form.docx``, which Word cannot open); a name with another extension
+    takes the ``format`` given."""
     suffix = Path(path).suffix.lower()
-    if suffix not in _EXTENSIONS:
+    named = _EXTENSIONS.get(suffix)
+    if format is not None and named is not None and named != format:
+        raise ValueError(
+            f"{Path(path).name} names a {named} file, not a {format} one: give the file the "
+            "extension of its format, or leave the format out"
+        )
+    if format is not None:
+        return format
+    if named is None:
         raise ValueError(
             f"cannot tell the format from {suffix or 'no extension'!r}: use .docx, .html or .txt"
         )
-    return _EXTENSIONS[suffix]
+    return named
 
 
 @attrs.frozen
@@ -549,7 +560,7 @@ class Engine:
 
         Nothing is written unless the whole document rendered: no partial or stale file.
         """
-        result = self.render(request, format or format_for_path(path), draft=draft)
+        result = self.render(request, format_for_path(path, format), draft=draft)
         write_atomic(Path(path), result.content)
         return result
 

@@ -661,7 +661,7 @@ def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
         # The previous text of an obsolete entry ("#~| msgid ...", as msgmerge --previous
         # writes it) is a comment Babel cannot read (python-babel/babel#566): read as a
         # translator's comment, on the same line, it is ignored with the entry.
-        text = _OBSOLETE_DETAIL.sub("# ~", text)
+        text = _OBSOLETE_DETAIL.sub(r"\1# ~", text)
         po = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
         return po, Locale.parse(locale)
     except UnicodeDecodeError:
@@ -676,7 +676,7 @@ _CHARSET = re.compile(
     r'^"Content-Type:[^"\n]*charset=([A-Za-z0-9_.:-]+)', re.MULTILINE | re.IGNORECASE
 )
 _UTF8 = ("utf-8", "utf8")
-_OBSOLETE_DETAIL = re.compile(r"^#~(?=[|:,.])", re.MULTILINE)
+_OBSOLETE_DETAIL = re.compile(r"^([ \t]*)#~(?=[|:,.])", re.MULTILINE)
 _LANGUAGE = re.compile(r'^"Language:[ \t]*([A-Za-z0-9_@-]*)', re.MULTILINE)
 
 
