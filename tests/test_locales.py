@@ -342,6 +342,34 @@ def test_plural_forms_by_cldrs_rules_are_accepted_as_well_as_babels(tmp_path: Pa
         assert "1 seans" in engine.render(request, "text").content.decode()
 
 
+def test_a_catalog_with_plural_messages_and_no_plural_forms_header_is_refused(
+    tmp_path: Path,
+) -> None:
+    # msgfmt refuses it ("header entry lacks a plural=EXPRESSION attribute"); it passed.
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    text = re.sub(r'"Plural-Forms: [^"]*"\n', "", text)
+    po_path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match="no Plural-Forms header") as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert "Plural-Forms: nplurals=2; plural=(n > 1);" in str(caught.value)
+
+
+@pytest.mark.parametrize("escape", ["\\q", "\\x41", "\\a"])
+def test_an_escape_msgfmt_and_babel_read_otherwise_is_refused(tmp_path: Path, escape: str) -> None:
+    # "\q" passed, and printed a backslash and a q; msgfmt: "invalid control sequence".
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, '"Si vous avez un problème', f'"{escape}Si vous avez un problème')
+    with pytest.raises(CatalogError, match=r"unknown escape .* at line\(s\) \d+"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_the_escapes_po_files_use_are_accepted(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, '"Si vous avez un problème', '"\\\\ \\" \\t Si vous avez un problème')
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 def test_a_catalog_with_the_wrong_plural_forms_is_refused(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     text = po_path.read_text(encoding="utf-8")

@@ -550,6 +550,24 @@ def _repeated_messages(text: str) -> list[str]:
     return repeated
 
 
+def _unknown_escapes(text: str) -> list[int]:
+    """Lines whose strings hold an escape Babel does not read (it keeps \\q as a backslash
+    and a q) and msgfmt refuses or reads otherwise (\\a, \\x41)."""
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if "\\" in line
+        and not line.lstrip().startswith("#")
+        and any(escape not in _KNOWN_ESCAPES for escape in _ESCAPE.findall(line))
+    ]
+
+
+_ESCAPE = re.compile(r"\\.")
+_KNOWN_ESCAPES = frozenset(("\\\\", '\\"', "\\n", "\\t", "\\r"))
+_PLURAL_MESSAGE = re.compile(r"^msgid_plural\b", re.MULTILINE)
+_PLURAL_FORMS_HEADER = re.compile(r'^"Plural-Forms:', re.MULTILINE)
+
+
 def _malformed_lines(text: str) -> list[int]:
     """Line numbers that are not valid .po syntax. Babel reads some of them without a word (an
     unterminated string loses its last character); msgfmt refuses them, and so do we."""
@@ -647,9 +665,22 @@ def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
                 f"{path}: its Content-Type header says charset={charset.group(1)}; catalogs "
                 "must be UTF-8 (charset=UTF-8), in the file and in the header"
             )
+        escapes = _unknown_escapes(text)
+        if escapes:
+            lines = ", ".join(str(number) for number in escapes[:5])
+            raise CatalogError(
+                f"{path}: an unknown escape (a backslash before a letter other than n, t or "
+                f"r) at line(s) {lines}; msgfmt refuses it and it would print as it is: write "
+                "a backslash as \\\\"
+            )
         language = _language_problem(text, locale)
         if language is not None:
             raise CatalogError(f"{path}: {language}")
+        if _PLURAL_MESSAGE.search(text) and not _PLURAL_FORMS_HEADER.search(text):
+            raise CatalogError(
+                f"{path}: it has plural messages but no Plural-Forms header (msgfmt refuses "
+                f"it): add the one for {locale} (Plural-Forms: {get_plural(locale).plural_forms})"
+            )
         repeated = _repeated_messages(text)
         if repeated:
             # Babel keeps one of them without a word; msgfmt refuses the file. A softened copy
