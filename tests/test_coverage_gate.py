@@ -501,3 +501,29 @@ def test_markup_outside_the_vocabulary_names_the_template(tmp_path: Path) -> Non
     message = str(caught.value)
     assert "template 'mesotherapy/consent.html.j2'" in message
     assert "<div> is not allowed at block level" in message
+
+
+def test_a_template_without_the_interpreters_statement_is_refused(tmp_path: Path) -> None:
+    # The interpreter signs for the statement above their line: without it, their signature
+    # attests to nothing.
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, r"\n<p>\{\{ _\(\"Interpreter: I translated[^\n]*</p>", "")
+    engine = Engine(template_dirs=[templates], include_bundled=False)
+    request = attrs.evolve(example(), witness=mesoconsent.Witness("Sam Patel", "interpreter"))
+    with pytest.raises(CoverageError) as caught:
+        engine.render(request)
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
+        ("statement.interpreter", "missing")
+    ]
+    assert engine.render(example()).content  # without an interpreter, nothing is missing
+
+
+def test_the_signers_statements_and_captions_are_worded_as_the_template_words_them() -> None:
+    # The gate and verify look for these words: a template reworded without them would make
+    # every form with an interpreter or a witness fail.
+    from mesoconsent.compose import SIGNER_CAPTIONS, SIGNER_STATEMENTS
+    from mesoconsent.resources import templates_dir
+
+    source = (templates_dir() / BASE).read_text(encoding="utf-8")
+    for text in (*SIGNER_STATEMENTS.values(), *SIGNER_CAPTIONS.values()):
+        assert f'_("{text}")' in source or f"_('{text}')" in source, text

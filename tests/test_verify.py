@@ -543,3 +543,25 @@ def test_the_verify_function_is_not_replaced_by_its_module(rendered: bytes) -> N
         mesoconsent.VerifyReport is importlib.import_module("mesoconsent.verification").VerifyReport
     )
     assert mesoconsent.verify(rendered).ok
+
+
+@pytest.mark.parametrize(
+    ("role", "statement"),
+    [
+        ("interpreter", "Interpreter: I translated this form for the patient"),
+        ("witness", "Witness: I saw the patient sign this form."),
+    ],
+)
+def test_deleting_the_third_signers_statement_is_caught(role: str, statement: str) -> None:
+    # The interpreter's line stayed while what they sign for was deleted: a signature that
+    # attests to nothing passed (a review).
+    request = attrs.evolve(example(), witness=mesoconsent.Witness("Sam Patel", role))
+    rendered = mesoconsent.render(request).content
+    assert mesoconsent.verify(rendered).ok
+
+    def delete_statement(document: docx.document.Document) -> None:
+        paragraph = paragraph_with(document, statement)._p
+        present(paragraph.getparent()).remove(paragraph)
+
+    problems = mesoconsent.verify(edited(rendered, delete_statement)).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [(f"statement.{role}", "missing")]

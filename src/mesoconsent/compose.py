@@ -19,8 +19,8 @@ from markupsafe import Markup, escape
 
 from mesoconsent import document as d
 from mesoconsent import model, wording
-from mesoconsent.coverage import NOT_AN_ID
-from mesoconsent.errors import TemplateError
+from mesoconsent.coverage import NOT_AN_ID, normalize_space
+from mesoconsent.errors import DisclosureProblem, TemplateError
 from mesoconsent.fragments import (
     RENDERER_VARIABLE,
     FragmentRenderer,
@@ -305,6 +305,33 @@ def compose(
     # The direction follows the language, whatever a template's <document dir> says.
     document = attrs.evolve(document, direction=direction)
     return Composition(document, tuple(translations.fallbacks()))
+
+
+# What a third signer signs for, by role, worded as the template words it (a test checks that
+# it still does), and the caption of their line: a form with an interpreter's or a
+# witness's line must say what they attest, or their signature attests to nothing.
+SIGNER_STATEMENTS = {
+    "interpreter": (
+        "Interpreter: I translated this form for the patient, fully and accurately, into a "
+        "language they understand."
+    ),
+    "witness": "Witness: I saw the patient sign this form.",
+}
+SIGNER_CAPTIONS = {"interpreter": "Interpreter", "witness": "Witness"}
+
+
+def statement_problems(
+    document: d.Document, role: str, catalog: Catalog
+) -> list[DisclosureProblem]:
+    """The third signer's statement, if the document lacks it (render's gate)."""
+    expected = normalize_space(catalog.gettext(SIGNER_STATEMENTS[role]))
+    for block in document.blocks:
+        if (
+            isinstance(block, d.Paragraph)
+            and normalize_space(d.plain_text(block.inlines)) == expected
+        ):
+            return []
+    return [DisclosureProblem(f"statement.{role}", "missing")]
 
 
 def mark_as_draft(document: d.Document, catalog: Catalog) -> d.Document:

@@ -29,6 +29,7 @@ from mesoconsent.compose import (
     make_environment,
     mark_as_draft,
     question_wording,
+    statement_problems,
 )
 from mesoconsent.coverage import (
     Wording,
@@ -472,6 +473,8 @@ class Engine:
             {key: answer.answer for key, answer in request.screening.items()},
             lambda question: question_wording(question, catalog),
         )
+        if request.witness is not None:
+            problems += statement_problems(document, request.witness.role, catalog)
         if composition.fallbacks and not draft:
             problems += fallback_problems(
                 composition.fallbacks, procedure, catalog.name, self._known_messages()
@@ -659,6 +662,7 @@ class Engine:
                 structure,
                 content.paragraphs,
                 lambda question: question_wording(question, catalog),
+                catalog.gettext,
             )
         else:
             # Every mark is gone (some editors drop bookmarks): the disclosures were found by

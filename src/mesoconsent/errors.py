@@ -71,7 +71,8 @@ class DisclosureProblem:
     # (id "screening.<question>"): also "wrong answer shown" or "yes answer not flagged";
     # "would be in English: ..." for text a catalog does not translate (its id may then be
     # "text '<English words>'"); from verify also "answer unclear", "no answer flagged",
-    # "missing" for the ids "signature.<n>" and "signatures", "altered" for a changed value,
+    # "missing" for the ids "signature.<n>", "signatures" and "statement.<role>" (also from
+    # render), "altered" for a changed value,
     # and the id "document" for a draft or a form whose marks were all removed (docs/api.md,
     # "Errors").
     reason: str

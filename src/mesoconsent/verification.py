@@ -25,6 +25,7 @@ from typing import TypeVar
 import attrs
 from lxml import etree
 
+from mesoconsent.compose import SIGNER_CAPTIONS, SIGNER_STATEMENTS
 from mesoconsent.coverage import has_words, normalize_space
 from mesoconsent.document import SCREENING_PREFIX, SIGNATURE_PREFIX, signature_mark
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
@@ -586,8 +587,10 @@ def stored_form_problems(
     marks: Mapping[str, Sequence[str]],
     paragraphs: Sequence[str],
     question: Callable[[ScreeningQuestion], str],
+    translate: Callable[[str], str],
 ) -> list[DisclosureProblem]:
-    """What a stored form lost besides disclosures: checklist rows, flags, signature lines.
+    """What a stored form lost besides disclosures: checklist rows, flags, signature lines,
+    the statement a third signer (an interpreter, a witness) signs for.
 
     ``marks`` maps the ``screening.<id>`` and ``signature.<n>.of.<count>`` marks found to
     their text. A stored form cannot say what the patient really answered, but it must still
@@ -624,4 +627,21 @@ def stored_form_problems(
             stated = marks.get(signature_mark(number, count), ())
             if not any(has_words(text) for text in stated):
                 problems.append(DisclosureProblem(f"{SIGNATURE_PREFIX}{number}", "missing"))
+        if count == 3:  # patient, practitioner, and an interpreter or a witness
+            problems += _third_signer_problems(
+                marks.get(signature_mark(3, 3), ()), texts, translate
+            )
     return problems
+
+
+def _third_signer_problems(
+    stated: Sequence[str], texts: Sequence[str], translate: Callable[[str], str]
+) -> list[DisclosureProblem]:
+    """The statement the third signer signs for must be there: the one of their role (by the
+    caption of their line), or either where the caption says neither."""
+    caption = normalize_space(stated[0].split("\n")[0]) if stated else ""
+    roles = [r for r, c in SIGNER_CAPTIONS.items() if normalize_space(translate(c)) == caption]
+    wanted = roles or list(SIGNER_STATEMENTS)
+    if any(normalize_space(translate(SIGNER_STATEMENTS[role])) in texts for role in wanted):
+        return []
+    return [DisclosureProblem(f"statement.{wanted[0]}", "missing")]
