@@ -448,7 +448,10 @@ def test_a_placeholder_of_another_conversion_is_refused_as_msgfmt_refuses_it(
     replace_once(po_path, '" %(clinic)s au %(phone)s."', line)
     with pytest.raises(CatalogError) as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    assert "(context consent.complications_contact)" in str(caught.value)
+    # The message's msgid line, where Poedit's "Go to line" or an editor takes a translator.
+    lines = po_path.read_text("utf-8").splitlines()
+    msgid = lines.index('msgctxt "consent.complications_contact"') + 2  # (numbered from 1)
+    assert f"(context consent.complications_contact) (line {msgid})" in str(caught.value)
     assert f"has placeholders {placeholders}, expected ['%(clinic)s', '%(phone)s']" in str(
         caught.value
     )

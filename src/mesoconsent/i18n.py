@@ -324,9 +324,9 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                 continue
             if "%" in _FORMAT_OR_PERCENT.sub("", target):
                 yield (
-                    f"the translation of {sources[0][:60]!r} has a lone %: write a percent "
-                    "sign as %%, and a placeholder by its name, as in the English (%(name)s, "
-                    "never %s)"
+                    f"the translation of {sources[0][:60]!r}{_at(message)} has a lone %: write "
+                    "a percent sign as %%, and a placeholder by its name, as in the English "
+                    "(%(name)s, never %s)"
                 )
                 continue
             found = set(_NAMED_PLACEHOLDER.findall(target))
@@ -339,9 +339,14 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                 # Poedit and Weblate show plural forms as tabs or fields numbered from 0.
                 form = f", plural form {index} (msgstr[{index}])," if plural else ""
                 yield (
-                    f"the translation of {sources[0][:60]!r}{where}{form} has placeholders "
-                    f"{sorted(found)}, expected {sorted(expected)}"
+                    f"the translation of {sources[0][:60]!r}{where}{_at(message)}{form} has "
+                    f"placeholders {sorted(found)}, expected {sorted(expected)}"
                 )
+
+
+def _at(message: Message) -> str:
+    """Where a message is in its file, for a translator to find it: its msgid's line."""
+    return f" (line {message.lineno})" if message.lineno else ""
 
 
 _REVIEW_LINE = re.compile(r"#?\s*(Review-State|Reviewed-By):[ \t]*(.*?)\s*")
@@ -478,8 +483,8 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
             forms = [form for form in message.string if form]
             if len(message.string) != expected or len(forms) != expected:
                 yield (
-                    f"the translation of {message.id[0][:60]!r} has {len(forms)} plural "
-                    f"form(s); {locale} needs {expected}"
+                    f"the translation of {message.id[0][:60]!r}{_at(message)} has "
+                    f"{len(forms)} plural form(s); {locale} needs {expected}"
                 )
 
 
