@@ -139,3 +139,36 @@ def test_render_to_file_refuses_a_format_the_file_name_contradicts(tmp_path: Pat
     assert list(tmp_path.iterdir()) == []
     mesoconsent.render_to_file(example(), tmp_path / "form.out", "text")
     assert mesoconsent.format_for_path("form.htm", "html") == "html"
+
+
+def test_render_formats_gives_each_format_as_render_does_composing_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Software that keeps a DOCX and shows the HTML used to compose the request twice.
+    engine = mesoconsent.Engine()
+    request = attrs.evolve(example(), locale="fr")
+    with pytest.warns(mesoconsent.DraftTranslationWarning):
+        alone = {f: engine.render(request, f) for f in mesoconsent.FORMATS}
+    composed = 0
+    real_compose = engine._compose
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal composed
+        composed += 1
+        return real_compose(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_compose", counting)
+    with pytest.warns(mesoconsent.DraftTranslationWarning) as caught:
+        together = engine.render_formats(request, ("html", "docx"))
+    assert composed == 1
+    assert len(caught) == 1  # warned once, not once a format
+    assert list(together) == ["html", "docx"]
+    assert together == {f: alone[f] for f in ("html", "docx")}
+    with pytest.warns(mesoconsent.DraftTranslationWarning):
+        assert mesoconsent.render_formats(request) == alone  # every format by default
+
+
+@pytest.mark.parametrize("formats", ["docx", ("docx", "pdf")])
+def test_render_formats_refuses_a_str_or_an_unknown_format(formats: object) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        mesoconsent.default_engine().render_formats(example(), formats)  # type: ignore[arg-type]

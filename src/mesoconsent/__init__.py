@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from mesoconsent._version import __version__
@@ -108,6 +109,7 @@ __all__ = [
     "read_jsonl",
     "render",
     "render_batch",
+    "render_formats",
     "render_to_file",
     "request_from_dict",
     "request_from_json",
@@ -157,6 +159,14 @@ def render(
     as a draft that is not for signature (see :meth:`Engine.compose`).
     """
     return default_engine().render(request, format, draft=draft)
+
+
+def render_formats(
+    request: ConsentRequest, formats: Iterable[Format] = FORMATS, *, draft: bool = False
+) -> dict[Format, RenderResult]:
+    """Render ``request`` to several formats (by default all), composing it once: for each, what
+    :func:`render` gives (see :meth:`Engine.render_formats`)."""
+    return default_engine().render_formats(request, formats, draft=draft)
 
 
 def render_to_file(

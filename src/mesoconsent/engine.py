@@ -99,6 +99,32 @@ def _version() -> str:
 _PACKAGE_PREFIX = os.path.dirname(__file__) + os.sep
 
 
+def _check_format(format: str) -> None:
+    if format not in _WRITERS:
+        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _warn(result: RenderResult) -> None:
+    """The warnings :meth:`Engine.render` issues for a result."""
+    if result.review_state == "draft":
+        warnings.warn(
+            f"the {result.catalog} translation is a draft that no qualified reviewer has "
+            "signed off: have the form checked before it is used "
+            "(RenderResult.review_state)",
+            DraftTranslationWarning,
+            stacklevel=_caller_stacklevel(),
+        )
+    if result.flags:
+        # Which questions is health data: it is in result.flags, not in a message that may
+        # be logged.
+        warnings.warn(
+            f"the patient answered yes to {len(result.flags)} screening question(s); "
+            "see RenderResult.flags",
+            ContraindicationWarning,
+            stacklevel=_caller_stacklevel(),
+        )
+
+
 def _caller_stacklevel() -> int:
     """The stacklevel that points a warning at the first frame outside this package.
 
@@ -500,23 +526,7 @@ class Engine:
         (ContraindicationWarning) when the patient answered yes to a screening question.
         """
         result = self.render_quietly(request, format, draft=draft)
-        if result.review_state == "draft":
-            warnings.warn(
-                f"the {result.catalog} translation is a draft that no qualified reviewer has "
-                "signed off: have the form checked before it is used "
-                "(RenderResult.review_state)",
-                DraftTranslationWarning,
-                stacklevel=_caller_stacklevel(),
-            )
-        if result.flags:
-            # Which questions is health data: it is in result.flags, not in a message that may
-            # be logged.
-            warnings.warn(
-                f"the patient answered yes to {len(result.flags)} screening question(s); "
-                "see RenderResult.flags",
-                ContraindicationWarning,
-                stacklevel=_caller_stacklevel(),
-            )
+        _warn(result)
         return result
 
     def render_quietly(
@@ -529,9 +539,34 @@ class Engine:
         program with threads: it changes the filters of the whole process, and threads that
         enter and leave it together can leave the "ignore" filters in place for good.
         """
-        if format not in _WRITERS:
-            raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+        _check_format(format)
         document, shared = self._compose(request, draft)
+        return self._result(request, document, shared, format)
+
+    def render_formats(
+        self,
+        request: ConsentRequest,
+        formats: Iterable[Format] = FORMATS,
+        *,
+        draft: bool = False,
+    ) -> dict[Format, RenderResult]:
+        """Render one request to several formats (by default all), composing it once: each
+        result is what :meth:`render` gives for its format, in the order asked, and the
+        warnings are issued once."""
+        if isinstance(formats, str):  # "docx" would be four formats, one a character
+            raise TypeError("formats must be formats, such as ('docx', 'html'), not one str")
+        wanted = tuple(dict.fromkeys(formats))
+        for format in wanted:
+            _check_format(format)
+        document, shared = self._compose(request, draft)
+        results = {format: self._result(request, document, shared, format) for format in wanted}
+        if results:
+            _warn(next(iter(results.values())))
+        return results
+
+    def _result(
+        self, request: ConsentRequest, document: d.Document, shared: SharedBlocks, format: Format
+    ) -> RenderResult:
         procedure = self.procedures[request.procedure]
         flags = tuple(
             ScreeningFlag(question.id, question.disclosure)
