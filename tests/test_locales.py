@@ -311,6 +311,41 @@ def test_a_review_record_does_not_take_in_the_header_lines_after_it(tmp_path: Pa
     assert engine.catalog("fr").review == Review("reviewed", reviewer)
 
 
+def test_a_reviewed_catalog_changed_since_the_revision_signed_off_is_a_draft(
+    tmp_path: Path,
+) -> None:
+    # A reviewed catalog stayed "reviewed" after any edit: a risk softened after the review
+    # reached patients as reviewed (the translator review). The revision a reviewer signs off
+    # is recorded; a catalog whose translations changed since is a draft again.
+    po_path = french_copy(tmp_path)
+    revision = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").revision
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:",
+        "# Review-State: reviewed\n# Reviewed-By: Dr Test Reviewer, 2026-11-25\n"
+        f"# Reviewed-Revision: {revision}",
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    assert engine.catalog("fr").review == Review(
+        "reviewed", "Dr Test Reviewer, 2026-11-25", revision
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DraftTranslationWarning)
+        assert engine.render(in_locale("fr")).review_state == "reviewed"
+    replace_once(po_path, "mais c’est un effet secondaire grave", "un effet secondaire")  # noqa: RUF001  # French apostrophes, as the catalog has them
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    review = engine.catalog("fr").review
+    assert review == Review("draft", "Dr Test Reviewer, 2026-11-25", revision)
+    with pytest.warns(DraftTranslationWarning):
+        result = engine.render(in_locale("fr"))
+    assert result.review_state == "draft"
+    with zipfile.ZipFile(io.BytesIO(result.content)) as package:
+        properties = custom_properties(package.read("docProps/custom.xml"))
+    assert "mesoconsent.translation_reviewed_by" not in properties
+    listing = run_cli("locales", "--locales", str(tmp_path / "locales"), cwd=tmp_path).stdout
+    assert f"draft: changed since Dr Test Reviewer, 2026-11-25 reviewed {revision}" in listing
+
+
 def test_reviewed_without_a_reviewer_or_an_unknown_state_is_refused(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     original = po_path.read_text(encoding="utf-8")

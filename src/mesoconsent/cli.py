@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from babel import Locale, UnknownLocaleError
 
-from mesoconsent.engine import FORMATS, Engine, Format, format_for_path
+from mesoconsent.engine import FORMATS, Engine, Format, LocaleStatus, format_for_path
 from mesoconsent.errors import (
     DocumentReadError,
     MesoconsentError,
@@ -554,6 +554,20 @@ _REVIEW_WORDS = {
 }
 
 
+def _review_words(status: LocaleStatus) -> str:
+    review = status.review
+    if review.state == "draft" and review.reviewed_by:
+        return (
+            f"draft: changed since {review.reviewed_by} reviewed {review.revision} "
+            f"(now {status.revision})"
+        )
+    words = _REVIEW_WORDS[review.state].format(reviewer=review.reviewed_by)
+    if review.state == "reviewed" and not review.revision:
+        # Without it, a later edit would still be shown, and printed, as reviewed.
+        words += f" (record '# Reviewed-Revision: {status.revision}' to keep it so)"
+    return words
+
+
 def _language_name(locale: str) -> str:
     """The locale's name in English; "?" for a folder named as no locale (its catalog error
     says how to name it)."""
@@ -573,8 +587,7 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
             continue
         share = f"{status.translated}/{status.total}"
         completeness = f"{share} ({100 * status.translated // max(status.total, 1)}%)"
-        review = _REVIEW_WORDS[status.review.state].format(reviewer=status.review.reviewed_by)
-        print(f"{status.locale:<8} {language:<24} {completeness:<16} {review}")
+        print(f"{status.locale:<8} {language:<24} {completeness:<16} {_review_words(status)}")
     incomplete = [status for status in statuses if not status.complete]
     for status in incomplete:
         if status.error is not None:

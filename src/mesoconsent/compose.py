@@ -291,7 +291,8 @@ def compose(
         date=request.consent_date.isoformat(),
         generator=generator,
         review_state=catalog.review.state,
-        reviewed_by=catalog.review.reviewed_by,
+        # (A draft again since its review records no reviewer: the form is not reviewed.)
+        reviewed_by=catalog.review.reviewed_by if catalog.review.state == "reviewed" else "",
         catalog_revision=catalog.revision,
     )
     try:

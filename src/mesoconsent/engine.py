@@ -244,6 +244,8 @@ class LocaleStatus:
     missing: tuple[tuple[MessageKey, str, str], ...]
     # Why the catalog could not be read or failed its checks, if it did.
     error: str | None = None
+    # The catalog's revision (what a reviewer records as Reviewed-Revision).
+    revision: str = ""
 
     @property
     def complete(self) -> bool:
@@ -415,7 +417,9 @@ class Engine:
                 for key, kind in needed.items()
                 if (reason := catalog.fallback(key) or _blank(catalog, key)) is not None
             )
-            report.append(LocaleStatus(name, catalog.review, len(needed), missing))
+            report.append(
+                LocaleStatus(name, catalog.review, len(needed), missing, None, catalog.revision)
+            )
         return report
 
     # -- the pipeline ----------------------------------------------------------------------

@@ -59,11 +59,14 @@ class Review:
 
     ``source``: the English source wording. ``draft``: nobody qualified has signed the
     translation off (the default when a catalog says nothing). ``reviewed``: ``reviewed_by``
-    names who did, and when.
+    names who did, and when. ``revision`` is the catalog revision they signed off
+    (``Reviewed-Revision``), if recorded: a catalog whose translations changed since is a
+    ``draft`` again, ``reviewed_by`` still saying who reviewed the earlier revision.
     """
 
     state: ReviewState
     reviewed_by: str = ""
+    revision: str = ""
 
 
 @attrs.frozen
@@ -349,7 +352,7 @@ def _at(message: Message) -> str:
     return f" (line {message.lineno})" if message.lineno else ""
 
 
-_REVIEW_LINE = re.compile(r"#?\s*(Review-State|Reviewed-By):[ \t]*(.*?)\s*")
+_REVIEW_LINE = re.compile(r"#?\s*(Review-State|Reviewed-By|Reviewed-Revision):[ \t]*(.*?)\s*")
 # pybabel update wraps the header comment's lines at 76 characters, going on in lines of their
 # own that start with "# ".
 _WRAPPED_AT = 76
@@ -398,7 +401,7 @@ def _review(po: BabelCatalog) -> Review:
         raise ValueError(f"Review-State must be draft or reviewed, not {state!r}")
     if not reviewer:
         raise ValueError("Review-State: reviewed needs a Reviewed-By line naming the reviewer")
-    return Review("reviewed", reviewer)
+    return Review("reviewed", reviewer, fields.get("Reviewed-Revision", ""))
 
 
 @functools.lru_cache(maxsize=64)
@@ -790,6 +793,10 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
             compiled.seek(0)
             messages = [message for message in po if message.id]
             translated = [message for message in messages if _is_translated(message)]
+            revision = _revision(translated)
+            if review.state == "reviewed" and review.revision not in ("", revision):
+                # Changed since the revision the reviewer signed off: a draft again.
+                review = Review("draft", review.reviewed_by, review.revision)
             return Catalog(
                 locale,
                 parsed,
@@ -798,7 +805,7 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
                 frozenset(_key(m) for m in translated),
                 frozenset(_key(m) for m in messages if m.fuzzy),
                 frozenset(_key(m) for m in messages if m.context and _is_copied(m)),
-                _revision(translated),
+                revision,
             )
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())
