@@ -370,6 +370,7 @@ def test_arabic_letters_in_a_left_to_right_run_are_read_in_the_complex_script_si
         '<w:sz w:val="22"/><w:spacing w:val="-20"/>',
         '<w:spacing w:val="40"/>',
         '<w:w w:val="90%"/><w:sz w:val="11pt"/><w:szCs w:val="0.5in"/><w:spacing w:val="-1pt"/>',
+        '<w:w w:val="+100"/><w:sz w:val="+24"/><w:spacing w:val="+20"/>',  # signs allowed
     ],
 )
 def test_text_on_a_background_of_another_colour_still_counts(
@@ -565,3 +566,16 @@ def test_deleting_the_third_signers_statement_is_caught(role: str, statement: st
 
     problems = mesoconsent.verify(edited(rendered, delete_statement)).problems
     assert [(p.disclosure_id, p.reason) for p in problems] == [(f"statement.{role}", "missing")]
+
+
+def test_text_hidden_by_the_default_paragraph_style_does_not_count(rendered: bytes) -> None:
+    # A paragraph without a w:pStyle is in the default paragraph style (Normal), as Word and
+    # LibreOffice read it; verify went from the paragraph straight to the document defaults,
+    # so the Declaration (plain paragraphs) hidden through Normal still verified (a review).
+    def hide_normal(xml: str) -> str:
+        normal = re.search(r'<w:style w:type="paragraph" w:default="1"[^>]*>', xml)
+        assert normal is not None
+        return xml[: normal.end()] + "<w:rPr><w:vanish/></w:rPr>" + xml[normal.end() :]
+
+    report = mesoconsent.verify(rewritten(rendered, {"word/styles.xml": hide_normal}))
+    assert ("consent.agreement", "empty") in [(p.disclosure_id, p.reason) for p in report.problems]

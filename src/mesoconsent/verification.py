@@ -199,10 +199,15 @@ class _Visibility:
     def __init__(self, styles: etree._Element | None) -> None:
         self._styles: dict[str, tuple[str | None, etree._Element | None]] = {}
         self._defaults: etree._Element | None = None
+        # The style of a paragraph that names none (Normal), as Word and LibreOffice read it.
+        self._default_paragraph: str | None = None
         if styles is None:
             return
         self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
         for style in styles.iter(f"{_W}style"):
+            default = style.get(f"{_W}default", "").lower() in ("1", "true", "on")
+            if default and style.get(f"{_W}type") == "paragraph":
+                self._default_paragraph = style.get(f"{_W}styleId")
             based_on = style.find(f"{_W}basedOn")
             self._styles[style.get(f"{_W}styleId", "")] = (
                 based_on.get(f"{_W}val") if based_on is not None else None,
@@ -223,6 +228,7 @@ class _Visibility:
         return None
 
     def hidden(self, run: etree._Element, paragraph_style: str | None) -> bool:
+        paragraph_style = paragraph_style or self._default_paragraph
         properties = run.find(f"{_W}rPr")
         character_style = _val(properties, "rStyle")
 
@@ -424,7 +430,7 @@ def _unreadable(half_points: float, spacing: float | None) -> bool:
 # OOXML gives these as a number in the property's own unit, or as a "universal measure"
 # ("-10pt", "2mm"), or a scale as a percentage ("1%"): points per unit.
 _POINTS = {"pt": 1.0, "pc": 12.0, "pi": 12.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
-_MEASURE = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)(pt|pc|pi|in|cm|mm|%)?")
+_MEASURE = re.compile(r"([-+]?[0-9]+(?:\.[0-9]+)?)(pt|pc|pi|in|cm|mm|%)?")
 
 
 def _measure(
