@@ -168,7 +168,7 @@ def test_render_formats_gives_each_format_as_render_does_composing_once(
         assert mesoconsent.render_formats(request) == alone  # every format by default
 
 
-@pytest.mark.parametrize("formats", ["docx", ("docx", "pdf")])
+@pytest.mark.parametrize("formats", ["docx", ("docx", "pdf"), ()])
 def test_render_formats_refuses_a_str_or_an_unknown_format(formats: object) -> None:
     with pytest.raises((TypeError, ValueError)):
         mesoconsent.default_engine().render_formats(example(), formats)  # type: ignore[arg-type]

@@ -527,3 +527,22 @@ def test_the_signers_statements_and_captions_are_worded_as_the_template_words_th
     source = (templates_dir() / BASE).read_text(encoding="utf-8")
     for text in (*SIGNER_STATEMENTS.values(), *SIGNER_CAPTIONS.values()):
         assert f'_("{text}")' in source or f"_('{text}')" in source, text
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [("<alert><p>", "</p></alert>"), ("<ul><li>", "</li></ul>")]
+)
+def test_the_interpreters_statement_may_be_anywhere_verify_reads_it(
+    tmp_path: Path, before: str, after: str
+) -> None:
+    # Render looked only at top-level paragraphs, verify at every one: a clinic template with
+    # the statement in a list or a box was refused (a review).
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE,
+        r"\n<p>(\{\{ _\(\"Interpreter: I translated[^\n]*)</p>",
+        lambda match: f"\n{before}{match[1]}{after}",
+    )
+    engine = Engine(template_dirs=[templates], include_bundled=False)
+    request = attrs.evolve(example(), witness=mesoconsent.Witness("Sam Patel", "interpreter"))
+    assert engine.verify(engine.render(request).content).ok

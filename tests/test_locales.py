@@ -377,13 +377,15 @@ def test_plural_forms_by_cldrs_rules_are_accepted_as_well_as_babels(tmp_path: Pa
         assert "1 seans" in engine.render(request, "text").content.decode()
 
 
+@pytest.mark.parametrize("indent", ["", "  "])
 def test_a_catalog_with_plural_messages_and_no_plural_forms_header_is_refused(
-    tmp_path: Path,
+    tmp_path: Path, indent: str
 ) -> None:
     # msgfmt refuses it ("header entry lacks a plural=EXPRESSION attribute"); it passed.
     po_path = french_copy(tmp_path)
     text = po_path.read_text(encoding="utf-8")
     text = re.sub(r'"Plural-Forms: [^"]*"\n', "", text)
+    text = text.replace("\nmsgid_plural ", f"\n{indent}msgid_plural ")
     po_path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match="no Plural-Forms header") as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
@@ -1055,3 +1057,15 @@ def test_a_locale_only_a_misnamed_folder_holds_is_refused_naming_the_folder(
             "which must be named 'pt_BR'",
         )
     ]
+
+
+def test_a_request_for_a_script_in_a_region_babel_does_not_know_renders(tmp_path: Path) -> None:
+    # az-Arab-TR, served by a clinic's az_Arab catalog: negotiation passed, then the language
+    # tag's lookup of az-TR failed, an internal error (a review).
+    path = empty_catalog(tmp_path / "locales", "az_Arab", "nplurals=2; plural=(n != 1);")
+    assert path.exists()
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        html = engine.render(in_locale("az-Arab-TR"), "html", draft=True).content.decode()
+    assert 'lang="az-Arab-TR"' in html

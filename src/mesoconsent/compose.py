@@ -9,7 +9,7 @@ serves every locale from every thread at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -326,13 +326,22 @@ def statement_problems(
 ) -> list[DisclosureProblem]:
     """The third signer's statement, if the document lacks it (render's gate)."""
     expected = normalize_space(catalog.gettext(SIGNER_STATEMENTS[role]))
-    for block in document.blocks:
-        if (
-            isinstance(block, d.Paragraph)
-            and normalize_space(d.plain_text(block.inlines)) == expected
-        ):
-            return []
+    if any(normalize_space(text) == expected for text in _paragraph_texts(document.blocks)):
+        return []
     return [DisclosureProblem(f"statement.{role}", "missing")]
+
+
+def _paragraph_texts(blocks: Iterable[d.Block]) -> Iterator[str]:
+    """The text of every paragraph, list item and table cell (as verify reads paragraphs)."""
+    for block in blocks:
+        if isinstance(block, d.Paragraph):
+            yield d.plain_text(block.inlines)
+        elif isinstance(block, d.ListBlock):
+            yield from (d.plain_text(item.inlines) for item in block.items)
+        elif isinstance(block, d.Table):
+            yield from (d.plain_text(cell.inlines) for row in block.rows for cell in row.cells)
+        elif isinstance(block, d.Alert):
+            yield from _paragraph_texts(block.blocks)
 
 
 def mark_as_draft(document: d.Document, catalog: Catalog) -> d.Document:

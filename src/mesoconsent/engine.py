@@ -560,6 +560,8 @@ class Engine:
         if isinstance(formats, str):  # "docx" would be four formats, one a character
             raise TypeError("formats must be formats, such as ('docx', 'html'), not one str")
         wanted = tuple(dict.fromkeys(formats))
+        if not wanted:  # composing a form to write nothing is a mistake of the caller's
+            raise ValueError("formats names no format; choose from " + ", ".join(FORMATS))
         for format in wanted:
             _check_format(format)
         document, shared = self._compose(request, draft)

@@ -146,7 +146,11 @@ def _language_tag(locale_name: str) -> str:
     tag = f"{locale.language}-{territory}" if territory else locale.language
     # The script, where the language and region do not imply it: Latin Serbian is sr-Latn-RS
     # (sr-RS is Cyrillic); Traditional Chinese in Taiwan is zh-TW.
-    if locale.script and locale.script != writing_script(parse_requested(tag)):
+    try:
+        implied = writing_script(parse_requested(tag))
+    except LocaleNotAvailableError:  # a language and region Babel has no data for (az-TR)
+        implied = None
+    if locale.script and locale.script != implied:
         tag = "-".join(part for part in (locale.language, locale.script, territory) if part)
     return tag
 
@@ -572,7 +576,7 @@ def _unknown_escapes(text: str) -> list[int]:
 
 _ESCAPE = re.compile(r"\\.")
 _KNOWN_ESCAPES = frozenset(("\\\\", '\\"', "\\n", "\\t", "\\r"))
-_PLURAL_MESSAGE = re.compile(r"^msgid_plural\b", re.MULTILINE)
+_PLURAL_MESSAGE = re.compile(r"^[ \t]*msgid_plural\b", re.MULTILINE)
 _PLURAL_FORMS_HEADER = re.compile(r'^"Plural-Forms:', re.MULTILINE)
 
 
