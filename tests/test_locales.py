@@ -1069,3 +1069,17 @@ def test_a_request_for_a_script_in_a_region_babel_does_not_know_renders(tmp_path
         warnings.simplefilter("ignore")
         html = engine.render(in_locale("az-Arab-TR"), "html", draft=True).content.decode()
     assert 'lang="az-Arab-TR"' in html
+
+
+def test_a_script_babel_reads_otherwise_does_not_set_the_layout(tmp_path: Path) -> None:
+    # uz-Cyrl-AF, served by a clinic's uz_Cyrl catalog: Babel reads the request as uz_Arab_AF,
+    # and the Cyrillic form was laid out right to left with Arabic-script dates (a review).
+    empty_catalog(tmp_path / "locales", "uz_Cyrl", get_plural("uz").plural_forms)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = engine.render(in_locale("uz-Cyrl-AF"), "html", draft=True)
+    html = result.content.decode()
+    assert 'dir="ltr"' in html
+    assert 'dir="rtl"' not in html
+    assert result.locale == "uz_Cyrl"

@@ -59,11 +59,11 @@ from mesoconsent.i18n import (
     available_locales,
     candidate_catalogs,
     check_folder_name,
+    formatting_locale,
     gettext_name,
     load_catalog,
     misnamed_folders,
     negotiate,
-    parse_requested,
 )
 from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
@@ -450,8 +450,9 @@ class Engine:
         # (A locale whose catalog folder is misnamed was refused by validation, before this.)
         catalog = self.catalog(self.resolve_locale(requested))
         # Messages come from the negotiated catalog; dates and lists follow the locale as
-        # requested, so en-GB gets "14 March 2026" from the en catalog.
-        return attrs.evolve(catalog, locale=parse_requested(requested))
+        # requested, so en-GB gets "14 March 2026" from the en catalog (unless Babel reads
+        # the request in another script than it names: then the catalog's own locale).
+        return attrs.evolve(catalog, locale=formatting_locale(requested) or catalog.locale)
 
     def _misnamed_for(self, requested: str) -> tuple[Path, str] | None:
         """The misnamed catalog folder meant for ``requested`` or for a locale tried before
@@ -585,7 +586,7 @@ class Engine:
             format=format,
             procedure=procedure.id,
             template_version=procedure.template_version,
-            locale=str(parse_requested(request.locale)),
+            locale=str(formatting_locale(request.locale) or meta.locale),
             flags=flags,
             review_state=meta.review_state,
             draft=meta.draft,

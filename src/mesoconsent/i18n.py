@@ -229,6 +229,17 @@ def candidate_catalogs(requested: str) -> tuple[str, ...]:
     return tuple(fallbacks(parse_requested(requested), _named_script(requested)))
 
 
+@functools.lru_cache(maxsize=256)
+def formatting_locale(requested: str) -> Locale | None:
+    """The locale dates, lists and the layout follow for a request: Babel's reading of it, or
+    None where Babel reads another script than the one it names (uz-Cyrl-AF as uz_Arab_AF):
+    the catalog's own locale then stands in, rather than a right-to-left Arabic-script layout
+    and dates around a Cyrillic form."""
+    locale = parse_requested(requested)
+    named = _named_script(requested)
+    return None if named and writing_script(locale) != named else locale
+
+
 def _named_script(requested: str) -> str | None:
     """The script subtag written in a locale identifier (``Hant`` in ``zh-Hant-TW``)."""
     for subtag in re.split("[-_]", requested)[1:]:
