@@ -225,11 +225,8 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     except ValueError as error:
         _error(f"--output: {error}" if args.format is None else f"--format {args.format}: {error}")
         return EXIT_USAGE
-    if args.locale is not None:
-        problem = engine._locale_problem(args.locale)
-        if problem is not None:
-            _error(f"--locale {args.locale!r}: {problem}")
-            return EXIT_USAGE
+    if not _locale_option_is_available(args, engine):
+        return EXIT_USAGE
     # The example in the requested language, where a localized one ships (names, addresses,
     # treated areas and product as a clinic there would write them).
     path = example_request_path(_catalog_name(engine, args.locale)) if args.example else args.input
@@ -279,6 +276,15 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     return EXIT_OK
 
 
+def _locale_option_is_available(args: argparse.Namespace, engine: Engine) -> bool:
+    """False, having said why, if --locale names a locale no catalog serves: the option's
+    mistake, not every request's."""
+    problem = None if args.locale is None else engine._locale_problem(args.locale)
+    if problem is not None:
+        _error(f"--locale {args.locale!r}: {problem}")
+    return problem is None
+
+
 def _drop_standard_output() -> None:
     """Send what is left of standard output nowhere, so that flushing it at exit does not
     fail again with a message about the broken pipe."""
@@ -306,11 +312,8 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
     from mesoconsent.batch import EarlierFormsError, output_name, read_jsonl, render_batch
 
     output_format: Format = args.format or "docx"
-    if args.locale is not None:
-        problem = engine._locale_problem(args.locale)
-        if problem is not None:
-            _error(f"--locale {args.locale!r}: {problem}")
-            return EXIT_USAGE
+    if not _locale_option_is_available(args, engine):
+        return EXIT_USAGE
     try:
         lines = read_jsonl(args.batch)
     except OSError as error:
