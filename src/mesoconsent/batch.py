@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import attrs
 
-from mesoconsent.engine import FORMATS, Engine, Format, RenderResult
+from mesoconsent.engine import Engine, Format, RenderResult, check_format
 from mesoconsent.errors import (
     CoverageError,
     DisclosureProblem,
@@ -282,8 +282,7 @@ def render_batch(
             "requests must be an iterable of requests, not one "
             f"{type(requests).__name__}: for a JSON Lines file, pass read_jsonl(path)"
         )
-    if format not in FORMATS:
-        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    check_format(format)
     if jobs is None:
         jobs = default_jobs()
     elif isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:

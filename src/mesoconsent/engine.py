@@ -99,7 +99,8 @@ def _version() -> str:
 _PACKAGE_PREFIX = os.path.dirname(__file__) + os.sep
 
 
-def _check_format(format: str) -> None:
+def check_format(format: str) -> None:
+    """ValueError unless ``format`` is one of FORMATS (for render, render_formats, batches)."""
     if format not in _WRITERS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
 
@@ -544,7 +545,7 @@ class Engine:
         program with threads: it changes the filters of the whole process, and threads that
         enter and leave it together can leave the "ignore" filters in place for good.
         """
-        _check_format(format)
+        check_format(format)
         document, shared = self._compose(request, draft)
         return self._result(request, document, shared, format)
 
@@ -564,11 +565,10 @@ class Engine:
         if not wanted:  # composing a form to write nothing is a mistake of the caller's
             raise ValueError("formats names no format; choose from " + ", ".join(FORMATS))
         for format in wanted:
-            _check_format(format)
+            check_format(format)
         document, shared = self._compose(request, draft)
         results = {format: self._result(request, document, shared, format) for format in wanted}
-        if results:
-            _warn(next(iter(results.values())))
+        _warn(results[wanted[0]])
         return results
 
     def _result(
