@@ -640,8 +640,7 @@ def gettext_name(folder: str) -> str | None:
         return None
     # A script the folder names is part of the name (sr_Latn): without it, the catalog would
     # serve requests in the language's other script.
-    named_script = any(len(part) == 4 for part in re.split("[-_]", folder)[1:])
-    script = parsed.script if named_script else None
+    script = parsed.script if _named_script(folder) else None
     return "_".join(part for part in (parsed.language, script, parsed.territory) if part)
 
 

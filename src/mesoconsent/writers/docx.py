@@ -457,10 +457,11 @@ def _custom_part(document: d.Document) -> CompressedPart:
     # The catalog's name, revision and review state are the same for every form in a
     # language, and deflated once; the digests of the stated values are each form's own, in
     # a stored block after them.
-    start = _custom_start(tuple(document.metadata.custom_properties()))
+    properties = tuple(document.metadata.custom_properties())
+    start = _custom_start(properties)
     if not document.values:
         return start.whole
-    pid = len(document.metadata.custom_properties()) + 2
+    pid = len(properties) + 2  # (pids start at 2)
     tail = stored_segment(
         (custom_property(pid, d.VALUES_PROPERTY, document.values) + CUSTOM_XML_END).encode()
     )

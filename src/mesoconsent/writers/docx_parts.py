@@ -223,22 +223,17 @@ def settings_xml(language: str, bidi: bool) -> str:
 CUSTOM_PROPERTY_FORMAT = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the one Word uses
 
 
-def custom_xml(properties: list[tuple[str, str]]) -> str:
-    """``docProps/custom.xml``: named text properties, shown in Word's File > Properties >
-    Custom and readable by document-management software."""
-    return custom_xml_start(properties) + CUSTOM_XML_END
-
-
-def custom_xml_start(properties: list[tuple[str, str]], first_pid: int = 2) -> str:
-    """``docProps/custom.xml`` up to its end (CUSTOM_XML_END), which more properties
-    (custom_property) may come before."""
+def custom_xml_start(properties: list[tuple[str, str]]) -> str:
+    """``docProps/custom.xml`` (named text properties, shown in Word's File > Properties >
+    Custom and readable by document-management software) up to its end, CUSTOM_XML_END,
+    which more properties (custom_property) may come before."""
     return (
         XML_DECLARATION
         + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
         'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
         + "".join(
             custom_property(pid, name, value)
-            for pid, (name, value) in enumerate(properties, start=first_pid)  # pids from 2
+            for pid, (name, value) in enumerate(properties, start=2)  # pids start at 2
         )
     )
 
