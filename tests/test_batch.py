@@ -416,7 +416,7 @@ def test_closing_early_renders_no_chunk_that_had_not_started(tmp_path: Path) -> 
 
 def test_a_worker_told_to_stop_renders_nothing_more(tmp_path: Path) -> None:
     stopping = multiprocessing.get_context().Event()
-    settings = mesoconsent.batch._Settings(tmp_path, "text", None, False)
+    settings = mesoconsent.batch._Settings(tmp_path, "text", None, False, None)
     group = [(i, i + 1, MIXED[0]) for i in range(40)]
     engine = mesoconsent.default_engine()
     assert len(mesoconsent.batch._render_group(engine, settings, group, stopping)) == 40

@@ -369,8 +369,11 @@ def test_a_document_with_values_keeps_everything_else() -> None:
     # forgotten there would be lost on every render.
     fields = [field.name for field in attrs.fields(mesoconsent.document.Document)]
     assert fields == [
-        "metadata", "direction", "header", "footer", "blocks", "draft_notice", "values"
+        "metadata", "direction", "header", "footer", "blocks", "draft_notice", "values",
+        "paper_size",
     ]  # fmt: skip  # a new field must be added to with_values too
-    document = attrs.evolve(mesoconsent.default_engine().compose(example()), draft_notice="x")
+    document = attrs.evolve(
+        mesoconsent.default_engine().compose(example()), draft_notice="x", paper_size="Letter"
+    )
     changed = document.with_values("consent.plan_areas=00000000")
     assert changed == attrs.evolve(document, values="consent.plan_areas=00000000")

@@ -77,7 +77,12 @@ def requests(draw: st.DrawFn) -> ConsentRequest:
     )
     return ConsentRequest(
         patient=mesoconsent.Patient(draw(single_line), born, draw(st.none() | single_line)),
-        clinic=mesoconsent.Clinic(draw(single_line), draw(multi_line), draw(single_line)),
+        clinic=mesoconsent.Clinic(
+            draw(single_line),
+            draw(multi_line),
+            draw(single_line),
+            paper_size=draw(st.sampled_from([None, "A4", "Letter"])),
+        ),
         practitioner=mesoconsent.Practitioner(draw(single_line), draw(single_line)),
         procedure="mesotherapy",
         locale=draw(st.sampled_from(LOCALES)),

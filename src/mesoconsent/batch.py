@@ -50,8 +50,14 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
-from mesoconsent.loading import decode_json
-from mesoconsent.model import ConsentRequest, init_arguments
+from mesoconsent.loading import decode_json, with_options
+from mesoconsent.model import (
+    PAPER_SIZES,
+    Clinic,
+    ConsentRequest,
+    canonical_paper_size,
+    init_arguments,
+)
 from mesoconsent.output import TEMPORARY_PREFIX, check_target, sync_folder, write_files_atomic
 
 if TYPE_CHECKING:
@@ -206,6 +212,7 @@ class _Settings:
     format: Format
     locale: str | None
     draft: bool
+    paper_size: str | None
     # This batch's temporary files start with it, so that those a killed worker leaves behind
     # can be found and removed, and no other process's.
     temporary_prefix: str = TEMPORARY_PREFIX
@@ -232,6 +239,7 @@ def render_batch(
     jobs: int | None = None,
     locale: str | None = None,
     draft: bool = False,
+    paper_size: str | None = None,
     overwrite: bool = False,
     engine: Engine | None = None,
     chunksize: int | None = None,
@@ -253,7 +261,8 @@ def render_batch(
     Without ``output_dir`` the document is in ``result.content``.
 
     ``numbers`` numbers the requests (positive and unique, one per request; by default 1, 2,
-    3, ...). ``locale`` replaces every request's locale; ``draft`` is as for
+    3, ...). ``locale`` replaces every request's locale, and ``paper_size`` (``"A4"`` or
+    ``"Letter"``, in any case) every request's ``clinic.paper_size``; ``draft`` is as for
     :meth:`Engine.render`. ``jobs`` is the number of worker processes (default: the CPU
     cores this process may use, see :func:`default_jobs`; never more than the number of
     requests, when that is known); ``jobs=1`` renders in this process, with ``engine``.
@@ -296,6 +305,10 @@ def render_batch(
         problem = (engine or _default_engine())._locale_problem(locale)
         if problem is not None:
             raise ValueError(f"locale {locale!r}: {problem}")
+    if paper_size is not None and (named := canonical_paper_size(paper_size)) in PAPER_SIZES:
+        paper_size = named  # "letter" is Letter, as in a request
+    elif paper_size is not None:
+        raise ValueError(f"paper_size must be one of {', '.join(PAPER_SIZES)}, not {paper_size!r}")
     if numbers is not None and isinstance(requests, Sized):
         numbers = list(numbers)
         if len(numbers) != len(requests):
@@ -316,7 +329,7 @@ def render_batch(
             pass
         sync_folder(folder)
     settings = _Settings(
-        folder, format, locale, draft, f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}-"
+        folder, format, locale, draft, paper_size, f"{TEMPORARY_PREFIX}{secrets.token_hex(6)}-"
     )
     total = len(requests) if isinstance(requests, Sized) else None
     if total is not None:
@@ -580,7 +593,7 @@ class _CheckHere:
     def check(self, request: BatchRequest) -> Any:
         engine = self.engine = self.engine or _default_engine()
         try:
-            checked = _to_request(engine, request, self.settings.locale)
+            checked = _to_request(engine, request, self.settings)
             engine.validate(checked)
         except ValidationError as error:
             return _Invalid(error.problems)
@@ -721,7 +734,7 @@ def _render_one(
     if settings.output_dir is not None:
         path = settings.output_dir / output_name(number, settings.format)
     try:
-        request = _to_request(engine, sent, settings.locale)
+        request = _to_request(engine, sent, settings)
         # The results carry what render's warnings say (flags, review_state).
         result = engine.render_quietly(request, settings.format, draft=settings.draft)
         # The file is written with the rest of its group (_render_group).
@@ -743,17 +756,20 @@ def _render_one(
     return BatchResult(index, number, result=result, path=path)
 
 
-def _to_request(engine: Engine, sent: Any, locale: str | None) -> ConsentRequest:
+def _to_request(engine: Engine, sent: Any, settings: _Settings) -> ConsentRequest:
     if isinstance(sent, _Unsendable):
         raise _UnsendableError(sent.type)
     if isinstance(sent, _Invalid):
         raise ValidationError(sent.problems)
+    locale, paper_size = settings.locale, settings.paper_size
     if isinstance(sent, ConsentRequest):
-        return sent if locale is None else attrs.evolve(sent, locale=locale)
+        request = sent if locale is None else attrs.evolve(sent, locale=locale)
+        if paper_size is not None and isinstance(request.clinic, Clinic):
+            clinic = attrs.evolve(request.clinic, paper_size=paper_size)
+            request = attrs.evolve(request, clinic=clinic)
+        return request
     data = _decode_line(sent) if isinstance(sent, str | bytes) else sent
-    if locale is not None and isinstance(data, Mapping):  # even "": validation says why
-        data = {**data, "locale": locale}
-    return engine.request_from_dict(data)
+    return engine.request_from_dict(with_options(data, locale, paper_size))
 
 
 def _decode_line(text: str | bytes) -> Any:

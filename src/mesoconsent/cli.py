@@ -29,7 +29,8 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
-from mesoconsent.loading import decode_json
+from mesoconsent.loading import decode_json, with_options
+from mesoconsent.model import PAPER_SIZES, canonical_paper_size
 from mesoconsent.output import check_target, write_atomic
 from mesoconsent.resources import example_request_path
 from mesoconsent.template_cache import default_cache_folder
@@ -118,6 +119,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--locale", help="render in this locale instead of the request's")
     render.add_argument(
+        "--paper-size",
+        type=_paper_size,
+        metavar="{A4,Letter}",
+        help="lay the form out on this paper instead of the request's clinic.paper_size "
+        "(which defaults to A4)",
+    )
+    render.add_argument(
         "--draft",
         action="store_true",
         help="render even if some text is not translated (it shows in English); every page "
@@ -175,6 +183,13 @@ def _path(text: str) -> Path:
     if not text:
         raise argparse.ArgumentTypeError("an empty path")
     return Path(text)
+
+
+def _paper_size(text: str) -> str:
+    name = canonical_paper_size(text)
+    if name is None or name not in PAPER_SIZES:
+        raise argparse.ArgumentTypeError(f"not A4 or Letter: {text!r}")
+    return name
 
 
 def _positive_int(text: str) -> int:
@@ -235,9 +250,7 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     except OSError as error:
         _error(f"cannot read {path}: {error.strerror}")
         return EXIT_IO
-    if args.locale is not None and isinstance(data, dict):  # even "": validation says why
-        data["locale"] = args.locale
-    request = engine.request_from_dict(data)
+    request = engine.request_from_dict(with_options(data, args.locale, args.paper_size))
     # SIGTERM (a service stopping, `timeout`) interrupts like Ctrl-C, so that a form being
     # written leaves no temporary file holding it behind.
     terminated = _Termination(as_command=args.as_command)
@@ -331,6 +344,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             jobs=args.jobs,
             locale=args.locale,
             draft=args.draft,
+            paper_size=args.paper_size,
             overwrite=args.overwrite,
             engine=engine,
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import attrs
 import jinja2
@@ -303,8 +303,10 @@ def compose(
             f"the markup rendered from template {template.name!r} (or a template it extends "
             f"or includes): {error}"
         ) from None
-    # The direction follows the language, whatever a template's <document dir> says.
-    document = attrs.evolve(document, direction=direction)
+    # The direction follows the language, whatever a template's <document dir> says; the
+    # paper is the clinic's (validated: "A4", "Letter" or None).
+    paper_size = cast(Literal["A4", "Letter"] | None, request.clinic.paper_size)
+    document = attrs.evolve(document, direction=direction, paper_size=paper_size)
     return Composition(document, tuple(translations.fallbacks()))
 
 

@@ -195,6 +195,9 @@ class Document:
     # A digest of each stated disclosure that holds request values (coverage.value_digest),
     # as "id=digest" pairs, recorded as the property VALUES_PROPERTY: verify compares them.
     values: str = ""
+    # The paper the request names ("A4" or "Letter"), or None: the DOCX on A4, the HTML on
+    # whatever paper the printer is set up for.
+    paper_size: Literal["A4", "Letter"] | None = None
 
     def with_values(self, values: str) -> Document:
         """This document recording ``values`` (built directly: attrs.evolve takes a few
@@ -207,6 +210,7 @@ class Document:
             self.blocks,
             self.draft_notice,
             values,
+            self.paper_size,
         )
 
     def custom_properties(self) -> list[tuple[str, str]]:

@@ -355,3 +355,16 @@ def request_to_dict(request: ConsentRequest) -> dict[str, Any]:
         key: _converter.unstructure(answer) for key, answer in request.screening.items()
     }
     return unstructured
+
+
+def with_options(data: Any, locale: str | None, paper_size: str | None) -> Any:
+    """Request ``data`` (as decoded from JSON) with the locale and the clinic's paper that a
+    caller's options put in place of its own (None: keep the request's). Data of another shape
+    is returned as it is: validation names what is wrong with it."""
+    if not isinstance(data, Mapping):
+        return data
+    if locale is not None:  # even "": validation says why
+        data = {**data, "locale": locale}
+    if paper_size is not None and isinstance(clinic := data.get("clinic"), Mapping):
+        data = {**data, "clinic": {**clinic, "paper_size": paper_size}}
+    return data

@@ -36,6 +36,19 @@ def _optional_text(value: str | None) -> str | None:
     return None if value is None else _text(value)
 
 
+# The papers a form can be laid out on, as a request names them (in any case: "letter").
+PAPER_SIZES = ("A4", "Letter")
+
+
+def canonical_paper_size(value: str | None) -> str | None:
+    # "letter" and "LETTER" are Letter; anything else is kept as given, for validation to name.
+    if isinstance(value, str):
+        for name in PAPER_SIZES:
+            if value.casefold() == name.casefold():
+                return name
+    return value
+
+
 def _tuple_of_text(items: Iterable[str]) -> tuple[str, ...]:
     # A list from a caller becomes an immutable tuple. A lone string is kept as given rather
     # than split into characters, and so is what has no order (a set, whose order changes
@@ -63,6 +76,9 @@ class Clinic:
     name: str = attrs.field(converter=_text)
     address: str = attrs.field(converter=_text)
     phone: str = attrs.field(converter=_text)
+    # The paper the clinic prints its forms on: "A4" or "Letter" (US Letter). None, the
+    # default, lays the DOCX out on A4 and leaves the HTML to the printer's own paper.
+    paper_size: str | None = attrs.field(default=None, converter=canonical_paper_size)
 
 
 @attrs.frozen

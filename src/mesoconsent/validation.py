@@ -15,6 +15,7 @@ from typing import Any
 
 from mesoconsent.errors import FieldProblem, ValidationError, shown_key
 from mesoconsent.model import (
+    PAPER_SIZES,
     Clinic,
     ConsentRequest,
     Patient,
@@ -226,6 +227,8 @@ def _problems(
         yield from _numbers(request)
         if request.witness is not None and request.witness.role not in WITNESS_ROLES:
             yield FieldProblem("witness.role", f"must be one of {', '.join(WITNESS_ROLES)}")
+        if request.clinic.paper_size is not None and request.clinic.paper_size not in PAPER_SIZES:
+            yield FieldProblem("clinic.paper_size", "must be A4 or Letter (or left out: A4)")
     else:
         yield from _date("consent_date", request.consent_date)
 

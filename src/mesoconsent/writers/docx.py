@@ -30,13 +30,13 @@ from mesoconsent.writers.docx_parts import (
     DOCUMENT_RELS,
     FIRST_ORDERED_NUM_ID,
     PACKAGE_RELS,
-    SECTION_PROPERTIES,
     SYMBOL_FONT,
     TEXT_WIDTH,
     app_xml,
     custom_property,
     custom_xml_start,
     numbering_xml,
+    section_properties,
     settings_xml,
     styles_xml,
 )
@@ -487,14 +487,9 @@ _DOCUMENT_START = deflate_segment(
 )
 
 
-@functools.lru_cache(maxsize=2)
-def _document_end(rtl: bool) -> Segment:
-    # A right-to-left section: columns, page-number alignment and the gutter follow it.
-    section = (
-        SECTION_PROPERTIES.replace("</w:sectPr>", "<w:bidi/></w:sectPr>")
-        if rtl
-        else SECTION_PROPERTIES
-    )
+@functools.cache  # one per paper and direction: four
+def _document_end(paper_size: str, rtl: bool) -> Segment:
+    section = section_properties(paper_size, rtl)
     return deflate_segment(f"{section}</w:body></w:document>".encode(), level=ONCE)
 
 
@@ -508,7 +503,9 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
     """
     rtl = document.direction == "rtl"
     body = _BodyWriter(rtl, shared)
-    segments = [_DOCUMENT_START, *body.segments(document.blocks), _document_end(rtl)]
+    # A DOCX names its paper: A4 where the request names none.
+    end = _document_end(document.paper_size or "A4", rtl)
+    segments = [_DOCUMENT_START, *body.segments(document.blocks), end]
     meta = document.metadata
     fixed = _fixed_parts()
     header = _header_footer("hdr", "Header", document.header, rtl, document.draft_notice)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from mesoconsent.writers.wordml import NAMESPACES, XML_DECLARATION, border_set, escape_text
 
-# A4 with 23 mm side margins: the text block is 9298 twips (164 mm) wide.
-PAGE_WIDTH, PAGE_HEIGHT = 11906, 16838
-MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = 1304, 1247, 1247
-TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN_SIDE
+# Page sizes in twips (twentieths of a point): A4 is 210 x 297 mm, US Letter 8.5 x 11 in.
+PAGE_SIZES = {"A4": (11906, 16838), "Letter": (12240, 15840)}
+# The text block is 9298 twips (164 mm) wide on either paper, so that every table and column
+# is laid out once, for both: the side margins take the difference (23 mm on A4, 26 mm on
+# Letter, which is about Word's inch there). Top and bottom margins are 22 mm on both.
+TEXT_WIDTH = 9298
+MARGIN_TOP = MARGIN_BOTTOM = 1247
 
 BULLET_NUM_ID = 1
 # Ordered lists each get their own w:num (from 2 up) so that each one starts again at 1.
@@ -71,13 +74,20 @@ DOCUMENT_RELS = (
     "</Relationships>"
 )
 
-SECTION_PROPERTIES = (
-    '<w:sectPr><w:headerReference w:type="default" r:id="rId4"/>'
-    '<w:footerReference w:type="default" r:id="rId5"/>'
-    f'<w:pgSz w:w="{PAGE_WIDTH}" w:h="{PAGE_HEIGHT}"/>'
-    f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_SIDE}" w:bottom="{MARGIN_BOTTOM}" '
-    f'w:left="{MARGIN_SIDE}" w:header="567" w:footer="567" w:gutter="0"/></w:sectPr>'
-)
+
+def section_properties(paper_size: str, rtl: bool) -> str:
+    """``<w:sectPr>`` of the form's one section: its page size and margins, header and footer,
+    and for a right-to-left form its direction (columns, page-number alignment, gutter)."""
+    width, height = PAGE_SIZES[paper_size]
+    side = (width - TEXT_WIDTH) // 2
+    return (
+        '<w:sectPr><w:headerReference w:type="default" r:id="rId4"/>'
+        '<w:footerReference w:type="default" r:id="rId5"/>'
+        f'<w:pgSz w:w="{width}" w:h="{height}"/>'
+        f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{side}" w:bottom="{MARGIN_BOTTOM}" '
+        f'w:left="{side}" w:header="567" w:footer="567" w:gutter="0"/>'
+        f"{'<w:bidi/>' if rtl else ''}</w:sectPr>"
+    )
 
 
 def _paragraph_style(

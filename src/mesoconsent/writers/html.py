@@ -100,6 +100,9 @@ def _block(block: d.Block) -> str:
     return f'<table class="signatures">{"".join(rows)}</table>'
 
 
+_CSS_PAPER_SIZES = {"A4": "A4", "Letter": "letter"}  # CSS page size keywords
+
+
 def _css_string(text: str) -> str:
     """``text`` as a CSS string: anything but letters, digits and spaces as an escape, so
     that no text (a translation) can end the string, or the style sheet. (The space after
@@ -136,6 +139,12 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         if notice
         else ""
     )
+    # A paper the request names is the printed page's; otherwise the printer's own paper.
+    paper = (
+        f"@media print{{@page{{size:{_CSS_PAPER_SIZES[document.paper_size]}}}}}"
+        if document.paper_size
+        else ""
+    )
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(meta.language)}" dir="{document.direction}">\n<head>\n'
@@ -145,7 +154,7 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         f'<meta name="dcterms.identifier" content="{escape(meta.identifier)}">\n'
         f'<meta name="dcterms.date" content="{escape(meta.date)}">\n'
         f"{properties}"
-        f"<style>{_STYLE}{page_notice}</style>\n</head>\n"
+        f"<style>{_STYLE}{paper}{page_notice}</style>\n</head>\n"
         f"<body>\n{banner}"
         f"<header>{_inlines(header)}</header>\n<main>\n{body}\n</main>\n"
         "</body>\n</html>\n"

@@ -1,0 +1,192 @@
+"""The paper a clinic prints on: A4 unless the request says US Letter."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import attrs
+import docx
+import pytest
+from docx.shared import Twips
+
+import mesoconsent
+from tests.helpers import W, docx_part, example, example_dict, present, run_cli
+
+A4 = (11906, 16838)  # twips: 210 x 297 mm
+LETTER = (12240, 15840)  # 8.5 x 11 in
+
+
+def on_paper(paper_size: str | None, locale: str = "en") -> mesoconsent.ConsentRequest:
+    request = example()
+    clinic = attrs.evolve(request.clinic, paper_size=paper_size)
+    return attrs.evolve(request, clinic=clinic, locale=locale)
+
+
+def page(content: bytes) -> tuple[int, int, int, int]:
+    section = docx.Document(io.BytesIO(content)).sections[0]
+    lengths = (section.page_width, section.page_height, section.left_margin, section.right_margin)
+    width, height, left, right = (present(length).twips for length in lengths)
+    return width, height, left, right
+
+
+def test_a_form_is_on_a4_unless_the_request_names_a_paper() -> None:
+    width, height, _, _ = page(mesoconsent.render(example(), "docx").content)
+    assert (width, height) == A4
+    assert example().clinic.paper_size is None
+
+
+@pytest.mark.parametrize("locale", ["en", "ar", "de"])
+def test_a_letter_form_is_on_letter_with_the_same_text_width(locale: str) -> None:
+    a4 = page(mesoconsent.render(on_paper("A4", locale), "docx").content)
+    letter = page(mesoconsent.render(on_paper("Letter", locale), "docx").content)
+    assert letter[:2] == LETTER
+    # The same width of text: every table and column is as wide as on A4, and no wider than
+    # the page holds; the margins take the difference, half on each side.
+    assert letter[0] - letter[2] - letter[3] == a4[0] - a4[2] - a4[3]
+    assert letter[2] == letter[3] >= Twips(1440).twips  # at least an inch
+    body = docx_part(
+        mesoconsent.render(on_paper("Letter", locale), "docx").content, "word/document.xml"
+    )
+    text_width = letter[0] - letter[2] - letter[3]
+    for table_width in body.iter(f"{W}tblW"):
+        assert int(table_width.get(f"{W}w", "0")) <= text_width
+
+
+def test_a_right_to_left_letter_form_keeps_its_right_to_left_section() -> None:
+    body = docx_part(
+        mesoconsent.render(on_paper("Letter", "ar"), "docx").content, "word/document.xml"
+    )
+    section = body.find(f"{W}body/{W}sectPr")
+    assert section is not None
+    assert section.find(f"{W}bidi") is not None
+
+
+def test_naming_a4_gives_the_form_that_naming_nothing_gives() -> None:
+    assert (
+        mesoconsent.render(on_paper("A4"), "docx").content
+        == mesoconsent.render(on_paper(None), "docx").content
+    )
+
+
+def test_forms_on_both_papers_from_one_engine_are_as_from_fresh_engines() -> None:
+    # The section's end is made once per paper and direction: a cache keyed by direction alone
+    # would give the second paper the first one's size.
+    engine = mesoconsent.Engine()
+    interleaved = [
+        engine.render(on_paper(size, locale), "docx").content
+        for size in ("Letter", "A4", "Letter")
+        for locale in ("en", "ar")
+    ]
+    alone = [
+        mesoconsent.Engine().render(on_paper(size, locale), "docx").content
+        for size in ("Letter", "A4", "Letter")
+        for locale in ("en", "ar")
+    ]
+    assert interleaved == alone
+    assert page(interleaved[0])[:2] == LETTER
+    assert page(interleaved[2])[:2] == A4
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"), [("letter", "Letter"), ("LETTER", "Letter"), ("a4", "A4")]
+)
+def test_the_paper_is_named_in_any_case(given: str, stored: str) -> None:
+    data = example_dict()
+    data["clinic"]["paper_size"] = given
+    request = mesoconsent.request_from_dict(data)
+    assert request.clinic.paper_size == stored
+    mesoconsent.validate(request)
+
+
+@pytest.mark.parametrize("value", ["Legal", "", "A 4", 4, True])
+def test_another_paper_is_refused_by_its_field(value: object) -> None:
+    clinic = attrs.evolve(example().clinic, paper_size=value)  # type: ignore[arg-type]
+    request = attrs.evolve(example(), clinic=clinic)
+    with pytest.raises(mesoconsent.ValidationError) as raised:
+        mesoconsent.render(request, "docx")
+    assert [(p.path, p.message) for p in raised.value.problems] == [
+        ("clinic.paper_size", "must be A4 or Letter (or left out: A4)")
+    ]
+
+
+def test_the_html_prints_on_the_named_paper_and_otherwise_on_the_printers() -> None:
+    assert b"@page{size:letter}" in mesoconsent.render(on_paper("Letter"), "html").content
+    assert b"@page{size:A4}" in mesoconsent.render(on_paper("A4"), "html").content
+    # Named nothing, the browser prints on the paper its printer is set up for.
+    assert b"@page{size" not in mesoconsent.render(on_paper(None), "html").content
+
+
+def test_a_letter_form_verifies(tmp_path: Path) -> None:
+    form = tmp_path / "form.docx"
+    form.write_bytes(mesoconsent.render(on_paper("Letter"), "docx").content)
+    assert mesoconsent.verify(form).ok
+
+
+def test_the_command_line_renders_a_letter_form_and_refuses_another_paper(tmp_path: Path) -> None:
+    data = example_dict()
+    data["clinic"]["paper_size"] = "Letter"
+    (tmp_path / "letter.json").write_text(json.dumps(data), encoding="utf-8")
+    done = run_cli("render", "--input", "letter.json", "--output", "letter.docx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert page((tmp_path / "letter.docx").read_bytes())[:2] == LETTER
+
+    data["clinic"]["paper_size"] = "Legal"
+    (tmp_path / "legal.json").write_text(json.dumps(data), encoding="utf-8")
+    done = run_cli("render", "--input", "legal.json", "--output", "legal.docx", cwd=tmp_path)
+    assert done.returncode != 0
+    assert "clinic.paper_size: must be A4 or Letter" in done.stderr
+    assert not (tmp_path / "legal.docx").exists()
+
+
+def test_the_paper_size_option_replaces_the_requests(tmp_path: Path) -> None:
+    data = example_dict()
+    data["clinic"]["paper_size"] = "A4"
+    (tmp_path / "a4.json").write_text(json.dumps(data), encoding="utf-8")
+    done = run_cli(
+        "render", "--input", "a4.json", "--paper-size", "letter", "-o", "x.docx", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert page((tmp_path / "x.docx").read_bytes())[:2] == LETTER
+    done = run_cli("render", "--example", "--paper-size", "Letter", "-o", "y.docx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert page((tmp_path / "y.docx").read_bytes())[:2] == LETTER
+
+
+def test_a_bad_paper_size_option_is_a_usage_error(tmp_path: Path) -> None:
+    done = run_cli("render", "--example", "--paper-size", "Legal", "-o", "x.docx", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--paper-size: not A4 or Letter: 'Legal'" in done.stderr
+    assert not (tmp_path / "x.docx").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_is_laid_out_on_the_paper_option(tmp_path: Path, jobs: str) -> None:
+    lines = [example_dict(), example_dict()]
+    lines[1]["clinic"]["paper_size"] = "A4"
+    lines[1]["locale"] = "ar"
+    (tmp_path / "batch.jsonl").write_text(
+        "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
+    )
+    done = run_cli(
+        "render", "--batch", "batch.jsonl", "--output-dir", "out", "--jobs", jobs,
+        "--paper-size", "Letter", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [page(path.read_bytes())[:2] for path in sorted((tmp_path / "out").iterdir())] == [
+        LETTER,
+        LETTER,
+    ]
+
+
+def test_render_batch_takes_a_paper_size_for_requests_of_every_kind() -> None:
+    requests: list[mesoconsent.BatchRequest] = [
+        example(),
+        example_dict(),
+        json.dumps(example_dict()),
+    ]
+    results = list(mesoconsent.render_batch(requests, jobs=1, paper_size="letter"))
+    assert [page(present(r.result).content)[:2] for r in results] == [LETTER] * 3
+    with pytest.raises(ValueError, match="paper_size must be one of A4, Letter, not 'Legal'"):
+        mesoconsent.render_batch(requests, paper_size="Legal")
