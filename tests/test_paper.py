@@ -70,23 +70,22 @@ def test_naming_a4_gives_the_form_that_naming_nothing_gives() -> None:
     )
 
 
-def test_forms_on_both_papers_from_one_engine_are_as_from_fresh_engines() -> None:
-    # The section's end is made once per paper and direction: a cache keyed by direction alone
-    # would give the second paper the first one's size.
+def test_forms_on_both_papers_from_one_engine_are_each_on_their_own_paper() -> None:
+    # The section's end is made once per paper and direction, and the static sections once
+    # per language: a cache keyed by direction alone would give the second paper the first
+    # one's size, and one keyed by paper would change the rest of the form.
     engine = mesoconsent.Engine()
-    interleaved = [
-        engine.render(on_paper(size, locale), "docx").content
-        for size in ("Letter", "A4", "Letter")
-        for locale in ("en", "ar")
-    ]
-    alone = [
-        mesoconsent.Engine().render(on_paper(size, locale), "docx").content
-        for size in ("Letter", "A4", "Letter")
-        for locale in ("en", "ar")
-    ]
-    assert interleaved == alone
-    assert page(interleaved[0])[:2] == LETTER
-    assert page(interleaved[2])[:2] == A4
+    orders = [("Letter", "A4", "Letter"), ("A4", "Letter", "A4")]
+    for order in orders:
+        for size in order:
+            for locale in ("en", "ar", "tr"):
+                docx_form = engine.render(on_paper(size, locale), "docx").content
+                assert page(docx_form)[:2] == {"A4": A4, "Letter": LETTER}[size]
+                html_form = engine.render(on_paper(size, locale), "html").content
+                css = {"A4": b"@page{size:A4}", "Letter": b"@page{size:letter}"}[size]
+                assert css in html_form
+                fresh = mesoconsent.Engine(share_static_sections=False)
+                assert docx_form == fresh.render(on_paper(size, locale), "docx").content
 
 
 @pytest.mark.parametrize(
@@ -100,6 +99,22 @@ def test_the_paper_is_named_in_any_case(given: str, stored: str) -> None:
     mesoconsent.validate(request)
 
 
+def test_a_paper_in_json_that_is_not_text_is_refused_by_its_field() -> None:
+    data = example_dict()
+    data["clinic"]["paper_size"] = 4
+    with pytest.raises(mesoconsent.ValidationError) as raised:
+        mesoconsent.request_from_dict(data)
+    assert [p.path for p in raised.value.problems] == ["clinic.paper_size"]
+
+
+def test_a_request_that_names_no_paper_is_written_without_one() -> None:
+    # A reader older than the field refuses the key, even as null.
+    assert "paper_size" not in mesoconsent.request_to_dict(example())["clinic"]
+    letter = on_paper("Letter")
+    assert mesoconsent.request_to_dict(letter)["clinic"]["paper_size"] == "Letter"
+    assert mesoconsent.request_from_dict(mesoconsent.request_to_dict(letter)) == letter
+
+
 @pytest.mark.parametrize("value", ["Legal", "", "A 4", 4, True])
 def test_another_paper_is_refused_by_its_field(value: object) -> None:
     clinic = attrs.evolve(example().clinic, paper_size=value)  # type: ignore[arg-type]
@@ -107,7 +122,7 @@ def test_another_paper_is_refused_by_its_field(value: object) -> None:
     with pytest.raises(mesoconsent.ValidationError) as raised:
         mesoconsent.render(request, "docx")
     assert [(p.path, p.message) for p in raised.value.problems] == [
-        ("clinic.paper_size", "must be A4 or Letter (or left out: A4)")
+        ("clinic.paper_size", "must be A4 or Letter, or left out")
     ]
 
 
@@ -119,8 +134,10 @@ def test_the_html_prints_on_the_named_paper_and_otherwise_on_the_printers() -> N
 
 
 def test_a_letter_form_verifies(tmp_path: Path) -> None:
+    # verify reads the text, whatever the page: a guard for a check of the layout added later.
     form = tmp_path / "form.docx"
     form.write_bytes(mesoconsent.render(on_paper("Letter"), "docx").content)
+    assert page(form.read_bytes())[:2] == LETTER
     assert mesoconsent.verify(form).ok
 
 
@@ -162,6 +179,23 @@ def test_a_bad_paper_size_option_is_a_usage_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_lays_each_form_out_on_its_requests_paper(tmp_path: Path, jobs: str) -> None:
+    lines = [example_dict(), example_dict(), example_dict()]
+    lines[1]["clinic"]["paper_size"] = "letter"
+    lines[2]["clinic"]["paper_size"] = "A4"
+    lines[2]["locale"] = "ar"
+    (tmp_path / "batch.jsonl").write_text(
+        "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
+    )
+    done = run_cli(
+        "render", "--batch", "batch.jsonl", "--output-dir", "out", "--jobs", jobs, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    forms = sorted((tmp_path / "out").iterdir())
+    assert [page(path.read_bytes())[:2] for path in forms] == [A4, LETTER, A4]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_batch_is_laid_out_on_the_paper_option(tmp_path: Path, jobs: str) -> None:
     lines = [example_dict(), example_dict()]
     lines[1]["clinic"]["paper_size"] = "A4"
@@ -180,13 +214,15 @@ def test_a_batch_is_laid_out_on_the_paper_option(tmp_path: Path, jobs: str) -> N
     ]
 
 
-def test_render_batch_takes_a_paper_size_for_requests_of_every_kind() -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_render_batch_takes_a_paper_size_for_requests_of_every_kind(jobs: int) -> None:
     requests: list[mesoconsent.BatchRequest] = [
         example(),
         example_dict(),
         json.dumps(example_dict()),
+        json.dumps(example_dict()).encode(),
     ]
-    results = list(mesoconsent.render_batch(requests, jobs=1, paper_size="letter"))
-    assert [page(present(r.result).content)[:2] for r in results] == [LETTER] * 3
+    results = list(mesoconsent.render_batch(requests, jobs=jobs, paper_size="letter"))
+    assert [page(present(r.result).content)[:2] for r in results] == [LETTER] * 4
     with pytest.raises(ValueError, match="paper_size must be one of A4, Letter, not 'Legal'"):
         mesoconsent.render_batch(requests, paper_size="Legal")

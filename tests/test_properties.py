@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import pickle
 import unicodedata
+import zipfile
 from collections.abc import Callable
 from types import MappingProxyType
 
@@ -132,6 +134,11 @@ def test_every_required_disclosure_is_in_the_docx_in_the_locales_words(
     report = mesoconsent.verify(content)
     assert report.ok, report.problems
     assert report.locale == catalog.name
+    # On the clinic's paper, A4 where it names none.
+    size = {"A4": 'w:w="11906" w:h="16838"', "Letter": 'w:w="12240" w:h="15840"'}
+    expected = f"<w:pgSz {size[request.clinic.paper_size or 'A4']}/>"
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        assert expected in package.read("word/document.xml").decode()
 
 
 @given(requests())

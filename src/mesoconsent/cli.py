@@ -123,7 +123,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_paper_size,
         metavar="{A4,Letter}",
         help="lay the form out on this paper instead of the request's clinic.paper_size "
-        "(which defaults to A4)",
+        "(a DOCX that names none is on A4; an HTML form that names none prints on the "
+        "printer's paper)",
     )
     render.add_argument(
         "--draft",

@@ -228,7 +228,7 @@ def _problems(
         if request.witness is not None and request.witness.role not in WITNESS_ROLES:
             yield FieldProblem("witness.role", f"must be one of {', '.join(WITNESS_ROLES)}")
         if request.clinic.paper_size is not None and request.clinic.paper_size not in PAPER_SIZES:
-            yield FieldProblem("clinic.paper_size", "must be A4 or Letter (or left out: A4)")
+            yield FieldProblem("clinic.paper_size", "must be A4 or Letter, or left out")
     else:
         yield from _date("consent_date", request.consent_date)
 
