@@ -472,8 +472,8 @@ def test_a_plural_form_without_its_number_is_refused(
 @pytest.mark.parametrize(
     ("line", "placeholders"),
     [
-        ('" %(clinic)d au %(phone)s."', "['%(clinic)d', '%(phone)s']"),
-        ('" %(clinic)s au %(phone)i."', "['%(clinic)s', '%(phone)i']"),
+        ('établissement %(clinic)d au %(phone)s."', "['%(clinic)d', '%(phone)s']"),
+        ('établissement %(clinic)s au %(phone)i."', "['%(clinic)s', '%(phone)i']"),
     ],
 )
 def test_a_placeholder_of_another_conversion_is_refused_as_msgfmt_refuses_it(
@@ -482,7 +482,7 @@ def test_a_placeholder_of_another_conversion_is_refused_as_msgfmt_refuses_it(
     # "%(clinic)d" for "%(clinic)s" used to pass the check, then made every render fail with
     # a ValueError naming no message.
     po_path = french_copy(tmp_path)
-    replace_once(po_path, '" %(clinic)s au %(phone)s."', line)
+    replace_once(po_path, 'établissement %(clinic)s au %(phone)s."', line)
     with pytest.raises(CatalogError) as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
     # The message's msgid line, where Poedit's "Go to line" or an editor takes a translator.
