@@ -579,3 +579,70 @@ def test_text_hidden_by_the_default_paragraph_style_does_not_count(rendered: byt
 
     report = mesoconsent.verify(rewritten(rendered, {"word/styles.xml": hide_normal}))
     assert ("consent.agreement", "empty") in [(p.disclosure_id, p.reason) for p in report.problems]
+
+
+def _line_height(spacing: str) -> Callable[[str], str]:
+    """Give the paragraph of the rare infection risk a line height of its own."""
+
+    def change(xml: str) -> str:
+        start = xml.index("Infection. This is rare")
+        style = xml.rindex('<w:pStyle w:val="ListBullet"/>', 0, start)
+        end = style + len('<w:pStyle w:val="ListBullet"/>')
+        return xml[:end] + f"<w:spacing {spacing}/>" + xml[end:]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("spacing", "hidden"),
+    [
+        # An exact line height shorter than the text clips it: Word and LibreOffice print a
+        # sliver of each letter. (It used to count; a known gap until then.)
+        ('w:line="20" w:lineRule="exact"', True),  # 1 point
+        ('w:line="1pt" w:lineRule="exact"', True),  # the same, as a universal measure
+        ('w:line="100" w:lineRule="exact"', True),  # 5 points: under half of 11-point text
+        ('w:line="short" w:lineRule="exact"', True),  # no OOXML value: not taken as readable
+        ('w:line="220" w:lineRule="exact"', False),  # 11 points: the text's own size
+        ('w:line="20" w:lineRule="atLeast"', False),  # at least: the line grows to fit
+        ('w:line="20"', False),  # no rule is "auto", a multiple of the line: not clipped
+    ],
+)
+def test_an_exact_line_height_that_clips_the_text_does_not_count(
+    rendered: bytes, spacing: str, hidden: bool
+) -> None:
+    report = mesoconsent.verify(rewritten(rendered, {"word/document.xml": _line_height(spacing)}))
+    found = [(p.disclosure_id, p.reason) for p in report.problems]
+    assert found == ([("risks.rare_infection", "empty")] if hidden else [])
+
+
+def test_an_exact_line_height_from_the_styles_clips_what_sets_none_of_its_own(
+    rendered: bytes,
+) -> None:
+    # The line height is the first one set (with its rule) on the paragraph, its style and
+    # the styles that style is based on, or the document defaults.
+    def clip_by_default(xml: str) -> str:
+        auto = '<w:spacing w:after="120" w:line="264" w:lineRule="auto"/>'
+        assert xml.count(auto) == 1
+        return xml.replace(auto, '<w:spacing w:after="120" w:line="20" w:lineRule="exact"/>')
+
+    own_height = _line_height('w:line="264" w:lineRule="auto"')
+    report = mesoconsent.verify(
+        rewritten(rendered, {"word/styles.xml": clip_by_default, "word/document.xml": own_height})
+    )
+    problems = {p.disclosure_id for p in report.problems}
+    assert "risks.rare_scarring" in problems  # clipped by the defaults
+    assert "consent.agreement" in problems
+    assert "risks.rare_infection" not in problems  # its own height is the one that holds
+
+
+def test_an_exact_line_height_in_a_paragraph_style_clips_its_paragraphs(rendered: bytes) -> None:
+    def clip_list_bullets(xml: str) -> str:
+        start = xml.index('<w:style w:type="paragraph" w:styleId="ListBullet">')
+        spacing = xml.index('<w:spacing w:after="80"/>', start)
+        clipped = '<w:spacing w:after="80" w:line="20" w:lineRule="exact"/>'
+        return xml[:spacing] + clipped + xml[spacing + len('<w:spacing w:after="80"/>') :]
+
+    report = mesoconsent.verify(rewritten(rendered, {"word/styles.xml": clip_list_bullets}))
+    problems = {p.disclosure_id for p in report.problems}
+    assert "contraindications.clotting_disorders" in problems
+    assert "consent.agreement" not in problems  # a plain paragraph

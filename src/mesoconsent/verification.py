@@ -192,18 +192,24 @@ class _Visibility:
     under a black highlight or shading), text smaller than 6 points as printed (in the size
     that applies to its script: ``w:szCs`` for right-to-left and complex-script text; two
     thirds of it when raised or lowered), letters scaled to less than half their width or
-    condensed into each other, or struck-through text (which reads as deleted). Each property
-    is resolved as Word resolves it: on the run, else its character style, else its
+    condensed into each other, struck-through text (which reads as deleted), or text in a
+    paragraph whose exact line height is too short for it (which clips each letter). Each
+    property is resolved as Word resolves it: on the run, else its character style, else its
     paragraph's style (each with the styles it is based on), else the document defaults."""
 
     def __init__(self, styles: etree._Element | None) -> None:
-        self._styles: dict[str, tuple[str | None, etree._Element | None]] = {}
+        # style id -> (the style it is based on, its run properties, its paragraph properties)
+        self._styles: dict[
+            str, tuple[str | None, etree._Element | None, etree._Element | None]
+        ] = {}
         self._defaults: etree._Element | None = None
+        self._paragraph_defaults: etree._Element | None = None
         # The style of a paragraph that names none (Normal), as Word and LibreOffice read it.
         self._default_paragraph: str | None = None
         if styles is None:
             return
         self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
+        self._paragraph_defaults = styles.find(f"{_W}docDefaults/{_W}pPrDefault/{_W}pPr")
         for style in styles.iter(f"{_W}style"):
             default = style.get(f"{_W}default", "").lower() in ("1", "true", "on")
             if default and style.get(f"{_W}type") == "paragraph":
@@ -212,23 +218,51 @@ class _Visibility:
             self._styles[style.get(f"{_W}styleId", "")] = (
                 based_on.get(f"{_W}val") if based_on is not None else None,
                 style.find(f"{_W}rPr"),
+                style.find(f"{_W}pPr"),
             )
 
     def _from_style(
-        self, style_id: str | None, read: Callable[[etree._Element], T | None]
+        self,
+        style_id: str | None,
+        read: Callable[[etree._Element], T | None],
+        *,
+        paragraph: bool = False,
     ) -> T | None:
+        """A property of a style (its run properties, or with ``paragraph`` its paragraph
+        properties), else of the style it is based on, and so on."""
         seen: set[str] = set()
         while style_id is not None and style_id not in seen:
             seen.add(style_id)
-            based_on, properties = self._styles.get(style_id, (None, None))
+            based_on, run_properties, paragraph_properties = self._styles.get(
+                style_id, (None, None, None)
+            )
+            properties = paragraph_properties if paragraph else run_properties
             value = read(properties) if properties is not None else None
             if value is not None:
                 return value
             style_id = based_on
         return None
 
-    def hidden(self, run: etree._Element, paragraph_style: str | None) -> bool:
-        paragraph_style = paragraph_style or self._default_paragraph
+    def paragraph_style(self, paragraph: etree._Element) -> str | None:
+        """The paragraph's style: the one it names, else the default paragraph style."""
+        return _val(paragraph.find(f"{_W}pPr"), "pStyle") or self._default_paragraph
+
+    def exact_line(self, paragraph: etree._Element, style: str | None) -> float | None:
+        """The paragraph's exact line height in half-points, or None where its lines are
+        as high as their text needs (or more). The height and its rule are the first ones
+        set: on the paragraph, its style (and the styles that is based on), the defaults."""
+        for height in (
+            _line_height(paragraph.find(f"{_W}pPr")),
+            self._from_style(style, _line_height, paragraph=True),
+            _line_height(self._paragraph_defaults),
+        ):
+            if height is not None:
+                return None if height == _NOT_EXACT else height
+        return None
+
+    def hidden(
+        self, run: etree._Element, paragraph_style: str | None, exact_line: float | None
+    ) -> bool:
         properties = run.find(f"{_W}rPr")
         character_style = _val(properties, "rStyle")
 
@@ -263,10 +297,8 @@ class _Visibility:
         # Raised or lowered text (superscript, subscript) prints at two thirds of its size.
         shown = _RAISED_SCALE if first(_raised) else 1.0
         spacing = first(_spacing)
-        return any(
-            _unreadable(_DEFAULT_HALF_POINTS if size is None else size * shown, spacing)
-            for size in sizes
-        )
+        printed = [_DEFAULT_HALF_POINTS if size is None else size * shown for size in sizes]
+        return any(_unreadable(size, spacing) or _clipped(size, exact_line) for size in printed)
 
 
 def _on_its_own_colour(run: etree._Element, colour: str | None, background: str | None) -> bool:
@@ -464,14 +496,44 @@ def _spacing(properties: etree._Element) -> float | None:
     return _measure(properties, "spacing", per_point=20, otherwise=float("-inf"))
 
 
+def _line_height(properties: etree._Element | None) -> float | None:
+    """The exact line height (``w:spacing w:line`` with ``w:lineRule="exact"``) in
+    half-points; _NOT_EXACT for a line height by another rule (a multiple of the line, or at
+    least a height: either grows to fit the text); None where no line height is set."""
+    spacing = properties.find(f"{_W}spacing") if properties is not None else None
+    line = spacing.get(f"{_W}line") if spacing is not None else None
+    if spacing is None or line is None:
+        return None
+    if spacing.get(f"{_W}lineRule", "auto") != "exact":  # no rule is "auto" (ECMA-376)
+        return _NOT_EXACT
+    found = _MEASURE.fullmatch(line.strip())
+    if found is None or found.group(2) == "%":
+        return 0.0  # none of OOXML's forms: never taken for a line that shows its text
+    twips = float(found.group(1)) * (20 * _POINTS[found.group(2)] if found.group(2) else 1.0)
+    return twips / 10
+
+
+_NOT_EXACT = float("inf")
+
+
+def _clipped(half_points: float, exact_line: float | None) -> bool:
+    """Text of this size (as printed) in lines of this exact height loses its letters: the
+    line is below the smallest readable size, or below half the text's own size (Word and
+    LibreOffice cut off what does not fit in an exact line)."""
+    if exact_line is None:
+        return False
+    return exact_line < max(_MIN_READABLE_HALF_POINTS, half_points / 2)
+
+
 _UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _struck, _squeezed)
 
 
 def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
-    style = _val(paragraph.find(f"{_W}pPr"), "pStyle")
+    style = visibility.paragraph_style(paragraph)
+    exact_line = visibility.exact_line(paragraph, style)
     pieces = []
     for run in paragraph.iter(_R):
-        if _owner(run) is not paragraph or visibility.hidden(run, style):
+        if _owner(run) is not paragraph or visibility.hidden(run, style, exact_line):
             continue
         for element in run:
             if element.tag == _T:
