@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -73,9 +73,7 @@ from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.template_cache import open_cache
 from mesoconsent.validation import validate_request
 from mesoconsent.writers.docx import bookmark_names, structural_marks, write_docx
-from mesoconsent.writers.html import write_html
 from mesoconsent.writers.shared import SharedBlocks
-from mesoconsent.writers.text import write_text
 
 if TYPE_CHECKING:
     from mesoconsent.verification import VerifyReport
@@ -88,7 +86,20 @@ MEDIA_TYPES: dict[Format, str] = {
     "text": "text/plain; charset=utf-8",
 }
 _EXTENSIONS: dict[str, Format] = {".docx": "docx", ".html": "html", ".htm": "html", ".txt": "text"}
-_WRITERS = {"docx": write_docx, "html": write_html, "text": write_text}
+
+
+def _writer(format: Format) -> Callable[[d.Document, SharedBlocks | None], bytes]:
+    """The writer of a (checked) format. The HTML and text writers are imported on first use:
+    a fresh process that writes a DOCX (the command line) starts without them."""
+    if format == "docx":
+        return write_docx
+    if format == "html":
+        from mesoconsent.writers.html import write_html
+
+        return write_html
+    from mesoconsent.writers.text import write_text
+
+    return write_text
 
 
 def _version() -> str:
@@ -101,7 +112,7 @@ _PACKAGE_PREFIX = os.path.dirname(__file__) + os.sep
 
 def check_format(format: str) -> None:
     """ValueError unless ``format`` is one of FORMATS (for render, render_formats, batches)."""
-    if format not in _WRITERS:
+    if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
 
 
@@ -582,7 +593,7 @@ class Engine:
         )
         meta = document.metadata
         return RenderResult(
-            content=_WRITERS[format](document, shared),
+            content=_writer(format)(document, shared),
             format=format,
             procedure=procedure.id,
             template_version=procedure.template_version,

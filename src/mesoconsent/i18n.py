@@ -17,24 +17,26 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.messages.catalog import Catalog as BabelCatalog
-from babel.messages.catalog import Message
-from babel.messages.mofile import write_mo
-from babel.messages.plurals import get_plural
-from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal
 from babel.plural import to_gettext
-from babel.support import Translations
 
 from mesoconsent.coverage import normalize_space
 from mesoconsent.errors import CatalogError
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog as BabelCatalog
+    from babel.messages.catalog import Message
+
+# Babel's gettext machinery (babel.messages, babel.support: reading, checking and compiling
+# .po files) is imported where a catalog is read, not here: an English form reads none, and a
+# fresh process that renders one (the command line) starts without it.
 
 DOMAIN = "mesoconsent"
 SOURCE_LOCALE = "en"
@@ -314,6 +316,8 @@ def single_number_forms(locale: Locale) -> frozenset[int]:
     """The plural forms (gettext indexes) that only ever stand for one number, by CLDR's rules:
     Arabic's forms for 0, 1 and 2 ("جلستان" is "two sessions"). Only these may leave out the
     number; the English-like "one" form also serves 21 in Russian and 0 in French."""
+    from babel.messages.plurals import get_plural
+
     rule = locale.plural_form
     tags = [tag for tag in _PLURAL_TAGS if tag in rule.tags or tag == "other"]
     if len(tags) != get_plural(locale).num_plurals:
@@ -425,6 +429,8 @@ def _plural_rules(locale: Locale) -> tuple[tuple[int, Callable[[int], int], str]
     the header): Babel's table's, and CLDR's where its formula reads as gettext's (CLDR's rules
     for French and Portuguese also speak of numbers in compact notation, which gettext's
     cannot)."""
+    from babel.messages.plurals import get_plural
+
     table = get_plural(locale)
     rules = [(table.num_plurals, gettext.c2py(table.plural_expr), table.plural_forms)]
     cldr = to_gettext(locale.plural_form)
@@ -666,6 +672,9 @@ def misnamed_folders(locale_dirs: Iterable[Path]) -> dict[str, tuple[Path, str]]
 
 def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
     """Parse one ``.po`` file; CatalogError if it cannot be read."""
+    from babel.messages.plurals import get_plural
+    from babel.messages.pofile import PoFileError, read_po
+
     check_folder_name(path, locale)
     try:
         data = path.read_bytes()
@@ -801,6 +810,9 @@ def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
                 problems.append(f"header comment: {error}")
             if problems:
                 raise CatalogError(f"{path}: " + "; ".join(problems))
+            from babel.messages.mofile import write_mo
+            from babel.support import Translations
+
             compiled = io.BytesIO()
             # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
             write_mo(compiled, po, use_fuzzy=False)
