@@ -604,7 +604,15 @@ def _line_height(spacing: str) -> Callable[[str], str]:
         ('w:line="short" w:lineRule="exact"', True),  # no OOXML value: not taken as readable
         ('w:line="220" w:lineRule="exact"', False),  # 11 points: the text's own size
         ('w:line="20" w:lineRule="atLeast"', False),  # at least: the line grows to fit
-        ('w:line="20"', False),  # no rule is "auto", a multiple of the line: not clipped
+        ('w:line="240" w:lineRule="auto"', False),  # single spacing
+        ('w:line="120" w:lineRule="auto"', False),  # half a line: tight, still legible
+        # These counted too (a review): a line of a twelfth of a line's height; a height with
+        # no rule, which ECMA-376 reads as a multiple of the line and LibreOffice as exact;
+        # a negative height, which LibreOffice leaves the paragraph out for, whatever the rule.
+        ('w:line="20" w:lineRule="auto"', True),
+        ('w:line="20"', True),
+        ('w:line="-20" w:lineRule="atLeast"', True),
+        ('w:line="-240"', True),
     ],
 )
 def test_an_exact_line_height_that_clips_the_text_does_not_count(
@@ -646,3 +654,92 @@ def test_an_exact_line_height_in_a_paragraph_style_clips_its_paragraphs(rendered
     problems = {p.disclosure_id for p in report.problems}
     assert "contraindications.clotting_disorders" in problems
     assert "consent.agreement" not in problems  # a plain paragraph
+
+
+def test_a_line_height_and_its_rule_set_at_different_levels_are_read_both_ways(
+    rendered: bytes,
+) -> None:
+    # Word and LibreOffice take w:line and w:lineRule one by one, as they find them going up
+    # from the paragraph; ECMA-376 reads a w:line without a rule as a multiple of the line.
+    # Either reading that clips the text hides it.
+    def height_in_the_style(xml: str) -> str:
+        return xml.replace('<w:spacing w:after="80"/>', '<w:spacing w:after="80" w:line="20"/>', 1)
+
+    report = mesoconsent.verify(
+        rewritten(
+            rendered,
+            {
+                "word/styles.xml": height_in_the_style,
+                "word/document.xml": _line_height('w:lineRule="exact"'),
+            },
+        )
+    )
+    assert ("risks.rare_infection", "empty") in [
+        (p.disclosure_id, p.reason) for p in report.problems
+    ]
+
+
+def _in_table_style(style_id: str, properties: str) -> Callable[[str], str]:
+    def change(xml: str) -> str:
+        start = xml.index(f'w:styleId="{style_id}">')
+        table_properties = xml.index("<w:tblPr>", start)
+        return xml[:table_properties] + properties + xml[table_properties:]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [
+        "<w:rPr><w:vanish/></w:rPr>",
+        '<w:pPr><w:spacing w:line="20" w:lineRule="exact"/></w:pPr>',
+    ],
+)
+def test_text_hidden_by_its_tables_style_does_not_count(rendered: bytes, properties: str) -> None:
+    # A table style's paragraph and run properties apply to the text in its cells, above the
+    # document defaults and below the paragraph's own style (ECMA-376, 17.7.2). They were not
+    # read (a review): the checklist, in Table Grid, could be hidden through its style.
+    report = mesoconsent.verify(
+        rewritten(rendered, {"word/styles.xml": _in_table_style("TableGrid", properties)})
+    )
+    problems = {(p.disclosure_id, p.reason) for p in report.problems}
+    assert ("screening.pregnant", "altered") in problems
+    assert not any(d.startswith("risks.") for d, _ in problems)  # lists are not in tables
+
+
+def test_the_default_table_style_applies_to_a_table_that_names_none(rendered: bytes) -> None:
+    def unnamed_tables(xml: str) -> str:
+        return re.sub(r'<w:tblStyle w:val="TableNormal"/>', "", xml)
+
+    report = mesoconsent.verify(
+        rewritten(
+            rendered,
+            {
+                "word/styles.xml": _in_table_style("TableNormal", "<w:rPr><w:vanish/></w:rPr>"),
+                "word/document.xml": unnamed_tables,
+            },
+        )
+    )
+    # Normal Table is the signature block's style, and Table Grid (the checklist's) is
+    # based on it.
+    assert {p.disclosure_id.split(".")[0] for p in report.problems} == {"signature", "screening"}
+
+
+def test_a_paragraph_naming_a_style_there_is_not_is_read_in_the_default_style(
+    rendered: bytes,
+) -> None:
+    # Word and LibreOffice lay such a paragraph out in the default paragraph style (Normal).
+    def hide_normal(xml: str) -> str:
+        normal = re.search(r'<w:style w:type="paragraph" w:default="1"[^>]*>', xml)
+        assert normal is not None
+        return xml[: normal.end()] + "<w:rPr><w:vanish/></w:rPr>" + xml[normal.end() :]
+
+    def no_such_style(xml: str) -> str:
+        return xml.replace('<w:pStyle w:val="ListBullet"/>', '<w:pStyle w:val="NoSuchStyle"/>')
+
+    report = mesoconsent.verify(
+        rewritten(rendered, {"word/styles.xml": hide_normal, "word/document.xml": no_such_style})
+    )
+    assert ("risks.rare_infection", "empty") in [
+        (p.disclosure_id, p.reason) for p in report.problems
+    ]

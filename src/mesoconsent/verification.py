@@ -36,6 +36,7 @@ T = TypeVar("T")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _R, _T, _TAB, _BR, _CR, _TR = (f"{_W}{tag}" for tag in ("p", "r", "t", "tab", "br", "cr", "tr"))
 _TC = f"{_W}tc"
+_TBL = f"{_W}tbl"
 _BOOKMARK_START, _BOOKMARK_END = f"{_W}bookmarkStart", f"{_W}bookmarkEnd"
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -204,8 +205,10 @@ class _Visibility:
         ] = {}
         self._defaults: etree._Element | None = None
         self._paragraph_defaults: etree._Element | None = None
-        # The style of a paragraph that names none (Normal), as Word and LibreOffice read it.
+        # The style of a paragraph (or table) that names none, or one there is not: Normal
+        # (Normal Table), as Word and LibreOffice read it.
         self._default_paragraph: str | None = None
+        self._default_table: str | None = None
         if styles is None:
             return
         self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
@@ -214,6 +217,8 @@ class _Visibility:
             default = style.get(f"{_W}default", "").lower() in ("1", "true", "on")
             if default and style.get(f"{_W}type") == "paragraph":
                 self._default_paragraph = style.get(f"{_W}styleId")
+            elif default and style.get(f"{_W}type") == "table":
+                self._default_table = style.get(f"{_W}styleId")
             based_on = style.find(f"{_W}basedOn")
             self._styles[style.get(f"{_W}styleId", "")] = (
                 based_on.get(f"{_W}val") if based_on is not None else None,
@@ -243,36 +248,78 @@ class _Visibility:
             style_id = based_on
         return None
 
-    def paragraph_style(self, paragraph: etree._Element) -> str | None:
-        """The paragraph's style: the one it names, else the default paragraph style."""
-        return _val(paragraph.find(f"{_W}pPr"), "pStyle") or self._default_paragraph
+    def styles_of(self, paragraph: etree._Element) -> tuple[str | None, str | None]:
+        """The paragraph's style and its table's (None outside a table): the ones they name,
+        else (or where no such style is defined) the default ones."""
+        named = _val(paragraph.find(f"{_W}pPr"), "pStyle")
+        style = named if named in self._styles else self._default_paragraph
+        table = next(paragraph.iterancestors(_TBL), None)
+        if table is None:
+            return style, None
+        named = _val(table.find(f"{_W}tblPr"), "tblStyle")
+        return style, named if named in self._styles else self._default_table
 
-    def exact_line(self, paragraph: etree._Element, style: str | None) -> float | None:
-        """The paragraph's exact line height in half-points, or None where its lines are
-        as high as their text needs (or more). The height and its rule are the first ones
-        set: on the paragraph, its style (and the styles that is based on), the defaults."""
-        for height in (
-            _line_height(paragraph.find(f"{_W}pPr")),
-            self._from_style(style, _line_height, paragraph=True),
-            _line_height(self._paragraph_defaults),
+    def _paragraph_property(
+        self,
+        paragraph: etree._Element,
+        styles: tuple[str | None, str | None],
+        read: Callable[[etree._Element], T | None],
+    ) -> T | None:
+        """A paragraph property as Word resolves it: on the paragraph, else its style, else
+        its table's style (each with the styles it is based on), else the defaults."""
+        properties = paragraph.find(f"{_W}pPr")
+        for value in (
+            read(properties) if properties is not None else None,
+            self._from_style(styles[0], read, paragraph=True),
+            self._from_style(styles[1], read, paragraph=True),
+            read(self._paragraph_defaults) if self._paragraph_defaults is not None else None,
         ):
-            if height is not None:
-                return None if height == _NOT_EXACT else height
+            if value is not None:
+                return value
         return None
 
+    def line_height(
+        self, paragraph: etree._Element, styles: tuple[str | None, str | None]
+    ) -> float | None:
+        """The height (half-points) the paragraph's line spacing holds its lines to, or None
+        where they grow to fit their text. ``w:line`` and ``w:lineRule`` are read as a pair
+        (the first level that sets ``w:line``, with its rule) and one by one (each the first
+        one set), as ECMA-376 and the word processors read them; the lower of the two holds.
+        """
+        paired = self._paragraph_property(paragraph, styles, _line_and_rule)
+        line = self._paragraph_property(paragraph, styles, _spacing_attribute("line"))
+        rule = self._paragraph_property(paragraph, styles, _spacing_attribute("lineRule"))
+        heights = [
+            height
+            for height in (
+                _held_height(*paired) if paired is not None else None,
+                _held_height(line, rule) if line is not None else None,
+            )
+            if height is not None
+        ]
+        return min(heights, default=None)
+
     def hidden(
-        self, run: etree._Element, paragraph_style: str | None, exact_line: float | None
+        self,
+        run: etree._Element,
+        styles: tuple[str | None, str | None],
+        line_height: float | None,
     ) -> bool:
+        """Whether the run's text cannot be read, in a paragraph of these styles (its own and
+        its table's) whose lines are held to ``line_height``."""
+        paragraph_style, table_style = styles
         properties = run.find(f"{_W}rPr")
         character_style = _val(properties, "rStyle")
 
         def first(read: Callable[[etree._Element], T | None]) -> T | None:
             """A run property as Word resolves it: on the run, else its character style,
-            else its paragraph's style, else the document defaults."""
+            else its paragraph's style, else its table's style, else the document defaults
+            (ECMA-376, 17.7.2)."""
             for value in (
                 read(properties) if properties is not None else None,
                 self._from_style(character_style, read),
                 self._from_style(paragraph_style, read),
+                self._from_style(table_style, read),
                 read(self._defaults) if self._defaults is not None else None,
             ):
                 if value is not None:
@@ -298,7 +345,7 @@ class _Visibility:
         shown = _RAISED_SCALE if first(_raised) else 1.0
         spacing = first(_spacing)
         printed = [_DEFAULT_HALF_POINTS if size is None else size * shown for size in sizes]
-        return any(_unreadable(size, spacing) or _clipped(size, exact_line) for size in printed)
+        return any(_unreadable(size, spacing) or _clipped(size, line_height) for size in printed)
 
 
 def _on_its_own_colour(run: etree._Element, colour: str | None, background: str | None) -> bool:
@@ -496,44 +543,69 @@ def _spacing(properties: etree._Element) -> float | None:
     return _measure(properties, "spacing", per_point=20, otherwise=float("-inf"))
 
 
-def _line_height(properties: etree._Element | None) -> float | None:
-    """The exact line height (``w:spacing w:line`` with ``w:lineRule="exact"``) in
-    half-points; _NOT_EXACT for a line height by another rule (a multiple of the line, or at
-    least a height: either grows to fit the text); None where no line height is set."""
-    spacing = properties.find(f"{_W}spacing") if properties is not None else None
+def _spacing_attribute(name: str) -> Callable[[etree._Element], str | None]:
+    """A reader of one attribute of ``w:spacing`` (``line``, ``lineRule``) where it is set."""
+
+    def read(properties: etree._Element) -> str | None:
+        spacing = properties.find(f"{_W}spacing")
+        return spacing.get(f"{_W}{name}") if spacing is not None else None
+
+    return read
+
+
+def _line_and_rule(properties: etree._Element) -> tuple[str, str | None] | None:
+    """``w:line`` and the ``w:lineRule`` beside it, where ``w:line`` is set."""
+    spacing = properties.find(f"{_W}spacing")
     line = spacing.get(f"{_W}line") if spacing is not None else None
-    if spacing is None or line is None:
-        return None
-    if spacing.get(f"{_W}lineRule", "auto") != "exact":  # no rule is "auto" (ECMA-376)
-        return _NOT_EXACT
+    return None if spacing is None or line is None else (line, spacing.get(f"{_W}lineRule"))
+
+
+def _held_height(line: str, rule: str | None) -> float | None:
+    """The height (half-points) lines of this spacing are held to, or None where they grow to
+    fit their text. ``exact`` holds them to ``line`` (twentieths of a point); ``auto`` is a
+    multiple of the line (``line``/240), and below half a line the lines overlap; ``atLeast``
+    grows. No rule is ``auto`` to ECMA-376 and ``exact`` to LibreOffice: the lower holds, as it
+    does for a rule that is none of the three. A negative height hides the paragraph in
+    LibreOffice, whatever the rule; a height in none of OOXML's forms is never readable."""
     found = _MEASURE.fullmatch(line.strip())
     if found is None or found.group(2) == "%":
-        return 0.0  # none of OOXML's forms: never taken for a line that shows its text
+        return 0.0
     twips = float(found.group(1)) * (20 * _POINTS[found.group(2)] if found.group(2) else 1.0)
-    return twips / 10
+    if twips < 0:
+        return 0.0
+    exact = twips / 10
+    overlapping = 0.0 if twips < _HALF_A_LINE else None
+    if rule == "exact":
+        return exact
+    if rule == "atLeast":
+        return None
+    if rule == "auto":
+        return overlapping
+    return exact if overlapping is None else overlapping
 
 
-_NOT_EXACT = float("inf")
+# w:line of an "auto" spacing is in 240ths of a line: below 120 the lines overlap by half.
+_HALF_A_LINE = 120
 
 
-def _clipped(half_points: float, exact_line: float | None) -> bool:
-    """Text of this size (as printed) in lines of this exact height loses its letters: the
-    line is below the smallest readable size, or below half the text's own size (Word and
-    LibreOffice cut off what does not fit in an exact line)."""
-    if exact_line is None:
+def _clipped(half_points: float, line_height: float | None) -> bool:
+    """Text of this size (as printed) in lines held to this height loses its letters: the
+    line is below the smallest readable size, or below half the text's own size (Word cuts
+    off what does not fit in an exact line; LibreOffice draws the lines over each other)."""
+    if line_height is None:
         return False
-    return exact_line < max(_MIN_READABLE_HALF_POINTS, half_points / 2)
+    return line_height < max(_MIN_READABLE_HALF_POINTS, half_points / 2)
 
 
 _UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _struck, _squeezed)
 
 
 def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
-    style = visibility.paragraph_style(paragraph)
-    exact_line = visibility.exact_line(paragraph, style)
+    styles = visibility.styles_of(paragraph)
+    line_height = visibility.line_height(paragraph, styles)
     pieces = []
     for run in paragraph.iter(_R):
-        if _owner(run) is not paragraph or visibility.hidden(run, style, exact_line):
+        if _owner(run) is not paragraph or visibility.hidden(run, styles, line_height):
             continue
         for element in run:
             if element.tag == _T:
