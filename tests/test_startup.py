@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -39,10 +40,10 @@ def test_an_english_docx_imports_no_catalog_reader_and_no_other_writer() -> None
     assert imported_after("mesoconsent.render(mesoconsent.example_request())") == []
 
 
-def test_the_command_line_renders_the_example_without_them(tmp_path: object) -> None:
+def test_the_command_line_renders_the_example_without_them(tmp_path: Path) -> None:
     code = (
         "from mesoconsent.cli import main\n"
-        f"main(['render', '--example', '--output', {str(tmp_path) + '/x.docx'!r}])"
+        f"assert main(['render', '--example', '--output', {str(tmp_path) + '/x.docx'!r}]) == 0"
     )
     assert imported_after(code) == []
 
