@@ -193,10 +193,11 @@ class _Visibility:
     under a black highlight or shading), text smaller than 6 points as printed (in the size
     that applies to its script: ``w:szCs`` for right-to-left and complex-script text; two
     thirds of it when raised or lowered), letters scaled to less than half their width or
-    condensed into each other, struck-through text (which reads as deleted), or text in a
-    paragraph whose exact line height is too short for it (which clips each letter). Each
-    property is resolved as Word resolves it: on the run, else its character style, else its
-    paragraph's style (each with the styles it is based on), else the document defaults."""
+    condensed into each other, struck-through text (which reads as deleted), or text in lines
+    held too low for it (an exact line height, which clips each letter; a fraction of a line;
+    a negative height). Each property is resolved as Word resolves it: on the run, else its
+    character style, else its paragraph's style, else its table's style (each with the styles
+    it is based on), else the document defaults (ECMA-376, 17.7.2)."""
 
     def __init__(self, styles: etree._Element | None) -> None:
         # style id -> (the style it is based on, its run properties, its paragraph properties)
