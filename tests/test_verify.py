@@ -743,3 +743,26 @@ def test_a_paragraph_naming_a_style_there_is_not_is_read_in_the_default_style(
     assert ("risks.rare_infection", "empty") in [
         (p.disclosure_id, p.reason) for p in report.problems
     ]
+
+
+@pytest.mark.parametrize(
+    ("shading", "hidden"),
+    [
+        ("", True),  # white text on the white page
+        # White on the dark fill the same style gives its cells: a style a clinic may choose.
+        ('<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:tcPr>', False),
+    ],
+)
+def test_a_table_styles_text_colour_is_read_on_its_cells_shading(
+    rendered: bytes, shading: str, hidden: bool
+) -> None:
+    def white_text(xml: str) -> str:
+        xml = _in_table_style("TableGrid", '<w:rPr><w:color w:val="FFFFFF"/></w:rPr>')(xml)
+        start = xml.index('w:styleId="TableGrid">')
+        end = xml.index("</w:tblPr>", start) + len("</w:tblPr>")
+        return xml[:end] + shading + xml[end:]
+
+    report = mesoconsent.verify(rewritten(rendered, {"word/styles.xml": white_text}))
+    problems = {(p.disclosure_id, p.reason) for p in report.problems}
+    assert (("screening.pregnant", "altered") in problems) is hidden
+    assert report.ok is not hidden

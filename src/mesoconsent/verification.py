@@ -20,7 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import attrs
 from lxml import etree
@@ -200,10 +200,8 @@ class _Visibility:
     it is based on), else the document defaults (ECMA-376, 17.7.2)."""
 
     def __init__(self, styles: etree._Element | None) -> None:
-        # style id -> (the style it is based on, its run properties, its paragraph properties)
-        self._styles: dict[
-            str, tuple[str | None, etree._Element | None, etree._Element | None]
-        ] = {}
+        # style id -> (the style it is based on, the style)
+        self._styles: dict[str, tuple[str | None, etree._Element]] = {}
         self._defaults: etree._Element | None = None
         self._paragraph_defaults: etree._Element | None = None
         # The style of a paragraph (or table) that names none, or one there is not: Normal
@@ -223,8 +221,7 @@ class _Visibility:
             based_on = style.find(f"{_W}basedOn")
             self._styles[style.get(f"{_W}styleId", "")] = (
                 based_on.get(f"{_W}val") if based_on is not None else None,
-                style.find(f"{_W}rPr"),
-                style.find(f"{_W}pPr"),
+                style,
             )
 
     def _from_style(
@@ -232,17 +229,15 @@ class _Visibility:
         style_id: str | None,
         read: Callable[[etree._Element], T | None],
         *,
-        paragraph: bool = False,
+        part: Literal["rPr", "pPr", "tcPr"] = "rPr",
     ) -> T | None:
-        """A property of a style (its run properties, or with ``paragraph`` its paragraph
-        properties), else of the style it is based on, and so on."""
+        """A property of a style (of its run properties, or its paragraph or, for a table
+        style, cell properties), else of the style it is based on, and so on."""
         seen: set[str] = set()
         while style_id is not None and style_id not in seen:
             seen.add(style_id)
-            based_on, run_properties, paragraph_properties = self._styles.get(
-                style_id, (None, None, None)
-            )
-            properties = paragraph_properties if paragraph else run_properties
+            based_on, style = self._styles.get(style_id, (None, None))
+            properties = style.find(f"{_W}{part}") if style is not None else None
             value = read(properties) if properties is not None else None
             if value is not None:
                 return value
@@ -271,8 +266,8 @@ class _Visibility:
         properties = paragraph.find(f"{_W}pPr")
         for value in (
             read(properties) if properties is not None else None,
-            self._from_style(styles[0], read, paragraph=True),
-            self._from_style(styles[1], read, paragraph=True),
+            self._from_style(styles[0], read, part="pPr"),
+            self._from_style(styles[1], read, part="pPr"),
             read(self._paragraph_defaults) if self._paragraph_defaults is not None else None,
         ):
             if value is not None:
@@ -329,7 +324,10 @@ class _Visibility:
 
         if any(first(check) for check in _UNREADABLE):
             return True
-        if _on_its_own_colour(run, first(_colour), first(_background)):
+        # Behind a run in a table, where nothing nearer sets a colour: the shading its table's
+        # style gives the cells.
+        cells = self._from_style(table_style, _background, part="tcPr")
+        if _on_its_own_colour(run, first(_colour), first(_background), cells):
             return True
         # The size a reader sees: a right-to-left or complex-script run (w:rtl, w:cs) is set
         # entirely in its complex-script size (w:szCs), as Word and LibreOffice do; in any
@@ -349,7 +347,9 @@ class _Visibility:
         return any(_unreadable(size, spacing) or _clipped(size, line_height) for size in printed)
 
 
-def _on_its_own_colour(run: etree._Element, colour: str | None, background: str | None) -> bool:
+def _on_its_own_colour(
+    run: etree._Element, colour: str | None, background: str | None, cells: str | None
+) -> bool:
     """Text in the very colour of what is behind it: white on the white page, black under a
     black highlight or shading (a redaction made by hand). Automatic text colour is never
     hidden this way: Word turns it white on a dark background."""
@@ -361,7 +361,7 @@ def _on_its_own_colour(run: etree._Element, colour: str | None, background: str 
             background = _background(owner.find(f"{_W}{tag}")) if owner is not None else None
             if background is not None:
                 break
-    return _alike(colour, background or _PAGE)
+    return _alike(colour, background or cells or _PAGE)
 
 
 _PAGE = "FFFFFF"
