@@ -708,15 +708,12 @@ def test_text_hidden_by_its_tables_style_does_not_count(rendered: bytes, propert
 
 
 def test_the_default_table_style_applies_to_a_table_that_names_none(rendered: bytes) -> None:
-    def unnamed_tables(xml: str) -> str:
-        return re.sub(r'<w:tblStyle w:val="TableNormal"/>', "", xml)
-
     report = mesoconsent.verify(
         rewritten(
             rendered,
             {
                 "word/styles.xml": _in_table_style("TableNormal", "<w:rPr><w:vanish/></w:rPr>"),
-                "word/document.xml": unnamed_tables,
+                "word/document.xml": _replacing('<w:tblStyle w:val="TableNormal"/>', ""),
             },
         )
     )
@@ -766,3 +763,118 @@ def test_a_table_styles_text_colour_is_read_on_its_cells_shading(
     problems = {(p.disclosure_id, p.reason) for p in report.problems}
     assert (("screening.pregnant", "altered") in problems) is hidden
     assert report.ok is not hidden
+
+
+def _conditional(style_id: str, condition: str, properties: str) -> Callable[[str], str]:
+    """A table style's formatting for some of its cells (w:tblStylePr), as Word's Modify
+    Style dialog writes it for "Header row", "Odd banded rows" and the like."""
+
+    def change(xml: str) -> str:
+        start = xml.index(f'w:styleId="{style_id}">')
+        end = xml.index("</w:style>", start)
+        formatting = f'<w:tblStylePr w:type="{condition}">{properties}</w:tblStylePr>'
+        return xml[:end] + formatting + xml[end:]
+
+    return change
+
+
+QUESTIONS = (
+    "screening.pregnant",
+    "screening.breastfeeding",
+    "screening.clotting_disorder",
+    "screening.other_conditions",
+)
+WHITE_TEXT = '<w:rPr><w:color w:val="FFFFFF"/></w:rPr>'
+DARK_CELLS = '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:tcPr>'
+
+
+@pytest.mark.parametrize(
+    ("condition", "properties", "hidden"),
+    [
+        # The checklist (Table Grid) has a header row and banded rows (w:tblLook firstRow,
+        # not noHBand): its first and third questions are the odd bands.
+        ("band1Horz", WHITE_TEXT, {"screening.pregnant", "screening.clotting_disorder"}),
+        ("band2Horz", WHITE_TEXT, {"screening.breastfeeding", "screening.other_conditions"}),
+        ("wholeTable", "<w:rPr><w:vanish/></w:rPr>", set(QUESTIONS)),
+        ("band1Horz", '<w:pPr><w:spacing w:line="20" w:lineRule="exact"/></w:pPr>',
+         {"screening.pregnant", "screening.clotting_disorder"}),
+        # Readable: white on the dark fill of the same cells; formatting for a first column,
+        # which the checklist does not ask for (w:tblLook firstColumn="0"); the header row,
+        # which holds no question.
+        ("band1Horz", WHITE_TEXT + DARK_CELLS, set()),
+        ("firstCol", WHITE_TEXT, set()),
+        ("firstRow", WHITE_TEXT, set()),
+    ],
+)  # fmt: skip
+def test_text_hidden_by_its_tables_conditional_formatting_does_not_count(
+    rendered: bytes, condition: str, properties: str, hidden: set[str]
+) -> None:
+    # Word applies a table style's formatting for header rows, banded rows and first or
+    # last columns to the cells the table's w:tblLook asks for it (ISO 29500 17.7.6); it was
+    # not read (a review), so "odd banded rows" in white hid half the checklist.
+    report = mesoconsent.verify(
+        rewritten(rendered, {"word/styles.xml": _conditional("TableGrid", condition, properties)})
+    )
+    assert {p.disclosure_id for p in report.problems} == hidden
+
+
+def test_a_table_without_a_look_gets_words_header_row_and_first_column(rendered: bytes) -> None:
+    # Word reads a table with no w:tblLook as 04A0: header row and first column formatting,
+    # banded rows, no banded columns (MS-OI29500 2.1.160). The checklist's questions are its
+    # first column.
+    no_look = {"word/document.xml": lambda xml: re.sub(r"<w:tblLook [^>]*/>", "", xml)}
+    styles = {"word/styles.xml": _conditional("TableGrid", "firstCol", WHITE_TEXT)}
+    report = mesoconsent.verify(rewritten(rendered, {**styles, **no_look}))
+    assert set(QUESTIONS) <= {p.disclosure_id for p in report.problems}
+
+
+EVERY_LOOK = (
+    '<w:tblLook w:val="01E0" w:firstRow="1" w:lastRow="1" w:firstColumn="1" '
+    'w:lastColumn="1" w:noHBand="0" w:noVBand="0"/>'
+)
+
+
+@pytest.mark.parametrize("look", ["as written", "every option"])
+def test_words_own_table_styles_on_the_tables_hide_nothing(rendered: bytes, look: str) -> None:
+    # Reading table styles must not turn a restyled form into a false alarm: Word's built-in
+    # table styles (python-docx's default template holds 100 of them; several print white
+    # header text on a dark fill, or banded fills) applied to the checklist and the details
+    # leave every disclosure readable, with the tables' own w:tblLook and with every option
+    # of it on (first and last rows and columns, both bandings), as a clinic may tick them.
+    from lxml import etree
+
+    styles = docx.Document().styles.element
+    built_in = [
+        style
+        for style in styles.iter(qn("w:style"))
+        if style.get(qn("w:type")) == "table" and style.get(qn("w:styleId")) != "TableGrid"
+    ]
+    assert len(built_in) > 50
+    failed = []
+    for style in built_in:
+        style_id = str(style.get(qn("w:styleId")))
+        added = etree.tostring(style).decode()
+        restyled = rewritten(
+            rendered,
+            {
+                "word/styles.xml": _replacing("</w:styles>", added + "</w:styles>"),
+                "word/document.xml": _restyled_tables(style_id, look),
+            },
+        )
+        if not mesoconsent.verify(restyled).ok:
+            failed.append(style_id)
+    assert failed == []
+
+
+def _replacing(old: str, new: str) -> Callable[[str], str]:
+    return lambda xml: xml.replace(old, new)
+
+
+def _restyled_tables(style_id: str, look: str) -> Callable[[str], str]:
+    """The Table Grid tables in another table style, with their own look or every option."""
+
+    def change(xml: str) -> str:
+        xml = xml.replace('<w:tblStyle w:val="TableGrid"/>', f'<w:tblStyle w:val="{style_id}"/>')
+        return xml if look == "as written" else re.sub(r"<w:tblLook [^>]*/>", EVERY_LOOK, xml)
+
+    return change

@@ -20,7 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import attrs
 from lxml import etree
@@ -187,6 +187,50 @@ def read_docx(
     return DocxContent(identifier, language, paragraphs, stated, status, properties)
 
 
+_Part = Literal["rPr", "pPr", "tcPr", "tblPr"]
+
+
+class _Styles(NamedTuple):
+    """The styles a paragraph's text is laid out in."""
+
+    paragraph: str | None
+    table: str | None  # its table's, if it is in one
+    conditions: tuple[str, ...]  # the table style's formatting for its cell, strongest first
+
+
+# w:tblLook's options, and their bits in its w:val (ISO 29500-4 14.4.12).
+_LOOK_BITS = {
+    "firstRow": 0x0020,
+    "lastRow": 0x0040,
+    "firstColumn": 0x0080,
+    "lastColumn": 0x0100,
+    "noHBand": 0x0200,
+    "noVBand": 0x0400,
+}
+# Word's reading of a table with no w:tblLook (MS-OI29500 2.1.160): header row, first column,
+# banded rows.
+_WORD_LOOK = frozenset({"firstRow", "firstColumn", "noVBand"})
+
+
+def _table_look(look: etree._Element | None) -> frozenset[str]:
+    """The options a w:tblLook sets: by its attributes, else (as Word reads it, only if it has
+    none of them) by the bits of its w:val."""
+    if look is None:
+        return _WORD_LOOK
+    named = {name: look.get(f"{_W}{name}") for name in _LOOK_BITS}
+    if any(value is not None for value in named.values()):
+        return frozenset(
+            name
+            for name, value in named.items()
+            if value is not None and value.lower() not in _FALSE
+        )
+    try:
+        bits = int(look.get(f"{_W}val", "0"), 16)
+    except ValueError:
+        bits = 0
+    return frozenset(name for name, bit in _LOOK_BITS.items() if bits & bit)
+
+
 class _Visibility:
     """Which runs a reader sees. Text does not count as stated where its formatting hides it:
     hidden text (``w:vanish``), text in the colour of what is behind it (white on the page, black
@@ -229,14 +273,25 @@ class _Visibility:
         style_id: str | None,
         read: Callable[[etree._Element], T | None],
         *,
-        part: Literal["rPr", "pPr", "tcPr"] = "rPr",
+        part: _Part = "rPr",
+        condition: str | None = None,
     ) -> T | None:
         """A property of a style (of its run properties, or its paragraph or, for a table
-        style, cell properties), else of the style it is based on, and so on."""
+        style, cell properties; with ``condition``, those of its formatting for such cells,
+        w:tblStylePr), else of the style it is based on, and so on."""
         seen: set[str] = set()
         while style_id is not None and style_id not in seen:
             seen.add(style_id)
             based_on, style = self._styles.get(style_id, (None, None))
+            if style is not None and condition is not None:
+                style = next(
+                    (
+                        formatting
+                        for formatting in style.iterfind(f"{_W}tblStylePr")
+                        if formatting.get(f"{_W}type") == condition
+                    ),
+                    None,
+                )
             properties = style.find(f"{_W}{part}") if style is not None else None
             value = read(properties) if properties is not None else None
             if value is not None:
@@ -244,21 +299,90 @@ class _Visibility:
             style_id = based_on
         return None
 
-    def styles_of(self, paragraph: etree._Element) -> tuple[str | None, str | None]:
+    def styles_of(self, paragraph: etree._Element) -> _Styles:
         """The paragraph's style and its table's (None outside a table): the ones they name,
-        else (or where no such style is defined) the default ones."""
+        else (or where no such style is defined) the default ones; and the table style's
+        formatting that applies to its cell."""
         named = _val(paragraph.find(f"{_W}pPr"), "pStyle")
         style = named if named in self._styles else self._default_paragraph
         table = next(paragraph.iterancestors(_TBL), None)
         if table is None:
-            return style, None
+            return _Styles(style, None, ())
         named = _val(table.find(f"{_W}tblPr"), "tblStyle")
-        return style, named if named in self._styles else self._default_table
+        table_style = named if named in self._styles else self._default_table
+        cell = next(paragraph.iterancestors(_TC), None)
+        return _Styles(style, table_style, self._conditions(table, cell, table_style))
+
+    def _conditions(
+        self, table: etree._Element, cell: etree._Element | None, table_style: str | None
+    ) -> tuple[str, ...]:
+        """The table style's formatting types that apply to ``cell``, the strongest first
+        (ISO 29500 17.7.6): what the table's w:tblLook asks for, by the cell's row and
+        column; the bands counted without the header and total rows and columns."""
+        row = cell.getparent() if cell is not None else None
+        rows = [child for child in table if child.tag == _TR]
+        if row is None or not any(row is each for each in rows):
+            return ("wholeTable",)
+        cells = [child for child in row if child.tag == _TC]
+        r = next(i for i, each in enumerate(rows) if each is row)
+        c = next(i for i, each in enumerate(cells) if each is cell)
+        look = _table_look(table.find(f"{_W}tblPr/{_W}tblLook"))
+        first_row, last_row = (
+            "firstRow" in look and r == 0,
+            "lastRow" in look and r == len(rows) - 1,
+        )
+        first_col = "firstColumn" in look and c == 0
+        last_col = "lastColumn" in look and c == len(cells) - 1
+        found = []
+        for applies, corner in (
+            (last_row and first_col, "swCell"),
+            (last_row and last_col, "seCell"),
+            (first_row and first_col, "nwCell"),
+            (first_row and last_col, "neCell"),
+            (last_row, "lastRow"),
+            (first_row, "firstRow"),
+            (last_col, "lastCol"),
+            (first_col, "firstCol"),
+        ):
+            if applies:
+                found.append(corner)
+        if "noHBand" not in look and not (first_row or last_row):
+            size = self._band_size(table, table_style, "tblStyleRowBandSize")
+            band = (r - (1 if "firstRow" in look else 0)) // size % 2
+            found.append("band2Horz" if band else "band1Horz")
+        if "noVBand" not in look and not (first_col or last_col):
+            size = self._band_size(table, table_style, "tblStyleColBandSize")
+            band = (c - (1 if "firstColumn" in look else 0)) // size % 2
+            found.append("band2Vert" if band else "band1Vert")
+        found.append("wholeTable")
+        return tuple(found)
+
+    def _band_size(self, table: etree._Element, table_style: str | None, tag: str) -> int:
+        """Rows (or columns) to a band: the table's, else its style's, else 1."""
+
+        def read(properties: etree._Element) -> int | None:
+            value = _val(properties, tag)
+            return int(value) if value is not None and value.isdigit() and int(value) else None
+
+        own = table.find(f"{_W}tblPr")
+        size = read(own) if own is not None else None
+        return size or self._from_style(table_style, read, part="tblPr") or 1
+
+    def _table_property(
+        self, styles: _Styles, read: Callable[[etree._Element], T | None], part: _Part
+    ) -> T | None:
+        """A property from the table style: its formatting for the cell, strongest first,
+        else its own."""
+        for condition in styles.conditions:
+            value = self._from_style(styles.table, read, part=part, condition=condition)
+            if value is not None:
+                return value
+        return self._from_style(styles.table, read, part=part)
 
     def _paragraph_property(
         self,
         paragraph: etree._Element,
-        styles: tuple[str | None, str | None],
+        styles: _Styles,
         read: Callable[[etree._Element], T | None],
     ) -> T | None:
         """A paragraph property as Word resolves it: on the paragraph, else its style, else
@@ -266,17 +390,15 @@ class _Visibility:
         properties = paragraph.find(f"{_W}pPr")
         for value in (
             read(properties) if properties is not None else None,
-            self._from_style(styles[0], read, part="pPr"),
-            self._from_style(styles[1], read, part="pPr"),
+            self._from_style(styles.paragraph, read, part="pPr"),
+            self._table_property(styles, read, "pPr"),
             read(self._paragraph_defaults) if self._paragraph_defaults is not None else None,
         ):
             if value is not None:
                 return value
         return None
 
-    def line_height(
-        self, paragraph: etree._Element, styles: tuple[str | None, str | None]
-    ) -> float | None:
+    def line_height(self, paragraph: etree._Element, styles: _Styles) -> float | None:
         """The height (half-points) the paragraph's line spacing holds its lines to, or None
         where they grow to fit their text. ``w:line`` and ``w:lineRule`` are read as a pair
         (the first level that sets ``w:line``, with its rule) and one by one (each the first
@@ -298,12 +420,11 @@ class _Visibility:
     def hidden(
         self,
         run: etree._Element,
-        styles: tuple[str | None, str | None],
+        styles: _Styles,
         line_height: float | None,
     ) -> bool:
         """Whether the run's text cannot be read, in a paragraph of these styles (its own and
         its table's) whose lines are held to ``line_height``."""
-        paragraph_style, table_style = styles
         properties = run.find(f"{_W}rPr")
         character_style = _val(properties, "rStyle")
 
@@ -314,8 +435,8 @@ class _Visibility:
             for value in (
                 read(properties) if properties is not None else None,
                 self._from_style(character_style, read),
-                self._from_style(paragraph_style, read),
-                self._from_style(table_style, read),
+                self._from_style(styles.paragraph, read),
+                self._table_property(styles, read, "rPr"),
                 read(self._defaults) if self._defaults is not None else None,
             ):
                 if value is not None:
@@ -326,7 +447,7 @@ class _Visibility:
             return True
         # Behind a run in a table, where nothing nearer sets a colour: the shading its table's
         # style gives the cells.
-        cells = self._from_style(table_style, _background, part="tcPr")
+        cells = self._table_property(styles, _background, "tcPr")
         if _on_its_own_colour(run, first(_colour), first(_background), cells):
             return True
         # The size a reader sees: a right-to-left or complex-script run (w:rtl, w:cs) is set
