@@ -878,3 +878,154 @@ def _restyled_tables(style_id: str, look: str) -> Callable[[str], str]:
         return xml if look == "as written" else re.sub(r"<w:tblLook [^>]*/>", EVERY_LOOK, xml)
 
     return change
+
+
+def _checklist(change: Callable[[str], str]) -> Callable[[str], str]:
+    """Change the checklist's XML (from its table to the end of its last row) only."""
+
+    def apply(xml: str) -> str:
+        start = xml.rindex("<w:tbl>", 0, xml.index("Are you pregnant?"))
+        end = xml.index("</w:tbl>", start)
+        return xml[:start] + change(xml[start:end]) + xml[end:]
+
+    return apply
+
+
+def _row_of(question: str, change: Callable[[str], str]) -> Callable[[str], str]:
+    def apply(xml: str) -> str:
+        start = xml.rindex("<w:tr>", 0, xml.index(question))
+        end = xml.index("</w:tr>", start) + len("</w:tr>")
+        return xml[:start] + change(xml[start:end]) + xml[end:]
+
+    return apply
+
+
+BAND_ONE_WHITE_ON_DARK = _conditional("TableGrid", "band1Horz", WHITE_TEXT + DARK_CELLS)
+
+
+@pytest.mark.parametrize(
+    ("name", "styles", "document", "hidden"),
+    [
+        # (A review of 166ec4a.) A paragraph style's shading is what is behind its text, over
+        # the cells' fill: white on a white paragraph, on a dark cell, is hidden...
+        (
+            "paragraph style shading",
+            lambda xml: _in_table_style("TableGrid", WHITE_TEXT + DARK_CELLS)(xml).replace(
+                '<w:style w:type="paragraph" w:styleId="TableText">',
+                '<w:style w:type="paragraph" w:styleId="TableText"><w:pPr><w:shd '
+                'w:val="clear" w:color="auto" w:fill="FFFFFF"/></w:pPr>',
+            ),
+            None,
+            set(QUESTIONS),
+        ),
+        # ... a cell set to no colour shows the page, not its style's fill ...
+        (
+            "cell of no colour",
+            BAND_ONE_WHITE_ON_DARK,
+            _row_of(
+                "Are you pregnant?",
+                lambda row: row.replace(
+                    '<w:vAlign w:val="center"/>',
+                    '<w:shd w:val="clear" w:color="auto" w:fill="auto"/><w:vAlign w:val="center"/>',
+                    1,
+                ),
+            ),
+            {"screening.pregnant"},
+        ),
+        # ... banded columns are formatted over banded rows, as in Word ...
+        (
+            "column bands over row bands",
+            lambda xml: _conditional(
+                "TableGrid",
+                "band1Vert",
+                '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="FFFFFF"/></w:tcPr>',
+            )(BAND_ONE_WHITE_ON_DARK(xml)),
+            _checklist(lambda xml: xml.replace('w:noVBand="1"', 'w:noVBand="0"')),
+            {"screening.pregnant", "screening.clotting_disorder"},
+        ),
+        # ... a row in a content control is still a row of the table, in its place ...
+        (
+            "row in a content control",
+            _conditional("TableGrid", "band1Horz", WHITE_TEXT),
+            _row_of(
+                "Are you pregnant?",
+                lambda row: f"<w:sdt><w:sdtContent>{row}</w:sdtContent></w:sdt>",
+            ),
+            {"screening.pregnant", "screening.clotting_disorder"},
+        ),
+        # ... rows marked as header rows after the first take the header row's formatting,
+        # and the bands start after them ...
+        (
+            "second header row",
+            _conditional("TableGrid", "firstRow", WHITE_TEXT),
+            _row_of(
+                "Are you pregnant?",
+                lambda row: row.replace("<w:cantSplit/>", "<w:cantSplit/><w:tblHeader/>", 1),
+            ),
+            {"screening.pregnant"},
+        ),
+        (
+            "bands after the header rows",
+            _conditional("TableGrid", "band1Horz", WHITE_TEXT),
+            _row_of(
+                "Are you pregnant?",
+                lambda row: row.replace("<w:cantSplit/>", "<w:cantSplit/><w:tblHeader/>", 1),
+            ),
+            {"screening.breastfeeding", "screening.other_conditions"},
+        ),
+        # ... an option a w:tblLook leaves out is Word's default for it (first column on) ...
+        (
+            "options left out",
+            _conditional("TableGrid", "firstCol", WHITE_TEXT),
+            _checklist(
+                lambda xml: re.sub(
+                    r"<w:tblLook [^>]*/>", '<w:tblLook w:firstRow="1" w:noHBand="0"/>', xml
+                )
+            ),
+            set(QUESTIONS),
+        ),
+        # ... bands of two rows, as Word reads them, and of one, as LibreOffice does: text
+        # hidden in either is hidden ...
+        (
+            "band size",
+            lambda xml: _conditional("TableGrid", "band1Horz", WHITE_TEXT)(
+                xml.replace("<w:tblBorders>", '<w:tblStyleRowBandSize w:val="2"/><w:tblBorders>', 1)
+            ),
+            None,
+            {"screening.pregnant", "screening.breastfeeding", "screening.clotting_disorder"},
+        ),
+        # ... and a band size in no number's form is not one (it used to be an error).
+        (
+            "band size not a number",
+            lambda xml: _conditional("TableGrid", "band1Horz", WHITE_TEXT)(
+                xml.replace("<w:tblBorders>", '<w:tblStyleRowBandSize w:val="²"/><w:tblBorders>', 1)
+            ),
+            None,
+            {"screening.pregnant", "screening.clotting_disorder"},
+        ),
+        # A paragraph style's dark shading under white text is readable.
+        (
+            "white on a dark paragraph",
+            _conditional(
+                "TableGrid",
+                "band1Horz",
+                WHITE_TEXT.replace("<w:rPr>", "<w:pPr><w:shd w:val=\"clear\" w:color=\"auto\" "
+                                   "w:fill=\"1F3864\"/></w:pPr><w:rPr>"),
+            ),
+            None,
+            set(),
+        ),
+    ],
+)  # fmt: skip
+def test_table_style_formatting_is_read_as_word_and_libreoffice_lay_it_out(
+    rendered: bytes,
+    name: str,
+    styles: Callable[[str], str],
+    document: Callable[[str], str] | None,
+    hidden: set[str],
+) -> None:
+    changes = {"word/styles.xml": styles}
+    if document is not None:
+        changes["word/document.xml"] = document
+    report = mesoconsent.verify(rewritten(rendered, changes))
+    assert {p.disclosure_id for p in report.problems} == hidden, name

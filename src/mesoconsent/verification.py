@@ -188,14 +188,80 @@ def read_docx(
 
 
 _Part = Literal["rPr", "pPr", "tcPr", "tblPr"]
+_WHOLE = re.compile(r"[0-9]{1,3}")
+
+
+class _Place(NamedTuple):
+    """Where a cell is in its table."""
+
+    row: int
+    column: int
+    rows: int
+    columns: int  # in its row
+    header_rows: int  # the first row and those after it marked as header rows
+
+
+def _applying(
+    place: _Place, look: frozenset[str], row_band: int, column_band: int
+) -> tuple[str, ...]:
+    """The table style formatting types for a cell in ``place``, strongest first: the corner
+    cells, then the last and first columns, the total and header rows, banded columns over
+    banded rows (MS-OI29500 2.1.252: Word's order; ISO 29500 17.7.6 lists the same kinds),
+    and the whole table."""
+    first_row = "firstRow" in look and place.row < place.header_rows
+    last_row = "lastRow" in look and place.row == place.rows - 1 and not first_row
+    first_column = "firstColumn" in look and place.column == 0
+    last_column = "lastColumn" in look and place.column == place.columns - 1
+    found = [
+        kind
+        for applies, kind in (
+            (last_row and last_column, "seCell"),
+            (last_row and first_column, "swCell"),
+            (first_row and last_column, "neCell"),
+            (first_row and first_column, "nwCell"),
+            (last_column, "lastCol"),
+            (first_column, "firstCol"),
+            (last_row, "lastRow"),
+            (first_row, "firstRow"),
+        )
+        if applies
+    ]
+    if column_band and "noVBand" not in look and not (first_column or last_column):
+        counted = place.column - (1 if "firstColumn" in look else 0)
+        found.append("band2Vert" if counted // column_band % 2 else "band1Vert")
+    if row_band and "noHBand" not in look and not (first_row or last_row):
+        counted = place.row - (place.header_rows if "firstRow" in look else 0)
+        found.append("band2Horz" if counted // row_band % 2 else "band1Horz")
+    found.append("wholeTable")
+    return tuple(found)
+
+
+def _header_row(row: etree._Element) -> bool:
+    marked = row.find(f"{_W}trPr/{_W}tblHeader")
+    return marked is not None and marked.get(f"{_W}val", "true").lower() not in _FALSE
+
+
+def _nearest(element: etree._Element, tag: str) -> etree._Element | None:
+    """The nearest ancestor of ``element`` with ``tag`` (its table, its row)."""
+    return next(element.iterancestors(tag), None)
 
 
 class _Styles(NamedTuple):
-    """The styles a paragraph's text is laid out in."""
+    """The styles a paragraph's text is laid out in, as one word processor reads them."""
 
     paragraph: str | None
     table: str | None  # its table's, if it is in one
     conditions: tuple[str, ...]  # the table style's formatting for its cell, strongest first
+
+
+class _View(NamedTuple):
+    """A paragraph as one word processor lays it out: its styles, the height its lines are
+    held to (None: they grow with the text), and the colour behind its text (None: the
+    page)."""
+
+    styles: _Styles
+    line_height: float | None
+    behind: str | None
 
 
 # w:tblLook's options, and their bits in its w:val (ISO 29500-4 14.4.12).
@@ -219,10 +285,11 @@ def _table_look(look: etree._Element | None) -> frozenset[str]:
         return _WORD_LOOK
     named = {name: look.get(f"{_W}{name}") for name in _LOOK_BITS}
     if any(value is not None for value in named.values()):
+        # An option it leaves out is Word's default for it (LibreOffice's tdf#167843).
         return frozenset(
             name
             for name, value in named.items()
-            if value is not None and value.lower() not in _FALSE
+            if (name in _WORD_LOOK if value is None else value.lower() not in _FALSE)
         )
     try:
         bits = int(look.get(f"{_W}val", "0"), 16)
@@ -283,8 +350,10 @@ class _Visibility:
         while style_id is not None and style_id not in seen:
             seen.add(style_id)
             based_on, style = self._styles.get(style_id, (None, None))
+            # The style's own properties, or those of its formatting for such cells.
+            holder = style
             if style is not None and condition is not None:
-                style = next(
+                holder = next(
                     (
                         formatting
                         for formatting in style.iterfind(f"{_W}tblStylePr")
@@ -292,81 +361,91 @@ class _Visibility:
                     ),
                     None,
                 )
-            properties = style.find(f"{_W}{part}") if style is not None else None
+            properties = holder.find(f"{_W}{part}") if holder is not None else None
             value = read(properties) if properties is not None else None
             if value is not None:
                 return value
             style_id = based_on
         return None
 
-    def styles_of(self, paragraph: etree._Element) -> _Styles:
-        """The paragraph's style and its table's (None outside a table): the ones they name,
-        else (or where no such style is defined) the default ones; and the table style's
-        formatting that applies to its cell."""
+    def views_of(self, paragraph: etree._Element) -> tuple[_View, ...]:
+        """The paragraph as Word lays it out and, where it differs, as LibreOffice does."""
         named = _val(paragraph.find(f"{_W}pPr"), "pStyle")
         style = named if named in self._styles else self._default_paragraph
         table = next(paragraph.iterancestors(_TBL), None)
         if table is None:
-            return _Styles(style, None, ())
-        named = _val(table.find(f"{_W}tblPr"), "tblStyle")
-        table_style = named if named in self._styles else self._default_table
-        cell = next(paragraph.iterancestors(_TC), None)
-        return _Styles(style, table_style, self._conditions(table, cell, table_style))
+            readings: tuple[_Styles, ...] = (_Styles(style, None, ()),)
+        else:
+            named = _val(table.find(f"{_W}tblPr"), "tblStyle")
+            table_style = named if named in self._styles else self._default_table
+            cell = next(paragraph.iterancestors(_TC), None)
+            readings = tuple(
+                _Styles(style, table_style, conditions)
+                for conditions in self._conditions(table, cell, table_style)
+            )
+        return tuple(
+            _View(styles, self.line_height(paragraph, styles), self._behind(paragraph, styles))
+            for styles in readings
+        )
 
     def _conditions(
         self, table: etree._Element, cell: etree._Element | None, table_style: str | None
-    ) -> tuple[str, ...]:
-        """The table style's formatting types that apply to ``cell``, the strongest first
-        (ISO 29500 17.7.6): what the table's w:tblLook asks for, by the cell's row and
-        column; the bands counted without the header and total rows and columns."""
-        row = cell.getparent() if cell is not None else None
-        rows = [child for child in table if child.tag == _TR]
+    ) -> tuple[tuple[str, ...], ...]:
+        """The table style's formatting types that apply to ``cell``, strongest first, as
+        Word reads them (band sizes from the table or its style: 0 for none, at most 3) and,
+        where that differs, as LibreOffice does (bands of one): what the table's w:tblLook
+        asks for, by the cell's row and column, the bands counted without the header rows
+        (the first, and those after it marked w:tblHeader) and the total row and columns."""
+        rows = [row for row in table.iter(_TR) if _nearest(row, _TBL) is table]
+        row = _nearest(cell, _TR) if cell is not None else None
         if row is None or not any(row is each for each in rows):
-            return ("wholeTable",)
-        cells = [child for child in row if child.tag == _TC]
-        r = next(i for i, each in enumerate(rows) if each is row)
-        c = next(i for i, each in enumerate(cells) if each is cell)
-        look = _table_look(table.find(f"{_W}tblPr/{_W}tblLook"))
-        first_row, last_row = (
-            "firstRow" in look and r == 0,
-            "lastRow" in look and r == len(rows) - 1,
+            return (("wholeTable",),)
+        cells = [each for each in row.iter(_TC) if _nearest(each, _TR) is row]
+        place = _Place(
+            next(i for i, each in enumerate(rows) if each is row),
+            next(i for i, each in enumerate(cells) if each is cell),
+            len(rows),
+            len(cells),
+            max(1, next((i for i, each in enumerate(rows) if not _header_row(each)), len(rows))),
         )
-        first_col = "firstColumn" in look and c == 0
-        last_col = "lastColumn" in look and c == len(cells) - 1
-        found = []
-        for applies, corner in (
-            (last_row and first_col, "swCell"),
-            (last_row and last_col, "seCell"),
-            (first_row and first_col, "nwCell"),
-            (first_row and last_col, "neCell"),
-            (last_row, "lastRow"),
-            (first_row, "firstRow"),
-            (last_col, "lastCol"),
-            (first_col, "firstCol"),
-        ):
-            if applies:
-                found.append(corner)
-        if "noHBand" not in look and not (first_row or last_row):
-            size = self._band_size(table, table_style, "tblStyleRowBandSize")
-            band = (r - (1 if "firstRow" in look else 0)) // size % 2
-            found.append("band2Horz" if band else "band1Horz")
-        if "noVBand" not in look and not (first_col or last_col):
-            size = self._band_size(table, table_style, "tblStyleColBandSize")
-            band = (c - (1 if "firstColumn" in look else 0)) // size % 2
-            found.append("band2Vert" if band else "band1Vert")
-        found.append("wholeTable")
-        return tuple(found)
+        look = _table_look(table.find(f"{_W}tblPr/{_W}tblLook"))
+        word = _applying(
+            place,
+            look,
+            self._band_size(table, table_style, "tblStyleRowBandSize"),
+            self._band_size(table, table_style, "tblStyleColBandSize"),
+        )
+        return tuple(dict.fromkeys((word, _applying(place, look, 1, 1))))
 
     def _band_size(self, table: etree._Element, table_style: str | None, tag: str) -> int:
-        """Rows (or columns) to a band: the table's, else its style's, else 1."""
+        """Rows (or columns) to a band, as Word reads it: the table's, else its style's, else
+        1; 0 for no banding, and at most 3."""
 
         def read(properties: etree._Element) -> int | None:
             value = _val(properties, tag)
-            return int(value) if value is not None and value.isdigit() and int(value) else None
+            return int(value) if value is not None and _WHOLE.fullmatch(value) else None
 
         own = table.find(f"{_W}tblPr")
         size = read(own) if own is not None else None
-        return size or self._from_style(table_style, read, part="tblPr") or 1
+        if size is None:
+            size = self._from_style(table_style, read, part="tblPr")
+        return 1 if size is None else min(size, 3)
+
+    def _behind(self, paragraph: etree._Element, styles: _Styles) -> str | None:
+        """The colour behind the paragraph's text (None: the page): its shading (on it, its
+        style, its table's style, the defaults), else its cell's (on the cell, else from its
+        table's style). A layer set to no colour lets the one below show."""
+        shading = self._paragraph_property(paragraph, styles, _shading)
+        if shading:
+            return shading
+        cell = next(paragraph.iterancestors(_TC), None)
+        if cell is None:
+            return None
+        properties = cell.find(f"{_W}tcPr")
+        shading = _shading(properties) if properties is not None else None
+        if shading is None:  # not set on the cell: as its table's style sets it
+            shading = self._table_property(styles, _shading, "tcPr")
+        return shading or None
 
     def _table_property(
         self, styles: _Styles, read: Callable[[etree._Element], T | None], part: _Part
@@ -417,14 +496,9 @@ class _Visibility:
         ]
         return min(heights, default=None)
 
-    def hidden(
-        self,
-        run: etree._Element,
-        styles: _Styles,
-        line_height: float | None,
-    ) -> bool:
-        """Whether the run's text cannot be read, in a paragraph of these styles (its own and
-        its table's) whose lines are held to ``line_height``."""
+    def hidden(self, run: etree._Element, view: _View) -> bool:
+        """Whether the run's text cannot be read, in a paragraph laid out as ``view``."""
+        styles = view.styles
         properties = run.find(f"{_W}rPr")
         character_style = _val(properties, "rStyle")
 
@@ -445,10 +519,7 @@ class _Visibility:
 
         if any(first(check) for check in _UNREADABLE):
             return True
-        # Behind a run in a table, where nothing nearer sets a colour: the shading its table's
-        # style gives the cells.
-        cells = self._table_property(styles, _background, "tcPr")
-        if _on_its_own_colour(run, first(_colour), first(_background), cells):
+        if _on_its_own_colour(first(_colour), first(_shading) or view.behind):
             return True
         # The size a reader sees: a right-to-left or complex-script run (w:rtl, w:cs) is set
         # entirely in its complex-script size (w:szCs), as Word and LibreOffice do; in any
@@ -465,24 +536,19 @@ class _Visibility:
         shown = _RAISED_SCALE if first(_raised) else 1.0
         spacing = first(_spacing)
         printed = [_DEFAULT_HALF_POINTS if size is None else size * shown for size in sizes]
-        return any(_unreadable(size, spacing) or _clipped(size, line_height) for size in printed)
+        return any(
+            _unreadable(size, spacing) or _clipped(size, view.line_height) for size in printed
+        )
 
 
-def _on_its_own_colour(
-    run: etree._Element, colour: str | None, background: str | None, cells: str | None
-) -> bool:
-    """Text in the very colour of what is behind it: white on the white page, black under a
-    black highlight or shading (a redaction made by hand). Automatic text colour is never
-    hidden this way: Word turns it white on a dark background."""
+def _on_its_own_colour(colour: str | None, background: str | None) -> bool:
+    """Text in the very colour of what is behind it (``background``; None: the white page):
+    white on the page, black under a black highlight or shading (a redaction made by hand).
+    Automatic text colour is never hidden this way: Word turns it white on a dark
+    background."""
     if colour is None or colour == "AUTO":
         return False
-    if background is None:  # behind the run: its paragraph's shading, else its cell's
-        for container, tag in ((_P, "pPr"), (_TC, "tcPr")):
-            owner = next(run.iterancestors(container), None)
-            background = _background(owner.find(f"{_W}{tag}")) if owner is not None else None
-            if background is not None:
-                break
-    return _alike(colour, background or cells or _PAGE)
+    return _alike(colour, background or _PAGE)
 
 
 _PAGE = "FFFFFF"
@@ -513,17 +579,18 @@ def _colour(properties: etree._Element) -> str | None:
     return None if value is None else value.upper()
 
 
-def _background(properties: etree._Element | None) -> str | None:
+def _shading(properties: etree._Element | None) -> str | None:
     """The colour a run's (or paragraph's, or cell's) highlight or shading paints behind its
-    text, as RRGGBB; None if it sets none."""
+    text, as RRGGBB; "" where it is set to none (no colour: what is below shows, and a style
+    below it does not count); None where it is not set."""
     if properties is None:
         return None
     highlight = _val(properties, "highlight")
     if highlight is not None and highlight != "none":
-        return _HIGHLIGHTS.get(highlight)
+        return _HIGHLIGHTS.get(highlight, "")
     shading = properties.find(f"{_W}shd")
     if shading is None:
-        return None
+        return "" if highlight == "none" else None
     # A solid pattern paints its pattern colour (Word's Shading dialog writes "Solid (100%)"
     # that way); any other is taken as its fill, which most of it shows.
     if shading.get(f"{_W}val") == "solid":
@@ -532,7 +599,7 @@ def _background(properties: etree._Element | None) -> str | None:
             return colour.upper()
     fill = shading.get(f"{_W}fill")
     if fill is None or fill.lower() == "auto":
-        return None
+        return ""
     return fill.upper()
 
 
@@ -723,11 +790,10 @@ _UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _st
 
 
 def _paragraph_text(paragraph: etree._Element, visibility: _Visibility) -> str:
-    styles = visibility.styles_of(paragraph)
-    line_height = visibility.line_height(paragraph, styles)
+    views = visibility.views_of(paragraph)
     pieces = []
     for run in paragraph.iter(_R):
-        if _owner(run) is not paragraph or visibility.hidden(run, styles, line_height):
+        if _owner(run) is not paragraph or any(visibility.hidden(run, v) for v in views):
             continue
         for element in run:
             if element.tag == _T:
