@@ -973,6 +973,13 @@ BAND_ONE_WHITE_ON_DARK = _conditional("TableGrid", "band1Horz", WHITE_TEXT + DAR
             ),
             {"screening.breastfeeding", "screening.other_conditions"},
         ),
+        # ... the first row is the header row whether or not it is marked as one ...
+        (
+            "unmarked first row",
+            _conditional("TableGrid", "firstRow", WHITE_TEXT),
+            _checklist(lambda xml: xml.replace("<w:tblHeader/>", "")),
+            set(),
+        ),
         # ... an option a w:tblLook leaves out is Word's default for it (first column on) ...
         (
             "options left out",

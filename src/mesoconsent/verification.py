@@ -20,7 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar, cast
 
 import attrs
 from lxml import etree
@@ -319,6 +319,10 @@ class _Visibility:
         # (Normal Table), as Word and LibreOffice read it.
         self._default_paragraph: str | None = None
         self._default_table: str | None = None
+        self._memo: dict[tuple[object, ...], object] = {}
+        self._tables: dict[
+            etree._Element, tuple[dict[etree._Element, int], int, frozenset[str], int, int]
+        ] = {}
         if styles is None:
             return
         self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
@@ -345,7 +349,22 @@ class _Visibility:
     ) -> T | None:
         """A property of a style (of its run properties, or its paragraph or, for a table
         style, cell properties; with ``condition``, those of its formatting for such cells,
-        w:tblStylePr), else of the style it is based on, and so on."""
+        w:tblStylePr), else of the style it is based on, and so on. Remembered for the
+        document: every paragraph asks the same few questions of the same few styles."""
+        key = (style_id, read, part, condition)
+        if key in self._memo:
+            return cast("T | None", self._memo[key])
+        value = self._look_up(style_id, read, part, condition)
+        self._memo[key] = value
+        return value
+
+    def _look_up(
+        self,
+        style_id: str | None,
+        read: Callable[[etree._Element], T | None],
+        part: _Part,
+        condition: str | None,
+    ) -> T | None:
         seen: set[str] = set()
         while style_id is not None and style_id not in seen:
             seen.add(style_id)
@@ -396,26 +415,44 @@ class _Visibility:
         where that differs, as LibreOffice does (bands of one): what the table's w:tblLook
         asks for, by the cell's row and column, the bands counted without the header rows
         (the first, and those after it marked w:tblHeader) and the total row and columns."""
-        rows = [row for row in table.iter(_TR) if _nearest(row, _TBL) is table]
+        rows, header_rows, look, row_band, column_band = self._table_facts(table, table_style)
         row = _nearest(cell, _TR) if cell is not None else None
-        if row is None or not any(row is each for each in rows):
+        r = rows.get(row) if row is not None else None
+        if row is None or r is None:
             return (("wholeTable",),)
         cells = [each for each in row.iter(_TC) if _nearest(each, _TR) is row]
         place = _Place(
-            next(i for i, each in enumerate(rows) if each is row),
+            r,
             next(i for i, each in enumerate(cells) if each is cell),
             len(rows),
             len(cells),
-            max(1, next((i for i, each in enumerate(rows) if not _header_row(each)), len(rows))),
+            header_rows,
         )
-        look = _table_look(table.find(f"{_W}tblPr/{_W}tblLook"))
-        word = _applying(
-            place,
-            look,
-            self._band_size(table, table_style, "tblStyleRowBandSize"),
-            self._band_size(table, table_style, "tblStyleColBandSize"),
-        )
+        word = _applying(place, look, row_band, column_band)
         return tuple(dict.fromkeys((word, _applying(place, look, 1, 1))))
+
+    def _table_facts(
+        self, table: etree._Element, table_style: str | None
+    ) -> tuple[dict[etree._Element, int], int, frozenset[str], int, int]:
+        """What every cell of a table shares, worked out once a table: its rows (with their
+        places; rows in content controls too, not those of tables inside it), how many header
+        rows it has, its look, and its band sizes as Word reads them."""
+        facts = self._tables.get(table)
+        if facts is None:
+            listed = [row for row in table.iter(_TR) if _nearest(row, _TBL) is table]
+            # The first row, and those right after it marked as header rows.
+            header_rows = next(
+                (i for i, row in enumerate(listed) if not _header_row(row)), len(listed)
+            )
+            facts = (
+                {row: place for place, row in enumerate(listed)},
+                max(1, header_rows),
+                _table_look(table.find(f"{_W}tblPr/{_W}tblLook")),
+                self._band_size(table, table_style, "tblStyleRowBandSize"),
+                self._band_size(table, table_style, "tblStyleColBandSize"),
+            )
+            self._tables[table] = facts
+        return facts
 
     def _band_size(self, table: etree._Element, table_style: str | None, tag: str) -> int:
         """Rows (or columns) to a band, as Word reads it: the table's, else its style's, else
@@ -484,8 +521,8 @@ class _Visibility:
         one set), as ECMA-376 and the word processors read them; the lower of the two holds.
         """
         paired = self._paragraph_property(paragraph, styles, _line_and_rule)
-        line = self._paragraph_property(paragraph, styles, _spacing_attribute("line"))
-        rule = self._paragraph_property(paragraph, styles, _spacing_attribute("lineRule"))
+        line = self._paragraph_property(paragraph, styles, _LINE)
+        rule = self._paragraph_property(paragraph, styles, _LINE_RULE)
         heights = [
             height
             for height in (
@@ -740,6 +777,9 @@ def _spacing_attribute(name: str) -> Callable[[etree._Element], str | None]:
         return spacing.get(f"{_W}{name}") if spacing is not None else None
 
     return read
+
+
+_LINE, _LINE_RULE = _spacing_attribute("line"), _spacing_attribute("lineRule")
 
 
 def _line_and_rule(properties: etree._Element) -> tuple[str, str | None] | None:
