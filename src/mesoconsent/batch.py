@@ -55,8 +55,8 @@ from mesoconsent.model import (
     PAPER_SIZES,
     Clinic,
     ConsentRequest,
-    canonical_paper_size,
     init_arguments,
+    paper_named,
 )
 from mesoconsent.output import TEMPORARY_PREFIX, check_target, sync_folder, write_files_atomic
 
@@ -305,10 +305,13 @@ def render_batch(
         problem = (engine or _default_engine())._locale_problem(locale)
         if problem is not None:
             raise ValueError(f"locale {locale!r}: {problem}")
-    if paper_size is not None and (named := canonical_paper_size(paper_size)) in PAPER_SIZES:
-        paper_size = named  # "letter" is Letter, as in a request
-    elif paper_size is not None:
-        raise ValueError(f"paper_size must be one of {', '.join(PAPER_SIZES)}, not {paper_size!r}")
+    if paper_size is not None:
+        named = paper_named(paper_size)  # "letter" is Letter, as in a request
+        if named is None:
+            raise ValueError(
+                f"paper_size must be one of {', '.join(PAPER_SIZES)}, not {paper_size!r}"
+            )
+        paper_size = named
     if numbers is not None and isinstance(requests, Sized):
         numbers = list(numbers)
         if len(numbers) != len(requests):

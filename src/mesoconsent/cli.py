@@ -30,7 +30,7 @@ from mesoconsent.errors import (
     ValidationError,
 )
 from mesoconsent.loading import decode_json, with_options
-from mesoconsent.model import PAPER_SIZES, canonical_paper_size
+from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, write_atomic
 from mesoconsent.resources import example_request_path
 from mesoconsent.template_cache import default_cache_folder
@@ -187,8 +187,8 @@ def _path(text: str) -> Path:
 
 
 def _paper_size(text: str) -> str:
-    name = canonical_paper_size(text)
-    if name is None or name not in PAPER_SIZES:
+    name = paper_named(text)
+    if name is None:
         raise argparse.ArgumentTypeError(f"not A4 or Letter: {text!r}")
     return name
 

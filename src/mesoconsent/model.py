@@ -40,13 +40,19 @@ def _optional_text(value: str | None) -> str | None:
 PAPER_SIZES = ("A4", "Letter")
 
 
-def canonical_paper_size(value: str | None) -> str | None:
-    # "letter" and "LETTER" are Letter; anything else is kept as given, for validation to name.
+def paper_named(value: object) -> str | None:
+    """The paper ``value`` names, spelt as in PAPER_SIZES ("letter" is "Letter"), or None if
+    it names none (requests, --paper-size and render_batch read a paper alike)."""
     if isinstance(value, str):
         for name in PAPER_SIZES:
             if value.casefold() == name.casefold():
                 return name
-    return value
+    return None
+
+
+def _paper_size(value: str | None) -> str | None:
+    # Anything that names no paper is kept as given, for validation to name.
+    return paper_named(value) or value
 
 
 def _tuple_of_text(items: Iterable[str]) -> tuple[str, ...]:
@@ -78,7 +84,7 @@ class Clinic:
     phone: str = attrs.field(converter=_text)
     # The paper the clinic prints its forms on: "A4" or "Letter" (US Letter). None, the
     # default, lays the DOCX out on A4 and leaves the HTML to the printer's own paper.
-    paper_size: str | None = attrs.field(default=None, converter=canonical_paper_size)
+    paper_size: str | None = attrs.field(default=None, converter=_paper_size)
 
 
 @attrs.frozen
