@@ -391,19 +391,23 @@ class _Visibility:
         """The paragraph as Word lays it out and, where it differs, as LibreOffice does."""
         named = _val(paragraph.find(f"{_W}pPr"), "pStyle")
         style = named if named in self._styles else self._default_paragraph
-        table = next(paragraph.iterancestors(_TBL), None)
+        table = _nearest(paragraph, _TBL)
+        cell = _nearest(paragraph, _TC)
         if table is None:
             readings: tuple[_Styles, ...] = (_Styles(style, None, ()),)
         else:
             named = _val(table.find(f"{_W}tblPr"), "tblStyle")
             table_style = named if named in self._styles else self._default_table
-            cell = next(paragraph.iterancestors(_TC), None)
             readings = tuple(
                 _Styles(style, table_style, conditions)
                 for conditions in self._conditions(table, cell, table_style)
             )
         return tuple(
-            _View(styles, self.line_height(paragraph, styles), self._behind(paragraph, styles))
+            _View(
+                styles,
+                self.line_height(paragraph, styles),
+                self._behind(paragraph, cell, styles),
+            )
             for styles in readings
         )
 
@@ -468,14 +472,15 @@ class _Visibility:
             size = self._from_style(table_style, read, part="tblPr")
         return 1 if size is None else min(size, 3)
 
-    def _behind(self, paragraph: etree._Element, styles: _Styles) -> str | None:
+    def _behind(
+        self, paragraph: etree._Element, cell: etree._Element | None, styles: _Styles
+    ) -> str | None:
         """The colour behind the paragraph's text (None: the page): its shading (on it, its
         style, its table's style, the defaults), else its cell's (on the cell, else from its
         table's style). A layer set to no colour lets the one below show."""
         shading = self._paragraph_property(paragraph, styles, _shading)
         if shading:
             return shading
-        cell = next(paragraph.iterancestors(_TC), None)
         if cell is None:
             return None
         properties = cell.find(f"{_W}tcPr")
@@ -745,8 +750,12 @@ def _measure(
     point; None for a percentage), or None where it is not set. A value that is none of
     OOXML's forms reads as ``otherwise``, chosen so that it never passes for readable text."""
     value = _val(properties, tag)
-    if value is None:
-        return None
+    return None if value is None else _in_units(value, per_point, otherwise)
+
+
+def _in_units(value: str, per_point: float | None, otherwise: float) -> float:
+    """A value in its own unit (``per_point`` of them make a point; None for a percentage),
+    or ``otherwise`` where it is none of OOXML's forms."""
     found = _MEASURE.fullmatch(value.strip())
     if found is None:
         return otherwise
@@ -796,10 +805,8 @@ def _held_height(line: str, rule: str | None) -> float | None:
     grows. No rule is ``auto`` to ECMA-376 and ``exact`` to LibreOffice: the lower holds, as it
     does for a rule that is none of the three. A negative height hides the paragraph in
     LibreOffice, whatever the rule; a height in none of OOXML's forms is never readable."""
-    found = _MEASURE.fullmatch(line.strip())
-    if found is None or found.group(2) == "%":
-        return 0.0
-    twips = float(found.group(1)) * (20 * _POINTS[found.group(2)] if found.group(2) else 1.0)
+    # (A percentage is no form of a height; an unreadable value reads as negative.)
+    twips = -1.0 if line.strip().endswith("%") else _in_units(line, per_point=20, otherwise=-1.0)
     if twips < 0:
         return 0.0
     exact = twips / 10
