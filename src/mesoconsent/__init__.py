@@ -55,6 +55,7 @@ from mesoconsent.model import (
 )
 from mesoconsent.procedures import Disclosure, Procedure, ScreeningQuestion
 from mesoconsent.resources import example_request_path
+from mesoconsent.verify_report import VerifyReport
 
 if TYPE_CHECKING:
     from mesoconsent.batch import (
@@ -65,7 +66,6 @@ if TYPE_CHECKING:
         read_jsonl,
         render_batch,
     )
-    from mesoconsent.verification import VerifyReport
 
 __all__ = [
     "FORMATS",
@@ -197,8 +197,6 @@ _LAZY = {
     "EarlierFormsError": "mesoconsent.batch",
     "read_jsonl": "mesoconsent.batch",
     "render_batch": "mesoconsent.batch",
-    # (The module is not called `verify`: importing it would replace the function.)
-    "VerifyReport": "mesoconsent.verification",
 }
 
 

@@ -37,6 +37,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sized
+
+# Imported at run time, not for type checkers only: render_batch's annotations name it, and
+# frameworks read them (typing.get_type_hints). This module is imported by batches alone,
+# which start processes anyway (about 30 ms, once, where jobs=1 starts none).
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -62,7 +67,6 @@ from mesoconsent.output import TEMPORARY_PREFIX, check_target, sync_folder, writ
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
-    from multiprocessing.context import BaseContext
 
 __all__ = [
     "EXTENSIONS",
@@ -476,8 +480,7 @@ def _in_pool(
     here: _CheckHere,
 ) -> Generator[BatchResult, None, None]:
     chunks = _chunks(items, sizes, here)
-    # Imported here: multiprocessing costs tens of milliseconds at start-up, and a single render
-    # (or --jobs 1) never needs it.
+    # Imported here: concurrent.futures costs about 15 ms more, and jobs=1 never needs it.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

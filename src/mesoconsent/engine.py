@@ -15,7 +15,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import attrs
 import jinja2
@@ -72,11 +72,9 @@ from mesoconsent.procedures import RESERVED_PREFIXES, Procedure, discover_proced
 from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.template_cache import open_cache
 from mesoconsent.validation import validate_request
+from mesoconsent.verify_report import VerifyReport
 from mesoconsent.writers.docx import bookmark_names, structural_marks, write_docx
 from mesoconsent.writers.shared import SharedBlocks
-
-if TYPE_CHECKING:
-    from mesoconsent.verification import VerifyReport
 
 Format = Literal["docx", "html", "text"]
 FORMATS: tuple[Format, ...] = ("docx", "html", "text")
@@ -639,7 +637,6 @@ class Engine:
         """
         # Imported here: a process that only renders never pays for the reader.
         from mesoconsent.verification import (
-            VerifyReport,
             parse_identifier,
             read_docx,
             stored_form_problems,

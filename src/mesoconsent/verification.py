@@ -31,6 +31,9 @@ from mesoconsent.document import SCREENING_PREFIX, SIGNATURE_PREFIX, signature_m
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 
+# Re-exported: the report was defined here before it moved to a module of its own.
+from mesoconsent.verify_report import VerifyReport as VerifyReport
+
 T = TypeVar("T")
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -66,26 +69,6 @@ class DocxContent:
     stated: Mapping[str, Sequence[str]]
     status: str | None = None  # cp:contentStatus: "Draft" for a draft-mode document
     properties: Mapping[str, str] = attrs.field(factory=dict)  # docProps/custom.xml
-
-
-@attrs.frozen
-class VerifyReport:
-    """The outcome of :func:`mesoconsent.verify`. ``ok`` is True only if nothing is wrong.
-
-    ``locale`` is the catalog whose wording the disclosures were checked against (the one the
-    document was rendered from); ``language`` is the document's own language tag.
-    """
-
-    procedure: str
-    template_version: str
-    locale: str
-    language: str | None
-    problems: tuple[DisclosureProblem, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def _part(archive: zipfile.ZipFile, name: str | None) -> bytes | None:
