@@ -458,6 +458,10 @@ def test_a_folder_named_as_gettext_names_locales_is_accepted(folder: str) -> Non
         (("une séance", "%(num)s séances"), "plural form 0 (msgstr[0]), has placeholders []"),
         # A problem in a plural form names it, as Poedit's tabs number them.
         (("%(num)s séance", "%(num)d séances"), "plural form 1 (msgstr[1]), has placeholders"),
+        # One form left empty: even draft mode, which lets untranslated text through, would
+        # print a count in the wrong grammatical number for some patients.
+        (("%(num)s séance", ""), "has 1 plural form(s); fr needs 2"),
+        (("", "%(num)s séances"), "has 1 plural form(s); fr needs 2"),
     ],
 )
 def test_a_plural_form_without_its_number_is_refused(
@@ -957,8 +961,9 @@ def test_a_message_given_twice_is_refused(tmp_path: Path) -> None:
         '"but it is a serious side effect."\nmsgstr "Rien de grave."\n\n'
     )
     po_path.write_text(text.replace(real, softened + real, 1), encoding="utf-8")
-    with pytest.raises(CatalogError, match="a message is given more than once"):
+    with pytest.raises(CatalogError, match="a message is given more than once") as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
+    assert "(msgctxt 'risks.rare_scarring')" in str(caught.value)
 
 
 def test_a_malformed_po_line_is_refused_not_read_leniently(tmp_path: Path) -> None:
@@ -1083,3 +1088,163 @@ def test_a_script_babel_reads_otherwise_does_not_set_the_layout(tmp_path: Path) 
     assert 'dir="ltr"' in html
     assert 'dir="rtl"' not in html
     assert result.locale == "uz_Cyrl"
+
+
+# What a mutation test of the catalog checks found untested (2026-11-26): each test below
+# failed with one of the checks broken on purpose, while every other test passed.
+
+CONTACT = ENGINE.procedures["mesotherapy"].disclosure("consent.complications_contact").text
+
+
+def test_an_arabic_translation_dropping_its_placeholders_is_refused(tmp_path: Path) -> None:
+    # Arabic's plural forms for 0, 1 and 2 may say their number in words; a message that is
+    # not plural never may. Read as a plural, the contact disclosure could lose the clinic
+    # and its phone number, and the form would tell the patient to call no one.
+    po_path = shipped_copy(tmp_path, "ar")
+    edit_message(po_path, "consent.complications_contact", CONTACT, string="تواصل مع العيادة.")
+    with pytest.raises(CatalogError, match=r"has placeholders \[\], expected \['%\(clinic\)s'"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_a_plural_message_left_wholly_untranslated_is_refused(tmp_path: Path) -> None:
+    # Both forms empty: gettext shows the English ("4 sessions") in a French form.
+    edit_message(
+        french_copy(tmp_path), None, ("%(num)s session", "%(num)s sessions"), string=("", "")
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CoverageError, match=r"'%\(num\)s session': would be in English"):
+        engine.render(in_locale("fr"))
+
+
+@pytest.mark.parametrize("formula", ["(n >> 1 +);", "n ? ;"])
+def test_a_plural_formula_that_cannot_be_read_is_refused_naming_it(
+    tmp_path: Path, formula: str
+) -> None:
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, "plural=(n > 1);", f"plural={formula}")
+    with pytest.raises(CatalogError, match="Plural-Forms formula cannot be read"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_reviewed_with_an_empty_reviewer_line_is_refused_whatever_follows(tmp_path: Path) -> None:
+    # A long first word on the next line (a link in the translator's notes) must not be read
+    # as the reviewer's name continued.
+    po_path = french_copy(tmp_path)
+    link = "https://clinique.example/glossaire/medecine-esthetique/mesotherapie/termes-valides"
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:\n",
+        f"# Review-State: reviewed\n# Reviewed-By:\n# {link}\n",
+    )
+    with pytest.raises(CatalogError, match="needs a Reviewed-By"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_a_reviewer_line_is_continued_only_by_a_word_that_did_not_fit(tmp_path: Path) -> None:
+    # pybabel wraps the header comment at 76 columns. Here the next line's first word would
+    # have fitted exactly (76 columns): it is a line of its own, not the name continued.
+    reviewer = "Dr Marie Dubois <marie.dubois@clinique.example>, 2026-12-01"
+    line = f"# Reviewed-By: {reviewer}"
+    word = "x" * (76 - len(line) - 1)
+    po_path = french_copy(tmp_path)
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:\n",
+        f"# Review-State: reviewed\n{line}\n# {word} kept by the clinic\n",
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    assert engine.catalog("fr").review == Review("reviewed", reviewer)
+
+
+def test_a_reviewed_catalog_stays_reviewed_when_only_its_header_changes(tmp_path: Path) -> None:
+    # pybabel update rewrites POT-Creation-Date: no translation changed, so the review holds.
+    po_path = french_copy(tmp_path)
+    revision = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").revision
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:\n",
+        "# Review-State: reviewed\n# Reviewed-By: Dr Test Reviewer, 2026-11-25\n"
+        f"# Reviewed-Revision: {revision}\n",
+    )
+    text = po_path.read_text(encoding="utf-8")
+    text, count = re.subn(
+        r'"POT-Creation-Date: [^"]*"', r'"POT-Creation-Date: 2027-01-05 09:00+0000\\n"', text
+    )
+    assert count == 1
+    po_path.write_text(text, encoding="utf-8")
+    review = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review
+    assert review == Review("reviewed", "Dr Test Reviewer, 2026-11-25", revision)
+
+
+def test_a_clinic_s_own_english_catalog_is_the_source_not_a_draft(tmp_path: Path) -> None:
+    # A clinic adapting the English wording is not translating: no review is due.
+    target = catalog_path(tmp_path / "locales", "en")
+    target.parent.mkdir(parents=True)
+    target.write_text(
+        'msgid ""\nmsgstr ""\n"Language: en\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "%(num)s session"\nmsgid_plural "%(num)s sessions"\n'
+        'msgstr[0] "%(num)s treatment session"\nmsgstr[1] "%(num)s treatment sessions"\n',
+        encoding="utf-8",
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DraftTranslationWarning)
+        result = engine.render(example(), "text")
+    assert result.review_state == "source"
+    assert "4 treatment sessions" in result.content.decode()
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_one_text_in_two_contexts_is_two_messages_not_a_repeat(
+    tmp_path: Path, wrapped: bool
+) -> None:
+    # msgfmt accepts the same msgid under different msgctxt: they are different messages.
+    # (Some tools write a msgctxt on two lines: msgctxt "" and the rest.)
+    def entry(context: str) -> str:
+        msgctxt = f'msgctxt ""\n"{context}"' if wrapped else f'msgctxt "{context}"'
+        return (
+            f'\n{msgctxt}\nmsgid "%(num)s session"\nmsgid_plural "%(num)s sessions"\n'
+            'msgstr[0] "%(num)s séance"\nmsgstr[1] "%(num)s séances"\n'
+        )
+
+    po_path = french_copy(tmp_path)
+    extra = entry("clinic.one") + entry("clinic.two")
+    po_path.write_text(po_path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_a_language_header_with_a_region_babel_does_not_know_is_read(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, '"Language: fr\\n"', '"Language: fr_QQ\\n"')
+    assert Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review.state == "draft"
+
+
+@pytest.mark.parametrize(("locale", "forms"), [("ar", {0, 1, 2}), ("ga", {0, 1}), ("fr", set())])
+def test_the_plural_forms_that_stand_for_one_number_are_cldr_s(
+    locale: str, forms: set[int]
+) -> None:
+    # Irish: "one" is n = 1, "two" n = 2; its "few", "many" and "other" are ranges.
+    assert single_number_forms(Locale.parse(locale)) == forms
+
+
+def test_a_placeholder_error_names_the_plural_form_only_of_a_plural_message(
+    tmp_path: Path,
+) -> None:
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, "Page %(page)s of %(pages)s", string="Page %(page)s")
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert "the translation of 'Page %(page)s of %(pages)s' (line" in str(caught.value)
+    assert "context" not in str(caught.value)
+    assert "plural form" not in str(caught.value)
+
+
+def test_an_unknown_escape_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, '"Si vous avez un problème', '"\\qSi vous avez un problème')
+    lines = po_path.read_text(encoding="utf-8").splitlines()
+    number = next(n for n, line in enumerate(lines, start=1) if "\\qSi vous" in line)
+    with pytest.raises(CatalogError, match=rf"at line\(s\) {number};"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
