@@ -1036,3 +1036,280 @@ def test_table_style_formatting_is_read_as_word_and_libreoffice_lay_it_out(
         changes["word/document.xml"] = document
     report = mesoconsent.verify(rewritten(rendered, changes))
     assert {p.disclosure_id for p in report.problems} == hidden, name
+
+
+def _formatted_infection(formatting: str) -> Callable[[str], str]:
+    """Give the run of the rare infection risk these run properties."""
+
+    def change(xml: str) -> str:
+        run = xml.rindex("<w:r>", 0, xml.index("Infection. This is rare"))
+        return xml[:run] + f"<w:r><w:rPr>{formatting}</w:rPr>" + xml[run + len("<w:r>") :]
+
+    return change
+
+
+def test_a_yes_row_copied_with_its_boxes_swapped_is_caught() -> None:
+    # The checklist row of a question answered Yes (and named in the alert) copied below
+    # itself, the copy ticked No: the patient reads both answers.
+    answers = dict(example().screening)
+    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
+    content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
+
+    def copy_swapped(xml: str) -> str:
+        question = xml.rindex("Are you pregnant?")  # the checklist's (the alert names it first)
+        start = xml.rindex("<w:tr>", 0, question)
+        end = xml.index("</w:tr>", question) + len("</w:tr>")
+        row = xml[start:end]
+        swapped = row.replace("\u2610", "@").replace("\u2612", "\u2610").replace("@", "\u2612")
+        assert swapped != row
+        return xml[:end] + swapped + xml[end:]
+
+    problems = mesoconsent.verify(rewritten(content, {"word/document.xml": copy_swapped})).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("screening.pregnant", "duplicated")]
+
+
+def test_latin_letters_too_small_to_read_among_arabic_ones_in_one_run_are_caught() -> None:
+    # The Arabic form's contact disclosure and the clinic's name merged into one run that is
+    # not marked right to left: its Arabic letters are set in w:szCs (12 points), the clinic's
+    # name in w:sz (1 point). Every size the run is set in must be readable, not just one.
+    arabic = mesoconsent.render(attrs.evolve(example(), locale="ar")).content
+    merged_runs = re.compile(
+        '<w:r><w:rPr><w:rtl/></w:rPr><w:t xml:space="preserve">([^<]*)</w:t></w:r>'
+        "<w:r><w:t>(\u2066Riverside Aesthetic Clinic\u2069)</w:t></w:r>"
+    )
+
+    def merge(xml: str) -> str:
+        merged, count = merged_runs.subn(
+            lambda found: (
+                '<w:r><w:rPr><w:sz w:val="2"/><w:szCs w:val="24"/></w:rPr>'
+                f'<w:t xml:space="preserve">{found.group(1)}{found.group(2)}</w:t></w:r>'
+            ),
+            xml,
+            count=1,
+        )
+        assert count == 1
+        return merged
+
+    problems = mesoconsent.verify(rewritten(arabic, {"word/document.xml": merge})).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [
+        ("consent.complications_contact", "altered")
+    ]
+
+
+def test_a_character_style_that_sets_right_to_left_sets_its_runs_complex_script_size(
+    rendered: bytes,
+) -> None:
+    # The run sets neither w:rtl nor w:cs itself: its character style's w:rtl holds, and
+    # with it the style's 1-point w:szCs.
+    style = (
+        '<w:style w:type="character" w:styleId="RtlTiny"><w:name w:val="Rtl Tiny"/>'
+        '<w:rPr><w:rtl/><w:szCs w:val="2"/></w:rPr></w:style>'
+    )
+    report = mesoconsent.verify(
+        rewritten(
+            rendered,
+            {
+                "word/styles.xml": _replacing("</w:styles>", style + "</w:styles>"),
+                "word/document.xml": _formatted_infection('<w:rStyle w:val="RtlTiny"/>'),
+            },
+        )
+    )
+    assert [(p.disclosure_id, p.reason) for p in report.problems] == [
+        ("risks.rare_infection", "empty")
+    ]
+
+
+def test_a_line_height_without_a_rule_clips_large_text_as_an_exact_one(rendered: bytes) -> None:
+    # 6.5 points with no rule: over half a line to ECMA-376 (readable), 6.5 points exactly to
+    # LibreOffice, which clips 20-point text. The lower reading holds.
+    report = mesoconsent.verify(
+        rewritten(
+            rendered,
+            {
+                "word/document.xml": lambda xml: _formatted_infection('<w:sz w:val="40"/>')(
+                    _line_height('w:line="130"')(xml)
+                )
+            },
+        )
+    )
+    assert [(p.disclosure_id, p.reason) for p in report.problems] == [
+        ("risks.rare_infection", "empty")
+    ]
+
+
+def test_a_band_size_set_on_the_table_itself_is_read(rendered: bytes) -> None:
+    # Bands of two rows in the checklist's own w:tblPr (over its style's one): Word's first
+    # band is the first two questions, LibreOffice's the first and third.
+    report = mesoconsent.verify(
+        rewritten(
+            rendered,
+            {
+                "word/styles.xml": _conditional("TableGrid", "band1Horz", WHITE_TEXT),
+                "word/document.xml": _checklist(
+                    lambda xml: xml.replace(
+                        "<w:tblPr>", '<w:tblPr><w:tblStyleRowBandSize w:val="2"/>', 1
+                    )
+                ),
+            },
+        )
+    )
+    assert {p.disclosure_id for p in report.problems} == {
+        "screening.pregnant",
+        "screening.breastfeeding",
+        "screening.clotting_disorder",
+    }
+
+
+def test_a_total_row_asked_for_takes_its_formatting_and_only_the_last_row_does(
+    rendered: bytes,
+) -> None:
+    report = mesoconsent.verify(
+        rewritten(
+            rendered,
+            {
+                "word/styles.xml": _conditional("TableGrid", "lastRow", WHITE_TEXT),
+                "word/document.xml": _checklist(
+                    lambda xml: xml.replace(
+                        'w:firstRow="1" w:lastRow="0"', 'w:firstRow="1" w:lastRow="1"'
+                    )
+                ),
+            },
+        )
+    )
+    assert {p.disclosure_id for p in report.problems} == {"screening.other_conditions"}
+
+
+def test_a_table_with_banded_rows_turned_off_takes_no_band_formatting(rendered: bytes) -> None:
+    report = mesoconsent.verify(
+        rewritten(
+            rendered,
+            {
+                "word/styles.xml": _conditional("TableGrid", "band1Horz", WHITE_TEXT),
+                "word/document.xml": _checklist(
+                    lambda xml: xml.replace('w:noHBand="0"', 'w:noHBand="1"')
+                ),
+            },
+        )
+    )
+    assert report.ok, report.problems
+
+
+def test_banded_columns_turned_on_take_their_formatting(rendered: bytes) -> None:
+    # The signature block (Normal Table, no first column) with banded columns on: its first
+    # column, the signers' names, is the first band, in white.
+    def signature_block(xml: str) -> str:
+        start = xml.rindex("<w:tbl>")
+        end = xml.index("</w:tbl>", start)
+        banded = xml[start:end].replace('w:noVBand="1"', 'w:noVBand="0"')
+        assert banded != xml[start:end]
+        return xml[:start] + banded + xml[end:]
+
+    report = mesoconsent.verify(
+        rewritten(
+            rendered,
+            {
+                "word/styles.xml": _conditional("TableNormal", "band1Vert", WHITE_TEXT),
+                "word/document.xml": signature_block,
+            },
+        )
+    )
+    assert {(p.disclosure_id, p.reason) for p in report.problems} == {
+        ("signature.1", "missing"),
+        ("signature.2", "missing"),
+    }
+
+
+def test_a_bookmark_started_between_paragraphs_still_marks_the_next_one(rendered: bytes) -> None:
+    # Some editors write a bookmark's start at body level, before the paragraph it marks.
+    def move_start(xml: str) -> str:
+        paragraph = xml.rindex("<w:p>", 0, xml.index("If you have a problem or a concern"))
+        mark = re.compile(r'<w:bookmarkStart w:id="\d+" w:name="[^"]+"/>').search(xml, paragraph)
+        assert mark is not None
+        xml = xml[: mark.start()] + xml[mark.end() :]
+        return xml[:paragraph] + mark.group(0) + xml[paragraph:]
+
+    assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": move_start})).ok
+
+
+def test_a_retyped_interpreter_caption_still_finds_the_interpreters_statement() -> None:
+    # A caption that names no role asks for either role's statement, not for both.
+    request = attrs.evolve(example(), witness=mesoconsent.Witness("Sam Patel", "interpreter"))
+    rendered = mesoconsent.render(request).content
+
+    def retype(xml: str) -> str:
+        assert xml.count("<w:t>Interpreter</w:t>") == 1
+        return xml.replace("<w:t>Interpreter</w:t>", "<w:t>Interpreter / Dolmetscher</w:t>")
+
+    report = mesoconsent.verify(rewritten(rendered, {"word/document.xml": retype}))
+    assert report.ok, report.problems
+
+
+@pytest.mark.parametrize(
+    ("spacing", "formatting"),
+    [
+        (None, '<w:w w:val="50"/>'),  # letters at half their width
+        (None, '<w:sz w:val="12"/><w:szCs w:val="12"/>'),  # 6 points
+        (None, '<w:sz w:val="24"/><w:spacing w:val="-80"/>'),  # condensed by a third of 12 pt
+        ('w:line="120" w:lineRule="exact"', None),  # lines of 6 points (11-point text)
+        ('w:line="0" w:lineRule="atLeast"', None),  # no height, growing to fit
+        ('w:line="200" w:lineRule="auto"', '<w:sz w:val="48"/>'),  # over half a line
+    ],
+)
+def test_text_exactly_at_each_limit_still_counts(
+    rendered: bytes, spacing: str | None, formatting: str | None
+) -> None:
+    def change(xml: str) -> str:
+        if spacing is not None:
+            xml = _line_height(spacing)(xml)
+        return _formatted_infection(formatting)(xml) if formatting is not None else xml
+
+    report = mesoconsent.verify(rewritten(rendered, {"word/document.xml": change}))
+    assert report.ok, report.problems
+
+
+def test_a_checklist_rows_bookmark_moved_out_of_the_table_is_caught(rendered: bytes) -> None:
+    # The "pregnant" question's bookmark moved from its row onto the infection risk's words.
+    def move(xml: str) -> str:
+        row = xml.rindex("<w:tr>", 0, xml.index("Are you pregnant?"))
+        start = re.compile(r'<w:bookmarkStart w:id="(\d+)" w:name="[^"]+"/>').search(xml, row)
+        assert start is not None
+        end = f'<w:bookmarkEnd w:id="{start.group(1)}"/>'
+        xml = xml[: start.start()] + xml[start.end() :].replace(end, "", 1)
+        words = xml.index("Infection. This is rare")
+        run = xml.rindex("<w:r>", 0, words)
+        paragraph_end = xml.index("</w:p>", words)
+        return xml[:run] + start.group(0) + xml[run:paragraph_end] + end + xml[paragraph_end:]
+
+    problems = mesoconsent.verify(rewritten(rendered, {"word/document.xml": move})).problems
+    assert [(p.disclosure_id, p.reason) for p in problems] == [("screening.pregnant", "altered")]
+
+
+@pytest.mark.parametrize(
+    ("formatting", "hidden"),
+    [
+        ('<w:color w:val="red"/>', False),  # no colour OOXML has: not compared as one
+        ('<w:color w:val="FFFFFF"/><w:shd w:val="clear" w:color="auto" w:fill="FFFFFFF"/>', False),
+        # The same value, in no colour's form, for text and fill: taken for the same colour.
+        ('<w:color w:val="ZZZZZZ"/><w:shd w:val="clear" w:color="auto" w:fill="ZZZZZZ"/>', True),
+    ],
+)
+def test_colours_in_no_hex_form_are_compared_as_written(
+    rendered: bytes, formatting: str, hidden: bool
+) -> None:
+    report = mesoconsent.verify(
+        rewritten(rendered, {"word/document.xml": _formatted_infection(formatting)})
+    )
+    expected = [("risks.rare_infection", "empty")] if hidden else []
+    assert [(p.disclosure_id, p.reason) for p in report.problems] == expected
+
+
+def test_a_table_with_no_rows_around_a_question_is_read(rendered: bytes) -> None:
+    # Not valid OOXML (a w:tbl holds rows), but such a table is no reason to fail: the
+    # question's paragraph in it is read in a table without rows or columns to format.
+    def wrap(xml: str) -> str:
+        question = xml.index("Are you pregnant?")
+        start = xml.rindex("<w:p>", 0, question)
+        end = xml.index("</w:p>", question) + len("</w:p>")
+        return xml[:start] + "<w:tbl>" + xml[start:end] + "</w:tbl>" + xml[end:]
+
+    assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": wrap})).ok
