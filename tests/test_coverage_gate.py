@@ -352,10 +352,36 @@ def test_a_checklist_without_the_answers_fails(tmp_path: Path) -> None:
     edit(templates / CONSENT, re.escape('<tr data-screening="{{ item.id }}">'), "<tr>")
     with pytest.raises(CoverageError) as caught:
         engine_for(templates).render(example())
-    assert {p.disclosure_id for p in caught.value.problems} == {
-        f"screening.{q}"
+    assert {(p.disclosure_id, p.reason) for p in caught.value.problems} == {
+        (f"screening.{q}", "missing")
         for q in ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
     }
+
+
+def test_a_checklist_asking_other_questions_fails(tmp_path: Path) -> None:
+    # Rows that show the patient's answers against a question the patient was never asked.
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, re.escape("<td>{{ item.question }}"), "<td>Do you feel well today?")
+    with pytest.raises(CoverageError) as caught:
+        engine_for(templates).render(example())
+    assert {(p.disclosure_id, p.reason) for p in caught.value.problems} == {
+        (f"screening.{q}", "altered")
+        for q in ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
+    }
+
+
+def test_a_checklist_row_given_twice_fails_as_duplicated(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        re.escape("{%- for item in screening %}"),
+        "{%- for item in screening + screening[:1] %}",
+    )
+    with pytest.raises(CoverageError) as caught:
+        engine_for(templates).render(example())
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
+        ("screening.pregnant", "duplicated")
+    ]
 
 
 def test_catalog_with_a_lone_percent_sign_is_refused(tmp_path: Path) -> None:
@@ -406,12 +432,25 @@ def test_the_gate_decides_by_the_normalised_wording(stated: list[str], problem: 
         ("Contact ", "altered"),  # the text before the placeholder alone is not the wording
         ("Contact  at .", "altered"),  # every placeholder needs text
         ("Contact Riverside by +44 1.", "altered"),
+        # The text after the last placeholder is the wording too, and its gap needs text.
+        ("Contact Riverside at +44 1", "altered"),
+        ("Contact Riverside at +44 1, weekdays only", "altered"),
+        ("Contact Riverside at .", "altered"),
     ],
 )
 def test_a_wording_with_placeholders_needs_every_gap_filled(
     stated: str, problem: str | None
 ) -> None:
     wording = "Contact %(clinic)s at %(phone)s."
+    found = check_coverage(_one_disclosure(wording), {"a.b": [stated]}, lambda _: wording)
+    assert [p.reason for p in found] == ([problem] if problem else [])
+
+
+@pytest.mark.parametrize(
+    ("stated", "problem"), [("Call R/+44 1 now.", None), ("Call /+44 1 now.", "altered")]
+)
+def test_a_gap_between_two_placeholders_needs_text_too(stated: str, problem: str | None) -> None:
+    wording = "Call %(clinic)s/%(phone)s now."
     found = check_coverage(_one_disclosure(wording), {"a.b": [stated]}, lambda _: wording)
     assert [p.reason for p in found] == ([problem] if problem else [])
 
