@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 
 import mesoconsent
-from mesoconsent import ValidationError, request_from_dict, request_from_json
-from tests.helpers import example_dict
+from mesoconsent import (
+    ConsentRequest,
+    ScreeningAnswer,
+    ValidationError,
+    Witness,
+    request_from_dict,
+    request_from_json,
+)
+from tests.helpers import example, example_dict
 
 
 def problems_of(data: Any) -> dict[str, str]:
@@ -490,3 +500,123 @@ def test_a_key_repeated_under_a_key_not_shown_is_reported_where_it_can_be_named(
         request_from_json(text)
     # Not "screening.answer", which would read as a question called "answer".
     assert [p.path for p in caught.value.problems] == ["screening"]
+
+
+# A request built in code (not read from JSON) reaches validate() with whatever types its
+# author gave (mypy flags the wrong ones, hence the type: ignore comments; not every caller
+# is type-checked): each is refused naming the field, never an AttributeError or TypeError, and
+# the limits hold at their edges. (A mutation test found these checks held by no test.)
+def _patient(**changes: Any) -> ConsentRequest:
+    request = example()
+    return attrs.evolve(request, patient=attrs.evolve(request.patient, **changes))
+
+
+def _treatment(**changes: Any) -> ConsentRequest:
+    request = example()
+    return attrs.evolve(request, treatment=attrs.evolve(request.treatment, **changes))
+
+
+def _answer(question: str, answer: ScreeningAnswer) -> ConsentRequest:
+    request = example()
+    return attrs.evolve(request, screening={**request.screening, question: answer})
+
+
+def _on_leap_day(born: dt.date) -> ConsentRequest:
+    return attrs.evolve(_patient(date_of_birth=born), consent_date=dt.date(2028, 2, 29))
+
+
+@pytest.mark.parametrize(
+    ("make", "path", "message"),
+    [
+        (lambda: _patient(full_name="x" * 100_001), "patient.full_name", "at most 100,000"),
+        (lambda: _patient(full_name="Jane\nDoe"), "patient.full_name", "a single line"),
+        (lambda: _patient(date_of_birth="1988-07-02"), "patient.date_of_birth", "must be a date"),
+        (lambda: _on_leap_day(dt.date(1898, 2, 28)), "patient.date_of_birth", "less than 130"),
+        (lambda: _on_leap_day(dt.date(2028, 3, 1)), "patient.date_of_birth", "not be after"),
+        (lambda: "request", "request", "must be a ConsentRequest, not str"),
+        (
+            lambda: attrs.evolve(example(), locale=5),  # type: ignore[arg-type]
+            "locale",
+            "must be text",
+        ),
+        (
+            lambda: attrs.evolve(example(), consent_date=dt.datetime(2026, 3, 14, 9)),
+            "consent_date",
+            "must be a date",
+        ),
+        (
+            lambda: attrs.evolve(example(), witness="Sam"),  # type: ignore[arg-type]
+            "witness",
+            "must be a Witness or None",
+        ),
+        (
+            lambda: attrs.evolve(example(), witness=Witness("Sam Patel", "notary")),
+            "witness.role",
+            "must be one of interpreter, witness",
+        ),
+        (
+            lambda: attrs.evolve(example(), witness=Witness("Sam\x01", "witness")),
+            "witness.full_name",
+            "control character U+0001",
+        ),
+        (
+            lambda: attrs.evolve(example(), witness=Witness("   ", "witness")),
+            "witness.full_name",
+            "must not be empty",
+        ),
+        (lambda: _treatment(treated_areas={"face"}), "treatment.treated_areas", "a list"),
+        (lambda: _treatment(treated_areas=()), "treatment.treated_areas", "at least one area"),
+        (
+            lambda: _treatment(treated_areas=("face", "\x01")),
+            "treatment.treated_areas[1]",
+            "control character U+0001",
+        ),
+        (
+            lambda: _treatment(treated_areas=(["x"],)),
+            "treatment.treated_areas[0]",
+            "must be text, not list",
+        ),
+        (lambda: _treatment(number_of_sessions=2.0), "treatment.number_of_sessions", "whole"),
+        (lambda: _treatment(number_of_sessions=True), "treatment.number_of_sessions", "whole"),
+        (lambda: _treatment(number_of_sessions=101), "treatment.number_of_sessions", "1 to 100"),
+        (lambda: _treatment(interval_days=366), "treatment.interval_days", "from 1 to 365"),
+        (
+            lambda: attrs.evolve(example(), screening=[]),  # type: ignore[arg-type]
+            "screening",
+            "must map each",
+        ),
+        (
+            lambda: _answer("pregnant", ScreeningAnswer("yes")),  # type: ignore[arg-type]
+            "screening.pregnant.answer",
+            "must be true or false",
+        ),
+        (
+            lambda: _answer("other_conditions", ScreeningAnswer(True, "asthma\x01")),
+            "screening.other_conditions.details",
+            "control character U+0001",
+        ),
+    ],
+)
+def test_a_request_built_in_code_is_refused_naming_its_field(
+    make: Callable[[], Any], path: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        mesoconsent.validate(make())
+    [problem] = caught.value.problems
+    assert problem.path == path
+    assert message in problem.message
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: _patient(full_name="x" * 100_000),
+        lambda: _patient(patient_id=None),
+        lambda: _patient(date_of_birth=example().consent_date),  # born that day
+        lambda: _on_leap_day(dt.date(1898, 3, 1)),  # a day short of 130 years
+        lambda: _treatment(number_of_sessions=100, interval_days=365),
+        lambda: _treatment(number_of_sessions=1, interval_days=1),
+    ],
+)
+def test_a_request_at_the_edge_of_each_limit_is_valid(make: Callable[[], Any]) -> None:
+    mesoconsent.validate(make())
