@@ -1313,3 +1313,34 @@ def test_a_table_with_no_rows_around_a_question_is_read(rendered: bytes) -> None
         return xml[:start] + "<w:tbl>" + xml[start:end] + "</w:tbl>" + xml[end:]
 
     assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": wrap})).ok
+
+
+@pytest.mark.parametrize("token", ["junk", "a=b=c"])
+def test_a_values_property_edited_by_hand_is_read_without_a_crash(
+    rendered: bytes, token: str
+) -> None:
+    # Each digest is "id=crc"; a word that is not one (or holds two "=") is ignored, and the
+    # digests around it still check their disclosures.
+    def edit(xml: str) -> str:
+        edited, count = re.subn(
+            r'(name="mesoconsent\.values"[^>]*>\s*<vt:lpwstr>)([^<]*)',
+            lambda found: f"{found[1]}{found[2]} {token}",
+            xml,
+        )
+        assert count == 1
+        return edited
+
+    assert mesoconsent.verify(rewritten(rendered, {"docProps/custom.xml": edit})).ok
+
+
+@pytest.mark.parametrize("character", ["\u2065", "\u206a"])
+def test_characters_beside_the_directional_isolates_are_text_not_layout(character: str) -> None:
+    # Only U+2066-U+2069 are the isolates the right-to-left writer adds (and verify drops);
+    # their unassigned and deprecated neighbours, which requests may hold, are compared as
+    # text, in the form as in the wording.
+    request = attrs.evolve(
+        example(),
+        locale="ar",
+        clinic=attrs.evolve(example().clinic, name=f"Riverside{character} Clinic"),
+    )
+    assert mesoconsent.verify(mesoconsent.render(request).content).ok
