@@ -569,7 +569,12 @@ def test_the_signers_statements_and_captions_are_worded_as_the_template_words_th
 
 
 @pytest.mark.parametrize(
-    ("before", "after"), [("<alert><p>", "</p></alert>"), ("<ul><li>", "</li></ul>")]
+    ("before", "after"),
+    [
+        ("<alert><p>", "</p></alert>"),
+        ("<ul><li>", "</li></ul>"),
+        ("<table><tr><td>", "</td></tr></table>"),
+    ],
 )
 def test_the_interpreters_statement_may_be_anywhere_verify_reads_it(
     tmp_path: Path, before: str, after: str
@@ -585,3 +590,47 @@ def test_the_interpreters_statement_may_be_anywhere_verify_reads_it(
     engine = Engine(template_dirs=[templates], include_bundled=False)
     request = attrs.evolve(example(), witness=mesoconsent.Witness("Sam Patel", "interpreter"))
     assert engine.verify(engine.render(request).content).ok
+
+
+def _with_paragraph(tmp_path: Path, markup: str) -> Engine:
+    """An engine over a copy of the templates with ``markup`` under the title: a clinic's own
+    text, in the bundled catalogs' languages."""
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, re.escape("<h1>{{ title }}</h1>"), lambda m: f"{m[0]}\n{markup}")
+    return Engine([templates])
+
+
+def test_a_clinic_s_plural_message_with_a_context_is_held_to_the_language(
+    tmp_path: Path,
+) -> None:
+    engine = _with_paragraph(
+        tmp_path, '<p>{{ npgettext("visits", "%(num)s visit", "%(num)s visits", 2) }}</p>'
+    )
+    assert "2 visits" in engine.render(example(), "text").content.decode()
+    with pytest.raises(CoverageError, match=r"text '%\(num\)s visit' \(context visits\)"):
+        engine.render(attrs.evolve(example(), locale="fr"), "text")
+
+
+def test_a_clinic_s_message_with_a_context_is_listed_and_named_with_it(tmp_path: Path) -> None:
+    engine = _with_paragraph(
+        tmp_path, '<p>{{ pgettext("aftercare heading", "Look after your skin") }}</p>'
+    )
+    assert ("aftercare heading", "Look after your skin") in engine.needed_messages()
+    with pytest.raises(CoverageError) as caught:
+        engine.render(attrs.evolve(example(), locale="fr"), "text")
+    assert "text 'Look after your skin' (context aftercare heading)" in str(caught.value)
+    french = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert [key for key, _kind, _reason in french.missing] == [
+        ("aftercare heading", "Look after your skin")
+    ]
+
+
+def test_messages_a_template_looks_up_by_a_variable_are_not_listed(tmp_path: Path) -> None:
+    # Only literal messages can be listed for translators (and checked for completeness);
+    # one named by a variable is held to the language when it is rendered.
+    engine = _with_paragraph(
+        tmp_path,
+        '<p>{{ _(request.procedure) }} {{ pgettext("ctx", request.procedure) }}'
+        ' {{ pgettext(request.procedure, "Date") }}</p>',
+    )
+    assert all(context != "ctx" and message for context, message in engine.needed_messages())
