@@ -620,3 +620,48 @@ def test_a_request_built_in_code_is_refused_naming_its_field(
 )
 def test_a_request_at_the_edge_of_each_limit_is_valid(make: Callable[[], Any]) -> None:
     mesoconsent.validate(make())
+
+
+@pytest.mark.parametrize(
+    ("value", "multiline", "problem"),
+    [
+        ("Jane\nDoe", False, "must be a single line (line break at character 5)"),
+        ("Jane\u2028Doe", False, "must be a single line (line break at character 5)"),
+        ("Jane\u2029Doe", True, "use \\n for a line break, not U+2029 (character 5)"),
+        ("Jane\u202aDoe", False, "contains the bidirectional control U+202A at character 5"),
+        ("Jane\u202eDoe", False, "contains the bidirectional control U+202E at character 5"),
+        ("Jane\u2066Doe", False, "contains the bidirectional control U+2066 at character 5"),
+        ("Jane\u2069Doe", False, "contains the bidirectional control U+2069 at character 5"),
+        ("Jane\ud800Doe", False, "contains an unpaired surrogate U+D800 at character 5"),
+        ("Jane\udfffDoe", False, "contains an unpaired surrogate U+DFFF at character 5"),
+        ("Jane\ufdd0Doe", False, "contains the non-character U+FDD0 at character 5"),
+        ("Jane\ufdefDoe", False, "contains the non-character U+FDEF at character 5"),
+        ("Jane\uffffDoe", False, "contains the non-character U+FFFF at character 5"),
+        ("Jané\U0001fffeDoe", False, "contains the non-character U+1FFFE at character 5"),
+        ("Jane\x01Doe", False, "contains the control character U+0001 at character 5"),
+        ("Jane\x85Doe", True, "contains the control character U+0085 at character 5"),
+        ("\u200b\u00a0 ", False, "must not be empty (or only spaces or invisible characters)"),
+        ("Jane\tDoe", False, None),
+        ("Zoë\u200fDoe", False, None),  # a right-to-left mark: allowed, names are typed with it
+    ],
+)
+def test_each_kind_of_unprintable_text_is_named_where_it_is(
+    value: str, multiline: bool, problem: str | None
+) -> None:
+    # The message says what the character is and where, for the person fixing the record.
+    from mesoconsent.validation import text_problem
+
+    found = text_problem(value, multiline=multiline)
+    assert found == problem or (
+        problem is not None and found is not None and found.startswith(problem)
+    )
+
+
+def test_a_screening_question_left_out_must_be_answered() -> None:
+    request = example()
+    answers = {key: value for key, value in request.screening.items() if key != "pregnant"}
+    with pytest.raises(ValidationError) as caught:
+        mesoconsent.validate(attrs.evolve(request, screening=answers))
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("screening.pregnant", "must be answered (true or false)")
+    ]
