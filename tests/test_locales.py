@@ -28,6 +28,7 @@ import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine
 from mesoconsent.i18n import (
     Review,
+    _plural_rules,
     catalog_path,
     check_folder_name,
     gettext_name,
@@ -141,13 +142,15 @@ def test_a_shipped_catalog_is_complete_with_no_fuzzy_or_untranslated_message(loc
 @pytest.mark.parametrize("locale", SHIPPED)
 def test_a_shipped_catalog_keeps_every_placeholder_in_every_form(locale: str) -> None:
     placeholder = re.compile(r"%\(\w+\)s")
-    for message in read(catalog_path(LOCALES, locale), locale):
+    catalog = read(catalog_path(LOCALES, locale), locale)
+    forms = single_number_forms(Locale.parse(locale), catalog.num_plurals)
+    for message in catalog:
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
         strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
         expected = sorted(placeholder.findall(ids[0]))
-        single = single_number_forms(Locale.parse(locale)) if len(ids) > 1 else frozenset()
+        single = forms if len(ids) > 1 else frozenset()
         for index, string in enumerate(strings):
             assert isinstance(string, str)
             found = sorted(placeholder.findall(string))
@@ -160,15 +163,16 @@ def test_a_shipped_catalog_keeps_every_placeholder_in_every_form(locale: str) ->
 
 @pytest.mark.parametrize("locale", SHIPPED)
 def test_a_shipped_catalog_has_the_plural_forms_of_babels_rules(locale: str) -> None:
+    # Babel's table of the installed version, or that of Babel 2.18 where 2.19 changed it.
     catalog = read(catalog_path(LOCALES, locale), locale)
-    rule = get_plural(locale)
-    assert catalog.num_plurals == rule.num_plurals
-    assert catalog.plural_expr.replace(" ", "") == rule.plural_expr.replace(" ", "")
+    accepted = {header.replace(" ", "") for _, _, header in _plural_rules(Locale.parse(locale))}
+    header = f"nplurals={catalog.num_plurals};plural={catalog.plural_expr};"
+    assert header.replace(" ", "") in accepted
     plurals = [m for m in catalog if m.pluralizable]
     assert plurals
     for message in plurals:
         assert isinstance(message.string, tuple | list)
-        assert len(message.string) == rule.num_plurals, message.id
+        assert len(message.string) == catalog.num_plurals, message.id
         assert all(message.string), message.id
 
 
@@ -389,7 +393,8 @@ def test_a_catalog_with_plural_messages_and_no_plural_forms_header_is_refused(
     po_path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match="no Plural-Forms header") as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    assert "Plural-Forms: nplurals=2; plural=(n > 1);" in str(caught.value)
+    # The header to add: the installed Babel's, which 2.19 changed (a form for millions).
+    assert f"Plural-Forms: {get_plural('fr').plural_forms}" in str(caught.value)
 
 
 @pytest.mark.parametrize("escape", ["\\q", "\\x41", "\\a"])
@@ -1013,9 +1018,12 @@ def test_arabic_says_one_and_two_in_words(count: int, days: int, expected: str) 
 
 
 def test_only_forms_for_a_single_number_may_leave_the_number_out() -> None:
-    assert single_number_forms(Locale.parse("ar")) == {0, 1, 2}
-    for language in ("en", "fr", "ru", "tr", "de", "pt_BR"):
-        assert single_number_forms(Locale.parse(language)) == frozenset(), language
+    assert single_number_forms(Locale.parse("ar"), 6) == {0, 1, 2}
+    for language, forms in (("en", 2), ("fr", 2), ("ru", 3), ("de", 2), ("pt_BR", 2)):
+        assert single_number_forms(Locale.parse(language), forms) == frozenset(), language
+    # A Turkish catalog of one form (as written before Babel 2.19 gave Turkish two): that
+    # form serves every number, so it must state it.
+    assert single_number_forms(Locale.parse("tr"), 1) == frozenset()
 
 
 def test_a_misnamed_regional_folder_is_refused_for_its_region_not_served_by_another(
@@ -1221,12 +1229,14 @@ def test_a_language_header_with_a_region_babel_does_not_know_is_read(tmp_path: P
     assert Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review.state == "draft"
 
 
-@pytest.mark.parametrize(("locale", "forms"), [("ar", {0, 1, 2}), ("ga", {0, 1}), ("fr", set())])
+@pytest.mark.parametrize(
+    ("locale", "count", "forms"), [("ar", 6, {0, 1, 2}), ("ga", 5, {0, 1}), ("fr", 2, set())]
+)
 def test_the_plural_forms_that_stand_for_one_number_are_cldr_s(
-    locale: str, forms: set[int]
+    locale: str, count: int, forms: set[int]
 ) -> None:
     # Irish: "one" is n = 1, "two" n = 2; its "few", "many" and "other" are ranges.
-    assert single_number_forms(Locale.parse(locale)) == forms
+    assert single_number_forms(Locale.parse(locale), count) == forms
 
 
 def test_a_placeholder_error_names_the_plural_form_only_of_a_plural_message(
@@ -1248,3 +1258,39 @@ def test_an_unknown_escape_is_reported_at_its_own_line(tmp_path: Path) -> None:
     number = next(n for n, line in enumerate(lines, start=1) if "\\qSi vous" in line)
     with pytest.raises(CatalogError, match=rf"at line\(s\) {number};"):
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "nplurals=2; plural=(n > 1);",  # msginit and Poedit before, Babel up to 2.18
+        pytest.param(
+            "nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;",
+            # Earlier Babel knows no gettext formula for French's form for millions.
+            marks=pytest.mark.skipif(get_plural("fr").num_plurals != 3, reason="Babel before 2.19"),
+        ),
+    ],
+)
+def test_french_plural_forms_before_and_after_babel_2_19_are_both_accepted(
+    tmp_path: Path, header: str
+) -> None:
+    # Babel 2.19 gave French a third form, for millions ("1 000 000 de séances"): with it,
+    # a catalog written either way reads as it says (and with earlier Babel, the two-form
+    # one, which the shipped catalogs keep).
+    po_path = french_copy(tmp_path)
+    text = re.sub(
+        r'"Plural-Forms: [^"]*"', f'"Plural-Forms: {header}\\\\n"', po_path.read_text("utf-8")
+    )
+    if header.startswith("nplurals=3"):
+        text = text.replace(
+            'msgstr[1] "%(num)s séances"',
+            'msgstr[1] "%(num)s de séances"\nmsgstr[2] "%(num)s séances"',
+        )
+        text = re.sub(r'(msgstr\[1\] ("[^"\n]*")\n)(?!msgstr\[2\])', r"\1msgstr[2] \2\n", text)
+    po_path.write_text(text, encoding="utf-8")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    request = attrs.evolve(
+        in_locale("fr"), treatment=attrs.evolve(example().treatment, number_of_sessions=3)
+    )
+    with pytest.warns(DraftTranslationWarning):
+        assert "3 séances" in engine.render(request, "text").content.decode()

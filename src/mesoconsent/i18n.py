@@ -28,6 +28,7 @@ from babel.numbers import format_decimal
 from babel.plural import to_gettext
 
 from mesoconsent.coverage import normalize_space
+from mesoconsent.earlier_plurals import EARLIER_PLURALS
 from mesoconsent.errors import CatalogError
 
 if TYPE_CHECKING:
@@ -312,16 +313,17 @@ _PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
 
 
 @functools.lru_cache(maxsize=64)
-def single_number_forms(locale: Locale) -> frozenset[int]:
-    """The plural forms (gettext indexes) that only ever stand for one number, by CLDR's rules:
-    Arabic's forms for 0, 1 and 2 ("جلستان" is "two sessions"). Only these may leave out the
-    number; the English-like "one" form also serves 21 in Russian and 0 in French."""
-    from babel.messages.plurals import get_plural
-
+def single_number_forms(locale: Locale, forms: int) -> frozenset[int]:
+    """The plural forms (gettext indexes) that only ever stand for one number, by CLDR's rules,
+    in a catalog of ``locale`` with ``forms`` plural forms: Arabic's forms for 0, 1 and 2
+    ("جلستان" is "two sessions"). Only these may leave out the number; the English-like "one"
+    form also serves 21 in Russian and 0 in French. None where the catalog's forms are not
+    CLDR's categories (a Turkish catalog with one form, written before Babel 2.19 gave
+    Turkish two: its one form serves every number)."""
     rule = locale.plural_form
     tags = [tag for tag in _PLURAL_TAGS if tag in rule.tags or tag == "other"]
-    if len(tags) != get_plural(locale).num_plurals:
-        return frozenset()  # Babel's gettext forms do not follow CLDR's categories here
+    if len(tags) != forms:
+        return frozenset()
     return frozenset(
         index
         for index, tag in enumerate(tags)
@@ -333,7 +335,7 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     """Translations must keep the placeholders of their message (msgfmt --check-format):
     a translation of "contact %(clinic)s at %(phone)s" that drops them would tell the patient
     to call no one."""
-    exempt = single_number_forms(locale)
+    exempt = single_number_forms(locale, po.num_plurals)
     for message in po:
         if not message.id or message.fuzzy:
             continue
@@ -433,6 +435,10 @@ def _plural_rules(locale: Locale) -> tuple[tuple[int, Callable[[int], int], str]
 
     table = get_plural(locale)
     rules = [(table.num_plurals, gettext.c2py(table.plural_expr), table.plural_forms)]
+    earlier = EARLIER_PLURALS.get(str(locale)) or EARLIER_PLURALS.get(locale.language)
+    if earlier is not None:
+        count, formula = earlier
+        rules.append((count, gettext.c2py(formula), f"nplurals={count}; plural={formula};"))
     cldr = to_gettext(locale.plural_form)
     found = re.fullmatch(r"nplurals=(\d+); plural=(.*);", cldr)
     if found is not None:
