@@ -634,3 +634,11 @@ def test_messages_a_template_looks_up_by_a_variable_are_not_listed(tmp_path: Pat
         ' {{ pgettext(request.procedure, "Date") }}</p>',
     )
     assert all(context != "ctx" and message for context, message in engine.needed_messages())
+
+
+def test_an_unknown_disclosure_that_looks_like_an_id_is_named(tmp_path: Path) -> None:
+    # A misspelt id is quoted for the template's author; a value that is not an id, such as
+    # a patient's name, never is (test_a_template_mistake_is_reported_without_...).
+    engine = _with_paragraph(tmp_path, '<p>{{ disclosure("risks.rare_scaring") }}</p>')
+    with pytest.raises(TemplateError, match=re.escape("unknown disclosure 'risks.rare_scaring'")):
+        engine.render(example(), "text")
