@@ -436,7 +436,8 @@ def _plural_rules(locale: Locale) -> tuple[tuple[int, Callable[[int], int], str]
     table = get_plural(locale)
     rules = [(table.num_plurals, gettext.c2py(table.plural_expr), table.plural_forms)]
     earlier = EARLIER_PLURALS.get(str(locale)) or EARLIER_PLURALS.get(locale.language)
-    if earlier is not None:
+    # With Babel 2.18 or earlier installed, the earlier entry is the table's own.
+    if earlier is not None and earlier != (table.num_plurals, table.plural_expr):
         count, formula = earlier
         rules.append((count, gettext.c2py(formula), f"nplurals={count}; plural={formula};"))
     cldr = to_gettext(locale.plural_form)
