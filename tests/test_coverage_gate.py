@@ -347,41 +347,35 @@ def test_a_checklist_showing_the_wrong_answer_fails(tmp_path: Path) -> None:
         engine_for(templates).render(with_yes("clotting_disorder"))
 
 
-def test_a_checklist_without_the_answers_fails(tmp_path: Path) -> None:
+def _checklist_problems(tmp_path: Path, written: str, instead: str) -> list[tuple[str, str]]:
+    """The (id, reason) of each problem refusing the example, its template's checklist
+    markup ``written`` replaced by ``instead``."""
     templates = copy_templates(tmp_path)
-    edit(templates / CONSENT, re.escape('<tr data-screening="{{ item.id }}">'), "<tr>")
+    edit(templates / CONSENT, re.escape(written), instead)
     with pytest.raises(CoverageError) as caught:
         engine_for(templates).render(example())
-    assert {(p.disclosure_id, p.reason) for p in caught.value.problems} == {
-        (f"screening.{q}", "missing")
-        for q in ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
-    }
+    return [(p.disclosure_id, p.reason) for p in caught.value.problems]
+
+
+QUESTIONS = ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
+
+
+def test_a_checklist_without_the_answers_fails(tmp_path: Path) -> None:
+    found = _checklist_problems(tmp_path, '<tr data-screening="{{ item.id }}">', "<tr>")
+    assert set(found) == {(f"screening.{q}", "missing") for q in QUESTIONS}
 
 
 def test_a_checklist_asking_other_questions_fails(tmp_path: Path) -> None:
     # Rows that show the patient's answers against a question the patient was never asked.
-    templates = copy_templates(tmp_path)
-    edit(templates / CONSENT, re.escape("<td>{{ item.question }}"), "<td>Do you feel well today?")
-    with pytest.raises(CoverageError) as caught:
-        engine_for(templates).render(example())
-    assert {(p.disclosure_id, p.reason) for p in caught.value.problems} == {
-        (f"screening.{q}", "altered")
-        for q in ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
-    }
+    found = _checklist_problems(tmp_path, "<td>{{ item.question }}", "<td>Do you feel well today?")
+    assert set(found) == {(f"screening.{q}", "altered") for q in QUESTIONS}
 
 
 def test_a_checklist_row_given_twice_fails_as_duplicated(tmp_path: Path) -> None:
-    templates = copy_templates(tmp_path)
-    edit(
-        templates / CONSENT,
-        re.escape("{%- for item in screening %}"),
-        "{%- for item in screening + screening[:1] %}",
+    found = _checklist_problems(
+        tmp_path, "{%- for item in screening %}", "{%- for item in screening + screening[:1] %}"
     )
-    with pytest.raises(CoverageError) as caught:
-        engine_for(templates).render(example())
-    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
-        ("screening.pregnant", "duplicated")
-    ]
+    assert found == [("screening.pregnant", "duplicated")]
 
 
 def test_catalog_with_a_lone_percent_sign_is_refused(tmp_path: Path) -> None:
