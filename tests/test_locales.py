@@ -118,6 +118,17 @@ def french_engine_with_scarring(tmp_path: Path, **changes: object) -> Engine:
     return Engine(locale_dirs=[tmp_path / "locales"])
 
 
+def text_with_sessions(tmp_path: Path, locale: str, sessions: int) -> str:
+    """The example's text form in ``locale``, with that many sessions, from the (draft)
+    catalogs in ``tmp_path / "locales"``."""
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    request = attrs.evolve(
+        in_locale(locale), treatment=attrs.evolve(example().treatment, number_of_sessions=sessions)
+    )
+    with pytest.warns(DraftTranslationWarning):
+        return engine.render(request, "text").content.decode()
+
+
 def in_locale(locale: str) -> mesoconsent.ConsentRequest:
     return attrs.evolve(example(), locale=locale)
 
@@ -373,12 +384,7 @@ def test_plural_forms_by_cldrs_rules_are_accepted_as_well_as_babels(tmp_path: Pa
     )
     text = re.sub(r'msgstr\[0\] ("[^"\n]*")\n', r"msgstr[0] \1\nmsgstr[1] \1\n", text)
     po_path.write_text(text, encoding="utf-8")
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
-    request = attrs.evolve(
-        in_locale("tr"), treatment=attrs.evolve(example().treatment, number_of_sessions=1)
-    )
-    with pytest.warns(DraftTranslationWarning):
-        assert "1 seans" in engine.render(request, "text").content.decode()
+    assert "1 seans" in text_with_sessions(tmp_path, "tr", 1)
 
 
 @pytest.mark.parametrize("indent", ["", "  "])
@@ -1295,9 +1301,4 @@ def test_french_plural_forms_before_and_after_babel_2_19_are_both_accepted(
         )
         text = re.sub(r'(msgstr\[1\] ("[^"\n]*")\n)(?!msgstr\[2\])', r"\1msgstr[2] \2\n", text)
     po_path.write_text(text, encoding="utf-8")
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
-    request = attrs.evolve(
-        in_locale("fr"), treatment=attrs.evolve(example().treatment, number_of_sessions=3)
-    )
-    with pytest.warns(DraftTranslationWarning):
-        assert "3 séances" in engine.render(request, "text").content.decode()
+    assert "3 séances" in text_with_sessions(tmp_path, "fr", 3)
