@@ -202,7 +202,7 @@ def test_markup_cannot_define_or_use_entities(
         engine_for(templates).render(example())
     if where == CONSENT:  # a static section's error says where the section is, and only that
         assert re.search(
-            r"static %\} at mesotherapy/consent\.html\.j2, line \d+, section 2 ", str(caught.value)
+            r"static %\} at mesotherapy/consent\.html\.j2, line \d+, section 4 ", str(caught.value)
         )
         assert "autoescape" not in str(caught.value)
 
@@ -262,8 +262,8 @@ def test_template_errors_do_not_quote_request_values(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(
         templates / CONSENT,
-        r"<tr><th>\{\{ question_heading \}\}</th>",
-        "<tr><th>{{ formatted[request.patient.full_name] }}</th>",
+        re.escape('<table widths="7 1 1">'),
+        '<table widths="7 1 1"><tr><td>{{ formatted[request.patient.full_name] }}</td></tr>',
     )
     with pytest.raises(TemplateError) as caught:
         engine_for(templates).render(example())
@@ -393,9 +393,9 @@ def test_a_checklist_row_for_an_unknown_question_fails(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(
         templates / CONSENT,
-        re.escape("<tr><th>{{ question_heading }}</th>"),
-        '<tr data-screening="smoker"><td>Do you smoke?</td><td><check checked="no"/></td>'
-        '<td><check checked="yes"/></td></tr><tr><th>{{ question_heading }}</th>',
+        re.escape('<table widths="7 1 1">'),
+        '<table widths="7 1 1"><tr data-screening="smoker"><td>Do you smoke?</td>'
+        '<td><check checked="no"/></td><td><check checked="yes"/></td></tr>',
     )
     with pytest.raises(CoverageError, match=re.escape("screening.smoker: unknown")):
         engine_for(templates).render(example())

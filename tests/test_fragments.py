@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Hashable
 from pathlib import Path
 
 import attrs
@@ -13,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 
 import mesoconsent
 from mesoconsent import ConsentRequest, CoverageError, Engine, TemplateError
-from mesoconsent.document import Block, Paragraph, Text
+from mesoconsent.document import Block, Checkbox, Document, Paragraph, Row, Table, Text
+from mesoconsent.fragments import Fragment
 from mesoconsent.resources import locales_dir
 from mesoconsent.writers.shared import SharedBlocks
 from tests.helpers import copy_templates, edit, example, package_parts, with_patient_name
@@ -21,7 +23,7 @@ from tests.test_properties import requests
 
 CONSENT = "mesotherapy/consent.html.j2"
 BASE = "common/base.html.j2"
-STATIC_TAGS = re.compile(r"\{%-? *(end)?static *-?%\}\n?")
+STATIC_TAGS = re.compile(r"\{%-? *(end)?static( for \w+)? *-?%\}\n?")
 
 
 def unshared_engine(tmp_path: Path) -> Engine:
@@ -445,3 +447,141 @@ def test_batch_workers_share_as_their_engine_does() -> None:
     assert [item.result.content for item in results if item.result] == [
         render_quietly(SHARED, example(), "text")
     ] * 4
+
+
+# {% static for item %}: the screening checklist's rows.
+
+
+def _answered(
+    request: ConsentRequest, question: str, yes: bool, details: str | None = None
+) -> ConsentRequest:
+    screening = dict(request.screening)
+    screening[question] = attrs.evolve(screening[question], answer=yes, details=details)
+    return attrs.evolve(request, screening=screening)
+
+
+def _checklist(document: Document) -> tuple[Row, ...]:
+    (table,) = [
+        block
+        for block in document.blocks
+        if isinstance(block, Table) and any(row.screening for row in block.rows)
+    ]
+    return table.rows
+
+
+def _kept(engine: Engine) -> dict[tuple[Hashable, str], Fragment]:
+    """What the engine keeps from one form to the next: its static sections, by key."""
+    store = engine._fragments  # the store is the engine's own business
+    assert store is not None
+    return dict(store._fragments)
+
+
+def test_checklist_rows_are_shared_between_patients_who_gave_the_same_answer() -> None:
+    engine = Engine()
+    first = engine.compose(with_patient_name(example(), "Ada First"))
+    second = engine.compose(with_patient_name(_answered(example(), "pregnant", True), "Bea"))
+    rows = list(zip(_checklist(first), _checklist(second), strict=True))
+    assert [row.screening for row, _ in rows] == [None, *QUESTIONS]
+    # The header row and every answer given alike: the same objects...
+    assert [a is b for a, b in rows] == [True, False, True, True, True]
+    # ...and the rows say what each patient answered.
+    assert [cell.inlines for cell in rows[1][0].cells[1:]] == [
+        (Checkbox(False),),
+        (Checkbox(True),),
+    ]
+    assert [cell.inlines for cell in rows[1][1].cells[1:]] == [
+        (Checkbox(True),),
+        (Checkbox(False),),
+    ]
+
+
+QUESTIONS = ["pregnant", "breastfeeding", "clotting_disorder", "other_conditions"]
+
+
+def test_what_is_kept_never_tells_which_answer_a_patient_gave() -> None:
+    # Both answers to a question are composed at once: an engine that rendered a "yes" keeps
+    # exactly what one that only ever rendered "no" keeps.
+    said_no, said_yes = Engine(), Engine()
+    render_quietly(said_no, example(), "docx")
+    render_quietly(said_yes, _answered(example(), "pregnant", True), "docx")
+    assert _kept(said_no).keys() == _kept(said_yes).keys()
+    assert list(_kept(said_no).values()) == list(_kept(said_yes).values())
+    # (section, autoescape, question, its words, answer)
+    rows = [
+        section for section, _ in _kept(said_no) if isinstance(section, tuple) and len(section) == 5
+    ]
+    assert sorted((section[2], section[4]) for section in rows) == sorted(
+        (question, yes) for question in QUESTIONS for yes in (True, False)
+    )
+
+
+def test_a_row_with_the_patients_own_words_is_composed_for_that_form_alone() -> None:
+    engine = Engine()
+    details = "Asthma, and a heart condition called Brugada"
+    request = _answered(example(), "other_conditions", True, details)
+    first, second = engine.compose(request), engine.compose(request)
+    row, again = _checklist(first)[-1], _checklist(second)[-1]
+    assert details in repr(row)
+    assert row is not again
+    assert "Brugada" not in repr(_kept(engine))
+    # The other rows are still shared.
+    assert _checklist(first)[1] is _checklist(second)[1]
+
+
+@pytest.mark.parametrize(
+    ("inside", "complaint"),
+    [
+        ("{{ request.patient.full_name }}", "reads 'request'"),
+        ("{{ item }}", "may only read item.answer"),
+        ("{{ item.question.__class__ }}", "may only call methods"),
+        ("{{ item.__class__ }}", "may only read item.answer"),
+        ("{{ item['question'] }}", "may only read item.answer"),
+        ("{% set item = 1 %}", "may only read item.answer"),
+        ("{{ screening[0].question }}", "reads 'screening'"),
+    ],
+)
+def test_a_checklist_row_section_may_only_read_its_lines_fields(
+    tmp_path: Path, inside: str, complaint: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        re.escape("<td>{{ item.question }}"),
+        "<td>" + inside + "{{ item.question }}",
+    )
+    with pytest.raises(TemplateError, match=re.escape(complaint)):
+        Engine([templates], [locales_dir()], include_bundled=False).render(example())
+
+
+def test_a_checklist_row_section_needs_a_line_of_the_checklist(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, re.escape("{%- for item in screening %}"), "{%- for item in ['x'] %}")
+    with pytest.raises(TemplateError, match="needs a line of the screening checklist"):
+        Engine([templates], [locales_dir()], include_bundled=False).render(example())
+
+
+@pytest.mark.parametrize(
+    ("edit_from", "edit_to", "complaint"),
+    [
+        # Rows outside a table.
+        (
+            r"<table widths=\"7 1 1\">",
+            '{% static %}<tr><td>x</td></tr>{% endstatic %}<table widths="7 1 1">',
+            "directly inside a <table>",
+        ),
+        # Blocks inside a table.
+        (
+            r"<table widths=\"7 1 1\">",
+            '<table widths="7 1 1">{% static %}<p>x</p>{% endstatic %}',
+            "top level of the document",
+        ),
+    ],
+)
+def test_static_rows_belong_in_a_table_and_blocks_outside_one(
+    tmp_path: Path, edit_from: str, edit_to: str, complaint: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / CONSENT, edit_from, edit_to)
+    with pytest.raises(TemplateError, match=re.escape(complaint)) as caught:
+        Engine([templates], [locales_dir()], include_bundled=False).render(example())
+    assert "{% static %} at mesotherapy/consent.html.j2, line" in str(caught.value)

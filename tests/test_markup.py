@@ -6,11 +6,11 @@ import pytest
 
 from mesoconsent import document as d
 from mesoconsent.errors import TemplateError
-from mesoconsent.markup import parse_blocks
+from mesoconsent.markup import parse_section
 
 
 def cells(row_markup: str) -> list[tuple[d.Inline, ...]]:
-    (table,) = parse_blocks(f"<table><tr>{row_markup}</tr></table>", "test")
+    (table,), _ = parse_section(f"<table><tr>{row_markup}</tr></table>", "test")
     assert isinstance(table, d.Table)
     return [cell.inlines for cell in table.rows[0].cells]
 

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from mesoconsent import document as d
 from mesoconsent import model, wording
+from mesoconsent.checklist import ScreeningLine
 from mesoconsent.coverage import NOT_AN_ID, normalize_space
 from mesoconsent.errors import DisclosureProblem, TemplateError
 from mesoconsent.fragments import (
@@ -167,16 +168,6 @@ def question_wording(question: ScreeningQuestion, catalog: Catalog) -> str:
     return catalog.pgettext(question.key, question.text)
 
 
-@attrs.frozen
-class ScreeningLine:
-    """One row of the screening checklist, as the template sees it."""
-
-    id: str
-    question: str
-    answer: bool
-    details: str | None
-
-
 def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
     env = FastPathSandbox(
         # What templates read most: the request's fields and the checklist's rows (plain
@@ -194,7 +185,12 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
             )
         ),
         # ... and the static sections' own calls (fragments.py), which take no context.
-        trusted=[*TEMPLATE_FUNCTIONS.values(), StaticExtension._render, StaticExtension._function],
+        trusted=[
+            *TEMPLATE_FUNCTIONS.values(),
+            StaticExtension._render,
+            StaticExtension._render_for,
+            StaticExtension._function,
+        ],
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -296,7 +292,7 @@ def compose(
         catalog_revision=catalog.revision,
     )
     try:
-        document = parse_document(markup, metadata, renderer.inserted, renderer.sections)
+        document = parse_document(markup, metadata, renderer.inserted)
     except TemplateError as error:
         # Which template set the markup wrong; the markup's own line numbers would not help.
         raise TemplateError(

@@ -23,9 +23,10 @@ render, so a missing translation is refused in every document, not only the firs
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -39,8 +40,10 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from mesoconsent import document as d
+from mesoconsent.checklist import LINE_FIELDS, ScreeningLine
+from mesoconsent.errors import TemplateError
 from mesoconsent.i18n import MessageKey
-from mesoconsent.markup import PLACEHOLDER_TAG, parse_blocks
+from mesoconsent.markup import PLACEHOLDER_TAG, ROWS_PLACEHOLDER_TAG, Inserted, parse_section
 from mesoconsent.writers.shared import SharedBlocks
 
 # What a shared section may read: its words come from the catalog, nothing else.
@@ -74,9 +77,11 @@ class StaticExtension(Extension):
 
     def parse(self, parser: Parser) -> list[nodes.Node]:
         lineno = next(parser.stream).lineno
+        # {% static for item %}: a row of the screening checklist, one per question and answer.
+        line = parser.stream.expect("name").value if parser.stream.skip_if("name:for") else None
         body = parser.parse_statements(("name:endstatic",), drop_needle=True)
         where = f"{parser.name or '<template>'}, line {lineno}"
-        _check_static_body(body, where, parser)
+        _check_static_body(body, where, parser, line)
         # The section's key: its template and its number there (two may share a line). It is
         # compiled into the template's code, so it must not depend on anything else.
         number = getattr(parser, _COUNTER, 0) + 1
@@ -85,9 +90,15 @@ class StaticExtension(Extension):
         # Message extraction (Babel, `mesoconsent locales`) looks for calls of the names
         # themselves: it gets the section as written, in a branch that never runs.
         as_written = nodes.If(nodes.Const(False), copy.deepcopy(body), [], [], lineno=lineno)
-        body = [_TrustedFunctions(self).visit(node) for node in body]
-        call = self.call_method("_render", [nodes.Const(key), nodes.ContextReference()])
-        return [as_written, nodes.CallBlock(call, [], [], body).set_lineno(lineno)]
+        body = [_TrustedFunctions(self, line).visit(node) for node in body]
+        if line is None:
+            call = self.call_method("_render", [nodes.Const(key), nodes.ContextReference()])
+            return [as_written, nodes.CallBlock(call, [], [], body).set_lineno(lineno)]
+        # The body reads the line as the caller's parameter, which _render_for passes.
+        arguments = [nodes.Const(key), nodes.Name(line, "load"), nodes.ContextReference()]
+        call = self.call_method("_render_for", arguments)
+        parameter = nodes.Name(line, "param")
+        return [as_written, nodes.CallBlock(call, [parameter], [], body).set_lineno(lineno)]
 
     def _function(self, name: str, context: Context) -> Any:
         """The render's own ``name`` (``_``, ``disclosure``...), from the renderer compose
@@ -110,6 +121,14 @@ class StaticExtension(Extension):
             return Markup(caller())
         return renderer.fragment(key, context.eval_ctx.autoescape, caller)
 
+    def _render_for(
+        self, key: str, line: object, context: Context, caller: Callable[[object], str]
+    ) -> Markup:
+        renderer = context.get(RENDERER_VARIABLE)
+        if not isinstance(renderer, FragmentRenderer):
+            return Markup(caller(line))
+        return renderer.line_fragment(key, context.eval_ctx.autoescape, line, caller)
+
 
 class _TrustedFunctions(NodeTransformer):
     """Rewrites every name a static section reads (only the allowed functions, by then) into
@@ -117,10 +136,13 @@ class _TrustedFunctions(NodeTransformer):
     template's scope, where a loop, a macro's parameter or a clinic's own macro named ``_``
     could stand for something else, with patient data in it, at the first render."""
 
-    def __init__(self, extension: StaticExtension) -> None:
+    def __init__(self, extension: StaticExtension, line: str | None) -> None:
         self.extension = extension
+        self.line = line  # the checklist line of {% static for line %}, the caller's parameter
 
     def visit_Name(self, node: nodes.Name) -> nodes.Node:  # noqa: N802  # as Jinja2 names it
+        if node.name == self.line:
+            return node
         lookup = [nodes.Const(node.name), nodes.ContextReference()]
         return self.extension.call_method("_function", lookup, lineno=node.lineno)
 
@@ -133,18 +155,38 @@ def _filter_names(node: nodes.Filter | nodes.FilterBlock) -> set[str]:
     return {node.name}
 
 
-def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -> None:
+def _check_static_body(
+    body: Sequence[nodes.Node], where: str, parser: Parser, line: str | None
+) -> None:
     """Refuse anything through which a static section's output could depend on more than the
-    catalog. Setting variables is refused too: a name set in the section can still be read
-    from outside before it is set ({% set request = request %}), so only the allowed
-    functions are ever read."""
+    catalog (and, in {% static for line %}, the fields of the checklist line). Setting
+    variables is refused too: a name set in the section can still be read from outside
+    before it is set ({% set request = request %}), so only the allowed functions are ever
+    read."""
     every = [inner for top in body for inner in (top, *top.find_all(nodes.Node))]
     # The allowed functions may only be called, never used as values: printed, a function
     # shows its object, and the translation functions' objects hold what this render has
     # looked up so far, which depends on the request.
     called = {id(node.node) for node in every if isinstance(node, nodes.Call)}
+    # The line's fields, read as such (line.question), are its only allowed use.
+    fields = {
+        id(node.node)
+        for node in every
+        if isinstance(node, nodes.Getattr)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == line
+        and node.attr in LINE_FIELDS
+    }
     found: list[tuple[int, nodes.Node, str]] = []  # (which first, where, what)
     for node in every:
+        if line is not None and isinstance(node, nodes.Name) and node.name == line:
+            if node.ctx != "load" or id(node) not in fields:
+                allowed = ", ".join(f"{line}.{field}" for field in sorted(LINE_FIELDS))
+                problem = f"may only read {allowed} of {line!r}, and not set it"
+                found.append((0, node, problem))
+            continue
+        if isinstance(node, nodes.Getattr) and id(node.node) in fields:
+            continue
         if isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends):
             found.append((0, node, "may not include, import or extend other templates"))
         elif isinstance(node, nodes.Block):
@@ -182,9 +224,11 @@ def _check_static_body(body: Sequence[nodes.Node], where: str, parser: Parser) -
 
 @attrs.frozen
 class Fragment:
-    """A static section of a template in one language: its blocks and the messages it used."""
+    """A static section of a template in one language: its blocks, or its rows if it holds
+    table rows, and the messages it used."""
 
     blocks: tuple[d.Block, ...]
+    rows: tuple[d.Row, ...]
     messages: tuple[MessageKey, ...]
 
 
@@ -197,22 +241,36 @@ class FragmentStore:
     """
 
     def __init__(self) -> None:
-        self._fragments: dict[tuple[str, str], Fragment] = {}  # (section, variant)
+        # (section, variant): a section is its key and whatever else it depends on
+        self._fragments: dict[tuple[Hashable, str], Fragment] = {}
         self.shared = SharedBlocks()
         self._lock = threading.Lock()
 
-    def get(self, section: str, variant: str) -> Fragment | None:
+    def get(self, section: Hashable, variant: str) -> Fragment | None:
         return self._fragments.get((section, variant))
 
-    def add(self, section: str, variant: str, fragment: Fragment) -> Fragment:
+    def add(self, section: Hashable, variant: str, fragment: Fragment) -> Fragment:
+        return self.add_all(variant, {section: fragment})[section]
+
+    def add_all(
+        self, variant: str, fragments: Mapping[Hashable, Fragment]
+    ) -> dict[Hashable, Fragment]:
+        """Store fragments together (none is found before all are stored); a section already
+        stored keeps its fragment. Returns what is stored for each section."""
         # The blocks are registered before the fragment can be found: a document that gets
         # them is always written as one with registered blocks (the DOCX writer deflates a run
         # of them as a segment of its own), so its bytes never depend on a race.
+        kept: dict[Hashable, Fragment] = {}
         with self._lock:
-            kept = self._fragments.get((section, variant))
-            if kept is None:
-                self.shared.share(fragment.blocks)
-                self._fragments[(section, variant)] = kept = fragment
+            for section, fragment in fragments.items():
+                found = self._fragments.get((section, variant))
+                if found is None:
+                    self.shared.share(fragment.blocks)
+                    self.shared.share(fragment.rows)
+                    found = fragment
+                kept[section] = found
+            for section, fragment in kept.items():
+                self._fragments[(section, variant)] = fragment
         return kept
 
 
@@ -232,10 +290,12 @@ class FragmentRenderer:
         self.functions = functions
         self.variant = variant  # the procedure and catalog, which the sections depend on
         self.used = used
-        # The blocks each placeholder stands for, by a reference no template can guess.
-        self.inserted: dict[str, tuple[d.Block, ...]] = {}
-        # Which section each reference stands for (its template, line and number), for errors.
+        # The blocks and rows each placeholder stands for, by a reference no template can
+        # guess, and which section each reference stands for (for errors).
+        self.blocks: dict[str, tuple[d.Block, ...]] = {}
+        self.rows: dict[str, tuple[d.Row, ...]] = {}
         self.sections: dict[str, str] = {}
+        self.inserted = Inserted(self.blocks, self.rows, self.sections)
         self._token = os.urandom(8).hex()  # as secrets.token_hex(8), without its imports
 
     def fragment(self, section: str, autoescape: object, caller: Callable[[], str]) -> Markup:
@@ -243,17 +303,62 @@ class FragmentRenderer:
         errors name), composed on its first render."""
         # An {% autoescape %} around the section changes how it renders: each setting is a
         # section of its own. Jinja2 escapes by the setting's truth ("False" is a true string).
-        stored = f"{section}, autoescape {bool(autoescape)}"
+        stored = (section, bool(autoescape))
         fragment = self.store.get(stored, self.variant)
         if fragment is None:
-            start = len(self.used)
-            markup = str(caller())
-            made = Fragment(parse_blocks(markup, section), tuple(self.used[start:]))
-            fragment = self.store.add(stored, self.variant, made)
-        else:
-            self.used.extend(fragment.messages)
-        ref = f"{self._token}-{len(self.inserted)}"
-        self.inserted[ref] = fragment.blocks
+            fragment = self.store.add(stored, self.variant, self._made(section, caller))
+        return self._placeholder(section, fragment)
+
+    def line_fragment(
+        self,
+        section: str,
+        autoescape: object,
+        line: object,
+        caller: Callable[[ScreeningLine], str],
+    ) -> Markup:
+        """The placeholder of ``{% static for line %}`` section ``section`` for one line of
+        the screening checklist: composed once per question and answer, both answers at
+        once, so what is kept never tells which answer a patient gave. A line with details
+        (the patient's own words) is this render's alone, rendered in place."""
+        if type(line) is not ScreeningLine:
+            raise TemplateError(
+                f"{{% static for %}} at {section} needs a line of the screening checklist (an "
+                f"item of screening or flagged), not {type(line).__name__}"
+            )
+        if line.details is not None:
+            return Markup(caller(line))
+        # The question's words are the catalog's (compose.py), like everything kept here.
+        stored = (section, bool(autoescape), line.id, line.question)
+        fragment = self.store.get((*stored, line.answer), self.variant)
+        if fragment is None:
+            made: dict[Hashable, Fragment] = {
+                (*stored, answer): self._made(
+                    section, functools.partial(caller, attrs.evolve(line, answer=answer))
+                )
+                for answer in (True, False)
+            }
+            fragment = self.store.add_all(self.variant, made)[(*stored, line.answer)]
+        return self._placeholder(section, fragment)
+
+    def _made(self, section: str, render: Callable[[], str]) -> Fragment:
+        """The fragment ``render`` makes, with the messages it used. They are taken off this
+        render's record, which gets a fragment's messages when it is placed."""
+        start = len(self.used)
+        markup = str(render())
+        messages = tuple(self.used[start:])
+        del self.used[start:]
+        blocks, rows = parse_section(markup, section)
+        return Fragment(blocks, rows, messages)
+
+    def _placeholder(self, section: str, fragment: Fragment) -> Markup:
+        self.used.extend(fragment.messages)
+        if not fragment.blocks and not fragment.rows:
+            return Markup()  # nothing to put anywhere
+        ref = f"{self._token}-{len(self.sections)}"
         self.sections[ref] = section
-        # markup.parse_document puts the blocks in the placeholder's place.
+        # markup.parse_document puts the blocks or rows in the placeholder's place.
+        if fragment.rows:
+            self.rows[ref] = fragment.rows
+            return Markup(f'<{ROWS_PLACEHOLDER_TAG} ref="{ref}"/>')
+        self.blocks[ref] = fragment.blocks
         return Markup(f'<{PLACEHOLDER_TAG} ref="{ref}"/>')

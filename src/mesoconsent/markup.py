@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 from xml.etree import ElementTree
 
 import attrs
 
 from mesoconsent import document as d
 from mesoconsent.errors import TemplateError
+
+T = TypeVar("T")
 
 
 def _parse(markup: str) -> ElementTree.Element:
@@ -49,8 +51,11 @@ def _parse(markup: str) -> ElementTree.Element:
     return parser.close()
 
 
-# A {% static %} section (fragments.py) is replaced by a placeholder, which stands for blocks.
+# A {% static %} section (fragments.py) is replaced by a placeholder, which stands for blocks
+# at the top level of the document, or for rows directly inside a <table>.
 PLACEHOLDER_TAG = "static-blocks"
+ROWS_PLACEHOLDER_TAG = "static-rows"
+_PLACEHOLDERS = (PLACEHOLDER_TAG, ROWS_PLACEHOLDER_TAG)
 
 
 def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
@@ -61,24 +66,31 @@ def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
         for element in root.iter()
         if element.get("data-disclosure") is not None
         or element.get("data-screening") is not None
-        or element.tag == PLACEHOLDER_TAG
+        or element.tag in _PLACEHOLDERS
     ]
 
 
+@attrs.frozen
+class Inserted:
+    """What the placeholders of one render stand for, by reference (fragments.py): blocks,
+    rows, and the section each came from (its template, line and number), for errors."""
+
+    blocks: Mapping[str, tuple[d.Block, ...]] = attrs.Factory(dict)
+    rows: Mapping[str, tuple[d.Row, ...]] = attrs.Factory(dict)
+    sections: Mapping[str, str] = attrs.Factory(dict)
+
+
 def parse_document(
-    markup: str,
-    metadata: d.Metadata,
-    fragments: Mapping[str, tuple[d.Block, ...]] | None = None,
-    sections: Mapping[str, str] | None = None,
+    markup: str, metadata: d.Metadata, inserted: Inserted | None = None
 ) -> d.Document:
     """Turn rendered template markup into a :class:`~mesoconsent.document.Document`.
 
-    ``fragments`` holds the blocks of the static sections that the markup's
-    ``<static-blocks ref=".."/>`` placeholders stand for, by reference (see fragments.py);
-    ``sections`` names each reference's section (its template and line), for errors.
+    ``inserted`` holds the blocks and rows of the static sections that the markup's
+    ``<static-blocks ref=".."/>`` and ``<static-rows ref=".."/>`` placeholders stand for
+    (see fragments.py).
     """
     try:
-        return _document(markup, metadata, fragments, sections)
+        return _document(markup, metadata, inserted or Inserted())
     except RecursionError:  # elements nested thousands deep: only a template can write that
         raise TemplateError(_TOO_DEEP) from None
 
@@ -86,26 +98,13 @@ def parse_document(
 _TOO_DEEP = "template markup is nested too deeply"
 
 
-def _document(
-    markup: str,
-    metadata: d.Metadata,
-    fragments: Mapping[str, tuple[d.Block, ...]] | None,
-    sections: Mapping[str, str] | None,
-) -> d.Document:
+def _document(markup: str, metadata: d.Metadata, inserted: Inserted) -> d.Document:
     try:
         root = _parse(markup)
     except ElementTree.ParseError as error:
         raise TemplateError(f"template produced malformed markup: {error}") from None
     placed = _placed(root)
-    # Every placeholder is a child of the root: there are as many of those as in the tree.
-    nested = sum(element.tag == PLACEHOLDER_TAG for element in placed) - sum(
-        child.tag == PLACEHOLDER_TAG for child in root
-    )
-    if nested:
-        raise TemplateError(
-            f"{{% static %}}{_section_of(placed, root, sections)} must be at the top level of "
-            "the document, around whole blocks"
-        )
+    _check_placeholders(root, placed, inserted)
     if root.tag != "document":
         raise TemplateError(f"template markup must have <document> at the top, not <{root.tag}>")
     metadata = attrs.evolve(
@@ -123,9 +122,9 @@ def _document(
         elif child.tag == "footer":
             footer = _inlines(child)
         elif child.tag == PLACEHOLDER_TAG:
-            blocks.extend(_fragment(fragments or {}, child.get("ref", "")))
+            blocks.extend(_fragment(inserted.blocks, child.get("ref", ""), PLACEHOLDER_TAG))
         else:
-            blocks.append(_block(child))
+            blocks.append(_block(child, inserted.rows))
     _reject_loose_text(root)
     _check_placement(placed)
     return d.Document(
@@ -137,46 +136,67 @@ def _document(
     )
 
 
-def _section_of(
-    placed: list[ElementTree.Element],
-    root: ElementTree.Element,
-    sections: Mapping[str, str] | None,
-) -> str:
-    """ " at <template>, line <n>, section <k>" for the first placeholder not at the top level
-    (only an error needs it), or "" if that is not known."""
-    top = {id(child) for child in root}
+def _check_placeholders(
+    root: ElementTree.Element, placed: list[ElementTree.Element], inserted: Inserted
+) -> None:
+    """Every placeholder of blocks is a child of the root, and every placeholder of rows a
+    child of a <table>: there are as many of those as in the whole tree."""
+    at_top = {id(child) for child in root if child.tag == PLACEHOLDER_TAG}
+    in_tables = {
+        id(child)
+        for table in root.iter("table")
+        for child in table
+        if child.tag == ROWS_PLACEHOLDER_TAG
+    }
     for element in placed:
-        if element.tag == PLACEHOLDER_TAG and id(element) not in top:
-            where = (sections or {}).get(element.get("ref", ""))
-            return f" at {where}" if where else ""
-    return ""
+        if element.tag == PLACEHOLDER_TAG and id(element) not in at_top:
+            raise TemplateError(
+                f"{{% static %}}{_section_of(element, inserted)} must be at the top level of "
+                "the document, around whole blocks"
+            )
+        if element.tag == ROWS_PLACEHOLDER_TAG and id(element) not in in_tables:
+            raise TemplateError(
+                f"{{% static %}}{_section_of(element, inserted)} holds table rows (<tr>): it "
+                "belongs directly inside a <table>"
+            )
 
 
-def _fragment(fragments: Mapping[str, tuple[d.Block, ...]], ref: str) -> tuple[d.Block, ...]:
+def _section_of(placeholder: ElementTree.Element, inserted: Inserted) -> str:
+    """ " at <template>, line <n>, section <k>" for a placeholder (only an error needs it),
+    or "" if that is not known."""
+    where = inserted.sections.get(placeholder.get("ref", ""))
+    return f" at {where}" if where else ""
+
+
+def _fragment(fragments: Mapping[str, tuple[T, ...]], ref: str, tag: str) -> tuple[T, ...]:
     try:
         return fragments[ref]  # each render's references are random: a template cannot guess
     except KeyError:
-        raise TemplateError(f"<{PLACEHOLDER_TAG}> is written by {{% static %}} only") from None
+        raise TemplateError(f"<{tag}> is written by {{% static %}} only") from None
 
 
-def parse_blocks(markup: str, where: str) -> tuple[d.Block, ...]:
-    """The blocks of a static section's markup (``where`` names it in errors)."""
+def parse_section(markup: str, where: str) -> tuple[tuple[d.Block, ...], tuple[d.Row, ...]]:
+    """The blocks of a static section's markup, or its rows if it holds table rows (<tr>)
+    and nothing else (``where`` names it in errors)."""
     try:
         root = _parse(f"<static>{markup}</static>")
     except ElementTree.ParseError as error:
         raise TemplateError(
-            f"{{% static %}} at {where} must hold whole blocks (<h2>, <p>, <ul>...): {error}"
+            f"{{% static %}} at {where} must hold whole blocks (<h2>, <p>, <ul>...) or whole "
+            f"table rows (<tr>): {error}"
         ) from None
     try:
         _reject_loose_text(root)
         _check_placement(_placed(root))
-        return tuple(_block(child) for child in root)
+        if len(root) and all(child.tag == "tr" for child in root):
+            return (), tuple(_row(child) for child in root)
+        return tuple(_block(child, {}) for child in root), ()
     except RecursionError:
         raise TemplateError(f"{{% static %}} at {where}: {_TOO_DEEP}") from None
     except TemplateError as error:
         raise TemplateError(
             f"{{% static %}} at {where} must hold whole blocks at the top level of the "
-            f"document: {error}"
+            f"document, or whole rows of a table: {error}"
         ) from None
 
 
@@ -190,10 +210,16 @@ def _check_placement(placed: list[ElementTree.Element]) -> None:
             raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
 
 
-def _block(element: ElementTree.Element) -> d.Block:
-    builder = _BLOCKS.get(element.tag)
+def _block(element: ElementTree.Element, rows: Mapping[str, tuple[d.Row, ...]]) -> d.Block:
+    """A block; ``rows`` holds the rows that static sections in its tables stand for."""
+    tag = element.tag
+    if tag == "table":
+        return _table(element, rows)
+    if tag == "alert":
+        return _alert(element, rows)
+    builder = _BLOCKS.get(tag)
     if builder is None:
-        raise TemplateError(f"<{element.tag}> is not allowed at block level")
+        raise TemplateError(f"<{tag}> is not allowed at block level")
     return builder(element)
 
 
@@ -215,22 +241,16 @@ def _list(element: ElementTree.Element) -> d.ListBlock:
     return d.ListBlock(ordered=element.tag == "ol", items=tuple(items))
 
 
-def _table(element: ElementTree.Element) -> d.Table:
-    rows = []
+def _table(element: ElementTree.Element, inserted: Mapping[str, tuple[d.Row, ...]]) -> d.Table:
+    rows: list[d.Row] = []
     for row in element:
-        if row.tag != "tr":
-            raise TemplateError(f"<table> may only hold <tr>, not <{row.tag}>")
-        cells = []
-        header = True
-        for cell in row:
-            tag = cell.tag
-            if tag == "td":
-                header = False
-            elif tag != "th":
-                raise TemplateError(f"<tr> may only hold <th> or <td>, not <{tag}>")
-            cells.append(d.Cell(_inlines(cell)))
-        _reject_loose_text(row)
-        rows.append(d.Row(tuple(cells), header=header, screening=row.get("data-screening")))
+        tag = row.tag
+        if tag == "tr":
+            rows.append(_row(row))
+        elif tag == ROWS_PLACEHOLDER_TAG:
+            rows.extend(_fragment(inserted, row.get("ref", ""), ROWS_PLACEHOLDER_TAG))
+        else:
+            raise TemplateError(f"<table> may only hold <tr>, not <{tag}>")
     _reject_loose_text(element)
     columns = max((len(row.cells) for row in rows), default=0)
     if not columns:
@@ -249,8 +269,22 @@ def _table(element: ElementTree.Element) -> d.Table:
     return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind))
 
 
-def _alert(element: ElementTree.Element) -> d.Alert:
-    inner = [_block(child) for child in element]
+def _row(row: ElementTree.Element) -> d.Row:
+    cells = []
+    header = True
+    for cell in row:
+        tag = cell.tag
+        if tag == "td":
+            header = False
+        elif tag != "th":
+            raise TemplateError(f"<tr> may only hold <th> or <td>, not <{tag}>")
+        cells.append(d.Cell(_inlines(cell)))
+    _reject_loose_text(row)
+    return d.Row(tuple(cells), header=header, screening=row.get("data-screening"))
+
+
+def _alert(element: ElementTree.Element, rows: Mapping[str, tuple[d.Row, ...]]) -> d.Alert:
+    inner = [_block(child, rows) for child in element]
     _reject_loose_text(element)
     if not all(isinstance(block, d.Paragraph | d.ListBlock) for block in inner):
         raise TemplateError("<alert> may only hold <p>, <ul> and <ol>")
@@ -294,8 +328,6 @@ _BLOCKS: dict[str, Callable[[ElementTree.Element], d.Block]] = {
     "h3": _heading,
     "ul": _list,
     "ol": _list,
-    "table": _table,
-    "alert": _alert,
     "signatures": _signatures,
 }
 

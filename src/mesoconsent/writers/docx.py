@@ -238,33 +238,19 @@ class _BodyWriter:
 
     def table(self, block: d.Table) -> str:
         widths = _column_widths(block.widths)
-        rows = []
+        shared = self.shared
+        if shared is None:
+            rows = [self.row(row, widths) for row in block.rows]
+        else:
+            # Rows of {% static %} sections (the checklist's) are written once per position:
+            # their columns and the bookmark number they start from.
+            make = functools.partial(self._row_and_marks, widths=widths)
+            rows = []
+            for row in block.rows:
+                position = ("docx", self.rtl, widths, self.bookmarks)
+                xml, self.bookmarks = shared.output(row, position, make)
+                rows.append(xml)
         rtl = self.rtl
-        for row in block.rows:
-            header = row.header
-            # A screening row is marked in its first cell; verify reads the whole row from there.
-            # (A bookmark across cells would not survive LibreOffice, which splits it.)
-            mark = (
-                self.new_mark(bookmark_name(d.screening_key(row.screening)))
-                if row.screening
-                else None
-            )
-            cells = []
-            for width, cell in zip(widths, row.cells, strict=True):
-                inlines = cell.inlines
-                only_box = len(inlines) == 1 and isinstance(inlines[0], d.Checkbox)
-                centred = only_box or (header and width < TEXT_WIDTH // 5)
-                align = "center" if centred else None
-                ppr = _paragraph_properties("TableText", None, False, rtl, align)
-                runs = self.inline_runs(inlines, bold=header)
-                cells.append(
-                    _cell_start(width, header)
-                    + w.paragraph(ppr, runs, start=mark, end=None if mark is None else mark[0])
-                    + "</w:tc>"
-                )
-                mark = None  # the first cell only
-            short = _fits_on_a_page(*(cell.inlines for cell in row.cells))
-            rows.append(w.table_row(cells, header=header, keep_together=short))
         header_row = bool(block.rows) and block.rows[0].header
         if block.kind == "grid":
             return (
@@ -272,6 +258,35 @@ class _BodyWriter:
             )
         # TableNormal draws no borders.
         return w.table(widths, rows, style="TableNormal", bidi=rtl) + _SPACER
+
+    def row(self, row: d.Row, widths: tuple[int, ...]) -> str:
+        rtl = self.rtl
+        header = row.header
+        # A screening row is marked in its first cell; verify reads the whole row from there.
+        # (A bookmark across cells would not survive LibreOffice, which splits it.)
+        mark = (
+            self.new_mark(bookmark_name(d.screening_key(row.screening))) if row.screening else None
+        )
+        cells = []
+        for width, cell in zip(widths, row.cells, strict=True):
+            inlines = cell.inlines
+            only_box = len(inlines) == 1 and isinstance(inlines[0], d.Checkbox)
+            centred = only_box or (header and width < TEXT_WIDTH // 5)
+            align = "center" if centred else None
+            ppr = _paragraph_properties("TableText", None, False, rtl, align)
+            runs = self.inline_runs(inlines, bold=header)
+            cells.append(
+                _cell_start(width, header)
+                + w.paragraph(ppr, runs, start=mark, end=None if mark is None else mark[0])
+                + "</w:tc>"
+            )
+            mark = None  # the first cell only
+        short = _fits_on_a_page(*(cell.inlines for cell in row.cells))
+        return w.table_row(cells, header=header, keep_together=short)
+
+    def _row_and_marks(self, row: d.Row, widths: tuple[int, ...]) -> tuple[str, int]:
+        """A row and the bookmark number after it."""
+        return self.row(row, widths), self.bookmarks
 
     def alert(self, block: d.Alert) -> str:
         content = "".join(self.blocks(block.blocks))

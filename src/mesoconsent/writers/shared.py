@@ -19,6 +19,7 @@ from mesoconsent import document as d
 
 T = TypeVar("T")
 A = TypeVar("A")
+B = TypeVar("B", bound="d.Block | d.Row")
 
 # Enough for every position of every shared block of a few templates in every language; past
 # it, outputs are made per document as if nothing were shared (memory stays bounded whatever
@@ -34,22 +35,23 @@ class SharedBlocks:
     """
 
     def __init__(self) -> None:
-        self._blocks: dict[int, d.Block] = {}
+        self._blocks: dict[int, d.Block | d.Row] = {}
         self._outputs: dict[Hashable, object] = {}
 
     def __len__(self) -> int:
         """How many outputs are kept."""
         return len(self._outputs)
 
-    def share(self, blocks: Iterable[d.Block]) -> None:
-        """Register blocks as shared; they are kept alive as long as this registry."""
+    def share(self, blocks: Iterable[d.Block | d.Row]) -> None:
+        """Register blocks (or table rows) as shared; they are kept alive as long as this
+        registry."""
         for block in blocks:
             self._blocks.setdefault(id(block), block)
 
-    def is_shared(self, block: d.Block) -> bool:
+    def is_shared(self, block: d.Block | d.Row) -> bool:
         return self._blocks.get(id(block)) is block
 
-    def output(self, block: d.Block, position: Hashable, make: Callable[[d.Block], T]) -> T:
+    def output(self, block: B, position: Hashable, make: Callable[[B], T]) -> T:
         """What ``make(block)`` returns at ``position`` (the writer and whatever else its
         output depends on); made once for a shared block, every time for any other."""
         if not self.is_shared(block):
