@@ -3,16 +3,20 @@ are meant for: the request's fields, dicts of text and the render's own function
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pytest
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from mesoconsent import Engine
 from mesoconsent.compose import TranslationFunctions, make_environment
-from tests.helpers import example
+from mesoconsent.sandbox import escape_output
+from tests.helpers import example, with_patient_name
 
 ENGINE = Engine()
 
@@ -91,3 +95,37 @@ def test_other_functions_are_still_checked(context: dict[str, Any]) -> None:
     dangerous.unsafe_callable = True  # type: ignore[attr-defined]
     with pytest.raises(SecurityError):
         _render(make_environment([]), "{{ f() }}", f=dangerous, **context)
+
+
+class _Shouting(Markup):
+    """A Markup subclass whose __html__ differs: escape must still ask it."""
+
+    def __html__(self) -> _Shouting:
+        return _Shouting(str.upper(self))
+
+
+class _HasHtml:
+    def __html__(self) -> str:
+        return "<b>own</b>"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["<b>a & 'b'</b>", Markup("<br/>"), _Shouting("<i>x</i>"), _HasHtml(), 42, None, 1.5],
+    ids=repr,
+)
+def test_printed_values_are_escaped_as_markupsafe_escapes_them(value: object) -> None:
+    # Printing in the engine's templates skips escape for Markup alone (sandbox.py).
+    printed = make_environment([]).from_string("{{ value }}").render(value=value)
+    assert printed == str(markupsafe.escape(value))
+    assert escape_output(value) == markupsafe.escape(value)
+    assert type(escape_output(value)) is Markup
+
+
+def test_templates_compiled_from_the_cache_escape_alike(tmp_path: Path) -> None:
+    # Templates read back from the bytecode cache are made by from_code too.
+    for _ in range(2):
+        engine = Engine(template_cache=tmp_path)
+        escaped = engine.render(with_patient_name(example(), "<Ann & Bo>"), "html").content
+        assert b"&lt;Ann &amp; Bo&gt;" in escaped
+    assert any(tmp_path.iterdir())
