@@ -330,6 +330,8 @@ class Engine:
         # start-up). The lock makes the first use from several threads read a catalog once.
         self._catalogs: dict[str, Catalog] = {}
         self._catalog_lock = threading.Lock()
+        # What the gates expect each document to say, in each catalog's words (_expected).
+        self._expected: dict[tuple[str, str], dict[str, str]] = {}
         # needed_messages(), made when an error first needs it (reading every template's
         # messages takes tens of milliseconds; a render that succeeds never does).
         self._known: frozenset[MessageKey] | None = None
@@ -506,13 +508,12 @@ class Engine:
                 block, "disclosures", d.block_disclosures
             ):
                 stated.setdefault(disclosure_id, []).append(text)
-        problems = check_coverage(
-            procedure, stated, lambda i: disclosure_wording(procedure, catalog, i)
-        ) + check_screening(
+        expected = self._expected_wordings(procedure, catalog)
+        problems = check_coverage(procedure, stated, expected.__getitem__) + check_screening(
             document,
             procedure,
             {key: answer.answer for key, answer in request.screening.items()},
-            lambda question: question_wording(question, catalog),
+            lambda question: expected[question.key],
         )
         if request.witness is not None:
             problems += statement_problems(document, request.witness.role, catalog)
@@ -531,6 +532,19 @@ class Engine:
         if composition.fallbacks:
             document = mark_as_draft(document, catalog)
         return document, fragments.shared
+
+    def _expected_wordings(self, procedure: Procedure, catalog: Catalog) -> dict[str, str]:
+        """Each required disclosure's and screening question's wording in the catalog's
+        language, by message context: looked up once per procedure and catalog (both are
+        read once per engine, and never change)."""
+        key = (procedure.id, catalog.name)
+        found = self._expected.get(key)
+        if found is None:
+            found = {i: disclosure_wording(procedure, catalog, i) for i in procedure.required_ids}
+            found |= {q.key: question_wording(q, catalog) for q in procedure.screening}
+            # Two threads may both look them up; they get equal dicts.
+            self._expected[key] = found
+        return found
 
     def render(
         self, request: ConsentRequest, format: Format = "docx", *, draft: bool = False

@@ -303,42 +303,37 @@ class _BodyWriter:
         Every row but the last keeps with the next, so the block does not split across pages
         (unless a name is too long for that to be possible).
         """
-        widths = _column_widths((16, 16, 1, 7))  # name, signature, gap, date
-        line = w.border_set("tcBorders", ("bottom",), size=8, color="000000")
+        name_width, signature_width, gap_width, date_width = widths = _SIGNATURE_WIDTHS
+        rtl = self.rtl
         together = all(_fits_on_a_page((d.Text(s.name),)) for s in block.signers)
         rows = []
         count = len(block.signers)
         for number, signer in enumerate(block.signers, start=1):
             keep = together and number < count
             who = (d.Text(signer.role, bold=True), d.LineBreak(), d.Text(signer.name))
-            blank = self.para((), style="TableText", keep_next=together)
-            lines = ("", line, "", line)
             # "signature 2 of 3": verify notices a signer's row, or the whole block, deleted.
             mark = self.new_mark(bookmark_name(d.signature_mark(number, count)))
             name = self.para(who, style="TableText", keep_next=together, start=mark, end=mark[0])
-            contents = (name, blank, blank, blank)
-            rows.append(
-                w.table_row(
-                    [
-                        w.table_cell(width, content, borders=border)
-                        for width, content, border in zip(widths, contents, lines, strict=True)
-                    ],
-                    min_height=850,
-                    keep_together=together,
-                )
+            name_cell = w.table_cell(name_width, name)
+            lines = _signature_lines(rtl, together)
+            rows.append(w.table_row([name_cell, lines], min_height=850, keep_together=together))
+            signature_caption = self.para(
+                (d.Text(signer.signature_caption),), style="SignatureCaption", keep_next=keep
             )
-            captions = ((), (d.Text(signer.signature_caption),), (), (d.Text(signer.date_caption),))
+            date_caption = self.para(
+                (d.Text(signer.date_caption),), style="SignatureCaption", keep_next=keep
+            )
             rows.append(
                 w.table_row(
                     [
-                        w.table_cell(
-                            width, self.para(text, style="SignatureCaption", keep_next=keep)
-                        )
-                        for width, text in zip(widths, captions, strict=True)
+                        _empty_caption(name_width, rtl, keep),
+                        w.table_cell(signature_width, signature_caption),
+                        _empty_caption(gap_width, rtl, keep),
+                        w.table_cell(date_width, date_caption),
                     ]
                 )
             )
-        return w.table(widths, rows, style="TableNormal", bidi=self.rtl) + _SPACER
+        return w.table(widths, rows, style="TableNormal", bidi=rtl) + _SPACER
 
 
 # Word merges two tables that touch, and a table must not be the last thing in a cell or body.
@@ -400,6 +395,28 @@ def _column_widths(relative: tuple[int, ...]) -> tuple[int, ...]:
     widths = [TEXT_WIDTH * part // total for part in relative]
     widths[-1] += TEXT_WIDTH - sum(widths)  # rounding leftovers go to the last column
     return tuple(widths)
+
+
+_SIGNATURE_WIDTHS = _column_widths((16, 16, 1, 7))  # name, signature, gap, date
+_SIGNATURE_LINE = w.border_set("tcBorders", ("bottom",), size=8, color="000000")
+
+
+@functools.cache  # four: direction, and whether the block keeps together
+def _signature_lines(rtl: bool, together: bool) -> str:
+    """The cells after a signer's name: the signature line, a gap and the date line."""
+    _, signature_width, gap_width, date_width = _SIGNATURE_WIDTHS
+    blank = _BodyWriter(rtl).para((), style="TableText", keep_next=together)
+    return (
+        w.table_cell(signature_width, blank, borders=_SIGNATURE_LINE)
+        + w.table_cell(gap_width, blank)
+        + w.table_cell(date_width, blank, borders=_SIGNATURE_LINE)
+    )
+
+
+@functools.cache  # eight: two widths, direction, and whether the row keeps with the next
+def _empty_caption(width: int, rtl: bool, keep: bool) -> str:
+    """A caption cell with nothing in it (under the name and the gap)."""
+    return w.table_cell(width, _BodyWriter(rtl).para((), style="SignatureCaption", keep_next=keep))
 
 
 def _header_footer(
