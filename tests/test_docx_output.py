@@ -377,3 +377,17 @@ def test_a_document_with_values_keeps_everything_else() -> None:
     )
     changed = document.with_values("consent.plan_areas=00000000")
     assert changed == attrs.evolve(document, values="consent.plan_areas=00000000")
+    # So does laid_out, with the values kept too.
+    assert changed.laid_out("rtl", "A4") == attrs.evolve(changed, direction="rtl", paper_size="A4")
+
+
+def test_titled_metadata_keeps_everything_else() -> None:
+    # Metadata.titled is built field by field too.
+    fields = [field.name for field in attrs.fields(mesoconsent.document.Metadata)]
+    assert fields == [
+        "title", "subject", "author", "language", "procedure", "template_version", "locale",
+        "date", "generator", "review_state", "reviewed_by", "catalog_revision", "draft",
+    ]  # fmt: skip  # a new field must be added to titled too
+    values = {name: f"value of {name}" for name in fields if name != "draft"}
+    metadata = mesoconsent.document.Metadata(**values, draft=True)
+    assert metadata.titled("T", "S") == attrs.evolve(metadata, title="T", subject="S")

@@ -21,6 +21,7 @@ from mesoconsent import (
     request_from_dict,
     request_from_json,
 )
+from mesoconsent import engine as engine_module
 from tests.helpers import example, example_dict
 
 
@@ -665,3 +666,26 @@ def test_a_screening_question_left_out_must_be_answered() -> None:
     assert [(p.path, p.message) for p in caught.value.problems] == [
         ("screening.pregnant", "must be answered (true or false)")
     ]
+
+
+LOCALE_DATES = [
+    ("en-GB", "14 March 2026"),
+    ("en", "March 14, 2026"),
+    ("en-AU", "14 March 2026"),
+    ("en-US", "March 14, 2026"),
+]
+
+
+def test_an_engine_keeps_a_bounded_number_of_locales_as_requests_write_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each locale as written ("en-GB") is kept with its catalog, but no more than a bound of
+    # them, whatever requests send; past it, they are looked up every time, alike.
+    monkeypatch.setattr(engine_module, "_LOCALES_KEPT", 2)
+    engine = mesoconsent.Engine()
+    for _ in range(2):
+        for requested, date in LOCALE_DATES:
+            request = attrs.evolve(mesoconsent.example_request(), locale=requested)
+            text = engine.render(request, "text").content.decode()
+            assert f"Date of this form | {date}" in text
+    assert len(engine._catalogs_for) == 2

@@ -302,7 +302,7 @@ def compose(
     # The direction follows the language, whatever a template's <document dir> says; the
     # paper is the clinic's (validated: "A4", "Letter" or None).
     paper_size = cast(Literal["A4", "Letter"] | None, request.clinic.paper_size)
-    document = attrs.evolve(document, direction=direction, paper_size=paper_size)
+    document = document.laid_out(direction, paper_size)
     return Composition(document, tuple(translations.fallbacks()))
 
 

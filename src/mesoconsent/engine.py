@@ -86,6 +86,10 @@ MEDIA_TYPES: dict[Format, str] = {
 _EXTENSIONS: dict[str, Format] = {".docx": "docx", ".html": "html", ".htm": "html", ".txt": "text"}
 
 
+# Locale tags are few in practice; whatever requests send, no more than this many are kept.
+_LOCALES_KEPT = 256
+
+
 def _writer(format: Format) -> Callable[[d.Document, SharedBlocks | None], bytes]:
     """The writer of a (checked) format. The HTML and text writers are imported on first use:
     a fresh process that writes a DOCX (the command line) starts without them."""
@@ -330,6 +334,8 @@ class Engine:
         # start-up). The lock makes the first use from several threads read a catalog once.
         self._catalogs: dict[str, Catalog] = {}
         self._catalog_lock = threading.Lock()
+        # Each locale as requests write it ("en-GB"), with its catalog (_catalog_for).
+        self._catalogs_for: dict[str, Catalog] = {}
         # What the gates expect each document to say, in each catalog's words (_expected).
         self._expected: dict[tuple[str, str], dict[str, str]] = {}
         # needed_messages(), made when an error first needs it (reading every template's
@@ -459,12 +465,18 @@ class Engine:
         return self.request_from_json(Path(path).read_bytes())
 
     def _catalog_for(self, requested: str) -> Catalog:
+        found = self._catalogs_for.get(requested)
+        if found is not None:
+            return found
         # (A locale whose catalog folder is misnamed was refused by validation, before this.)
         catalog = self.catalog(self.resolve_locale(requested))
         # Messages come from the negotiated catalog; dates and lists follow the locale as
         # requested, so en-GB gets "14 March 2026" from the en catalog (unless Babel reads
         # the request in another script than it names: then the catalog's own locale).
-        return attrs.evolve(catalog, locale=formatting_locale(requested) or catalog.locale)
+        found = attrs.evolve(catalog, locale=formatting_locale(requested) or catalog.locale)
+        if len(self._catalogs_for) < _LOCALES_KEPT:
+            self._catalogs_for[requested] = found
+        return found
 
     def _misnamed_for(self, requested: str) -> tuple[Path, str] | None:
         """The misnamed catalog folder meant for ``requested`` or for a locale tried before

@@ -107,9 +107,7 @@ def _document(markup: str, metadata: d.Metadata, inserted: Inserted) -> d.Docume
     _check_placeholders(root, placed, inserted)
     if root.tag != "document":
         raise TemplateError(f"template markup must have <document> at the top, not <{root.tag}>")
-    metadata = attrs.evolve(
-        metadata, title=root.get("title", "").strip(), subject=root.get("subject", "").strip()
-    )
+    metadata = metadata.titled(root.get("title", "").strip(), root.get("subject", "").strip())
     direction = root.get("dir", "ltr")
     if direction not in ("ltr", "rtl"):
         raise TemplateError(f'<document dir="{direction}"> must be "ltr" or "rtl"')
