@@ -18,9 +18,11 @@ import mesoconsent
 from mesoconsent.writers.zip import (
     EACH_FORM,
     ONCE,
+    STORE_BELOW,
     ZIP_EPOCH,
     compress_part,
     deflate_segment,
+    form_segment,
     segmented_part,
     stored_segment,
     zip_parts,
@@ -29,8 +31,9 @@ from tests.helpers import example, package_parts
 
 SEGMENTED = "word/document.xml"
 CUSTOM = "docProps/custom.xml"
+HEADER = "word/header1.xml"
 # Deflated for each form, fast; every other part is deflated once per process, small.
-EACH_FORM_PARTS = dict.fromkeys(("docProps/core.xml", "word/header1.xml"), EACH_FORM)
+EACH_FORM_PARTS = dict.fromkeys(("docProps/core.xml", HEADER), EACH_FORM)
 
 
 def zipfile_bytes(parts: list[tuple[str, bytes]], levels: Mapping[str, int] = {}) -> bytes:
@@ -65,11 +68,12 @@ def test_a_rendered_docx_is_zipfiles_packaging_but_for_the_segmented_document(
     stored = deflated_data(content)
     zipped = deflated_data(zipfile_bytes(parts, EACH_FORM_PARTS))
     assert list(stored) == list(zipped) == [name for name, _ in parts]
-    # The document, and the custom properties (deflated once, then the form's own digests
-    # in a stored block), are deflated as segments, each ending on a sync flush.
-    assert {name for name in stored if stored[name] != zipped[name]} == {SEGMENTED, CUSTOM}
+    # The document, the custom properties (deflated once, then the form's own digests in a
+    # stored block) and the header (its namespaces deflated once, then the form's own short
+    # text stored) are deflated as segments, each ending on a sync flush.
+    assert {name for name in stored if stored[name] != zipped[name]} == {SEGMENTED, CUSTOM, HEADER}
     assert stored[SEGMENTED].count(b"\x00\x00\xff\xff") > 3
-    for name in (SEGMENTED, CUSTOM):
+    for name in (SEGMENTED, CUSTOM, HEADER):
         assert zlib.decompress(stored[name], -15) == dict(parts)[name]
 
 
@@ -96,11 +100,14 @@ def test_a_part_deflated_in_segments_reads_back_whole(pieces: list[bytes], other
     ]
 
 
-@pytest.mark.parametrize("size", [0, 100, 7930, 8192, 40_000, 70_000])
+@pytest.mark.parametrize("size", [0, 100, STORE_BELOW - 1, STORE_BELOW, 7930, 8192, 40_000, 70_000])
 def test_a_forms_own_segment_of_any_size_reads_back(size: int) -> None:
-    # Between segments deflated once, at any size (a 20,000-character name makes a large one).
+    # Between segments deflated once, at any size (a 20,000-character name makes a large one),
+    # stored if it is short, deflated if not.
     text = (b"<w:p><w:r><w:t>Jane Example \xc3\xa9</w:t></w:r></w:p>" * 2000)[:size]
-    parts = [deflate_segment(b"<w:body>", level=ONCE), deflate_segment(text, level=EACH_FORM)]
+    own = form_segment(text)
+    assert (own.data[0] == 0) == (size < STORE_BELOW)  # a stored block's header, or deflated
+    parts = [deflate_segment(b"<w:body>", level=ONCE), own]
     part = segmented_part("word/document.xml", [*parts, deflate_segment(b"</w:body>", level=ONCE)])
     assert package_parts(zip_parts([part])) == [
         ("word/document.xml", b"<w:body>" + text + b"</w:body>")

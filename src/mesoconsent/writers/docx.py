@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 
 from mesoconsent import document as d
@@ -49,6 +49,7 @@ from mesoconsent.writers.zip import (
     Segment,
     compress_part,
     deflate_segment,
+    form_segment,
     segmented_part,
     stored_segment,
     zip_parts,
@@ -194,21 +195,24 @@ class _BodyWriter:
             run_blocks = tuple(block for _, block in items)
             keep = tuple(index in held for index, _ in items)
             if shared is None or not is_shared:
-                yield self._segment(run_blocks, keep, EACH_FORM)[0]
+                yield self._segment(run_blocks, keep, form_segment)[0]
                 continue
             position = ("docx", self.rtl, keep, self.bookmarks, self.ordered_lists)
             segment, self.bookmarks, self.ordered_lists = shared.run_output(
-                run_blocks, position, functools.partial(self._segment, keep=keep, level=ONCE)
+                run_blocks, position, functools.partial(self._segment, keep=keep, make=_once)
             )
             yield segment
 
     def _segment(
-        self, blocks: tuple[d.Block, ...], keep: tuple[bool, ...], level: int
+        self,
+        blocks: tuple[d.Block, ...],
+        keep: tuple[bool, ...],
+        make: Callable[[bytes], Segment],
     ) -> tuple[Segment, int, int]:
         xml = "".join(
             [self._block(block, keep_next) for block, keep_next in zip(blocks, keep, strict=True)]
         )
-        return deflate_segment(xml.encode(), level=level), self.bookmarks, self.ordered_lists
+        return make(xml.encode()), self.bookmarks, self.ordered_lists
 
     def _block(self, block: d.Block, keep_next: bool) -> str:
         if isinstance(block, d.Paragraph):
@@ -419,16 +423,35 @@ def _empty_caption(width: int, rtl: bool, keep: bool) -> str:
     return w.table_cell(width, _BodyWriter(rtl).para((), style="SignatureCaption", keep_next=keep))
 
 
+def _once(content: bytes) -> Segment:
+    return deflate_segment(content, level=ONCE)
+
+
 def _header_footer(
     tag: str, style: str, inlines: tuple[d.Inline, ...], rtl: bool, notice: str | None = None
 ) -> str:
+    return _header_footer_start(tag) + _header_footer_body(tag, style, inlines, rtl, notice)
+
+
+def _header_footer_start(tag: str) -> str:
+    return w.XML_DECLARATION + f"<w:{tag} {w.NAMESPACES}>"
+
+
+def _header_footer_body(
+    tag: str, style: str, inlines: tuple[d.Inline, ...], rtl: bool, notice: str | None
+) -> str:
+    """A header's or footer's paragraphs and its end tag."""
     writer = _BodyWriter(rtl)
     body = writer.para(inlines, style=style)
     if notice is not None:
         # Draft mode: the notice heads every page, in bold red, above the usual header.
         runs = writer.inline_runs((d.Text(notice, bold=True),), size=24, color=DRAFT_COLOR)
         body = w.paragraph(w.paragraph_properties(style=style, bidi=rtl), runs) + body
-    return w.XML_DECLARATION + f"<w:{tag} {w.NAMESPACES}>{body}</w:{tag}>"
+    return f"{body}</w:{tag}>"
+
+
+# The header's namespaces are the same in every form (its text is the form's own).
+_HEADER_START = OpenPart.of("word/header1.xml", _header_footer_start("hdr").encode(), b"</w:hdr>")
 
 
 def core_xml(metadata: d.Metadata) -> str:
@@ -540,7 +563,7 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
     segments = [_DOCUMENT_START, *body.segments(document.blocks), end]
     meta = document.metadata
     fixed = _fixed_parts()
-    header = _header_footer("hdr", "Header", document.header, rtl, document.draft_notice)
+    header = _header_footer_body("hdr", "Header", document.header, rtl, document.draft_notice)
     return zip_parts(
         [
             fixed["[Content_Types].xml"],
@@ -550,7 +573,7 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
             segmented_part("word/document.xml", segments),
             fixed["word/_rels/document.xml.rels"],
             _numbering_part(body.ordered_lists),
-            compress_part("word/header1.xml", header.encode(), level=EACH_FORM),
+            _HEADER_START.followed_by(form_segment(header.encode())),
             _footer_part(document.footer, rtl),
             *_language_parts(meta.language, rtl, meta.generator),
         ]
