@@ -14,7 +14,16 @@ from hypothesis import HealthCheck, given, settings
 
 import mesoconsent
 from mesoconsent import ConsentRequest, CoverageError, Engine, TemplateError
-from mesoconsent.document import Block, Checkbox, Document, Paragraph, Row, Table, Text
+from mesoconsent.document import (
+    Block,
+    Checkbox,
+    Document,
+    ListBlock,
+    Paragraph,
+    Row,
+    Table,
+    Text,
+)
 from mesoconsent.fragments import Fragment
 from mesoconsent.resources import locales_dir
 from mesoconsent.writers.shared import SharedBlocks
@@ -358,30 +367,54 @@ def test_sections_are_composed_per_procedure(tmp_path: Path) -> None:
     assert "relatively low" not in peel
 
 
+PLAN = '<li data-disclosure="consent.plan_areas">'
+
+
 @pytest.mark.parametrize(
-    "section",
+    ("before", "section", "complaint"),
     [
-        "<li>{{ _('Declaration') }}</li>",  # not a whole block
-        "<p>{{ _('Declaration') }}</p>",  # whole blocks, but inside a list
+        # Whole blocks, but inside a list.
+        (PLAN, "<p>{{ _('Declaration') }}</p>", "must be at the top level of the document"),
+        # List items, but not in a list.
+        ("<h1>", "<li>{{ _('Declaration') }}</li>", "belongs directly inside a <ul> or <ol>"),
+        # Table rows, but in a list.
+        (PLAN, "<tr><td>{{ _('Declaration') }}</td></tr>", "belongs directly inside a <table>"),
     ],
 )
-def test_a_static_section_must_be_whole_blocks_at_the_top_level(
-    tmp_path: Path, section: str
+def test_a_static_section_must_be_whole_blocks_rows_or_items_where_they_belong(
+    tmp_path: Path, before: str, section: str, complaint: str
 ) -> None:
     templates = copy_templates(tmp_path)
-    edit(
-        templates / BASE,
-        r"<li data-disclosure=\"consent.time_to_reflect\">",
-        "{% static %}" + section + '{% endstatic %}<li data-disclosure="consent.time_to_reflect">',
-    )
+    edit(templates / BASE, re.escape(before), "{% static %}" + section + "{% endstatic %}" + before)
     engine = Engine([templates], [locales_dir()], include_bundled=False)
     with pytest.raises(TemplateError) as caught:
         engine.render(example())
     # The error says which section, and what is wrong with it.
-    assert re.search(
-        r"\{% static %\} at common/base\.html\.j2, line \d+.* top level of the document",
-        str(caught.value),
+    assert re.search(r"\{% static %\} at common/base\.html\.j2, line \d+", str(caught.value))
+    assert complaint in str(caught.value)
+
+
+def test_static_list_items_are_shared_and_the_rest_of_their_list_is_not() -> None:
+    first, second = (
+        _rights(SHARED.compose(with_patient_name(example(), name))) for name in ("Ada", "Bea")
     )
+    assert first is not second  # the list names the clinic...
+    # ...in its last item; the first three are the same objects in every form.
+    pairs = zip(first.items, second.items, strict=True)
+    assert [a is b for a, b in pairs] == [True, True, True, False]
+
+
+def _rights(document: Document) -> ListBlock:
+    (rights,) = [
+        block
+        for block in document.blocks
+        if isinstance(block, ListBlock) and _ids(block)[-1:] == ["consent.complications_contact"]
+    ]
+    return rights
+
+
+def _ids(block: Block) -> list[str]:
+    return [disclosure_id for disclosure_id, _ in _disclosures(block)]
 
 
 def test_a_static_section_in_a_parent_template_is_checked_too(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from mesoconsent.markup import parse_section
 
 
 def cells(row_markup: str) -> list[tuple[d.Inline, ...]]:
-    (table,), _ = parse_section(f"<table><tr>{row_markup}</tr></table>", "test")
+    (table,) = parse_section(f"<table><tr>{row_markup}</tr></table>", "test").blocks
     assert isinstance(table, d.Table)
     return [cell.inlines for cell in table.rows[0].cells]
 

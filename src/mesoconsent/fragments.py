@@ -43,7 +43,14 @@ from mesoconsent import document as d
 from mesoconsent.checklist import LINE_FIELDS, ScreeningLine
 from mesoconsent.errors import TemplateError
 from mesoconsent.i18n import MessageKey
-from mesoconsent.markup import PLACEHOLDER_TAG, ROWS_PLACEHOLDER_TAG, Inserted, parse_section
+from mesoconsent.markup import (
+    ITEMS_PLACEHOLDER_TAG,
+    PLACEHOLDER_TAG,
+    ROWS_PLACEHOLDER_TAG,
+    Inserted,
+    Parts,
+    parse_section,
+)
 from mesoconsent.writers.shared import SharedBlocks
 
 # What a shared section may read: its words come from the catalog, nothing else.
@@ -224,11 +231,10 @@ def _check_static_body(
 
 @attrs.frozen
 class Fragment:
-    """A static section of a template in one language: its blocks, or its rows if it holds
-    table rows, and the messages it used."""
+    """A static section of a template in one language: its blocks (or table rows, or list
+    items) and the messages it used."""
 
-    blocks: tuple[d.Block, ...]
-    rows: tuple[d.Row, ...]
+    parts: Parts
     messages: tuple[MessageKey, ...]
 
 
@@ -265,8 +271,8 @@ class FragmentStore:
             for section, fragment in fragments.items():
                 found = self._fragments.get((section, variant))
                 if found is None:
-                    self.shared.share(fragment.blocks)
-                    self.shared.share(fragment.rows)
+                    parts = fragment.parts
+                    self.shared.share((*parts.blocks, *parts.rows, *parts.items))
                     found = fragment
                 kept[section] = found
             for section, fragment in kept.items():
@@ -294,8 +300,9 @@ class FragmentRenderer:
         # guess, and which section each reference stands for (for errors).
         self.blocks: dict[str, tuple[d.Block, ...]] = {}
         self.rows: dict[str, tuple[d.Row, ...]] = {}
+        self.items: dict[str, tuple[d.ListItem, ...]] = {}
         self.sections: dict[str, str] = {}
-        self.inserted = Inserted(self.blocks, self.rows, self.sections)
+        self.inserted = Inserted(self.blocks, self.rows, self.items, self.sections)
         self._token = os.urandom(8).hex()  # as secrets.token_hex(8), without its imports
 
     def fragment(self, section: str, autoescape: object, caller: Callable[[], str]) -> Markup:
@@ -347,18 +354,23 @@ class FragmentRenderer:
         markup = str(render())
         messages = tuple(self.used[start:])
         del self.used[start:]
-        blocks, rows = parse_section(markup, section)
-        return Fragment(blocks, rows, messages)
+        return Fragment(parse_section(markup, section), messages)
 
     def _placeholder(self, section: str, fragment: Fragment) -> Markup:
         self.used.extend(fragment.messages)
-        if not fragment.blocks and not fragment.rows:
-            return Markup()  # nothing to put anywhere
+        parts = fragment.parts
         ref = f"{self._token}-{len(self.sections)}"
+        # markup.parse_document puts the blocks, rows or items in the placeholder's place.
+        if parts.rows:
+            self.rows[ref] = parts.rows
+            tag = ROWS_PLACEHOLDER_TAG
+        elif parts.items:
+            self.items[ref] = parts.items
+            tag = ITEMS_PLACEHOLDER_TAG
+        elif parts.blocks:
+            self.blocks[ref] = parts.blocks
+            tag = PLACEHOLDER_TAG
+        else:
+            return Markup()  # nothing to put anywhere
         self.sections[ref] = section
-        # markup.parse_document puts the blocks or rows in the placeholder's place.
-        if fragment.rows:
-            self.rows[ref] = fragment.rows
-            return Markup(f'<{ROWS_PLACEHOLDER_TAG} ref="{ref}"/>')
-        self.blocks[ref] = fragment.blocks
-        return Markup(f'<{PLACEHOLDER_TAG} ref="{ref}"/>')
+        return Markup(f'<{tag} ref="{ref}"/>')

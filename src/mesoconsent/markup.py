@@ -52,10 +52,12 @@ def _parse(markup: str) -> ElementTree.Element:
 
 
 # A {% static %} section (fragments.py) is replaced by a placeholder, which stands for blocks
-# at the top level of the document, or for rows directly inside a <table>.
+# at the top level of the document, for rows directly inside a <table>, or for list items
+# directly inside a <ul> or <ol>.
 PLACEHOLDER_TAG = "static-blocks"
 ROWS_PLACEHOLDER_TAG = "static-rows"
-_PLACEHOLDERS = (PLACEHOLDER_TAG, ROWS_PLACEHOLDER_TAG)
+ITEMS_PLACEHOLDER_TAG = "static-items"
+_PLACEHOLDERS = (PLACEHOLDER_TAG, ROWS_PLACEHOLDER_TAG, ITEMS_PLACEHOLDER_TAG)
 
 
 def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
@@ -71,13 +73,28 @@ def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
 
 
 @attrs.frozen
+class Parts:
+    """What a static section holds: blocks, the rows of a table or the items of a list (one
+    kind of them, or nothing)."""
+
+    blocks: tuple[d.Block, ...] = ()
+    rows: tuple[d.Row, ...] = ()
+    items: tuple[d.ListItem, ...] = ()
+
+
+@attrs.frozen
 class Inserted:
     """What the placeholders of one render stand for, by reference (fragments.py): blocks,
-    rows, and the section each came from (its template, line and number), for errors."""
+    rows, list items, and the section each came from (its template, line and number), for
+    errors."""
 
     blocks: Mapping[str, tuple[d.Block, ...]] = attrs.Factory(dict)
     rows: Mapping[str, tuple[d.Row, ...]] = attrs.Factory(dict)
+    items: Mapping[str, tuple[d.ListItem, ...]] = attrs.Factory(dict)
     sections: Mapping[str, str] = attrs.Factory(dict)
+
+
+_NOTHING_INSERTED = Inserted()
 
 
 def parse_document(
@@ -85,12 +102,12 @@ def parse_document(
 ) -> d.Document:
     """Turn rendered template markup into a :class:`~mesoconsent.document.Document`.
 
-    ``inserted`` holds the blocks and rows of the static sections that the markup's
-    ``<static-blocks ref=".."/>`` and ``<static-rows ref=".."/>`` placeholders stand for
-    (see fragments.py).
+    ``inserted`` holds the blocks, rows and list items of the static sections that the
+    markup's ``<static-blocks ref=".."/>``, ``<static-rows ref=".."/>`` and
+    ``<static-items ref=".."/>`` placeholders stand for (see fragments.py).
     """
     try:
-        return _document(markup, metadata, inserted or Inserted())
+        return _document(markup, metadata, inserted or _NOTHING_INSERTED)
     except RecursionError:  # elements nested thousands deep: only a template can write that
         raise TemplateError(_TOO_DEEP) from None
 
@@ -122,7 +139,7 @@ def _document(markup: str, metadata: d.Metadata, inserted: Inserted) -> d.Docume
         elif child.tag == PLACEHOLDER_TAG:
             blocks.extend(_fragment(inserted.blocks, child.get("ref", ""), PLACEHOLDER_TAG))
         else:
-            blocks.append(_block(child, inserted.rows))
+            blocks.append(_block(child, inserted))
     _reject_loose_text(root)
     _check_placement(placed)
     return d.Document(
@@ -137,26 +154,32 @@ def _document(markup: str, metadata: d.Metadata, inserted: Inserted) -> d.Docume
 def _check_placeholders(
     root: ElementTree.Element, placed: list[ElementTree.Element], inserted: Inserted
 ) -> None:
-    """Every placeholder of blocks is a child of the root, and every placeholder of rows a
-    child of a <table>: there are as many of those as in the whole tree."""
-    at_top = {id(child) for child in root if child.tag == PLACEHOLDER_TAG}
-    in_tables = {
-        id(child)
-        for table in root.iter("table")
-        for child in table
-        if child.tag == ROWS_PLACEHOLDER_TAG
-    }
-    for element in placed:
-        if element.tag == PLACEHOLDER_TAG and id(element) not in at_top:
-            raise TemplateError(
-                f"{{% static %}}{_section_of(element, inserted)} must be at the top level of "
-                "the document, around whole blocks"
-            )
-        if element.tag == ROWS_PLACEHOLDER_TAG and id(element) not in in_tables:
-            raise TemplateError(
-                f"{{% static %}}{_section_of(element, inserted)} holds table rows (<tr>): it "
-                "belongs directly inside a <table>"
-            )
+    """Every placeholder of blocks is a child of the root, every placeholder of rows a child
+    of a <table>, and every placeholder of list items a child of a <ul> or <ol>."""
+    placeholders = [element for element in placed if element.tag in _PLACEHOLDERS]
+    if not placeholders:
+        return
+    where_allowed = {id(child) for child in root if child.tag == PLACEHOLDER_TAG}
+    for container, allowed in _CONTAINED.items():
+        for element in root.iter(container):
+            where_allowed.update(id(child) for child in element if child.tag == allowed)
+    for element in placeholders:
+        if id(element) not in where_allowed:
+            problem = _MISPLACED[element.tag]
+            raise TemplateError(f"{{% static %}}{_section_of(element, inserted)} {problem}")
+
+
+# The placeholders each container may hold, and what a misplaced one is told.
+_CONTAINED = {
+    "table": ROWS_PLACEHOLDER_TAG,
+    "ul": ITEMS_PLACEHOLDER_TAG,
+    "ol": ITEMS_PLACEHOLDER_TAG,
+}
+_MISPLACED = {
+    PLACEHOLDER_TAG: "must be at the top level of the document, around whole blocks",
+    ROWS_PLACEHOLDER_TAG: "holds table rows (<tr>): it belongs directly inside a <table>",
+    ITEMS_PLACEHOLDER_TAG: "holds list items (<li>): it belongs directly inside a <ul> or <ol>",
+}
 
 
 def _section_of(placeholder: ElementTree.Element, inserted: Inserted) -> str:
@@ -173,28 +196,32 @@ def _fragment(fragments: Mapping[str, tuple[T, ...]], ref: str, tag: str) -> tup
         raise TemplateError(f"<{tag}> is written by {{% static %}} only") from None
 
 
-def parse_section(markup: str, where: str) -> tuple[tuple[d.Block, ...], tuple[d.Row, ...]]:
-    """The blocks of a static section's markup, or its rows if it holds table rows (<tr>)
-    and nothing else (``where`` names it in errors)."""
+def parse_section(markup: str, where: str) -> Parts:
+    """The blocks of a static section's markup; or its rows if it holds table rows (<tr>)
+    and nothing else, or its items if it holds list items (<li>) and nothing else
+    (``where`` names it in errors)."""
     try:
         root = _parse(f"<static>{markup}</static>")
     except ElementTree.ParseError as error:
         raise TemplateError(
-            f"{{% static %}} at {where} must hold whole blocks (<h2>, <p>, <ul>...) or whole "
-            f"table rows (<tr>): {error}"
+            f"{{% static %}} at {where} must hold whole blocks (<h2>, <p>, <ul>...), whole "
+            f"table rows (<tr>) or whole list items (<li>): {error}"
         ) from None
     try:
         _reject_loose_text(root)
         _check_placement(_placed(root))
-        if len(root) and all(child.tag == "tr" for child in root):
-            return (), tuple(_row(child) for child in root)
-        return tuple(_block(child, {}) for child in root), ()
+        tags = {child.tag for child in root}
+        if tags == {"tr"}:
+            return Parts(rows=tuple(_row(child) for child in root))
+        if tags == {"li"}:
+            return Parts(items=tuple(_item(child) for child in root))
+        return Parts(blocks=tuple(_block(child, _NOTHING_INSERTED) for child in root))
     except RecursionError:
         raise TemplateError(f"{{% static %}} at {where}: {_TOO_DEEP}") from None
     except TemplateError as error:
         raise TemplateError(
             f"{{% static %}} at {where} must hold whole blocks at the top level of the "
-            f"document, or whole rows of a table: {error}"
+            f"document, whole rows of a table or whole items of a list: {error}"
         ) from None
 
 
@@ -208,13 +235,16 @@ def _check_placement(placed: list[ElementTree.Element]) -> None:
             raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
 
 
-def _block(element: ElementTree.Element, rows: Mapping[str, tuple[d.Row, ...]]) -> d.Block:
-    """A block; ``rows`` holds the rows that static sections in its tables stand for."""
+def _block(element: ElementTree.Element, inserted: Inserted) -> d.Block:
+    """A block; ``inserted`` holds the rows and items that static sections in its tables and
+    lists stand for."""
     tag = element.tag
     if tag == "table":
-        return _table(element, rows)
+        return _table(element, inserted.rows)
+    if tag in ("ul", "ol"):
+        return _list(element, inserted.items)
     if tag == "alert":
-        return _alert(element, rows)
+        return _alert(element, inserted)
     builder = _BLOCKS.get(tag)
     if builder is None:
         raise TemplateError(f"<{tag}> is not allowed at block level")
@@ -229,14 +259,24 @@ def _heading(element: ElementTree.Element) -> d.Heading:
     return d.Heading(int(element.tag[1]), _inlines(element))
 
 
-def _list(element: ElementTree.Element) -> d.ListBlock:
-    items = []
+def _list(
+    element: ElementTree.Element, inserted: Mapping[str, tuple[d.ListItem, ...]]
+) -> d.ListBlock:
+    items: list[d.ListItem] = []
     for child in element:
-        if child.tag != "li":
-            raise TemplateError(f"<{element.tag}> may only hold <li>, not <{child.tag}>")
-        items.append(d.ListItem(_inlines(child), disclosure=child.get("data-disclosure")))
+        tag = child.tag
+        if tag == "li":
+            items.append(_item(child))
+        elif tag == ITEMS_PLACEHOLDER_TAG:
+            items.extend(_fragment(inserted, child.get("ref", ""), ITEMS_PLACEHOLDER_TAG))
+        else:
+            raise TemplateError(f"<{element.tag}> may only hold <li>, not <{tag}>")
     _reject_loose_text(element)
     return d.ListBlock(ordered=element.tag == "ol", items=tuple(items))
+
+
+def _item(element: ElementTree.Element) -> d.ListItem:
+    return d.ListItem(_inlines(element), disclosure=element.get("data-disclosure"))
 
 
 def _table(element: ElementTree.Element, inserted: Mapping[str, tuple[d.Row, ...]]) -> d.Table:
@@ -281,8 +321,8 @@ def _row(row: ElementTree.Element) -> d.Row:
     return d.Row(tuple(cells), header=header, screening=row.get("data-screening"))
 
 
-def _alert(element: ElementTree.Element, rows: Mapping[str, tuple[d.Row, ...]]) -> d.Alert:
-    inner = [_block(child, rows) for child in element]
+def _alert(element: ElementTree.Element, inserted: Inserted) -> d.Alert:
+    inner = [_block(child, inserted) for child in element]
     _reject_loose_text(element)
     if not all(isinstance(block, d.Paragraph | d.ListBlock) for block in inner):
         raise TemplateError("<alert> may only hold <p>, <ul> and <ol>")
@@ -324,8 +364,6 @@ _BLOCKS: dict[str, Callable[[ElementTree.Element], d.Block]] = {
     "h1": _heading,
     "h2": _heading,
     "h3": _heading,
-    "ul": _list,
-    "ol": _list,
     "signatures": _signatures,
 }
 

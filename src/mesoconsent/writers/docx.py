@@ -235,10 +235,25 @@ class _BodyWriter:
             style = "ListNumber"
         else:
             num_id, style = None, "ListBullet"  # the style carries the bullet numbering
-        return "".join(
-            self.para(item.inlines, style=style, num_id=num_id, disclosure=item.disclosure)
-            for item in block.items
-        )
+        shared = self.shared
+        if shared is None:
+            return "".join(self.item(item, style, num_id) for item in block.items)
+        # Items of {% static %} sections are written once per position: the list's style and
+        # numbering, and the bookmark number they start from.
+        make = functools.partial(self._item_and_marks, style=style, num_id=num_id)
+        paragraphs = []
+        for item in block.items:
+            position = ("docx", self.rtl, style, num_id, self.bookmarks)
+            xml, self.bookmarks = shared.output(item, position, make)
+            paragraphs.append(xml)
+        return "".join(paragraphs)
+
+    def item(self, item: d.ListItem, style: str, num_id: int | None) -> str:
+        return self.para(item.inlines, style=style, num_id=num_id, disclosure=item.disclosure)
+
+    def _item_and_marks(self, item: d.ListItem, style: str, num_id: int | None) -> tuple[str, int]:
+        """An item and the bookmark number after it."""
+        return self.item(item, style, num_id), self.bookmarks
 
     def table(self, block: d.Table) -> str:
         widths = _column_widths(block.widths)

@@ -19,7 +19,7 @@ from mesoconsent import document as d
 
 T = TypeVar("T")
 A = TypeVar("A")
-B = TypeVar("B", bound="d.Block | d.Row")
+B = TypeVar("B", bound="d.Block | d.Row | d.ListItem")
 
 # Enough for every position of every shared block of a few templates in every language; past
 # it, outputs are made per document as if nothing were shared (memory stays bounded whatever
@@ -35,20 +35,20 @@ class SharedBlocks:
     """
 
     def __init__(self) -> None:
-        self._blocks: dict[int, d.Block | d.Row] = {}
+        self._blocks: dict[int, d.Block | d.Row | d.ListItem] = {}
         self._outputs: dict[Hashable, object] = {}
 
     def __len__(self) -> int:
         """How many outputs are kept."""
         return len(self._outputs)
 
-    def share(self, blocks: Iterable[d.Block | d.Row]) -> None:
-        """Register blocks (or table rows) as shared; they are kept alive as long as this
-        registry."""
+    def share(self, blocks: Iterable[d.Block | d.Row | d.ListItem]) -> None:
+        """Register blocks (or table rows, or list items) as shared; they are kept alive as
+        long as this registry."""
         for block in blocks:
             self._blocks.setdefault(id(block), block)
 
-    def is_shared(self, block: d.Block | d.Row) -> bool:
+    def is_shared(self, block: d.Block | d.Row | d.ListItem) -> bool:
         return self._blocks.get(id(block)) is block
 
     def output(self, block: B, position: Hashable, make: Callable[[B], T]) -> T:
