@@ -262,17 +262,29 @@ def _heading(element: ElementTree.Element) -> d.Heading:
 def _list(
     element: ElementTree.Element, inserted: Mapping[str, tuple[d.ListItem, ...]]
 ) -> d.ListBlock:
-    items: list[d.ListItem] = []
-    for child in element:
-        tag = child.tag
-        if tag == "li":
-            items.append(_item(child))
-        elif tag == ITEMS_PLACEHOLDER_TAG:
-            items.extend(_fragment(inserted, child.get("ref", ""), ITEMS_PLACEHOLDER_TAG))
-        else:
-            raise TemplateError(f"<{element.tag}> may only hold <li>, not <{tag}>")
-    _reject_loose_text(element)
+    items = _contents(element, "li", _item, ITEMS_PLACEHOLDER_TAG, inserted)
     return d.ListBlock(ordered=element.tag == "ol", items=tuple(items))
+
+
+def _contents(
+    container: ElementTree.Element,
+    tag: str,
+    make: Callable[[ElementTree.Element], T],
+    placeholder: str,
+    inserted: Mapping[str, tuple[T, ...]],
+) -> list[T]:
+    """What a <table> or list holds: each <tag> made by ``make``, and in each placeholder's
+    place the parts of its static section."""
+    contents: list[T] = []
+    for child in container:
+        if child.tag == tag:
+            contents.append(make(child))
+        elif child.tag == placeholder:
+            contents.extend(_fragment(inserted, child.get("ref", ""), placeholder))
+        else:
+            raise TemplateError(f"<{container.tag}> may only hold <{tag}>, not <{child.tag}>")
+    _reject_loose_text(container)
+    return contents
 
 
 def _item(element: ElementTree.Element) -> d.ListItem:
@@ -280,16 +292,7 @@ def _item(element: ElementTree.Element) -> d.ListItem:
 
 
 def _table(element: ElementTree.Element, inserted: Mapping[str, tuple[d.Row, ...]]) -> d.Table:
-    rows: list[d.Row] = []
-    for row in element:
-        tag = row.tag
-        if tag == "tr":
-            rows.append(_row(row))
-        elif tag == ROWS_PLACEHOLDER_TAG:
-            rows.extend(_fragment(inserted, row.get("ref", ""), ROWS_PLACEHOLDER_TAG))
-        else:
-            raise TemplateError(f"<table> may only hold <tr>, not <{tag}>")
-    _reject_loose_text(element)
+    rows = _contents(element, "tr", _row, ROWS_PLACEHOLDER_TAG, inserted)
     columns = max((len(row.cells) for row in rows), default=0)
     if not columns:
         raise TemplateError("a <table> needs at least one <tr> with a cell")
