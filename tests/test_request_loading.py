@@ -6,6 +6,7 @@ import contextlib
 import copy
 import datetime as dt
 import json
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from mesoconsent import (
     request_from_json,
 )
 from mesoconsent import engine as engine_module
+from mesoconsent.i18n import is_plain_tag
 from tests.helpers import example, example_dict
 
 
@@ -689,3 +691,26 @@ def test_an_engine_keeps_a_bounded_number_of_locales_as_requests_write_them(
             text = engine.render(request, "text").content.decode()
             assert f"Date of this form | {date}" in text
     assert len(engine._catalogs_for) == 2
+
+
+@pytest.mark.parametrize(
+    ("requested", "kept"),
+    [
+        ("en", True),
+        ("en-GB", True),
+        ("sr-Latn-RS", False),  # no Serbian catalog: refused, nothing kept
+        ("ru-Cyrl-RU", True),
+        ("es-419", True),
+        # A longer tag can say anything a request wants: never kept.
+        ("en-janedoe", False),
+        ("en-Latn-GB-x1988", False),
+    ],
+)
+def test_only_plain_locale_tags_are_kept_between_forms(requested: str, kept: bool) -> None:
+    engine = mesoconsent.Engine()
+    request = attrs.evolve(mesoconsent.example_request(), locale=requested)
+    with contextlib.suppress(mesoconsent.ValidationError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # draft translations
+        engine.render(request, "text")
+    assert (requested in engine._catalogs_for) is kept
+    assert is_plain_tag(requested) is (kept or requested == "sr-Latn-RS")

@@ -61,6 +61,7 @@ from mesoconsent.i18n import (
     check_folder_name,
     formatting_locale,
     gettext_name,
+    is_plain_tag,
     load_catalog,
     misnamed_folders,
     negotiate,
@@ -334,7 +335,8 @@ class Engine:
         # start-up). The lock makes the first use from several threads read a catalog once.
         self._catalogs: dict[str, Catalog] = {}
         self._catalog_lock = threading.Lock()
-        # Each locale as requests write it ("en-GB"), with its catalog (_catalog_for).
+        # Each locale as requests write it ("en-GB"), with its catalog (_catalog_for): plain
+        # tags only (i18n.is_plain_tag), since a longer one can say anything.
         self._catalogs_for: dict[str, Catalog] = {}
         # What the gates expect each document to say, in each catalog's words (_expected).
         self._expected: dict[tuple[str, str], dict[str, str]] = {}
@@ -474,7 +476,7 @@ class Engine:
         # requested, so en-GB gets "14 March 2026" from the en catalog (unless Babel reads
         # the request in another script than it names: then the catalog's own locale).
         found = attrs.evolve(catalog, locale=formatting_locale(requested) or catalog.locale)
-        if len(self._catalogs_for) < _LOCALES_KEPT:
+        if len(self._catalogs_for) < _LOCALES_KEPT and is_plain_tag(requested):
             self._catalogs_for[requested] = found
         return found
 

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import attrs
 from babel import Locale, UnknownLocaleError
@@ -187,7 +187,32 @@ def available_locales(locale_dirs: Iterable[Path]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-@functools.lru_cache(maxsize=256)
+# A locale as written with a language, and at most a script and a region (en, pt-BR,
+# zh-Hant-TW): worked out once and kept. Anything longer (a variant, a private-use subtag) can
+# say anything a request wants, so it is worked out every time and never kept.
+_PLAIN_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?(?:[-_](?:[A-Za-z]{2}|[0-9]{3}))?")
+
+
+def is_plain_tag(requested: str) -> bool:
+    """Whether a locale as written is a plain tag, which caches may keep (_PLAIN_TAG)."""
+    return _PLAIN_TAG.fullmatch(requested) is not None
+
+
+T = TypeVar("T")
+
+
+def _kept_for_plain_tags(function: Callable[[str], T]) -> Callable[[str], T]:
+    """``function`` of a locale as written, kept for plain tags only (is_plain_tag)."""
+    kept = functools.lru_cache(maxsize=256)(function)
+
+    @functools.wraps(function)
+    def lookup(requested: str) -> T:
+        return kept(requested) if is_plain_tag(requested) else function(requested)
+
+    return lookup
+
+
+@_kept_for_plain_tags
 def parse_requested(requested: str) -> Locale:
     """Babel's locale for an identifier as users write it (``pt-BR``, ``pt_BR``, ``en-gb``).
 
@@ -223,7 +248,7 @@ def negotiate(requested: str, available: Sequence[str]) -> str:
     raise LocaleNotAvailableError(requested)
 
 
-@functools.lru_cache(maxsize=256)
+@_kept_for_plain_tags
 def candidate_catalogs(requested: str) -> tuple[str, ...]:
     """:func:`fallbacks` for a locale as written: worked out once, since every render
     negotiates its locale (raises LocaleNotAvailableError if it is not one). A script the
@@ -232,7 +257,7 @@ def candidate_catalogs(requested: str) -> tuple[str, ...]:
     return tuple(fallbacks(parse_requested(requested), _named_script(requested)))
 
 
-@functools.lru_cache(maxsize=256)
+@_kept_for_plain_tags
 def formatting_locale(requested: str) -> Locale | None:
     """The locale dates, lists and the layout follow for a request: Babel's reading of it, or
     None where Babel reads another script than the one it names (uz-Cyrl-AF as uz_Arab_AF):
