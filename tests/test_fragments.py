@@ -140,6 +140,8 @@ def test_a_missing_translation_in_a_static_section_is_refused_every_time(
         ("{% for request in [request] %}<p>{{ request }}</p>{% endfor %}", "may not set"),
         ('{% set heading = _("Risks") %}<p>{{ heading }}</p>', "may not set variables"),
         ("{% with r = 1 %}<p>{{ r }}</p>{% endwith %}", "may not set variables"),
+        # A namespace's attribute, which the template can print outside the section.
+        ("{% set ns.first = 'yes' %}<p>x</p>", "may not set variables (ns.first)"),
         ("{% macro m(a) %}{{ a }}{% endmacro %}<p>{{ m(1) }}</p>", "may not set variables"),
         # A block could be filled by a template that extends this one, with request data.
         ("{% block extra %}{% endblock %}", "may not hold a {% block %}"),
@@ -531,14 +533,27 @@ def test_checklist_rows_are_shared_between_patients_who_gave_the_same_answer() -
 QUESTIONS = ["pregnant", "breastfeeding", "clotting_disorder", "other_conditions"]
 
 
-def test_what_is_kept_never_tells_which_answer_a_patient_gave() -> None:
-    # Both answers to a question are composed at once: an engine that rendered a "yes" keeps
-    # exactly what one that only ever rendered "no" keeps.
+@pytest.mark.parametrize(
+    ("question", "details"),
+    [
+        ("pregnant", None),
+        # A "yes" that needs details is composed in place; it must still leave behind what a
+        # "no" would, or what is kept would tell that nobody answered "no".
+        ("other_conditions", "Asthma"),
+    ],
+)
+def test_what_is_kept_never_tells_which_answer_a_patient_gave(
+    question: str, details: str | None
+) -> None:
+    # An engine that rendered a "yes" keeps exactly what one that only ever rendered "no"
+    # keeps: the sections, and what the writers made of them.
     said_no, said_yes = Engine(), Engine()
-    render_quietly(said_no, example(), "docx")
-    render_quietly(said_yes, _answered(example(), "pregnant", True), "docx")
+    for fmt in mesoconsent.FORMATS:
+        render_quietly(said_no, example(), fmt)
+        render_quietly(said_yes, _answered(example(), question, True, details), fmt)
     assert _kept(said_no).keys() == _kept(said_yes).keys()
     assert list(_kept(said_no).values()) == list(_kept(said_yes).values())
+    assert _outputs(said_no) == _outputs(said_yes)
     # (section, autoescape, question, its words, answer)
     rows = [
         section for section, _ in _kept(said_no) if isinstance(section, tuple) and len(section) == 5
@@ -546,6 +561,30 @@ def test_what_is_kept_never_tells_which_answer_a_patient_gave() -> None:
     assert sorted((section[2], section[4]) for section in rows) == sorted(
         (question, yes) for question in QUESTIONS for yes in (True, False)
     )
+
+
+def _outputs(engine: Engine) -> list[tuple[Hashable, object]]:
+    """What the writers keep, with each object named by where the engine keeps it (its
+    section and place there) rather than by its address."""
+    store = engine._fragments  # the store is the engine's own business
+    assert store is not None
+    names: dict[int, tuple[Hashable, int]] = {}
+    for (section, _), fragment in store._fragments.items():
+        parts = fragment.parts
+        for number, part in enumerate((*parts.blocks, *parts.rows, *parts.items)):
+            names[id(part)] = (section, number)
+    kept = []
+    for key, output in store.shared._outputs.items():
+        assert isinstance(key, tuple)
+        identity, position = key
+        named = (
+            tuple(names[part] for part in identity)
+            if isinstance(identity, tuple)
+            else names[identity]
+        )
+        kept.append((named, position))
+        kept.append((named, output))
+    return sorted(kept, key=repr)
 
 
 def test_a_row_with_the_patients_own_words_is_composed_for_that_form_alone() -> None:
@@ -570,6 +609,7 @@ def test_a_row_with_the_patients_own_words_is_composed_for_that_form_alone() -> 
         ("{{ item.__class__ }}", "may only read item.answer"),
         ("{{ item['question'] }}", "may only read item.answer"),
         ("{% set item = 1 %}", "may only read item.answer"),
+        ("{% set ns.answer = item.answer %}", "may not set variables (ns.answer)"),
         ("{{ screening[0].question }}", "reads 'screening'"),
     ],
 )

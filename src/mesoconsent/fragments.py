@@ -186,6 +186,12 @@ def _check_static_body(
     }
     found: list[tuple[int, nodes.Node, str]] = []  # (which first, where, what)
     for node in every:
+        if isinstance(node, nodes.NSRef):  # {% set ns.attr = ... %}: a namespace's attribute
+            problem = (
+                f"may not set variables ({node.name}.{node.attr}): {{% set %}} belongs outside it"
+            )
+            found.append((0, node, problem))
+            continue
         if line is not None and isinstance(node, nodes.Name) and node.name == line:
             if node.ctx != "load" or id(node) not in fields:
                 allowed = ", ".join(f"{line}.{field}" for field in sorted(LINE_FIELDS))
@@ -259,10 +265,12 @@ class FragmentStore:
         return self.add_all(variant, {section: fragment})[section]
 
     def add_all(
-        self, variant: str, fragments: Mapping[Hashable, Fragment]
+        self, variant: str, fragments: Mapping[Hashable, Fragment], *, register: bool = True
     ) -> dict[Hashable, Fragment]:
         """Store fragments together (none is found before all are stored); a section already
-        stored keeps its fragment. Returns what is stored for each section."""
+        stored keeps its fragment. Returns what is stored for each section. ``register=False``
+        keeps their parts out of the writers' memo (``shared``), which would remember which
+        of them were written."""
         # The blocks are registered before the fragment can be found: a document that gets
         # them is always written as one with registered blocks (the DOCX writer deflates a run
         # of them as a segment of its own), so its bytes never depend on a race.
@@ -271,8 +279,9 @@ class FragmentStore:
             for section, fragment in fragments.items():
                 found = self._fragments.get((section, variant))
                 if found is None:
-                    parts = fragment.parts
-                    self.shared.share((*parts.blocks, *parts.rows, *parts.items))
+                    if register:
+                        parts = fragment.parts
+                        self.shared.share((*parts.blocks, *parts.rows, *parts.items))
                     found = fragment
                 kept[section] = found
             for section, fragment in kept.items():
@@ -324,27 +333,33 @@ class FragmentRenderer:
         caller: Callable[[ScreeningLine], str],
     ) -> Markup:
         """The placeholder of ``{% static for line %}`` section ``section`` for one line of
-        the screening checklist: composed once per question and answer, both answers at
-        once, so what is kept never tells which answer a patient gave. A line with details
-        (the patient's own words) is this render's alone, rendered in place."""
+        the screening checklist: composed once per question and answer. A line with details
+        (the patient's own words) is this render's alone, rendered in place.
+
+        What is kept never tells which answer a patient gave: the first line of a question,
+        whatever its answer and with details or not, composes the question's rows for both
+        answers without details; and the rows stay out of the writers' memo, which would
+        keep what was written."""
         if type(line) is not ScreeningLine:
             raise TemplateError(
                 f"{{% static for %}} at {section} needs a line of the screening checklist (an "
                 f"item of screening or flagged), not {type(line).__name__}"
             )
-        if line.details is not None:
-            return Markup(caller(line))
         # The question's words are the catalog's (compose.py), like everything kept here.
         stored = (section, bool(autoescape), line.id, line.question)
         fragment = self.store.get((*stored, line.answer), self.variant)
         if fragment is None:
+            plain = attrs.evolve(line, details=None)
             made: dict[Hashable, Fragment] = {
                 (*stored, answer): self._made(
-                    section, functools.partial(caller, attrs.evolve(line, answer=answer))
+                    section, functools.partial(caller, attrs.evolve(plain, answer=answer))
                 )
                 for answer in (True, False)
             }
-            fragment = self.store.add_all(self.variant, made)[(*stored, line.answer)]
+            kept = self.store.add_all(self.variant, made, register=False)
+            fragment = kept[(*stored, line.answer)]
+        if line.details is not None:
+            return Markup(caller(line))
         return self._placeholder(section, fragment)
 
     def _made(self, section: str, render: Callable[[], str]) -> Fragment:

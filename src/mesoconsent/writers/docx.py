@@ -182,19 +182,23 @@ class _BodyWriter:
             yield self._block(block, index in held)
 
     def segments(self, blocks: tuple[d.Block, ...]) -> Iterator[Segment]:
-        """The body's XML in deflated segments: each run of shared blocks (a template's
-        static sections) is one, made and deflated once for each position it is written at
-        (the bookmark and list numbers it starts from); the blocks between runs make one each
-        time. The numbering moves on as if every block had been written again."""
+        """The body's XML in deflated segments: the blocks of each static section are one,
+        made and deflated once for each position it is written at (the bookmark and list
+        numbers it starts from); the blocks between them make one each time. The numbering
+        moves on as if every block had been written again.
+
+        Each static section is a segment of its own, even next to another: were two written
+        as one, what is kept would tell whether a form had something between them (the
+        alert of a "yes" answer)."""
         held = _declaration_paragraphs(blocks)
         shared = self.shared
-        registered = (lambda _: False) if shared is None else shared.is_shared
-        runs = groupby(enumerate(blocks), lambda item: registered(item[1]))
-        for is_shared, run in runs:
+        section = (lambda _: None) if shared is None else shared.section_of
+        runs = groupby(enumerate(blocks), lambda item: section(item[1]))
+        for number, run in runs:
             items = tuple(run)
             run_blocks = tuple(block for _, block in items)
             keep = tuple(index in held for index, _ in items)
-            if shared is None or not is_shared:
+            if shared is None or number is None:
                 yield self._segment(run_blocks, keep, form_segment)[0]
                 continue
             position = ("docx", self.rtl, keep, self.bookmarks, self.ordered_lists)
@@ -289,19 +293,28 @@ class _BodyWriter:
         cells = []
         for width, cell in zip(widths, row.cells, strict=True):
             inlines = cell.inlines
-            only_box = len(inlines) == 1 and isinstance(inlines[0], d.Checkbox)
-            centred = only_box or (header and width < TEXT_WIDTH // 5)
-            align = "center" if centred else None
-            ppr = _paragraph_properties("TableText", None, False, rtl, align)
-            runs = self.inline_runs(inlines, bold=header)
-            cells.append(
-                _cell_start(width, header)
-                + w.paragraph(ppr, runs, start=mark, end=None if mark is None else mark[0])
-                + "</w:tc>"
-            )
+            box = inlines[0] if len(inlines) == 1 else None
+            if mark is None and isinstance(box, d.Checkbox):
+                # A box alone (the checklist's answers), made once for both states at once,
+                # so that what is kept never tells which a form showed.
+                cells.append(_box_cells(width, header, rtl)[box.checked])
+            else:
+                cells.append(self.cell(cell, width, header, mark))
             mark = None  # the first cell only
         short = _fits_on_a_page(*(cell.inlines for cell in row.cells))
         return w.table_row(cells, header=header, keep_together=short)
+
+    def cell(self, cell: d.Cell, width: int, header: bool, mark: tuple[int, str] | None) -> str:
+        """A table cell; ``mark`` opens the bookmark of its row (a screening row's first
+        cell), which its paragraph spans."""
+        inlines = cell.inlines
+        only_box = len(inlines) == 1 and isinstance(inlines[0], d.Checkbox)
+        centred = only_box or (header and width < TEXT_WIDTH // 5)
+        align = "center" if centred else None
+        ppr = _paragraph_properties("TableText", None, False, self.rtl, align)
+        runs = self.inline_runs(inlines, bold=header)
+        end = None if mark is None else mark[0]
+        return _cell_start(width, header) + w.paragraph(ppr, runs, start=mark, end=end) + "</w:tc>"
 
     def _row_and_marks(self, row: d.Row, widths: tuple[int, ...]) -> tuple[str, int]:
         """A row and the bookmark number after it."""
@@ -399,6 +412,16 @@ def _fits_on_a_page(*parts: tuple[d.Inline, ...]) -> bool:
         for inline in inlines
     )
     return length <= _KEEP_TOGETHER_LIMIT
+
+
+@functools.lru_cache(maxsize=256)
+def _box_cells(width: int, header: bool, rtl: bool) -> dict[bool, str]:
+    """A cell holding an empty box, and one holding a ticked box, by whether it is ticked."""
+    writer = _BodyWriter(rtl)
+    return {
+        checked: writer.cell(d.Cell((d.Checkbox(checked),)), width, header, None)
+        for checked in (True, False)
+    }
 
 
 @functools.lru_cache(maxsize=256)
