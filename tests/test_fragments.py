@@ -3,7 +3,10 @@ way for a document to differ from one composed in full."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import warnings
 from collections.abc import Hashable
 from pathlib import Path
@@ -658,3 +661,70 @@ def test_static_rows_belong_in_a_table_and_blocks_outside_one(
     with pytest.raises(TemplateError, match=re.escape(complaint)) as caught:
         Engine([templates], [locales_dir()], include_bundled=False).render(example())
     assert "{% static %} at mesotherapy/consent.html.j2, line" in str(caught.value)
+
+
+_CACHE_SIZES = """
+import importlib, json, pkgutil, sys, warnings
+import attrs, mesoconsent
+from tests.helpers import example
+answer, details = json.loads(sys.argv[1])
+request = example()
+screening = dict(request.screening)
+screening[answer] = attrs.evolve(screening[answer], answer=True, details=details)
+request = attrs.evolve(request, screening=screening)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    for locale in ("en", "ar"):
+        for fmt in mesoconsent.FORMATS:
+            mesoconsent.render(attrs.evolve(request, locale=locale), fmt)
+sizes = {}
+for info in pkgutil.walk_packages(mesoconsent.__path__, "mesoconsent."):
+    if info.name.endswith("__main__"):  # importing it runs the command line
+        continue
+    module = importlib.import_module(info.name)
+    for name, value in vars(module).items():
+        if hasattr(value, "cache_info") and getattr(value, "__module__", "") == info.name:
+            sizes[f"{info.name}.{name}"] = value.cache_info().currsize
+print(json.dumps(sizes, sort_keys=True))
+"""
+
+
+def _cache_sizes(answer: str, details: str | None) -> dict[str, int]:
+    """How much each of mesoconsent's caches holds, in a fresh process, after English and
+    Arabic forms in every format with ``answer`` answered "yes"."""
+    found = subprocess.run(
+        [sys.executable, "-c", _CACHE_SIZES, json.dumps([answer, details])],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    sizes: dict[str, int] = json.loads(found.stdout)
+    return sizes
+
+
+def test_the_processes_caches_never_tell_which_answers_were_given() -> None:
+    # The writers' caches of run properties used to gain an italic entry with the first
+    # details (a "yes"), and its script within an Arabic form.
+    without_details = _cache_sizes("pregnant", None)
+    assert without_details == _cache_sizes("other_conditions", "Asthma, ربو")
+    assert len(without_details) > 5
+
+
+def test_a_static_section_repeated_back_to_back_is_kept_the_same_whatever_the_count(
+    tmp_path: Path,
+) -> None:
+    # A section placed once per "yes" answer: written as one run, what the writers kept
+    # would tell how many "yes" answers a form had.
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE,
+        re.escape("{%- if flagged %}"),
+        '{% for line in flagged %}{% static %}<p>{{ _("Yes") }}</p>{% endstatic %}{% endfor %}'
+        "{%- if flagged %}",
+    )
+    one, two = (Engine([templates], [locales_dir()], include_bundled=False) for _ in range(2))
+    render_quietly(one, _answered(example(), "pregnant", True), "docx")
+    both = _answered(_answered(example(), "pregnant", True), "breastfeeding", True)
+    render_quietly(two, both, "docx")
+    assert _outputs(one) == _outputs(two)

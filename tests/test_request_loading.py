@@ -701,9 +701,13 @@ def test_an_engine_keeps_a_bounded_number_of_locales_as_requests_write_them(
         ("sr-Latn-RS", False),  # no Serbian catalog: refused, nothing kept
         ("ru-Cyrl-RU", True),
         ("es-419", True),
-        # A longer tag can say anything a request wants: never kept.
+        ("pt_BR", True),
+        # A longer tag can say anything a request wants: never kept; nor can one of the many
+        # spellings of a plain tag.
         ("en-janedoe", False),
         ("en-Latn-GB-x1988", False),
+        ("EN-gb", False),
+        ("pt_Latn-BR", False),
     ],
 )
 def test_only_plain_locale_tags_are_kept_between_forms(requested: str, kept: bool) -> None:

@@ -135,10 +135,21 @@ class Catalog:
         return format_list(list(items), locale=self.locale)
 
 
-@functools.lru_cache(maxsize=1024)
 def _format_number(value: int, locale: Locale) -> str:
     # Counts of sessions, weeks and days: a few small numbers, each slow to format in Babel.
+    if 0 <= value < _NUMBERS_KEPT:
+        return _small_numbers(locale)[value]
     return format_decimal(value, locale=locale)
+
+
+# The numbers formatted once per locale, all of them at once: a cache filled by use would
+# keep the counts and intervals of the treatments planned so far.
+_NUMBERS_KEPT = 100
+
+
+@functools.lru_cache(maxsize=64)
+def _small_numbers(locale: Locale) -> tuple[str, ...]:
+    return tuple(format_decimal(value, locale=locale) for value in range(_NUMBERS_KEPT))
 
 
 @functools.lru_cache(maxsize=256)
@@ -187,15 +198,18 @@ def available_locales(locale_dirs: Iterable[Path]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-# A locale as written with a language, and at most a script and a region (en, pt-BR,
-# zh-Hant-TW): worked out once and kept. Anything longer (a variant, a private-use subtag) can
-# say anything a request wants, so it is worked out every time and never kept.
-_PLAIN_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?(?:[-_](?:[A-Za-z]{2}|[0-9]{3}))?")
+# A locale as written with a language, and at most a script and a region, each in its usual
+# case and with one kind of separator (en, pt-BR, pt_BR, zh-Hant-TW): worked out once and
+# kept. Anything else (a variant, a private-use subtag, or any of the thousand spellings of
+# pt-Latn-BR) can say what a request wants, so it is worked out every time and never kept.
+_PLAIN_TAG = re.compile(r"[a-z]{2,3}(?:[-_][A-Z][a-z]{3})?(?:[-_](?:[A-Z]{2}|[0-9]{3}))?")
 
 
 def is_plain_tag(requested: str) -> bool:
     """Whether a locale as written is a plain tag, which caches may keep (_PLAIN_TAG)."""
-    return _PLAIN_TAG.fullmatch(requested) is not None
+    return _PLAIN_TAG.fullmatch(requested) is not None and not (
+        "-" in requested and "_" in requested
+    )
 
 
 T = TypeVar("T")

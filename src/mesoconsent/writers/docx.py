@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from itertools import groupby
 
 from mesoconsent import document as d
 from mesoconsent.bidi import LRI, PDI, ltr_segments
@@ -94,11 +93,27 @@ def bookmark_names(disclosure_ids: Iterable[str]) -> dict[str, str]:
 
 # w.run_properties and w.paragraph_properties, by position: a cache lookup by keyword arguments
 # cost more than writing the run.
-@functools.lru_cache(maxsize=256)
 def _text_properties(
     bold: bool, italic: bool, rtl: bool, size: int | None, color: str | None
 ) -> str:
+    found = _TEXT_PROPERTIES.get((bold, italic, rtl, size, color))
+    if found is not None:
+        return found
     return w.run_properties(bold=bold, italic=italic, rtl=rtl, size_half_points=size, color=color)
+
+
+# Every run of text the writer makes, made when it is imported rather than on first use: a
+# cache filled by use would tell which kinds of run forms have had (italics: details, which a
+# "yes" answer gives; right-to-left or not, within an Arabic form's details).
+_TEXT_PROPERTIES = {
+    (bold, italic, rtl, size, color): w.run_properties(
+        bold=bold, italic=italic, rtl=rtl, size_half_points=size, color=color
+    )
+    for bold in (False, True)
+    for italic in (False, True)
+    for rtl in (False, True)
+    for size, color in ((None, None), (24, DRAFT_COLOR))  # text, and the draft notice
+}
 
 
 @functools.lru_cache(maxsize=256)  # bounded: list numbers grow with a template's lists
@@ -187,15 +202,12 @@ class _BodyWriter:
         numbers it starts from); the blocks between them make one each time. The numbering
         moves on as if every block had been written again.
 
-        Each static section is a segment of its own, even next to another: were two written
-        as one, what is kept would tell whether a form had something between them (the
-        alert of a "yes" answer)."""
+        Each static section is a segment of its own, even next to another or to itself: were
+        two written as one, what is kept would tell whether a form had something between
+        them (the alert of a "yes" answer), or how often a section was repeated."""
         held = _declaration_paragraphs(blocks)
         shared = self.shared
-        section = (lambda _: None) if shared is None else shared.section_of
-        runs = groupby(enumerate(blocks), lambda item: section(item[1]))
-        for number, run in runs:
-            items = tuple(run)
+        for number, items in _runs(blocks, shared):
             run_blocks = tuple(block for _, block in items)
             keep = tuple(index in held for index, _ in items)
             if shared is None or number is None:
@@ -381,6 +393,27 @@ _CHECKBOX_RUNS = {
     )
     for checked in (True, False)
 }
+
+
+def _runs(
+    blocks: tuple[d.Block, ...], shared: SharedBlocks | None
+) -> Iterator[tuple[int | None, tuple[tuple[int, d.Block], ...]]]:
+    """The blocks, numbered, in runs: each placement of a static section (its number), and
+    the blocks between them (None)."""
+    run: list[tuple[int, d.Block]] = []
+    current: int | None = None
+    for index, block in enumerate(blocks):
+        place = None if shared is None else shared.place_of(block)
+        section = None if place is None else place[0]
+        # A new run at another section, at per-form blocks after a section, and at a
+        # section's first block (the same section placed again).
+        if run and (section != current or (place is not None and place[1] == 0)):
+            yield current, tuple(run)
+            run = []
+        current = section
+        run.append((index, block))
+    if run:
+        yield current, tuple(run)
 
 
 def _declaration_paragraphs(blocks: tuple[d.Block, ...]) -> set[int]:

@@ -36,8 +36,8 @@ class SharedBlocks:
 
     def __init__(self) -> None:
         self._blocks: dict[int, d.Block | d.Row | d.ListItem] = {}
-        # The section each block was shared with (a number per call of share).
-        self._sections: dict[int, int] = {}
+        # Where each block was shared: a number per call of share, and its place in that call.
+        self._sections: dict[int, tuple[int, int]] = {}
         self._outputs: dict[Hashable, object] = {}
 
     def __len__(self) -> int:
@@ -48,16 +48,17 @@ class SharedBlocks:
         """Register blocks (or table rows, or list items) as shared; they are kept alive as
         long as this registry."""
         section = len(self._sections)
-        for block in blocks:
+        for place, block in enumerate(blocks):
             if self._blocks.setdefault(id(block), block) is block:
-                self._sections.setdefault(id(block), section)
+                self._sections.setdefault(id(block), (section, place))
 
     def is_shared(self, block: d.Block | d.Row | d.ListItem) -> bool:
         return self._blocks.get(id(block)) is block
 
-    def section_of(self, block: d.Block) -> int | None:
-        """Which sharing of blocks ``block`` came with (the blocks of one static section
-        share a number), or None if it is not shared."""
+    def place_of(self, block: d.Block) -> tuple[int, int] | None:
+        """Where ``block`` was shared: which call of :meth:`share` (the blocks of one static
+        section share a number) and its place among that call's blocks; None if it is not
+        shared."""
         return self._sections.get(id(block)) if self.is_shared(block) else None
 
     def output(self, block: B, position: Hashable, make: Callable[[B], T]) -> T:
