@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from lxml import etree
 
 import mesoconsent
 from mesoconsent import ConsentRequest, ScreeningAnswer
+from mesoconsent.errors import DisclosureProblem
 from mesoconsent.resources import example_request_path, templates_dir
 
 T = TypeVar("T")
@@ -47,6 +48,11 @@ def example_dict() -> dict[str, Any]:
 
 def with_patient_name(request: ConsentRequest, name: str) -> ConsentRequest:
     return attrs.evolve(request, patient=attrs.evolve(request.patient, full_name=name))
+
+
+def reasons(problems: Iterable[DisclosureProblem]) -> list[tuple[str, str]]:
+    """Each problem, as (what, why): ("risks.rare_infection", "empty")."""
+    return [(problem.disclosure_id, problem.reason) for problem in problems]
 
 
 def docx_paragraph_texts(data: bytes) -> list[str]:

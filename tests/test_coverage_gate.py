@@ -13,7 +13,7 @@ import mesoconsent
 from mesoconsent import CatalogError, CoverageError, Engine, TemplateError
 from mesoconsent.coverage import check_coverage
 from mesoconsent.procedures import Disclosure, Procedure
-from tests.helpers import copy_templates, edit, example
+from tests.helpers import copy_templates, edit, example, reasons
 
 CONSENT = "mesotherapy/consent.html.j2"
 BASE = "common/base.html.j2"
@@ -154,9 +154,9 @@ def test_unknown_disclosure_id_in_template_fails(tmp_path: Path) -> None:
     )
     with pytest.raises(CoverageError) as caught:
         engine_for(templates).render(example())
-    reasons = {(p.disclosure_id, p.reason) for p in caught.value.problems}
-    assert ("risks.rare_scarring", "missing") in reasons
-    assert ("risks.rare_scaring", "unknown") in reasons
+    found = reasons(caught.value.problems)
+    assert ("risks.rare_scarring", "missing") in found
+    assert ("risks.rare_scaring", "unknown") in found
 
 
 def test_gate_failure_writes_no_file(tmp_path: Path) -> None:
@@ -354,7 +354,7 @@ def _checklist_problems(tmp_path: Path, written: str, instead: str) -> list[tupl
     edit(templates / CONSENT, re.escape(written), instead)
     with pytest.raises(CoverageError) as caught:
         engine_for(templates).render(example())
-    return [(p.disclosure_id, p.reason) for p in caught.value.problems]
+    return reasons(caught.value.problems)
 
 
 QUESTIONS = ("pregnant", "breastfeeding", "clotting_disorder", "other_conditions")
@@ -545,9 +545,7 @@ def test_a_template_without_the_interpreters_statement_is_refused(tmp_path: Path
     request = attrs.evolve(example(), witness=mesoconsent.Witness("Sam Patel", "interpreter"))
     with pytest.raises(CoverageError) as caught:
         engine.render(request)
-    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
-        ("statement.interpreter", "missing")
-    ]
+    assert reasons(caught.value.problems) == [("statement.interpreter", "missing")]
     assert engine.render(example()).content  # without an interpreter, nothing is missing
 
 
