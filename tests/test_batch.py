@@ -502,14 +502,23 @@ def test_a_folder_that_cannot_be_written_fails_before_rendering(
 @pytest.mark.skipif(
     multiprocessing.get_start_method() != "fork", reason="the patch reaches workers by fork"
 )
+@pytest.mark.parametrize("in_staging", [True, False], ids=["staging folder", "output folder"])
 def test_a_worker_that_dies_is_reported_with_where_to_resume(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    in_staging: bool,
 ) -> None:
+    # Its half-written form is left in its staging folder, or in the output folder where it
+    # has none (_make_staging): either way, nothing is left behind.
     real = mesoconsent.batch._render_one
 
     def die_on_line_5(engine: Any, settings: Any, index: int, number: int, sent: Any) -> Any:
         if number == 5:  # half-way through writing a form, as the out-of-memory killer would
-            (settings.output_dir / f"{settings.temporary_prefix}half.part").write_bytes(b"PK")
+            assert mesoconsent.batch._worker is not None
+            staging = mesoconsent.batch._worker[3] if in_staging else None
+            folder = staging or settings.output_dir
+            (folder / f"{settings.temporary_prefix}half.part").write_bytes(b"PK")
             os._exit(9)
         return real(engine, settings, index, number, sent)
 
@@ -534,6 +543,59 @@ def test_a_worker_that_dies_is_reported_with_where_to_resume(
     assert "lines from " in error
     assert "Traceback" not in error
     assert not [path for path in (tmp_path / "out").iterdir() if path.name.startswith(".")]
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="the patch reaches workers by fork"
+)
+def test_each_worker_makes_its_temporary_files_in_a_folder_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Created in one folder, the workers' files were created one at a time (_make_staging).
+    log = tmp_path / "made-in.log"
+    real = mesoconsent.output._write_temporary
+
+    def logging(folder: Path, data: bytes, prefix: str) -> tuple[int, str]:
+        with log.open("a", encoding="utf-8") as stream:  # appends of one line do not mix
+            stream.write(f"{os.getpid()} {folder}\n")
+        return real(folder, data, prefix)
+
+    monkeypatch.setattr(mesoconsent.output, "_write_temporary", logging)
+    out = tmp_path / "out"
+    requests = [json.dumps(request(f"P{n}")) for n in range(1, 41)]
+    results = list(mesoconsent.render_batch(requests, out, "text", jobs=2, chunksize=2))
+    assert all(item.ok for item in results)
+    made_in: dict[str, set[Path]] = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        pid, folder = line.split(" ", 1)
+        made_in.setdefault(pid, set()).add(Path(folder))
+    assert len(made_in) == 2  # both workers wrote forms
+    folders = [next(iter(each)) for each in made_in.values()]
+    assert all(len(each) == 1 for each in made_in.values())
+    assert folders[0] != folders[1]
+    assert all(folder.parent == out and folder.name.startswith(".") for folder in folders)
+    # The staging folders are gone with the batch; only the forms are left.
+    assert sorted(path.name for path in out.iterdir()) == [
+        output_name(n, "text") for n in range(1, 41)
+    ]
+
+
+def test_a_worker_with_no_staging_folder_writes_in_the_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folder that allows files but not folders (some network or synced folders).
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    settings = mesoconsent.batch._Settings(tmp_path, "text", None, False, None, ".x-")
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert mesoconsent.batch._make_staging(settings) is None
+    monkeypatch.undo()
+    staging = mesoconsent.batch._make_staging(settings)
+    assert staging is not None and staging.parent == tmp_path
+    (staging / ".x-half.part").write_bytes(b"PK")  # as a stopped worker leaves it
+    mesoconsent.batch._remove_leftovers(settings)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -794,7 +856,7 @@ def test_forms_are_written_a_bounded_number_at_a_time(
 def test_an_interrupted_batch_in_process_leaves_no_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupted(folder: Path, files: Any, *, prefix: str) -> Any:
+    def interrupted(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
         (folder / f"{prefix}abc.part").write_bytes(b"half")  # as a cut-short mkstemp leaves
         raise KeyboardInterrupt
 

@@ -178,6 +178,26 @@ def test_several_files_are_written_whole_private_and_synced_before_any_rename(
     assert events == ["fsync"] * 3 + ["rename"] * 3
 
 
+def test_the_temporary_files_are_made_in_the_staging_folder_and_renamed_out_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staging = tmp_path / ".staging"
+    staging.mkdir()
+    renamed: list[tuple[Path, Path]] = []
+    real_replace = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        renamed.append((Path(source).parent, Path(target).parent))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert write_files_atomic(tmp_path, FILES, staging=staging) == [None, None, None]
+    assert renamed == [(staging, tmp_path)] * len(FILES)
+    assert list(staging.iterdir()) == []
+    forms = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p != staging}
+    assert forms == dict(FILES)
+
+
 def test_the_files_are_synced_at_the_same_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -116,7 +116,11 @@ _SYNCING_AT_ONCE = 8
 
 
 def write_files_atomic(
-    folder: Path, files: Sequence[tuple[str, bytes]], *, prefix: str = TEMPORARY_PREFIX
+    folder: Path,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    prefix: str = TEMPORARY_PREFIX,
+    staging: Path | None = None,
 ) -> list[OSError | None]:
     """Write several files into ``folder`` as :func:`write_atomic` writes one, faster.
 
@@ -126,6 +130,11 @@ def write_files_atomic(
     together in one commit: one at a time, the syncs took a batch as long as its renders. Each
     file is still durable before its rename, and each sync reports that file's own write
     errors. The caller syncs the folder afterwards (:func:`sync_folder`), for the renames.
+
+    The temporary files are made in ``staging`` if given: a folder of the caller's own inside
+    ``folder`` (so on the same file system), which processes writing into one folder at the
+    same time each have. Creating a file holds its folder's lock while the file system sets up
+    the new file, so processes creating their files in one folder wait for each other.
 
     Returns, for each file, None or the OSError that stopped it (naming its path in
     ``folder``); a file that failed leaves nothing behind, and the others are written. An
@@ -137,7 +146,7 @@ def write_files_atomic(
     try:
         for index, (name, data) in enumerate(files):
             try:
-                descriptor, temporary = _write_temporary(folder, data, prefix)
+                descriptor, temporary = _write_temporary(staging or folder, data, prefix)
             except OSError as failure:
                 outcome[index] = _naming(failure, folder / name)
                 continue
