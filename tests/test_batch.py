@@ -592,7 +592,8 @@ def test_a_worker_with_no_staging_folder_writes_in_the_output_folder(
     assert mesoconsent.batch._make_staging(settings) is None
     monkeypatch.undo()
     staging = mesoconsent.batch._make_staging(settings)
-    assert staging is not None and staging.parent == tmp_path
+    assert staging is not None
+    assert staging.parent == tmp_path
     (staging / ".x-half.part").write_bytes(b"PK")  # as a stopped worker leaves it
     mesoconsent.batch._remove_leftovers(settings)
     assert list(tmp_path.iterdir()) == []

@@ -10,12 +10,15 @@ import sys
 import warnings
 from collections.abc import Hashable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 import mesoconsent
+import mesoconsent.writers.docx
+import mesoconsent.writers.zip
 from mesoconsent import ConsentRequest, CoverageError, Engine, TemplateError
 from mesoconsent.document import (
     Block,
@@ -83,6 +86,33 @@ def test_shared_sections_change_nothing_in_any_format(
             assert package_parts(shared) == package_parts(composed_in_full)
         else:
             assert shared == composed_in_full
+
+
+def test_a_small_static_section_between_the_forms_own_blocks_is_deflated_with_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Deflating a few hundred bytes more costs less than starting a compressor for each side.
+    deflated: list[bytes] = []
+    real = mesoconsent.writers.zip.form_segment
+
+    def recording(content: bytes) -> Any:
+        deflated.append(content)
+        return real(content)
+
+    engine = Engine()
+    engine.render(example(), "docx")  # the static sections are composed, and kept
+    monkeypatch.setattr(mesoconsent.writers.docx, "form_segment", recording)
+    engine.render(example(), "docx")
+    # The headings around the details table ("About you and your treatment", then "Your
+    # planned treatment" before the plan) are deflated with the table and the plan.
+    joined = [content for content in deflated if b"About you and your treatment" in content]
+    assert len(joined) == 1
+    assert b"Jane Example" in joined[0]
+    assert b"Your planned treatment" in joined[0]
+    assert b"Areas to be treated: face and neck" in joined[0]
+    # The procedure's sections, larger, stay segments of their own, deflated once.
+    assert not any(b"Rare but serious" in content for content in deflated)
+    assert not any(b"What mesotherapy is" in content for content in deflated)
 
 
 def test_the_static_sections_are_shared_between_documents() -> None:

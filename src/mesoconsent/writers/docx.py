@@ -204,20 +204,39 @@ class _BodyWriter:
 
         Each static section is a segment of its own, even next to another or to itself: were
         two written as one, what is kept would tell whether a form had something between
-        them (the alert of a "yes" answer), or how often a section was repeated."""
+        them (the alert of a "yes" answer), or how often a section was repeated.
+
+        Static sections that together hold less than INLINE_BELOW bytes between two stretches
+        of the form's own blocks (a heading between two tables) join them in one stretch,
+        deflated with them: their kept XML is copied in, which is cheaper than starting a
+        compressor for each side. What is kept is the same either way."""
         held = _declaration_paragraphs(blocks)
         shared = self.shared
+        own: list[bytes] = []  # the form's own stretch so far, and what joined it
+        between: list[Segment] = []  # static sections since the form's own last blocks
         for number, items in _runs(blocks, shared):
             run_blocks = tuple(block for _, block in items)
             keep = tuple(index in held for index, _ in items)
             if shared is None or number is None:
-                yield self._segment(run_blocks, keep, form_segment)[0]
+                xml = self._segment(run_blocks, keep, _content)[0].content
+                if own and sum(len(segment.content) for segment in between) < INLINE_BELOW:
+                    own += [segment.content for segment in between]
+                else:
+                    if own:
+                        yield form_segment(b"".join(own))
+                    yield from between
+                    own = []
+                between = []
+                own.append(xml)
                 continue
             position = ("docx", self.rtl, keep, self.bookmarks, self.ordered_lists)
             segment, self.bookmarks, self.ordered_lists = shared.run_output(
                 run_blocks, position, functools.partial(self._segment, keep=keep, make=_once)
             )
-            yield segment
+            between.append(segment)
+        if own:
+            yield form_segment(b"".join(own))
+        yield from between
 
     def _segment(
         self,
@@ -492,6 +511,18 @@ def _signature_lines(rtl: bool, together: bool) -> str:
 def _empty_caption(width: int, rtl: bool, keep: bool) -> str:
     """A caption cell with nothing in it (under the name and the gap)."""
     return w.table_cell(width, _BodyWriter(rtl).para((), style="SignatureCaption", keep_next=keep))
+
+
+# Static sections smaller than this, between two stretches of a form's own blocks, are deflated
+# with them (_BodyWriter.segments). Starting a compressor costs about as much as deflating 2 KB
+# of a form's XML; apart, the two stretches would need one each.
+INLINE_BELOW = 1024
+
+
+def _content(content: bytes) -> Segment:
+    """The content alone, not deflated yet: the form's own blocks, deflated with whatever
+    joins them (segments)."""
+    return Segment(content, b"")
 
 
 def _once(content: bytes) -> Segment:
