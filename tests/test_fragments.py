@@ -25,6 +25,7 @@ from mesoconsent.document import (
     Checkbox,
     Document,
     ListBlock,
+    PageField,
     Paragraph,
     Row,
     Table,
@@ -604,7 +605,8 @@ def _outputs(engine: Engine) -> list[tuple[Hashable, object]]:
     names: dict[int, tuple[Hashable, int]] = {}
     for (section, _), fragment in store._fragments.items():
         parts = fragment.parts
-        for number, part in enumerate((*parts.blocks, *parts.rows, *parts.items)):
+        footer = (parts.footer,) if parts.footer else ()
+        for number, part in enumerate((*parts.blocks, *parts.rows, *parts.items, *footer)):
             names[id(part)] = (section, number)
     kept = []
     for key, output in store.shared._outputs.items():
@@ -739,6 +741,136 @@ def test_the_processes_caches_never_tell_which_answers_were_given() -> None:
     without_details = _cache_sizes("pregnant", None)
     assert without_details == _cache_sizes("other_conditions", "Asthma, ربو")
     assert len(without_details) > 5
+
+
+# Renders forms whose every text field holds a marker, drops them, and lists what still holds
+# the marker: any object the process keeps that refers to a string or bytes containing it.
+_KEPT_TEXT = """
+import gc, json, sys, warnings
+from pathlib import Path
+import attrs, mesoconsent
+from mesoconsent.resources import locales_dir
+MARKER = "".join(["Zq", "9X", "vKw"])  # only ever whole here, and in what the forms hold
+template_dirs = [Path(folder) for folder in json.loads(sys.argv[1])]
+
+def render_all():
+    request = mesoconsent.example_request()
+    patient = attrs.evolve(
+        request.patient, full_name=f"Pat {MARKER}", patient_id=f"ID-{MARKER}"
+    )
+    clinic = attrs.evolve(request.clinic, name=f"Clinic {MARKER}")
+    screening = dict(request.screening)
+    screening["other_conditions"] = mesoconsent.ScreeningAnswer(True, f"Asthma {MARKER}")
+    request = attrs.evolve(request, patient=patient, clinic=clinic, screening=screening)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for share in (True, False):
+            engine = mesoconsent.Engine(
+                template_dirs, [locales_dir()], share_static_sections=share
+            )
+            for locale in ("en", "ar"):
+                for fmt in mesoconsent.FORMATS:
+                    engine.render(attrs.evolve(request, locale=locale), fmt)
+
+render_all()
+gc.collect()
+needle = MARKER.encode()
+found = []
+for holder in gc.get_objects():
+    for value in gc.get_referents(holder):
+        if value is MARKER or value is needle:
+            continue
+        if (isinstance(value, str) and MARKER in value) or (
+            isinstance(value, bytes) and needle in value
+        ):
+            found.append(f"{type(holder).__name__}: {value[:60]!r}")
+print(json.dumps(found))
+"""
+
+
+def _text_kept(template_dirs: list[Path]) -> list[str]:
+    """What a fresh process still holds of the requests it rendered (see _KEPT_TEXT)."""
+    found = subprocess.run(
+        [sys.executable, "-c", _KEPT_TEXT, json.dumps([str(path) for path in template_dirs])],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    kept: list[str] = json.loads(found.stdout)
+    return kept
+
+
+def test_nothing_of_a_request_is_kept_after_its_forms(tmp_path: Path) -> None:
+    assert _text_kept([]) == []
+
+
+def test_a_footer_with_request_data_is_not_kept(tmp_path: Path) -> None:
+    # A clinic's footer naming the patient on every page: outside {% static %}, it is made
+    # for each form. (The DOCX writer used to keep the last 256 footers by their text.)
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE,
+        re.escape("{% static %}<footer>{{"),
+        "<footer>{{ request.patient.full_name }} {{",
+    )
+    edit(templates / BASE, re.escape("</footer>{% endstatic %}"), "</footer>")
+    assert _text_kept([templates]) == []
+
+
+def test_a_static_footer_is_composed_once_and_may_use_the_page_fields() -> None:
+    first = SHARED.compose(with_patient_name(example(), "Ada First"))
+    second = SHARED.compose(with_patient_name(example(), "Bea Second"))
+    assert first.footer is second.footer
+    assert first.footer == (
+        Text("Page "),
+        PageField("page"),
+        Text(" of "),
+        PageField("pages"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit_from", "edit_to", "complaint"),
+    [
+        (
+            re.escape("{% static %}<footer>{{"),
+            "{% static %}<footer>{{ request.clinic.name }} {{",
+            "reads 'request'",
+        ),
+        (
+            re.escape("</footer>{% endstatic %}"),
+            "</footer><footer>x</footer>{% endstatic %}",
+            "a document has one <footer>",
+        ),
+        (
+            re.escape("</footer>{% endstatic %}"),
+            "</footer><p>x</p>{% endstatic %}",
+            "<footer> is not allowed at block level",
+        ),
+    ],
+)
+def test_a_static_footer_holds_the_footer_alone_and_nothing_of_the_request(
+    tmp_path: Path, edit_from: str, edit_to: str, complaint: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, edit_from, edit_to)
+    with pytest.raises(TemplateError, match=re.escape(complaint)):
+        Engine([templates], [locales_dir()], include_bundled=False).render(example())
+
+
+def test_a_static_footer_belongs_directly_inside_the_document(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / BASE,
+        re.escape("{% static %}<footer>"),
+        "<table><tr><td>x</td></tr>{% static %}<footer>",
+    )
+    edit(
+        templates / BASE, re.escape("</footer>{% endstatic %}"), "</footer>{% endstatic %}</table>"
+    )
+    with pytest.raises(TemplateError, match=re.escape("it belongs directly inside <document>")):
+        Engine([templates], [locales_dir()], include_bundled=False).render(example())
 
 
 def test_a_static_section_repeated_back_to_back_is_kept_the_same_whatever_the_count(

@@ -37,6 +37,8 @@ from mesoconsent.wording import course_of_treatment, draft_notice
 
 _PAGE_NUMBER = Markup("<page-number/>")
 _PAGE_COUNT = Markup("<page-count/>")
+# The page fields: the same in every render, so static sections may use them too.
+_PAGE_FIELDS = {"page_number": _PAGE_NUMBER, "page_count": _PAGE_COUNT}
 
 
 def interface_messages(environment: jinja2.Environment) -> Iterator[MessageKey]:
@@ -240,7 +242,10 @@ def compose(
     ]
     functions = translations.as_context()
     renderer = FragmentRenderer(
-        fragments, f"{procedure.id} {catalog.name}@{catalog.revision}", translations.used, functions
+        fragments,
+        f"{procedure.id} {catalog.name}@{catalog.revision}",
+        translations.used,
+        {**functions, **_PAGE_FIELDS},
     )
     direction: Literal["ltr", "rtl"] = (
         "rtl" if catalog.locale.character_order == "right-to-left" else "ltr"
@@ -252,8 +257,7 @@ def compose(
         "flagged": [line for line in screening if line.answer],
         "formatted": _formatted(request, catalog, translations),
         "direction": direction,
-        "page_number": _PAGE_NUMBER,
-        "page_count": _PAGE_COUNT,
+        **_PAGE_FIELDS,
         RENDERER_VARIABLE: renderer,
         **functions,
     }

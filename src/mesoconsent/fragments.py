@@ -44,6 +44,7 @@ from mesoconsent.checklist import LINE_FIELDS, ScreeningLine
 from mesoconsent.errors import TemplateError
 from mesoconsent.i18n import MessageKey
 from mesoconsent.markup import (
+    FOOTER_PLACEHOLDER_TAG,
     ITEMS_PLACEHOLDER_TAG,
     PLACEHOLDER_TAG,
     ROWS_PLACEHOLDER_TAG,
@@ -55,6 +56,9 @@ from mesoconsent.writers.shared import SharedBlocks
 
 # What a shared section may read: its words come from the catalog, nothing else.
 ALLOWED_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext", "disclosure"})
+# ... and the page fields, the same markup in every render (a footer's "Page 2 of 5"), which it
+# may use as values.
+ALLOWED_CONSTANTS = frozenset({"page_number", "page_count"})
 # Filters a shared section may use: those whose result is text that depends on their input
 # alone. Not random, nor map, select and the like (which name another filter or test at run
 # time, random included), nor those whose result is an iterator (its text holds a memory
@@ -214,10 +218,13 @@ def _check_static_body(
                 "{% with %} and macros belong outside it"
             )
             found.append((0, node, problem))
+        elif isinstance(node, nodes.Name) and node.name in ALLOWED_CONSTANTS:
+            continue
         elif isinstance(node, nodes.Name) and node.name not in ALLOWED_NAMES:
             problem = (
                 f"reads {node.name!r}, which can differ between requests: a static section "
-                "may only use the translation functions and disclosure() (docs/templates.md)"
+                "may only use the translation functions, disclosure(), page_number and "
+                "page_count (docs/templates.md)"
             )
             found.append((0, node, problem))
         elif isinstance(node, nodes.Name) and id(node) not in called:
@@ -282,6 +289,8 @@ class FragmentStore:
                     if register:
                         parts = fragment.parts
                         self.shared.share((*parts.blocks, *parts.rows, *parts.items))
+                        if parts.footer:  # (not the empty tuple: Python has only one)
+                            self.shared.share((parts.footer,))
                     found = fragment
                 kept[section] = found
             for section, fragment in kept.items():
@@ -298,10 +307,11 @@ class FragmentRenderer:
         store: FragmentStore,
         variant: str,
         used: list[MessageKey],
-        functions: Mapping[str, Callable[..., Markup]],
+        functions: Mapping[str, object],
     ) -> None:
         self.store = store
-        # What a static section's names stand for (ALLOWED_NAMES), whatever the template's.
+        # What a static section's names stand for (ALLOWED_NAMES and ALLOWED_CONSTANTS),
+        # whatever the template's.
         self.functions = functions
         self.variant = variant  # the procedure and catalog, which the sections depend on
         self.used = used
@@ -310,8 +320,11 @@ class FragmentRenderer:
         self.blocks: dict[str, tuple[d.Block, ...]] = {}
         self.rows: dict[str, tuple[d.Row, ...]] = {}
         self.items: dict[str, tuple[d.ListItem, ...]] = {}
+        self.footers: dict[str, tuple[d.Inline, ...]] = {}
         self.sections: dict[str, str] = {}
-        self.inserted = Inserted(self.blocks, self.rows, self.items, self.sections)
+        self.inserted = Inserted(
+            self.blocks, self.rows, self.items, self.sections, footers=self.footers
+        )
         self._token = os.urandom(8).hex()  # as secrets.token_hex(8), without its imports
 
     def fragment(self, section: str, autoescape: object, caller: Callable[[], str]) -> Markup:
@@ -385,6 +398,9 @@ class FragmentRenderer:
         elif parts.blocks:
             self.blocks[ref] = parts.blocks
             tag = PLACEHOLDER_TAG
+        elif parts.footer is not None:
+            self.footers[ref] = parts.footer
+            tag = FOOTER_PLACEHOLDER_TAG
         else:
             return Markup()  # nothing to put anywhere
         self.sections[ref] = section

@@ -52,12 +52,18 @@ def _parse(markup: str) -> ElementTree.Element:
 
 
 # A {% static %} section (fragments.py) is replaced by a placeholder, which stands for blocks
-# at the top level of the document, for rows directly inside a <table>, or for list items
-# directly inside a <ul> or <ol>.
+# at the top level of the document, for rows directly inside a <table>, for list items
+# directly inside a <ul> or <ol>, or for the page footer (a child of <document>).
 PLACEHOLDER_TAG = "static-blocks"
 ROWS_PLACEHOLDER_TAG = "static-rows"
 ITEMS_PLACEHOLDER_TAG = "static-items"
-_PLACEHOLDERS = (PLACEHOLDER_TAG, ROWS_PLACEHOLDER_TAG, ITEMS_PLACEHOLDER_TAG)
+FOOTER_PLACEHOLDER_TAG = "static-footer"
+_PLACEHOLDERS = (
+    PLACEHOLDER_TAG,
+    ROWS_PLACEHOLDER_TAG,
+    ITEMS_PLACEHOLDER_TAG,
+    FOOTER_PLACEHOLDER_TAG,
+)
 
 
 def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
@@ -74,24 +80,26 @@ def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
 
 @attrs.frozen
 class Parts:
-    """What a static section holds: blocks, the rows of a table or the items of a list (one
-    kind of them, or nothing)."""
+    """What a static section holds: blocks, the rows of a table, the items of a list or the
+    page footer (one kind of them, or nothing)."""
 
     blocks: tuple[d.Block, ...] = ()
     rows: tuple[d.Row, ...] = ()
     items: tuple[d.ListItem, ...] = ()
+    footer: tuple[d.Inline, ...] | None = None
 
 
 @attrs.frozen
 class Inserted:
     """What the placeholders of one render stand for, by reference (fragments.py): blocks,
-    rows, list items, and the section each came from (its template, line and number), for
-    errors."""
+    rows, list items, footers, and the section each came from (its template, line and
+    number), for errors."""
 
     blocks: Mapping[str, tuple[d.Block, ...]] = attrs.Factory(dict)
     rows: Mapping[str, tuple[d.Row, ...]] = attrs.Factory(dict)
     items: Mapping[str, tuple[d.ListItem, ...]] = attrs.Factory(dict)
     sections: Mapping[str, str] = attrs.Factory(dict)
+    footers: Mapping[str, tuple[d.Inline, ...]] = attrs.Factory(dict)
 
 
 _NOTHING_INSERTED = Inserted()
@@ -102,9 +110,10 @@ def parse_document(
 ) -> d.Document:
     """Turn rendered template markup into a :class:`~mesoconsent.document.Document`.
 
-    ``inserted`` holds the blocks, rows and list items of the static sections that the
-    markup's ``<static-blocks ref=".."/>``, ``<static-rows ref=".."/>`` and
-    ``<static-items ref=".."/>`` placeholders stand for (see fragments.py).
+    ``inserted`` holds the blocks, rows, list items and footers of the static sections that
+    the markup's ``<static-blocks ref=".."/>``, ``<static-rows ref=".."/>``,
+    ``<static-items ref=".."/>`` and ``<static-footer ref=".."/>`` placeholders stand for
+    (see fragments.py).
     """
     try:
         return _document(markup, metadata, inserted or _NOTHING_INSERTED)
@@ -136,6 +145,8 @@ def _document(markup: str, metadata: d.Metadata, inserted: Inserted) -> d.Docume
             header = _inlines(child)
         elif child.tag == "footer":
             footer = _inlines(child)
+        elif child.tag == FOOTER_PLACEHOLDER_TAG:
+            footer = _fragment(inserted.footers, child.get("ref", ""), FOOTER_PLACEHOLDER_TAG)
         elif child.tag == PLACEHOLDER_TAG:
             blocks.extend(_fragment(inserted.blocks, child.get("ref", ""), PLACEHOLDER_TAG))
         else:
@@ -154,12 +165,14 @@ def _document(markup: str, metadata: d.Metadata, inserted: Inserted) -> d.Docume
 def _check_placeholders(
     root: ElementTree.Element, placed: list[ElementTree.Element], inserted: Inserted
 ) -> None:
-    """Every placeholder of blocks is a child of the root, every placeholder of rows a child
-    of a <table>, and every placeholder of list items a child of a <ul> or <ol>."""
+    """Every placeholder of blocks or of a footer is a child of the root, every placeholder
+    of rows a child of a <table>, and every placeholder of list items a child of a <ul> or
+    <ol>."""
     placeholders = [element for element in placed if element.tag in _PLACEHOLDERS]
     if not placeholders:
         return
-    where_allowed = {id(child) for child in root if child.tag == PLACEHOLDER_TAG}
+    at_top = (PLACEHOLDER_TAG, FOOTER_PLACEHOLDER_TAG)
+    where_allowed = {id(child) for child in root if child.tag in at_top}
     for container, allowed in _CONTAINED.items():
         for element in root.iter(container):
             where_allowed.update(id(child) for child in element if child.tag == allowed)
@@ -179,6 +192,8 @@ _MISPLACED = {
     PLACEHOLDER_TAG: "must be at the top level of the document, around whole blocks",
     ROWS_PLACEHOLDER_TAG: "holds table rows (<tr>): it belongs directly inside a <table>",
     ITEMS_PLACEHOLDER_TAG: "holds list items (<li>): it belongs directly inside a <ul> or <ol>",
+    FOOTER_PLACEHOLDER_TAG: "holds the page footer (<footer>): it belongs directly inside "
+    "<document>",
 }
 
 
@@ -198,8 +213,8 @@ def _fragment(fragments: Mapping[str, tuple[T, ...]], ref: str, tag: str) -> tup
 
 def parse_section(markup: str, where: str) -> Parts:
     """The blocks of a static section's markup; or its rows if it holds table rows (<tr>)
-    and nothing else, or its items if it holds list items (<li>) and nothing else
-    (``where`` names it in errors)."""
+    and nothing else, its items if it holds list items (<li>) and nothing else, or the
+    footer if it holds one <footer> and nothing else (``where`` names it in errors)."""
     try:
         root = _parse(f"<static>{markup}</static>")
     except ElementTree.ParseError as error:
@@ -215,13 +230,18 @@ def parse_section(markup: str, where: str) -> Parts:
             return Parts(rows=tuple(_row(child) for child in root))
         if tags == {"li"}:
             return Parts(items=tuple(_item(child) for child in root))
+        if tags == {"footer"}:
+            if len(root) != 1:
+                raise TemplateError("a document has one <footer>")
+            return Parts(footer=_inlines(root[0]))
         return Parts(blocks=tuple(_block(child, _NOTHING_INSERTED) for child in root))
     except RecursionError:
         raise TemplateError(f"{{% static %}} at {where}: {_TOO_DEEP}") from None
     except TemplateError as error:
         raise TemplateError(
             f"{{% static %}} at {where} must hold whole blocks at the top level of the "
-            f"document, whole rows of a table or whole items of a list: {error}"
+            f"document, whole rows of a table, whole items of a list or the page footer: "
+            f"{error}"
         ) from None
 
 

@@ -631,9 +631,9 @@ def _custom_start(properties: tuple[tuple[str, str], ...]) -> OpenPart:
     return OpenPart.of("docProps/custom.xml", xml.encode(), CUSTOM_XML_END.encode())
 
 
-@functools.lru_cache(maxsize=256)
 def _footer_part(footer: tuple[d.Inline, ...], rtl: bool) -> CompressedPart:
-    # The footer ("Page X of Y") is the same for every form in a language.
+    # A footer from a {% static %} section ("Page X of Y") is made once per language
+    # (write_docx); any other may hold request data, and is never kept.
     return compress_part(
         "word/footer1.xml", _header_footer("ftr", "Footer", footer, rtl).encode(), level=ONCE
     )
@@ -666,6 +666,12 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
     meta = document.metadata
     fixed = _fixed_parts()
     header = _header_footer_body("hdr", "Header", document.header, rtl, document.draft_notice)
+    if shared is None:
+        footer = _footer_part(document.footer, rtl)
+    else:
+        footer = shared.output(
+            document.footer, ("docx-footer", rtl), functools.partial(_footer_part, rtl=rtl)
+        )
     return zip_parts(
         [
             fixed["[Content_Types].xml"],
@@ -676,7 +682,7 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
             fixed["word/_rels/document.xml.rels"],
             _numbering_part(body.ordered_lists),
             _HEADER_START.followed_by(form_segment(header.encode())),
-            _footer_part(document.footer, rtl),
+            footer,
             *_language_parts(meta.language, rtl, meta.generator),
         ]
     )

@@ -19,7 +19,9 @@ from mesoconsent import document as d
 
 T = TypeVar("T")
 A = TypeVar("A")
-B = TypeVar("B", bound="d.Block | d.Row | d.ListItem")
+B = TypeVar("B", bound="Shareable")
+# What can be shared: blocks, table rows, list items, and a page footer (its inlines).
+Shareable = d.Block | d.Row | d.ListItem | tuple[d.Inline, ...]
 
 # Enough for every position of every shared block of a few templates in every language; past
 # it, outputs are made per document as if nothing were shared (memory stays bounded whatever
@@ -35,7 +37,7 @@ class SharedBlocks:
     """
 
     def __init__(self) -> None:
-        self._blocks: dict[int, d.Block | d.Row | d.ListItem] = {}
+        self._blocks: dict[int, Shareable] = {}
         # Where each block was shared: a number per call of share, and its place in that call.
         self._sections: dict[int, tuple[int, int]] = {}
         self._outputs: dict[Hashable, object] = {}
@@ -44,15 +46,15 @@ class SharedBlocks:
         """How many outputs are kept."""
         return len(self._outputs)
 
-    def share(self, blocks: Iterable[d.Block | d.Row | d.ListItem]) -> None:
-        """Register blocks (or table rows, or list items) as shared; they are kept alive as
-        long as this registry."""
+    def share(self, blocks: Iterable[Shareable]) -> None:
+        """Register blocks (or table rows, list items or a footer) as shared; they are kept
+        alive as long as this registry."""
         section = len(self._sections)
         for place, block in enumerate(blocks):
             if self._blocks.setdefault(id(block), block) is block:
                 self._sections.setdefault(id(block), (section, place))
 
-    def is_shared(self, block: d.Block | d.Row | d.ListItem) -> bool:
+    def is_shared(self, block: Shareable) -> bool:
         return self._blocks.get(id(block)) is block
 
     def place_of(self, block: d.Block) -> tuple[int, int] | None:
