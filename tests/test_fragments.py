@@ -622,6 +622,28 @@ def _outputs(engine: Engine) -> list[tuple[Hashable, object]]:
     return sorted(kept, key=repr)
 
 
+def test_the_checklist_rows_are_written_once_per_question_and_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = Engine()
+    render_quietly(engine, example(), "docx")
+    written: list[str | None] = []
+    real = mesoconsent.writers.docx._BodyWriter.row
+
+    def recording(writer: Any, row: Row, widths: tuple[int, ...]) -> str:
+        written.append(row.screening)
+        return real(writer, row, widths)
+
+    monkeypatch.setattr(mesoconsent.writers.docx._BodyWriter, "row", recording)
+    render_quietly(engine, example(), "docx")
+    # Another answer's rows were made with the first form's, and kept.
+    render_quietly(engine, _answered(example(), "pregnant", True), "docx")
+    assert [question for question in written if question is not None] == []
+    # A line with the patient's own words is written for its form alone.
+    render_quietly(engine, _answered(example(), "other_conditions", True, "Asthma"), "docx")
+    assert [question for question in written if question is not None] == ["other_conditions"]
+
+
 def test_a_row_with_the_patients_own_words_is_composed_for_that_form_alone() -> None:
     engine = Engine()
     details = "Asthma, and a heart condition called Brugada"

@@ -104,11 +104,17 @@ def signature_mark(number: int, count: int) -> str:
 
 @attrs.frozen
 class Row:
-    """A table row; ``screening`` is the id of the screening question it answers, if any."""
+    """A table row; ``screening`` is the id of the screening question it answers, if any.
+
+    ``stands_for`` is set on a checklist row with the patient's own words: the rows of its
+    ``{% static for %}`` section for each answer without them, which the DOCX writer makes
+    whenever it writes this row, so that what it keeps is the same with details or without
+    (writers/shared.py). It takes no part in comparisons."""
 
     cells: tuple[Cell, ...]
     header: bool = False
     screening: str | None = None
+    stands_for: tuple[Row, ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 @attrs.frozen

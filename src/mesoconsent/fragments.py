@@ -272,27 +272,45 @@ class FragmentStore:
         return self.add_all(variant, {section: fragment})[section]
 
     def add_all(
-        self, variant: str, fragments: Mapping[Hashable, Fragment], *, register: bool = True
+        self,
+        variant: str,
+        fragments: Mapping[Hashable, Fragment],
+        *,
+        alternatives: bool = False,
     ) -> dict[Hashable, Fragment]:
         """Store fragments together (none is found before all are stored); a section already
-        stored keeps its fragment. Returns what is stored for each section. ``register=False``
-        keeps their parts out of the writers' memo (``shared``), which would remember which
-        of them were written."""
+        stored keeps its fragment. Returns what is stored for each section.
+
+        Their parts are registered with the writers' memo (``shared``). With
+        ``alternatives``, the fragments are one table row each that stand for one another
+        (a checklist row for each answer), registered as such: a writer that writes one keeps
+        what it made of all (SharedBlocks.share_alternatives), so that what it keeps never
+        tells which was written. Fragments of other parts are then not registered."""
         # The blocks are registered before the fragment can be found: a document that gets
         # them is always written as one with registered blocks (the DOCX writer deflates a run
         # of them as a segment of its own), so its bytes never depend on a race.
         kept: dict[Hashable, Fragment] = {}
         with self._lock:
+            new = [
+                fragment
+                for section, fragment in fragments.items()
+                if self._fragments.get((section, variant)) is None
+            ]
+            if alternatives:
+                rows = [fragment.parts.rows for fragment in new]
+                if new and all(
+                    len(row) == 1 and fragment.parts == Parts(rows=row)
+                    for row, fragment in zip(rows, new, strict=True)
+                ):
+                    self.shared.share_alternatives(tuple(row[0] for row in rows))
+            for fragment in () if alternatives else new:
+                parts = fragment.parts
+                self.shared.share((*parts.blocks, *parts.rows, *parts.items))
+                if parts.footer:  # (not the empty tuple: Python has only one)
+                    self.shared.share((parts.footer,))
             for section, fragment in fragments.items():
                 found = self._fragments.get((section, variant))
-                if found is None:
-                    if register:
-                        parts = fragment.parts
-                        self.shared.share((*parts.blocks, *parts.rows, *parts.items))
-                        if parts.footer:  # (not the empty tuple: Python has only one)
-                            self.shared.share((parts.footer,))
-                    found = fragment
-                kept[section] = found
+                kept[section] = fragment if found is None else found
             for section, fragment in kept.items():
                 self._fragments[(section, variant)] = fragment
         return kept
@@ -321,9 +339,16 @@ class FragmentRenderer:
         self.rows: dict[str, tuple[d.Row, ...]] = {}
         self.items: dict[str, tuple[d.ListItem, ...]] = {}
         self.footers: dict[str, tuple[d.Inline, ...]] = {}
+        # The rows each checklist line with details stands for, by its question's id.
+        self.stands_for: dict[str, tuple[d.Row, ...]] = {}
         self.sections: dict[str, str] = {}
         self.inserted = Inserted(
-            self.blocks, self.rows, self.items, self.sections, footers=self.footers
+            self.blocks,
+            self.rows,
+            self.items,
+            self.sections,
+            footers=self.footers,
+            stands_for=self.stands_for,
         )
         self._token = os.urandom(8).hex()  # as secrets.token_hex(8), without its imports
 
@@ -351,8 +376,9 @@ class FragmentRenderer:
 
         What is kept never tells which answer a patient gave: the first line of a question,
         whatever its answer and with details or not, composes the question's rows for both
-        answers without details; and the rows stay out of the writers' memo, which would
-        keep what was written."""
+        answers without details; the writers keep what they made of both rows whenever they
+        write either; and a line with details stands for them (``Row.stands_for``), so that
+        the writers make and keep them then too."""
         if type(line) is not ScreeningLine:
             raise TemplateError(
                 f"{{% static for %}} at {section} needs a line of the screening checklist (an "
@@ -369,9 +395,12 @@ class FragmentRenderer:
                 )
                 for answer in (True, False)
             }
-            kept = self.store.add_all(self.variant, made, register=False)
+            kept = self.store.add_all(self.variant, made, alternatives=True)
             fragment = kept[(*stored, line.answer)]
         if line.details is not None:
+            rows = fragment.parts.rows
+            if rows:  # the markup parser links the line's row to them, by its question
+                self.stands_for[line.id] = self.store.shared.alternatives(rows[0])
             return Markup(caller(line))
         return self._placeholder(section, fragment)
 

@@ -20,6 +20,7 @@ anything outside this vocabulary is a template bug and is reported as one.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Literal, TypeVar, cast
@@ -100,6 +101,8 @@ class Inserted:
     items: Mapping[str, tuple[d.ListItem, ...]] = attrs.Factory(dict)
     sections: Mapping[str, str] = attrs.Factory(dict)
     footers: Mapping[str, tuple[d.Inline, ...]] = attrs.Factory(dict)
+    # The rows a checklist row with the patient's own words stands for, by question id.
+    stands_for: Mapping[str, tuple[d.Row, ...]] = attrs.Factory(dict)
 
 
 _NOTHING_INSERTED = Inserted()
@@ -260,7 +263,7 @@ def _block(element: ElementTree.Element, inserted: Inserted) -> d.Block:
     lists stand for."""
     tag = element.tag
     if tag == "table":
-        return _table(element, inserted.rows)
+        return _table(element, inserted)
     if tag in ("ul", "ol"):
         return _list(element, inserted.items)
     if tag == "alert":
@@ -311,8 +314,11 @@ def _item(element: ElementTree.Element) -> d.ListItem:
     return d.ListItem(_inlines(element), disclosure=element.get("data-disclosure"))
 
 
-def _table(element: ElementTree.Element, inserted: Mapping[str, tuple[d.Row, ...]]) -> d.Table:
-    rows = _contents(element, "tr", _row, ROWS_PLACEHOLDER_TAG, inserted)
+def _table(element: ElementTree.Element, inserted: Inserted) -> d.Table:
+    make = _row
+    if inserted.stands_for:
+        make = functools.partial(_linked_row, stands_for=inserted.stands_for)
+    rows = _contents(element, "tr", make, ROWS_PLACEHOLDER_TAG, inserted.rows)
     columns = max((len(row.cells) for row in rows), default=0)
     if not columns:
         raise TemplateError("a <table> needs at least one <tr> with a cell")
@@ -328,6 +334,14 @@ def _table(element: ElementTree.Element, inserted: Mapping[str, tuple[d.Row, ...
     if kind not in ("grid", "fields"):
         raise TemplateError('<table class> must be "grid" or "fields"')
     return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind))
+
+
+def _linked_row(row: ElementTree.Element, stands_for: Mapping[str, tuple[d.Row, ...]]) -> d.Row:
+    """A row, and the static rows it stands for if it answers a question whose line had
+    details (fragments.py: FragmentRenderer.line_fragment)."""
+    made = _row(row)
+    rows = stands_for.get(made.screening or "")
+    return made if rows is None else attrs.evolve(made, stands_for=rows)
 
 
 def _row(row: ElementTree.Element) -> d.Row:

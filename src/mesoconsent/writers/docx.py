@@ -297,11 +297,18 @@ class _BodyWriter:
             rows = [self.row(row, widths) for row in block.rows]
         else:
             # Rows of {% static %} sections (the checklist's) are written once per position:
-            # their columns and the bookmark number they start from.
+            # their columns and the bookmark number they start from. A checklist row is
+            # written with the rows that stand for the question's other answers, or that a
+            # row with the patient's own words stands for: what is kept is the same whatever
+            # the answer (SharedBlocks.share_alternatives).
             make = functools.partial(self._row_and_marks, widths=widths)
             rows = []
             for row in block.rows:
-                position = ("docx", self.rtl, widths, self.bookmarks)
+                start = self.bookmarks
+                position = ("docx", self.rtl, widths, start)
+                for alternative in shared.alternatives(row):
+                    shared.output(alternative, position, make)
+                    self.bookmarks = start
                 xml, self.bookmarks = shared.output(row, position, make)
                 rows.append(xml)
         rtl = self.rtl

@@ -40,6 +40,8 @@ class SharedBlocks:
         self._blocks: dict[int, Shareable] = {}
         # Where each block was shared: a number per call of share, and its place in that call.
         self._sections: dict[int, tuple[int, int]] = {}
+        # The rows made together as one question's answers (share_alternatives), by each row.
+        self._alternatives: dict[int, tuple[d.Row, ...]] = {}
         self._outputs: dict[Hashable, object] = {}
 
     def __len__(self) -> int:
@@ -53,6 +55,21 @@ class SharedBlocks:
         for place, block in enumerate(blocks):
             if self._blocks.setdefault(id(block), block) is block:
                 self._sections.setdefault(id(block), (section, place))
+
+    def share_alternatives(self, rows: tuple[d.Row, ...]) -> None:
+        """Register rows made together that stand for one another (a checklist row for each
+        answer): a writer that writes one makes and keeps all of them (:meth:`alternatives`),
+        so that what it keeps never tells which one a form showed."""
+        self.share(rows)
+        for row in rows:
+            self._alternatives.setdefault(id(row), rows)
+
+    def alternatives(self, row: d.Row) -> tuple[d.Row, ...]:
+        """The rows registered with ``row`` by :meth:`share_alternatives` (``row`` among them),
+        or those it stands for (``Row.stands_for``); () for any other."""
+        if self.is_shared(row):
+            return self._alternatives.get(id(row), ())
+        return row.stands_for
 
     def is_shared(self, block: Shareable) -> bool:
         return self._blocks.get(id(block)) is block
