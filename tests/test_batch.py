@@ -580,6 +580,35 @@ def test_each_worker_makes_its_temporary_files_in_a_folder_of_its_own(
     ]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="links and O_NOFOLLOW")
+def test_removing_a_staging_folder_never_follows_a_link_put_in_its_place(tmp_path: Path) -> None:
+    # Whoever may write in the output folder could swap a staging folder for a link to another
+    # folder between the check and the removal.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("keep me")
+    (tmp_path / ".x-1").symlink_to(elsewhere)
+    mesoconsent.batch._remove_staging(tmp_path / ".x-1")
+    assert (elsewhere / "notes.txt").read_text() == "keep me"
+
+
+def test_the_staging_folder_is_synced_after_the_forms_leave_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Renamed out of it: on some file systems (btrfs) the rename is sure once both are synced.
+    synced: list[Path] = []
+    monkeypatch.setattr(mesoconsent.batch, "sync_folder", synced.append)
+    settings = mesoconsent.batch._Settings(tmp_path, "text", None, False, None, ".x-")
+    staging = mesoconsent.batch._make_staging(settings)
+    assert staging is not None
+    engine = mesoconsent.Engine()
+    results = mesoconsent.batch._render_together(
+        engine, settings, [(0, 1, example_dict()), (1, 2, example_dict())], staging
+    )
+    assert all(item.ok for item in results)
+    assert synced == [tmp_path, staging]
+
+
 def test_a_worker_with_no_staging_folder_writes_in_the_output_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,7 +34,14 @@ from mesoconsent.document import (
 from mesoconsent.fragments import Fragment
 from mesoconsent.resources import locales_dir
 from mesoconsent.writers.shared import SharedBlocks
-from tests.helpers import copy_templates, edit, example, package_parts, with_patient_name
+from tests.helpers import (
+    copy_templates,
+    docx_paragraph_texts,
+    edit,
+    example,
+    package_parts,
+    with_patient_name,
+)
 from tests.test_properties import requests
 
 CONSENT = "mesotherapy/consent.html.j2"
@@ -642,6 +649,94 @@ def test_the_checklist_rows_are_written_once_per_question_and_answer(
     # A line with the patient's own words is written for its form alone.
     render_quietly(engine, _answered(example(), "other_conditions", True, "Asthma"), "docx")
     assert [question for question in written if question is not None] == ["other_conditions"]
+
+
+# A second {% static for item %} over the checklist, in a two-column table of its own, and its
+# rows without data-screening (an independent review's cases): before the checklist or after.
+_SUMMARY = (
+    '<table widths="3 1">\n{%- for item in screening %}\n{% static for item %}<tr><td>'
+    '{{ item.question }}</td><td>{{ _("Yes") if item.answer else _("No") }}</td></tr>'
+    "{% endstatic %}\n{%- endfor %}\n</table>\n"
+)
+
+
+@pytest.mark.parametrize(
+    "anchor",
+    [
+        "{% block sections %}{% endblock %}",
+        "{% static %}\n{# Translators: section heading: the statements",
+    ],
+    ids=["before the checklist", "after it"],
+)
+def test_another_checklist_section_is_kept_the_same_whatever_the_answers(
+    tmp_path: Path, anchor: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, re.escape(anchor), lambda found: _SUMMARY + found.group(0))
+    engines = [Engine([templates], [locales_dir()], include_bundled=False) for _ in range(3)]
+    requests = [
+        example(),
+        _answered(example(), "pregnant", True),
+        _answered(example(), "pregnant", True, "due in May"),
+    ]
+    for engine, request in zip(engines, requests, strict=True):
+        content = render_quietly(engine, request, "docx")  # it used to fail with details
+        assert (
+            "due in May" in "".join(docx_paragraph_texts(content))
+            or request.screening["pregnant"].details is None
+        )
+    outputs = [_outputs(engine) for engine in engines]
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_rows_that_differ_in_shape_between_answers_are_not_kept(tmp_path: Path) -> None:
+    # Each question in a table of its own, and a "yes" row with a cell more: the writer could
+    # not make one at the other's place (it used to fail every DOCX form).
+    templates = copy_templates(tmp_path)
+    row = '<tr data-screening="{{ item.id }}"><td>{{ item.question }}</td>'
+    boxes = (
+        "<td><check checked=\"{{ 'yes' if item.answer else 'no' }}\"/></td>"
+        "<td><check checked=\"{{ 'no' if item.answer else 'yes' }}\"/></td>"
+    )
+    edit(
+        templates / CONSENT,
+        r'<table widths="7 1 1">(.|\n)*?</table>',
+        "{%- for item in screening %}\n<table>{% static for item %}"
+        + row
+        + boxes
+        + '{% if item.answer %}<td>{{ _("Yes") }}</td>{% endif %}</tr>{% endstatic %}</table>'
+        "\n{%- endfor %}",
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False, share_static_sections=True)
+    assert render_quietly(engine, example(), "docx")
+    content = render_quietly(engine, _answered(example(), "pregnant", True), "docx")
+    assert "Yes" in docx_paragraph_texts(content)
+    assert _rows_kept(engine) == []
+
+
+def _rows_kept(engine: Engine) -> list[tuple[Hashable, ...]]:
+    """The writers' memo keys of the checklist's rows."""
+    store = engine._fragments
+    assert store is not None
+    rows = {
+        id(row)
+        for (section, _), fragment in store._fragments.items()
+        if isinstance(section, tuple) and len(section) == 5
+        for row in fragment.parts.rows
+    }
+    return [key for key in store.shared._outputs if isinstance(key, tuple) and key[0] in rows]
+
+
+def test_a_details_wrapper_is_written_by_static_sections_only(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        re.escape('<table widths="7 1 1">'),
+        '<table widths="7 1 1"><static-details ref="guess"><tr><td>x</td><td>y</td><td>z</td>'
+        "</tr></static-details>",
+    )
+    with pytest.raises(TemplateError, match=re.escape("<static-details> is written by")):
+        Engine([templates], [locales_dir()], include_bundled=False).render(example())
 
 
 def test_a_row_with_the_patients_own_words_is_composed_for_that_form_alone() -> None:

@@ -555,13 +555,30 @@ def _make_staging(settings: _Settings) -> Path | None:
 
 
 def _remove_staging(staging: Path) -> None:
-    """Remove a staging folder and the temporary files in it, as far as it can be done."""
-    with contextlib.suppress(OSError), os.scandir(staging) as entries:
-        for entry in entries:
-            with contextlib.suppress(OSError):
-                os.unlink(entry.path)
+    """Remove a staging folder and the temporary files in it, as far as it can be done.
+
+    Where it can (POSIX), the folder is opened without following a link, and its files are
+    removed through that: whoever may write in the output folder cannot put a link in its
+    place between the check and the removal, and have another folder's files removed."""
+    if os.name == "posix":
+        try:
+            folder = os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            return
+        try:
+            with contextlib.suppress(OSError), os.scandir(folder) as entries:
+                for entry in entries:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.name, dir_fd=folder)
+        finally:
+            os.close(folder)
+    else:  # pragma: no cover - Windows
+        with contextlib.suppress(OSError), os.scandir(staging) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
     with contextlib.suppress(OSError):
-        staging.rmdir()
+        staging.rmdir()  # a link in its place is not removed (ENOTDIR)
 
 
 def _chunks(
@@ -747,6 +764,10 @@ def _render_together(
         )
     try:
         sync_folder(folder)
+        if staging is not None:
+            # The renames took the files out of it too: on some file systems (btrfs) that is
+            # only sure once both folders are synced.
+            sync_folder(staging)
     except OSError as error:
         # The renames may not survive a power cut: those forms are not reported written, and
         # are removed where the folder still allows it.

@@ -44,6 +44,7 @@ from mesoconsent.checklist import LINE_FIELDS, ScreeningLine
 from mesoconsent.errors import TemplateError
 from mesoconsent.i18n import MessageKey
 from mesoconsent.markup import (
+    DETAILS_TAG,
     FOOTER_PLACEHOLDER_TAG,
     ITEMS_PLACEHOLDER_TAG,
     PLACEHOLDER_TAG,
@@ -296,13 +297,17 @@ class FragmentStore:
                 for section, fragment in fragments.items()
                 if self._fragments.get((section, variant)) is None
             ]
-            if alternatives:
-                rows = [fragment.parts.rows for fragment in new]
-                if new and all(
-                    len(row) == 1 and fragment.parts == Parts(rows=row)
-                    for row, fragment in zip(rows, new, strict=True)
+            if alternatives and all(fragment.parts.rows for fragment in new):
+                rows = tuple(fragment.parts.rows[0] for fragment in new)
+                # One row each, all alike but for their words and boxes: the writer makes
+                # each at the others' place, in their table.
+                if all(
+                    fragment.parts == Parts(rows=(row,))
+                    and len(row.cells) == len(rows[0].cells)
+                    and (row.header, row.screening) == (rows[0].header, rows[0].screening)
+                    for fragment, row in zip(new, rows, strict=True)
                 ):
-                    self.shared.share_alternatives(tuple(row[0] for row in rows))
+                    self.shared.share_alternatives(rows)
             for fragment in () if alternatives else new:
                 parts = fragment.parts
                 self.shared.share((*parts.blocks, *parts.rows, *parts.items))
@@ -339,7 +344,8 @@ class FragmentRenderer:
         self.rows: dict[str, tuple[d.Row, ...]] = {}
         self.items: dict[str, tuple[d.ListItem, ...]] = {}
         self.footers: dict[str, tuple[d.Inline, ...]] = {}
-        # The rows each checklist line with details stands for, by its question's id.
+        # The rows each checklist line with details stands for, by the reference of the
+        # <static-details> around its markup.
         self.stands_for: dict[str, tuple[d.Row, ...]] = {}
         self.sections: dict[str, str] = {}
         self.inserted = Inserted(
@@ -399,9 +405,13 @@ class FragmentRenderer:
             fragment = kept[(*stored, line.answer)]
         if line.details is not None:
             rows = fragment.parts.rows
-            if rows:  # the markup parser links the line's row to them, by its question
-                self.stands_for[line.id] = self.store.shared.alternatives(rows[0])
-            return Markup(caller(line))
+            alternatives = self.store.shared.alternatives(rows[0]) if rows else ()
+            if not alternatives:
+                return Markup(caller(line))
+            # The markup parser links the line's row to them (markup.DETAILS_TAG).
+            ref = self._reference(section)
+            self.stands_for[ref] = alternatives
+            return Markup(f'<{DETAILS_TAG} ref="{ref}">{caller(line)}</{DETAILS_TAG}>')
         return self._placeholder(section, fragment)
 
     def _made(self, section: str, render: Callable[[], str]) -> Fragment:
@@ -416,7 +426,7 @@ class FragmentRenderer:
     def _placeholder(self, section: str, fragment: Fragment) -> Markup:
         self.used.extend(fragment.messages)
         parts = fragment.parts
-        ref = f"{self._token}-{len(self.sections)}"
+        ref = self._reference(section)
         # markup.parse_document puts the blocks, rows or items in the placeholder's place.
         if parts.rows:
             self.rows[ref] = parts.rows
@@ -432,5 +442,11 @@ class FragmentRenderer:
             tag = FOOTER_PLACEHOLDER_TAG
         else:
             return Markup()  # nothing to put anywhere
-        self.sections[ref] = section
         return Markup(f'<{tag} ref="{ref}"/>')
+
+    def _reference(self, section: str) -> str:
+        """A new reference for something of section ``section`` that the markup will hold;
+        no template can guess it."""
+        ref = f"{self._token}-{len(self.sections)}"
+        self.sections[ref] = section
+        return ref

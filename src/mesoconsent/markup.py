@@ -20,7 +20,6 @@ anything outside this vocabulary is a template bug and is reported as one.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Literal, TypeVar, cast
@@ -59,11 +58,15 @@ PLACEHOLDER_TAG = "static-blocks"
 ROWS_PLACEHOLDER_TAG = "static-rows"
 ITEMS_PLACEHOLDER_TAG = "static-items"
 FOOTER_PLACEHOLDER_TAG = "static-footer"
+# Around the row of a checklist line with details, rendered in place of its static section's
+# rows: it links the row to them (Row.stands_for), for the DOCX writer (fragments.py).
+DETAILS_TAG = "static-details"
 _PLACEHOLDERS = (
     PLACEHOLDER_TAG,
     ROWS_PLACEHOLDER_TAG,
     ITEMS_PLACEHOLDER_TAG,
     FOOTER_PLACEHOLDER_TAG,
+    DETAILS_TAG,
 )
 
 
@@ -101,7 +104,8 @@ class Inserted:
     items: Mapping[str, tuple[d.ListItem, ...]] = attrs.Factory(dict)
     sections: Mapping[str, str] = attrs.Factory(dict)
     footers: Mapping[str, tuple[d.Inline, ...]] = attrs.Factory(dict)
-    # The rows a checklist row with the patient's own words stands for, by question id.
+    # The rows a checklist row with the patient's own words stands for, by the reference of
+    # the <static-details> around it.
     stands_for: Mapping[str, tuple[d.Row, ...]] = attrs.Factory(dict)
 
 
@@ -178,7 +182,7 @@ def _check_placeholders(
     where_allowed = {id(child) for child in root if child.tag in at_top}
     for container, allowed in _CONTAINED.items():
         for element in root.iter(container):
-            where_allowed.update(id(child) for child in element if child.tag == allowed)
+            where_allowed.update(id(child) for child in element if child.tag in allowed)
     for element in placeholders:
         if id(element) not in where_allowed:
             problem = _MISPLACED[element.tag]
@@ -187,14 +191,15 @@ def _check_placeholders(
 
 # The placeholders each container may hold, and what a misplaced one is told.
 _CONTAINED = {
-    "table": ROWS_PLACEHOLDER_TAG,
-    "ul": ITEMS_PLACEHOLDER_TAG,
-    "ol": ITEMS_PLACEHOLDER_TAG,
+    "table": (ROWS_PLACEHOLDER_TAG, DETAILS_TAG),
+    "ul": (ITEMS_PLACEHOLDER_TAG,),
+    "ol": (ITEMS_PLACEHOLDER_TAG,),
 }
 _MISPLACED = {
     PLACEHOLDER_TAG: "must be at the top level of the document, around whole blocks",
     ROWS_PLACEHOLDER_TAG: "holds table rows (<tr>): it belongs directly inside a <table>",
     ITEMS_PLACEHOLDER_TAG: "holds list items (<li>): it belongs directly inside a <ul> or <ol>",
+    DETAILS_TAG: "holds table rows (<tr>): it belongs directly inside a <table>",
     FOOTER_PLACEHOLDER_TAG: "holds the page footer (<footer>): it belongs directly inside "
     "<document>",
 }
@@ -295,15 +300,19 @@ def _contents(
     make: Callable[[ElementTree.Element], T],
     placeholder: str,
     inserted: Mapping[str, tuple[T, ...]],
+    stands_for: Mapping[str, tuple[d.Row, ...]] | None = None,
 ) -> list[T]:
-    """What a <table> or list holds: each <tag> made by ``make``, and in each placeholder's
-    place the parts of its static section."""
+    """What a <table> or list holds: each <tag> made by ``make``, in each placeholder's
+    place the parts of its static section, and (a table's ``stands_for``) the rows of each
+    <static-details>."""
     contents: list[T] = []
     for child in container:
         if child.tag == tag:
             contents.append(make(child))
         elif child.tag == placeholder:
             contents.extend(_fragment(inserted, child.get("ref", ""), placeholder))
+        elif child.tag == DETAILS_TAG and stands_for is not None:
+            contents.extend(cast(list[T], _details_rows(child, stands_for)))
         else:
             raise TemplateError(f"<{container.tag}> may only hold <{tag}>, not <{child.tag}>")
     _reject_loose_text(container)
@@ -315,10 +324,7 @@ def _item(element: ElementTree.Element) -> d.ListItem:
 
 
 def _table(element: ElementTree.Element, inserted: Inserted) -> d.Table:
-    make = _row
-    if inserted.stands_for:
-        make = functools.partial(_linked_row, stands_for=inserted.stands_for)
-    rows = _contents(element, "tr", make, ROWS_PLACEHOLDER_TAG, inserted.rows)
+    rows = _contents(element, "tr", _row, ROWS_PLACEHOLDER_TAG, inserted.rows, inserted.stands_for)
     columns = max((len(row.cells) for row in rows), default=0)
     if not columns:
         raise TemplateError("a <table> needs at least one <tr> with a cell")
@@ -336,12 +342,21 @@ def _table(element: ElementTree.Element, inserted: Inserted) -> d.Table:
     return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind))
 
 
-def _linked_row(row: ElementTree.Element, stands_for: Mapping[str, tuple[d.Row, ...]]) -> d.Row:
-    """A row, and the static rows it stands for if it answers a question whose line had
-    details (fragments.py: FragmentRenderer.line_fragment)."""
-    made = _row(row)
-    rows = stands_for.get(made.screening or "")
-    return made if rows is None else attrs.evolve(made, stands_for=rows)
+def _details_rows(
+    element: ElementTree.Element, stands_for: Mapping[str, tuple[d.Row, ...]]
+) -> list[d.Row]:
+    """The rows of a <static-details>: the first linked to the rows it stands for, if it has
+    as many cells as they do (then the writer makes them at its place)."""
+    alternatives = _fragment(stands_for, element.get("ref", ""), DETAILS_TAG)
+    rows = []
+    for child in element:
+        if child.tag != "tr":
+            raise TemplateError(f"<{element.tag}> may only hold <tr>, not <{child.tag}>")
+        rows.append(_row(child))
+    _reject_loose_text(element)
+    if rows and all(len(row.cells) == len(rows[0].cells) for row in alternatives):
+        rows[0] = attrs.evolve(rows[0], stands_for=alternatives)
+    return rows
 
 
 def _row(row: ElementTree.Element) -> d.Row:
