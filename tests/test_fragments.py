@@ -727,16 +727,26 @@ def _rows_kept(engine: Engine) -> list[tuple[Hashable, ...]]:
     return [key for key in store.shared._outputs if isinstance(key, tuple) and key[0] in rows]
 
 
-def test_a_details_wrapper_is_written_by_static_sections_only(tmp_path: Path) -> None:
+def _refused(
+    tmp_path: Path, template: str, edits: list[tuple[str, str]], complaint: str
+) -> TemplateError:
+    """The error of rendering with the bundled templates, ``template`` edited (each pattern
+    replaced); it must say ``complaint``."""
     templates = copy_templates(tmp_path)
-    edit(
-        templates / CONSENT,
-        re.escape('<table widths="7 1 1">'),
-        '<table widths="7 1 1"><static-details ref="guess"><tr><td>x</td><td>y</td><td>z</td>'
-        "</tr></static-details>",
-    )
-    with pytest.raises(TemplateError, match=re.escape("<static-details> is written by")):
+    for pattern, replacement in edits:
+        edit(templates / template, pattern, replacement)
+    with pytest.raises(TemplateError, match=re.escape(complaint)) as caught:
         Engine([templates], [locales_dir()], include_bundled=False).render(example())
+    return caught.value
+
+
+def test_a_details_wrapper_is_written_by_static_sections_only(tmp_path: Path) -> None:
+    forged = (
+        '<table widths="7 1 1"><static-details ref="guess"><tr><td>x</td><td>y</td><td>z</td>'
+        "</tr></static-details>"
+    )
+    edits = [(re.escape('<table widths="7 1 1">'), forged)]
+    _refused(tmp_path, CONSENT, edits, "<static-details> is written by")
 
 
 def test_a_row_with_the_patients_own_words_is_composed_for_that_form_alone() -> None:
@@ -768,21 +778,13 @@ def test_a_row_with_the_patients_own_words_is_composed_for_that_form_alone() -> 
 def test_a_checklist_row_section_may_only_read_its_lines_fields(
     tmp_path: Path, inside: str, complaint: str
 ) -> None:
-    templates = copy_templates(tmp_path)
-    edit(
-        templates / CONSENT,
-        re.escape("<td>{{ item.question }}"),
-        "<td>" + inside + "{{ item.question }}",
-    )
-    with pytest.raises(TemplateError, match=re.escape(complaint)):
-        Engine([templates], [locales_dir()], include_bundled=False).render(example())
+    edits = [(re.escape("<td>{{ item.question }}"), "<td>" + inside + "{{ item.question }}")]
+    _refused(tmp_path, CONSENT, edits, complaint)
 
 
 def test_a_checklist_row_section_needs_a_line_of_the_checklist(tmp_path: Path) -> None:
-    templates = copy_templates(tmp_path)
-    edit(templates / CONSENT, re.escape("{%- for item in screening %}"), "{%- for item in ['x'] %}")
-    with pytest.raises(TemplateError, match="needs a line of the screening checklist"):
-        Engine([templates], [locales_dir()], include_bundled=False).render(example())
+    edits = [(re.escape("{%- for item in screening %}"), "{%- for item in ['x'] %}")]
+    _refused(tmp_path, CONSENT, edits, "needs a line of the screening checklist")
 
 
 @pytest.mark.parametrize(
@@ -805,11 +807,8 @@ def test_a_checklist_row_section_needs_a_line_of_the_checklist(tmp_path: Path) -
 def test_static_rows_belong_in_a_table_and_blocks_outside_one(
     tmp_path: Path, edit_from: str, edit_to: str, complaint: str
 ) -> None:
-    templates = copy_templates(tmp_path)
-    edit(templates / CONSENT, edit_from, edit_to)
-    with pytest.raises(TemplateError, match=re.escape(complaint)) as caught:
-        Engine([templates], [locales_dir()], include_bundled=False).render(example())
-    assert "{% static %} at mesotherapy/consent.html.j2, line" in str(caught.value)
+    refused = _refused(tmp_path, CONSENT, [(edit_from, edit_to)], complaint)
+    assert "{% static %} at mesotherapy/consent.html.j2, line" in str(refused)
 
 
 _CACHE_SIZES = """
@@ -970,24 +969,15 @@ def test_a_static_footer_is_composed_once_and_may_use_the_page_fields() -> None:
 def test_a_static_footer_holds_the_footer_alone_and_nothing_of_the_request(
     tmp_path: Path, edit_from: str, edit_to: str, complaint: str
 ) -> None:
-    templates = copy_templates(tmp_path)
-    edit(templates / BASE, edit_from, edit_to)
-    with pytest.raises(TemplateError, match=re.escape(complaint)):
-        Engine([templates], [locales_dir()], include_bundled=False).render(example())
+    _refused(tmp_path, BASE, [(edit_from, edit_to)], complaint)
 
 
 def test_a_static_footer_belongs_directly_inside_the_document(tmp_path: Path) -> None:
-    templates = copy_templates(tmp_path)
-    edit(
-        templates / BASE,
-        re.escape("{% static %}<footer>"),
-        "<table><tr><td>x</td></tr>{% static %}<footer>",
-    )
-    edit(
-        templates / BASE, re.escape("</footer>{% endstatic %}"), "</footer>{% endstatic %}</table>"
-    )
-    with pytest.raises(TemplateError, match=re.escape("it belongs directly inside <document>")):
-        Engine([templates], [locales_dir()], include_bundled=False).render(example())
+    edits = [
+        (re.escape("{% static %}<footer>"), "<table><tr><td>x</td></tr>{% static %}<footer>"),
+        (re.escape("</footer>{% endstatic %}"), "</footer>{% endstatic %}</table>"),
+    ]
+    _refused(tmp_path, BASE, edits, "it belongs directly inside <document>")
 
 
 def test_a_static_section_repeated_back_to_back_is_kept_the_same_whatever_the_count(
