@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import types
 from pathlib import Path
@@ -581,6 +582,32 @@ def test_each_worker_makes_its_temporary_files_in_a_folder_of_its_own(
 
 
 @pytest.mark.skipif(os.name != "posix", reason="links and O_NOFOLLOW")
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="readers forked, then killed"
+)
+def test_stopping_never_waits_for_a_worker_killed_while_it_read_the_flag() -> None:
+    # When a worker dies, the pool terminates the others: one killed while reading a
+    # multiprocessing.Event held its lock for good, and the batch, setting it to stop, hung.
+    flag = mesoconsent.batch.StopFlag(multiprocessing.get_context("fork"))
+    for _ in range(20):
+        reader = os.fork()
+        if reader == 0:  # pragma: no cover - the child reads until it is killed
+            while True:
+                flag.is_set()
+        time.sleep(0.005)
+        os.kill(reader, signal.SIGKILL)
+        os.waitpid(reader, 0)
+    done = threading.Event()
+
+    def stop() -> None:
+        flag.set()
+        done.set()
+
+    threading.Thread(target=stop, daemon=True).start()
+    assert done.wait(10), "setting the flag waited for a killed reader"
+    assert flag.is_set()
+
+
 def test_removing_a_staging_folder_never_follows_a_link_put_in_its_place(tmp_path: Path) -> None:
     # Whoever may write in the output folder could swap a staging folder for a link to another
     # folder between the check and the removal.

@@ -689,6 +689,83 @@ def test_another_checklist_section_is_kept_the_same_whatever_the_answers(
     assert outputs[0] == outputs[1] == outputs[2]
 
 
+_PLAIN_ROW = (
+    '<tr data-screening="{{ item.id }}"><td>{{ item.question }}</td>'
+    "<td><check checked=\"{{ 'yes' if item.answer else 'no' }}\"/></td>"
+    "<td><check checked=\"{{ 'no' if item.answer else 'yes' }}\"/></td>"
+)
+_QUESTION_DETAILS = (
+    r"\{% if item\.details is not none %\}<br/><em>\{\{ item\.details \| lines \}\}</em>"
+    r"\{% endif %\}"
+)
+
+
+@pytest.mark.parametrize(
+    ("template", "edits"),
+    [
+        # Each question in a table of its own, the details in a cell more.
+        (
+            CONSENT,
+            [
+                (
+                    r'<table widths="7 1 1">(.|\n)*?</table>',
+                    "{%- for item in screening %}\n<table>{% static for item %}"
+                    + _PLAIN_ROW
+                    + "{% if item.details is not none %}<td>{{ item.details }}</td>{% endif %}"
+                    "</tr>{% endstatic %}</table>\n{%- endfor %}",
+                ),
+            ],
+        ),
+        # A summary of the answers that leaves out the lines with details.
+        (
+            BASE,
+            [
+                (
+                    re.escape("{% block sections %}{% endblock %}"),
+                    '<table widths="3 1">\n{%- for item in screening %}\n{% static for item %}'
+                    "{% if item.details is none %}<tr><td>{{ item.question }}</td>"
+                    '<td>{{ _("Yes") if item.answer else _("No") }}</td></tr>{% endif %}'
+                    "{% endstatic %}\n{%- endfor %}\n</table>\n"
+                    "{% block sections %}{% endblock %}",
+                ),
+            ],
+        ),
+        # The details in a paragraph between two tables: not whole rows.
+        (
+            CONSENT,
+            [
+                (_QUESTION_DETAILS, ""),
+                (
+                    re.escape("</tr>{% endstatic %}"),
+                    "</tr>{% if item.details is not none %}</table><p><em>{{ item.details | "
+                    'lines }}</em></p><table widths="7 1 1">{% endif %}{% endstatic %}',
+                ),
+            ],
+        ),
+    ],
+    ids=["details in a cell more", "no row with details", "details between tables"],
+)
+def test_a_line_whose_details_change_its_rows_keeps_nothing_of_them(
+    tmp_path: Path, template: str, edits: list[tuple[str, str]]
+) -> None:
+    # Tried with words of nobody's when the question's rows are first made: a line with
+    # details makes other rows than one without, so the writers keep none of them, and what
+    # they keep never tells that a patient gave details. (An independent review's cases.)
+    templates = copy_templates(tmp_path)
+    for pattern, replacement in edits:
+        edit(templates / template, pattern, replacement)
+    requests = [
+        example(),
+        _answered(example(), "pregnant", True),
+        _answered(example(), "pregnant", True, "due in May"),
+    ]
+    engines = [Engine([templates], [locales_dir()], include_bundled=False) for _ in requests]
+    for engine, request in zip(engines, requests, strict=True):
+        assert render_quietly(engine, request, "docx")
+    outputs = [_outputs(engine) for engine in engines]
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
 def test_rows_that_differ_in_shape_between_answers_are_not_kept(tmp_path: Path) -> None:
     # Each question in a table of its own, and a "yes" row with a cell more: the writer could
     # not make one at the other's place (it used to fail every DOCX form).

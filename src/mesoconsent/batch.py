@@ -229,9 +229,28 @@ _Item: TypeAlias = tuple[int, int, Any]  # (index, number, request as sent)
 
 
 class _Flag(Protocol):
-    """A multiprocessing Event, as workers use it."""
+    """A flag that tells workers to stop (StopFlag), as they use it."""
 
     def is_set(self) -> bool: ...
+
+
+class StopFlag:
+    """A flag the parent sets and the workers read: one byte of shared memory, with no lock.
+
+    A multiprocessing.Event has a lock shared with the workers, held while one reads it. When
+    a worker dies, the pool terminates the others, and one killed while reading the Event
+    held its lock for good: the parent, setting the Event to stop the batch, waited forever
+    (seen once in the test suite, a batch whose worker died). A byte needs no lock: the
+    parent writes it once, and a worker reads it between forms."""
+
+    def __init__(self, context: BaseContext) -> None:
+        self._value = context.RawValue("b", 0)
+
+    def set(self) -> None:
+        self._value.value = 1
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
 
 
 def render_batch(
@@ -486,7 +505,7 @@ def _in_pool(
 
     # Set when the batch stops early: a chunk already handed to the pool's queue cannot be
     # cancelled there, so a worker that gets one after this is set renders nothing of it.
-    stopping = (mp_context or multiprocessing.get_context()).Event()
+    stopping = StopFlag(mp_context or multiprocessing.get_context())
     executor = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=mp_context,

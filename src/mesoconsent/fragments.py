@@ -27,7 +27,7 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 from jinja2 import nodes
@@ -52,6 +52,8 @@ from mesoconsent.markup import (
     Inserted,
     Parts,
     parse_section,
+    row_shape,
+    single_row,
 )
 from mesoconsent.writers.shared import SharedBlocks
 
@@ -277,16 +279,16 @@ class FragmentStore:
         variant: str,
         fragments: Mapping[Hashable, Fragment],
         *,
-        alternatives: bool = False,
+        register: Literal["parts", "alternatives", "nothing"] = "parts",
     ) -> dict[Hashable, Fragment]:
         """Store fragments together (none is found before all are stored); a section already
         stored keeps its fragment. Returns what is stored for each section.
 
         Their parts are registered with the writers' memo (``shared``). With
-        ``alternatives``, the fragments are one table row each that stand for one another
-        (a checklist row for each answer), registered as such: a writer that writes one keeps
-        what it made of all (SharedBlocks.share_alternatives), so that what it keeps never
-        tells which was written. Fragments of other parts are then not registered."""
+        ``"alternatives"``, the fragments are one table row each, alike, that stand for one
+        another (a checklist row for each answer), registered as such: a writer that writes
+        one keeps what it made of all (SharedBlocks.share_alternatives), so that what it keeps
+        never tells which was written. With ``"nothing"``, the writers keep nothing of them."""
         # The blocks are registered before the fragment can be found: a document that gets
         # them is always written as one with registered blocks (the DOCX writer deflates a run
         # of them as a segment of its own), so its bytes never depend on a race.
@@ -297,18 +299,9 @@ class FragmentStore:
                 for section, fragment in fragments.items()
                 if self._fragments.get((section, variant)) is None
             ]
-            if alternatives and all(fragment.parts.rows for fragment in new):
-                rows = tuple(fragment.parts.rows[0] for fragment in new)
-                # One row each, all alike but for their words and boxes: the writer makes
-                # each at the others' place, in their table.
-                if all(
-                    fragment.parts == Parts(rows=(row,))
-                    and len(row.cells) == len(rows[0].cells)
-                    and (row.header, row.screening) == (rows[0].header, rows[0].screening)
-                    for fragment, row in zip(new, rows, strict=True)
-                ):
-                    self.shared.share_alternatives(rows)
-            for fragment in () if alternatives else new:
+            if register == "alternatives" and new:
+                self.shared.share_alternatives(tuple(f.parts.rows[0] for f in new))
+            for fragment in new if register == "parts" else ():
                 parts = fragment.parts
                 self.shared.share((*parts.blocks, *parts.rows, *parts.items))
                 if parts.footer:  # (not the empty tuple: Python has only one)
@@ -401,7 +394,20 @@ class FragmentRenderer:
                 )
                 for answer in (True, False)
             }
-            kept = self.store.add_all(self.variant, made, alternatives=True)
+            # The writers may keep the rows only if a line with details makes one row like
+            # them, in their place, whatever the answer: tried with words of nobody's.
+            made_rows = [
+                *(single_row(fragment.parts) for fragment in made.values()),
+                *(
+                    self._row_with_details(section, caller, attrs.evolve(plain, answer=answer))
+                    for answer in (True, False)
+                ),
+            ]
+            shapes = {None if row is None else row_shape(row) for row in made_rows}
+            alike = len(shapes) == 1 and None not in shapes
+            kept = self.store.add_all(
+                self.variant, made, register="alternatives" if alike else "nothing"
+            )
             fragment = kept[(*stored, line.answer)]
         if line.details is not None:
             rows = fragment.parts.rows
@@ -413,6 +419,19 @@ class FragmentRenderer:
             self.stands_for[ref] = alternatives
             return Markup(f'<{DETAILS_TAG} ref="{ref}">{caller(line)}</{DETAILS_TAG}>')
         return self._placeholder(section, fragment)
+
+    def _row_with_details(
+        self, section: str, caller: Callable[[ScreeningLine], str], line: ScreeningLine
+    ) -> d.Row | None:
+        """The one row ``line`` makes with details, or None if it makes anything else, or
+        fails. Nothing of it is kept, nor counted as used."""
+        start = len(self.used)
+        try:
+            return single_row(parse_section(str(caller(attrs.evolve(line, details="x"))), section))
+        except Exception:  # whatever the template does with these words: no row to go by
+            return None
+        finally:
+            del self.used[start:]
 
     def _made(self, section: str, render: Callable[[], str]) -> Fragment:
         """The fragment ``render`` makes, with the messages it used. They are taken off this

@@ -300,19 +300,19 @@ def _contents(
     make: Callable[[ElementTree.Element], T],
     placeholder: str,
     inserted: Mapping[str, tuple[T, ...]],
-    stands_for: Mapping[str, tuple[d.Row, ...]] | None = None,
+    details: Inserted | None = None,
 ) -> list[T]:
     """What a <table> or list holds: each <tag> made by ``make``, in each placeholder's
-    place the parts of its static section, and (a table's ``stands_for``) the rows of each
-    <static-details>."""
+    place the parts of its static section, and (a table's, given ``details``) the rows of
+    each <static-details>."""
     contents: list[T] = []
     for child in container:
         if child.tag == tag:
             contents.append(make(child))
         elif child.tag == placeholder:
             contents.extend(_fragment(inserted, child.get("ref", ""), placeholder))
-        elif child.tag == DETAILS_TAG and stands_for is not None:
-            contents.extend(cast(list[T], _details_rows(child, stands_for)))
+        elif child.tag == DETAILS_TAG and details is not None:
+            contents.extend(cast(list[T], _details_rows(child, details)))
         else:
             raise TemplateError(f"<{container.tag}> may only hold <{tag}>, not <{child.tag}>")
     _reject_loose_text(container)
@@ -324,7 +324,7 @@ def _item(element: ElementTree.Element) -> d.ListItem:
 
 
 def _table(element: ElementTree.Element, inserted: Inserted) -> d.Table:
-    rows = _contents(element, "tr", _row, ROWS_PLACEHOLDER_TAG, inserted.rows, inserted.stands_for)
+    rows = _contents(element, "tr", _row, ROWS_PLACEHOLDER_TAG, inserted.rows, inserted)
     columns = max((len(row.cells) for row in rows), default=0)
     if not columns:
         raise TemplateError("a <table> needs at least one <tr> with a cell")
@@ -342,19 +342,33 @@ def _table(element: ElementTree.Element, inserted: Inserted) -> d.Table:
     return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind))
 
 
-def _details_rows(
-    element: ElementTree.Element, stands_for: Mapping[str, tuple[d.Row, ...]]
-) -> list[d.Row]:
-    """The rows of a <static-details>: the first linked to the rows it stands for, if it has
-    as many cells as they do (then the writer makes them at its place)."""
-    alternatives = _fragment(stands_for, element.get("ref", ""), DETAILS_TAG)
+def single_row(parts: Parts | None) -> d.Row | None:
+    """The row of a static section that holds one row and nothing else, or None."""
+    if parts is None or len(parts.rows) != 1 or parts != Parts(rows=parts.rows):
+        return None
+    return parts.rows[0]
+
+
+def row_shape(row: d.Row) -> tuple[int, bool, str | None]:
+    """What rows that stand for one another share: cells, header or not, question."""
+    return len(row.cells), row.header, row.screening
+
+
+def _details_rows(element: ElementTree.Element, inserted: Inserted) -> list[d.Row]:
+    """The rows of a <static-details>: the first linked to the rows it stands for, if it is
+    like them (then the writer makes them at its place)."""
+    ref = element.get("ref", "")
+    alternatives = _fragment(inserted.stands_for, ref, DETAILS_TAG)
     rows = []
     for child in element:
-        if child.tag != "tr":
-            raise TemplateError(f"<{element.tag}> may only hold <tr>, not <{child.tag}>")
+        if child.tag != "tr" or (child.tail and not child.tail.isspace()):
+            raise TemplateError(
+                f"{{% static for %}}{_section_of(element, inserted)}: with the patient's "
+                f"details, a line made other than table rows (<tr>): it must make a row, as "
+                f"it does without them"
+            )
         rows.append(_row(child))
-    _reject_loose_text(element)
-    if rows and all(len(row.cells) == len(rows[0].cells) for row in alternatives):
+    if rows and all(row_shape(row) == row_shape(rows[0]) for row in alternatives):
         rows[0] = attrs.evolve(rows[0], stands_for=alternatives)
     return rows
 
