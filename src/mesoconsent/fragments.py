@@ -425,28 +425,29 @@ class FragmentRenderer:
     ) -> d.Row | None:
         """The one row ``line`` makes with details, or None if it makes anything else, or
         fails. Nothing of it is kept, nor counted as used."""
-        start = len(self.used)
+        with_details = functools.partial(caller, attrs.evolve(line, details="x"))
         try:
-            return single_row(parse_section(str(caller(attrs.evolve(line, details="x"))), section))
+            return single_row(self._made(section, with_details).parts)
         except Exception:  # whatever the template does with these words: no row to go by
             return None
-        finally:
-            del self.used[start:]
 
     def _made(self, section: str, render: Callable[[], str]) -> Fragment:
         """The fragment ``render`` makes, with the messages it used. They are taken off this
-        render's record, which gets a fragment's messages when it is placed."""
+        render's record (even if it fails), which gets a fragment's messages when it is
+        placed."""
         start = len(self.used)
-        markup = str(render())
-        messages = tuple(self.used[start:])
-        del self.used[start:]
+        try:
+            markup = str(render())
+            messages = tuple(self.used[start:])
+        finally:
+            del self.used[start:]
         return Fragment(parse_section(markup, section), messages)
 
     def _placeholder(self, section: str, fragment: Fragment) -> Markup:
         self.used.extend(fragment.messages)
         parts = fragment.parts
         ref = self._reference(section)
-        # markup.parse_document puts the blocks, rows or items in the placeholder's place.
+        # markup.parse_document puts the blocks, rows, items or footer in its place.
         if parts.rows:
             self.rows[ref] = parts.rows
             tag = ROWS_PLACEHOLDER_TAG

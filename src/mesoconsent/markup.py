@@ -342,9 +342,9 @@ def _table(element: ElementTree.Element, inserted: Inserted) -> d.Table:
     return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind))
 
 
-def single_row(parts: Parts | None) -> d.Row | None:
+def single_row(parts: Parts) -> d.Row | None:
     """The row of a static section that holds one row and nothing else, or None."""
-    if parts is None or len(parts.rows) != 1 or parts != Parts(rows=parts.rows):
+    if len(parts.rows) != 1 or parts != Parts(rows=parts.rows):
         return None
     return parts.rows[0]
 

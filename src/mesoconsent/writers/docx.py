@@ -39,7 +39,7 @@ from mesoconsent.writers.docx_parts import (
     settings_xml,
     styles_xml,
 )
-from mesoconsent.writers.shared import SharedBlocks
+from mesoconsent.writers.shared import SharedBlocks, output
 from mesoconsent.writers.zip import (
     EACH_FORM,
     ONCE,
@@ -218,7 +218,7 @@ class _BodyWriter:
             run_blocks = tuple(block for _, block in items)
             keep = tuple(index in held for index, _ in items)
             if shared is None or number is None:
-                xml = self._segment(run_blocks, keep, _content)[0].content
+                xml = self._xml(run_blocks, keep).encode()
                 if own and sum(len(segment.content) for segment in between) < INLINE_BELOW:
                     own += [segment.content for segment in between]
                 else:
@@ -244,10 +244,12 @@ class _BodyWriter:
         keep: tuple[bool, ...],
         make: Callable[[bytes], Segment],
     ) -> tuple[Segment, int, int]:
-        xml = "".join(
+        return make(self._xml(blocks, keep).encode()), self.bookmarks, self.ordered_lists
+
+    def _xml(self, blocks: tuple[d.Block, ...], keep: tuple[bool, ...]) -> str:
+        return "".join(
             [self._block(block, keep_next) for block, keep_next in zip(blocks, keep, strict=True)]
         )
-        return make(xml.encode()), self.bookmarks, self.ordered_lists
 
     def _block(self, block: d.Block, keep_next: bool) -> str:
         if isinstance(block, d.Paragraph):
@@ -270,47 +272,39 @@ class _BodyWriter:
             style = "ListNumber"
         else:
             num_id, style = None, "ListBullet"  # the style carries the bullet numbering
-        shared = self.shared
-        if shared is None:
-            return "".join(self.item(item, style, num_id) for item in block.items)
         # Items of {% static %} sections are written once per position: the list's style and
         # numbering, and the bookmark number they start from.
         make = functools.partial(self._item_and_marks, style=style, num_id=num_id)
         paragraphs = []
         for item in block.items:
             position = ("docx", self.rtl, style, num_id, self.bookmarks)
-            xml, self.bookmarks = shared.output(item, position, make)
+            xml, self.bookmarks = output(self.shared, item, position, make)
             paragraphs.append(xml)
         return "".join(paragraphs)
 
-    def item(self, item: d.ListItem, style: str, num_id: int | None) -> str:
-        return self.para(item.inlines, style=style, num_id=num_id, disclosure=item.disclosure)
-
     def _item_and_marks(self, item: d.ListItem, style: str, num_id: int | None) -> tuple[str, int]:
         """An item and the bookmark number after it."""
-        return self.item(item, style, num_id), self.bookmarks
+        xml = self.para(item.inlines, style=style, num_id=num_id, disclosure=item.disclosure)
+        return xml, self.bookmarks
 
     def table(self, block: d.Table) -> str:
         widths = _column_widths(block.widths)
         shared = self.shared
-        if shared is None:
-            rows = [self.row(row, widths) for row in block.rows]
-        else:
-            # Rows of {% static %} sections (the checklist's) are written once per position:
-            # their columns and the bookmark number they start from. A checklist row is
-            # written with the rows that stand for the question's other answers, or that a
-            # row with the patient's own words stands for: what is kept is the same whatever
-            # the answer (SharedBlocks.share_alternatives).
-            make = functools.partial(self._row_and_marks, widths=widths)
-            rows = []
-            for row in block.rows:
-                start = self.bookmarks
-                position = ("docx", self.rtl, widths, start)
-                for alternative in shared.alternatives(row):
-                    shared.output(alternative, position, make)
-                    self.bookmarks = start
-                xml, self.bookmarks = shared.output(row, position, make)
-                rows.append(xml)
+        # Rows of {% static %} sections (the checklist's) are written once per position: their
+        # columns and the bookmark number they start from. A checklist row is written with the
+        # rows that stand for the question's other answers, or that a row with the patient's
+        # own words stands for: what is kept is the same whatever the answer
+        # (SharedBlocks.share_alternatives).
+        make = functools.partial(self._row_and_marks, widths=widths)
+        rows = []
+        for row in block.rows:
+            start = self.bookmarks
+            position = ("docx", self.rtl, widths, start)
+            for alternative in () if shared is None else shared.alternatives(row):
+                output(shared, alternative, position, make)
+                self.bookmarks = start
+            xml, self.bookmarks = output(shared, row, position, make)
+            rows.append(xml)
         rtl = self.rtl
         header_row = bool(block.rows) and block.rows[0].header
         if block.kind == "grid":
@@ -526,12 +520,6 @@ def _empty_caption(width: int, rtl: bool, keep: bool) -> str:
 INLINE_BELOW = 1024
 
 
-def _content(content: bytes) -> Segment:
-    """The content alone, not deflated yet: the form's own blocks, deflated with whatever
-    joins them (segments)."""
-    return Segment(content, b"")
-
-
 def _once(content: bytes) -> Segment:
     return deflate_segment(content, level=ONCE)
 
@@ -673,12 +661,9 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
     meta = document.metadata
     fixed = _fixed_parts()
     header = _header_footer_body("hdr", "Header", document.header, rtl, document.draft_notice)
-    if shared is None:
-        footer = _footer_part(document.footer, rtl)
-    else:
-        footer = shared.output(
-            document.footer, ("docx-footer", rtl), functools.partial(_footer_part, rtl=rtl)
-        )
+    footer = output(
+        shared, document.footer, ("docx-footer", rtl), functools.partial(_footer_part, rtl=rtl)
+    )
     return zip_parts(
         [
             fixed["[Content_Types].xml"],

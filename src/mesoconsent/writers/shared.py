@@ -109,8 +109,6 @@ class SharedBlocks:
         return found  # type: ignore[return-value]  # stored by this class with this key
 
 
-def output(
-    shared: SharedBlocks | None, block: d.Block, position: Hashable, make: Callable[[d.Block], T]
-) -> T:
+def output(shared: SharedBlocks | None, block: B, position: Hashable, make: Callable[[B], T]) -> T:
     """``shared.output(...)``, or ``make(block)`` when nothing is shared."""
     return make(block) if shared is None else shared.output(block, position, make)
