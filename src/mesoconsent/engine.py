@@ -22,6 +22,7 @@ import jinja2
 
 from mesoconsent import document as d
 from mesoconsent._version import __version__
+from mesoconsent.catalog_cache import CatalogCache, open_catalog_cache
 from mesoconsent.compose import (
     compose,
     disclosure_wording,
@@ -277,8 +278,9 @@ class Engine:
     ``template_dirs`` and ``locale_dirs`` are searched before the bundled ones, file by file,
     so a clinic can override one template or add one catalog and keep the rest. Set
     ``include_bundled=False`` to use only the given folders. ``template_cache`` is a folder in
-    which to keep compiled templates for the next process (template_cache.py); an engine
-    compiles its templates once either way. ``share_static_sections=False`` composes the
+    which to keep compiled templates and checked catalogs for the next process
+    (template_cache.py, catalog_cache.py); an engine compiles its templates and reads each
+    catalog once either way. ``share_static_sections=False`` composes the
     templates' ``{% static %}`` sections in every document instead of once (slower; the output
     is the same, and the sections' rules, docs/templates.md, apply all the same).
     """
@@ -306,8 +308,11 @@ class Engine:
         self._misnamed = misnamed_folders(self.locale_dirs)
         self.template_cache = None if template_cache is None else Path(template_cache)
         environment = make_environment(self.template_dirs)
+        # The same folder keeps checked catalogs (catalog_cache.py).
+        self._catalog_cache: CatalogCache | None = None
         if self.template_cache is not None:
             environment.bytecode_cache = open_cache(self.template_cache)
+            self._catalog_cache = open_catalog_cache(self.template_cache)
         self._environment = environment
         self._templates: dict[str, jinja2.Template] = {}
         for procedure in self.procedures.values():
@@ -366,7 +371,7 @@ class Engine:
             with self._catalog_lock:
                 catalog = self._catalogs.get(locale)
                 if catalog is None:
-                    catalog = load_catalog(locale, self.locale_dirs)
+                    catalog = load_catalog(locale, self.locale_dirs, self._catalog_cache)
                     self._catalogs[locale] = catalog
         return catalog
 

@@ -7,12 +7,14 @@ source language: its wording is in the templates and procedure files, so it need
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import functools
 import gettext
 import hashlib
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -34,6 +36,8 @@ from mesoconsent.errors import CatalogError
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog as BabelCatalog
     from babel.messages.catalog import Message
+
+    from mesoconsent.catalog_cache import CatalogCache
 
 # Babel's gettext machinery (babel.messages, babel.support: reading, checking and compiling
 # .po files) is imported where a catalog is read, not here: an English form reads none, and a
@@ -718,12 +722,23 @@ def misnamed_folders(locale_dirs: Iterable[Path]) -> dict[str, tuple[Path, str]]
 
 def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
     """Parse one ``.po`` file; CatalogError if it cannot be read."""
+    check_folder_name(path, locale)
+    return _parse_catalog(path, locale, _catalog_bytes(path))
+
+
+def _catalog_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise CatalogError(f"{path}: cannot be read ({type(error).__name__}: {error})") from None
+
+
+def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, Locale]:
+    """Parse the bytes of the ``.po`` file ``path``; CatalogError if they cannot be read."""
     from babel.messages.plurals import get_plural
     from babel.messages.pofile import PoFileError, read_po
 
-    check_folder_name(path, locale)
     try:
-        data = path.read_bytes()
         # A byte-order mark (Windows Notepad writes one) is not part of the .po syntax.
         data = data.removeprefix(b"\xef\xbb\xbf")
         text = data.decode("utf-8")
@@ -840,45 +855,153 @@ def _gnu_locale(name: str) -> Locale | None:
     return Locale(locale.language, territory=locale.territory, script=script)
 
 
-def load_catalog(locale: str, locale_dirs: Sequence[Path]) -> Catalog:
+def load_catalog(
+    locale: str, locale_dirs: Sequence[Path], cache: CatalogCache | None = None
+) -> Catalog:
     """Read the catalog for an available locale (the first folder that has one wins).
 
     The source locale needs none, but a clinic may still supply one (to adapt the English).
+    With a ``cache`` (catalog_cache.py), a catalog file that passed every check before, with
+    the same bytes, is taken from it instead of being read and checked again; one that passes
+    them now is kept there.
     """
     for locales_dir in locale_dirs:
         path = catalog_path(locales_dir, locale)
         if path.is_file():
-            po, parsed = read_catalog_file(path, locale)
-            problems = [*_placeholder_problems(po, parsed), *_plural_problems(po, parsed)]
-            try:
-                review = _review(po) if parsed.language != SOURCE_LOCALE else Review("source")
-            except ValueError as error:
-                problems.append(f"header comment: {error}")
-            if problems:
-                raise CatalogError(f"{path}: " + "; ".join(problems))
-            from babel.messages.mofile import write_mo
-            from babel.support import Translations
-
-            compiled = io.BytesIO()
-            # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
-            write_mo(compiled, po, use_fuzzy=False)
-            compiled.seek(0)
-            messages = [message for message in po if message.id]
-            translated = [message for message in messages if _is_translated(message)]
-            revision = _revision(translated)
-            if review.state == "reviewed" and review.revision not in ("", revision):
-                # Changed since the revision the reviewer signed off: a draft again.
-                review = Review("draft", review.reviewed_by, review.revision)
-            return Catalog(
-                locale,
-                parsed,
-                Translations(compiled, domain=DOMAIN),
-                review,
-                frozenset(_key(m) for m in translated),
-                frozenset(_key(m) for m in messages if m.fuzzy),
-                frozenset(_key(m) for m in messages if m.context and _is_copied(m)),
-                revision,
-            )
+            check_folder_name(path, locale)
+            data = _catalog_bytes(path)
+            kept = None if cache is None else _from_cache(cache.get(locale, data), locale)
+            if kept is not None:
+                return kept
+            catalog, compiled = _checked_catalog(path, locale, data)
+            if cache is not None:
+                cache.put(locale, data, _cache_entry(catalog, compiled))
+            return catalog
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())
     raise LocaleNotAvailableError(locale)
+
+
+def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, bytes]:
+    """The catalog the ``.po`` file ``path`` (its bytes: ``data``) holds for ``locale``, and
+    its messages compiled (``.mo``); CatalogError if it breaks a rule."""
+    po, parsed = _parse_catalog(path, locale, data)
+    problems = [*_placeholder_problems(po, parsed), *_plural_problems(po, parsed)]
+    try:
+        review = _review(po) if parsed.language != SOURCE_LOCALE else Review("source")
+    except ValueError as error:
+        problems.append(f"header comment: {error}")
+    if problems:
+        raise CatalogError(f"{path}: " + "; ".join(problems))
+    from babel.messages.mofile import write_mo
+
+    compiled = io.BytesIO()
+    # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
+    write_mo(compiled, po, use_fuzzy=False)
+    messages = [message for message in po if message.id]
+    translated = [message for message in messages if _is_translated(message)]
+    revision = _revision(translated)
+    if review.state == "reviewed" and review.revision not in ("", revision):
+        # Changed since the revision the reviewer signed off: a draft again.
+        review = Review("draft", review.reviewed_by, review.revision)
+    catalog = _catalog(
+        locale,
+        parsed,
+        compiled.getvalue(),
+        review,
+        frozenset(_key(m) for m in translated),
+        frozenset(_key(m) for m in messages if m.fuzzy),
+        frozenset(_key(m) for m in messages if m.context and _is_copied(m)),
+        revision,
+    )
+    return catalog, compiled.getvalue()
+
+
+def _catalog(
+    name: str,
+    locale: Locale,
+    compiled: bytes,
+    review: Review,
+    translated: frozenset[MessageKey],
+    fuzzy: frozenset[MessageKey],
+    copied: frozenset[MessageKey],
+    revision: str,
+) -> Catalog:
+    from babel.support import Translations
+
+    translations = Translations(io.BytesIO(compiled), domain=DOMAIN)
+    return Catalog(name, locale, translations, review, translated, fuzzy, copied, revision)
+
+
+# What a cache entry holds: a JSON object with these keys (the compiled messages in base64).
+_ENTRY_KEYS = frozenset(("compiled", "review", "translated", "fuzzy", "copied", "revision"))
+
+
+def _cache_entry(catalog: Catalog, compiled: bytes) -> bytes:
+    """What the catalog cache keeps of ``catalog``: everything but its Babel locale, which is
+    parsed again from its name."""
+
+    def keys(found: frozenset[MessageKey]) -> list[list[str | None]]:
+        return [list(key) for key in sorted(found, key=lambda key: (key[0] or "", key[1]))]
+
+    review = catalog.review
+    entry = {
+        "compiled": base64.b64encode(compiled).decode("ascii"),
+        "review": [review.state, review.reviewed_by, review.revision],
+        "translated": keys(catalog.translated),
+        "fuzzy": keys(catalog.fuzzy),
+        "copied": keys(catalog.copied),
+        "revision": catalog.revision,
+    }
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _from_cache(entry: bytes | None, locale: str) -> Catalog | None:
+    """The catalog a cache entry holds, or None if there is none or it is not whole and well
+    formed (then the catalog is read and checked again)."""
+    if entry is None:
+        return None
+    try:
+        found = json.loads(entry)
+        if not isinstance(found, dict) or found.keys() != _ENTRY_KEYS:
+            return None
+        state, reviewed_by, revision = found["review"]
+        if state not in ("source", "draft", "reviewed") or not all(
+            isinstance(text, str) for text in (reviewed_by, revision, found["revision"])
+        ):
+            return None
+        translated = _message_keys(found["translated"])
+        fuzzy = _message_keys(found["fuzzy"])
+        copied = _message_keys(found["copied"])
+        if translated is None or fuzzy is None or copied is None:
+            return None
+        compiled = base64.b64decode(found["compiled"], validate=True)
+        review = Review(state, reviewed_by, revision)
+        return _catalog(
+            locale,
+            Locale.parse(locale),
+            compiled,
+            review,
+            translated,
+            fuzzy,
+            copied,
+            found["revision"],
+        )
+    except Exception:  # damaged in any way (JSON, base64, the compiled messages): a miss
+        return None
+
+
+def _message_keys(listed: object) -> frozenset[MessageKey] | None:
+    if not isinstance(listed, list):
+        return None
+    keys: set[MessageKey] = set()
+    for item in listed:
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and (item[0] is None or isinstance(item[0], str))
+            and isinstance(item[1], str)
+        ):
+            return None
+        keys.add((item[0], item[1]))
+    return frozenset(keys)
