@@ -690,8 +690,11 @@ def test_default_jobs_respects_a_cpu_quota(monkeypatch: pytest.MonkeyPatch) -> N
     assert default_jobs() >= 1
 
 
+@pytest.mark.parametrize(
+    ("sized", "groups"), [(True, [32, 64, 70]), (False, [8, 16, 24, 32, 40, 48, 56, 64, 70])]
+)
 def test_the_folder_is_synced_once_a_group_before_its_results_are_yielded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sized: bool, groups: list[int]
 ) -> None:
     events: list[str] = []
     real = mesoconsent.output.sync_folder
@@ -702,20 +705,20 @@ def test_the_folder_is_synced_once_a_group_before_its_results_are_yielded(
         real(folder)
 
     monkeypatch.setattr(mesoconsent.batch, "sync_folder", recording)
-    results = mesoconsent.render_batch([MIXED[0]] * 20, tmp_path, "text", jobs=1)
+    requests = [MIXED[0]] * 70
+    given = requests if sized else (request for request in requests)
+    results = mesoconsent.render_batch(given, tmp_path, "text", jobs=1)
     for item in results:
         assert item.path is not None
         events.append(f"result {item.number}")
     # The folder is tried when the batch starts; then each result comes after the sync that
-    # made its file durable, one sync per group of 8.
+    # made its file durable, one sync per group: as large as a worker's largest chunk, or 8
+    # at a time for requests that come one by one (a request is not kept waiting for more).
     syncs = [index for index, event in enumerate(events) if event.startswith("sync")]
     assert [events[index] for index in syncs] == [
-        "sync after 0 files",
-        "sync after 8 files",
-        "sync after 16 files",
-        "sync after 20 files",
+        f"sync after {count} files" for count in [0, *groups]
     ]
-    assert syncs == [0, 1, 10, 19]
+    assert syncs == [0] + [1 + position + done for position, done in enumerate([0, *groups[:-1]])]
 
 
 def _processes_running(marker: str) -> list[int]:

@@ -95,8 +95,11 @@ _AHEAD = 4
 # size so that the workers finish together. A batch of unknown size goes in chunks of 8.
 _MAX_CHUNK = 32
 _UNSIZED_CHUNK = 8
-# With jobs=1, requests are rendered (and their folder synced) this many at a time.
-_IN_PROCESS_GROUP = 8
+# With jobs=1, requests are rendered (and their files synced) as many at a time as a worker's
+# largest chunk: syncing 8 at a time made a batch 12% to 20% slower (threads started and
+# journal commits per group). A batch of unknown size goes 8 at a time, so that a request
+# that arrives alone is not kept waiting for more.
+_IN_PROCESS_GROUP = _MAX_CHUNK
 
 
 def output_name(number: int, format: Format) -> str:
@@ -362,7 +365,8 @@ def render_batch(
         jobs = min(jobs, max(1, total))
     items = _numbered(requests, numbers)
     if jobs == 1:
-        return _in_process(items, settings, engine)
+        group = _IN_PROCESS_GROUP if total is not None else _UNSIZED_CHUNK
+        return _in_process(items, settings, engine, group)
     if engine is None:
         engine_args: _EngineArgs = ((), (), True, None, True)
     else:  # its folders end with the bundled ones, if it uses them
@@ -476,12 +480,15 @@ def _check_number(number: object, seen: set[int]) -> None:
 
 
 def _in_process(
-    items: Iterator[tuple[int, int, BatchRequest]], settings: _Settings, engine: Engine | None
+    items: Iterator[tuple[int, int, BatchRequest]],
+    settings: _Settings,
+    engine: Engine | None,
+    size: int,
 ) -> Generator[BatchResult, None, None]:
     if engine is None:
         engine = _default_engine()
     try:
-        while group := list(itertools.islice(items, _IN_PROCESS_GROUP)):
+        while group := list(itertools.islice(items, size)):
             yield from _render_group(engine, settings, group)
     finally:
         # Interrupted (Ctrl-C, or the iterator closed) while a file was being created, a
