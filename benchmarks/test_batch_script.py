@@ -28,6 +28,7 @@ def test_the_batch_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "| 1 |" in out
     assert "median ratio" in out
+    assert "by the command's own count" in out
     # docxtpl made the same three forms (their values checked with python-docx).
     assert "docxtpl, 3 of the requests in one process" in out
 
