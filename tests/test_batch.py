@@ -691,10 +691,20 @@ def test_default_jobs_respects_a_cpu_quota(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 @pytest.mark.parametrize(
-    ("sized", "groups"), [(True, [32, 64, 70]), (False, [8, 16, 24, 32, 40, 48, 56, 64, 70])]
+    ("sized", "chunksize", "groups"),
+    [
+        (True, None, [32, 64, 70]),
+        (False, None, [8, 16, 24, 32, 40, 48, 56, 64, 70]),
+        (True, 30, [30, 60, 70]),
+        (False, 30, [30, 60, 70]),
+    ],
 )
 def test_the_folder_is_synced_once_a_group_before_its_results_are_yielded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sized: bool, groups: list[int]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sized: bool,
+    chunksize: int | None,
+    groups: list[int],
 ) -> None:
     events: list[str] = []
     real = mesoconsent.output.sync_folder
@@ -707,13 +717,13 @@ def test_the_folder_is_synced_once_a_group_before_its_results_are_yielded(
     monkeypatch.setattr(mesoconsent.batch, "sync_folder", recording)
     requests = [MIXED[0]] * 70
     given = requests if sized else (request for request in requests)
-    results = mesoconsent.render_batch(given, tmp_path, "text", jobs=1)
+    results = mesoconsent.render_batch(given, tmp_path, "text", jobs=1, chunksize=chunksize)
     for item in results:
         assert item.path is not None
         events.append(f"result {item.number}")
     # The folder is tried when the batch starts; then each result comes after the sync that
     # made its file durable, one sync per group: as large as a worker's largest chunk, or 8
-    # at a time for requests that come one by one (a request is not kept waiting for more).
+    # at a time for requests that come one by one, or as the caller's chunksize says.
     syncs = [index for index, event in enumerate(events) if event.startswith("sync")]
     assert [events[index] for index in syncs] == [
         f"sync after {count} files" for count in [0, *groups]

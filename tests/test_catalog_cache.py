@@ -4,22 +4,27 @@ check or a failure."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import os
 import shutil
 import stat
+import sys
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import attrs
+import babel
+import babel.core
 import pytest
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 import mesoconsent
-from mesoconsent import Engine, i18n
+from mesoconsent import Engine, coverage, disk_cache, earlier_plurals, i18n
 from mesoconsent.catalog_cache import configuration_key, open_catalog_cache
 from mesoconsent.errors import CatalogError
 from mesoconsent.resources import locales_dir
@@ -100,9 +105,49 @@ def test_an_edited_catalog_is_read_and_checked_again(tmp_path: Path) -> None:
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(CatalogError, match="placeholders"):
         render(cache, locales)
-    path.write_text(text, encoding="utf-8")  # as first cached: taken from the cache again
+    path.write_text(text, encoding="utf-8")  # as first cached: read and checked again
     assert TITLE in render(cache, locales).decode()
-    assert len(entries(cache)) == 2
+    assert len(entries(cache)) == 1  # one entry per catalog file, replaced: no growth
+
+
+def test_the_same_bytes_in_another_locale_s_folder_are_checked_for_that_locale(
+    tmp_path: Path,
+) -> None:
+    # A French catalog copied into de/ says "Language: fr": refused there, though the very
+    # same bytes passed every check as the French catalog and are in the cache.
+    locales, cache = own_french(tmp_path), tmp_path / "cache"
+    shutil.copytree(locales / "fr", locales / "de")
+    assert TITLE in render(cache, locales).decode()
+    engine = Engine(locale_dirs=[locales], template_cache=cache)
+    with pytest.raises(CatalogError, match="Language header"):
+        engine.render_quietly(attrs.evolve(french(), locale="de"), "text")
+
+
+def test_a_reviewed_catalog_with_fuzzy_and_copied_messages_comes_back_whole(
+    tmp_path: Path,
+) -> None:
+    # The sets the gates use to find English left in a translation, and the review record.
+    locales, cache = own_french(tmp_path), tmp_path / "cache"
+    path = french_catalog(locales)
+    text = path.read_text(encoding="utf-8").replace(
+        "# Review-State: draft\n# Reviewed-By:\n",
+        "# Review-State: reviewed\n# Reviewed-By: A. Reviewer <a@example.org>, 2026-11-26\n",
+    )
+    po = read_po(io.StringIO(text))
+    disclosures = [m for m in po if m.id and m.context and isinstance(m.string, str)]
+    disclosures[0].flags.add("fuzzy")
+    disclosures[1].string = disclosures[1].id  # "copy from source", as Poedit does
+    buffer = io.BytesIO()
+    write_po(buffer, po)
+    path.write_bytes(buffer.getvalue())
+    fresh = Engine(locale_dirs=[locales]).catalog("fr")
+    assert fresh.review.state == "reviewed"
+    assert fresh.fuzzy
+    assert fresh.copied
+    Engine(locale_dirs=[locales], template_cache=cache).catalog("fr")
+    kept = Engine(locale_dirs=[locales], template_cache=cache).catalog("fr")
+    assert kept == fresh
+    assert kept.translations._catalog == fresh.translations._catalog  # type: ignore[attr-defined]
 
 
 def test_a_catalog_that_fails_its_checks_is_never_kept(tmp_path: Path) -> None:
@@ -120,38 +165,92 @@ def test_a_catalog_that_fails_its_checks_is_never_kept(tmp_path: Path) -> None:
     assert entries(cache) == []
 
 
+def kept_json(path: Path) -> dict[str, Any]:
+    """The catalog an entry keeps (after its digest of itself and of the file's bytes)."""
+    found: dict[str, Any] = json.loads(path.read_bytes().split(b"\n", 2)[2])
+    return found
+
+
+def rewrite_entry(path: Path, data: bytes) -> None:
+    """Put ``data`` in place of the entry's catalog, with digests that match, as someone able
+    to write the entry could."""
+    source = path.read_bytes().split(b"\n", 2)[1]
+    kept = source + b"\n" + data
+    path.write_bytes(hashlib.sha256(kept).hexdigest().encode() + b"\n" + kept)
+
+
 def _rewritten(entry: dict[str, Any], **changes: Any) -> bytes:
     return json.dumps({**entry, **changes}).encode()
 
 
-DAMAGE = {
-    "truncated": lambda data, entry: data[: len(data) // 2],
-    "not JSON": lambda data, entry: b"\x00\x01 not json",
-    "a list": lambda data, entry: b"[]",
-    "a key missing": lambda data, entry: json.dumps(
+# Damage that the entry's digests would not catch: well-formed entries that do not hold a
+# catalog as the cache writes one.
+MALFORMED = {
+    "not JSON": lambda entry: b"\x00\x01 not json",
+    "a list": lambda entry: b"[]",
+    "a key missing": lambda entry: json.dumps(
         {k: v for k, v in entry.items() if k != "fuzzy"}
     ).encode(),
-    "a key more": lambda data, entry: _rewritten(entry, extra=1),
-    "bad base64": lambda data, entry: _rewritten(entry, compiled="not base64!"),
-    "not compiled messages": lambda data, entry: _rewritten(
+    "a key more": lambda entry: _rewritten(entry, extra=1),
+    "bad base64": lambda entry: _rewritten(entry, compiled="not base64!"),
+    "not compiled messages": lambda entry: _rewritten(
         entry, compiled=base64.b64encode(b"garbage").decode()
     ),
-    "an unknown review state": lambda data, entry: _rewritten(entry, review=["fine", "", ""]),
-    "a review of the wrong shape": lambda data, entry: _rewritten(entry, review=["draft"]),
-    "a key of the wrong shape": lambda data, entry: _rewritten(entry, translated=[["x"]]),
-    "keys that are not a list": lambda data, entry: _rewritten(entry, copied={"a": "b"}),
-    "a revision that is not text": lambda data, entry: _rewritten(entry, revision=12),
+    "an unknown review state": lambda entry: _rewritten(entry, review=["fine", "", ""]),
+    "a review of the wrong shape": lambda entry: _rewritten(entry, review=["draft"]),
+    "a key of the wrong shape": lambda entry: _rewritten(entry, translated=[["x"]]),
+    "keys that are not a list": lambda entry: _rewritten(entry, copied={"a": "b"}),
+    "a revision that is not text": lambda entry: _rewritten(entry, revision=12),
 }
 
 
-@pytest.mark.parametrize("damage", DAMAGE.values(), ids=list(DAMAGE))
-def test_a_damaged_entry_is_read_again_and_rewritten(tmp_path: Path, damage: Any) -> None:
+@pytest.mark.parametrize("damage", MALFORMED.values(), ids=list(MALFORMED))
+def test_a_malformed_entry_is_read_again_and_rewritten(tmp_path: Path, damage: Any) -> None:
     expected = render(tmp_path)
     [path] = entries(tmp_path)
     data = path.read_bytes()
-    path.write_bytes(damage(data, json.loads(data)))
+    rewrite_entry(path, damage(kept_json(path)))
     assert render(tmp_path) == expected
     assert path.read_bytes() == data  # kept whole again
+
+
+def _flipped(data: bytes) -> bytes:
+    # One letter of a translation changed inside the compiled messages, as a flipped bit on
+    # the disk could: still a valid entry and a valid .mo file, but not what was written.
+    check, source, kept = data.split(b"\n", 2)
+    entry = json.loads(kept)
+    compiled = base64.b64decode(entry["compiled"])
+    assert TITLE.encode() in compiled
+    compiled = compiled.replace(TITLE.encode(), TITLE.upper().encode())
+    entry["compiled"] = base64.b64encode(compiled).decode()
+    return check + b"\n" + source + b"\n" + json.dumps(entry).encode()
+
+
+DAMAGED = {
+    "truncated": lambda data: data[: len(data) // 2],
+    "a bit flipped": _flipped,
+    "empty": lambda data: b"",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED.values(), ids=list(DAMAGED))
+def test_an_entry_damaged_on_the_disk_is_read_again(tmp_path: Path, damage: Any) -> None:
+    expected = render(tmp_path)
+    [path] = entries(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(damage(data))
+    assert render(tmp_path) == expected
+    assert path.read_bytes() == data
+
+
+def test_an_entry_larger_than_any_the_cache_writes_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forge_entry(tmp_path)
+    assert b"FORGED" in render(tmp_path)
+    [path] = entries(tmp_path)
+    monkeypatch.setattr(disk_cache, "MAX_ENTRY", path.stat().st_size - 1)
+    assert b"FORGED" not in render(tmp_path)
 
 
 def forge_entry(cache: Path) -> Path:
@@ -159,13 +258,13 @@ def forge_entry(cache: Path) -> Path:
     write the entry could."""
     render(cache)
     [path] = entries(cache)
-    entry = json.loads(path.read_bytes())
+    entry = kept_json(path)
     po = read_po(io.StringIO(french_catalog(locales_dir()).read_text(encoding="utf-8")))
     po[next(m.id for m in po if m.string == TITLE)].string = "FORGED"
     compiled = io.BytesIO()
     write_mo(compiled, po)
     entry["compiled"] = base64.b64encode(compiled.getvalue()).decode()
-    path.write_bytes(json.dumps(entry).encode())
+    rewrite_entry(path, json.dumps(entry).encode())
     return path
 
 
@@ -221,13 +320,34 @@ def test_a_cache_that_cannot_be_written_is_only_a_miss(tmp_path: Path) -> None:
     assert engine.render_quietly(french(), "text").content == render(None)
 
 
-def test_the_folder_depends_on_the_babel_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Plural rules come with Babel's CLDR data: a catalog checked under one version is
-    # checked again under another.
-    import babel
-
+@pytest.mark.parametrize(
+    ("holder", "name", "other"),
+    [
+        (babel, "__version__", "0.0.1"),
+        (babel.core, "get_cldr_version", lambda: "0"),
+        (sys.implementation, "cache_tag", "cpython-399"),
+        (unicodedata, "unidata_version", "0.0.0"),
+    ],
+    ids=["Babel", "CLDR", "Python", "Unicode"],
+)
+def test_the_folder_depends_on_babel_cldr_python_and_unicode(
+    monkeypatch: pytest.MonkeyPatch, holder: Any, name: str, other: Any
+) -> None:
+    # Plural rules come with Babel's CLDR data, and the checks read characters: a catalog
+    # checked under one version is checked again under another.
     before = configuration_key()
-    monkeypatch.setattr(babel, "__version__", "0.0.1")
+    monkeypatch.setattr(holder, name, other)
+    assert configuration_key() != before
+
+
+@pytest.mark.parametrize("module", [i18n, coverage, earlier_plurals])
+def test_the_folder_depends_on_the_checking_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: Any
+) -> None:
+    before = configuration_key()
+    changed = tmp_path / Path(module.__file__).name
+    changed.write_bytes(Path(module.__file__).read_bytes() + b"\n# a check added\n")
+    monkeypatch.setattr(module, "__file__", str(changed))
     assert configuration_key() != before
 
 

@@ -96,9 +96,10 @@ _AHEAD = 4
 _MAX_CHUNK = 32
 _UNSIZED_CHUNK = 8
 # With jobs=1, requests are rendered (and their files synced) as many at a time as a worker's
-# largest chunk: syncing 8 at a time made a batch 12% to 20% slower (threads started and
-# journal commits per group). A batch of unknown size goes 8 at a time, so that a request
-# that arrives alone is not kept waiting for more.
+# chunks hold, by default as many as its largest: syncing 8 at a time made a batch 12% to 20%
+# slower (threads started and journal commits per group). Requests without a length (a
+# stream) go 8 at a time, as they go to workers: a group is rendered once it is whole, so
+# smaller groups report sooner; chunksize=1 renders and reports each as it comes.
 _IN_PROCESS_GROUP = _MAX_CHUNK
 
 
@@ -294,7 +295,9 @@ def render_batch(
     requests, when that is known); ``jobs=1`` renders in this process, with ``engine``.
     Workers build an ``Engine`` with the folders of ``engine`` (default: the bundled ones)
     and get the requests in chunks of ``chunksize`` (default: up to 32, smaller towards the
-    end so that the workers finish together; 8 if ``requests`` has no length).
+    end so that the workers finish together; 8 if ``requests`` has no length); with
+    ``jobs=1`` requests are rendered, written and reported ``chunksize`` at a time (default:
+    32, or 8 if ``requests`` has no length), each group once it is whole.
     ``mp_context`` picks the multiprocessing start method (default: the platform's). With
     ``jobs`` above 1 requests travel pickled; one that cannot be pickled is checked in this
     process instead, so that it gets the result it would get with ``jobs=1``.
@@ -310,6 +313,9 @@ def render_batch(
     ``concurrent.futures.process.BrokenProcessPool`` after the results received before it.
     Closing the generator early (``close()``, or leaving a ``for`` loop over it that holds the
     only reference) cancels the requests not yet started and waits for the ones running.
+    Forms are written a chunk (or group) at a time, before any of its results is yielded, so
+    the forms of that chunk, and of chunks that workers finished ahead, stay written although
+    their results were not taken; each is complete, under its number.
     """
     if isinstance(requests, str | bytes | bytearray | memoryview | os.PathLike | Mapping):
         # Iterating one would give a request per character, byte or key.
@@ -365,8 +371,9 @@ def render_batch(
         jobs = min(jobs, max(1, total))
     items = _numbered(requests, numbers)
     if jobs == 1:
-        group = _IN_PROCESS_GROUP if total is not None else _UNSIZED_CHUNK
-        return _in_process(items, settings, engine, group)
+        if chunksize is None:
+            chunksize = _IN_PROCESS_GROUP if total is not None else _UNSIZED_CHUNK
+        return _in_process(items, settings, engine, chunksize)
     if engine is None:
         engine_args: _EngineArgs = ((), (), True, None, True)
     else:  # its folders end with the bundled ones, if it uses them

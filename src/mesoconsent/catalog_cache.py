@@ -8,10 +8,11 @@ batch meets every language in its first forms. An engine given a cache folder
 :func:`mesoconsent.i18n.load_catalog` makes of each catalog that passed its checks; the next
 process reads that back in a fraction of a millisecond.
 
-An entry is keyed by the locale and a digest of the catalog file's bytes, so an edited catalog
-is read and checked anew, and a catalog with a problem is never kept (it fails every time, as
-it should). The folder is specific to the versions of mesoconsent and Babel (whose CLDR data
-gives the plural rules checked) and to the source of the code that checks and compiles
+Each catalog file has one entry (named by the locale and the file's path), holding a digest of
+the bytes it was made from: an edited catalog is read and checked anew and its entry
+replaced, and a catalog with a problem is never kept (it fails every time, as it should). The
+folder is specific to the versions of mesoconsent, Babel and its CLDR data (the plural rules
+checked), Python and its Unicode data, and to the source of the code that checks and compiles
 catalogs: a check added in a new version is never skipped for a catalog an older one kept.
 What an entry holds decides a form's wording, so the folder and each entry are trusted only
 if they are the user's own and closed to others (disk_cache.py), as compiled templates are;
@@ -23,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
+import unicodedata
 from pathlib import Path
 
 from mesoconsent import disk_cache
@@ -34,14 +37,24 @@ _ENTRY_PREFIX = "catalog-"
 
 
 def configuration_key() -> str:
-    """What a kept catalog depends on besides its file: the versions of mesoconsent and Babel,
-    and the source of the modules that check catalogs. Raises OSError if that source cannot
-    be read."""
+    """What a kept catalog depends on besides its file: the versions of mesoconsent, Babel and
+    its CLDR data, Python and its Unicode data (the checks read characters with ``\\w`` and
+    ``str.split``, and the revision digests ``repr`` of the translations), and the source of
+    the modules that check catalogs. Raises OSError if that source cannot be read."""
     import babel
+    from babel.core import get_cldr_version
 
     from mesoconsent import coverage, earlier_plurals, i18n
 
-    digest = hashlib.sha256(f"{__version__} {babel.__version__}".encode())
+    versions = (
+        __version__,
+        babel.__version__,
+        get_cldr_version(),
+        sys.implementation.cache_tag,
+        ".".join(map(str, sys.version_info[:3])),
+        unicodedata.unidata_version,
+    )
+    digest = hashlib.sha256(repr(versions).encode())
     # Reading and checking (i18n), the wording comparison the copied-translation check uses
     # (coverage), the plural forms of catalogs written for an earlier Babel (earlier_plurals).
     for module in (i18n, coverage, earlier_plurals):
@@ -50,24 +63,45 @@ def configuration_key() -> str:
 
 
 class CatalogCache:
-    """Entries in one private folder: bytes kept for a catalog file's content in a locale."""
+    """Entries in one private folder: bytes kept for a catalog file's content in a locale.
+
+    Each catalog file (a locale, read from a path) has one entry, replaced when the file
+    changes, so the folder does not grow with every edit of a catalog. The entry starts with a
+    digest of the rest, so one that was damaged on the disk is only a miss.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def get(self, locale: str, source: bytes) -> bytes | None:
-        """What was kept for the catalog ``source`` (a ``.po`` file's bytes) in ``locale``, or
-        None."""
-        return disk_cache.read_entry(self._path(locale, source))
+    def get(self, locale: str, path: Path, source: bytes) -> bytes | None:
+        """What was kept for the catalog file ``path`` in ``locale`` if it held ``source``
+        (its bytes) then, or None."""
+        entry = disk_cache.read_entry(self._path(locale, path))
+        if entry is None:
+            return None
+        check, _, kept = entry.partition(b"\n")
+        if check != _digest(kept).encode("ascii"):
+            return None
+        source_digest, _, data = kept.partition(b"\n")
+        if source_digest != _digest(source).encode("ascii"):
+            return None  # the file has changed since: read and checked anew
+        return data
 
-    def put(self, locale: str, source: bytes, data: bytes) -> None:
-        """Keep ``data`` for the catalog ``source`` in ``locale``; nothing if it cannot be
-        written."""
-        disk_cache.write_entry(self._path(locale, source), data)
+    def put(self, locale: str, path: Path, source: bytes, data: bytes) -> None:
+        """Keep ``data`` for the catalog file ``path`` in ``locale`` holding ``source``;
+        nothing if it cannot be written."""
+        kept = _digest(source).encode("ascii") + b"\n" + data
+        disk_cache.write_entry(
+            self._path(locale, path), _digest(kept).encode("ascii") + b"\n" + kept
+        )
 
-    def _path(self, locale: str, source: bytes) -> Path:
-        digest = hashlib.sha256(locale.encode() + b"\0" + source).hexdigest()
-        return self.folder / f"{_ENTRY_PREFIX}{digest}.json"
+    def _path(self, locale: str, path: Path) -> Path:
+        name = _digest(f"{locale}\0{os.path.abspath(path)}".encode())
+        return self.folder / f"{_ENTRY_PREFIX}{name}.json"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def open_catalog_cache(folder: str | os.PathLike[str]) -> CatalogCache | None:

@@ -83,9 +83,14 @@ def open_folder(
     return path
 
 
+# No entry a cache writes comes near this; a larger file is not read into memory.
+MAX_ENTRY = 16 * 1024 * 1024
+
+
 def read_entry(path: Path) -> bytes | None:
     """The whole of the entry at ``path``, or None: missing, unreadable, a link, not a regular
-    file (a FIFO put in its place is not waited on), or not private."""
+    file (a FIFO put in its place is not waited on), not private, or larger than
+    :data:`MAX_ENTRY`."""
     try:
         # Not through a symbolic link: its target's owner is not the entry's.
         descriptor = os.open(path, OPEN_FLAGS)
@@ -94,9 +99,12 @@ def read_entry(path: Path) -> bytes | None:
     try:
         with os.fdopen(descriptor, "rb") as entry:
             status = os.fstat(entry.fileno())
-            if not (stat.S_ISREG(status.st_mode) and private(status)):
+            if not (
+                stat.S_ISREG(status.st_mode) and private(status) and status.st_size <= MAX_ENTRY
+            ):
                 return None
-            return entry.read()
+            data = entry.read(MAX_ENTRY + 1)
+            return data if len(data) <= MAX_ENTRY else None
     except OSError:
         return None
 

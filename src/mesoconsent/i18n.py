@@ -861,7 +861,7 @@ def load_catalog(
     """Read the catalog for an available locale (the first folder that has one wins).
 
     The source locale needs none, but a clinic may still supply one (to adapt the English).
-    With a ``cache`` (catalog_cache.py), a catalog file that passed every check before, with
+    With a ``cache`` (catalog_cache.py), a catalog file that passed every check before, holding
     the same bytes, is taken from it instead of being read and checked again; one that passes
     them now is kept there.
     """
@@ -870,12 +870,12 @@ def load_catalog(
         if path.is_file():
             check_folder_name(path, locale)
             data = _catalog_bytes(path)
-            kept = None if cache is None else _from_cache(cache.get(locale, data), locale)
+            kept = None if cache is None else _from_cache(cache.get(locale, path, data), locale)
             if kept is not None:
                 return kept
             catalog, compiled = _checked_catalog(path, locale, data)
             if cache is not None:
-                cache.put(locale, data, _cache_entry(catalog, compiled))
+                cache.put(locale, path, data, _cache_entry(catalog, compiled))
             return catalog
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())
