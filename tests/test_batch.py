@@ -619,6 +619,118 @@ def test_removing_a_staging_folder_never_follows_a_link_put_in_its_place(tmp_pat
     assert (elsewhere / "notes.txt").read_text() == "keep me"
 
 
+ABANDONED_TOKEN = "0123456789ab"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals and locks")
+def test_a_batch_removes_the_staging_folders_of_batches_whose_processes_are_gone(
+    tmp_path: Path,
+) -> None:
+    # A worker killed with its whole batch (out of memory, a container stopped) leaves its
+    # staging folder, perhaps with a half-written form in it; nothing of that batch is left
+    # to remove it. Its lock went with the process.
+    script = (
+        "import os, signal\n"
+        "from pathlib import Path\n"
+        "from mesoconsent import batch\n"
+        f"settings = batch._Settings(Path({str(tmp_path)!r}), 'text', None, False, None,\n"
+        f"    '.mesoconsent-{ABANDONED_TOKEN}-')\n"
+        "staging = batch._make_staging(settings)\n"
+        "(staging / 'half.part').write_bytes(b'PK half a form')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    [left] = tmp_path.glob(f".mesoconsent-{ABANDONED_TOKEN}-*")
+    assert (left / "half.part").exists()
+    results = list(mesoconsent.render_batch([example_dict()], tmp_path, "text", jobs=1))
+    assert results[0].ok
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["000001.txt"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX locks")
+def test_the_staging_folder_of_a_batch_still_running_is_left_alone(tmp_path: Path) -> None:
+    running = mesoconsent.batch._Settings(
+        tmp_path, "text", None, False, None, f".mesoconsent-{ABANDONED_TOKEN}-"
+    )
+    staging = mesoconsent.batch._make_staging(running)
+    assert staging is not None
+    try:
+        (staging / "being-written.part").write_bytes(b"PK")
+        results = list(mesoconsent.render_batch([example_dict()], tmp_path, "text", jobs=1))
+        assert results[0].ok
+        assert (staging / "being-written.part").exists()
+    finally:
+        mesoconsent.batch._release_staging(staging)
+    # Released, it is a folder whose batch is gone.
+    list(mesoconsent.render_batch([example_dict()], tmp_path, "text", jobs=1, overwrite=True))
+    assert not staging.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX links")
+def test_removing_abandoned_staging_folders_never_follows_a_link(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("keep me")
+    out = tmp_path / "out"
+    out.mkdir()
+    link = out / f".mesoconsent-{ABANDONED_TOKEN}-1"
+    link.symlink_to(elsewhere, target_is_directory=True)
+    list(mesoconsent.render_batch([example_dict()], out, "text", jobs=1))
+    assert (elsewhere / "notes.txt").read_text() == "keep me"
+    assert link.is_symlink()
+
+
+def test_a_batch_in_one_process_writes_through_a_staging_folder_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # So that a killed --jobs 1 run leaves its half-written form where a later batch can tell
+    # it was abandoned (above), not loose in the output folder.
+    used: list[Path | None] = []
+    real = mesoconsent.output.write_files_atomic
+
+    def recording(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
+        used.append(staging)
+        return real(folder, files, prefix=prefix, staging=staging)
+
+    monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", recording)
+    results = list(mesoconsent.render_batch([example_dict()] * 3, tmp_path, "text", jobs=1))
+    assert all(item.ok for item in results)
+    assert len(used) == 1
+    assert used[0] is not None
+    assert used[0].parent == tmp_path
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "000001.txt",
+        "000002.txt",
+        "000003.txt",
+    ]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX locks")
+def test_a_staging_folder_removed_before_it_was_locked_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another batch starting at that moment saw a folder with its lock free, and removed it.
+    real = mesoconsent.batch._lock
+    calls: list[Path] = []
+
+    def raced(folder: Path) -> int | None:
+        calls.append(folder)
+        if len(calls) == 1:
+            folder.rmdir()
+        return real(folder)
+
+    monkeypatch.setattr(mesoconsent.batch, "_lock", raced)
+    settings = mesoconsent.batch._Settings(tmp_path, "text", None, False, None, ".x-")
+    staging = mesoconsent.batch._make_staging(settings)
+    try:
+        assert staging is not None
+        assert staging.is_dir()
+        assert len(calls) == 2
+    finally:
+        mesoconsent.batch._release_staging(staging)
+
+
 def test_the_staging_folder_is_synced_after_the_forms_leave_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -710,8 +822,9 @@ def test_the_folder_is_synced_once_a_group_before_its_results_are_yielded(
     real = mesoconsent.output.sync_folder
 
     def recording(folder: Path) -> None:
-        written = sorted(path.name for path in folder.iterdir())
-        events.append(f"sync after {len(written)} files")
+        if folder == tmp_path:  # not the batch's staging folder, synced after it
+            written = sorted(path.name for path in folder.iterdir() if path.is_file())
+            events.append(f"sync after {len(written)} files")
         real(folder)
 
     monkeypatch.setattr(mesoconsent.batch, "sync_folder", recording)

@@ -359,6 +359,7 @@ def render_batch(
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         _deal_with_earlier_forms(folder, overwrite)
+        _remove_abandoned_staging(folder)
         # A folder that cannot be written is one error now, not one per request later.
         with tempfile.NamedTemporaryFile(dir=folder, prefix=TEMPORARY_PREFIX, suffix=".probe"):
             pass
@@ -494,13 +495,15 @@ def _in_process(
 ) -> Generator[BatchResult, None, None]:
     if engine is None:
         engine = _default_engine()
+    staging = _make_staging(settings)
     try:
         while group := list(itertools.islice(items, size)):
-            yield from _render_group(engine, settings, group)
+            yield from _render_group(engine, settings, group, staging=staging)
     finally:
         # Interrupted (Ctrl-C, or the iterator closed) while a file was being created, a
         # temporary file can be left that nothing else knows of.
         _remove_leftovers(settings)
+        _release_staging(staging)
 
 
 def _in_pool(
@@ -568,23 +571,100 @@ def _remove_leftovers(settings: _Settings) -> None:
 
 
 def _make_staging(settings: _Settings) -> Path | None:
-    """A worker's own folder for its temporary files, inside the output folder: or None, and
-    then they are made in the output folder itself.
+    """This process's own folder for the batch's temporary files, inside the output folder,
+    locked for as long as the process renders the batch: or None, and then they are made in
+    the output folder itself.
 
     Workers creating their files in one folder wait for each other: creating a file holds the
     folder's lock while the file system sets the file up, which took 0.4 to 0.75 ms a file on
     the machine of docs/performance.md, so that with two workers the files of a batch were
     created one at a time. Each in a folder of its own, they are created side by side, and a
     rename (about 20 microseconds) puts each in place. The name starts with the batch's
-    temporary prefix, so that _remove_leftovers removes the folder and whatever it holds."""
+    temporary prefix, so that _remove_leftovers removes the folder and whatever it holds; and
+    the lock (flock, released when the process ends, however it ends) tells a later batch
+    that a folder whose lock is free was left by processes that are gone
+    (_remove_abandoned_staging)."""
     if settings.output_dir is None:
         return None
     staging = settings.output_dir / f"{settings.temporary_prefix}{os.getpid()}"
+    for _ in range(3):
+        try:
+            staging.mkdir(mode=0o700)
+        except OSError:  # a folder that allows files but not folders still gets its forms
+            return None
+        try:
+            lock = _lock(staging)
+        except FileNotFoundError:  # removed as abandoned before it was locked: once more
+            continue
+        if lock is not None and os.fstat(lock).st_nlink == 0:  # the same, once locked
+            os.close(lock)
+            continue
+        _staging_locks[staging] = lock
+        return staging
+    return None
+
+
+# The lock descriptor of each staging folder this process made (None where folders cannot
+# be locked), held until the folder is released: in a worker, until it exits.
+_staging_locks: dict[Path, int | None] = {}
+
+
+def _release_staging(staging: Path | None) -> None:
+    lock = _staging_locks.pop(staging, None) if staging is not None else None
+    if lock is not None:
+        os.close(lock)
+
+
+def _lock(folder: Path) -> int | None:
+    """A descriptor of ``folder`` holding an exclusive lock on it, or None where folders
+    cannot be locked (Windows; a file system without flock). Raises FileNotFoundError if the
+    folder is gone."""
     try:
-        staging.mkdir(mode=0o700)
-    except OSError:  # a folder that allows files but not folders still gets its forms
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
         return None
-    return staging
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held (not expected of a new folder), or not supported here
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+# A staging folder as _make_staging names them: the temporary prefix, a batch's token, a pid.
+_STAGING_NAME = re.compile(rf"{re.escape(TEMPORARY_PREFIX)}[0-9a-f]{{12}}-[0-9]+")
+
+
+def _remove_abandoned_staging(folder: Path) -> None:
+    """Remove the staging folders in ``folder`` that batches whose processes are all gone
+    left behind (killed together: out of memory, a container stopped), with the half-written
+    forms in them. A folder whose lock is held belongs to a batch still running, and is left
+    alone; where folders cannot be locked (Windows, some network file systems), none is
+    removed. Only this user's own folders are, never through a link."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        names = [entry.name for entry in entries if _STAGING_NAME.fullmatch(entry.name)]
+        for name in names:
+            try:
+                descriptor = os.open(folder / name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            except OSError:  # a link, a file, gone: not a staging folder to remove
+                continue
+            try:
+                if os.fstat(descriptor).st_uid != os.getuid():
+                    continue
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:  # held: a batch still running; or it cannot be told
+                    continue
+                _empty(descriptor)
+                with contextlib.suppress(OSError):
+                    (folder / name).rmdir()  # a link put in its place is not removed
+            finally:
+                os.close(descriptor)
 
 
 def _remove_staging(staging: Path) -> None:
@@ -599,10 +679,7 @@ def _remove_staging(staging: Path) -> None:
         except OSError:
             return
         try:
-            with contextlib.suppress(OSError), os.scandir(folder) as entries:
-                for entry in entries:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.name, dir_fd=folder)
+            _empty(folder)
         finally:
             os.close(folder)
     else:  # pragma: no cover - Windows
@@ -612,6 +689,14 @@ def _remove_staging(staging: Path) -> None:
                     os.unlink(entry.path)
     with contextlib.suppress(OSError):
         staging.rmdir()  # a link in its place is not removed (ENOTDIR)
+
+
+def _empty(folder: int) -> None:
+    """Remove the files in the folder open as ``folder``, through it (POSIX)."""
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.name, dir_fd=folder)
 
 
 def _chunks(
