@@ -674,7 +674,7 @@ def test_removing_abandoned_staging_folders_never_follows_a_link(tmp_path: Path)
     (elsewhere / "notes.txt").write_text("keep me")
     out = tmp_path / "out"
     out.mkdir()
-    link = out / f".mesoconsent-{ABANDONED_TOKEN}-1"
+    link = out / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.batch._HOST}-1"
     link.symlink_to(elsewhere, target_is_directory=True)
     list(mesoconsent.render_batch([example_dict()], out, "text", jobs=1))
     assert (elsewhere / "notes.txt").read_text() == "keep me"
@@ -707,28 +707,74 @@ def test_a_batch_in_one_process_writes_through_a_staging_folder_of_its_own(
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX locks")
-def test_a_staging_folder_removed_before_it_was_locked_is_made_again(
+def test_a_batch_starting_beside_another_never_sees_its_staging_folder_unlocked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Another batch starting at that moment saw a folder with its lock free, and removed it.
+    # Another batch into the same folder starts just as this one makes its staging folder:
+    # the folder is made and locked under another name, then renamed to its own.
     real = mesoconsent.batch._lock
-    calls: list[Path] = []
+    seen: list[list[str]] = []
 
-    def raced(folder: Path) -> int | None:
-        calls.append(folder)
-        if len(calls) == 1:
-            folder.rmdir()
+    def another_batch_starts(folder: Path) -> int | None:
+        seen.append(sorted(path.name for path in tmp_path.iterdir()))
+        mesoconsent.batch._remove_abandoned_staging(tmp_path)
         return real(folder)
 
-    monkeypatch.setattr(mesoconsent.batch, "_lock", raced)
-    settings = mesoconsent.batch._Settings(tmp_path, "text", None, False, None, ".x-")
-    staging = mesoconsent.batch._make_staging(settings)
-    try:
-        assert staging is not None
-        assert staging.is_dir()
-        assert len(calls) == 2
-    finally:
-        mesoconsent.batch._release_staging(staging)
+    monkeypatch.setattr(mesoconsent.batch, "_lock", another_batch_starts)
+    results = list(mesoconsent.render_batch([example_dict()] * 3, tmp_path, "text", jobs=1))
+    assert all(item.ok for item in results)
+    [names] = seen
+    assert len(names) == 1
+    assert names[0].endswith(".new")  # not a name the other batch looks at
+    assert not mesoconsent.batch._staging_name().fullmatch(names[0])
+
+
+def test_a_staging_folder_that_cannot_be_made_and_locked_is_done_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def swapped(folder: Path) -> int | None:
+        raise NotADirectoryError(20, "Not a directory", str(folder))
+
+    monkeypatch.setattr(mesoconsent.batch, "_lock", swapped)
+    results = list(mesoconsent.render_batch([example_dict()] * 2, tmp_path, "text", jobs=1))
+    assert all(item.ok for item in results)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["000001.txt", "000002.txt"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX locks")
+def test_a_batch_refused_for_earlier_forms_still_clears_abandoned_staging_folders(
+    tmp_path: Path,
+) -> None:
+    # A killed batch leaves whole forms too, so the next one is often refused: its
+    # half-written ones must not stay behind if the user then picks another folder.
+    (tmp_path / "000001.txt").write_text("an earlier form")
+    abandoned = tmp_path / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.batch._HOST}-99"
+    abandoned.mkdir()
+    (abandoned / "half.part").write_bytes(b"PK")
+    with pytest.raises(mesoconsent.EarlierFormsError):
+        mesoconsent.render_batch([example_dict()], tmp_path, "text", jobs=1)
+    assert not abandoned.exists()
+    assert (tmp_path / "000001.txt").read_text() == "an earlier form"
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs chown")
+def test_another_user_s_staging_folder_is_left_alone(tmp_path: Path) -> None:
+    theirs = tmp_path / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.batch._HOST}-7"
+    theirs.mkdir()
+    (theirs / "half.part").write_bytes(b"PK")
+    os.chown(theirs, 65534, 65534)
+    list(mesoconsent.render_batch([example_dict()], tmp_path, "text", jobs=1))
+    assert (theirs / "half.part").exists()
+
+
+def test_staging_folders_of_another_machine_are_left_alone(tmp_path: Path) -> None:
+    # On a network file system a lock may hold only on the machine that took it.
+    elsewhere = tmp_path / f".mesoconsent-{ABANDONED_TOKEN}-0000ffff-7"
+    assert mesoconsent.batch._HOST != "0000ffff"
+    elsewhere.mkdir()
+    (elsewhere / "being-written.part").write_bytes(b"PK")
+    list(mesoconsent.render_batch([example_dict()], tmp_path, "text", jobs=1))
+    assert (elsewhere / "being-written.part").exists()
 
 
 def test_the_staging_folder_is_synced_after_the_forms_leave_it(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import itertools
 import math
 import os
@@ -32,6 +33,7 @@ import pickle
 import re
 import secrets
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -358,8 +360,9 @@ def render_batch(
     folder = None if output_dir is None else Path(output_dir)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        _deal_with_earlier_forms(folder, overwrite)
+        # First: a batch refused below still clears what killed batches left half-written.
         _remove_abandoned_staging(folder)
+        _deal_with_earlier_forms(folder, overwrite)
         # A folder that cannot be written is one error now, not one per request later.
         with tempfile.NamedTemporaryFile(dir=folder, prefix=TEMPORARY_PREFIX, suffix=".probe"):
             pass
@@ -495,15 +498,18 @@ def _in_process(
 ) -> Generator[BatchResult, None, None]:
     if engine is None:
         engine = _default_engine()
-    staging = _make_staging(settings)
+    staging = None
     try:
+        staging = _make_staging(settings)
         while group := list(itertools.islice(items, size)):
             yield from _render_group(engine, settings, group, staging=staging)
     finally:
-        # Interrupted (Ctrl-C, or the iterator closed) while a file was being created, a
-        # temporary file can be left that nothing else knows of.
-        _remove_leftovers(settings)
-        _release_staging(staging)
+        try:
+            # Interrupted (Ctrl-C, or the iterator closed) while a file was being created, a
+            # temporary file can be left that nothing else knows of.
+            _remove_leftovers(settings)
+        finally:
+            _release_staging(staging)
 
 
 def _in_pool(
@@ -580,29 +586,35 @@ def _make_staging(settings: _Settings) -> Path | None:
     the machine of docs/performance.md, so that with two workers the files of a batch were
     created one at a time. Each in a folder of its own, they are created side by side, and a
     rename (about 20 microseconds) puts each in place. The name starts with the batch's
-    temporary prefix, so that _remove_leftovers removes the folder and whatever it holds; and
-    the lock (flock, released when the process ends, however it ends) tells a later batch
-    that a folder whose lock is free was left by processes that are gone
-    (_remove_abandoned_staging)."""
+    temporary prefix, so that _remove_leftovers removes the folder and whatever it holds.
+
+    The lock (flock, released when the process ends, however it ends) tells a later batch on
+    this machine that a folder whose lock is free was left by processes that are gone
+    (_remove_abandoned_staging). The folder is made and locked under a name such a batch does
+    not look at, then renamed to its own: no batch ever sees it unlocked while it is in use.
+    """
     if settings.output_dir is None:
         return None
-    staging = settings.output_dir / f"{settings.temporary_prefix}{os.getpid()}"
-    for _ in range(3):
-        try:
-            staging.mkdir(mode=0o700)
-        except OSError:  # a folder that allows files but not folders still gets its forms
-            return None
-        try:
-            lock = _lock(staging)
-        except FileNotFoundError:  # removed as abandoned before it was locked: once more
-            continue
-        if lock is not None and os.fstat(lock).st_nlink == 0:  # the same, once locked
+    staging = settings.output_dir / f"{settings.temporary_prefix}{_HOST}-{os.getpid()}"
+    unlocked = staging.with_name(staging.name + ".new")
+    lock = None
+    try:
+        unlocked.mkdir(mode=0o700)
+        lock = _lock(unlocked)
+        unlocked.rename(staging)
+    except OSError:  # a folder that allows files but not folders still gets its forms
+        if lock is not None:
             os.close(lock)
-            continue
-        _staging_locks[staging] = lock
-        return staging
-    return None
+        with contextlib.suppress(OSError):
+            unlocked.rmdir()
+        return None
+    _staging_locks[staging] = lock
+    return staging
 
+
+# This machine, in the names of staging folders: a batch removes only those made here, whose
+# locks it can see (on a network file system a lock may hold only on the machine taking it).
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 # The lock descriptor of each staging folder this process made (None where folders cannot
 # be locked), held until the folder is released: in a worker, until it exits.
@@ -617,8 +629,7 @@ def _release_staging(staging: Path | None) -> None:
 
 def _lock(folder: Path) -> int | None:
     """A descriptor of ``folder`` holding an exclusive lock on it, or None where folders
-    cannot be locked (Windows; a file system without flock). Raises FileNotFoundError if the
-    folder is gone."""
+    cannot be locked (Windows; a file system without flock)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
@@ -626,45 +637,55 @@ def _lock(folder: Path) -> int | None:
     descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # held (not expected of a new folder), or not supported here
+    except OSError as error:
         os.close(descriptor)
-        return None
+        if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise  # held: not this process's new folder, whatever it is
+        return None  # not supported here
     return descriptor
 
 
-# A staging folder as _make_staging names them: the temporary prefix, a batch's token, a pid.
-_STAGING_NAME = re.compile(rf"{re.escape(TEMPORARY_PREFIX)}[0-9a-f]{{12}}-[0-9]+")
+def _staging_name() -> re.Pattern[str]:
+    """Staging folders as _make_staging names them on this machine: the temporary prefix, a
+    batch's token, this machine, a pid."""
+    return re.compile(rf"{re.escape(TEMPORARY_PREFIX)}[0-9a-f]{{12}}-{_HOST}-[0-9]+")
 
 
 def _remove_abandoned_staging(folder: Path) -> None:
-    """Remove the staging folders in ``folder`` that batches whose processes are all gone
-    left behind (killed together: out of memory, a container stopped), with the half-written
-    forms in them. A folder whose lock is held belongs to a batch still running, and is left
-    alone; where folders cannot be locked (Windows, some network file systems), none is
-    removed. Only this user's own folders are, never through a link."""
+    """Remove the staging folders in ``folder`` that batches on this machine whose processes
+    are all gone left behind (killed together: out of memory, a container stopped), with the
+    half-written forms in them. A folder whose lock is held belongs to a batch still running,
+    and is left alone; where folders cannot be locked (Windows; a file system without flock),
+    none is removed. Only this user's own folders are, never through a link."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        names = [entry.name for entry in entries if _STAGING_NAME.fullmatch(entry.name)]
-        for name in names:
-            try:
-                descriptor = os.open(folder / name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-            except OSError:  # a link, a file, gone: not a staging folder to remove
+    named = _staging_name()
+    try:
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in entries if named.fullmatch(entry.name)]
+    except OSError:
+        return
+    for name in names:
+        try:
+            descriptor = os.open(folder / name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:  # a link, a file, gone: not a staging folder to remove
+            continue
+        try:
+            if os.fstat(descriptor).st_uid != os.getuid():
                 continue
             try:
-                if os.fstat(descriptor).st_uid != os.getuid():
-                    continue
-                try:
-                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:  # held: a batch still running; or it cannot be told
-                    continue
-                _empty(descriptor)
-                with contextlib.suppress(OSError):
-                    (folder / name).rmdir()  # a link put in its place is not removed
-            finally:
-                os.close(descriptor)
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:  # held: a batch still running; or it cannot be told
+                continue
+            _empty(descriptor)
+            with contextlib.suppress(OSError):
+                (folder / name).rmdir()  # a link put in its place is not removed
+        except OSError:
+            continue
+        finally:
+            os.close(descriptor)
 
 
 def _remove_staging(staging: Path) -> None:
