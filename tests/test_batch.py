@@ -729,6 +729,27 @@ def test_a_batch_starting_beside_another_never_sees_its_staging_folder_unlocked(
     assert not mesoconsent.batch._staging_name().fullmatch(names[0])
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX locks")
+def test_a_staging_folder_that_could_not_be_locked_is_never_taken_for_abandoned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # flock failing for a moment (a full lock table, a lock server away): another batch
+    # starting later, whose flock works, must not remove the folder while it is in use.
+    monkeypatch.setattr(mesoconsent.batch, "_lock", lambda folder: None)
+    real = mesoconsent.output.write_files_atomic
+
+    def another_batch_starts(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
+        monkeypatch.undo()  # the other batch's flock works
+        mesoconsent.batch._remove_abandoned_staging(folder)
+        return real(folder, files, prefix=prefix, staging=staging)
+
+    monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", another_batch_starts)
+    requests = [example_dict()] * 40  # two groups: the second after the other batch started
+    results = list(mesoconsent.render_batch(requests, tmp_path, "text", jobs=1))
+    assert all(item.ok for item in results)
+    assert len(list(tmp_path.iterdir())) == 40
+
+
 def test_a_staging_folder_that_cannot_be_made_and_locked_is_done_without(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

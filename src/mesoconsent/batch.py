@@ -592,6 +592,8 @@ def _make_staging(settings: _Settings) -> Path | None:
     this machine that a folder whose lock is free was left by processes that are gone
     (_remove_abandoned_staging). The folder is made and locked under a name such a batch does
     not look at, then renamed to its own: no batch ever sees it unlocked while it is in use.
+    One that cannot be locked keeps the name no batch looks at (and is not removed by any
+    but its own, if it is left behind).
     """
     if settings.output_dir is None:
         return None
@@ -601,7 +603,12 @@ def _make_staging(settings: _Settings) -> Path | None:
     try:
         unlocked.mkdir(mode=0o700)
         lock = _lock(unlocked)
-        unlocked.rename(staging)
+        if lock is None:
+            # Not locked (Windows, or flock failing, perhaps only for now): kept under the
+            # name no batch looks at, so that none ever takes it for abandoned.
+            staging = unlocked
+        else:
+            unlocked.rename(staging)
     except OSError:  # a folder that allows files but not folders still gets its forms
         if lock is not None:
             os.close(lock)
