@@ -726,7 +726,7 @@ def test_a_batch_starting_beside_another_never_sees_its_staging_folder_unlocked(
     [names] = seen
     assert len(names) == 1
     assert names[0].endswith(".new")  # not a name the other batch looks at
-    assert not mesoconsent.batch._staging_name().fullmatch(names[0])
+    assert not mesoconsent.batch._STAGING_NAME.fullmatch(names[0])
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX locks")

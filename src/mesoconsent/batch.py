@@ -622,6 +622,9 @@ def _make_staging(settings: _Settings) -> Path | None:
 # This machine, in the names of staging folders: a batch removes only those made here, whose
 # locks it can see (on a network file system a lock may hold only on the machine taking it).
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+# Staging folders as _make_staging names them on this machine: the temporary prefix, a
+# batch's token, this machine, a pid.
+_STAGING_NAME = re.compile(rf"{re.escape(TEMPORARY_PREFIX)}[0-9a-f]{{12}}-{_HOST}-[0-9]+")
 
 # The lock descriptor of each staging folder this process made (None where folders cannot
 # be locked), held until the folder is released: in a worker, until it exits.
@@ -641,7 +644,7 @@ def _lock(folder: Path) -> int | None:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return None
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    descriptor = _open_folder(folder)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as error:
@@ -650,12 +653,6 @@ def _lock(folder: Path) -> int | None:
             raise  # held: not this process's new folder, whatever it is
         return None  # not supported here
     return descriptor
-
-
-def _staging_name() -> re.Pattern[str]:
-    """Staging folders as _make_staging names them on this machine: the temporary prefix, a
-    batch's token, this machine, a pid."""
-    return re.compile(rf"{re.escape(TEMPORARY_PREFIX)}[0-9a-f]{{12}}-{_HOST}-[0-9]+")
 
 
 def _remove_abandoned_staging(folder: Path) -> None:
@@ -668,15 +665,14 @@ def _remove_abandoned_staging(folder: Path) -> None:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         return
-    named = _staging_name()
     try:
         with os.scandir(folder) as entries:
-            names = [entry.name for entry in entries if named.fullmatch(entry.name)]
+            names = [entry.name for entry in entries if _STAGING_NAME.fullmatch(entry.name)]
     except OSError:
         return
     for name in names:
         try:
-            descriptor = os.open(folder / name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            descriptor = _open_folder(folder / name)
         except OSError:  # a link, a file, gone: not a staging folder to remove
             continue
         try:
@@ -703,7 +699,7 @@ def _remove_staging(staging: Path) -> None:
     place between the check and the removal, and have another folder's files removed."""
     if os.name == "posix":
         try:
-            folder = os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+            folder = _open_folder(staging)
         except OSError:
             return
         try:
@@ -717,6 +713,12 @@ def _remove_staging(staging: Path) -> None:
                     os.unlink(entry.path)
     with contextlib.suppress(OSError):
         staging.rmdir()  # a link in its place is not removed (ENOTDIR)
+
+
+def _open_folder(path: Path) -> int:
+    """A descriptor of the folder ``path``, not through a link put in its place (POSIX):
+    OSError if it is a link, not a folder, or gone."""
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
 
 
 def _empty(folder: int) -> None:

@@ -895,9 +895,10 @@ def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, byt
         raise CatalogError(f"{path}: " + "; ".join(problems))
     from babel.messages.mofile import write_mo
 
-    compiled = io.BytesIO()
+    buffer = io.BytesIO()
     # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
-    write_mo(compiled, po, use_fuzzy=False)
+    write_mo(buffer, po, use_fuzzy=False)
+    compiled = buffer.getvalue()
     messages = [message for message in po if message.id]
     translated = [message for message in messages if _is_translated(message)]
     revision = _revision(translated)
@@ -907,14 +908,14 @@ def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, byt
     catalog = _catalog(
         locale,
         parsed,
-        compiled.getvalue(),
+        compiled,
         review,
         frozenset(_key(m) for m in translated),
         frozenset(_key(m) for m in messages if m.fuzzy),
         frozenset(_key(m) for m in messages if m.context and _is_copied(m)),
         revision,
     )
-    return catalog, compiled.getvalue()
+    return catalog, compiled
 
 
 def _catalog(

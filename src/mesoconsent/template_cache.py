@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import os
 import re
-import stat
 from pathlib import Path
 
 import jinja2
@@ -48,21 +47,15 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
     """
 
     def load_bytecode(self, bucket: Bucket) -> None:
+        # Read as every cache entry is (disk_cache.read_entry): not through a symbolic link
+        # (its target's owner is not the entry's), not waiting on a FIFO put in an entry's
+        # place, and only if it is a regular file of the user's own that no one else can write.
+        entry = disk_cache.read_entry(Path(self._get_cache_filename(bucket)))
+        if entry is None:
+            return  # compiled anew
         try:
-            # Not through a symbolic link (its target's owner is not the entry's), and not
-            # waiting on a FIFO put in an entry's place.
-            descriptor = os.open(self._get_cache_filename(bucket), disk_cache.OPEN_FLAGS)
-        except FileNotFoundError:
-            return
-        except OSError:
-            bucket.reset()
-            return
-        try:
-            with os.fdopen(descriptor, "rb") as entry:
-                status = os.fstat(entry.fileno())
-                if stat.S_ISREG(status.st_mode) and disk_cache.private(status):
-                    bucket.load_bytecode(entry)
-        except Exception:  # unreadable, truncated (pickle and marshal errors): compile anew
+            bucket.bytecode_from_string(entry)
+        except Exception:  # truncated or damaged (pickle and marshal errors): compile anew
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
