@@ -32,7 +32,8 @@ def test_the_batch_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     # The processor time of each run: the command's own (its workers' included) is there.
     row = next(line for line in out.splitlines() if line.startswith("| 1 |"))
     jobs_1, jobs_2 = (cell.split(", ") for cell in row.split(" | ")[5:7])
-    assert float(jobs_1[0]) > 0 and float(jobs_2[0]) > 0
+    assert float(jobs_1[0]) > 0
+    assert float(jobs_2[0]) > 0
     assert all(float(machine) > 0 for machine in (jobs_1[1], jobs_2[1]))
     assert "bound (jobs x the jobs 1 run's seconds" in out
     # docxtpl made the same three forms (their values checked with python-docx).
