@@ -200,6 +200,32 @@ def test_disclosures_screening_rows_and_signers_carry_bookmarks(rendered: bytes)
     assert all(len(present(name)) <= 40 for name in names)  # Word's limit
 
 
+def test_the_alert_is_one_bookmark_over_its_paragraphs() -> None:
+    # verify looks for each "yes" answer there, and only there.
+    from mesoconsent.writers.docx import bookmark_name
+
+    answers = {**example().screening, "pregnant": mesoconsent.ScreeningAnswer(True)}
+    answers["clotting_disorder"] = mesoconsent.ScreeningAnswer(True)
+    content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
+    body = docx_part(content, "word/document.xml")
+    alert = next(t for t in body.iter(f"{W}tbl") if "Important" in _text(t))
+    paragraphs = list(alert.iter(f"{W}p"))
+    starts = list(alert.iter(f"{W}bookmarkStart"))
+    assert [b.get(f"{W}name") for b in starts] == [bookmark_name("alert.screening")]
+    number = starts[0].get(f"{W}id")
+    assert starts[0].getparent() is paragraphs[0]
+    ends = [e for e in body.iter(f"{W}bookmarkEnd") if e.get(f"{W}id") == number]
+    assert len(ends) == 1
+    assert ends[0].getparent() is paragraphs[-1]
+    assert _text(paragraphs[-2]).startswith("Have you ever had a blood clotting")
+    numbers = [b.get(f"{W}id") for b in body.iter(f"{W}bookmarkStart")]
+    assert len(numbers) == len(set(numbers))
+
+
+def _text(element: etree._Element) -> str:
+    return "".join(str(text) for text in element.itertext())
+
+
 def test_same_request_gives_identical_bytes(rendered: bytes) -> None:
     assert mesoconsent.render(example(), "docx").content == rendered
     with zipfile.ZipFile(io.BytesIO(rendered)) as archive:

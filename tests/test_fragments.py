@@ -35,8 +35,10 @@ from mesoconsent.fragments import Fragment
 from mesoconsent.resources import locales_dir
 from mesoconsent.writers.shared import SharedBlocks
 from tests.helpers import (
+    W,
     copy_templates,
     docx_paragraph_texts,
+    docx_part,
     edit,
     example,
     package_parts,
@@ -687,6 +689,32 @@ def test_another_checklist_section_is_kept_the_same_whatever_the_answers(
         )
     outputs = [_outputs(engine) for engine in engines]
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_an_alert_in_a_static_section_and_one_for_a_yes_answer_have_their_own_bookmarks(
+    tmp_path: Path,
+) -> None:
+    # A static alert keeps the bookmark number it was first written with; a "yes" answer's
+    # alert, numbered apart so as not to move static sections, must never take it.
+    templates = copy_templates(tmp_path)
+    notice = (
+        "Please read this form carefully. Ask about anything you do not understand before "
+        "you sign it."
+    )
+    edit(
+        templates / BASE,
+        re.escape("{%- if flagged %}"),
+        '{% static %}<alert><p>{{ _("' + notice + '") }}</p></alert>{% endstatic %}\n'
+        "{%- if flagged %}",
+    )
+    engine = Engine([templates], [locales_dir()], include_bundled=False)
+    flagged = _answered(example(), "pregnant", True)
+    for request in (flagged, flagged, example()):  # the second form reuses the static alert
+        content = render_quietly(engine, request, "docx")
+        body = docx_part(content, "word/document.xml")
+        numbers = [b.get(f"{W}id") for b in body.iter(f"{W}bookmarkStart")]
+        assert len(numbers) == len(set(numbers))
+        assert engine.verify(content).ok
 
 
 _PLAIN_ROW = (

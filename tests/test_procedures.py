@@ -54,6 +54,15 @@ def test_percent_signs_in_wording(tmp_path: Path) -> None:
         Engine([templates], include_bundled=False)
 
 
+@pytest.mark.parametrize("prefix", ["screening.", "signature.", "alert."])
+def test_disclosure_ids_may_not_take_the_names_of_marks(tmp_path: Path, prefix: str) -> None:
+    # Stored forms mark the checklist, the signature lines and the alert by these names.
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, re.escape('id = "risks.rare_scarring"'), f'id = "{prefix}scarring"')
+    with pytest.raises(ProcedureDefinitionError, match=re.escape(f"{prefix}scarring")):
+        Engine([templates], include_bundled=False)
+
+
 @pytest.mark.parametrize("version", ["", "1.0 beta", "1:0"])
 def test_template_version_must_fit_the_identifier(tmp_path: Path, version: str) -> None:
     templates = copy_templates(tmp_path)

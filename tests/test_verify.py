@@ -197,11 +197,17 @@ def test_foreign_docx_without_identifier_needs_procedure_and_locale(tmp_path: Pa
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-@pytest.mark.parametrize("locale", ["en", "ar", "ru"])
-def test_libreoffice_round_trip_verifies(tmp_path: Path, locale: str) -> None:
-    import attrs
-
-    rendered = mesoconsent.render(attrs.evolve(example(), locale=locale)).content
+@pytest.mark.parametrize(
+    ("locale", "flagged"), [("en", False), ("en", True), ("ar", True), ("ru", False)]
+)
+def test_libreoffice_round_trip_verifies(tmp_path: Path, locale: str, flagged: bool) -> None:
+    # Flagged: the alert's bookmark, over several paragraphs of a table cell, survives too.
+    answers = dict(example().screening)
+    if flagged:
+        answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
+        answers["other_conditions"] = mesoconsent.ScreeningAnswer(True, "Asthma")
+    request = attrs.evolve(example(), locale=locale, screening=answers)
+    rendered = mesoconsent.default_engine().render_quietly(request).content
     source = tmp_path / "in" / "form.docx"
     source.parent.mkdir()
     source.write_bytes(rendered)
@@ -529,6 +535,56 @@ def test_a_yes_turned_to_no_while_the_alert_still_names_it_is_caught() -> None:
 
     problems = mesoconsent.verify(edited(content, untick)).problems
     assert reasons(problems) == [("screening.pregnant", "no answer flagged")]
+
+
+def alert_box(document: docx.document.Document) -> docx.table.Table:
+    return next(t for t in document.tables if t.rows[0].cells[0].text.startswith("Important"))
+
+
+def test_an_alert_deleted_is_caught_though_its_question_is_written_elsewhere() -> None:
+    # The question's words anywhere else on the form (a note, a details cell) are not the
+    # warning box the patient must not miss.
+    answers = dict(example().screening)
+    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
+    content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
+
+    def replace_the_alert(document: docx.document.Document) -> None:
+        table = alert_box(document)._tbl
+        present(table.getparent()).remove(table)
+        document.add_paragraph("Are you pregnant?")
+
+    problems = mesoconsent.verify(edited(content, replace_the_alert)).problems
+    assert reasons(problems) == [("screening.pregnant", "yes answer not flagged")]
+
+
+def test_a_yes_answer_kept_in_the_alert_and_the_details_verifies() -> None:
+    # Found by a review: the question's words as a patient's id counted as the alert.
+    answers = dict(example().screening)
+    answers["breastfeeding"] = mesoconsent.ScreeningAnswer(True)
+    request = attrs.evolve(
+        example(),
+        screening=answers,
+        patient=attrs.evolve(example().patient, patient_id="Are you pregnant?"),
+    )
+    assert mesoconsent.verify(mesoconsent.render(request).content).ok
+    unflagged = attrs.evolve(request, screening=dict(example().screening))
+    assert mesoconsent.verify(mesoconsent.render(unflagged).content).ok
+
+
+def test_a_no_answer_added_to_the_alert_is_caught() -> None:
+    answers = dict(example().screening)
+    answers["breastfeeding"] = mesoconsent.ScreeningAnswer(True)
+    content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
+
+    def name_pregnancy_too(document: docx.document.Document) -> None:
+        cell = alert_box(document).rows[0].cells[0]
+        cell.paragraphs[1].runs[0].text = "Are you pregnant?"  # in place of breastfeeding
+
+    problems = mesoconsent.verify(edited(content, name_pregnancy_too)).problems
+    assert set(reasons(problems)) == {
+        ("screening.pregnant", "no answer flagged"),
+        ("screening.breastfeeding", "yes answer not flagged"),
+    }
 
 
 def test_the_verify_function_is_not_replaced_by_its_module(rendered: bytes) -> None:

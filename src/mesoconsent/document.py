@@ -96,6 +96,11 @@ def screening_key(question_id: str) -> str:
 
 SIGNATURE_PREFIX = "signature."
 
+ALERT_PREFIX = "alert."
+# The mark of the alert's paragraphs in stored documents: verify looks for every "yes"
+# answer's question there, and no other, rather than anywhere on the form.
+ALERT_MARK = ALERT_PREFIX + "screening"
+
 
 def signature_mark(number: int, count: int) -> str:
     """The mark of signer ``number`` of ``count`` in stored documents (``signature.2.of.3``)."""

@@ -155,7 +155,8 @@ def _caller_stacklevel() -> int:
 
 
 def _is_structural(mark: str) -> bool:
-    """Screening rows and signer lines, as opposed to disclosures (RESERVED_PREFIXES)."""
+    """Screening rows, the alert and signer lines, as opposed to disclosures
+    (RESERVED_PREFIXES)."""
     return mark.startswith(RESERVED_PREFIXES)
 
 

@@ -20,7 +20,12 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
-from mesoconsent.document import SCREENING_PREFIX, SIGNATURE_PREFIX, screening_key
+from mesoconsent.document import (
+    ALERT_PREFIX,
+    SCREENING_PREFIX,
+    SIGNATURE_PREFIX,
+    screening_key,
+)
 from mesoconsent.errors import ProcedureDefinitionError
 
 COMMON_DIR = "common"
@@ -32,7 +37,7 @@ COMMON_DISCLOSURES_FILE = "disclosures.toml"
 DISCLOSURE_ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
 MAX_DISCLOSURE_ID_LENGTH = 64
 # Marks the DOCX writer uses for screening rows and signers; no disclosure id may start so.
-RESERVED_PREFIXES = (SCREENING_PREFIX, SIGNATURE_PREFIX)
+RESERVED_PREFIXES = (SCREENING_PREFIX, SIGNATURE_PREFIX, ALERT_PREFIX)
 PROCEDURE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 SCREENING_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Recorded in every document's identifier (urn:mesoconsent:<procedure>:<version>:<locale>).

@@ -27,7 +27,7 @@ from lxml import etree
 
 from mesoconsent.compose import SIGNER_CAPTIONS, SIGNER_STATEMENTS
 from mesoconsent.coverage import has_words, normalize_space
-from mesoconsent.document import SCREENING_PREFIX, SIGNATURE_PREFIX, signature_mark
+from mesoconsent.document import ALERT_MARK, SCREENING_PREFIX, SIGNATURE_PREFIX, signature_mark
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 
@@ -918,7 +918,10 @@ def _read_body(
     spans.extend(open_marks.values())
     stated: dict[str, list[str]] = {}
     for disclosure_id, indices in spans:
-        stated.setdefault(disclosure_id, []).append(" ".join(paragraphs[i] for i in indices))
+        if disclosure_id == ALERT_MARK:  # paragraph by paragraph: each names one question
+            stated.setdefault(disclosure_id, []).extend(paragraphs[i] for i in indices)
+        else:
+            stated.setdefault(disclosure_id, []).append(" ".join(paragraphs[i] for i in indices))
     for row_id, found in rows.items():
         stated[row_id] = [
             " ".join(_paragraph_text(p, visibility) for p in row.iter(_P)) for row in found
@@ -950,13 +953,16 @@ def stored_form_problems(
     """What a stored form lost besides disclosures: checklist rows, flags, signature lines,
     the statement a third signer (an interpreter, a witness) signs for.
 
-    ``marks`` maps the ``screening.<id>`` and ``signature.<n>.of.<count>`` marks found to
-    their text. A stored form cannot say what the patient really answered, but it must still
-    ask every question with exactly one box ticked, name every "yes" a second time (in the
-    alert) and no "no" there, and keep every signer's line.
+    ``marks`` maps the ``screening.<id>``, ``alert.screening`` and ``signature.<n>.of.<count>``
+    marks found to their text (the alert's paragraph by paragraph). A stored form cannot say
+    what the patient really answered, but it must still ask every question with exactly one
+    box ticked, name every "yes" in the alert (a paragraph of its own there, as rendered; the
+    question's words anywhere else do not count) and no "no" there, and keep every signer's
+    line.
     """
     problems: list[DisclosureProblem] = []
     texts = [normalize_space(text) for text in paragraphs]
+    alerted = {normalize_space(text) for text in marks.get(ALERT_MARK, ())}
     for asked in procedure.screening:
         key = asked.key
         found = marks.get(key, ())
@@ -971,9 +977,9 @@ def stored_form_problems(
             problems.append(DisclosureProblem(key, "altered"))
         elif answer is None:
             problems.append(DisclosureProblem(key, "answer unclear"))
-        elif answer and texts.count(wording) < (2 if head == wording else 1):
+        elif answer and wording not in alerted:
             problems.append(DisclosureProblem(key, "yes answer not flagged"))
-        elif not answer and texts.count(wording) > (1 if head == wording else 0):
+        elif not answer and wording in alerted:
             # Ticked "No", yet still named in the alert: the patient reads both answers.
             problems.append(DisclosureProblem(key, "no answer flagged"))
     signers = [_SIGNATURE.fullmatch(key) for key in marks]

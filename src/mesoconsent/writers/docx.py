@@ -75,9 +75,9 @@ MAX_SIGNERS = 10
 
 
 def structural_marks(screening_ids: Iterable[str]) -> list[str]:
-    """Every mark besides disclosures that a document may carry: its screening rows and its
-    signers (blocks of up to MAX_SIGNERS)."""
-    marks = [d.screening_key(question) for question in screening_ids]
+    """Every mark besides disclosures that a document may carry: its screening rows, its
+    alert and its signers (blocks of up to MAX_SIGNERS)."""
+    marks = [d.screening_key(question) for question in screening_ids] + [d.ALERT_MARK]
     marks += [
         d.signature_mark(number, count)
         for count in range(1, MAX_SIGNERS + 1)
@@ -133,6 +133,12 @@ class _BodyWriter:
         self.shared = shared
         self.bookmarks = 0
         self.ordered_lists = 0
+        # Alerts are numbered apart from the other bookmarks, from ALERT_BOOKMARKS: numbered
+        # with them, an alert (a "yes" answer) would move the number every static section
+        # after it starts from, and so be told by what is kept. An alert in a static section
+        # is the same on every form, and takes the next number like any bookmark there.
+        self.alerts = 0
+        self.in_static = False
 
     def inline_runs(
         self,
@@ -244,7 +250,12 @@ class _BodyWriter:
         keep: tuple[bool, ...],
         make: Callable[[bytes], Segment],
     ) -> tuple[Segment, int, int]:
-        return make(self._xml(blocks, keep).encode()), self.bookmarks, self.ordered_lists
+        self.in_static = True
+        try:
+            xml = self._xml(blocks, keep)
+        finally:
+            self.in_static = False
+        return make(xml.encode()), self.bookmarks, self.ordered_lists
 
     def _xml(self, blocks: tuple[d.Block, ...], keep: tuple[bool, ...]) -> str:
         return "".join(
@@ -353,7 +364,14 @@ class _BodyWriter:
         return self.row(row, widths), self.bookmarks
 
     def alert(self, block: d.Alert) -> str:
-        content = "".join(self.blocks(block.blocks))
+        """A boxed alert, its paragraphs spanned by the alert's bookmark: verify looks there,
+        and only there, for the questions answered "yes"."""
+        if self.in_static:
+            mark = self.new_mark(bookmark_name(d.ALERT_MARK))
+        else:
+            self.alerts += 1
+            mark = (ALERT_BOOKMARKS + self.alerts, bookmark_name(d.ALERT_MARK))
+        content = _spanned("".join(self.blocks(block.blocks)), mark)
         box = w.border_set("tcBorders", ("top", "left", "bottom", "right"), size=18, color="C00000")
         cell = w.table_cell(TEXT_WIDTH, content, fill="FBE4D5", borders=box)
         return (
@@ -398,6 +416,30 @@ class _BodyWriter:
                 )
             )
         return w.table(widths, rows, style="TableNormal", bidi=rtl) + _SPACER
+
+
+# The first bookmark number of alerts outside static sections: above any other bookmark's
+# (a form holds a few hundred at most).
+ALERT_BOOKMARKS = 1_000_000
+
+
+def _spanned(content: str, mark: tuple[int, str]) -> str:
+    """Paragraphs (``content``) with a bookmark from the start of the first to the end of the
+    last, inside them, as Word writes a bookmark over several paragraphs. An alert with no
+    paragraph (an empty list) is left without."""
+    if not content.startswith("<w:p>") or not content.endswith("</w:p>"):
+        return content
+    opened = len("<w:p>")
+    if content.startswith("<w:pPr>", opened):  # the properties come first in a paragraph
+        opened = content.index("</w:pPr>") + len("</w:pPr>")
+    closed = len(content) - len("</w:p>")
+    return (
+        content[:opened]
+        + w.bookmark_start(*mark)
+        + content[opened:closed]
+        + w.bookmark_end(mark[0])
+        + content[closed:]
+    )
 
 
 # Word merges two tables that touch, and a table must not be the last thing in a cell or body.

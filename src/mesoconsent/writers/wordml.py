@@ -123,9 +123,17 @@ def paragraph(
 ) -> str:
     """``<w:p>``; ``start`` (id, name) opens a bookmark before the runs, ``end`` closes the
     bookmark with that id after them (both on one paragraph: it spans the whole of it)."""
-    opening = f'<w:bookmarkStart w:id="{start[0]}" w:name="{start[1]}"/>' if start else ""
-    closing = f'<w:bookmarkEnd w:id="{end}"/>' if end is not None else ""
+    opening = bookmark_start(*start) if start else ""
+    closing = bookmark_end(end) if end is not None else ""
     return f"<w:p>{ppr}{opening}{runs}{closing}</w:p>"
+
+
+def bookmark_start(number: int, name: str) -> str:
+    return f'<w:bookmarkStart w:id="{number}" w:name="{name}"/>'
+
+
+def bookmark_end(number: int) -> str:
+    return f'<w:bookmarkEnd w:id="{number}"/>'
 
 
 def table(
