@@ -346,6 +346,43 @@ def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("*"))
 
 
+def _stream_failing_at(position: int, count: int, failure: str) -> tuple[Any, Any]:
+    """Requests without a length, and numbers for them: the request or the number at
+    ``position`` (from 1) is bad."""
+    valid = json.dumps(mesoconsent.request_to_dict(mesoconsent.example_request()))
+
+    def requests() -> Any:
+        for place in range(1, count + 1):
+            if failure == "request" and place == position:
+                raise RuntimeError("the database cursor broke")
+            yield valid
+
+    numbers = list(range(1, count + 1))
+    if failure == "number":
+        numbers[position - 1] = 5  # given twice
+    return requests(), iter(numbers)
+
+
+@pytest.mark.parametrize("failure", ["request", "number"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_stream_that_fails_half_way_gives_the_results_before_it_first(
+    tmp_path: Path, jobs: int, failure: str
+) -> None:
+    # Found by a review: with jobs=2 the error came first and no form was reported (nor
+    # written); with jobs=1 the forms of the unfinished group before it were lost.
+    requests, numbers = _stream_failing_at(21, 30, failure)
+    results = []
+    batch = mesoconsent.render_batch(requests, tmp_path / "out", numbers=numbers, jobs=jobs)
+    error = RuntimeError if failure == "request" else ValueError
+    with pytest.raises(error, match="database cursor broke|request number 5 is given twice"):
+        for result in batch:
+            results.append(result)
+    assert [result.number for result in results] == list(range(1, 21))
+    assert all(result.ok for result in results)
+    written = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert written == [output_name(number, "docx") for number in range(1, 21)]
+
+
 def _unpicklable_requests() -> list[Any]:
     generator = request("X")
     generator["treatment"]["treated_areas"] = (area for area in ["face"])

@@ -38,14 +38,14 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sized
 
 # Imported at run time, not for type checkers only: render_batch's annotations name it, and
 # frameworks read them (typing.get_type_hints). This module is imported by batches alone,
 # which start processes anyway (about 30 ms, once, where jobs=1 starts none).
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 import attrs
 
@@ -310,7 +310,9 @@ def render_batch(
     Arguments are checked, and the folder created and tried with a file, when this is called
     (``ValueError``, ``OSError``); rendering starts on the first ``next()``. (``numbers`` for
     ``requests`` without a length are checked as they are reached: a bad one then stops the
-    batch with ``ValueError`` after the results before it.) If a worker
+    batch with ``ValueError`` after the results of every request before it. So does an error
+    that iterating ``requests`` or ``numbers`` raises, such as a database cursor failing: it
+    is raised after those results.) If a worker
     process dies (killed, or out of memory), iterating raises
     ``concurrent.futures.process.BrokenProcessPool`` after the results received before it.
     Closing the generator early (``close()``, or leaving a ``for`` loop over it that holds the
@@ -501,8 +503,17 @@ def _in_process(
     staging = None
     try:
         staging = _make_staging(settings)
-        while group := list(itertools.islice(items, size)):
-            yield from _render_group(engine, settings, group, staging=staging)
+        while True:
+            group: list[tuple[int, int, BatchRequest]] = []
+            # The requests (or their numbers) may fail half-way, a stream's from the source it
+            # reads: the ones before are rendered and reported first.
+            failure = _take(items, size, group.append)
+            if group:
+                yield from _render_group(engine, settings, group, staging=staging)
+            if failure is not None:
+                raise failure
+            if not group:
+                break
     finally:
         try:
             # Interrupted (Ctrl-C, or the iterator closed) while a file was being created, a
@@ -537,16 +548,21 @@ def _in_pool(
     )
     try:
         # A bounded number of chunks in flight, collected in order: the input is read as the
-        # results are consumed, and the results come back in input order.
-        pending: deque[Future[list[BatchResult]]] = deque(
-            executor.submit(_render_chunk, chunk)
-            for chunk in itertools.islice(chunks, jobs * _AHEAD)
-        )
+        # results are consumed, and the results come back in input order. Should the input
+        # fail half-way, the chunks before it are rendered and reported first.
+        pending: deque[Future[list[BatchResult]]] = deque()
+
+        def submit(chunk: list[_Item]) -> None:
+            pending.append(executor.submit(_render_chunk, chunk))
+
+        failure = _take(chunks, jobs * _AHEAD, submit)
         while pending:
             results = pending.popleft().result()
-            for chunk in itertools.islice(chunks, 1):
-                pending.append(executor.submit(_render_chunk, chunk))
+            if failure is None:
+                failure = _take(chunks, 1, submit)
             yield from results
+        if failure is not None:
+            raise failure
     finally:
         # On an error or an abandoned iterator: drop what has not started, let the running
         # chunks finish (each write is atomic anyway), and leave no process behind. A second
@@ -729,17 +745,38 @@ def _empty(folder: int) -> None:
                 os.unlink(entry.name, dir_fd=folder)
 
 
+def _take(items: Iterator[_T], count: int, take: Callable[[_T], None]) -> Exception | None:
+    """Pass up to ``count`` items to ``take``; the error that reading the next one raised, if
+    it did (the items before it are taken). What ``take`` raises is raised."""
+    for _ in range(count):
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except Exception as error:  # whatever the caller's requests (or numbers) raise
+            return error
+        take(item)
+    return None
+
+
+_T = TypeVar("_T")
+
+
 def _chunks(
     items: Iterator[tuple[int, int, BatchRequest]], sizes: Iterator[int], here: _CheckHere
 ) -> Iterator[list[_Item]]:
+    """The requests in chunks to send. Should reading them fail, the chunk begun before is
+    given first, and the error raised on the next call."""
     for size in sizes:
-        chunk = [
-            (index, number, _sendable(request, here))
-            for index, number, request in itertools.islice(items, size)
-        ]
+        chunk: list[_Item] = []
+        sendable = ((index, number, _sendable(request, here)) for index, number, request in items)
+        failure = _take(sendable, size, chunk.append)
+        if chunk:
+            yield chunk
+        if failure is not None:
+            raise failure
         if not chunk:
             return
-        yield chunk
 
 
 @attrs.frozen
