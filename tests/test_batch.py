@@ -346,6 +346,19 @@ def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("*"))
 
 
+def test_render_batch_names_an_argument_of_the_wrong_type() -> None:
+    # Found by a review: these failed with Python's own words (or once per request, later).
+    valid = json.dumps(mesoconsent.request_to_dict(mesoconsent.example_request()))
+    with pytest.raises(TypeError, match="locale must be a locale name or None, not int"):
+        mesoconsent.render_batch([valid], locale=5, jobs=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="paper_size must be a paper size or None, not int"):
+        mesoconsent.render_batch([valid], paper_size=4, jobs=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="engine must be an Engine or None, not str"):
+        mesoconsent.render_batch([valid], engine="x", jobs=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not one ConsentRequest: pass a list, \[request\]"):
+        mesoconsent.render_batch(example(), jobs=1)  # type: ignore[arg-type]
+
+
 def _stream_failing_at(position: int, count: int, failure: str) -> tuple[Any, Any]:
     """Requests without a length, and numbers for them: the request or the number at
     ``position`` (from 1) is bad."""
@@ -371,16 +384,20 @@ def test_a_stream_that_fails_half_way_gives_the_results_before_it_first(
     # Found by a review: with jobs=2 the error came first and no form was reported (nor
     # written); with jobs=1 the forms of the unfinished group before it were lost.
     requests, numbers = _stream_failing_at(21, 30, failure)
-    results = []
+    results: list[mesoconsent.BatchResult] = []
     batch = mesoconsent.render_batch(requests, tmp_path / "out", numbers=numbers, jobs=jobs)
     error = RuntimeError if failure == "request" else ValueError
-    with pytest.raises(error, match="database cursor broke|request number 5 is given twice"):
-        for result in batch:
-            results.append(result)
+    with pytest.raises(error, match=r"database cursor broke|request number 5 is given twice"):
+        _collect(batch, results)
     assert [result.number for result in results] == list(range(1, 21))
     assert all(result.ok for result in results)
     written = sorted(path.name for path in (tmp_path / "out").iterdir())
     assert written == [output_name(number, "docx") for number in range(1, 21)]
+
+
+def _collect(batch: Any, results: list[Any]) -> None:
+    for result in batch:
+        results.append(result)
 
 
 def _unpicklable_requests() -> list[Any]:

@@ -718,3 +718,17 @@ def test_only_plain_locale_tags_are_kept_between_forms(requested: str, kept: boo
         engine.render(request, "text")
     assert (requested in engine._catalogs_for) is kept
     assert is_plain_tag(requested) is (kept or requested == "sr-Latn-RS")
+
+
+@pytest.mark.parametrize("document", [None, 5, ["{}"]])
+def test_a_json_document_of_another_type_is_named(document: object) -> None:
+    # Found by a review: None failed with "'NoneType' object has no attribute 'removeprefix'".
+    with pytest.raises(TypeError, match=f"not {type(document).__name__}"):
+        mesoconsent.request_from_json(document)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", [bytearray, memoryview])
+def test_a_json_document_in_any_bytes_like_object_is_read(kind: type) -> None:
+    # A bytearray used to fail with "a bytes-like object is required, not 'str'".
+    data = json.dumps(mesoconsent.request_to_dict(mesoconsent.example_request())).encode()
+    assert mesoconsent.request_from_json(kind(data)) == mesoconsent.example_request()

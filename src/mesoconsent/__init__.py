@@ -130,7 +130,7 @@ def load_request(path: str | os.PathLike[str]) -> ConsentRequest:
     return default_engine().load_request(path)
 
 
-def request_from_json(text: str | bytes) -> ConsentRequest:
+def request_from_json(text: str | bytes | bytearray | memoryview) -> ConsentRequest:
     """Parse a JSON request document (UTF-8) and check it completely."""
     return default_engine().request_from_json(text)
 

@@ -308,11 +308,11 @@ def render_batch(
     yes) and ``result.review_state`` (``"draft"``: an unreviewed translation) instead.
 
     Arguments are checked, and the folder created and tried with a file, when this is called
-    (``ValueError``, ``OSError``); rendering starts on the first ``next()``. (``numbers`` for
-    ``requests`` without a length are checked as they are reached: a bad one then stops the
-    batch with ``ValueError`` after the results of every request before it. So does an error
-    that iterating ``requests`` or ``numbers`` raises, such as a database cursor failing: it
-    is raised after those results.) If a worker
+    (``ValueError``, ``TypeError``, ``OSError``); rendering starts on the first ``next()``.
+    (``numbers`` for ``requests`` without a length are checked as they are reached: a bad one
+    then stops the batch with ``ValueError`` after the results of every request before it.
+    So does an error that iterating ``requests`` or ``numbers`` raises, such as a database
+    cursor failing: it is raised after those results.) If a worker
     process dies (killed, or out of memory), iterating raises
     ``concurrent.futures.process.BrokenProcessPool`` after the results received before it.
     Closing the generator early (``close()``, or leaving a ``for`` loop over it that holds the
@@ -321,12 +321,25 @@ def render_batch(
     the forms of that chunk, and of chunks that workers finished ahead, stay written although
     their results were not taken; each is complete, under its number.
     """
+    if isinstance(requests, ConsentRequest):  # not iterable: it would fail on the first next()
+        raise TypeError(
+            "requests must be an iterable of requests, not one ConsentRequest: "
+            "pass a list, [request]"
+        )
     if isinstance(requests, str | bytes | bytearray | memoryview | os.PathLike | Mapping):
         # Iterating one would give a request per character, byte or key.
         raise TypeError(
             "requests must be an iterable of requests, not one "
             f"{type(requests).__name__}: for a JSON Lines file, pass read_jsonl(path)"
         )
+    if engine is not None and not isinstance(engine, Engine):
+        raise TypeError(f"engine must be an Engine or None, not {type(engine).__name__}")
+    for name, value, kind in (
+        ("locale", locale, "a locale name"),
+        ("paper_size", paper_size, "a paper size"),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be {kind} or None, not {type(value).__name__}")
     check_format(format)
     if jobs is None:
         jobs = default_jobs()

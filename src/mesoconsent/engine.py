@@ -464,8 +464,9 @@ class Engine:
         )
         return request
 
-    def request_from_json(self, text: str | bytes) -> ConsentRequest:
-        """Parse and check a JSON request document (UTF-8); see :meth:`request_from_dict`."""
+    def request_from_json(self, text: str | bytes | bytearray | memoryview) -> ConsentRequest:
+        """Parse and check a JSON request document (UTF-8); see :meth:`request_from_dict`.
+        TypeError if ``text`` is neither text nor bytes."""
         return self.request_from_dict(decode_json(text))
 
     def load_request(self, path: str | os.PathLike[str]) -> ConsentRequest:

@@ -262,8 +262,15 @@ def _answer_or_unreadable(raw: Any, path: str, unreadable: set[str]) -> Any:
         return UNREADABLE
 
 
-def decode_json(text: str | bytes) -> Any:
-    """Decode a request document: UTF-8 (a byte-order mark is allowed), no repeated keys."""
+def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
+    """Decode a request document: UTF-8 (a byte-order mark is allowed), no repeated keys.
+    TypeError for anything but text or bytes (None is not a document)."""
+    if isinstance(text, bytearray | memoryview):
+        text = bytes(text)
+    if not isinstance(text, str | bytes):
+        raise TypeError(
+            f"a JSON request document must be text (str) or UTF-8 bytes, not {type(text).__name__}"
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
