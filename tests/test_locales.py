@@ -862,15 +862,45 @@ def test_a_disclosure_copied_from_the_english_is_refused(tmp_path: Path) -> None
     assert [reason for _key, _kind, reason in status.missing] == ["copied"]
 
 
-@pytest.mark.parametrize("spacing", ["{}  ", "  {}", "{}\u00a0", "\u2066{}\u2069"])
+@pytest.mark.parametrize(
+    "spacing",
+    [
+        "{}  ",
+        "  {}",
+        "{}\u00a0",
+        # Found by a review: characters that show nothing (zero-width space and joiners, word
+        # joiner, soft hyphen, byte-order mark) made the English pass as a translation.
+        "{}\u200b",
+        "\u200d{}",
+        "\u2060{}\u00ad",
+        "\ufeff{}",
+    ],
+)
 def test_a_disclosure_copied_from_the_english_with_other_spacing_is_refused(
     tmp_path: Path, spacing: str
 ) -> None:
-    # The gate compares wordings with white space normalised and directional isolates dropped:
-    # the English with one space more, or wrapped in isolates, is still the English.
+    # The English with one space more, or with characters that show nothing, is still the
+    # English. (Wrapped in isolates, it is refused for them, below.)
     engine = french_engine_with_scarring(tmp_path, string=spacing.format(SCARRING))
     with pytest.raises(CoverageError, match="gives the English text as its translation"):
         engine.render(in_locale("fr"))
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202b", "\u202a", "\u2067", "\u2066"])
+def test_a_translation_holding_a_bidirectional_control_is_refused(
+    tmp_path: Path, control: str
+) -> None:
+    # Found by a review: a right-to-left override printed the rest of a French disclosure
+    # backwards (".evarg siam ,erar tse'C"), and every check passed it. Request text refuses
+    # these characters too; mesoconsent isolates right-to-left text itself.
+    translation = f"Infection {control}C'est rare, mais grave."
+    engine = french_engine_with_scarring(tmp_path, string=translation)
+    code = f"U+{ord(control):04X}"
+    with pytest.raises(CatalogError, match=re.escape(code)):
+        engine.render(in_locale("fr"))
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert status.error is not None
+    assert code in status.error
 
 
 def test_a_catalog_whose_charset_is_not_utf8_is_refused(tmp_path: Path) -> None:

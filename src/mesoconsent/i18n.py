@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -411,6 +412,31 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                 )
 
 
+def _direction_problems(po: BabelCatalog) -> Iterator[str]:
+    """Translations may not hold bidirectional embeddings, overrides or isolates (as request
+    text may not): a right-to-left override in a French disclosure printed the rest of it
+    backwards, and the words still matched. mesoconsent isolates right-to-left text itself."""
+    for message in po:
+        if not message.id or message.fuzzy:
+            continue
+        targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        for target in targets:
+            found = _REORDERING.search(target) if target else None
+            if found is not None:
+                source = message.id[0] if isinstance(message.id, tuple | list) else message.id
+                yield (
+                    f"the translation of {source[:60]!r}{_at(message)} holds "
+                    f"U+{ord(found.group()):04X}, a bidirectional control that would print the "
+                    "text after it in another order: remove it (right-to-left text is isolated "
+                    "when the form is written)"
+                )
+                break
+
+
+# Embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069).
+_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def _at(message: Message) -> str:
     """Where a message is in its file, for a translator to find it: its msgid's line."""
     return f" (line {message.lineno})" if message.lineno else ""
@@ -568,12 +594,18 @@ def _key(message: Message) -> MessageKey:
 
 
 def _is_copied(message: Message) -> bool:
-    """The English text given as the translation, also with other spacing or directional
-    isolates: the gate compares wordings as normalize_space leaves them, so that is still the
+    """The English text given as the translation, also with other spacing or characters that
+    show nothing (a zero-width space, a soft hyphen, a directional mark): the reader sees the
     English."""
-    return isinstance(message.string, str) and normalize_space(message.string) == (
-        normalize_space(str(message.id))
-    )
+    return isinstance(message.string, str) and _as_seen(message.string) == _as_seen(str(message.id))
+
+
+def _as_seen(text: str) -> str:
+    """``text`` as a reader sees it, to compare: white space normalised, and the format
+    characters, which show nothing, left out."""
+    if not text.isascii():
+        text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return normalize_space(text)
 
 
 def _is_translated(message: Message) -> bool:
@@ -886,7 +918,11 @@ def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, byt
     """The catalog the ``.po`` file ``path`` (its bytes: ``data``) holds for ``locale``, and
     its messages compiled (``.mo``); CatalogError if it breaks a rule."""
     po, parsed = _parse_catalog(path, locale, data)
-    problems = [*_placeholder_problems(po, parsed), *_plural_problems(po, parsed)]
+    problems = [
+        *_placeholder_problems(po, parsed),
+        *_plural_problems(po, parsed),
+        *_direction_problems(po),
+    ]
     try:
         review = _review(po) if parsed.language != SOURCE_LOCALE else Review("source")
     except ValueError as error:
