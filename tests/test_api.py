@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import inspect
 import pickle
+import re
 import subprocess
 import sys
 import typing
+import warnings
 from pathlib import Path
 
 import attrs
@@ -201,3 +203,18 @@ def test_the_public_type_hints_resolve_at_run_time(exported: object) -> None:
     # validate_call, cattrs, Sphinx). A name imported for type checkers only made them fail
     # with NameError for Engine.verify, mesoconsent.verify and render_batch.
     typing.get_type_hints(exported)
+
+
+def test_the_readme_python_example_runs_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by a review: it read examples/request.json, which exists only in a clone.
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"From Python:\n\n```python\n(.*?)```", readme, re.DOTALL)
+    assert block is not None
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(block.group(1), "README.md", "exec"), {})
+    assert mesoconsent.verify(tmp_path / "consent.docx").ok
+    assert (tmp_path / "consent.html").is_file()
