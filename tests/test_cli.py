@@ -357,6 +357,28 @@ def test_a_missing_template_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "x.docx").exists()
 
 
+@pytest.mark.parametrize(
+    "command", [("locales", "--check"), ("render", "--example", "-o", "x.docx")]
+)
+def test_a_locale_folder_holding_no_catalog_is_a_usage_error(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # Found by a review: one level too deep (fr/ itself), the folder was read for nothing and
+    # the bundled catalogs checked instead, all at 100%; a form would come from them too.
+    too_deep = tmp_path / "mine" / "fr"
+    (too_deep / "LC_MESSAGES").mkdir(parents=True)
+    (too_deep / "LC_MESSAGES" / "mesoconsent.po").write_text("", encoding="utf-8")
+    result = run(*command, "--locales", str(too_deep), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"--locales {too_deep}: holds no catalog" in result.stderr
+    assert "<locale>/LC_MESSAGES/mesoconsent.po" in result.stderr
+    assert not (tmp_path / "x.docx").exists()
+    catalog = too_deep / "LC_MESSAGES" / "mesoconsent.po"
+    result = run(*command, "--locales", str(catalog), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"--locales {catalog}: not a folder" in result.stderr
+
+
 def test_an_empty_locale_override_is_refused_not_ignored(tmp_path: Path) -> None:
     result = run("render", "--example", "-o", "x.docx", "--locale", "", cwd=tmp_path)
     assert result.returncode == 2

@@ -30,6 +30,7 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
+from mesoconsent.i18n import DOMAIN, catalog_path
 from mesoconsent.loading import decode_json, with_options
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, write_atomic
@@ -683,12 +684,29 @@ def main(argv: Sequence[str] | None = None, *, as_command: bool = False) -> int:
     return _run(args)
 
 
+def _holds_catalogs(folder: Path) -> bool:
+    try:
+        return any(catalog_path(folder, child.name).is_file() for child in folder.iterdir())
+    except OSError:  # unreadable: the engine says why
+        return True
+
+
 def _run(args: argparse.Namespace) -> int:
     for option, folders in (("--templates", args.templates), ("--locales", args.locales)):
         for folder in folders:
+            # A mistyped folder must not quietly render the bundled form instead.
             if not folder.is_dir():
-                # A mistyped folder must not quietly render the bundled form instead.
-                _error(f"{option} {folder}: no such folder")
+                _error(
+                    f"{option} {folder}: "
+                    + ("not a folder" if folder.exists() else "no such folder")
+                )
+                return EXIT_USAGE
+            if option == "--locales" and not _holds_catalogs(folder):
+                _error(
+                    f"--locales {folder}: holds no catalog; give the folder that holds "
+                    f"<locale>/LC_MESSAGES/{DOMAIN}.po (such as locales/, for "
+                    f"locales/fr/LC_MESSAGES/{DOMAIN}.po)"
+                )
                 return EXIT_USAGE
     try:
         engine = Engine(args.templates, args.locales, template_cache=default_cache_folder())
