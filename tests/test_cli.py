@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 
 import mesoconsent
@@ -467,3 +468,20 @@ def test_after_an_interruption_only_the_command_keeps_ignoring_signals(as_comman
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+
+
+def test_verify_counts_disclosures_apart_from_other_problems(tmp_path: Path) -> None:
+    # Found by a review: "lacks 42 required disclosure(s)" of a form with 38.
+    document = docx.Document()
+    document.add_paragraph("Dear patient")
+    document.save(str(tmp_path / "letter.docx"))
+    result = run(
+        "verify", "letter.docx", "--procedure", "mesotherapy", "--locale", "en", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    required = len(mesoconsent.default_engine().required_disclosures("mesotherapy"))
+    assert (
+        f"FAILED: letter.docx has {required + 1} problem(s) ({required} of its {required} "
+        "required disclosures missing or changed):"
+    ) in result.stdout
+    assert "  - document: " in result.stdout

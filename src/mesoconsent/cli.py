@@ -652,7 +652,14 @@ def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
             f"({report.procedure} {report.template_version}, locale {report.locale})"
         )
         return EXIT_OK
-    print(f"FAILED: {path} lacks {len(report.problems)} required disclosure(s):")
+    # The problems also name checklist rows, signature lines and the like: say how many are
+    # disclosures, so the count is not taken for one of those.
+    required = set(engine.procedures[report.procedure].required_ids)
+    stated = sum(problem.disclosure_id in required for problem in report.problems)
+    print(
+        f"FAILED: {path} has {len(report.problems)} problem(s) ({stated} of its "
+        f"{len(required)} required disclosures missing or changed):"
+    )
     for problem in report.problems:
         print(f"  - {problem.disclosure_id}: {problem.reason}")
     return EXIT_FAILED
