@@ -24,7 +24,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 import mesoconsent
-from mesoconsent import Engine, coverage, disk_cache, earlier_plurals, i18n
+from mesoconsent import Engine, bidi, coverage, disk_cache, earlier_plurals, i18n
 from mesoconsent.catalog_cache import configuration_key, open_catalog_cache
 from mesoconsent.errors import CatalogError
 from mesoconsent.resources import locales_dir
@@ -340,7 +340,7 @@ def test_the_folder_depends_on_babel_cldr_python_and_unicode(
     assert configuration_key() != before
 
 
-@pytest.mark.parametrize("module", [i18n, coverage, earlier_plurals])
+@pytest.mark.parametrize("module", [i18n, coverage, earlier_plurals, bidi])
 def test_the_folder_depends_on_the_checking_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: Any
 ) -> None:

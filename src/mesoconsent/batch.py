@@ -780,9 +780,9 @@ def _chunks(
 ) -> Iterator[list[_Item]]:
     """The requests in chunks to send. Should reading them fail, the chunk begun before is
     given first, and the error raised on the next call."""
+    sendable = ((index, number, _sendable(request, here)) for index, number, request in items)
     for size in sizes:
         chunk: list[_Item] = []
-        sendable = ((index, number, _sendable(request, here)) for index, number, request in items)
         failure = _take(sendable, size, chunk.append)
         if chunk:
             yield chunk

@@ -44,7 +44,7 @@ def configuration_key() -> str:
     import babel
     from babel.core import get_cldr_version
 
-    from mesoconsent import coverage, earlier_plurals, i18n
+    from mesoconsent import bidi, coverage, earlier_plurals, i18n
 
     versions = (
         __version__,
@@ -56,8 +56,9 @@ def configuration_key() -> str:
     )
     digest = hashlib.sha256(repr(versions).encode())
     # Reading and checking (i18n), the wording comparison the copied-translation check uses
-    # (coverage), the plural forms of catalogs written for an earlier Babel (earlier_plurals).
-    for module in (i18n, coverage, earlier_plurals):
+    # (coverage), the plural forms of catalogs written for an earlier Babel (earlier_plurals),
+    # the bidirectional controls a translation may not hold (bidi).
+    for module in (i18n, coverage, earlier_plurals, bidi):
         digest.update(Path(str(module.__file__)).read_bytes())
     return f"{_FOLDER_PREFIX}{__version__}-{digest.hexdigest()[:16]}"
 

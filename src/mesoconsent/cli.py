@@ -30,7 +30,7 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
-from mesoconsent.i18n import DOMAIN, catalog_path
+from mesoconsent.i18n import DOMAIN, catalog_locales
 from mesoconsent.loading import decode_json, with_options
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, write_atomic
@@ -693,7 +693,7 @@ def main(argv: Sequence[str] | None = None, *, as_command: bool = False) -> int:
 
 def _holds_catalogs(folder: Path) -> bool:
     try:
-        return any(catalog_path(folder, child.name).is_file() for child in folder.iterdir())
+        return bool(catalog_locales(folder))
     except OSError:  # unreadable: the engine says why
         return True
 

@@ -30,6 +30,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.plural import to_gettext
 
+from mesoconsent.bidi import REORDERING
 from mesoconsent.coverage import normalize_space
 from mesoconsent.earlier_plurals import EARLIER_PLURALS
 from mesoconsent.errors import CatalogError
@@ -190,16 +191,22 @@ def catalog_path(locales_dir: Path, locale: str) -> Path:
     return locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+def catalog_locales(locales_dir: Path) -> list[str]:
+    """The locales whose catalog is in the folder ``locales_dir`` (OSError if it cannot be
+    read)."""
+    return [
+        child.name
+        for child in locales_dir.iterdir()
+        if catalog_path(locales_dir, child.name).is_file()
+    ]
+
+
 def available_locales(locale_dirs: Iterable[Path]) -> tuple[str, ...]:
     """The source locale plus every locale that has a catalog in one of ``locale_dirs``."""
     found = {SOURCE_LOCALE}
     for locales_dir in locale_dirs:
         if locales_dir.is_dir():
-            found.update(
-                child.name
-                for child in locales_dir.iterdir()
-                if catalog_path(locales_dir, child.name).is_file()
-            )
+            found.update(catalog_locales(locales_dir))
     return tuple(sorted(found))
 
 
@@ -380,11 +387,7 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     a translation of "contact %(clinic)s at %(phone)s" that drops them would tell the patient
     to call no one."""
     exempt = single_number_forms(locale, po.num_plurals)
-    for message in po:
-        if not message.id or message.fuzzy:
-            continue
-        sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
-        targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    for message, sources, targets in _translations(po):
         expected = set().union(*(_NAMED_PLACEHOLDER.findall(source) for source in sources))
         plural = len(sources) > 1
         for index, target in enumerate(targets):
@@ -416,16 +419,12 @@ def _direction_problems(po: BabelCatalog) -> Iterator[str]:
     """Translations may not hold bidirectional embeddings, overrides or isolates (as request
     text may not): a right-to-left override in a French disclosure printed the rest of it
     backwards, and the words still matched. mesoconsent isolates right-to-left text itself."""
-    for message in po:
-        if not message.id or message.fuzzy:
-            continue
-        targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    for message, sources, targets in _translations(po):
         for target in targets:
-            found = _REORDERING.search(target) if target else None
+            found = REORDERING.search(target) if target else None
             if found is not None:
-                source = message.id[0] if isinstance(message.id, tuple | list) else message.id
                 yield (
-                    f"the translation of {source[:60]!r}{_at(message)} holds "
+                    f"the translation of {sources[0][:60]!r}{_at(message)} holds "
                     f"U+{ord(found.group()):04X}, a bidirectional control that would print the "
                     "text after it in another order: remove it (right-to-left text is isolated "
                     "when the form is written)"
@@ -433,8 +432,18 @@ def _direction_problems(po: BabelCatalog) -> Iterator[str]:
                 break
 
 
-# Embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069).
-_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+def _translations(
+    po: BabelCatalog,
+) -> Iterator[tuple[Message, tuple[str, ...], tuple[str | None, ...]]]:
+    """Each message that has translations to check (not the header, not fuzzy), with its
+    English forms and its translated forms (one each, or one per plural form; a form not
+    translated is empty or None)."""
+    for message in po:
+        if not message.id or message.fuzzy:
+            continue
+        sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        yield message, tuple(sources), tuple(targets)
 
 
 def _at(message: Message) -> str:

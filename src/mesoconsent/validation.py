@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
+from mesoconsent.bidi import REORDERING, REORDERING_CLASS
 from mesoconsent.errors import FieldProblem, ValidationError, shown_key
 from mesoconsent.model import (
     PAPER_SIZES,
@@ -38,9 +39,7 @@ WITNESS_ROLES = ("interpreter", "witness")
 # too: use \n. Also the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
 # U+2066-U+2069): one in a clinic name would print the phone number after it backwards. (The
 # marks LRM, RLM and ALM stay allowed: right-to-left names are typed with them.)
-_BAD_COMMON = (
-    "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
-)
+_BAD_COMMON = f"\x00-\x08\x0b-\x1f\x7f-\x9f{REORDERING_CLASS}\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
 # The non-characters beyond the Basic Multilingual Plane, looked for only in text that has
 # such characters: in the classes above, they made every search several times slower.
 _ASTRAL_NONCHARACTER = re.compile(
@@ -154,7 +153,7 @@ def text_problem(value: object, *, multiline: bool = False) -> str | None:
         return f"must be a single line (line break at character {position})"
     if char in "\u2028\u2029":
         return f"use \\n for a line break, not U+{code:04X} (character {position})"
-    if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+    if REORDERING.fullmatch(char):
         return (
             f"contains the bidirectional control U+{code:04X} at character {position}, "
             "which would reorder the text printed after it"
