@@ -416,7 +416,7 @@ def test_locales_lists_every_locale_with_completeness_and_review_state(tmp_path:
         row = next(line for line in lines if line.startswith(f"{locale} "))
         assert language in row
         assert "(100%)" in row
-        assert "draft (not reviewed)" in row
+        assert "draft (not reviewed; revision " in row
     assert any(line.startswith("en ") and "source text" in line for line in lines)
 
 
@@ -485,3 +485,32 @@ def test_verify_counts_disclosures_apart_from_other_problems(tmp_path: Path) -> 
         "required disclosures missing or changed):"
     ) in result.stdout
     assert "  - document: " in result.stdout
+
+
+def test_locales_check_gives_each_message_s_line_and_lists_entries_no_form_uses(
+    tmp_path: Path,
+) -> None:
+    from tests.test_locales import PAGE, edit_message, line_of, replace_once, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    edit_message(po_path, None, PAGE, string="")
+    replace_once(po_path, 'msgctxt "consent.plan_product"', 'msgctxt "consent.plan_produit"')
+    check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    assert check.returncode == 1
+    lines = check.stdout.splitlines()
+    page = line_of(po_path, 'msgid "' + PAGE + '"')
+    assert f"  - line {page}: text {PAGE!r}: untranslated" in lines
+    assert "  - not in the file: required disclosure consent.plan_product: untranslated" in lines
+    assert any("pybabel update" in line for line in lines)  # how to add what is not there
+    stray = line_of(po_path, 'msgctxt "consent.plan_produit"') + 1
+    unused = lines.index("fr: 1 entry no form uses (a msgctxt or msgid changed?):")
+    assert lines[unused + 1].startswith(f"  - line {stray}: msgctxt 'consent.plan_produit' msgid ")
+    # Which file the lines are of, as the folder was given.
+    assert f"({Path('locales', 'fr', 'LC_MESSAGES', 'mesoconsent.po')}):" in check.stdout
+
+
+def test_locales_shows_the_revision_of_a_draft_for_its_reviewer(tmp_path: Path) -> None:
+    status = next(s for s in mesoconsent.default_engine().locale_status() if s.locale == "fr")
+    listing = run("locales", cwd=tmp_path)
+    row = next(line for line in listing.stdout.splitlines() if line.startswith("fr "))
+    assert f"draft (not reviewed; revision {status.revision})" in row

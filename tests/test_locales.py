@@ -1332,3 +1332,107 @@ def test_french_plural_forms_before_and_after_babel_2_19_are_both_accepted(
         text = re.sub(r'(msgstr\[1\] ("[^"\n]*")\n)(?!msgstr\[2\])', r"\1msgstr[2] \2\n", text)
     po_path.write_text(text, encoding="utf-8")
     assert "3 séances" in text_with_sessions(tmp_path, "fr", 3)
+
+
+def line_of(po_path: Path, text: str) -> int:
+    """The number of the line of ``po_path`` that starts with ``text`` (read here, not by
+    Babel, so that a test of the lines Babel gives cannot pass by copying them)."""
+    lines = po_path.read_text(encoding="utf-8").splitlines()
+    found = [number for number, line in enumerate(lines, start=1) if line.startswith(text)]
+    assert len(found) == 1, (text, found)
+    return found[0]
+
+
+PAGE = "Page %(page)s of %(pages)s"
+
+
+def test_the_status_gives_the_line_of_each_message_a_translator_must_see_to(
+    tmp_path: Path,
+) -> None:
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, PAGE, string="")
+    edit_message(po_path, "risks.rare_scarring", SCARRING, fuzzy=True)
+    status = next(
+        s for s in Engine(locale_dirs=[tmp_path / "locales"]).locale_status() if s.locale == "fr"
+    )
+    assert status.path == po_path
+    missing = {key: reason for key, _kind, reason in status.missing}
+    assert missing == {(None, PAGE): "untranslated", ("risks.rare_scarring", SCARRING): "fuzzy"}
+    assert status.line((None, PAGE)) == line_of(po_path, f'msgid "{PAGE}"')
+    scarring_context = line_of(po_path, 'msgctxt "risks.rare_scarring"')
+    assert status.line(("risks.rare_scarring", SCARRING)) == scarring_context + 1
+    assert status.unused == ()
+
+
+def test_an_entry_no_form_uses_is_listed_and_the_one_it_replaced_is_not_in_the_file(
+    tmp_path: Path,
+) -> None:
+    # A translator renamed a msgctxt (or the English changed and the catalog was not updated):
+    # the form's own message is missing from the file, and the stray entry says where to look.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, 'msgctxt "consent.plan_product"', 'msgctxt "consent.plan_produit"')
+    status = next(
+        s for s in Engine(locale_dirs=[tmp_path / "locales"]).locale_status() if s.locale == "fr"
+    )
+    product = next(key for key, _kind, _reason in status.missing)
+    assert product[0] == "consent.plan_product"
+    assert status.line(product) is None  # not in the file at all
+    stray = line_of(po_path, 'msgctxt "consent.plan_produit"') + 1
+    assert status.unused == ((("consent.plan_produit", product[1]), stray),)
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_a_shipped_catalog_has_no_entry_no_form_uses(locale: str) -> None:
+    status = next(s for s in ENGINE.locale_status() if s.locale == locale)
+    assert status.unused == ()
+    assert status.path == catalog_path(LOCALES, locale)
+
+
+def test_a_plural_form_beyond_the_headers_number_is_refused_at_its_line(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    replace_once(
+        po_path,
+        'msgstr[1] "tous les %(num)s jours"',
+        'msgstr[1] "tous les %(num)s jours"\nmsgstr[2] "tous les %(num)s jours"',
+    )
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    message = str(caught.value)
+    assert f"msgstr[2] at line {line_of(po_path, 'msgstr[2]')}" in message
+    assert "nplurals=2" in message
+    assert "PoFileError" not in message
+
+
+def test_a_header_with_too_few_plural_forms_is_named_as_the_problem(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    text = re.sub(r'"Plural-Forms: [^"]*"', '"Plural-Forms: nplurals=1; plural=0;\\\\n"', text)
+    po_path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    message = str(caught.value)
+    first = min(
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.startswith("msgstr[1]")
+    )
+    assert f"msgstr[1] at line {first}" in message
+    assert "its Plural-Forms header has nplurals=1" in message
+    counts = sorted({rule[0] for rule in _plural_rules(Locale.parse("fr"))})
+    assert f"fr has {' or '.join(map(str, counts))} plural forms" in message
+    assert f"Plural-Forms: {get_plural('fr').plural_forms}" in message
+    assert "PoFileError" not in message
+
+
+def test_the_plural_form_counts_a_locale_may_have_are_each_named_once(tmp_path: Path) -> None:
+    po_path = shipped_copy(tmp_path, "ru")
+    text = po_path.read_text(encoding="utf-8")
+    text = re.sub(r'"Plural-Forms: [^"]*"', '"Plural-Forms: nplurals=5; plural=(n%5);\\\\n"', text)
+    po_path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    counts = re.search(r"ru has ([\d or]+) plural forms", str(caught.value))
+    assert counts is not None, str(caught.value)
+    numbers = counts.group(1).split(" or ")
+    assert numbers == sorted(set(numbers)), numbers
+    assert len(numbers) == len({rule[0] for rule in _plural_rules(Locale.parse("ru"))})

@@ -581,6 +581,9 @@ def _review_words(status: LocaleStatus) -> str:
             f"draft: changed since {review.reviewed_by} reviewed {review.revision} "
             f"(now {status.revision})"
         )
+    if review.state == "draft" and status.revision:
+        # The revision a reviewer records once they have checked this file.
+        return f"draft (not reviewed; revision {status.revision})"
     words = _REVIEW_WORDS[review.state].format(reviewer=review.reviewed_by)
     if review.state == "reviewed" and not review.revision:
         # Without it, a later edit would still be shown, and printed, as reviewed.
@@ -613,18 +616,54 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
         if status.error is not None:
             print(f"\n{status.locale}: cannot be used: {status.error}")
             continue
-        print(
-            f"\n{status.locale}: {len(status.missing)} message(s) would show in English or blank:"
-        )
-        for (context, message), kind, reason in status.missing:
-            label = context if kind != "text" else repr(message[:60])
-            print(f"  - {kind} {label}: {reason}")
+        _list_missing(status)
+    for status in statuses:
+        if status.unused:
+            _list_unused(status)
     if args.check and incomplete:
         _error(
             f"{len(incomplete)} incomplete locale(s): " + ", ".join(s.locale for s in incomplete)
         )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _list_missing(status: LocaleStatus) -> None:
+    """Each message that would show in English or blank, at the line of its msgid (which
+    Poedit and Weblate show too), or as not in the file."""
+    where = f" ({status.path})" if status.path is not None else ""
+    print(
+        f"\n{status.locale}: {len(status.missing)} message(s) would show in English or "
+        f"blank{where}:"
+    )
+    absent = 0
+    for key, kind, reason in status.missing:
+        context, message = key
+        label = context if kind != "text" else repr(_shortened(message))
+        line = status.line(key)
+        absent += line is None
+        place = "not in the file" if line is None else f"line {line}"
+        print(f"  - {place}: {kind} {label}: {reason}")
+    if absent:
+        print(
+            f"  ({absent} not in the file: update it from the template, locales/{DOMAIN}.pot: "
+            f"pybabel update, or Poedit's Catalog > Update from POT File; docs/translators.md)"
+        )
+
+
+def _list_unused(status: LocaleStatus) -> None:
+    """The entries no form uses: where a msgctxt or msgid changed, the message it was meant
+    for is listed as not in the file."""
+    count = len(status.unused)
+    entries = "1 entry" if count == 1 else f"{count} entries"
+    print(f"\n{status.locale}: {entries} no form uses (a msgctxt or msgid changed?):")
+    for (context, message), line in status.unused:
+        named = f"msgctxt {context!r} " if context is not None else ""
+        print(f"  - line {line}: {named}msgid {_shortened(message)!r}")
+
+
+def _shortened(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _verify(args: argparse.Namespace, engine: Engine) -> int:

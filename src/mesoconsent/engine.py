@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -59,11 +59,13 @@ from mesoconsent.i18n import (
     Review,
     available_locales,
     candidate_catalogs,
+    catalog_file,
     check_folder_name,
     formatting_locale,
     gettext_name,
     is_plain_tag,
     load_catalog,
+    message_lines,
     misnamed_folders,
     negotiate,
 )
@@ -263,6 +265,19 @@ class LocaleStatus:
     error: str | None = None
     # The catalog's revision (what a reviewer records as Reviewed-Revision).
     revision: str = ""
+    # The catalog file (None where there is none: the source language needs none).
+    path: Path | None = None
+    # The line of each message's msgid in that file (see line()).
+    lines: Mapping[MessageKey, int] = attrs.field(factory=dict, hash=False)
+    # The entries of the file that no form uses, with their lines: a msgctxt or msgid that was
+    # changed by hand, or an English text that changed without the catalog being updated
+    # (pybabel update marks such entries obsolete). They stop no form, so they do not make the
+    # locale incomplete; the message they were meant for is missing.
+    unused: tuple[tuple[MessageKey, int], ...] = ()
+
+    def line(self, key: MessageKey) -> int | None:
+        """The line of ``key``'s msgid in the catalog file; None if the file lacks it."""
+        return self.lines.get(key)
 
     @property
     def complete(self) -> bool:
@@ -433,18 +448,40 @@ class Engine:
         needed = self.needed_messages()
         report = []
         for name in self.locales:
+            path = catalog_file(name, self.locale_dirs)
             try:
                 catalog = self.catalog(name)
+                # Read again for the lines, which the checked catalog (and its cache) do not
+                # keep: this listing is for translators, not for rendering.
+                lines = message_lines(path, name) if path is not None else {}
             except CatalogError as error:  # one broken catalog does not hide the others
-                report.append(LocaleStatus(name, Review("draft"), len(needed), (), str(error)))
+                report.append(
+                    LocaleStatus(name, Review("draft"), len(needed), (), str(error), path=path)
+                )
                 continue
             missing = tuple(
                 (key, kind, reason)
                 for key, kind in needed.items()
                 if (reason := catalog.fallback(key) or _blank(catalog, key)) is not None
             )
+            unused = tuple(
+                sorted(
+                    ((key, line) for key, line in lines.items() if key not in needed),
+                    key=lambda entry: entry[1],
+                )
+            )
             report.append(
-                LocaleStatus(name, catalog.review, len(needed), missing, None, catalog.revision)
+                LocaleStatus(
+                    name,
+                    catalog.review,
+                    len(needed),
+                    missing,
+                    None,
+                    catalog.revision,
+                    path=path,
+                    lines=lines,
+                    unused=unused,
+                )
             )
         return report
 

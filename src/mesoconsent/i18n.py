@@ -526,6 +526,10 @@ def _plural_rules(locale: Locale) -> tuple[tuple[int, Callable[[int], int], str]
     return tuple(rules)
 
 
+def _plural_counts(locale: Locale) -> set[int]:
+    return {rule[0] for rule in _plural_rules(locale)}
+
+
 # The counts the Plural-Forms formulas are compared on: gettext's rules look at n itself and
 # at n modulo 10, 100 and 1000 (a cheap check, done once per catalog).
 _PLURAL_SAMPLES: tuple[int, ...] = (
@@ -564,13 +568,9 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     Weblate write Turkish and Hungarian with two forms, as CLDR does; Babel's table, one)."""
     rules = _plural_rules(locale)
     same_number = [rule for rule in rules if rule[0] == po.num_plurals]
-    wanted = " or ".join(f"Plural-Forms: {rule[2]}" for rule in rules)
+    wanted = _headers_wanted(rules)
     if not same_number:
-        counts = " or ".join(str(rule[0]) for rule in rules)
-        yield (
-            f"its Plural-Forms header has nplurals={po.num_plurals}, but {locale} has "
-            f"{counts} plural forms ({wanted})"
-        )
+        yield _wrong_count(po.num_plurals, locale)
         return
     # The right number of forms, but a formula from another language (French's n > 1 where
     # Russian needs its three-way rule) picks the wrong form for some counts.
@@ -595,6 +595,42 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                     f"the translation of {message.id[0][:60]!r}{_at(message)} has "
                     f"{len(forms)} plural form(s); {locale} needs {expected}"
                 )
+
+
+def _headers_wanted(rules: Sequence[tuple[int, Callable[[int], int], str]]) -> str:
+    """The Plural-Forms headers of ``rules``, each once, to choose from."""
+    return " or ".join(f"Plural-Forms: {header}" for header in dict.fromkeys(r[2] for r in rules))
+
+
+def _wrong_count(nplurals: int, locale: Locale) -> str:
+    """A Plural-Forms header giving ``nplurals`` forms, where ``locale`` has others."""
+    rules = _plural_rules(locale)
+    counts = " or ".join(str(count) for count in sorted({rule[0] for rule in rules}))
+    return (
+        f"its Plural-Forms header has nplurals={nplurals}, but {locale} has {counts} plural "
+        f"forms ({_headers_wanted(rules)})"
+    )
+
+
+def _surplus_plural_forms(text: str) -> tuple[int, list[tuple[int, int]]] | None:
+    """The header's nplurals and the forms beyond it, ``(line, form number)`` for each
+    ``msgstr[N]`` with N of nplurals or more; None if there is none (or no readable header).
+    Babel refuses such a file with the line of the entry after it; the translator needs the
+    form's own line, and to know whether the header or the form is wrong."""
+    header = _NPLURALS.search(text)
+    if header is None:
+        return None
+    nplurals = int(header.group(1))
+    surplus = [
+        (number, int(form.group(1)))
+        for number, line in enumerate(text.splitlines(), start=1)
+        if (form := _PLURAL_FORM.match(line)) is not None and int(form.group(1)) >= nplurals
+    ]
+    return (nplurals, surplus) if surplus else None
+
+
+_NPLURALS = re.compile(r'^"Plural-Forms:[^"\n]*?nplurals[ \t]*=[ \t]*(\d+)', re.MULTILINE)
+_PLURAL_FORM = re.compile(r"[ \t]*msgstr\[(\d+)\]")
 
 
 def _key(message: Message) -> MessageKey:
@@ -814,6 +850,22 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
                 f"{path}: it has plural messages but no Plural-Forms header (msgfmt refuses "
                 f"it): add the one for {locale} (Plural-Forms: {get_plural(locale).plural_forms})"
             )
+        surplus = _surplus_plural_forms(text)
+        if surplus is not None:
+            nplurals, forms = surplus
+            where = ", ".join(f"msgstr[{form}] at line {number}" for number, form in forms[:5])
+            where += f" (and {len(forms) - 5} more)" if len(forms) > 5 else ""
+            parsed_locale = _gnu_locale(locale)
+            if parsed_locale is not None and nplurals not in _plural_counts(parsed_locale):
+                raise CatalogError(
+                    f"{path}: {_wrong_count(nplurals, parsed_locale)}; fix the header (its "
+                    f"messages give more forms: {where})"
+                )
+            allowed = "msgstr[0] only" if nplurals == 1 else f"msgstr[0] to msgstr[{nplurals - 1}]"
+            raise CatalogError(
+                f"{path}: {where}, but its Plural-Forms header has nplurals={nplurals} "
+                f"({allowed}): remove the extra form"
+            )
         repeated = _repeated_messages(text)
         if repeated:
             # Babel keeps one of them without a word; msgfmt refuses the file. A softened copy
@@ -906,21 +958,37 @@ def load_catalog(
     the same bytes, is taken from it instead of being read and checked again; one that passes
     them now is kept there.
     """
-    for locales_dir in locale_dirs:
-        path = catalog_path(locales_dir, locale)
-        if path.is_file():
-            check_folder_name(path, locale)
-            data = _catalog_bytes(path)
-            kept = None if cache is None else _from_cache(cache.get(locale, path, data), locale)
-            if kept is not None:
-                return kept
-            catalog, compiled = _checked_catalog(path, locale, data)
-            if cache is not None:
-                cache.put(locale, path, data, _cache_entry(catalog, compiled))
-            return catalog
+    path = catalog_file(locale, locale_dirs)
+    if path is not None:
+        check_folder_name(path, locale)
+        data = _catalog_bytes(path)
+        kept = None if cache is None else _from_cache(cache.get(locale, path, data), locale)
+        if kept is not None:
+            return kept
+        catalog, compiled = _checked_catalog(path, locale, data)
+        if cache is not None:
+            cache.put(locale, path, data, _cache_entry(catalog, compiled))
+        return catalog
     if locale == SOURCE_LOCALE:
         return Catalog(locale, Locale.parse(locale), gettext.NullTranslations())
     raise LocaleNotAvailableError(locale)
+
+
+def catalog_file(locale: str, locale_dirs: Sequence[Path]) -> Path | None:
+    """The file a locale's catalog is read from (the first folder that has one wins); None if
+    no folder has one."""
+    for locales_dir in locale_dirs:
+        path = catalog_path(locales_dir, locale)
+        if path.is_file():
+            return path
+    return None
+
+
+def message_lines(path: Path, locale: str) -> dict[MessageKey, int]:
+    """The line of each message's ``msgid`` in the catalog file ``path`` (obsolete entries
+    left out), for a translator to find it; CatalogError if the file cannot be read."""
+    po, _ = read_catalog_file(path, locale)
+    return {_key(message): message.lineno for message in po if message.id and message.lineno}
 
 
 def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, bytes]:
