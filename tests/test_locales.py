@@ -1436,3 +1436,13 @@ def test_the_plural_form_counts_a_locale_may_have_are_each_named_once(tmp_path: 
     numbers = counts.group(1).split(" or ")
     assert numbers == sorted(set(numbers)), numbers
     assert len(numbers) == len({rule[0] for rule in _plural_rules(Locale.parse("ru"))})
+
+
+def test_verify_against_another_locale_says_so_not_that_the_catalog_was_revised() -> None:
+    stored = ENGINE.render(example()).content  # English
+    report = mesoconsent.verify(stored, locale="fr")
+    assert not report.ok  # the English wording is not the French
+    assert any("records the locale en" in note and "fr" in note for note in report.notes)
+    assert not any("revision" in note for note in report.notes)
+    # Asked for the locale it records, nothing is noted.
+    assert mesoconsent.verify(stored, locale="en").notes == ()

@@ -391,6 +391,12 @@ class Engine:
                     self._catalogs[locale] = catalog
         return catalog
 
+    def _same_catalog(self, recorded: str, resolved: str) -> bool:
+        try:
+            return self.resolve_locale(recorded) == resolved
+        except LocaleNotAvailableError:
+            return False
+
     def load_catalogs(self) -> None:
         """Read and check every available catalog now; CatalogError names the first broken one."""
         for locale in self.locales:
@@ -741,7 +747,17 @@ class Engine:
             )
         catalog = self.catalog(resolved)
         recorded_revision = content.properties.get("mesoconsent.catalog_revision")
-        if recorded_revision is not None and recorded_revision != catalog.revision:
+        if (
+            locale is not None
+            and recorded_locale
+            and not self._same_catalog(recorded_locale, resolved)
+        ):
+            # Its revision is of another catalog: that would say nothing.
+            notes.append(
+                f"the form records the locale {recorded_locale}; checked against the "
+                f"{resolved} catalog, as asked"
+            )
+        elif recorded_revision is not None and recorded_revision != catalog.revision:
             notes.append(
                 f"made with another revision of the {resolved} catalog ({recorded_revision}; "
                 f"installed: {catalog.revision}): wording differences may be revisions of the "
