@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import mesoconsent
-from benchmarks.batch import docxtpl_contexts, main, varied_requests
+from benchmarks.batch import docxtpl_contexts, machine_ratio, main, varied_requests
 from benchmarks.processes import as_installed
 
 
@@ -36,6 +36,9 @@ def test_the_batch_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert float(jobs_2[0]) > 0
     assert all(float(machine) > 0 for machine in (jobs_1[1], jobs_2[1]))
     assert "bound (jobs x the jobs 1 run's seconds" in out
+    # What the machine itself gave two copies of a CPU-bound loop, next to each pair.
+    assert float(row.split(" | ")[8].removesuffix("x |")) > 0
+    assert "the machine itself" in out
     # docxtpl made the same three forms (their values checked with python-docx).
     assert "docxtpl, 3 of the requests in one process" in out
 
@@ -75,3 +78,10 @@ def test_the_docxtpl_process_imports_docxtpl_not_mesoconsent() -> None:
         [sys.executable, "-c", probe, str(worker)], check=True, capture_output=True, text=True
     )
     assert shown.stdout.split() == ["['docxtpl']"]
+
+
+def test_the_machine_ratio_is_what_copies_of_a_loop_gain_running_at_once() -> None:
+    # One copy against itself: about 1 (the same loop, timed the same way).
+    assert 0.5 < machine_ratio(1, iterations=200_000) < 1.5
+    # Two copies at once: about what two cores give (noise allowed for: the loop is short).
+    assert 0 < machine_ratio(2, iterations=200_000) < 3
