@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import pickle
 import re
 import shutil
 import subprocess
@@ -1446,3 +1447,41 @@ def test_verify_against_another_locale_says_so_not_that_the_catalog_was_revised(
     assert not any("revision" in note for note in report.notes)
     # Asked for the locale it records, nothing is noted.
     assert mesoconsent.verify(stored, locale="en").notes == ()
+
+
+def test_a_catalog_s_problems_are_each_given_and_its_missing_messages_still_listed(
+    tmp_path: Path,
+) -> None:
+    # Two placeholder errors and an untranslated message: a translator fixing the first
+    # must not find the others only one run of the check at a time.
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, PAGE, string="Page %(page)s")
+    replace_once(po_path, 'établissement %(clinic)s au %(phone)s."', 'établissement."')
+    edit_message(po_path, "risks.rare_scarring", SCARRING, string="")
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert len(caught.value.problems) == 2
+    assert all(problem in str(caught.value) for problem in caught.value.problems)
+    copied = pickle.loads(pickle.dumps(caught.value))
+    assert (str(copied), copied.problems) == (str(caught.value), caught.value.problems)
+
+    status = next(
+        s for s in Engine(locale_dirs=[tmp_path / "locales"]).locale_status() if s.locale == "fr"
+    )
+    assert status.error == str(caught.value)
+    assert status.problems == caught.value.problems
+    assert [(key[0], reason) for key, _kind, reason in status.missing] == [
+        ("risks.rare_scarring", "untranslated")
+    ]
+    assert status.line(("risks.rare_scarring", SCARRING)) is not None
+    assert not status.complete
+
+    check = run_cli("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    assert check.returncode == 1
+    lines = check.stdout.splitlines()
+    catalog = Path("locales", "fr", "LC_MESSAGES", "mesoconsent.po")
+    start = lines.index(f"fr: cannot be used (2 problems in {catalog}):")
+    assert [line.removeprefix("  - ") for line in lines[start + 1 : start + 3]] == list(
+        caught.value.problems
+    )
+    assert any("required disclosure risks.rare_scarring: untranslated" in line for line in lines)

@@ -613,10 +613,15 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
         print(f"{status.locale:<8} {language:<24} {completeness:<16} {_review_words(status)}")
     incomplete = [status for status in statuses if not status.complete]
     for status in incomplete:
-        if status.error is not None:
+        if len(status.problems) > 1:
+            where = f" in {status.path}" if status.path is not None else ""
+            print(f"\n{status.locale}: cannot be used ({len(status.problems)} problems{where}):")
+            for problem in status.problems:
+                print(f"  - {problem}")
+        elif status.error is not None:
             print(f"\n{status.locale}: cannot be used: {status.error}")
-            continue
-        _list_missing(status)
+        if status.missing:
+            _list_missing(status)
     for status in statuses:
         if status.unused:
             _list_unused(status)

@@ -68,6 +68,7 @@ from mesoconsent.i18n import (
     message_lines,
     misnamed_folders,
     negotiate,
+    unchecked_catalog,
 )
 from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
@@ -274,6 +275,8 @@ class LocaleStatus:
     # (pybabel update marks such entries obsolete). They stop no form, so they do not make the
     # locale incomplete; the message they were meant for is missing.
     unused: tuple[tuple[MessageKey, int], ...] = ()
+    # Each rule the catalog breaks, where its checks could read it (error says them all).
+    problems: tuple[str, ...] = ()
 
     def line(self, key: MessageKey) -> int | None:
         """The line of ``key``'s msgid in the catalog file; None if the file lacks it."""
@@ -456,40 +459,59 @@ class Engine:
         for name in self.locales:
             path = catalog_file(name, self.locale_dirs)
             try:
-                catalog = self.catalog(name)
-                # Read again for the lines, which the checked catalog (and its cache) do not
-                # keep: this listing is for translators, not for rendering.
-                lines = message_lines(path, name) if path is not None else {}
+                report.append(self._status(name, needed, path))
             except CatalogError as error:  # one broken catalog does not hide the others
                 report.append(
-                    LocaleStatus(name, Review("draft"), len(needed), (), str(error), path=path)
+                    LocaleStatus(
+                        name,
+                        Review("draft"),
+                        len(needed),
+                        (),
+                        str(error),
+                        path=path,
+                        problems=error.problems,
+                    )
                 )
-                continue
-            missing = tuple(
-                (key, kind, reason)
-                for key, kind in needed.items()
-                if (reason := catalog.fallback(key) or _blank(catalog, key)) is not None
-            )
-            unused = tuple(
-                sorted(
-                    ((key, line) for key, line in lines.items() if key not in needed),
-                    key=lambda entry: entry[1],
-                )
-            )
-            report.append(
-                LocaleStatus(
-                    name,
-                    catalog.review,
-                    len(needed),
-                    missing,
-                    None,
-                    catalog.revision,
-                    path=path,
-                    lines=lines,
-                    unused=unused,
-                )
-            )
         return report
+
+    def _status(
+        self, name: str, needed: Mapping[MessageKey, str], path: Path | None
+    ) -> LocaleStatus:
+        error = None
+        try:
+            catalog = self.catalog(name)
+        except CatalogError as failed:
+            if path is None or not failed.problems:
+                raise
+            # The file reads, but breaks rules: what it lacks is listed beside its problems.
+            error = failed
+            catalog = unchecked_catalog(path, name)
+        # Read again for the lines, which the checked catalog (and its cache) do not keep:
+        # this listing is for translators, not for rendering.
+        lines = message_lines(path, name) if path is not None else {}
+        missing = tuple(
+            (key, kind, reason)
+            for key, kind in needed.items()
+            if (reason := catalog.fallback(key) or _blank(catalog, key)) is not None
+        )
+        unused = tuple(
+            sorted(
+                ((key, line) for key, line in lines.items() if key not in needed),
+                key=lambda entry: entry[1],
+            )
+        )
+        return LocaleStatus(
+            name,
+            catalog.review if error is None else Review("draft"),
+            len(needed),
+            missing,
+            None if error is None else str(error),
+            catalog.revision,
+            path=path,
+            lines=lines,
+            unused=unused,
+            problems=() if error is None else error.problems,
+        )
 
     # -- the pipeline ----------------------------------------------------------------------
     def validate(self, request: ConsentRequest) -> None:

@@ -107,7 +107,16 @@ class ProcedureDefinitionError(MesoconsentError):
 
 
 class CatalogError(MesoconsentError):
-    """A message catalog (``.po``) cannot be read or breaks a placeholder."""
+    """A message catalog (``.po``) cannot be read or breaks a rule (a placeholder, its plural
+    forms, its review record, ...). ``problems`` lists each problem its checks found, where
+    the file could be read for them (the message says them all); it is empty otherwise."""
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.problems), self.__dict__)
 
 
 class DocumentReadError(MesoconsentError):

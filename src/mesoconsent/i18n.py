@@ -995,6 +995,26 @@ def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, byt
     """The catalog the ``.po`` file ``path`` (its bytes: ``data``) holds for ``locale``, and
     its messages compiled (``.mo``); CatalogError if it breaks a rule."""
     po, parsed = _parse_catalog(path, locale, data)
+    problems, review = _problems_and_review(po, parsed)
+    if problems:
+        raise CatalogError(f"{path}: " + "; ".join(problems), problems)
+    return _built_catalog(locale, po, parsed, review)
+
+
+def unchecked_catalog(path: Path, locale: str) -> Catalog:
+    """The catalog of the file ``path`` as it is, whatever rules it breaks, for listing what
+    it lacks beside its problems (never for rendering); CatalogError if it cannot be read,
+    or cannot be made into a catalog even so (a plural formula gettext cannot read)."""
+    po, parsed = _parse_catalog(path, locale, _catalog_bytes(path))
+    problems, review = _problems_and_review(po, parsed)
+    try:
+        return _built_catalog(locale, po, parsed, review)[0]
+    except ValueError:
+        raise CatalogError(f"{path}: " + "; ".join(problems), problems) from None
+
+
+def _problems_and_review(po: BabelCatalog, parsed: Locale) -> tuple[list[str], Review]:
+    """The rules the catalog breaks, and its review record (a draft's, if it breaks that)."""
     problems = [
         *_placeholder_problems(po, parsed),
         *_plural_problems(po, parsed),
@@ -1004,8 +1024,14 @@ def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, byt
         review = _review(po) if parsed.language != SOURCE_LOCALE else Review("source")
     except ValueError as error:
         problems.append(f"header comment: {error}")
-    if problems:
-        raise CatalogError(f"{path}: " + "; ".join(problems))
+        review = Review("draft")
+    return problems, review
+
+
+def _built_catalog(
+    locale: str, po: BabelCatalog, parsed: Locale, review: Review
+) -> tuple[Catalog, bytes]:
+    """The catalog of a parsed file, and its messages compiled."""
     from babel.messages.mofile import write_mo
 
     buffer = io.BytesIO()
