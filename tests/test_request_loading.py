@@ -732,3 +732,32 @@ def test_a_json_document_in_any_bytes_like_object_is_read(kind: type) -> None:
     # A bytearray used to fail with "a bytes-like object is required, not 'str'".
     data = json.dumps(mesoconsent.request_to_dict(mesoconsent.example_request())).encode()
     assert mesoconsent.request_from_json(kind(data)) == mesoconsent.example_request()
+
+
+@pytest.mark.parametrize(
+    ("path", "change"),
+    [
+        ("consent_date", lambda r: attrs.evolve(r, consent_date="2026-03-14")),
+        ("patient", lambda r: attrs.evolve(r, patient={"full_name": "Jane"})),
+        (
+            "patient.date_of_birth",
+            lambda r: attrs.evolve(r, patient=attrs.evolve(r.patient, date_of_birth=None)),
+        ),
+        ("clinic", lambda r: attrs.evolve(r, clinic=None)),
+        ("screening", lambda r: attrs.evolve(r, screening=["pregnancy"])),
+        ("witness", lambda r: attrs.evolve(r, witness="Sam")),
+    ],
+)
+def test_request_to_dict_names_the_field_a_hand_built_request_has_wrong(
+    path: str, change: Callable[[mesoconsent.ConsentRequest], mesoconsent.ConsentRequest]
+) -> None:
+    # Built in code, a request can hold anything: an AttributeError from inside the
+    # serializer would name no field.
+    with pytest.raises(ValidationError) as caught:
+        mesoconsent.request_to_dict(change(example()))
+    assert [problem.path for problem in caught.value.problems] == [path]
+
+
+def test_request_to_dict_refuses_what_is_not_a_request() -> None:
+    with pytest.raises(TypeError, match="ConsentRequest, not dict"):
+        mesoconsent.request_to_dict(example_dict())  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from cattrs.v import format_exception
 
 from mesoconsent.errors import FIELD_NAME, FieldProblem, ValidationError, shown_key
 from mesoconsent.model import ConsentRequest, ScreeningAnswer
+from mesoconsent.validation import serializable_problems
 
 
 class _WrongTypeError(TypeError):
@@ -354,7 +355,16 @@ _REPEATED_UNSHOWN = (
 
 
 def request_to_dict(request: ConsentRequest) -> dict[str, Any]:
-    """The JSON-ready form of a request, the inverse of :func:`request_from_dict`."""
+    """The JSON-ready form of a request, the inverse of :func:`request_from_dict`.
+
+    A request built in code whose sections, dates or screening answers are of another type
+    cannot be written out: ValidationError names the field (TypeError if ``request`` is not a
+    ConsentRequest at all)."""
+    if not isinstance(request, ConsentRequest):
+        raise TypeError(f"request must be a ConsentRequest, not {type(request).__name__}")
+    problems = serializable_problems(request)
+    if problems:
+        raise ValidationError(problems)
     unstructured: dict[str, Any] = _converter.unstructure(request)
     unstructured["consent_date"] = request.consent_date.isoformat()
     unstructured["patient"]["date_of_birth"] = request.patient.date_of_birth.isoformat()

@@ -212,15 +212,9 @@ def _problems(
         return
     # A request built in code can hold anything anywhere: check each section's type before
     # looking inside it, so the answer is a list of problems, never an AttributeError.
-    sections_ok = True
-    for name, cls in _SECTIONS:
-        if not isinstance(getattr(request, name), cls):
-            sections_ok = False
-            yield FieldProblem(name, f"must be a {cls.__name__}")
-    if request.witness is not None and not isinstance(request.witness, Witness):
-        sections_ok = False
-        yield FieldProblem("witness", "must be a Witness or None")
-    if sections_ok:
+    wrong_sections = list(_sections(request))
+    yield from wrong_sections
+    if not wrong_sections:
         yield from _texts(request)
         yield from _dates(request)
         yield from _numbers(request)
@@ -244,6 +238,27 @@ def _problems(
         yield FieldProblem("locale", message)
     if procedure is not None:
         yield from _screening(request.screening, procedure)
+
+
+def _sections(request: ConsentRequest) -> Iterator[FieldProblem]:
+    for name, cls in _SECTIONS:
+        if not isinstance(getattr(request, name), cls):
+            yield FieldProblem(name, f"must be a {cls.__name__}")
+    if request.witness is not None and not isinstance(request.witness, Witness):
+        yield FieldProblem("witness", "must be a Witness or None")
+
+
+def serializable_problems(request: ConsentRequest) -> list[FieldProblem]:
+    """What stops a request built in code from being written out as JSON (request_to_dict):
+    a section of another type, a date that is not a date, screening answers that are not a
+    mapping. What the values say is checked when the JSON is read back."""
+    problems = list(_sections(request))
+    if not problems:
+        problems += _date("patient.date_of_birth", request.patient.date_of_birth)
+    problems += _date("consent_date", request.consent_date)
+    if not isinstance(request.screening, Mapping):
+        problems.append(FieldProblem("screening", "must map each screening question to an answer"))
+    return problems
 
 
 def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
