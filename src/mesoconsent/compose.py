@@ -261,6 +261,7 @@ def compose(
         RENDERER_VARIABLE: renderer,
         **functions,
     }
+    failure: str | None = None
     try:
         markup = template.render(context)
     except jinja2.TemplateSyntaxError as error:
@@ -277,9 +278,14 @@ def compose(
         RecursionError,
     ) as error:
         # Where and what kind, not the message: a runtime message can quote request values.
-        raise TemplateError(
+        failure = (
             f"template {template.name!r} failed{_template_location(error)} ({type(error).__name__})"
-        ) from None
+        )
+    if failure is not None:
+        # Raised here, not in the except block, so that the runtime error is not kept as its
+        # __context__: with its message, and its traceback's frames, whose locals hold the
+        # request.
+        raise TemplateError(failure)
     metadata = d.Metadata(
         title="",
         subject="",

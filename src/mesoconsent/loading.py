@@ -272,13 +272,17 @@ def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
         raise TypeError(
             f"a JSON request document must be text (str) or UTF-8 bytes, not {type(text).__name__}"
         )
+    # Each problem is raised after its except block: raised inside it, even "from None", the
+    # ValidationError would keep the decoding error as __context__, and with it the whole
+    # document (a JSONDecodeError's .doc, a UnicodeDecodeError's .object).
+    problem = None
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise ValidationError(
-                [FieldProblem("request", f"not UTF-8 encoded text (byte {error.start + 1})")]
-            ) from None
+            problem = f"not UTF-8 encoded text (byte {error.start + 1})"
+        if problem is not None:
+            raise ValidationError([FieldProblem("request", problem)])
     else:  # a file with a byte-order mark, read as text, starts with it
         text = text.removeprefix("\ufeff")
     try:
@@ -286,15 +290,13 @@ def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
         repeated = _repeated_paths(data, "")
     except json.JSONDecodeError as error:
         # Position only: the message of a decode error would quote the file's content.
-        raise ValidationError(
-            [FieldProblem("request", f"not valid JSON (line {error.lineno}, column {error.colno})")]
-        ) from None
+        problem = f"not valid JSON (line {error.lineno}, column {error.colno})"
     except RecursionError:
-        raise ValidationError([FieldProblem("request", "is nested too deeply")]) from None
+        problem = "is nested too deeply"
     except ValueError:  # an integer with more digits than Python converts
-        raise ValidationError(
-            [FieldProblem("request", "holds a number too long to read")]
-        ) from None
+        problem = "holds a number too long to read"
+    if problem is not None:
+        raise ValidationError([FieldProblem("request", problem)])
     if repeated:
         # A repeated key would silently keep one of two answers ("pregnant": false, then
         # true): refuse to guess, and say where.
