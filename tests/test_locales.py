@@ -35,7 +35,7 @@ from mesoconsent.i18n import (
     gettext_name,
     single_number_forms,
 )
-from mesoconsent.resources import templates_dir
+from mesoconsent.resources import locales_dir, templates_dir
 from tests.helpers import docx_paragraph_texts, empty_catalog, example, example_dict, run_cli
 from tests.test_html_output import css_string_value
 
@@ -1386,7 +1386,7 @@ def test_an_entry_no_form_uses_is_listed_and_the_one_it_replaced_is_not_in_the_f
 def test_a_shipped_catalog_has_no_entry_no_form_uses(locale: str) -> None:
     status = next(s for s in ENGINE.locale_status() if s.locale == locale)
     assert status.unused == ()
-    assert status.path == catalog_path(LOCALES, locale)
+    assert status.path == catalog_path(locales_dir(), locale)  # the installed copy
 
 
 def test_a_plural_form_beyond_the_headers_number_is_refused_at_its_line(tmp_path: Path) -> None:
