@@ -1485,3 +1485,62 @@ def test_a_catalog_s_problems_are_each_given_and_its_missing_messages_still_list
         caught.value.problems
     )
     assert any("required disclosure risks.rare_scarring: untranslated" in line for line in lines)
+
+
+def test_an_extra_plural_form_does_not_hide_the_file_s_other_problems(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    replace_once(
+        po_path,
+        'msgstr[1] "tous les %(num)s jours"',
+        'msgstr[1] "tous les %(num)s jours"\nmsgstr[2] "tous les %(num)s jours"',
+    )
+    edit_message_text = po_path.read_text(encoding="utf-8")
+    po_path.write_text(
+        edit_message_text.replace(
+            'msgstr "Page %(page)s sur %(pages)s"', 'msgstr "Page %(page)s"', 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    problems = caught.value.problems
+    assert len(problems) == 2, problems
+    assert any(f"msgstr[2] at line {line_of(po_path, 'msgstr[2]')}" in p for p in problems)
+    assert any("Page %(page)s of %(pages)s" in p for p in problems)
+
+
+def test_an_obsolete_entry_with_more_plural_forms_is_ignored_as_obsolete_entries_are(
+    tmp_path: Path,
+) -> None:
+    # A catalog that once had three French forms, and keeps an obsolete entry from then.
+    po_path = french_copy(tmp_path)
+    with po_path.open("a", encoding="utf-8") as handle:
+        handle.write(
+            '\n#~ msgid "%(num)s old session"\n#~ msgid_plural "%(num)s old sessions"\n'
+            '#~ msgstr[0] "a"\n#~ msgstr[1] "b"\n#~ msgstr[2] "c"\n#~ "d"\n'
+        )
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_a_header_with_an_absurd_number_of_plural_forms_is_refused_at_once(
+    tmp_path: Path,
+) -> None:
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    header = '"Plural-Forms: nplurals=99999999; plural=(n > 1);\\\\n"'
+    po_path.write_text(re.sub(r'"Plural-Forms: [^"]*"', header, text), encoding="utf-8")
+    with pytest.raises(CatalogError, match="nplurals=99999999"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_the_status_is_of_the_file_as_it_is_now_not_as_the_engine_loaded_it(
+    tmp_path: Path,
+) -> None:
+    po_path = french_copy(tmp_path)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    engine.load_catalogs()
+    replace_once(po_path, 'msgctxt "consent.plan_product"', 'msgctxt "consent.plan_produit"')
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert [key[0] for key, _kind, _reason in status.missing] == ["consent.plan_product"]
+    assert len(status.unused) == 1
+    assert pickle.loads(pickle.dumps(status)) == status

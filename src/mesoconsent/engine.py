@@ -268,8 +268,8 @@ class LocaleStatus:
     revision: str = ""
     # The catalog file (None where there is none: the source language needs none).
     path: Path | None = None
-    # The line of each message's msgid in that file (see line()).
-    lines: Mapping[MessageKey, int] = attrs.field(factory=dict, hash=False)
+    # (message, the line of its msgid) for each message of that file (see line()).
+    lines: tuple[tuple[MessageKey, int], ...] = ()
     # The entries of the file that no form uses, with their lines: a msgctxt or msgid that was
     # changed by hand, or an English text that changed without the catalog being updated
     # (pybabel update marks such entries obsolete). They stop no form, so they do not make the
@@ -280,7 +280,7 @@ class LocaleStatus:
 
     def line(self, key: MessageKey) -> int | None:
         """The line of ``key``'s msgid in the catalog file; None if the file lacks it."""
-        return self.lines.get(key)
+        return next((line for found, line in self.lines if found == key), None)
 
     @property
     def complete(self) -> bool:
@@ -479,7 +479,13 @@ class Engine:
     ) -> LocaleStatus:
         error = None
         try:
-            catalog = self.catalog(name)
+            # The file as it is now, not the catalog this engine loaded (perhaps before the
+            # translator's last edit): the lines below are read from it too. (Checked catalogs
+            # are kept in the cache folder by their bytes, so this is cheap.)
+            misnamed = self._misnamed.get(name)
+            if misnamed is not None:
+                check_folder_name(*misnamed)
+            catalog = load_catalog(name, self.locale_dirs, self._catalog_cache)
         except CatalogError as failed:
             if path is None or not failed.problems:
                 raise
@@ -508,7 +514,7 @@ class Engine:
             None if error is None else str(error),
             catalog.revision,
             path=path,
-            lines=lines,
+            lines=tuple(lines.items()),
             unused=unused,
             problems=() if error is None else error.problems,
         )

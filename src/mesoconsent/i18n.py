@@ -612,25 +612,48 @@ def _wrong_count(nplurals: int, locale: Locale) -> str:
     )
 
 
-def _surplus_plural_forms(text: str) -> tuple[int, list[tuple[int, int]]] | None:
-    """The header's nplurals and the forms beyond it, ``(line, form number)`` for each
-    ``msgstr[N]`` with N of nplurals or more; None if there is none (or no readable header).
-    Babel refuses such a file with the line of the entry after it; the translator needs the
-    form's own line, and to know whether the header or the form is wrong."""
+def _surplus_plural_forms(text: str) -> tuple[int, list[tuple[int, int]], str]:
+    """The header's nplurals (0 if it has none it can read), the forms beyond it in live
+    entries, ``(line, form number)``, and the text with every form beyond it blanked (a
+    comment line in its place, so that line numbers stay), live or obsolete.
+
+    Babel refuses a file with such a form, naming the line of the entry after it (and does
+    so for an obsolete entry too, which msgfmt ignores): the translator needs the form's own
+    line, and the rest of the file checked as well. Lines are counted as Babel counts them,
+    at each "\n". CatalogError if the header gives more forms than any language has (Babel
+    would make room for that many in every plural message)."""
     header = _NPLURALS.search(text)
     if header is None:
-        return None
+        return 0, [], text
     nplurals = int(header.group(1))
-    surplus = [
-        (number, int(form.group(1)))
-        for number, line in enumerate(text.splitlines(), start=1)
-        if (form := _PLURAL_FORM.match(line)) is not None and int(form.group(1)) >= nplurals
-    ]
-    return (nplurals, surplus) if surplus else None
+    if nplurals > _MOST_PLURAL_FORMS:
+        raise CatalogError(
+            f"its Plural-Forms header has nplurals={nplurals}; no language has more than "
+            f"{_MOST_PLURAL_FORMS} plural forms"
+        )
+    lines = text.split("\n")
+    surplus: list[tuple[int, int]] = []
+    blanking = changed = False
+    for index, line in enumerate(lines):
+        form = _PLURAL_FORM.match(line)
+        if form is not None:
+            blanking = int(form.group(2)) >= nplurals
+            if blanking and not form.group(1):
+                surplus.append((index + 1, int(form.group(2))))
+        elif not (blanking and _CONTINUED.match(line)):
+            blanking = False
+        if blanking:
+            lines[index] = "#"
+            changed = True
+    return nplurals, surplus, "\n".join(lines) if changed else text
 
 
+# Arabic's six: no language gettext or CLDR know has more.
+_MOST_PLURAL_FORMS = 6
 _NPLURALS = re.compile(r'^"Plural-Forms:[^"\n]*?nplurals[ \t]*=[ \t]*(\d+)', re.MULTILINE)
-_PLURAL_FORM = re.compile(r"[ \t]*msgstr\[(\d+)\]")
+# A msgstr[N] line, live or obsolete (group 1: "#~"), and a string continuing one.
+_PLURAL_FORM = re.compile(r"[ \t]*(#~)?[ \t]*msgstr\[(\d+)\]")
+_CONTINUED = re.compile(r'[ \t]*(?:#~[ \t]*)?"')
 
 
 def _key(message: Message) -> MessageKey:
@@ -800,7 +823,7 @@ def misnamed_folders(locale_dirs: Iterable[Path]) -> dict[str, tuple[Path, str]]
 def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
     """Parse one ``.po`` file; CatalogError if it cannot be read."""
     check_folder_name(path, locale)
-    return _parse_catalog(path, locale, _catalog_bytes(path))
+    return _parse_catalog(path, locale, _catalog_bytes(path))[:2]
 
 
 def _catalog_bytes(path: Path) -> bytes:
@@ -810,8 +833,25 @@ def _catalog_bytes(path: Path) -> bytes:
         raise CatalogError(f"{path}: cannot be read ({type(error).__name__}: {error})") from None
 
 
-def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, Locale]:
-    """Parse the bytes of the ``.po`` file ``path``; CatalogError if they cannot be read."""
+def _surplus_problem(nplurals: int, forms: list[tuple[int, int]], locale: Locale | None) -> str:
+    """What to say of plural forms beyond the header's number: the header is wrong if its
+    number is not one the language has, else the forms are."""
+    where = ", ".join(f"msgstr[{form}] at line {number}" for number, form in forms[:5])
+    where += f" (and {len(forms) - 5} more)" if len(forms) > 5 else ""
+    if locale is not None and nplurals not in _plural_counts(locale):
+        # _plural_problems names the header the language needs.
+        return f"its messages give more plural forms than its header's nplurals={nplurals}: {where}"
+    allowed = "msgstr[0] only" if nplurals == 1 else f"msgstr[0] to msgstr[{nplurals - 1}]"
+    return (
+        f"{where}, but its Plural-Forms header has nplurals={nplurals} ({allowed}): remove "
+        "the extra form"
+    )
+
+
+def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, Locale, list[str]]:
+    """Parse the bytes of the ``.po`` file ``path``; CatalogError if they cannot be read. The
+    problems found while reading that do not stop it (plural forms beyond the header's
+    number, which are left out) come third."""
     from babel.messages.plurals import get_plural
     from babel.messages.pofile import PoFileError, read_po
 
@@ -850,22 +890,13 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
                 f"{path}: it has plural messages but no Plural-Forms header (msgfmt refuses "
                 f"it): add the one for {locale} (Plural-Forms: {get_plural(locale).plural_forms})"
             )
-        surplus = _surplus_plural_forms(text)
-        if surplus is not None:
-            nplurals, forms = surplus
-            where = ", ".join(f"msgstr[{form}] at line {number}" for number, form in forms[:5])
-            where += f" (and {len(forms) - 5} more)" if len(forms) > 5 else ""
-            parsed_locale = _gnu_locale(locale)
-            if parsed_locale is not None and nplurals not in _plural_counts(parsed_locale):
-                raise CatalogError(
-                    f"{path}: {_wrong_count(nplurals, parsed_locale)}; fix the header (its "
-                    f"messages give more forms: {where})"
-                )
-            allowed = "msgstr[0] only" if nplurals == 1 else f"msgstr[0] to msgstr[{nplurals - 1}]"
-            raise CatalogError(
-                f"{path}: {where}, but its Plural-Forms header has nplurals={nplurals} "
-                f"({allowed}): remove the extra form"
-            )
+        try:
+            nplurals, forms, text = _surplus_plural_forms(text)
+        except CatalogError as error:
+            raise CatalogError(f"{path}: {error}") from None
+        problems = []
+        if forms:
+            problems.append(_surplus_problem(nplurals, forms, _gnu_locale(locale)))
         repeated = _repeated_messages(text)
         if repeated:
             # Babel keeps one of them without a word; msgfmt refuses the file. A softened copy
@@ -879,7 +910,7 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
         # translator's comment, on the same line, it is ignored with the entry.
         text = _OBSOLETE_DETAIL.sub(r"\1# ~", text)
         po = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
-        return po, Locale.parse(locale)
+        return po, Locale.parse(locale), problems
     except UnicodeDecodeError:
         raise CatalogError(
             f"{path}: is not UTF-8 text; save it as UTF-8, with charset=UTF-8 in its header"
@@ -994,8 +1025,8 @@ def message_lines(path: Path, locale: str) -> dict[MessageKey, int]:
 def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, bytes]:
     """The catalog the ``.po`` file ``path`` (its bytes: ``data``) holds for ``locale``, and
     its messages compiled (``.mo``); CatalogError if it breaks a rule."""
-    po, parsed = _parse_catalog(path, locale, data)
-    problems, review = _problems_and_review(po, parsed)
+    po, parsed, read = _parse_catalog(path, locale, data)
+    problems, review = _problems_and_review(po, parsed, read)
     if problems:
         raise CatalogError(f"{path}: " + "; ".join(problems), problems)
     return _built_catalog(locale, po, parsed, review)
@@ -1005,17 +1036,21 @@ def unchecked_catalog(path: Path, locale: str) -> Catalog:
     """The catalog of the file ``path`` as it is, whatever rules it breaks, for listing what
     it lacks beside its problems (never for rendering); CatalogError if it cannot be read,
     or cannot be made into a catalog even so (a plural formula gettext cannot read)."""
-    po, parsed = _parse_catalog(path, locale, _catalog_bytes(path))
-    problems, review = _problems_and_review(po, parsed)
+    po, parsed, read = _parse_catalog(path, locale, _catalog_bytes(path))
+    problems, review = _problems_and_review(po, parsed, read)
     try:
         return _built_catalog(locale, po, parsed, review)[0]
     except ValueError:
         raise CatalogError(f"{path}: " + "; ".join(problems), problems) from None
 
 
-def _problems_and_review(po: BabelCatalog, parsed: Locale) -> tuple[list[str], Review]:
-    """The rules the catalog breaks, and its review record (a draft's, if it breaks that)."""
+def _problems_and_review(
+    po: BabelCatalog, parsed: Locale, read: list[str]
+) -> tuple[list[str], Review]:
+    """The rules the catalog breaks (with those found reading it, ``read``), and its review
+    record (a draft's, if it breaks that)."""
     problems = [
+        *read,
         *_placeholder_problems(po, parsed),
         *_plural_problems(po, parsed),
         *_direction_problems(po),
