@@ -64,11 +64,10 @@ from mesoconsent.i18n import (
     formatting_locale,
     gettext_name,
     is_plain_tag,
+    listed_catalog,
     load_catalog,
-    message_lines,
     misnamed_folders,
     negotiate,
-    unchecked_catalog,
 )
 from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
@@ -384,15 +383,19 @@ class Engine:
         """
         catalog = self._catalogs.get(locale)
         if catalog is None:
-            misnamed = self._misnamed.get(locale)
-            if misnamed is not None:
-                check_folder_name(*misnamed)  # raises CatalogError naming the folder
+            self._check_folder(locale)
             with self._catalog_lock:
                 catalog = self._catalogs.get(locale)
                 if catalog is None:
                     catalog = load_catalog(locale, self.locale_dirs, self._catalog_cache)
                     self._catalogs[locale] = catalog
         return catalog
+
+    def _check_folder(self, locale: str) -> None:
+        """CatalogError naming the folder if the locale's catalog is in a misnamed one."""
+        misnamed = self._misnamed.get(locale)
+        if misnamed is not None:
+            check_folder_name(*misnamed)
 
     def _same_catalog(self, recorded: str, resolved: str) -> bool:
         try:
@@ -477,24 +480,17 @@ class Engine:
     def _status(
         self, name: str, needed: Mapping[MessageKey, str], path: Path | None
     ) -> LocaleStatus:
-        error = None
-        try:
+        self._check_folder(name)
+        error: CatalogError | None = None
+        lines: dict[MessageKey, int] = {}
+        if path is None:  # the source language, which needs no catalog file
+            catalog = load_catalog(name, self.locale_dirs)
+        else:
             # The file as it is now, not the catalog this engine loaded (perhaps before the
-            # translator's last edit): the lines below are read from it too. (Checked catalogs
-            # are kept in the cache folder by their bytes, so this is cheap.)
-            misnamed = self._misnamed.get(name)
-            if misnamed is not None:
-                check_folder_name(*misnamed)
-            catalog = load_catalog(name, self.locale_dirs, self._catalog_cache)
-        except CatalogError as failed:
-            if path is None or not failed.problems:
-                raise
-            # The file reads, but breaks rules: what it lacks is listed beside its problems.
-            error = failed
-            catalog = unchecked_catalog(path, name)
-        # Read again for the lines, which the checked catalog (and its cache) do not keep:
-        # this listing is for translators, not for rendering.
-        lines = message_lines(path, name) if path is not None else {}
+            # translator's last edit), read once for its lines too, which a checked catalog
+            # does not keep: this listing is for translators, not for rendering. A file that
+            # reads but breaks rules still has what it lacks listed beside its problems.
+            catalog, error, lines = listed_catalog(path, name)
         missing = tuple(
             (key, kind, reason)
             for key, kind in needed.items()

@@ -820,12 +820,6 @@ def misnamed_folders(locale_dirs: Iterable[Path]) -> dict[str, tuple[Path, str]]
     return found
 
 
-def read_catalog_file(path: Path, locale: str) -> tuple[BabelCatalog, Locale]:
-    """Parse one ``.po`` file; CatalogError if it cannot be read."""
-    check_folder_name(path, locale)
-    return _parse_catalog(path, locale, _catalog_bytes(path))[:2]
-
-
 def _catalog_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -1015,33 +1009,37 @@ def catalog_file(locale: str, locale_dirs: Sequence[Path]) -> Path | None:
     return None
 
 
-def message_lines(path: Path, locale: str) -> dict[MessageKey, int]:
-    """The line of each message's ``msgid`` in the catalog file ``path`` (obsolete entries
-    left out), for a translator to find it; CatalogError if the file cannot be read."""
-    po, _ = read_catalog_file(path, locale)
-    return {_key(message): message.lineno for message in po if message.id and message.lineno}
-
-
 def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, bytes]:
     """The catalog the ``.po`` file ``path`` (its bytes: ``data``) holds for ``locale``, and
     its messages compiled (``.mo``); CatalogError if it breaks a rule."""
     po, parsed, read = _parse_catalog(path, locale, data)
     problems, review = _problems_and_review(po, parsed, read)
     if problems:
-        raise CatalogError(f"{path}: " + "; ".join(problems), problems)
+        raise _broken(path, problems)
     return _built_catalog(locale, po, parsed, review)
 
 
-def unchecked_catalog(path: Path, locale: str) -> Catalog:
-    """The catalog of the file ``path`` as it is, whatever rules it breaks, for listing what
-    it lacks beside its problems (never for rendering); CatalogError if it cannot be read,
-    or cannot be made into a catalog even so (a plural formula gettext cannot read)."""
+def listed_catalog(
+    path: Path, locale: str
+) -> tuple[Catalog, CatalogError | None, dict[MessageKey, int]]:
+    """For a translator's listing, from one reading of the file ``path`` as it is now: its
+    catalog whatever rules it breaks (never for rendering), the CatalogError that loading it
+    would raise (None if it breaks none), and the line of each message's ``msgid`` (obsolete
+    entries left out). CatalogError if it cannot be read, or cannot be made into a catalog
+    even so (a plural formula gettext cannot read)."""
+    check_folder_name(path, locale)
     po, parsed, read = _parse_catalog(path, locale, _catalog_bytes(path))
     problems, review = _problems_and_review(po, parsed, read)
     try:
-        return _built_catalog(locale, po, parsed, review)[0]
+        catalog = _built_catalog(locale, po, parsed, review)[0]
     except ValueError:
-        raise CatalogError(f"{path}: " + "; ".join(problems), problems) from None
+        raise _broken(path, problems) from None
+    lines = {_key(message): message.lineno for message in po if message.id and message.lineno}
+    return catalog, _broken(path, problems) if problems else None, lines
+
+
+def _broken(path: Path, problems: list[str]) -> CatalogError:
+    return CatalogError(f"{path}: " + "; ".join(problems), problems)
 
 
 def _problems_and_review(

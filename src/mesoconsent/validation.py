@@ -257,7 +257,7 @@ def serializable_problems(request: ConsentRequest) -> list[FieldProblem]:
         problems += _date("patient.date_of_birth", request.patient.date_of_birth)
     problems += _date("consent_date", request.consent_date)
     if not isinstance(request.screening, Mapping):
-        problems.append(FieldProblem("screening", "must map each screening question to an answer"))
+        problems.append(_SCREENING_NOT_A_MAPPING)
     return problems
 
 
@@ -336,9 +336,14 @@ def _numbers(request: ConsentRequest) -> Iterator[FieldProblem]:
             yield FieldProblem(path, f"must be from 1 to {most}")
 
 
+_SCREENING_NOT_A_MAPPING = FieldProblem(
+    "screening", "must map each screening question to an answer"
+)
+
+
 def _screening(screening: object, procedure: Procedure) -> Iterator[FieldProblem]:
     if not isinstance(screening, Mapping):
-        yield FieldProblem("screening", "must map each screening question to an answer")
+        yield _SCREENING_NOT_A_MAPPING
         return
     asked = {question.id: question for question in procedure.screening}
     for key in screening:
