@@ -509,6 +509,47 @@ def test_locales_check_gives_each_message_s_line_and_lists_entries_no_form_uses(
     assert f"({Path('locales', 'fr', 'LC_MESSAGES', 'mesoconsent.po')}):" in check.stdout
 
 
+def test_locales_check_says_which_entry_was_meant_for_a_message_not_in_the_file(
+    tmp_path: Path,
+) -> None:
+    from tests.test_locales import SCARRING, edit_message, line_of, replace_once, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    replace_once(po_path, 'msgctxt "consent.plan_product"', 'msgctxt "consent.plan_produit"')
+    # The English changed far into a long text: the first 60 characters of the two are the
+    # same, so the listing must show where they differ.
+    assert len(SCARRING) > 40
+    earlier = SCARRING[:-1] + " (permanent)."
+    edit_message(po_path, "risks.rare_scarring", SCARRING, id=earlier)
+    check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    assert check.returncode == 1
+    lines = check.stdout.splitlines()
+    renamed = line_of(po_path, 'msgctxt "consent.plan_produit"') + 1
+    product = lines.index(
+        "  - not in the file: required disclosure consent.plan_product: untranslated"
+    )
+    assert lines[product + 1] == (
+        f"      line {renamed} has its English under msgctxt 'consent.plan_produit': put back "
+        "msgctxt 'consent.plan_product' (or update the file from the template)"
+    )
+    changed = line_of(po_path, 'msgctxt "risks.rare_scarring"') + 1
+    scarring = lines.index(
+        "  - not in the file: required disclosure risks.rare_scarring: untranslated"
+    )
+    assert lines[scarring + 1] == (
+        f"      line {changed} has it with other English, from before the English changed: "
+        "update the file from the template, and check the translation against the new English:"
+    )
+    start = len(SCARRING) - 1 - 20
+    assert lines[scarring + 2] == f"        the file: {'…' + earlier[start:]!r}"
+    assert lines[scarring + 3] == f"        the form: {'…' + SCARRING[start:]!r}"
+    unused = lines.index("fr: 2 entries no form uses (a msgctxt or msgid changed?):")
+    assert lines[unused + 1].startswith(f"  - line {renamed}: msgctxt 'consent.plan_produit' ")
+    assert lines[unused + 1].endswith(" (meant for consent.plan_product, above)")
+    assert lines[unused + 2].startswith(f"  - line {changed}: msgctxt 'risks.rare_scarring' ")
+    assert lines[unused + 2].endswith(" (meant for risks.rare_scarring, above)")
+
+
 def test_locales_shows_the_revision_of_a_draft_for_its_reviewer(tmp_path: Path) -> None:
     status = next(s for s in mesoconsent.default_engine().locale_status() if s.locale == "fr")
     listing = run("locales", cwd=tmp_path)

@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po, write_po
 from lxml import etree
 
 import mesoconsent
-from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine
+from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine, LocaleStatus
 from mesoconsent.i18n import (
     Review,
     _plural_rules,
@@ -1380,6 +1380,83 @@ def test_an_entry_no_form_uses_is_listed_and_the_one_it_replaced_is_not_in_the_f
     assert status.line(product) is None  # not in the file at all
     stray = line_of(po_path, 'msgctxt "consent.plan_produit"') + 1
     assert status.unused == ((("consent.plan_produit", product[1]), stray),)
+
+
+def french_status(tmp_path: Path) -> LocaleStatus:
+    return next(
+        s for s in Engine(locale_dirs=[tmp_path / "locales"]).locale_status() if s.locale == "fr"
+    )
+
+
+def test_the_entry_a_renamed_msgctxt_left_is_paired_with_the_message_it_was_for(
+    tmp_path: Path,
+) -> None:
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, 'msgctxt "consent.plan_product"', 'msgctxt "consent.plan_produit"')
+    status = french_status(tmp_path)
+    product = next(key for key, _kind, _reason in status.missing)
+    stray = line_of(po_path, 'msgctxt "consent.plan_produit"') + 1
+    assert status.outdated_entry(product) == (("consent.plan_produit", product[1]), stray)
+
+
+def test_the_entry_whose_english_changed_is_paired_by_its_msgctxt(tmp_path: Path) -> None:
+    # The English of a disclosure changed and the catalog was not updated: its entry keeps
+    # the old msgid under the same msgctxt.
+    po_path = french_copy(tmp_path)
+    earlier = SCARRING.replace("Scarring", "Scars", 1)
+    assert earlier != SCARRING
+    edit_message(po_path, "risks.rare_scarring", SCARRING, id=earlier)
+    status = french_status(tmp_path)
+    key = ("risks.rare_scarring", SCARRING)
+    assert [k for k, _kind, _reason in status.missing] == [key]
+    entry = line_of(po_path, 'msgctxt "risks.rare_scarring"') + 1
+    assert status.outdated_entry(key) == (("risks.rare_scarring", earlier), entry)
+    assert status.unused == ((("risks.rare_scarring", earlier), entry),)
+
+
+def test_no_entry_is_paired_where_it_cannot_be_told_which_it_was_for(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    # Without a msgctxt, a changed English could be any of the file's messages.
+    edit_message(po_path, None, PAGE, id="Page %(page)s out of %(pages)s")
+    # The pregnancy question's msgctxt changed, and the breastfeeding question's became the
+    # pregnancy question's: that entry could be meant for either (by msgctxt or by English).
+    replace_once(po_path, 'msgctxt "screening.pregnant"', 'msgctxt "screening.gravid"')
+    replace_once(po_path, 'msgctxt "screening.breastfeeding"', 'msgctxt "screening.pregnant"')
+    edit_message(po_path, "risks.rare_scarring", SCARRING, string="")
+    with po_path.open("a", encoding="utf-8") as handle:
+        handle.write('\nmsgctxt "risks.rare_scarring"\nmsgid "Scars."\nmsgstr "Cicatrices."\n')
+    status = french_status(tmp_path)
+    assert len(status.unused) == 4
+    missing = [key for key, _kind, _reason in status.missing]
+    assert sorted(missing, key=str) == sorted(
+        [
+            (None, PAGE),
+            ("risks.rare_scarring", SCARRING),
+            ("screening.pregnant", "Are you pregnant?"),
+            ("screening.breastfeeding", "Are you breastfeeding?"),
+        ],
+        key=str,
+    )
+    assert all(status.outdated_entry(key) is None for key in missing), missing
+    # A message the file has is at its own entry, even untranslated and beside an unused
+    # entry with its msgctxt.
+    assert status.outdated_entry(("risks.rare_scarring", SCARRING)) is None
+
+
+def test_a_wrong_plural_count_in_the_header_does_not_make_translated_plurals_untranslated(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: Babel makes room for the header's number of forms in every plural
+    # message, so with nplurals=4 in French each showed "untranslated" beside the header error.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, "nplurals=2;", "nplurals=4;")
+    replace_once(po_path, 'msgstr[1] "tous les %(num)s jours"', 'msgstr[1] ""')
+    status = french_status(tmp_path)
+    assert status.error is not None
+    assert "nplurals=4" in status.error
+    assert [(key[1], reason) for key, _kind, reason in status.missing] == [
+        ("every %(num)s day", "untranslated")  # the one that lacks a form, alone
+    ]
 
 
 @pytest.mark.parametrize("locale", SHIPPED)

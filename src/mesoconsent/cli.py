@@ -30,7 +30,7 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
-from mesoconsent.i18n import DOMAIN, catalog_locales
+from mesoconsent.i18n import DOMAIN, MessageKey, catalog_locales
 from mesoconsent.loading import decode_json, with_options
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, write_atomic
@@ -643,12 +643,13 @@ def _list_missing(status: LocaleStatus) -> None:
     )
     absent = 0
     for key, kind, reason in status.missing:
-        context, message = key
-        label = context if kind != "text" else repr(_shortened(message))
         line = status.line(key)
         absent += line is None
         place = "not in the file" if line is None else f"line {line}"
-        print(f"  - {place}: {kind} {label}: {reason}")
+        print(f"  - {place}: {kind} {_label(key, kind)}: {reason}")
+        outdated = status.outdated_entry(key)
+        if outdated is not None:
+            _show_outdated(key, *outdated)
     if absent:
         print(
             f"  ({absent} not in the file: update it from the template, locales/{DOMAIN}.pot: "
@@ -656,15 +657,58 @@ def _list_missing(status: LocaleStatus) -> None:
         )
 
 
+def _label(key: MessageKey, kind: str) -> str:
+    """How the listing names a message: by its msgctxt, or a text by its English."""
+    context, message = key
+    return repr(_shortened(message)) if kind == "text" or context is None else context
+
+
+def _show_outdated(key: MessageKey, entry: MessageKey, line: int) -> None:
+    """Under a message the file lacks, the entry that was meant for it, and what to do."""
+    (context, message), (earlier_context, earlier) = key, entry
+    if earlier_context == context:
+        print(
+            f"      line {line} has it with other English, from before the English changed: "
+            "update the file from the template, and check the translation against the new "
+            "English:"
+        )
+        then, now = _difference(earlier, message)
+        print(f"        the file: {then!r}")
+        print(f"        the form: {now!r}")
+    else:
+        print(
+            f"      line {line} has its English under msgctxt {earlier_context!r}: put back "
+            f"msgctxt {context!r} (or update the file from the template)"
+        )
+
+
+def _difference(earlier: str, now: str, width: int = 60) -> tuple[str, str]:
+    """Both texts from a little before the first character where they differ, shortened:
+    two long texts can share far more than the listing's 60 characters."""
+    shared = min(len(earlier), len(now))
+    differs = next((i for i in range(shared) if earlier[i] != now[i]), shared)
+    start = max(0, differs - 20)
+
+    def excerpt(text: str) -> str:
+        return ("…" if start else "") + _shortened(text[start:], width)
+
+    return excerpt(earlier), excerpt(now)
+
+
 def _list_unused(status: LocaleStatus) -> None:
     """The entries no form uses: where a msgctxt or msgid changed, the message it was meant
-    for is listed as not in the file."""
+    for is listed as not in the file (with this entry beside it, where it is clear which)."""
     count = len(status.unused)
     entries = "1 entry" if count == 1 else f"{count} entries"
     print(f"\n{status.locale}: {entries} no form uses (a msgctxt or msgid changed?):")
-    for (context, message), line in status.unused:
+    meant_for = {entry: key for key, entry, _line in status.outdated}
+    kinds = {key: kind for key, kind, _reason in status.missing}
+    for entry, line in status.unused:
+        context, message = entry
         named = f"msgctxt {context!r} " if context is not None else ""
-        print(f"  - line {line}: {named}msgid {_shortened(message)!r}")
+        key = meant_for.get(entry)
+        meant = "" if key is None else f" (meant for {_label(key, kinds[key])}, above)"
+        print(f"  - line {line}: {named}msgid {_shortened(message)!r}{meant}")
 
 
 def _shortened(text: str, width: int = 60) -> str:

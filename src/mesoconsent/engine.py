@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -251,6 +252,27 @@ def _blank(catalog: Catalog, key: MessageKey) -> str | None:
     return None if Wording.parse(translation).says_anything else "empty"
 
 
+def _outdated_entries(
+    absent: Sequence[MessageKey], unused: Sequence[tuple[MessageKey, int]]
+) -> tuple[tuple[MessageKey, MessageKey, int], ...]:
+    """Pair each message the file lacks with the unused entry meant for it, where only one
+    can be: one with the message's msgctxt (its msgid changed), else one with its msgid (its
+    msgctxt changed). A message without a msgctxt whose English changed cannot be told from
+    the file's other such messages, so it is not paired. An entry two messages could claim
+    is paired with neither, so that a translator is never sent to the wrong entry."""
+    candidates: dict[MessageKey, list[tuple[MessageKey, int]]] = {}
+    for key in absent:
+        context, message = key
+        found = [entry for entry in unused if context is not None and entry[0][0] == context]
+        candidates[key] = found or [entry for entry in unused if entry[0][1] == message]
+    claims = Counter(found[0] for found in candidates.values() if len(found) == 1)
+    return tuple(
+        (key, *found[0])
+        for key, found in candidates.items()
+        if len(found) == 1 and claims[found[0]] == 1
+    )
+
+
 @attrs.frozen
 class LocaleStatus:
     """How complete one locale's catalog is, and who has reviewed it."""
@@ -276,10 +298,21 @@ class LocaleStatus:
     unused: tuple[tuple[MessageKey, int], ...] = ()
     # Each rule the catalog breaks, where its checks could read it (error says them all).
     problems: tuple[str, ...] = ()
+    # (message, the unused entry meant for it, the entry's line) for each missing message not
+    # in the file that one unused entry, and no other, was meant for (see outdated_entry()).
+    outdated: tuple[tuple[MessageKey, MessageKey, int], ...] = ()
 
     def line(self, key: MessageKey) -> int | None:
         """The line of ``key``'s msgid in the catalog file; None if the file lacks it."""
         return next((line for found, line in self.lines if found == key), None)
+
+    def outdated_entry(self, key: MessageKey) -> tuple[MessageKey, int] | None:
+        """The entry no form uses that was meant for ``key``, a message the file lacks, with
+        its line: the one with ``key``'s msgctxt and other English (the English changed and
+        the file was not updated) or, failing that, with its English under another msgctxt
+        (the msgctxt was changed). None where no entry, or more than one, could be it."""
+        found = ((entry, line) for message, entry, line in self.outdated if message == key)
+        return next(found, None)
 
     @property
     def complete(self) -> bool:
@@ -513,6 +546,7 @@ class Engine:
             lines=tuple(lines.items()),
             unused=unused,
             problems=() if error is None else error.problems,
+            outdated=_outdated_entries([key for key, *_ in missing if key not in lines], unused),
         )
 
     # -- the pipeline ----------------------------------------------------------------------

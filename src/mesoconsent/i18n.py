@@ -1030,6 +1030,14 @@ def listed_catalog(
     check_folder_name(path, locale)
     po, parsed, read = _parse_catalog(path, locale, _catalog_bytes(path))
     problems, review = _problems_and_review(po, parsed, read)
+    counts = {rule[0] for rule in _plural_rules(parsed)}
+    if po.num_plurals not in counts:
+        # The header's count is wrong (a problem already): Babel made room for that many
+        # forms in every plural message, and the room left empty would list each translated
+        # one as untranslated. The forms the language needs at least are what count here.
+        for message in po:
+            if message.pluralizable and isinstance(message.string, tuple | list):
+                message.string = tuple(message.string[: min(counts)])
     try:
         catalog = _built_catalog(locale, po, parsed, review)[0]
     except ValueError:
