@@ -1015,6 +1015,82 @@ def test_a_message_given_twice_is_refused(tmp_path: Path) -> None:
     assert "(msgctxt 'risks.rare_scarring')" in str(caught.value)
 
 
+def test_every_message_given_twice_is_named_with_the_lines_of_both_entries(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: only the first was named, and without a line to find it at.
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    copies = (
+        '\nmsgctxt "screening.pregnant"\nmsgid "Are you pregnant?"\nmsgstr "Non."\n'
+        f'\nmsgid "{PAGE}"\nmsgstr "Page."\n'
+    )
+    first_question = line_of(po_path, 'msgctxt "screening.pregnant"') + 1
+    first_page = line_of(po_path, f'msgid "{PAGE}"')
+    po_path.write_text(text + copies, encoding="utf-8")
+    count = text.count("\n")
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    message = str(caught.value)
+    assert (
+        f"msgid 'Are you pregnant?' (msgctxt 'screening.pregnant') at lines {first_question} "
+        f"and {count + 3}"
+    ) in message
+    assert f"msgid {PAGE!r} at lines {first_page} and {count + 6}" in message
+
+
+def test_a_catalog_whose_lines_end_in_a_carriage_return_alone_is_refused(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: Babel read such a file (classic Mac OS line endings) as one comment
+    # line, an empty catalog, and the listing said only that every message was untranslated.
+    po_path = french_copy(tmp_path)
+    po_path.write_bytes(po_path.read_bytes().replace(b"\n", b"\r"))
+    with pytest.raises(CatalogError, match="carriage return") as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert "line(s) 1 (U+000D)" in str(caught.value)
+    assert "LF" in str(caught.value)
+
+
+def test_a_windows_catalog_is_read_and_its_lines_counted_as_babel_counts_them(
+    tmp_path: Path,
+) -> None:
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, PAGE, string="")
+    expected = line_of(po_path, f'msgid "{PAGE}"')
+    po_path.write_bytes(po_path.read_bytes().replace(b"\n", b"\r\n"))
+    status = french_status(tmp_path)
+    assert status.error is None
+    assert status.line((None, PAGE)) == expected
+
+
+@pytest.mark.parametrize("character", ["\x0c", "\x0b", "\x1c", "\x85", "\r"])
+def test_a_control_character_in_a_string_is_refused_at_its_line(
+    tmp_path: Path, character: str
+) -> None:
+    # A control character prints as nothing, or makes a DOCX that Word will not open. Lines
+    # were counted with str.splitlines, which also breaks at these: the line named was wrong.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, 'msgstr "Êtes-vous enceinte', f'msgstr "Êtes-vous{character}enceinte')
+    text = po_path.read_bytes().decode()  # read_text would end a line at a lone "\r"
+    number = text[: text.index(character + "enceinte")].count("\n") + 1
+    with pytest.raises(CatalogError, match="a control character") as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert f"line(s) {number} (U+{ord(character):04X})" in str(caught.value)
+
+
+def test_a_line_or_paragraph_separator_in_a_translation_is_read_as_msgfmt_reads_it(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: they were refused as malformed lines (str.splitlines breaks at them),
+    # though they are text, which msgfmt and Babel read.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, 'msgstr "Êtes-vous enceinte', 'msgstr "Êtes-vous\u2028enceinte')
+    catalog = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr")
+    translation = catalog.pgettext("screening.pregnant", "Are you pregnant?")
+    assert translation.startswith("Êtes-vous\u2028enceinte")
+
+
 def test_a_malformed_po_line_is_refused_not_read_leniently(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     text = po_path.read_text(encoding="utf-8")

@@ -694,13 +694,13 @@ _CONTINUATION = re.compile(r'[ \t]*(".*")')
 
 
 def _repeated_messages(text: str) -> list[str]:
-    """The (msgctxt, msgid) pairs the file gives more than once, described for a message.
-    Runs on text _malformed_lines has passed: every line is a comment, blank, a keyword with
-    its string, or a string continuing the previous one."""
-    seen: set[tuple[str, str]] = set()
-    repeated: list[str] = []
-    context, msgid, reading = "", "", ""
-    for line in text.splitlines():
+    """The (msgctxt, msgid) pairs the file gives more than once, each described with the lines
+    of its msgids, for a message. Runs on text _malformed_lines has passed: every line is a
+    comment, blank, a keyword with its string, or a string continuing the previous one."""
+    first: dict[tuple[str, str], int] = {}
+    repeated: dict[tuple[str, str], list[int]] = {}
+    context, msgid, reading, msgid_line = "", "", "", 0
+    for number, line in enumerate(_po_lines(text), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         keyword = _KEYWORD.fullmatch(line)
@@ -709,14 +709,13 @@ def _repeated_messages(text: str) -> list[str]:
             if name == "msgctxt":
                 context, reading = string[1:-1], name
             elif name == "msgid":
-                msgid, reading = string[1:-1], name
+                msgid, reading, msgid_line = string[1:-1], name, number
             else:  # the message's key is complete
                 if reading in ("msgid", "msgctxt") or name == "msgid_plural":
                     key = (context, msgid)
-                    if key in seen and msgid:
-                        where = f" (msgctxt {context!r})" if context else ""
-                        repeated.append(f"msgid {msgid[:60]!r}{where}")
-                    seen.add(key)
+                    if key in first and msgid:
+                        repeated.setdefault(key, [first[key]]).append(msgid_line)
+                    first.setdefault(key, msgid_line)
                     context = ""
                 reading = name
             continue
@@ -726,7 +725,48 @@ def _repeated_messages(text: str) -> list[str]:
                 context += continuation.group(1)[1:-1]
             elif reading == "msgid":
                 msgid += continuation.group(1)[1:-1]
-    return repeated
+    return [
+        f"msgid {msgid[:60]!r}{f' (msgctxt {context!r})' if context else ''} at lines "
+        f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}"
+        for (context, msgid), lines in repeated.items()
+    ]
+
+
+def _po_lines(text: str) -> list[str]:
+    """The lines of a .po file as Babel numbers them (and msgfmt): each ends at a "\n", a
+    "\r" before it being part of the line's end. (str.splitlines also ends lines at form
+    feeds, U+2028 and others, and would number the lines after one wrongly.)"""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+# Characters no line of a catalog may hold: C0 controls but the tab, DEL and C1 controls. In
+# a string they print as nothing, or make a DOCX Word will not open (XML forbids most of
+# them); a "\r" alone ends lines as classic Mac OS did, which Babel does not read as an end
+# (the file would read as one comment line: no translations at all).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _control_characters(text: str) -> list[tuple[int, str]]:
+    """(line, the character) for the first control character of each line that has one."""
+    return [
+        (number, found.group())
+        for number, line in enumerate(_po_lines(text), start=1)
+        if (found := _CONTROL.search(line)) is not None
+    ]
+
+
+def _control_problem(controls: list[tuple[int, str]]) -> str:
+    where = ", ".join(f"{number} (U+{ord(character):04X})" for number, character in controls[:5])
+    problem = (
+        f"a control character at line(s) {where}: it would print as nothing, or make a form "
+        "Word cannot open; remove it"
+    )
+    if any(character == "\r" for _, character in controls):
+        problem += (
+            " (a carriage return, U+000D, alone ends lines as classic Mac OS did: save the file "
+            "with LF or CRLF line endings)"
+        )
+    return problem
 
 
 def _unknown_escapes(text: str) -> list[int]:
@@ -734,7 +774,7 @@ def _unknown_escapes(text: str) -> list[int]:
     and a q) and msgfmt refuses or reads otherwise (\\a, \\x41)."""
     return [
         number
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in enumerate(_po_lines(text), start=1)
         if "\\" in line
         and not line.lstrip().startswith("#")
         and any(escape not in _KNOWN_ESCAPES for escape in _ESCAPE.findall(line))
@@ -752,7 +792,7 @@ def _malformed_lines(text: str) -> list[int]:
     unterminated string loses its last character); msgfmt refuses them, and so do we."""
     return [
         number
-        for number, line in enumerate(text.splitlines(), start=1)
+        for number, line in enumerate(_po_lines(text), start=1)
         if line.strip() and not line.lstrip().startswith("#") and not _PO_LINE.fullmatch(line)
     ]
 
@@ -853,6 +893,9 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
         # A byte-order mark (Windows Notepad writes one) is not part of the .po syntax.
         data = data.removeprefix(b"\xef\xbb\xbf")
         text = data.decode("utf-8")
+        controls = _control_characters(text)
+        if controls:
+            raise CatalogError(f"{path}: {_control_problem(controls)}")
         malformed = _malformed_lines(text)
         if malformed:
             lines = ", ".join(str(number) for number in malformed[:5])
@@ -897,7 +940,7 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
             # of a disclosure above the real one must not be what a form prints.
             raise CatalogError(
                 f"{path}: a message is given more than once (msgfmt: duplicate message "
-                f"definition): {repeated[0]}; keep one entry for each msgctxt and msgid"
+                f"definition): {'; '.join(repeated)}; keep one entry for each msgctxt and msgid"
             )
         # The previous text of an obsolete entry ("#~| msgid ...", as msgmerge --previous
         # writes it) is a comment Babel cannot read (python-babel/babel#566): read as a
