@@ -40,6 +40,7 @@ from mesoconsent.errors import (
     MesoconsentError,
     ProcedureDefinitionError,
     TemplateError,
+    UnreviewedTranslationError,
     ValidationError,
 )
 from mesoconsent.i18n import Review
@@ -98,6 +99,7 @@ __all__ = [
     "ScreeningFlag",
     "ScreeningQuestion",
     "TemplateError",
+    "UnreviewedTranslationError",
     "ValidationError",
     "VerifyReport",
     "Witness",

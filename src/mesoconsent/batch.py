@@ -229,8 +229,8 @@ class _Settings:
 
 
 # (template folders, catalog folders, include the bundled ones, template cache, share static
-# sections) for a worker's Engine.
-_EngineArgs: TypeAlias = tuple[tuple[Path, ...], tuple[Path, ...], bool, Path | None, bool]
+# sections, reviewed translations only) for a worker's Engine.
+_EngineArgs: TypeAlias = tuple[tuple[Path, ...], tuple[Path, ...], bool, Path | None, bool, bool]
 _Item: TypeAlias = tuple[int, int, Any]  # (index, number, request as sent)
 
 
@@ -295,11 +295,12 @@ def render_batch(
     :meth:`Engine.render`. ``jobs`` is the number of worker processes (default: the CPU
     cores this process may use, see :func:`default_jobs`; never more than the number of
     requests, when that is known); ``jobs=1`` renders in this process, with ``engine``.
-    Workers build an ``Engine`` with the folders of ``engine`` (default: the bundled ones)
-    and get the requests in chunks of ``chunksize`` (default: up to 32, smaller towards the
-    end so that the workers finish together; 8 if ``requests`` has no length); with
-    ``jobs=1`` requests are rendered, written and reported ``chunksize`` at a time (default:
-    32, or 8 if ``requests`` has no length), each group once it is whole.
+    Workers build an ``Engine`` with the folders and options of ``engine`` (its
+    ``reviewed_only`` too; default: the bundled ones) and get the requests in chunks of
+    ``chunksize`` (default: up to 32, smaller towards the end so that the workers finish
+    together; 8 if ``requests`` has no length); with ``jobs=1`` requests are rendered,
+    written and reported ``chunksize`` at a time (default: 32, or 8 if ``requests`` has no
+    length), each group once it is whole.
     ``mp_context`` picks the multiprocessing start method (default: the platform's). With
     ``jobs`` above 1 requests travel pickled; one that cannot be pickled is checked in this
     process instead, so that it gets the result it would get with ``jobs=1``.
@@ -394,7 +395,7 @@ def render_batch(
             chunksize = _IN_PROCESS_GROUP if total is not None else _UNSIZED_CHUNK
         return _in_process(items, settings, engine, chunksize)
     if engine is None:
-        engine_args: _EngineArgs = ((), (), True, None, True)
+        engine_args: _EngineArgs = ((), (), True, None, True, False)
     else:  # its folders end with the bundled ones, if it uses them
         engine_args = (
             engine.template_dirs,
@@ -402,6 +403,7 @@ def render_batch(
             False,
             engine.template_cache,
             engine.share_static_sections,
+            engine.reviewed_only,
         )
     if chunksize is not None:
         sizes: Iterator[int] = itertools.repeat(chunksize)
@@ -875,13 +877,14 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings, stopping: _Flag
     # sent SIGTERM stops, and the command reports a worker that stopped.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _exit_with_parent(settings)
-    template_dirs, locale_dirs, include_bundled, cache, share = engine_args
+    template_dirs, locale_dirs, include_bundled, cache, share, reviewed_only = engine_args
     engine = Engine(
         template_dirs,
         locale_dirs,
         include_bundled=include_bundled,
         template_cache=cache,
         share_static_sections=share,
+        reviewed_only=reviewed_only,
     )
     _worker = (engine, settings, stopping, _make_staging(settings))
 

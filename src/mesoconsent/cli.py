@@ -134,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
         help="render even if some text is not translated (it shows in English); every page "
         "is then marked as a draft, not for signature",
     )
+    render.add_argument(
+        "--reviewed-only",
+        action="store_true",
+        help="refuse a form in a translation no qualified reviewer has signed off, or one "
+        "changed since its review (by default it is rendered, with a warning)",
+    )
     _add_folders(render)
 
     locales = commands.add_parser(
@@ -804,7 +810,12 @@ def _run(args: argparse.Namespace) -> int:
                 )
                 return EXIT_USAGE
     try:
-        engine = Engine(args.templates, args.locales, template_cache=default_cache_folder())
+        engine = Engine(
+            args.templates,
+            args.locales,
+            template_cache=default_cache_folder(),
+            reviewed_only=getattr(args, "reviewed_only", False),
+        )
         if args.command == "render":
             return _batch(args, engine) if args.batch is not None else _render(args, engine)
         if args.command == "locales":

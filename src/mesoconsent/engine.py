@@ -50,6 +50,7 @@ from mesoconsent.errors import (
     DocumentReadError,
     DraftTranslationWarning,
     TemplateError,
+    UnreviewedTranslationError,
     ValidationError,
 )
 from mesoconsent.fragments import FragmentStore
@@ -334,6 +335,11 @@ class Engine:
     catalog once either way. ``share_static_sections=False`` composes the
     templates' ``{% static %}`` sections in every document instead of once (slower; the output
     is the same, and the sections' rules, docs/templates.md, apply all the same).
+    ``reviewed_only=True`` refuses to compose or render a form in a translation that no
+    qualified reviewer has signed off, or that changed since its review
+    (:class:`~mesoconsent.UnreviewedTranslationError`), where other engines render it with a
+    :class:`~mesoconsent.DraftTranslationWarning`: a clinic's guarantee that no patient is
+    handed an unreviewed translation. The source language (English) needs no review.
     """
 
     def __init__(
@@ -344,6 +350,7 @@ class Engine:
         include_bundled: bool = True,
         template_cache: str | os.PathLike[str] | None = None,
         share_static_sections: bool = True,
+        reviewed_only: bool = False,
     ) -> None:
         bundled_templates = (templates_dir(),) if include_bundled else ()
         bundled_locales = (locales_dir(),) if include_bundled else ()
@@ -358,6 +365,7 @@ class Engine:
         # rather than rendered from another catalog without a word.
         self._misnamed = misnamed_folders(self.locale_dirs)
         self.template_cache = None if template_cache is None else Path(template_cache)
+        self.reviewed_only = bool(reviewed_only)
         environment = make_environment(self.template_dirs)
         # The same folder keeps checked catalogs (catalog_cache.py).
         self._catalog_cache: CatalogCache | None = None
@@ -617,6 +625,11 @@ class Engine:
         self.validate(request)
         procedure = self.procedures[request.procedure]
         catalog = self._catalog_for(request.locale)
+        if self.reviewed_only and catalog.review.state == "draft":
+            review = catalog.review
+            raise UnreviewedTranslationError(
+                catalog.name, catalog.revision, review.reviewed_by, review.revision
+            )
         fragments = FragmentStore() if self._fragments is None else self._fragments
         composition = compose(
             request, procedure, catalog, self._templates[procedure.id], self.generator, fragments

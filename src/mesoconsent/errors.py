@@ -119,6 +119,34 @@ class CatalogError(MesoconsentError):
         return (type(self), (str(self), self.problems), self.__dict__)
 
 
+class UnreviewedTranslationError(MesoconsentError):
+    """A form was asked for in a translation no qualified reviewer has signed off (or one
+    changed since its review), of an engine made with ``reviewed_only=True``. ``catalog`` is
+    the catalog's locale and ``revision`` its revision now; ``reviewed_by`` and
+    ``reviewed_revision`` the review it has lost, if it had one."""
+
+    def __init__(
+        self, catalog: str, revision: str, reviewed_by: str = "", reviewed_revision: str = ""
+    ) -> None:
+        self.catalog = catalog
+        self.revision = revision
+        self.reviewed_by = reviewed_by
+        self.reviewed_revision = reviewed_revision
+        if reviewed_by:
+            why = f"changed since {reviewed_by} reviewed revision {reviewed_revision or '?'}"
+        else:
+            why = "has not been signed off by a qualified reviewer"
+        super().__init__(
+            f"the {catalog} translation (revision {revision}) {why}, and only reviewed "
+            "translations are rendered here (reviewed_only): have it reviewed "
+            "(docs/translators.md), or render in another language"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        arguments = (self.catalog, self.revision, self.reviewed_by, self.reviewed_revision)
+        return (type(self), arguments, self.__dict__)
+
+
 class DocumentReadError(MesoconsentError):
     """A file given to :func:`mesoconsent.verify` is not a readable DOCX consent document."""
 
