@@ -291,6 +291,8 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
             f"warning: screening question '{flag.question_id}' was answered yes; the form "
             "says so prominently. A practitioner must review it before treatment."
         )
+    if result.minor:
+        _error(f"warning: the patient is under 18 on the consent date: {_NO_GUARDIAN_LINE}")
     print(
         f"wrote {args.output} ({output_format}, {result.procedure} {result.template_version}, "
         f"locale {result.locale})"
@@ -443,6 +445,13 @@ class _Termination:
         raise KeyboardInterrupt
 
 
+# What a form for a patient under 18 lacks, and what to do.
+_NO_GUARDIAN_LINE = (
+    "the form has no line for a parent or guardian; where the law requires their consent, "
+    "obtain it as well"
+)
+
+
 class _BatchSummary:
     """What a batch's results add up to, reported once at the end (not one line per form)."""
 
@@ -450,6 +459,7 @@ class _BatchSummary:
         self.rendered: list[int] = []
         self.failed: list[int] = []
         self.flagged: dict[str, list[int]] = {}
+        self.minors: list[int] = []
         self.draft_locales: dict[str, int] = {}
         self.drafts = 0  # forms marked as drafts (draft mode, with text in English)
 
@@ -475,6 +485,8 @@ class _BatchSummary:
         self.rendered.append(item.number)
         for flag in item.result.flags:
             self.flagged.setdefault(flag.question_id, []).append(item.number)
+        if item.result.minor:
+            self.minors.append(item.number)
         if item.result.draft:
             self.drafts += 1
         if item.result.review_state == "draft":
@@ -502,6 +514,12 @@ class _BatchSummary:
             )
             for question, numbers in sorted(self.flagged.items()):
                 print(f"  {question}: {_lines(numbers)}", file=sys.stderr)
+        if self.minors:
+            _error(
+                f"warning: {len(self.minors)} form(s) are for patients under 18 on the consent "
+                f"date: {_NO_GUARDIAN_LINE}:"
+            )
+            print(f"  {_lines(self.minors)}", file=sys.stderr)
         if self.failed:
             _error(f"{len(self.failed)} request(s) failed, no form written: {_lines(self.failed)}")
 

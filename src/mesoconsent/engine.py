@@ -49,6 +49,7 @@ from mesoconsent.errors import (
     DisclosureProblem,
     DocumentReadError,
     DraftTranslationWarning,
+    MinorPatientWarning,
     TemplateError,
     UnreviewedTranslationError,
     ValidationError,
@@ -77,7 +78,7 @@ from mesoconsent.output import write_atomic
 from mesoconsent.procedures import RESERVED_PREFIXES, Procedure, discover_procedures
 from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.template_cache import open_cache
-from mesoconsent.validation import validate_request
+from mesoconsent.validation import is_minor, validate_request
 from mesoconsent.verify_report import VerifyReport
 from mesoconsent.writers.docx import bookmark_names, structural_marks, write_docx
 from mesoconsent.writers.shared import SharedBlocks
@@ -132,6 +133,15 @@ def _warn(result: RenderResult) -> None:
             "signed off: have the form checked before it is used "
             "(RenderResult.review_state)",
             DraftTranslationWarning,
+            stacklevel=_caller_stacklevel(),
+        )
+    if result.minor:
+        # Not the age or the date of birth: a message may be logged.
+        warnings.warn(
+            "the patient is under 18 on the consent date: the form has no line for a parent "
+            "or guardian; where the law requires their consent, obtain it as well "
+            "(RenderResult.minor)",
+            MinorPatientWarning,
             stacklevel=_caller_stacklevel(),
         )
     if result.flags:
@@ -218,6 +228,8 @@ class RenderResult:
     draft: bool = False
     # The catalog the wording came from (``fr`` for a request in ``fr-CA``).
     catalog: str = ""
+    # The patient is under 18 on the consent date (MinorPatientWarning).
+    minor: bool = False
 
     @property
     def media_type(self) -> str:
@@ -749,6 +761,7 @@ class Engine:
             review_state=meta.review_state,
             draft=meta.draft,
             catalog=meta.locale,
+            minor=is_minor(request),
         )
 
     def render_to_file(

@@ -155,6 +155,11 @@ class ContraindicationWarning(UserWarning):
     """The patient answered yes to a screening question that may rule the procedure out."""
 
 
+class MinorPatientWarning(UserWarning):
+    """The patient is under 18 on the consent date. The form has no line for a parent or
+    guardian; where the law requires their consent, obtain it as well."""
+
+
 class DraftTranslationWarning(UserWarning):
     """The document's translation is a draft: no qualified reviewer has signed it off.
 

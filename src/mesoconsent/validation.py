@@ -303,6 +303,17 @@ def _date(path: str, value: object) -> Iterator[FieldProblem]:
         yield FieldProblem(path, "must be a date (YYYY-MM-DD)")
 
 
+# The age below which a patient is a minor in most countries; the law where a clinic
+# practises may set another (and may let a younger patient consent): docs/api.md.
+ADULT_AGE = 18
+
+
+def is_minor(request: ConsentRequest) -> bool:
+    """Whether the patient (of a valid request) is under ADULT_AGE on the consent date. One
+    born on 29 February comes of age on 1 March in a common year."""
+    return request.patient.date_of_birth > _years_before(request.consent_date, ADULT_AGE)
+
+
 def _years_before(date: dt.date, years: int) -> dt.date:
     try:
         return date.replace(year=date.year - years)
