@@ -431,7 +431,8 @@ def test_locales_check_fails_on_an_incomplete_or_broken_locale(tmp_path: Path) -
     check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
     assert check.returncode == 1
     assert "de: cannot be used" in check.stdout
-    assert "nl: 86 message(s) would show in English" in check.stdout
+    every = len(mesoconsent.default_engine().needed_messages())  # an empty catalog lacks all
+    assert f"nl: {every} message(s) would show in English" in check.stdout
     assert "required disclosure risks.rare_infection: untranslated" in check.stdout
     assert "2 incomplete locale(s): de, nl" in check.stderr
 

@@ -75,7 +75,11 @@ def requests(draw: st.DrawFn) -> ConsentRequest:
         answers[question.id] = ScreeningAnswer(yes, details)
     witness = draw(
         st.none()
-        | st.builds(mesoconsent.Witness, single_line, st.sampled_from(["interpreter", "witness"]))
+        | st.builds(
+            mesoconsent.Witness,
+            single_line,
+            st.sampled_from(["interpreter", "witness", "guardian"]),
+        )
     )
     return ConsentRequest(
         patient=mesoconsent.Patient(draw(single_line), born, draw(st.none() | single_line)),

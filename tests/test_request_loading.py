@@ -555,7 +555,7 @@ def _on_leap_day(born: dt.date) -> ConsentRequest:
         (
             lambda: attrs.evolve(example(), witness=Witness("Sam Patel", "notary")),
             "witness.role",
-            "must be one of interpreter, witness",
+            "must be one of interpreter, witness, guardian",
         ),
         (
             lambda: attrs.evolve(example(), witness=Witness("Sam\x01", "witness")),

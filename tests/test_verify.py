@@ -603,6 +603,7 @@ def test_the_verify_function_is_not_replaced_by_its_module(rendered: bytes) -> N
     [
         ("interpreter", "Interpreter: I translated this form for the patient"),
         ("witness", "Witness: I saw the patient sign this form."),
+        ("guardian", "Parent or guardian: I am the patient's parent or legal guardian"),
     ],
 )
 def test_deleting_the_third_signers_statement_is_caught(role: str, statement: str) -> None:

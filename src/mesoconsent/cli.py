@@ -291,8 +291,11 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
             f"warning: screening question '{flag.question_id}' was answered yes; the form "
             "says so prominently. A practitioner must review it before treatment."
         )
-    if result.minor:
-        _error(f"warning: the patient is under 18 on the consent date: {_NO_GUARDIAN_LINE}")
+    if result.minor_without_guardian:
+        _error(
+            "warning: the patient is under 18 on the consent date and no parent or guardian "
+            f"signs the form; {_ADD_GUARDIAN}"
+        )
     print(
         f"wrote {args.output} ({output_format}, {result.procedure} {result.template_version}, "
         f"locale {result.locale})"
@@ -445,10 +448,10 @@ class _Termination:
         raise KeyboardInterrupt
 
 
-# What a form for a patient under 18 lacks, and what to do.
-_NO_GUARDIAN_LINE = (
-    "the form has no line for a parent or guardian; where the law requires their consent, "
-    "obtain it as well"
+# What to do about a form for a patient under 18 that no parent or guardian signs.
+_ADD_GUARDIAN = (
+    "where the law requires a parent's or guardian's consent, add them as the form's third "
+    'signer (witness role "guardian")'
 )
 
 
@@ -485,7 +488,7 @@ class _BatchSummary:
         self.rendered.append(item.number)
         for flag in item.result.flags:
             self.flagged.setdefault(flag.question_id, []).append(item.number)
-        if item.result.minor:
+        if item.result.minor_without_guardian:
             self.minors.append(item.number)
         if item.result.draft:
             self.drafts += 1
@@ -517,7 +520,7 @@ class _BatchSummary:
         if self.minors:
             _error(
                 f"warning: {len(self.minors)} form(s) are for patients under 18 on the consent "
-                f"date: {_NO_GUARDIAN_LINE}:"
+                f"date, and no parent or guardian signs them; {_ADD_GUARDIAN}:"
             )
             print(f"  {_lines(self.minors)}", file=sys.stderr)
         if self.failed:

@@ -317,16 +317,25 @@ def compose(
 
 
 # What a third signer signs for, by role, worded as the template words it (a test checks that
-# it still does), and the caption of their line: a form with an interpreter's or a
-# witness's line must say what they attest, or their signature attests to nothing.
+# it still does), and the caption of their line: a form with an interpreter's, a witness's or
+# a parent's or guardian's line must say what they attest, or their signature attests to
+# nothing.
 SIGNER_STATEMENTS = {
     "interpreter": (
         "Interpreter: I translated this form for the patient, fully and accurately, into a "
         "language they understand."
     ),
     "witness": "Witness: I saw the patient sign this form.",
+    "guardian": (
+        "Parent or guardian: I am the patient's parent or legal guardian, and I consent to "
+        "this treatment on their behalf."
+    ),
 }
-SIGNER_CAPTIONS = {"interpreter": "Interpreter", "witness": "Witness"}
+SIGNER_CAPTIONS = {
+    "interpreter": "Interpreter",
+    "witness": "Witness",
+    "guardian": "Parent or guardian",
+}
 
 
 def statement_problems(

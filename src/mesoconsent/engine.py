@@ -135,12 +135,13 @@ def _warn(result: RenderResult) -> None:
             DraftTranslationWarning,
             stacklevel=_caller_stacklevel(),
         )
-    if result.minor:
+    if result.minor_without_guardian:
         # Not the age or the date of birth: a message may be logged.
         warnings.warn(
-            "the patient is under 18 on the consent date: the form has no line for a parent "
-            "or guardian; where the law requires their consent, obtain it as well "
-            "(RenderResult.minor)",
+            "the patient is under 18 on the consent date and no parent or guardian signs the "
+            "form; where the law requires their consent, add them as its third signer "
+            "(Witness role 'guardian') "
+            "(RenderResult.minor_without_guardian)",
             MinorPatientWarning,
             stacklevel=_caller_stacklevel(),
         )
@@ -228,8 +229,9 @@ class RenderResult:
     draft: bool = False
     # The catalog the wording came from (``fr`` for a request in ``fr-CA``).
     catalog: str = ""
-    # The patient is under 18 on the consent date (MinorPatientWarning).
-    minor: bool = False
+    # The patient is under 18 on the consent date, and no parent or guardian signs the form
+    # (MinorPatientWarning).
+    minor_without_guardian: bool = False
 
     @property
     def media_type(self) -> str:
@@ -761,7 +763,8 @@ class Engine:
             review_state=meta.review_state,
             draft=meta.draft,
             catalog=meta.locale,
-            minor=is_minor(request),
+            minor_without_guardian=is_minor(request)
+            and (request.witness is None or request.witness.role != "guardian"),
         )
 
     def render_to_file(

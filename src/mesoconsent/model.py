@@ -119,10 +119,12 @@ class ScreeningAnswer:
 
 @attrs.frozen
 class Witness:
-    """An interpreter or witness who also signs the form."""
+    """A third person who signs the form: ``role`` is ``"witness"`` (they saw the patient
+    sign), ``"interpreter"`` (they translated the form for the patient) or ``"guardian"`` (the
+    patient's parent or legal guardian, who consents on their behalf)."""
 
     full_name: str = attrs.field(converter=_text)
-    role: str = attrs.field(default="witness", converter=_text)  # or "interpreter"
+    role: str = attrs.field(default="witness", converter=_text)
 
 
 @attrs.frozen

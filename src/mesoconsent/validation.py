@@ -31,7 +31,7 @@ MAX_TEXT_LENGTH = 100_000
 MAX_AGE_YEARS = 130
 MAX_SESSIONS = 100
 MAX_INTERVAL_DAYS = 365
-WITNESS_ROLES = ("interpreter", "witness")
+WITNESS_ROLES = ("interpreter", "witness", "guardian")
 
 # C0 controls but tab (and line feed in multi-line fields), DEL and the C1 controls, unpaired
 # surrogates, and the non-characters (U+FDD0-U+FDEF and the last two code points of every
