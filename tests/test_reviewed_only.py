@@ -56,11 +56,46 @@ def test_a_reviewed_translation_renders_and_one_changed_since_is_refused(tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error", mesoconsent.DraftTranslationWarning)
         assert engine.render(in_locale("fr")).review_state == "reviewed"
+    signed_off = engine.catalog("fr").revision
     replace_once(po_path, "mais c’est un effet secondaire grave", "un effet secondaire")  # noqa: RUF001  # French apostrophes, as the catalog has them
     engine = Engine(locale_dirs=[tmp_path / "locales"], reviewed_only=True)
     with pytest.raises(UnreviewedTranslationError) as caught:
         engine.render(in_locale("fr"))
-    assert f"changed since {REVIEWER} reviewed revision" in str(caught.value)
+    assert (caught.value.reason, caught.value.reviewed_revision) == ("changed", signed_off)
+    assert f"changed since its review (of revision {signed_off})" in str(caught.value)
+    # The reviewer's name (and address, as translators.md shows one) is not in the message,
+    # which may be logged.
+    assert "Reviewer" not in str(caught.value)
+
+
+def test_a_review_that_records_no_revision_does_not_count(tmp_path: Path) -> None:
+    # Without Reviewed-Revision a catalog stays "reviewed" through any edit (a review finding):
+    # an engine that must render reviewed translations only cannot take it for one.
+    po_path = shipped_copy(tmp_path, "fr")
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:\n",
+        f"# Review-State: reviewed\n# Reviewed-By: {REVIEWER}\n",
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"], reviewed_only=True)
+    assert engine.catalog("fr").review.state == "reviewed"
+    with pytest.raises(UnreviewedTranslationError) as caught:
+        engine.render(in_locale("fr"))
+    assert caught.value.reason == "no revision"
+    assert "Reviewed-Revision" in str(caught.value)
+
+
+def test_every_way_to_render_is_held_to_it(tmp_path: Path) -> None:
+    engine = Engine(reviewed_only=True)
+    for render in (
+        lambda: engine.render_formats(in_locale("fr")),
+        lambda: engine.render(in_locale("fr"), draft=True),  # draft mode is about English text
+        lambda: engine.render_quietly(in_locale("fr"), "html"),
+        lambda: engine.render_to_file(in_locale("fr"), tmp_path / "form.txt"),
+    ):
+        with pytest.raises(UnreviewedTranslationError):
+            render()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_nothing_is_written_for_a_refused_translation(tmp_path: Path) -> None:
@@ -71,15 +106,17 @@ def test_nothing_is_written_for_a_refused_translation(tmp_path: Path) -> None:
 
 
 def test_the_error_pickles_with_what_it_names() -> None:
-    error = UnreviewedTranslationError("fr", "0123456789ab", "Dr Test", "ba9876543210")
+    error = UnreviewedTranslationError("fr", "0123456789ab", "changed", "ba9876543210")
     copy = pickle.loads(pickle.dumps(error))
-    assert (copy.catalog, copy.revision, copy.reviewed_by, copy.reviewed_revision) == (
+    assert (copy.catalog, copy.revision, copy.reason, copy.reviewed_revision) == (
         "fr",
         "0123456789ab",
-        "Dr Test",
+        "changed",
         "ba9876543210",
     )
     assert str(copy) == str(error)
+    with pytest.raises(ValueError, match="reason must be one of"):
+        UnreviewedTranslationError("fr", "0123456789ab", "unknown")
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -156,6 +156,20 @@ def _warn(result: RenderResult) -> None:
         )
 
 
+def _check_reviewed(catalog: Catalog) -> None:
+    """UnreviewedTranslationError unless ``catalog`` is the source or has a review in force:
+    signed off, at the revision it is now (a review that records no revision could not tell
+    an edit made since, so it does not count)."""
+    review = catalog.review
+    if review.state == "source" or (review.state == "reviewed" and review.revision):
+        return
+    if review.state == "reviewed":
+        reason = "no revision"
+    else:  # a draft, which a review it had was lost by a change since (i18n._built_catalog)
+        reason = "changed" if review.reviewed_by else "not reviewed"
+    raise UnreviewedTranslationError(catalog.name, catalog.revision, reason, review.revision)
+
+
 def _caller_stacklevel() -> int:
     """The stacklevel that points a warning at the first frame outside this package.
 
@@ -639,11 +653,8 @@ class Engine:
         self.validate(request)
         procedure = self.procedures[request.procedure]
         catalog = self._catalog_for(request.locale)
-        if self.reviewed_only and catalog.review.state == "draft":
-            review = catalog.review
-            raise UnreviewedTranslationError(
-                catalog.name, catalog.revision, review.reviewed_by, review.revision
-            )
+        if self.reviewed_only:
+            _check_reviewed(catalog)
         fragments = FragmentStore() if self._fragments is None else self._fragments
         composition = compose(
             request, procedure, catalog, self._templates[procedure.id], self.generator, fragments
@@ -698,10 +709,13 @@ class Engine:
     def render(
         self, request: ConsentRequest, format: Format = "docx", *, draft: bool = False
     ) -> RenderResult:
-        """Render a consent document to bytes. Raises before producing anything incomplete.
+        """Render a consent document to bytes. Raises before producing anything incomplete
+        (and, from an engine made with ``reviewed_only=True``, in a translation without a
+        review in force: UnreviewedTranslationError).
 
-        Warns (DraftTranslationWarning) when the catalog's translation is not reviewed, and
-        (ContraindicationWarning) when the patient answered yes to a screening question.
+        Warns (DraftTranslationWarning) when the catalog's translation is not reviewed,
+        (ContraindicationWarning) when the patient answered yes to a screening question, and
+        (MinorPatientWarning) when the patient is under 18 and no parent or guardian signs.
         """
         result = self.render_quietly(request, format, draft=draft)
         _warn(result)
@@ -710,8 +724,9 @@ class Engine:
     def render_quietly(
         self, request: ConsentRequest, format: Format = "docx", *, draft: bool = False
     ) -> RenderResult:
-        """:meth:`render` without its two warnings, for callers that read ``flags`` and
-        ``review_state`` themselves (batch mode does). Nothing else differs.
+        """:meth:`render` without its warnings, for callers that read ``flags``,
+        ``review_state`` and ``minor_without_guardian`` themselves (batch mode does). Nothing
+        else differs.
 
         Silencing the warnings with ``warnings.catch_warnings()`` instead is not safe in a
         program with threads: it changes the filters of the whole process, and threads that

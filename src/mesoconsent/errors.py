@@ -120,30 +120,42 @@ class CatalogError(MesoconsentError):
 
 
 class UnreviewedTranslationError(MesoconsentError):
-    """A form was asked for in a translation no qualified reviewer has signed off (or one
-    changed since its review), of an engine made with ``reviewed_only=True``. ``catalog`` is
-    the catalog's locale and ``revision`` its revision now; ``reviewed_by`` and
-    ``reviewed_revision`` the review it has lost, if it had one."""
+    """A form was asked for in a translation without a review in force, of an engine made with
+    ``reviewed_only=True``. ``catalog`` is the catalog's locale and ``revision`` its revision
+    now. ``reason`` says why: ``"not reviewed"`` (never signed off), ``"changed"`` (changed
+    since the revision its reviewer signed off, ``reviewed_revision``) or ``"no revision"``
+    (marked reviewed without the revision its reviewer checked, so that an edit since could
+    not be told). The reviewer is not named: the message may be logged, and a
+    ``Reviewed-By`` line holds a person's name and address."""
+
+    REASONS = ("not reviewed", "changed", "no revision")
 
     def __init__(
-        self, catalog: str, revision: str, reviewed_by: str = "", reviewed_revision: str = ""
+        self, catalog: str, revision: str, reason: str, reviewed_revision: str = ""
     ) -> None:
+        if reason not in self.REASONS:
+            raise ValueError(f"reason must be one of {', '.join(self.REASONS)}, not {reason!r}")
         self.catalog = catalog
         self.revision = revision
-        self.reviewed_by = reviewed_by
+        self.reason = reason
         self.reviewed_revision = reviewed_revision
-        if reviewed_by:
-            why = f"changed since {reviewed_by} reviewed revision {reviewed_revision or '?'}"
-        else:
-            why = "has not been signed off by a qualified reviewer"
+        why = {
+            "not reviewed": "has not been signed off by a qualified reviewer",
+            "changed": f"changed since its review (of revision {reviewed_revision})",
+            "no revision": (
+                "is marked reviewed without the revision its reviewer signed off "
+                "(Reviewed-Revision), so an edit since the review cannot be ruled out"
+            ),
+        }[reason]
         super().__init__(
-            f"the {catalog} translation (revision {revision}) {why}, and only reviewed "
-            "translations are rendered here (reviewed_only): have it reviewed "
-            "(docs/translators.md), or render in another language"
+            f"the {catalog} translation (revision {revision}) {why}; only reviewed "
+            "translations are rendered here (reviewed_only, the command line's "
+            "--reviewed-only): have it reviewed (docs/translators.md), or render in another "
+            "language"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        arguments = (self.catalog, self.revision, self.reviewed_by, self.reviewed_revision)
+        arguments = (self.catalog, self.revision, self.reason, self.reviewed_revision)
         return (type(self), arguments, self.__dict__)
 
 
@@ -156,8 +168,9 @@ class ContraindicationWarning(UserWarning):
 
 
 class MinorPatientWarning(UserWarning):
-    """The patient is under 18 on the consent date. The form has no line for a parent or
-    guardian; where the law requires their consent, obtain it as well."""
+    """The patient is under 18 on the consent date, and no parent or guardian signs the form.
+    Where the law requires their consent, make them its third signer
+    (``Witness(name, role="guardian")``)."""
 
 
 class DraftTranslationWarning(UserWarning):

@@ -309,9 +309,13 @@ ADULT_AGE = 18
 
 
 def is_minor(request: ConsentRequest) -> bool:
-    """Whether the patient (of a valid request) is under ADULT_AGE on the consent date. One
-    born on 29 February comes of age on 1 March in a common year."""
-    return request.patient.date_of_birth > _years_before(request.consent_date, ADULT_AGE)
+    """Whether the patient (of a valid request) is under ADULT_AGE on the consent date, in
+    whole years by the calendar: one born on 29 February comes of age on 1 March in a common
+    year. (Counted, not subtracted from the consent date, which may be too early a year for
+    that.)"""
+    consent, born = request.consent_date, request.patient.date_of_birth
+    age = consent.year - born.year - ((consent.month, consent.day) < (born.month, born.day))
+    return age < ADULT_AGE
 
 
 def _years_before(date: dt.date, years: int) -> dt.date:
