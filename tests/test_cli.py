@@ -517,8 +517,8 @@ def test_locales_check_says_which_entry_was_meant_for_a_message_not_in_the_file(
 
     po_path = shipped_copy(tmp_path, "fr")
     replace_once(po_path, 'msgctxt "consent.plan_product"', 'msgctxt "consent.plan_produit"')
-    # The English changed far into a long text: the first 60 characters of the two are the
-    # same, so the listing must show where they differ.
+    # The English changed at the end of the text: the listing shows both from a little before
+    # where they differ, not from their shared start.
     assert len(SCARRING) > 40
     earlier = SCARRING[:-1] + " (permanent)."
     edit_message(po_path, "risks.rare_scarring", SCARRING, id=earlier)
@@ -530,16 +530,18 @@ def test_locales_check_says_which_entry_was_meant_for_a_message_not_in_the_file(
         "  - not in the file: required disclosure consent.plan_product: untranslated"
     )
     assert lines[product + 1] == (
-        f"      line {renamed} has its English under msgctxt 'consent.plan_produit': put back "
-        "msgctxt 'consent.plan_product' (or update the file from the template)"
+        f"      the entry whose msgid is at line {renamed} has its English under msgctxt "
+        "'consent.plan_produit': put back msgctxt 'consent.plan_product' (or update the file "
+        "from the template)"
     )
     changed = line_of(po_path, 'msgctxt "risks.rare_scarring"') + 1
     scarring = lines.index(
         "  - not in the file: required disclosure risks.rare_scarring: untranslated"
     )
     assert lines[scarring + 1] == (
-        f"      line {changed} has it with other English, from before the English changed: "
-        "update the file from the template, and check the translation against the new English:"
+        f"      line {changed} has it with other English (the English changed, or the msgid was "
+        "edited): update the file from the template, and check the translation against the new "
+        "English:"
     )
     start = len(SCARRING) - 1 - 20
     assert lines[scarring + 2] == f"        the file: {'…' + earlier[start:]!r}"
@@ -549,6 +551,31 @@ def test_locales_check_says_which_entry_was_meant_for_a_message_not_in_the_file(
     assert lines[unused + 1].endswith(" (meant for consent.plan_product, above)")
     assert lines[unused + 2].startswith(f"  - line {changed}: msgctxt 'risks.rare_scarring' ")
     assert lines[unused + 2].endswith(" (meant for risks.rare_scarring, above)")
+
+
+def test_locales_check_says_to_add_or_remove_a_msgctxt_where_one_side_has_none(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: "under msgctxt None: put back msgctxt 'risks.rare_scarring'".
+    from tests.test_locales import line_of, replace_once, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    replace_once(po_path, 'msgctxt "risks.rare_scarring"\n', "")
+    replace_once(po_path, 'msgid "every week"\n', 'msgctxt "course.weekly"\nmsgid "every week"\n')
+    check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    lines = check.stdout.splitlines()
+    scarring = line_of(po_path, 'msgid "Scarring.')
+    weekly = line_of(po_path, 'msgid "every week"')
+    assert (
+        f"      the entry whose msgid is at line {scarring} has its English without a msgctxt: "
+        "add msgctxt 'risks.rare_scarring' above its msgid (or update the file from the "
+        "template)"
+    ) in lines
+    assert (
+        f"      the entry whose msgid is at line {weekly} has its English under msgctxt "
+        "'course.weekly': remove its msgctxt line (or update the file from the template)"
+    ) in lines
+    assert not any("None" in line for line in lines)
 
 
 def test_locales_shows_the_revision_of_a_draft_for_its_reviewer(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
-from mesoconsent.i18n import DOMAIN, MessageKey, catalog_locales
+from mesoconsent.i18n import DOMAIN, MessageKey, catalog_locales, shortened
 from mesoconsent.loading import decode_json, with_options
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, write_atomic
@@ -687,26 +687,35 @@ def _list_missing(status: LocaleStatus) -> None:
 def _label(key: MessageKey, kind: str) -> str:
     """How the listing names a message: by its msgctxt, or a text by its English."""
     context, message = key
-    return repr(_shortened(message)) if kind == "text" or context is None else context
+    return repr(shortened(message)) if kind == "text" or context is None else context
 
 
 def _show_outdated(key: MessageKey, entry: MessageKey, line: int) -> None:
     """Under a message the file lacks, the entry that was meant for it, and what to do."""
     (context, message), (earlier_context, earlier) = key, entry
-    if earlier_context == context:
+    if earlier == message:  # the same English: the msgctxt is what differs
+        if earlier_context is None:
+            fix = f"add msgctxt {context!r} above its msgid"
+            where = "without a msgctxt"
+        elif context is None:
+            fix = "remove its msgctxt line"
+            where = f"under msgctxt {earlier_context!r}"
+        else:
+            fix = f"put back msgctxt {context!r}"
+            where = f"under msgctxt {earlier_context!r}"
         print(
-            f"      line {line} has it with other English, from before the English changed: "
-            "update the file from the template, and check the translation against the new "
-            "English:"
+            f"      the entry whose msgid is at line {line} has its English {where}: {fix} "
+            "(or update the file from the template)"
         )
-        then, now = _difference(earlier, message)
-        print(f"        the file: {then!r}")
-        print(f"        the form: {now!r}")
-    else:
-        print(
-            f"      line {line} has its English under msgctxt {earlier_context!r}: put back "
-            f"msgctxt {context!r} (or update the file from the template)"
-        )
+        return
+    print(
+        f"      line {line} has it with other English (the English changed, or the msgid was "
+        "edited): update the file from the template, and check the translation against the "
+        "new English:"
+    )
+    then, now = _difference(earlier, message)
+    print(f"        the file: {then!r}")
+    print(f"        the form: {now!r}")
 
 
 def _difference(earlier: str, now: str, width: int = 60) -> tuple[str, str]:
@@ -717,7 +726,7 @@ def _difference(earlier: str, now: str, width: int = 60) -> tuple[str, str]:
     start = max(0, differs - 20)
 
     def excerpt(text: str) -> str:
-        return ("…" if start else "") + _shortened(text[start:], width)
+        return ("…" if start else "") + shortened(text[start:], width)
 
     return excerpt(earlier), excerpt(now)
 
@@ -735,11 +744,7 @@ def _list_unused(status: LocaleStatus) -> None:
         named = f"msgctxt {context!r} " if context is not None else ""
         key = meant_for.get(entry)
         meant = "" if key is None else f" (meant for {_label(key, kinds[key])}, above)"
-        print(f"  - line {line}: {named}msgid {_shortened(message)!r}{meant}")
-
-
-def _shortened(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+        print(f"  - line {line}: {named}msgid {shortened(message)!r}{meant}")
 
 
 def _verify(args: argparse.Namespace, engine: Engine) -> int:

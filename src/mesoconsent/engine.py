@@ -282,19 +282,28 @@ def _blank(catalog: Catalog, key: MessageKey) -> str | None:
 
 
 def _outdated_entries(
-    absent: Sequence[MessageKey], unused: Sequence[tuple[MessageKey, int]]
+    absent: Sequence[MessageKey],
+    unused: Sequence[tuple[MessageKey, int]],
+    needed: Iterable[MessageKey],
 ) -> tuple[tuple[MessageKey, MessageKey, int], ...]:
     """Pair each message the file lacks with the unused entry meant for it, where only one
-    can be: one with the message's msgctxt (its msgid changed), else one with its msgid (its
-    msgctxt changed). A message without a msgctxt whose English changed cannot be told from
-    the file's other such messages, so it is not paired. An entry two messages could claim
-    is paired with neither, so that a translator is never sent to the wrong entry."""
+    can be, so that a translator is never sent to the wrong entry:
+    - one with the message's English under another msgctxt (the msgctxt changed): the
+      strongest sign, since no other message of the form has that English;
+    - else one with the message's msgctxt and other English (the English changed), where
+      that msgctxt is the message's alone: a disclosure's or a question's id, not a context a
+      clinic's template shares among several messages.
+    A message without a msgctxt whose English changed cannot be told from the file's other
+    such messages, so it is not paired; nor is an entry that two messages could claim."""
+    contexts = Counter(context for context, _ in needed)
     candidates: dict[MessageKey, list[tuple[MessageKey, int]]] = {}
     for key in absent:
         context, message = key
-        found = [entry for entry in unused if context is not None and entry[0][0] == context]
-        candidates[key] = found or [entry for entry in unused if entry[0][1] == message]
-    claims = Counter(found[0] for found in candidates.values() if len(found) == 1)
+        found = [entry for entry in unused if entry[0][1] == message]
+        if not found and context is not None and contexts[context] == 1:
+            found = [entry for entry in unused if entry[0][0] == context]
+        candidates[key] = found
+    claims = Counter(entry for found in candidates.values() for entry in found)
     return tuple(
         (key, *found[0])
         for key, found in candidates.items()
@@ -337,9 +346,10 @@ class LocaleStatus:
 
     def outdated_entry(self, key: MessageKey) -> tuple[MessageKey, int] | None:
         """The entry no form uses that was meant for ``key``, a message the file lacks, with
-        its line: the one with ``key``'s msgctxt and other English (the English changed and
-        the file was not updated) or, failing that, with its English under another msgctxt
-        (the msgctxt was changed). None where no entry, or more than one, could be it."""
+        its line: the one with ``key``'s English under another msgctxt (the msgctxt changed)
+        or, failing that, with ``key``'s msgctxt, where no other message has it, and other
+        English (the English changed, or the msgid was edited). None where no entry, or more
+        than one, could be it."""
         found = ((entry, line) for message, entry, line in self.outdated if message == key)
         return next(found, None)
 
@@ -582,7 +592,9 @@ class Engine:
             lines=tuple(lines.items()),
             unused=unused,
             problems=() if error is None else error.problems,
-            outdated=_outdated_entries([key for key, *_ in missing if key not in lines], unused),
+            outdated=_outdated_entries(
+                [key for key, *_ in missing if key not in lines], unused, needed
+            ),
         )
 
     # -- the pipeline ----------------------------------------------------------------------

@@ -566,25 +566,9 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     at run time), and every plural message must give each of them. The locale's are those of
     Babel's gettext table or, where they differ, those CLDR's rules give (msginit, Poedit and
     Weblate write Turkish and Hungarian with two forms, as CLDR does; Babel's table, one)."""
-    rules = _plural_rules(locale)
-    same_number = [rule for rule in rules if rule[0] == po.num_plurals]
-    wanted = _headers_wanted(rules)
-    if not same_number:
-        yield _wrong_count(po.num_plurals, locale)
-        return
-    # The right number of forms, but a formula from another language (French's n > 1 where
-    # Russian needs its three-way rule) picks the wrong form for some counts.
-    try:
-        picks = gettext.c2py(po.plural_expr)
-    except (ValueError, SyntaxError):
-        yield f"its Plural-Forms formula cannot be read ({wanted})"
-        return
-    wrong = [_first_grouped_otherwise(picks, right) for _, right, _ in same_number]
-    if None not in wrong:
-        yield (
-            f"its Plural-Forms formula does not group the counts as {locale}'s rules do "
-            f"(first at {min(n for n in wrong if n is not None)}; {wanted})"
-        )
+    header = _plural_header_problem(po, locale)
+    if header is not None:
+        yield header
         return
     expected = po.num_plurals
     for message in po:
@@ -595,6 +579,28 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                     f"the translation of {message.id[0][:60]!r}{_at(message)} has "
                     f"{len(forms)} plural form(s); {locale} needs {expected}"
                 )
+
+
+def _plural_header_problem(po: BabelCatalog, locale: Locale) -> str | None:
+    """What is wrong with the catalog's Plural-Forms header for ``locale``, if anything."""
+    rules = _plural_rules(locale)
+    same_number = [rule for rule in rules if rule[0] == po.num_plurals]
+    wanted = _headers_wanted(rules)
+    if not same_number:
+        return _wrong_count(po.num_plurals, locale)
+    # The right number of forms, but a formula from another language (French's n > 1 where
+    # Russian needs its three-way rule) picks the wrong form for some counts.
+    try:
+        picks = gettext.c2py(po.plural_expr)
+    except (ValueError, SyntaxError):
+        return f"its Plural-Forms formula cannot be read ({wanted})"
+    wrong = [_first_grouped_otherwise(picks, right) for _, right, _ in same_number]
+    if None not in wrong:
+        return (
+            f"its Plural-Forms formula does not group the counts as {locale}'s rules do "
+            f"(first at {min(n for n in wrong if n is not None)}; {wanted})"
+        )
+    return None
 
 
 def _headers_wanted(rules: Sequence[tuple[int, Callable[[int], int], str]]) -> str:
@@ -693,14 +699,14 @@ _KEYWORD = re.compile(r'[ \t]*(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \
 _CONTINUATION = re.compile(r'[ \t]*(".*")')
 
 
-def _repeated_messages(text: str) -> list[str]:
+def _repeated_messages(lines: list[str]) -> list[str]:
     """The (msgctxt, msgid) pairs the file gives more than once, each described with the lines
-    of its msgids, for a message. Runs on text _malformed_lines has passed: every line is a
+    of its msgids, for a message. Runs on lines _malformed_lines has passed: every line is a
     comment, blank, a keyword with its string, or a string continuing the previous one."""
     first: dict[tuple[str, str], int] = {}
     repeated: dict[tuple[str, str], list[int]] = {}
     context, msgid, reading, msgid_line = "", "", "", 0
-    for number, line in enumerate(_po_lines(text), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         keyword = _KEYWORD.fullmatch(line)
@@ -726,10 +732,22 @@ def _repeated_messages(text: str) -> list[str]:
             elif reading == "msgid":
                 msgid += continuation.group(1)[1:-1]
     return [
-        f"msgid {msgid[:60]!r}{f' (msgctxt {context!r})' if context else ''} at lines "
-        f"{', '.join(map(str, lines[:-1]))} and {lines[-1]}"
-        for (context, msgid), lines in repeated.items()
+        f"msgid {shortened(msgid)!r}{f' (msgctxt {context!r})' if context else ''} at lines "
+        f"{', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+        for (context, msgid), numbers in repeated.items()
     ]
+
+
+def shortened(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters, the last an ellipsis, for a listing."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _first_few(problems: list[str], most: int = 5) -> str:
+    """Up to ``most`` problems, and how many more there are: a file pasted into itself gives
+    a problem per message."""
+    more = f"; and {len(problems) - most} more" if len(problems) > most else ""
+    return "; ".join(problems[:most]) + more
 
 
 def _po_lines(text: str) -> list[str]:
@@ -739,42 +757,35 @@ def _po_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-# Characters no line of a catalog may hold: C0 controls but the tab, DEL and C1 controls. In
-# a string they print as nothing, or make a DOCX Word will not open (XML forbids most of
-# them); a "\r" alone ends lines as classic Mac OS did, which Babel does not read as an end
-# (the file would read as one comment line: no translations at all).
+# Characters no string of a catalog may hold: C0 controls but the tab, DEL and C1 controls.
+# They print as nothing, or make a DOCX Word will not open (XML forbids most of them). (msgfmt
+# takes them; comments, obsolete entries included, may hold them: nothing prints them.)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _control_characters(text: str) -> list[tuple[int, str]]:
-    """(line, the character) for the first control character of each line that has one."""
+def _control_characters(lines: list[str]) -> list[tuple[int, str]]:
+    """(line, the character) for the first control character of each line, not a comment,
+    that has one."""
     return [
         (number, found.group())
-        for number, line in enumerate(_po_lines(text), start=1)
-        if (found := _CONTROL.search(line)) is not None
+        for number, line in enumerate(lines, start=1)
+        if not line.lstrip().startswith("#") and (found := _CONTROL.search(line)) is not None
     ]
 
 
-def _control_problem(controls: list[tuple[int, str]]) -> str:
-    where = ", ".join(f"{number} (U+{ord(character):04X})" for number, character in controls[:5])
-    problem = (
-        f"a control character at line(s) {where}: it would print as nothing, or make a form "
-        "Word cannot open; remove it"
-    )
-    if any(character == "\r" for _, character in controls):
-        problem += (
-            " (a carriage return, U+000D, alone ends lines as classic Mac OS did: save the file "
-            "with LF or CRLF line endings)"
-        )
-    return problem
+def _bare_carriage_returns(lines: list[str]) -> list[int]:
+    """Lines holding a carriage return not followed by a line feed: ends of lines as classic
+    Mac OS wrote them, which Babel does not read as ends (such a file reads as one comment
+    line: no translations at all), or a stray one."""
+    return [number for number, line in enumerate(lines, start=1) if "\r" in line]
 
 
-def _unknown_escapes(text: str) -> list[int]:
+def _unknown_escapes(lines: list[str]) -> list[int]:
     """Lines whose strings hold an escape Babel does not read (it keeps \\q as a backslash
     and a q) and msgfmt refuses or reads otherwise (\\a, \\x41)."""
     return [
         number
-        for number, line in enumerate(_po_lines(text), start=1)
+        for number, line in enumerate(lines, start=1)
         if "\\" in line
         and not line.lstrip().startswith("#")
         and any(escape not in _KNOWN_ESCAPES for escape in _ESCAPE.findall(line))
@@ -787,12 +798,12 @@ _PLURAL_MESSAGE = re.compile(r"^[ \t]*msgid_plural\b", re.MULTILINE)
 _PLURAL_FORMS_HEADER = re.compile(r'^"Plural-Forms:', re.MULTILINE)
 
 
-def _malformed_lines(text: str) -> list[int]:
+def _malformed_lines(lines: list[str]) -> list[int]:
     """Line numbers that are not valid .po syntax. Babel reads some of them without a word (an
     unterminated string loses its last character); msgfmt refuses them, and so do we."""
     return [
         number
-        for number, line in enumerate(_po_lines(text), start=1)
+        for number, line in enumerate(lines, start=1)
         if line.strip() and not line.lstrip().startswith("#") and not _PO_LINE.fullmatch(line)
     ]
 
@@ -893,10 +904,22 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
         # A byte-order mark (Windows Notepad writes one) is not part of the .po syntax.
         data = data.removeprefix(b"\xef\xbb\xbf")
         text = data.decode("utf-8")
-        controls = _control_characters(text)
+        file_lines = _po_lines(text)
+        returns = _bare_carriage_returns(file_lines)
+        if returns:
+            raise CatalogError(
+                f"{path}: a carriage return (U+000D) without a line feed after it at line(s) "
+                f"{', '.join(map(str, returns[:5]))}: save the file with LF or CRLF line endings "
+                "(a file whose lines all end so, as classic Mac OS wrote them, is line 1)"
+            )
+        controls = _control_characters(file_lines)
         if controls:
-            raise CatalogError(f"{path}: {_control_problem(controls)}")
-        malformed = _malformed_lines(text)
+            where = ", ".join(f"{number} (U+{ord(char):04X})" for number, char in controls[:5])
+            raise CatalogError(
+                f"{path}: a control character in a string at line(s) {where}: it would print "
+                "as nothing, or make a form Word cannot open; remove it"
+            )
+        malformed = _malformed_lines(file_lines)
         if malformed:
             lines = ", ".join(str(number) for number in malformed[:5])
             raise CatalogError(
@@ -911,7 +934,7 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
                 f"{path}: its Content-Type header says charset={charset.group(1)}; catalogs "
                 "must be UTF-8 (charset=UTF-8), in the file and in the header"
             )
-        escapes = _unknown_escapes(text)
+        escapes = _unknown_escapes(file_lines)
         if escapes:
             lines = ", ".join(str(number) for number in escapes[:5])
             raise CatalogError(
@@ -934,13 +957,14 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
         problems = []
         if forms:
             problems.append(_surplus_problem(nplurals, forms, _gnu_locale(locale)))
-        repeated = _repeated_messages(text)
+        # (Split again: forms beyond the header's number were blanked out of the text.)
+        repeated = _repeated_messages(_po_lines(text) if forms else file_lines)
         if repeated:
             # Babel keeps one of them without a word; msgfmt refuses the file. A softened copy
             # of a disclosure above the real one must not be what a form prints.
             raise CatalogError(
                 f"{path}: a message is given more than once (msgfmt: duplicate message "
-                f"definition): {'; '.join(repeated)}; keep one entry for each msgctxt and msgid"
+                f"definition): {_first_few(repeated)}; keep one entry for each msgctxt and msgid"
             )
         # The previous text of an obsolete entry ("#~| msgid ...", as msgmerge --previous
         # writes it) is a comment Babel cannot read (python-babel/babel#566): read as a
@@ -1073,14 +1097,15 @@ def listed_catalog(
     check_folder_name(path, locale)
     po, parsed, read = _parse_catalog(path, locale, _catalog_bytes(path))
     problems, review = _problems_and_review(po, parsed, read)
-    counts = {rule[0] for rule in _plural_rules(parsed)}
-    if po.num_plurals not in counts:
-        # The header's count is wrong (a problem already): Babel made room for that many
-        # forms in every plural message, and the room left empty would list each translated
-        # one as untranslated. The forms the language needs at least are what count here.
+    if _plural_header_problem(po, parsed) is not None:
+        # The header is wrong (a problem already): Babel made room for its number of forms in
+        # every plural message, which may be more than its formula picks from (nplurals=3 with
+        # French's n > 1), and the room left empty would list each translated message as
+        # untranslated. The forms the language needs at least are what count here.
+        fewest = min(rule[0] for rule in _plural_rules(parsed))
         for message in po:
             if message.pluralizable and isinstance(message.string, tuple | list):
-                message.string = tuple(message.string[: min(counts)])
+                message.string = tuple(message.string[:fewest])
     try:
         catalog = _built_catalog(locale, po, parsed, review)[0]
     except ValueError:
