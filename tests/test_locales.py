@@ -1071,14 +1071,23 @@ def test_a_catalog_whose_lines_end_in_a_carriage_return_alone_is_refused(
     assert "remove" not in str(caught.value)
 
 
-def test_a_stray_carriage_return_is_refused_at_its_line(tmp_path: Path) -> None:
+def refusal_with(tmp_path: Path, inserted: str) -> tuple[str, int]:
+    """Why the French catalog is refused with ``inserted`` in a translation, and the line it
+    is on, counted at "\n" as an editor counts (read here, not by the code under test)."""
     po_path = french_copy(tmp_path)
-    replace_once(po_path, 'msgstr "Êtes-vous enceinte', 'msgstr "Êtes-vous\renceinte')
+    replace_once(po_path, 'msgstr "Êtes-vous enceinte', f'msgstr "Êtes-vous{inserted}enceinte')
     text = po_path.read_bytes().decode()  # read_text would end a line at a lone "\r"
-    number = text[: text.index("\renceinte")].count("\n") + 1
-    with pytest.raises(CatalogError, match="carriage return") as caught:
+    number = text[: text.index(inserted + "enceinte")].count("\n") + 1
+    with pytest.raises(CatalogError) as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    assert f"at line(s) {number}:" in str(caught.value)
+    return str(caught.value), number
+
+
+def test_a_stray_carriage_return_is_refused_at_its_line(tmp_path: Path) -> None:
+    message, number = refusal_with(tmp_path, "\r")
+    assert f"a carriage return (U+000D) without a line feed after it at line(s) {number}:" in (
+        message
+    )
 
 
 def test_a_control_character_in_a_comment_or_an_obsolete_entry_is_left_alone(
@@ -1132,13 +1141,10 @@ def test_a_control_character_in_a_string_is_refused_at_its_line(
 ) -> None:
     # A control character prints as nothing, or makes a DOCX that Word will not open. Lines
     # were counted with str.splitlines, which also breaks at these: the line named was wrong.
-    po_path = french_copy(tmp_path)
-    replace_once(po_path, 'msgstr "Êtes-vous enceinte', f'msgstr "Êtes-vous{character}enceinte')
-    text = po_path.read_bytes().decode()
-    number = text[: text.index(character + "enceinte")].count("\n") + 1
-    with pytest.raises(CatalogError, match="a control character in a string") as caught:
-        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    assert f"line(s) {number} (U+{ord(character):04X})" in str(caught.value)
+    message, number = refusal_with(tmp_path, character)
+    assert f"a control character in a string at line(s) {number} (U+{ord(character):04X})" in (
+        message
+    )
 
 
 def test_a_line_or_paragraph_separator_in_a_translation_is_read_as_msgfmt_reads_it(
