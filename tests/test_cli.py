@@ -578,6 +578,30 @@ def test_locales_check_says_to_add_or_remove_a_msgctxt_where_one_side_has_none(
     assert not any("None" in line for line in lines)
 
 
+def test_locales_check_tells_a_clinic_whose_templates_changed_the_english_what_to_do(
+    tmp_path: Path,
+) -> None:
+    # Review finding L7: a clinic's template with a reworded heading made every bundled
+    # catalog list an entry no form uses, and advice (pybabel update of the file) that would
+    # have the clinic edit mesoconsent's own installed catalogs.
+    from tests.helpers import copy_templates, edit
+
+    templates = copy_templates(tmp_path)
+    edit(templates / "common" / "base.html.j2", r'_\("Declaration"\)', '_("Your declaration")')
+    check = run("locales", "--check", "--templates", "templates", cwd=tmp_path)
+    assert check.returncode == 1
+    lines = check.stdout.splitlines()
+    assert "  - not in the file: text 'Your declaration': untranslated" in lines
+    advice = [line for line in lines if "not in the file:" in line and line.startswith("  (")]
+    assert len(advice) == 8  # one per bundled translation
+    assert all("mesoconsent's own catalog" in line for line in advice)
+    assert all("--locales" in line for line in advice)
+    assert not any("pybabel update" in line for line in lines)
+    # The bundled English the templates no longer use is not listed entry by entry.
+    assert "fr: 1 entry of mesoconsent's own catalog your templates do not use" in "\n".join(lines)
+    assert not any(line.startswith("  - line ") and "'Declaration'" in line for line in lines)
+
+
 def test_locales_shows_the_revision_of_a_draft_for_its_reviewer(tmp_path: Path) -> None:
     status = next(s for s in mesoconsent.default_engine().locale_status() if s.locale == "fr")
     listing = run("locales", cwd=tmp_path)

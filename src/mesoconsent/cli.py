@@ -34,7 +34,7 @@ from mesoconsent.i18n import DOMAIN, MessageKey, catalog_locales, shortened
 from mesoconsent.loading import decode_json, with_options
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, write_atomic
-from mesoconsent.resources import example_request_path
+from mesoconsent.resources import example_request_path, locales_dir, templates_dir
 from mesoconsent.template_cache import default_cache_folder
 
 if TYPE_CHECKING:
@@ -639,6 +639,7 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
         completeness = f"{share} ({100 * status.translated // max(status.total, 1)}%)"
         print(f"{status.locale:<8} {language:<24} {completeness:<16} {_review_words(status)}")
     incomplete = [status for status in statuses if not status.complete]
+    own_english = _templates_of_its_own(engine)
     for status in incomplete:
         if len(status.problems) > 1:
             where = f" in {status.path}" if status.path is not None else ""
@@ -648,10 +649,10 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
         elif status.error is not None:
             print(f"\n{status.locale}: cannot be used: {status.error}")
         if status.missing:
-            _list_missing(status)
+            _list_missing(status, own_english and _bundled(status))
     for status in statuses:
         if status.unused:
-            _list_unused(status)
+            _list_unused(status, own_english and _bundled(status))
     if args.check and incomplete:
         _error(
             f"{len(incomplete)} incomplete locale(s): " + ", ".join(s.locale for s in incomplete)
@@ -660,9 +661,24 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
     return EXIT_OK
 
 
-def _list_missing(status: LocaleStatus) -> None:
+def _templates_of_its_own(engine: Engine) -> bool:
+    """Whether the engine reads templates from a folder besides the bundled one (--templates):
+    their English may differ from what the bundled catalogs translate."""
+    bundled = templates_dir().resolve()
+    return any(Path(folder).resolve() != bundled for folder in engine.template_dirs)
+
+
+def _bundled(status: LocaleStatus) -> bool:
+    """Whether the locale's catalog is mesoconsent's own (installed with it, not to be
+    edited: an update would replace it)."""
+    return status.path is not None and status.path.resolve().is_relative_to(locales_dir().resolve())
+
+
+def _list_missing(status: LocaleStatus, bundled_for_other_english: bool = False) -> None:
     """Each message that would show in English or blank, at the line of its msgid (which
-    Poedit and Weblate show too), or as not in the file."""
+    Poedit and Weblate show too), or as not in the file. ``bundled_for_other_english``: the
+    catalog is mesoconsent's own and the templates are a clinic's, whose English it may not
+    have; the clinic translates that in a catalog of its own."""
     where = f" ({status.path})" if status.path is not None else ""
     print(
         f"\n{status.locale}: {len(status.missing)} message(s) would show in English or "
@@ -677,7 +693,14 @@ def _list_missing(status: LocaleStatus) -> None:
         outdated = status.outdated_entry(key)
         if outdated is not None:
             _show_outdated(key, *outdated)
-    if absent:
+    if absent and bundled_for_other_english:
+        print(
+            f"  ({absent} not in the file: this is mesoconsent's own catalog, and your "
+            "templates have English it does not translate: copy it into a catalog folder of "
+            "your own (--locales), update the copy from your templates and translate; "
+            "docs/templates.md)"
+        )
+    elif absent:
         print(
             f"  ({absent} not in the file: update it from the template, locales/{DOMAIN}.pot: "
             f"pybabel update, or Poedit's Catalog > Update from POT File; docs/translators.md)"
@@ -731,11 +754,19 @@ def _difference(earlier: str, now: str, width: int = 60) -> tuple[str, str]:
     return excerpt(earlier), excerpt(now)
 
 
-def _list_unused(status: LocaleStatus) -> None:
+def _list_unused(status: LocaleStatus, bundled_for_other_english: bool = False) -> None:
     """The entries no form uses: where a msgctxt or msgid changed, the message it was meant
-    for is listed as not in the file (with this entry beside it, where it is clear which)."""
+    for is listed as not in the file (with this entry beside it, where it is clear which). In
+    mesoconsent's own catalog, under a clinic's templates, they are the English those
+    templates replaced: counted, not listed, as nothing is to be done about them."""
     count = len(status.unused)
     entries = "1 entry" if count == 1 else f"{count} entries"
+    if bundled_for_other_english:
+        print(
+            f"\n{status.locale}: {entries} of mesoconsent's own catalog your templates do not "
+            "use (English they changed or left out; no harm)"
+        )
+        return
     print(f"\n{status.locale}: {entries} no form uses (a msgctxt or msgid changed?):")
     meant_for = {entry: key for key, entry, _line in status.outdated}
     kinds = {key: kind for key, kind, _reason in status.missing}
