@@ -1322,6 +1322,22 @@ def test_a_plural_formula_that_cannot_be_read_is_refused_naming_it(
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
+def test_a_catalog_whose_plural_formula_cannot_be_read_still_lists_what_it_lacks(
+    tmp_path: Path,
+) -> None:
+    # Review finding L6: the formula stopped the file, and the listing showed nothing else.
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, PAGE, string="")
+    replace_once(po_path, "plural=(n > 1);", "plural=(n >> 1 +);")
+    status = french_status(tmp_path)
+    assert status.error is not None
+    assert "Plural-Forms formula cannot be read" in status.error
+    assert [(key, reason) for key, _kind, reason in status.missing] == [
+        ((None, PAGE), "untranslated")
+    ]
+    assert status.line((None, PAGE)) == line_of(po_path, f'msgid "{PAGE}"')
+
+
 def test_reviewed_with_an_empty_reviewer_line_is_refused_whatever_follows(tmp_path: Path) -> None:
     # A long first word on the next line (a link in the translator's notes) must not be read
     # as the reviewer's name continued.

@@ -1095,7 +1095,8 @@ def listed_catalog(
     entries left out). CatalogError if it cannot be read, or cannot be made into a catalog
     even so (a plural formula gettext cannot read)."""
     check_folder_name(path, locale)
-    po, parsed, read = _parse_catalog(path, locale, _catalog_bytes(path))
+    data = _catalog_bytes(path)
+    po, parsed, read = _parse_catalog(path, locale, data)
     problems, review = _problems_and_review(po, parsed, read)
     if _plural_header_problem(po, parsed) is not None:
         # The header is wrong (a problem already): Babel made room for its number of forms in
@@ -1109,9 +1110,23 @@ def listed_catalog(
     try:
         catalog = _built_catalog(locale, po, parsed, review)[0]
     except ValueError:
-        raise _broken(path, problems) from None
+        # A plural formula gettext cannot read (a problem already): read again with the
+        # language's own in its place, so that what the file lacks is listed beside it.
+        # Only the header line changes, so the lines stay.
+        rules = _plural_rules(parsed)
+        rule = next((r for r in rules if r[0] == po.num_plurals), rules[0])
+        header = f'"Plural-Forms: {rule[2]}\\n"'  # (a function: sub would read the \\n)
+        text = _PLURAL_FORMS_LINE.sub(lambda _: header, data.decode("utf-8"))
+        po = _parse_catalog(path, locale, text.encode("utf-8"))[0]
+        try:
+            catalog = _built_catalog(locale, po, parsed, review)[0]
+        except ValueError:
+            raise _broken(path, problems) from None
     lines = {_key(message): message.lineno for message in po if message.id and message.lineno}
     return catalog, _broken(path, problems) if problems else None, lines
+
+
+_PLURAL_FORMS_LINE = re.compile(r'^"Plural-Forms:[^\n]*$', re.MULTILINE)
 
 
 def _broken(path: Path, problems: list[str]) -> CatalogError:
