@@ -602,6 +602,16 @@ def test_locales_check_tells_a_clinic_whose_templates_changed_the_english_what_t
     assert not any(line.startswith("  - line ") and "'Declaration'" in line for line in lines)
 
 
+def test_locales_shows_no_revision_for_a_catalog_with_nothing_translated(tmp_path: Path) -> None:
+    # Review finding L8: a new, empty catalog showed a revision to review (the digest of
+    # nothing), as if there were something to sign off.
+    empty_catalog(tmp_path / "locales", "nl", "nplurals=2; plural=(n != 1);")
+    listing = run("locales", "--locales", "locales", cwd=tmp_path)
+    row = next(line for line in listing.stdout.splitlines() if line.startswith("nl "))
+    assert row.endswith("draft (nothing translated yet)")
+    assert "revision" not in row
+
+
 def test_locales_shows_the_revision_of_a_draft_for_its_reviewer(tmp_path: Path) -> None:
     status = next(s for s in mesoconsent.default_engine().locale_status() if s.locale == "fr")
     listing = run("locales", cwd=tmp_path)

@@ -608,6 +608,8 @@ def _review_words(status: LocaleStatus) -> str:
             f"draft: changed since {review.reviewed_by} reviewed {review.revision} "
             f"(now {status.revision})"
         )
+    if review.state == "draft" and not status.translated:
+        return "draft (nothing translated yet)"  # no revision: nothing to review
     if review.state == "draft" and status.revision:
         # The revision a reviewer records once they have checked this file.
         return f"draft (not reviewed; revision {status.revision})"
