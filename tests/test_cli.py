@@ -531,7 +531,7 @@ def test_locales_check_says_which_entry_was_meant_for_a_message_not_in_the_file(
     )
     assert lines[product + 1] == (
         f"      the entry whose msgid is at line {renamed} has its English under msgctxt "
-        "'consent.plan_produit': put back msgctxt 'consent.plan_product' (or update the file "
+        '"consent.plan_produit": put back msgctxt "consent.plan_product" (or update the file '
         "from the template)"
     )
     changed = line_of(po_path, 'msgctxt "risks.rare_scarring"') + 1
@@ -568,12 +568,12 @@ def test_locales_check_says_to_add_or_remove_a_msgctxt_where_one_side_has_none(
     weekly = line_of(po_path, 'msgid "every week"')
     assert (
         f"      the entry whose msgid is at line {scarring} has its English without a msgctxt: "
-        "add msgctxt 'risks.rare_scarring' above its msgid (or update the file from the "
+        'add msgctxt "risks.rare_scarring" above its msgid (or update the file from the '
         "template)"
     ) in lines
     assert (
         f"      the entry whose msgid is at line {weekly} has its English under msgctxt "
-        "'course.weekly': remove its msgctxt line (or update the file from the template)"
+        '"course.weekly": remove its msgctxt line (or update the file from the template)'
     ) in lines
     assert not any("None" in line for line in lines)
 
@@ -600,6 +600,59 @@ def test_locales_check_tells_a_clinic_whose_templates_changed_the_english_what_t
     # The bundled English the templates no longer use is not listed entry by entry.
     assert "fr: 1 entry of mesoconsent's own catalog your templates do not use" in "\n".join(lines)
     assert not any(line.startswith("  - line ") and "'Declaration'" in line for line in lines)
+
+
+def test_a_clinic_s_reworded_disclosure_sends_no_one_to_edit_the_bundled_catalog(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: the bundled catalog's earlier translation was shown as "update the
+    # file from the template", under the advice not to edit it.
+    from tests.helpers import copy_templates, edit
+
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / "mesotherapy" / "procedure.toml",
+        r"Scarring\. This is rare, but it is a serious side effect\.",
+        "Scarring. This is rare, but it is a serious and lasting side effect.",
+    )
+    check = run("locales", "--check", "--templates", "templates", cwd=tmp_path)
+    assert check.returncode == 1
+    assert "required disclosure risks.rare_scarring: untranslated" in check.stdout
+    assert "update the file from the template" not in check.stdout
+    assert "pybabel update" not in check.stdout
+    assert "mesoconsent's own catalog, and your templates have English" in check.stdout
+
+
+def test_a_clinic_s_own_catalog_is_sent_to_its_templates_not_to_the_bundled_pot(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: "update it from the template, locales/mesoconsent.pot", which does
+    # not hold the clinic's English.
+    from tests.helpers import copy_templates, edit
+    from tests.test_locales import shipped_copy
+
+    templates = copy_templates(tmp_path)
+    edit(templates / "common" / "base.html.j2", r'_\("Declaration"\)', '_("Your declaration")')
+    shipped_copy(tmp_path, "fr")
+    check = run(
+        "locales", "--check", "--templates", "templates", "--locales", "locales", cwd=tmp_path
+    )
+    fr = check.stdout[check.stdout.index("\nfr: ") :]
+    assert "English of your templates: update the file from a .pot extracted from them" in fr
+    assert "locales/mesoconsent.pot" not in fr.split("\n\n")[1]
+
+
+def test_a_copy_of_the_bundled_templates_leaves_the_bundled_catalogs_advice_alone(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: any --templates folder made every bundled catalog's defects read as
+    # the clinic's English ("no harm"), even with the templates unchanged.
+    from tests.helpers import copy_templates
+
+    copy_templates(tmp_path)
+    check = run("locales", "--check", "--templates", "templates", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout
+    assert "mesoconsent's own catalog" not in check.stdout
 
 
 def test_locales_shows_no_revision_for_a_catalog_with_nothing_translated(tmp_path: Path) -> None:

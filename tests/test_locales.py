@@ -1142,9 +1142,8 @@ def test_a_control_character_in_a_string_is_refused_at_its_line(
     # A control character prints as nothing, or makes a DOCX that Word will not open. Lines
     # were counted with str.splitlines, which also breaks at these: the line named was wrong.
     message, number = refusal_with(tmp_path, character)
-    assert f"a control character in a string at line(s) {number} (U+{ord(character):04X})" in (
-        message
-    )
+    assert f"a control character in a string or a flag line at line(s) {number} (U+" in message
+    assert f"(U+{ord(character):04X})" in message
 
 
 def test_a_line_or_paragraph_separator_in_a_translation_is_read_as_msgfmt_reads_it(
@@ -1336,6 +1335,81 @@ def test_a_catalog_whose_plural_formula_cannot_be_read_still_lists_what_it_lacks
         ((None, PAGE), "untranslated")
     ]
     assert status.line((None, PAGE)) == line_of(po_path, f'msgid "{PAGE}"')
+
+
+def test_a_plural_formula_that_fails_for_some_counts_is_refused_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: n % 0 reads, then divides by zero; the listing of every locale and
+    # every French form failed with an internal error.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, "plural=(n > 1);", "plural=n%0;")
+    with pytest.raises(CatalogError, match="Plural-Forms formula fails for some counts"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    status = french_status(tmp_path)
+    assert status.error is not None
+    assert status.missing == ()
+
+
+@pytest.mark.parametrize("count", ["4", "3"])
+def test_an_unreadable_formula_with_a_wrong_count_lists_no_translated_plural(
+    tmp_path: Path, count: str
+) -> None:
+    # Found by a review: read again with the language's formula, the file's plurals were
+    # padded to three forms (CLDR's French) and listed as untranslated.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, "nplurals=2; plural=(n > 1);", f"nplurals={count}; plural=(n >> 1 +);")
+    status = french_status(tmp_path)
+    assert status.error is not None
+    assert status.missing == ()
+
+
+def test_a_plural_form_the_header_s_formula_picks_is_still_listed_when_empty(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: trimmed to Turkish's fewest forms (one), an empty second form the
+    # header's formula picks was hidden. Here the file gives two forms throughout, under a
+    # formula Turkish's rules do not group counts by, and one second form is empty.
+    po_path = shipped_copy(tmp_path, "tr")
+    text = po_path.read_text(encoding="utf-8")
+    text = text.replace(
+        '"Plural-Forms: nplurals=1; plural=0;', '"Plural-Forms: nplurals=2; plural=(n > 1);'
+    )
+    text = re.sub(r'(msgstr\[0\] ("[^"\n]*")\n)', r"\1msgstr[1] \2\n", text)
+    text = text.replace('msgstr[1] "%(num)s seans"', 'msgstr[1] ""', 1)
+    po_path.write_text(text, encoding="utf-8")
+    status = next(
+        s for s in Engine(locale_dirs=[tmp_path / "locales"]).locale_status() if s.locale == "tr"
+    )
+    assert status.error is not None
+    assert [(key[1], reason) for key, _kind, reason in status.missing] == [
+        ("%(num)s session", "untranslated")
+    ]
+
+
+def test_a_control_character_in_a_flag_line_is_refused(tmp_path: Path) -> None:
+    # Found by a review: "#, fuzzy" followed by an invisible character passed as no flag, and
+    # a fuzzy translation of a disclosure would have been printed as finished.
+    po_path = french_copy(tmp_path)
+    replace_once(
+        po_path, 'msgctxt "risks.rare_scarring"', '#, fuzzy\x01\nmsgctxt "risks.rare_scarring"'
+    )
+    with pytest.raises(CatalogError, match="flag line"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_a_control_character_in_the_header_comment_does_not_make_a_review_record(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: the record was read with splitlines, which splits at U+001C.
+    po_path = french_copy(tmp_path)
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:\n",
+        "# Notes: checked\x1cReview-State: reviewed\x1cReviewed-By: Dr Nobody\n",
+    )
+    catalog = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr")
+    assert catalog.review.state == "draft"
 
 
 def test_reviewed_with_an_empty_reviewer_line_is_refused_whatever_follows(tmp_path: Path) -> None:

@@ -641,7 +641,7 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
         completeness = f"{share} ({100 * status.translated // max(status.total, 1)}%)"
         print(f"{status.locale:<8} {language:<24} {completeness:<16} {_review_words(status)}")
     incomplete = [status for status in statuses if not status.complete]
-    own_english = _templates_of_its_own(engine)
+    english = _TemplatesEnglish.of(engine)
     for status in incomplete:
         if len(status.problems) > 1:
             where = f" in {status.path}" if status.path is not None else ""
@@ -651,10 +651,10 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
         elif status.error is not None:
             print(f"\n{status.locale}: cannot be used: {status.error}")
         if status.missing:
-            _list_missing(status, own_english and _bundled(status))
+            _list_missing(status, english)
     for status in statuses:
         if status.unused:
-            _list_unused(status, own_english and _bundled(status))
+            _list_unused(status, english)
     if args.check and incomplete:
         _error(
             f"{len(incomplete)} incomplete locale(s): " + ", ".join(s.locale for s in incomplete)
@@ -663,11 +663,26 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
     return EXIT_OK
 
 
-def _templates_of_its_own(engine: Engine) -> bool:
-    """Whether the engine reads templates from a folder besides the bundled one (--templates):
-    their English may differ from what the bundled catalogs translate."""
-    bundled = templates_dir().resolve()
-    return any(Path(folder).resolve() != bundled for folder in engine.template_dirs)
+class _TemplatesEnglish:
+    """How the English of a clinic's templates (--templates) differs from the bundled
+    templates': ``added``, the messages only the clinic's need, which no bundled catalog
+    translates; ``replaced``, those only the bundled ones need. Both are empty for an engine
+    with the bundled templates alone."""
+
+    def __init__(self, added: frozenset[MessageKey], replaced: frozenset[MessageKey]) -> None:
+        self.added = added
+        self.replaced = replaced
+
+    @classmethod
+    def of(cls, engine: Engine) -> _TemplatesEnglish:
+        bundled = templates_dir().resolve()
+        if all(Path(folder).resolve() == bundled for folder in engine.template_dirs):
+            return cls(frozenset(), frozenset())
+        from mesoconsent import default_engine  # the bundled templates' messages
+
+        theirs = frozenset(engine.needed_messages())
+        ours = frozenset(default_engine().needed_messages())
+        return cls(theirs - ours, ours - theirs)
 
 
 def _bundled(status: LocaleStatus) -> bool:
@@ -676,35 +691,44 @@ def _bundled(status: LocaleStatus) -> bool:
     return status.path is not None and status.path.resolve().is_relative_to(locales_dir().resolve())
 
 
-def _list_missing(status: LocaleStatus, bundled_for_other_english: bool = False) -> None:
+def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
     """Each message that would show in English or blank, at the line of its msgid (which
-    Poedit and Weblate show too), or as not in the file. ``bundled_for_other_english``: the
-    catalog is mesoconsent's own and the templates are a clinic's, whose English it may not
-    have; the clinic translates that in a catalog of its own."""
+    Poedit and Weblate show too), or as not in the file. English that a clinic's templates
+    added is translated in a catalog of the clinic's own, from those templates: advice to
+    update mesoconsent's own catalog, or to update from its template, would mislead."""
     where = f" ({status.path})" if status.path is not None else ""
     print(
         f"\n{status.locale}: {len(status.missing)} message(s) would show in English or "
         f"blank{where}:"
     )
-    absent = 0
+    bundled = _bundled(status)
+    clinics = ours = 0
     for key, kind, reason in status.missing:
         line = status.line(key)
-        absent += line is None
         place = "not in the file" if line is None else f"line {line}"
         print(f"  - {place}: {kind} {_label(key, kind)}: {reason}")
+        if line is None and key in english.added:
+            clinics += 1
+        elif line is None:
+            ours += 1
         outdated = status.outdated_entry(key)
-        if outdated is not None:
+        if outdated is not None and not (bundled and key in english.added):
             _show_outdated(key, *outdated)
-    if absent and bundled_for_other_english:
+    if clinics and bundled:
         print(
-            f"  ({absent} not in the file: this is mesoconsent's own catalog, and your "
+            f"  ({clinics} not in the file: this is mesoconsent's own catalog, and your "
             "templates have English it does not translate: copy it into a catalog folder of "
             "your own (--locales), update the copy from your templates and translate; "
             "docs/templates.md)"
         )
-    elif absent:
+    elif clinics:
         print(
-            f"  ({absent} not in the file: update it from the template, locales/{DOMAIN}.pot: "
+            f"  ({clinics} not in the file: English of your templates: update the file from a "
+            '.pot extracted from them; docs/templates.md, "Adding a procedure", step 5)'
+        )
+    if ours:
+        print(
+            f"  ({ours} not in the file: update it from the template, locales/{DOMAIN}.pot: "
             f"pybabel update, or Poedit's Catalog > Update from POT File; docs/translators.md)"
         )
 
@@ -719,15 +743,16 @@ def _show_outdated(key: MessageKey, entry: MessageKey, line: int) -> None:
     """Under a message the file lacks, the entry that was meant for it, and what to do."""
     (context, message), (earlier_context, earlier) = key, entry
     if earlier == message:  # the same English: the msgctxt is what differs
+        # The msgctxt as the file writes it, to be typed in (Python's quotes would not do).
         if earlier_context is None:
-            fix = f"add msgctxt {context!r} above its msgid"
+            fix = f"add {_po_msgctxt(context)} above its msgid"
             where = "without a msgctxt"
         elif context is None:
             fix = "remove its msgctxt line"
-            where = f"under msgctxt {earlier_context!r}"
+            where = f"under {_po_msgctxt(earlier_context)}"
         else:
-            fix = f"put back msgctxt {context!r}"
-            where = f"under msgctxt {earlier_context!r}"
+            fix = f"put back {_po_msgctxt(context)}"
+            where = f"under {_po_msgctxt(earlier_context)}"
         print(
             f"      the entry whose msgid is at line {line} has its English {where}: {fix} "
             "(or update the file from the template)"
@@ -743,6 +768,12 @@ def _show_outdated(key: MessageKey, entry: MessageKey, line: int) -> None:
     print(f"        the form: {now!r}")
 
 
+def _po_msgctxt(context: str | None) -> str:
+    """A msgctxt line as a .po file writes it."""
+    escaped = (context or "").replace("\\", "\\\\").replace('"', '\\"')
+    return f'msgctxt "{escaped}"'
+
+
 def _difference(earlier: str, now: str, width: int = 60) -> tuple[str, str]:
     """Both texts from a little before the first character where they differ, shortened:
     two long texts can share far more than the listing's 60 characters."""
@@ -756,23 +787,34 @@ def _difference(earlier: str, now: str, width: int = 60) -> tuple[str, str]:
     return excerpt(earlier), excerpt(now)
 
 
-def _list_unused(status: LocaleStatus, bundled_for_other_english: bool = False) -> None:
+def _list_unused(status: LocaleStatus, english: _TemplatesEnglish) -> None:
     """The entries no form uses: where a msgctxt or msgid changed, the message it was meant
     for is listed as not in the file (with this entry beside it, where it is clear which). In
-    mesoconsent's own catalog, under a clinic's templates, they are the English those
-    templates replaced: counted, not listed, as nothing is to be done about them."""
-    count = len(status.unused)
+    mesoconsent's own catalog, those of the bundled English a clinic's templates replaced are
+    counted, not listed: nothing is to be done about them."""
+    unused = status.unused
+    if _bundled(status) and english.replaced:
+        replaced = [entry for entry in unused if entry[0] in english.replaced]
+        if replaced:
+            print(
+                f"\n{status.locale}: {len(replaced)} entr{'y' if len(replaced) == 1 else 'ies'} "
+                "of mesoconsent's own catalog your templates do not use (English they changed "
+                "or left out; no harm)"
+            )
+        unused = tuple(entry for entry in unused if entry[0] not in english.replaced)
+        if not unused:
+            return
+    count = len(unused)
     entries = "1 entry" if count == 1 else f"{count} entries"
-    if bundled_for_other_english:
-        print(
-            f"\n{status.locale}: {entries} of mesoconsent's own catalog your templates do not "
-            "use (English they changed or left out; no harm)"
-        )
-        return
     print(f"\n{status.locale}: {entries} no form uses (a msgctxt or msgid changed?):")
-    meant_for = {entry: key for key, entry, _line in status.outdated}
+    bundled = _bundled(status)
+    meant_for = {
+        entry: key
+        for key, entry, _line in status.outdated
+        if not (bundled and key in english.added)  # (not shown with the message either)
+    }
     kinds = {key: kind for key, kind, _reason in status.missing}
-    for entry, line in status.unused:
+    for entry, line in unused:
         context, message = entry
         named = f"msgctxt {context!r} " if context is not None else ""
         key = meant_for.get(entry)

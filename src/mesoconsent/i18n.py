@@ -462,7 +462,9 @@ _HEADER_NOTE = re.compile(r"#\s*[A-Z][\w -]{0,40}:(?:\s|$)")
 def _review_lines(header_comment: str) -> list[tuple[str, str]]:
     """The review record's lines, (name, value), a value wrapped over several lines (a long
     Reviewed-By, with the e-mail address and date it asks for) joined again."""
-    lines = header_comment.splitlines()
+    # Split at "\n" only: splitlines would also split at a control character a comment
+    # may hold, and make a line of the record out of the middle of another.
+    lines = [line.removesuffix("\r") for line in header_comment.split("\n")]
     found = []
     for position, line in enumerate(lines):
         match = _REVIEW_LINE.fullmatch(line)
@@ -592,15 +594,38 @@ def _plural_header_problem(po: BabelCatalog, locale: Locale) -> str | None:
     # Russian needs its three-way rule) picks the wrong form for some counts.
     try:
         picks = gettext.c2py(po.plural_expr)
+        wrong = [_first_grouped_otherwise(picks, right) for _, right, _ in same_number]
     except (ValueError, SyntaxError):
         return f"its Plural-Forms formula cannot be read ({wanted})"
-    wrong = [_first_grouped_otherwise(picks, right) for _, right, _ in same_number]
+    except _FORMULA_FAILURES:  # it reads, but fails for some counts (n % 0)
+        return f"its Plural-Forms formula fails for some counts ({wanted})"
     if None not in wrong:
         return (
             f"its Plural-Forms formula does not group the counts as {locale}'s rules do "
             f"(first at {min(n for n in wrong if n is not None)}; {wanted})"
         )
     return None
+
+
+# What a formula gettext reads may still raise for some count (a division by zero, say).
+_FORMULA_FAILURES = (ArithmeticError, TypeError, IndexError, RecursionError)
+
+
+def _forms_picked(po: BabelCatalog) -> int | None:
+    """How many forms the catalog's plural formula picks from (one more than the largest form
+    it picks for the counts a check tries), or None if it cannot be read or fails."""
+    try:
+        picks = gettext.c2py(po.plural_expr)
+        return max(picks(n) for n in _PLURAL_SAMPLES) + 1
+    except (ValueError, SyntaxError, *_FORMULA_FAILURES):
+        return None
+
+
+def _trim_plural_forms(po: BabelCatalog, forms: int) -> None:
+    """Keep the first ``forms`` forms of each plural message (for a listing only)."""
+    for message in po:
+        if message.pluralizable and isinstance(message.string, tuple | list):
+            message.string = tuple(message.string[:forms])
 
 
 def _headers_wanted(rules: Sequence[tuple[int, Callable[[int], int], str]]) -> str:
@@ -764,12 +789,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _control_characters(lines: list[str]) -> list[tuple[int, str]]:
-    """(line, the character) for the first control character of each line, not a comment,
-    that has one."""
+    """(line, the character) for the first control character of each line that has one, in
+    strings and in flag lines ("#, fuzzy": one there would hide the flag from the reader,
+    and msgfmt, and a fuzzy translation would be taken for a finished one)."""
     return [
         (number, found.group())
         for number, line in enumerate(lines, start=1)
-        if not line.lstrip().startswith("#") and (found := _CONTROL.search(line)) is not None
+        if (not line.lstrip().startswith("#") or line.lstrip().startswith("#,"))
+        and (found := _CONTROL.search(line)) is not None
     ]
 
 
@@ -916,8 +943,9 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
         if controls:
             where = ", ".join(f"{number} (U+{ord(char):04X})" for number, char in controls[:5])
             raise CatalogError(
-                f"{path}: a control character in a string at line(s) {where}: it would print "
-                "as nothing, or make a form Word cannot open; remove it"
+                f"{path}: a control character in a string or a flag line at line(s) {where}: "
+                "it would print as nothing, make a form Word cannot open, or hide a flag; "
+                "remove it"
             )
         malformed = _malformed_lines(file_lines)
         if malformed:
@@ -1093,7 +1121,7 @@ def listed_catalog(
     catalog whatever rules it breaks (never for rendering), the CatalogError that loading it
     would raise (None if it breaks none), and the line of each message's ``msgid`` (obsolete
     entries left out). CatalogError if it cannot be read, or cannot be made into a catalog
-    even so (a plural formula gettext cannot read)."""
+    even so."""
     check_folder_name(path, locale)
     data = _catalog_bytes(path)
     po, parsed, read = _parse_catalog(path, locale, data)
@@ -1102,28 +1130,30 @@ def listed_catalog(
         # The header is wrong (a problem already): Babel made room for its number of forms in
         # every plural message, which may be more than its formula picks from (nplurals=3 with
         # French's n > 1), and the room left empty would list each translated message as
-        # untranslated. The forms the language needs at least are what count here.
-        fewest = min(rule[0] for rule in _plural_rules(parsed))
-        for message in po:
-            if message.pluralizable and isinstance(message.string, tuple | list):
-                message.string = tuple(message.string[:fewest])
+        # untranslated. The forms its formula picks from count here (a form it picks, left
+        # empty, is still listed).
+        picked = _forms_picked(po)
+        if picked is None:
+            # A formula that cannot be read, or fails for some count (looking a message up
+            # runs it): read again with the language's own in its place. Only the header
+            # line changes, so the lines stay; the language's fewest forms count.
+            po = _parse_catalog(path, locale, _with_own_plural_header(data, po, parsed))[0]
+            picked = min(rule[0] for rule in _plural_rules(parsed))
+        _trim_plural_forms(po, min(picked, po.num_plurals))
     try:
         catalog = _built_catalog(locale, po, parsed, review)[0]
-    except ValueError:
-        # A plural formula gettext cannot read (a problem already): read again with the
-        # language's own in its place, so that what the file lacks is listed beside it.
-        # Only the header line changes, so the lines stay.
-        rules = _plural_rules(parsed)
-        rule = next((r for r in rules if r[0] == po.num_plurals), rules[0])
-        header = f'"Plural-Forms: {rule[2]}\\n"'  # (a function: sub would read the \\n)
-        text = _PLURAL_FORMS_LINE.sub(lambda _: header, data.decode("utf-8"))
-        po = _parse_catalog(path, locale, text.encode("utf-8"))[0]
-        try:
-            catalog = _built_catalog(locale, po, parsed, review)[0]
-        except ValueError:
-            raise _broken(path, problems) from None
+    except ValueError:  # a header line the substitute did not replace (one split in two)
+        raise _broken(path, problems) from None
     lines = {_key(message): message.lineno for message in po if message.id and message.lineno}
     return catalog, _broken(path, problems) if problems else None, lines
+
+
+def _with_own_plural_header(data: bytes, po: BabelCatalog, locale: Locale) -> bytes:
+    """The file's bytes with its Plural-Forms line replaced by ``locale``'s own (of the
+    file's number of forms if the language has one such, else of the fewest)."""
+    rule = min(_plural_rules(locale), key=lambda r: (r[0] != po.num_plurals, r[0]))
+    header = f'"Plural-Forms: {rule[2]}\\n"'  # (a function below: sub would read the \\n)
+    return _PLURAL_FORMS_LINE.sub(lambda _: header, data.decode("utf-8")).encode("utf-8")
 
 
 _PLURAL_FORMS_LINE = re.compile(r'^"Plural-Forms:[^\n]*$', re.MULTILINE)
