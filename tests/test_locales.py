@@ -1083,6 +1083,18 @@ def refusal_with(tmp_path: Path, inserted: str) -> tuple[str, int]:
     return str(caught.value), number
 
 
+def test_a_list_of_lines_says_how_many_more_there_are_past_five(tmp_path: Path) -> None:
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    broken, count = re.subn(r'(msgstr "[^"\n]+)"\n', r"\1\n", text, count=7)
+    assert count == 7
+    po_path.write_text(broken, encoding="utf-8")
+    with pytest.raises(
+        CatalogError, match=r"not valid \.po syntax at line\(s\) (\d+, ){4}\d+ and 2 more"
+    ):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 def test_a_stray_carriage_return_is_refused_at_its_line(tmp_path: Path) -> None:
     message, number = refusal_with(tmp_path, "\r")
     assert f"a carriage return (U+000D) without a line feed after it at line(s) {number}:" in (

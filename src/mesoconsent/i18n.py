@@ -768,6 +768,12 @@ def shortened(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _listed(places: list[str], most: int = 5) -> str:
+    """Up to ``most`` places in a file, and how many more there are."""
+    more = f" and {len(places) - most} more" if len(places) > most else ""
+    return ", ".join(places[:most]) + more
+
+
 def _first_few(problems: list[str], most: int = 5) -> str:
     """Up to ``most`` problems, and how many more there are: a file pasted into itself gives
     a problem per message."""
@@ -908,7 +914,7 @@ def _catalog_bytes(path: Path) -> bytes:
 def _surplus_problem(nplurals: int, forms: list[tuple[int, int]], locale: Locale | None) -> str:
     """What to say of plural forms beyond the header's number: the header is wrong if its
     number is not one the language has, else the forms are."""
-    where = ", ".join(f"msgstr[{form}] at line {number}" for number, form in forms[:5])
+    where = _listed([f"msgstr[{form}] at line {number}" for number, form in forms])
     where += f" (and {len(forms) - 5} more)" if len(forms) > 5 else ""
     if locale is not None and nplurals not in _plural_counts(locale):
         # _plural_problems names the header the language needs.
@@ -936,12 +942,13 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
         if returns:
             raise CatalogError(
                 f"{path}: a carriage return (U+000D) without a line feed after it at line(s) "
-                f"{', '.join(map(str, returns[:5]))}: save the file with LF or CRLF line endings "
-                "(a file whose lines all end so, as classic Mac OS wrote them, is line 1)"
+                f"{_listed([str(number) for number in returns])}: save the file with LF or "
+                "CRLF line endings (a file whose lines all end so, as classic Mac OS wrote "
+                "them, is line 1)"
             )
         controls = _control_characters(file_lines)
         if controls:
-            where = ", ".join(f"{number} (U+{ord(char):04X})" for number, char in controls[:5])
+            where = _listed([f"{number} (U+{ord(char):04X})" for number, char in controls])
             raise CatalogError(
                 f"{path}: a control character in a string or a flag line at line(s) {where}: "
                 "it would print as nothing, make a form Word cannot open, or hide a flag; "
@@ -949,7 +956,7 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
             )
         malformed = _malformed_lines(file_lines)
         if malformed:
-            lines = ", ".join(str(number) for number in malformed[:5])
+            lines = _listed([str(number) for number in malformed])
             raise CatalogError(
                 f"{path}: not valid .po syntax at line(s) {lines} (an unterminated string, or a "
                 "line that is neither a comment nor a quoted string)"
@@ -964,7 +971,7 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
             )
         escapes = _unknown_escapes(file_lines)
         if escapes:
-            lines = ", ".join(str(number) for number in escapes[:5])
+            lines = _listed([str(number) for number in escapes])
             raise CatalogError(
                 f"{path}: an unknown escape (a backslash before a letter other than n, t or "
                 f"r) at line(s) {lines}; msgfmt refuses it and it would print as it is: write "
