@@ -1029,9 +1029,7 @@ def test_every_message_given_twice_is_named_with_the_lines_of_both_entries(
     first_page = line_of(po_path, f'msgid "{PAGE}"')
     po_path.write_text(text + copies, encoding="utf-8")
     count = text.count("\n")
-    with pytest.raises(CatalogError) as caught:
-        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    message = str(caught.value)
+    message = load_refusal(tmp_path)
     assert (
         f"msgid 'Are you pregnant?' (msgctxt 'screening.pregnant') at lines {first_question} "
         f"and {count + 3}"
@@ -1046,9 +1044,7 @@ def test_a_file_pasted_into_itself_names_five_messages_given_twice_and_counts_th
     text = po_path.read_text(encoding="utf-8")
     entries = text[text.index("\n#. ") :]
     po_path.write_text(text + entries, encoding="utf-8")
-    with pytest.raises(CatalogError) as caught:
-        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    message = str(caught.value)
+    message = load_refusal(tmp_path)
     assert message.count(" at lines ") == 5
     more = re.search(r"; and (\d+) more; keep one entry", message)
     assert more is not None
@@ -1071,6 +1067,13 @@ def test_a_catalog_whose_lines_end_in_a_carriage_return_alone_is_refused(
     assert "remove" not in str(caught.value)
 
 
+def load_refusal(tmp_path: Path) -> str:
+    """Why loading the catalogs of ``tmp_path / "locales"`` fails (CatalogError's message)."""
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    return str(caught.value)
+
+
 def refusal_with(tmp_path: Path, inserted: str) -> tuple[str, int]:
     """Why the French catalog is refused with ``inserted`` in a translation, and the line it
     is on, counted at "\n" as an editor counts (read here, not by the code under test)."""
@@ -1078,9 +1081,7 @@ def refusal_with(tmp_path: Path, inserted: str) -> tuple[str, int]:
     replace_once(po_path, 'msgstr "Êtes-vous enceinte', f'msgstr "Êtes-vous{inserted}enceinte')
     text = po_path.read_bytes().decode()  # read_text would end a line at a lone "\r"
     number = text[: text.index(inserted + "enceinte")].count("\n") + 1
-    with pytest.raises(CatalogError) as caught:
-        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    return str(caught.value), number
+    return load_refusal(tmp_path), number
 
 
 def test_a_list_of_lines_says_how_many_more_there_are_past_five(tmp_path: Path) -> None:
@@ -1406,8 +1407,7 @@ def test_a_control_character_in_a_flag_line_is_refused(tmp_path: Path) -> None:
     replace_once(
         po_path, 'msgctxt "risks.rare_scarring"', '#, fuzzy\x01\nmsgctxt "risks.rare_scarring"'
     )
-    with pytest.raises(CatalogError, match="flag line"):
-        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    assert "flag line" in load_refusal(tmp_path)
 
 
 def test_a_control_character_in_the_header_comment_does_not_make_a_review_record(
@@ -1755,12 +1755,23 @@ def test_a_plural_form_beyond_the_headers_number_is_refused_at_its_line(tmp_path
         'msgstr[1] "tous les %(num)s jours"',
         'msgstr[1] "tous les %(num)s jours"\nmsgstr[2] "tous les %(num)s jours"',
     )
-    with pytest.raises(CatalogError) as caught:
-        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    message = str(caught.value)
+    message = load_refusal(tmp_path)
     assert f"msgstr[2] at line {line_of(po_path, 'msgstr[2]')}" in message
     assert "nplurals=2" in message
     assert "PoFileError" not in message
+
+
+def test_more_than_five_plural_forms_beyond_the_header_say_how_many_more_once(
+    tmp_path: Path,
+) -> None:
+    po_path = french_copy(tmp_path)
+    text = po_path.read_text(encoding="utf-8")
+    text, count = re.subn(r'(msgstr\[1\] ("[^"\n]*")\n)', r"\1msgstr[2] \2\nmsgstr[3] \2\n", text)
+    assert count == 3  # six forms beyond the header's two
+    po_path.write_text(text, encoding="utf-8")
+    message = load_refusal(tmp_path)
+    assert message.count(" more") == 1  # (the path holds the test name)
+    assert "and 1 more" in message
 
 
 def test_a_header_with_too_few_plural_forms_is_named_as_the_problem(tmp_path: Path) -> None:

@@ -793,7 +793,8 @@ def _list_unused(status: LocaleStatus, english: _TemplatesEnglish) -> None:
     mesoconsent's own catalog, those of the bundled English a clinic's templates replaced are
     counted, not listed: nothing is to be done about them."""
     unused = status.unused
-    if _bundled(status) and english.replaced:
+    bundled = _bundled(status)
+    if bundled and english.replaced:
         replaced = [entry for entry in unused if entry[0] in english.replaced]
         if replaced:
             print(
@@ -807,7 +808,6 @@ def _list_unused(status: LocaleStatus, english: _TemplatesEnglish) -> None:
     count = len(unused)
     entries = "1 entry" if count == 1 else f"{count} entries"
     print(f"\n{status.locale}: {entries} no form uses (a msgctxt or msgid changed?):")
-    bundled = _bundled(status)
     meant_for = {
         entry: key
         for key, entry, _line in status.outdated

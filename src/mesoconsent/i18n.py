@@ -462,9 +462,9 @@ _HEADER_NOTE = re.compile(r"#\s*[A-Z][\w -]{0,40}:(?:\s|$)")
 def _review_lines(header_comment: str) -> list[tuple[str, str]]:
     """The review record's lines, (name, value), a value wrapped over several lines (a long
     Reviewed-By, with the e-mail address and date it asks for) joined again."""
-    # Split at "\n" only: splitlines would also split at a control character a comment
-    # may hold, and make a line of the record out of the middle of another.
-    lines = [line.removesuffix("\r") for line in header_comment.split("\n")]
+    # Split as the file's lines are: splitlines would also split at a control character a
+    # comment may hold, and make a line of the record out of the middle of another.
+    lines = _po_lines(header_comment)
     found = []
     for position, line in enumerate(lines):
         match = _REVIEW_LINE.fullmatch(line)
@@ -635,11 +635,10 @@ def _headers_wanted(rules: Sequence[tuple[int, Callable[[int], int], str]]) -> s
 
 def _wrong_count(nplurals: int, locale: Locale) -> str:
     """A Plural-Forms header giving ``nplurals`` forms, where ``locale`` has others."""
-    rules = _plural_rules(locale)
-    counts = " or ".join(str(count) for count in sorted({rule[0] for rule in rules}))
+    counts = " or ".join(str(count) for count in sorted(_plural_counts(locale)))
     return (
         f"its Plural-Forms header has nplurals={nplurals}, but {locale} has {counts} plural "
-        f"forms ({_headers_wanted(rules)})"
+        f"forms ({_headers_wanted(_plural_rules(locale))})"
     )
 
 
@@ -915,7 +914,6 @@ def _surplus_problem(nplurals: int, forms: list[tuple[int, int]], locale: Locale
     """What to say of plural forms beyond the header's number: the header is wrong if its
     number is not one the language has, else the forms are."""
     where = _listed([f"msgstr[{form}] at line {number}" for number, form in forms])
-    where += f" (and {len(forms) - 5} more)" if len(forms) > 5 else ""
     if locale is not None and nplurals not in _plural_counts(locale):
         # _plural_problems names the header the language needs.
         return f"its messages give more plural forms than its header's nplurals={nplurals}: {where}"
@@ -1145,7 +1143,7 @@ def listed_catalog(
             # runs it): read again with the language's own in its place. Only the header
             # line changes, so the lines stay; the language's fewest forms count.
             po = _parse_catalog(path, locale, _with_own_plural_header(data, po, parsed))[0]
-            picked = min(rule[0] for rule in _plural_rules(parsed))
+            picked = min(_plural_counts(parsed))
         _trim_plural_forms(po, min(picked, po.num_plurals))
     try:
         catalog = _built_catalog(locale, po, parsed, review)[0]
