@@ -309,20 +309,15 @@ ADULT_AGE = 18
 
 
 def is_minor(request: ConsentRequest) -> bool:
-    """Whether the patient (of a valid request) is under ADULT_AGE on the consent date, in
-    whole years by the calendar: one born on 29 February comes of age on 1 March in a common
-    year. (Counted, not subtracted from the consent date, which may be too early a year for
-    that.)"""
-    consent, born = request.consent_date, request.patient.date_of_birth
-    age = consent.year - born.year - ((consent.month, consent.day) < (born.month, born.day))
-    return age < ADULT_AGE
+    """Whether the patient (of a valid request) is under ADULT_AGE on the consent date."""
+    return _age(request.patient.date_of_birth, request.consent_date) < ADULT_AGE
 
 
-def _years_before(date: dt.date, years: int) -> dt.date:
-    try:
-        return date.replace(year=date.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return date.replace(year=date.year - years, day=28)
+def _age(born: dt.date, on: dt.date) -> int:
+    """Whole years from ``born`` to ``on``, by the calendar: one born on 29 February comes of
+    age on 1 March in a common year. (Counted, not found by subtracting years from ``on``,
+    which fails for a date in the first years of the calendar.)"""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _dates(request: ConsentRequest) -> Iterator[FieldProblem]:
@@ -332,7 +327,7 @@ def _dates(request: ConsentRequest) -> Iterator[FieldProblem]:
         yield from wrong
     elif born > consent:
         yield FieldProblem("patient.date_of_birth", "must not be after the consent date")
-    elif consent.year > MAX_AGE_YEARS and born <= _years_before(consent, MAX_AGE_YEARS):
+    elif _age(born, consent) >= MAX_AGE_YEARS:
         yield FieldProblem(
             "patient.date_of_birth",
             f"must be less than {MAX_AGE_YEARS} years before the consent date",
