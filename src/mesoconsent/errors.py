@@ -7,8 +7,8 @@ a log that more people read than the form itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 import attrs
 
@@ -128,25 +128,27 @@ class UnreviewedTranslationError(MesoconsentError):
     not be told). The reviewer is not named: the message may be logged, and a
     ``Reviewed-By`` line holds a person's name and address."""
 
-    REASONS = ("not reviewed", "changed", "no revision")
+    # Each reason, and what the message says of it.
+    _WHY: ClassVar[Mapping[str, str]] = {
+        "not reviewed": "has not been signed off by a qualified reviewer",
+        "changed": "changed since its review (of revision {reviewed_revision})",
+        "no revision": (
+            "is marked reviewed without the revision its reviewer signed off "
+            "(Reviewed-Revision), so an edit since the review cannot be ruled out"
+        ),
+    }
+    REASONS = tuple(_WHY)
 
     def __init__(
         self, catalog: str, revision: str, reason: str, reviewed_revision: str = ""
     ) -> None:
-        if reason not in self.REASONS:
+        if reason not in self._WHY:
             raise ValueError(f"reason must be one of {', '.join(self.REASONS)}, not {reason!r}")
         self.catalog = catalog
         self.revision = revision
         self.reason = reason
         self.reviewed_revision = reviewed_revision
-        why = {
-            "not reviewed": "has not been signed off by a qualified reviewer",
-            "changed": f"changed since its review (of revision {reviewed_revision})",
-            "no revision": (
-                "is marked reviewed without the revision its reviewer signed off "
-                "(Reviewed-Revision), so an edit since the review cannot be ruled out"
-            ),
-        }[reason]
+        why = self._WHY[reason].format(reviewed_revision=reviewed_revision)
         super().__init__(
             f"the {catalog} translation (revision {revision}) {why}; only reviewed "
             "translations are rendered here (reviewed_only, the command line's "
