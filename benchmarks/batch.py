@@ -6,10 +6,11 @@
 Writes a JSON Lines file of varied requests (every shipped locale, names in several scripts,
 some "yes" answers with details, some witnesses and interpreters), then runs the command line
 as a user would, alternating ``--jobs 1`` and ``--jobs N`` so that background load hits both
-alike, each run into an empty folder. Prints each run's forms per second and each pair's
-ratio, with the median, as Markdown (docs/performance.md, "Batch mode"); and the same ratio
-by the command's own count (the time its summary line gives, from having read the requests
-to the last form), which leaves out what every run pays once to start, import and exit.
+alike, each run into a new folder (all removed at the end). Prints each run's forms per
+second and each pair's ratio, with the median, as Markdown (docs/performance.md, "Batch
+mode"); and the same ratio by the command's own count (the time its summary line gives,
+from having read the requests to the last form), which leaves out what every run pays once
+to start, import and exit.
 ``--no-files`` also measures the same requests through ``render_batch`` without writing
 files, which separates rendering from the disk.
 
@@ -258,13 +259,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _run(batch, Path(folder) / "warm", 1)  # bytecode and template cache, as after install
         runs: list[tuple[_Timed, _Timed]] = []
         machine: list[float] = []
-        for _ in range(options.pairs):
+        for pair in range(options.pairs):
             machine.append(machine_ratio(options.jobs))
-            single = _run(batch, Path(folder) / "out", 1)
-            several = _run(batch, Path(folder) / "out", options.jobs)
+            # Each run into a folder of its own, all removed at the end: forms removed just
+            # before a run make creating its files slower (docs/performance.md, "Batch mode").
+            outputs = [Path(folder) / f"out-{pair}-{jobs}" for jobs in (1, options.jobs)]
+            single = _run(batch, outputs[0], 1)
+            several = _run(batch, outputs[1], options.jobs)
             runs.append((single, several))
-            written = len(list((Path(folder) / "out").glob("*.docx")))
-            assert written == len(requests), f"{written} forms written"
+            for output in outputs:
+                written = len(list(output.glob("*.docx")))
+                assert written == len(requests), f"{written} forms written"
         docxtpl = 0.0
         if options.docxtpl_requests > 0:
             subset = requests[: options.docxtpl_requests]
