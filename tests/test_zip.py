@@ -4,6 +4,7 @@ the document part is deflated in segments (writers/zip.py), which any ZIP reader
 from __future__ import annotations
 
 import io
+import platform
 import struct
 import zipfile
 import zlib
@@ -32,8 +33,7 @@ from tests.helpers import example, package_parts
 SEGMENTED = "word/document.xml"
 CUSTOM = "docProps/custom.xml"
 HEADER = "word/header1.xml"
-# Deflated for each form, fast; every other part is deflated once per process, small.
-EACH_FORM_PARTS = dict.fromkeys(("docProps/core.xml", HEADER), EACH_FORM)
+CORE = "docProps/core.xml"
 
 
 def zipfile_bytes(parts: list[tuple[str, bytes]], levels: Mapping[str, int] = {}) -> bytes:
@@ -66,14 +66,16 @@ def test_a_rendered_docx_is_zipfiles_packaging_but_for_the_segmented_document(
     content = mesoconsent.render(attrs.evolve(example(), locale=locale)).content
     parts = package_parts(content)
     stored = deflated_data(content)
-    zipped = deflated_data(zipfile_bytes(parts, EACH_FORM_PARTS))
+    zipped = deflated_data(zipfile_bytes(parts))
     assert list(stored) == list(zipped) == [name for name, _ in parts]
     # The document, the custom properties (deflated once, then the form's own digests in a
-    # stored block) and the header (its namespaces deflated once, then the form's own short
-    # text stored) are deflated as segments, each ending on a sync flush.
-    assert {name for name in stored if stored[name] != zipped[name]} == {SEGMENTED, CUSTOM, HEADER}
+    # stored block), the header (its namespaces deflated once, then the form's own short
+    # text stored) and the core properties (the form's own, deflated fast) are deflated as
+    # segments, each ending on a sync flush.
+    own = {SEGMENTED, CUSTOM, HEADER, CORE}
+    assert {name for name in stored if stored[name] != zipped[name]} == own
     assert stored[SEGMENTED].count(b"\x00\x00\xff\xff") > 3
-    for name in (SEGMENTED, CUSTOM, HEADER):
+    for name in own:
         assert zlib.decompress(stored[name], -15) == dict(parts)[name]
 
 
@@ -100,8 +102,19 @@ def test_a_part_deflated_in_segments_reads_back_whole(pieces: list[bytes], other
     ]
 
 
+@pytest.fixture(params=["zlib-ng", "zlib"])
+def form_deflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A form's own stretches deflated by zlib-ng (installed with the package on CPython), or
+    by zlib, as where it is missing."""
+    if request.param == "zlib":
+        monkeypatch.setattr(mesoconsent.writers.zip, "_fast_zlib", None)
+    elif mesoconsent.writers.zip._fast_zlib is None:
+        pytest.skip("zlib-ng is not installed here")
+    return str(request.param)
+
+
 @pytest.mark.parametrize("size", [0, 100, STORE_BELOW - 1, STORE_BELOW, 7930, 8192, 40_000, 70_000])
-def test_a_forms_own_segment_of_any_size_reads_back(size: int) -> None:
+def test_a_forms_own_segment_of_any_size_reads_back(size: int, form_deflater: str) -> None:
     # Between segments deflated once, at any size (a 20,000-character name makes a large one),
     # stored if it is short, deflated if not.
     text = (b"<w:p><w:r><w:t>Jane Example \xc3\xa9</w:t></w:r></w:p>" * 2000)[:size]
@@ -118,3 +131,25 @@ def test_a_forms_own_segment_of_any_size_reads_back(size: int) -> None:
 def test_a_stored_segment_after_a_deflated_one_reads_back_whole(first: bytes, kept: bytes) -> None:
     part = segmented_part("p.xml", [deflate_segment(first, level=ONCE), stored_segment(kept)])
     assert package_parts(zip_parts([part])) == [("p.xml", first + kept)]
+
+
+def test_zlib_ng_deflates_each_forms_own_xml_on_cpython() -> None:
+    # A dependency on CPython (pyproject.toml): without it each form's own stretches take about
+    # three times as long to deflate, which nothing else would show.
+    if platform.python_implementation() != "CPython":
+        pytest.skip("zlib-ng is a dependency on CPython only")
+    assert mesoconsent.writers.zip._fast_zlib is not None
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_without_zlib_ng_a_form_holds_the_same_parts_as_deterministically(
+    locale: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = attrs.evolve(example(), locale=locale, witness=mesoconsent.Witness("Sam Lee"))
+    installed = mesoconsent.writers.zip._fast_zlib is not None
+    with_it = mesoconsent.render(request).content
+    monkeypatch.setattr(mesoconsent.writers.zip, "_fast_zlib", None)
+    without = mesoconsent.render(request).content
+    assert mesoconsent.render(request).content == without
+    assert package_parts(without) == package_parts(with_it)
+    assert (without != with_it) == installed  # other DEFLATE data where zlib-ng made it

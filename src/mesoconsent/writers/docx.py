@@ -41,7 +41,6 @@ from mesoconsent.writers.docx_parts import (
 )
 from mesoconsent.writers.shared import SharedBlocks, output
 from mesoconsent.writers.zip import (
-    EACH_FORM,
     ONCE,
     CompressedPart,
     OpenPart,
@@ -710,7 +709,7 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
         [
             fixed["[Content_Types].xml"],
             fixed["_rels/.rels"],
-            compress_part("docProps/core.xml", core_xml(meta).encode(), level=EACH_FORM),
+            segmented_part("docProps/core.xml", [form_segment(core_xml(meta).encode())]),
             _custom_part(document),
             segmented_part("word/document.xml", segments),
             fixed["word/_rels/document.xml.rels"],
