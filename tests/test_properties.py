@@ -88,6 +88,7 @@ def requests(draw: st.DrawFn) -> ConsentRequest:
             draw(multi_line),
             draw(single_line),
             paper_size=draw(st.sampled_from([None, "A4", "Letter"])),
+            consent_age=draw(st.none() | st.integers(12, 21)),
         ),
         practitioner=mesoconsent.Practitioner(draw(single_line), draw(single_line)),
         procedure="mesotherapy",

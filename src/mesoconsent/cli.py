@@ -36,6 +36,7 @@ from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, write_atomic
 from mesoconsent.resources import example_request_path, locales_dir, templates_dir
 from mesoconsent.template_cache import default_cache_folder
+from mesoconsent.validation import consent_age
 
 if TYPE_CHECKING:
     from mesoconsent.batch import BatchResult
@@ -293,8 +294,8 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         )
     if result.minor_without_guardian:
         _error(
-            "warning: the patient is under 18 on the consent date and no parent or guardian "
-            f"signs the form; {_ADD_GUARDIAN}"
+            f"warning: the patient is under {consent_age(request)} on the consent date and no "
+            f"parent or guardian signs the form; {_ADD_GUARDIAN}"
         )
     print(
         f"wrote {args.output} ({output_format}, {result.procedure} {result.template_version}, "
@@ -448,7 +449,8 @@ class _Termination:
         raise KeyboardInterrupt
 
 
-# What to do about a form for a patient under 18 that no parent or guardian signs.
+# What to do about a form for a patient under the clinic's consent age that no parent or
+# guardian signs.
 _ADD_GUARDIAN = (
     "where the law requires a parent's or guardian's consent, add them as the form's third "
     'signer (witness role "guardian")'
@@ -519,8 +521,10 @@ class _BatchSummary:
                 print(f"  {question}: {_lines(numbers)}", file=sys.stderr)
         if self.minors:
             _error(
-                f"warning: {len(self.minors)} form(s) are for patients under 18 on the consent "
-                f"date, and no parent or guardian signs them; {_ADD_GUARDIAN}:"
+                f"warning: {len(self.minors)} form(s) are for patients under the age from "
+                "which they may consent alone (the clinic's consent_age, 18 unless it says "
+                f"another) on the consent date, and no parent or guardian signs them; "
+                f"{_ADD_GUARDIAN}:"
             )
             print(f"  {_lines(self.minors)}", file=sys.stderr)
         if self.failed:

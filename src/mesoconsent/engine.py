@@ -138,8 +138,10 @@ def _warn(result: RenderResult) -> None:
     if result.minor_without_guardian:
         # Not the age or the date of birth: a message may be logged.
         warnings.warn(
-            "the patient is under 18 on the consent date and no parent or guardian signs the "
-            "form; where the law requires their consent, add them as its third signer "
+            "the patient is under the age from which they may consent alone (the clinic's "
+            "consent_age, 18 unless it says another) on the consent date, and no parent or "
+            "guardian signs the form; where the law requires their consent, add them as its "
+            "third signer "
             "(Witness role 'guardian') "
             "(RenderResult.minor_without_guardian)",
             MinorPatientWarning,
@@ -243,7 +245,8 @@ class RenderResult:
     draft: bool = False
     # The catalog the wording came from (``fr`` for a request in ``fr-CA``).
     catalog: str = ""
-    # The patient is under 18 on the consent date, and no parent or guardian signs the form
+    # The patient is under the age from which they may consent alone (clinic.consent_age,
+    # 18 by default) on the consent date, and no parent or guardian signs the form
     # (MinorPatientWarning).
     minor_without_guardian: bool = False
 
@@ -727,7 +730,8 @@ class Engine:
 
         Warns (DraftTranslationWarning) when the catalog's translation is not reviewed,
         (ContraindicationWarning) when the patient answered yes to a screening question, and
-        (MinorPatientWarning) when the patient is under 18 and no parent or guardian signs.
+        (MinorPatientWarning) when the patient is under the clinic's consent age (18 unless
+        ``clinic.consent_age`` says another) and no parent or guardian signs.
         """
         result = self.render_quietly(request, format, draft=draft)
         _warn(result)

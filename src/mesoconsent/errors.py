@@ -170,7 +170,8 @@ class ContraindicationWarning(UserWarning):
 
 
 class MinorPatientWarning(UserWarning):
-    """The patient is under 18 on the consent date, and no parent or guardian signs the form.
+    """The patient is under the age from which they may consent alone (``clinic.consent_age``,
+    18 unless it says another) on the consent date, and no parent or guardian signs the form.
     Where the law requires their consent, make them its third signer
     (``Witness(name, role="guardian")``)."""
 

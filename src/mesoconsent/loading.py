@@ -373,10 +373,11 @@ def request_to_dict(request: ConsentRequest) -> dict[str, Any]:
     unstructured["screening"] = {
         key: _converter.unstructure(answer) for key, answer in request.screening.items()
     }
-    if request.clinic.paper_size is None:
-        # Left out, as the request left it out: a reader older than the field (a worker not
-        # yet upgraded) refuses the key, even as null.
-        del unstructured["clinic"]["paper_size"]
+    for optional in ("paper_size", "consent_age"):
+        if getattr(request.clinic, optional) is None:
+            # Left out, as the request left it out: a reader older than the field (a worker
+            # not yet upgraded) refuses the key, even as null.
+            del unstructured["clinic"][optional]
     return unstructured
 
 

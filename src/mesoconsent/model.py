@@ -85,6 +85,11 @@ class Clinic:
     # The paper the clinic prints its forms on: "A4" or "Letter" (US Letter). None, the
     # default, lays the DOCX out on A4 and leaves the HTML to the printer's own paper.
     paper_size: str | None = attrs.field(default=None, converter=_paper_size)
+    # The age from which a patient may consent to the treatment alone where the clinic
+    # practises (the age of majority, or of medical consent where the law sets it lower):
+    # from 12 to 21. None, the default, is 18. A younger patient's form that no parent or
+    # guardian signs is reported (RenderResult.minor_without_guardian).
+    consent_age: int | None = None
 
 
 @attrs.frozen

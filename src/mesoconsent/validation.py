@@ -222,6 +222,14 @@ def _problems(
             yield FieldProblem("witness.role", f"must be one of {', '.join(WITNESS_ROLES)}")
         if request.clinic.paper_size is not None and request.clinic.paper_size not in PAPER_SIZES:
             yield FieldProblem("clinic.paper_size", "must be A4 or Letter, or left out")
+        age = request.clinic.consent_age
+        if age is not None and (
+            not isinstance(age, int) or isinstance(age, bool) or not _YOUNGEST <= age <= _OLDEST
+        ):
+            yield FieldProblem(
+                "clinic.consent_age",
+                f"must be a whole number from {_YOUNGEST} to {_OLDEST}, or left out",
+            )
     else:
         yield from _date("consent_date", request.consent_date)
 
@@ -304,13 +312,24 @@ def _date(path: str, value: object) -> Iterator[FieldProblem]:
 
 
 # The age below which a patient is a minor in most countries; the law where a clinic
-# practises may set another (and may let a younger patient consent): docs/api.md.
+# practises may set another, or let a younger patient consent (clinic.consent_age): api.md.
 ADULT_AGE = 18
+# What clinic.consent_age may say: the ages of majority and of medical consent that laws set
+# lie within it (16 in England and Wales, 19 or 21 in some states and countries).
+_YOUNGEST, _OLDEST = 12, 21
+
+
+def consent_age(request: ConsentRequest) -> int:
+    """The age from which the patient of a valid request may consent alone: the clinic's
+    ``consent_age``, or ADULT_AGE where it says none."""
+    age = request.clinic.consent_age
+    return ADULT_AGE if age is None else age
 
 
 def is_minor(request: ConsentRequest) -> bool:
-    """Whether the patient (of a valid request) is under ADULT_AGE on the consent date."""
-    return _age(request.patient.date_of_birth, request.consent_date) < ADULT_AGE
+    """Whether the patient (of a valid request) is under :func:`consent_age` on the consent
+    date."""
+    return _age(request.patient.date_of_birth, request.consent_date) < consent_age(request)
 
 
 def _age(born: dt.date, on: dt.date) -> int:
