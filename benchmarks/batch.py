@@ -263,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             machine.append(machine_ratio(options.jobs))
             # Each run into a folder of its own, all removed at the end: forms removed just
             # before a run make creating its files slower (docs/performance.md, "Batch mode").
-            outputs = [Path(folder) / f"out-{pair}-{jobs}" for jobs in (1, options.jobs)]
+            outputs = [Path(folder) / f"out-{pair}-{side}" for side in ("single", "several")]
             single = _run(batch, outputs[0], 1)
             several = _run(batch, outputs[1], options.jobs)
             runs.append((single, several))

@@ -267,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     checks = [
         Check("docxtpl / mesoconsent docx", speedup_text, ">= 10x", speedup >= 10),
         Check(
-            "mesoconsent docx / floor with static parts deflated once",
+            "mesoconsent docx / floor with static parts deflated once (zlib, as the issue's)",
             over_floor_text,
             "<= 3x",
             over_floor <= 3,

@@ -26,6 +26,7 @@ numbering and settings parts are taken from mesoconsent's output, so every form 
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
 import struct
@@ -48,7 +49,7 @@ from mesoconsent import document as d
 
 _zlib_ng: ModuleType | None
 try:  # what mesoconsent deflates a form's own XML with (mesoconsent/writers/zip.py)
-    from zlib_ng import zlib_ng as _zlib_ng
+    _zlib_ng = importlib.import_module("zlib_ng.zlib_ng")
 except ImportError:
     _zlib_ng = None
 

@@ -4,8 +4,9 @@ The package is assembled directly: ``word/document.xml``, the header, the footer
 properties are generated per document from the tree; styles, numbering, settings and
 relationships come from ``docx_parts`` and are built once per language. Every zip entry has a
 fixed timestamp and the core properties are dated with the consent date, so the same request
-gives the same bytes on any day, on any machine: a clinic can hash and archive what the
-patient signed.
+gives the same bytes on any day, with the same versions of mesoconsent and of the libraries it
+uses: a clinic can hash and archive what the patient signed. (Another zlib or zlib-ng may
+deflate the same parts into other bytes: docs/architecture.md.)
 
 Each paragraph that states a required disclosure carries a bookmark named after the
 disclosure id (see :func:`bookmark_name`). Bookmarks are invisible, survive editing and

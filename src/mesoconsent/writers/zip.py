@@ -12,6 +12,7 @@ that): the fixed timestamp, MS-DOS as the creating system, no extra fields, no d
 
 from __future__ import annotations
 
+import importlib
 import struct
 import zlib
 from collections.abc import Sequence
@@ -19,11 +20,12 @@ from types import ModuleType
 
 import attrs
 
-# zlib-ng, where it is installed (a dependency on CPython only; see FAST): a variable, so that
-# tests can take it away.
+# zlib-ng, where it is installed (a dependency where it has wheels; see FAST), or None. A
+# variable, so that tests can take it away; imported by name, so that type checking works
+# with it installed or not.
 _fast_zlib: ModuleType | None
 try:
-    from zlib_ng import zlib_ng as _fast_zlib
+    _fast_zlib = importlib.import_module("zlib_ng.zlib_ng")
 except ImportError:
     _fast_zlib = None
 
