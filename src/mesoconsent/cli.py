@@ -522,8 +522,8 @@ class _BatchSummary:
         if self.minors:
             _error(
                 f"warning: {len(self.minors)} form(s) are for patients under the age from "
-                "which they may consent alone (the clinic's consent_age, 18 unless it says "
-                f"another) on the consent date, and no parent or guardian signs them; "
+                "which they may consent alone (the clinic's consent_age, or 18 where the request "
+                "gives none) on the consent date, and no parent or guardian signs them; "
                 f"{_ADD_GUARDIAN}:"
             )
             print(f"  {_lines(self.minors)}", file=sys.stderr)

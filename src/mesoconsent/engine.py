@@ -139,9 +139,9 @@ def _warn(result: RenderResult) -> None:
         # Not the age or the date of birth: a message may be logged.
         warnings.warn(
             "the patient is under the age from which they may consent alone (the clinic's "
-            "consent_age, 18 unless it says another) on the consent date, and no parent or "
-            "guardian signs the form; where the law requires their consent, add them as its "
-            "third signer "
+            "consent_age, or 18 where the request gives none) on the consent date, and no "
+            "parent or guardian signs the form; where the law requires their consent, add them "
+            "as its third signer "
             "(Witness role 'guardian') "
             "(RenderResult.minor_without_guardian)",
             MinorPatientWarning,

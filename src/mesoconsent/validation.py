@@ -222,14 +222,6 @@ def _problems(
             yield FieldProblem("witness.role", f"must be one of {', '.join(WITNESS_ROLES)}")
         if request.clinic.paper_size is not None and request.clinic.paper_size not in PAPER_SIZES:
             yield FieldProblem("clinic.paper_size", "must be A4 or Letter, or left out")
-        age = request.clinic.consent_age
-        if age is not None and (
-            not isinstance(age, int) or isinstance(age, bool) or not _YOUNGEST <= age <= _OLDEST
-        ):
-            yield FieldProblem(
-                "clinic.consent_age",
-                f"must be a whole number from {_YOUNGEST} to {_OLDEST}, or left out",
-            )
     else:
         yield from _date("consent_date", request.consent_date)
 
@@ -314,9 +306,9 @@ def _date(path: str, value: object) -> Iterator[FieldProblem]:
 # The age below which a patient is a minor in most countries; the law where a clinic
 # practises may set another, or let a younger patient consent (clinic.consent_age): api.md.
 ADULT_AGE = 18
-# What clinic.consent_age may say: the ages of majority and of medical consent that laws set
-# lie within it (16 in England and Wales, 19 or 21 in some states and countries).
-_YOUNGEST, _OLDEST = 12, 21
+# What clinic.consent_age may say: the ages of majority, and of consent to medical treatment,
+# that laws set lie within it.
+CONSENT_AGES = (12, 21)
 
 
 def consent_age(request: ConsentRequest) -> int:
@@ -354,15 +346,17 @@ def _dates(request: ConsentRequest) -> Iterator[FieldProblem]:
 
 
 def _numbers(request: ConsentRequest) -> Iterator[FieldProblem]:
-    checks = (
-        ("treatment.number_of_sessions", request.treatment.number_of_sessions, MAX_SESSIONS),
-        ("treatment.interval_days", request.treatment.interval_days, MAX_INTERVAL_DAYS),
-    )
-    for path, value, most in checks:
+    checks = [
+        ("treatment.number_of_sessions", request.treatment.number_of_sessions, 1, MAX_SESSIONS),
+        ("treatment.interval_days", request.treatment.interval_days, 1, MAX_INTERVAL_DAYS),
+    ]
+    if request.clinic.consent_age is not None:  # optional
+        checks.append(("clinic.consent_age", request.clinic.consent_age, *CONSENT_AGES))
+    for path, value, least, most in checks:
         if not isinstance(value, int) or isinstance(value, bool):
             yield FieldProblem(path, "must be a whole number")
-        elif not 1 <= value <= most:
-            yield FieldProblem(path, f"must be from 1 to {most}")
+        elif not least <= value <= most:
+            yield FieldProblem(path, f"must be from {least} to {most}")
 
 
 _SCREENING_NOT_A_MAPPING = FieldProblem(
