@@ -104,9 +104,11 @@ class Segment:
     data: bytes
 
 
-def deflate_segment(content: bytes, *, level: int) -> Segment:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return Segment(content, compressor.compress(content) + compressor.flush(zlib.Z_SYNC_FLUSH))
+def deflate_segment(content: bytes, *, level: int, deflater: ModuleType = zlib) -> Segment:
+    """``content`` deflated at ``level`` by ``deflater`` (zlib, or a module with its interface:
+    zlib-ng), ending on a sync flush."""
+    compressor = deflater.compressobj(level, deflater.DEFLATED, -15)
+    return Segment(content, compressor.compress(content) + compressor.flush(deflater.Z_SYNC_FLUSH))
 
 
 def stored_segment(content: bytes) -> Segment:
@@ -135,10 +137,7 @@ def form_segment(content: bytes) -> Segment:
         return stored_segment(content)
     if _fast_zlib is None:
         return deflate_segment(content, level=EACH_FORM)
-    compressor = _fast_zlib.compressobj(FAST, _fast_zlib.DEFLATED, -15)
-    return Segment(
-        content, compressor.compress(content) + compressor.flush(_fast_zlib.Z_SYNC_FLUSH)
-    )
+    return deflate_segment(content, level=FAST, deflater=_fast_zlib)
 
 
 # An empty last block (fixed Huffman codes, end of block): what a compressor's final flush
