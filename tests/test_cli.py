@@ -238,6 +238,30 @@ def test_output_to_a_pipe_is_refused_not_replaced(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir()] == ["pipe.docx"]
 
 
+@pytest.mark.skipif(not Path("/dev/stdout").exists(), reason="needs /dev/stdout")
+def test_output_to_stdout_redirected_to_a_file_is_refused_and_the_file_kept(
+    tmp_path: Path,
+) -> None:
+    # /dev/stdout then leads to the log file itself; renaming over it replaced the whole log.
+    log = tmp_path / "log.txt"
+    log.write_text("earlier lines\n", encoding="utf-8")
+    command = ["render", "--example", "-o", "/dev/stdout", "--format", "text"]
+    with log.open("a", encoding="utf-8") as output:
+        result = subprocess.run(
+            [sys.executable, "-m", "mesoconsent", *command],
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 3, result.stderr
+    assert "/dev/stdout: not a file of its own but a process's open descriptor" in result.stderr
+    assert log.read_text(encoding="utf-8") == "earlier lines\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["log.txt"]
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_a_pipe_or_folder_without_an_extension_is_refused_as_what_it_is(tmp_path: Path) -> None:
     # They used to be refused for their name ("cannot tell the format from 'no extension'",

@@ -43,6 +43,38 @@ def test_a_pipe_or_a_link_to_one_is_refused_and_left_as_it_is(tmp_path: Path) ->
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out.docx", "pipe"]
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_descriptor_open_on_a_file_is_refused_and_the_file_left_whole(tmp_path: Path) -> None:
+    # `render -o /dev/stdout > log.txt`: /dev/stdout leads to log.txt itself, and a rename
+    # over it replaced the whole log with the form.
+    log = tmp_path / "log.txt"
+    log.write_bytes(b"earlier lines\n")
+    log.chmod(0o644)
+    descriptor = os.open(log, os.O_WRONLY | os.O_APPEND)
+    try:
+        link = tmp_path / "out.txt"
+        link.symlink_to(f"/proc/self/fd/{descriptor}")
+        for target in (Path(f"/proc/self/fd/{descriptor}"), Path(f"/dev/fd/{descriptor}"), link):
+            if not target.exists():  # /dev/fd is not everywhere
+                continue
+            with pytest.raises(OSError, match="open descriptor") as caught:
+                write_atomic(target, b"form")
+            assert caught.value.filename == str(target)
+    finally:
+        os.close(descriptor)
+    assert log.read_bytes() == b"earlier lines\n"
+    assert stat.S_IMODE(log.stat().st_mode) == 0o644
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["log.txt", "out.txt"]
+
+
+def test_a_file_under_a_folder_reached_through_a_link_is_written(tmp_path: Path) -> None:
+    # The check for descriptors follows links to where they lead, and only /proc is refused.
+    (tmp_path / "real").mkdir()
+    (tmp_path / "via").symlink_to(tmp_path / "real")
+    write_atomic(tmp_path / "via" / "form.docx", b"form")
+    assert (tmp_path / "real" / "form.docx").read_bytes() == b"form"
+
+
 def test_a_link_is_kept_and_the_file_it_leads_to_is_replaced(tmp_path: Path) -> None:
     (tmp_path / "forms").mkdir()
     existing = tmp_path / "forms" / "old.docx"

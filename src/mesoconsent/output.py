@@ -60,8 +60,15 @@ def _regular_target(path: Path) -> Path:
     """The file that writing ``path`` replaces: ``path``, or where its links lead; OSError
     naming ``path`` if that exists and is not a regular file (a folder, device, pipe or
     socket)."""
+    if _is_open_descriptor(path):
+        raise OSError(
+            errno.EINVAL,
+            "not a file of its own but a process's open descriptor (like /dev/stdout): give "
+            "the path of a file to write",
+            str(path),
+        )
     try:
-        mode: int | None = os.stat(path).st_mode  # through links, /proc's /dev/stdout too
+        mode: int | None = os.stat(path).st_mode  # through links
     except FileNotFoundError:  # a new file, or a link to one not there yet (then created)
         mode = None
     except OSError as error:
@@ -78,6 +85,29 @@ def _regular_target(path: Path) -> Path:
     if mode is not None:
         _refuse_read_only(target, path)
     return target
+
+
+# Links followed at most, as the kernel follows them (MAXSYMLINKS) before giving up (ELOOP).
+_MOST_LINKS = 40
+
+
+def _is_open_descriptor(path: Path) -> bool:
+    """Whether ``path``, or a link on the way from it, is one of a process's descriptors
+    (``/dev/stdout``, ``/dev/fd/1``, ``/proc/self/fd/1``). Such a link leads to whatever the
+    descriptor is open on: with the output redirected to a file (``> log.txt``), that is a
+    regular file, and a rename over the link would replace the whole file, not add to it.
+    Linux keeps these links in /proc; a folder there never holds a form."""
+    current = os.path.abspath(path)
+    for _ in range(_MOST_LINKS):
+        folder = os.path.realpath(os.path.dirname(current))
+        if folder == "/proc" or folder.startswith("/proc/"):
+            return True
+        try:
+            leads_to = os.readlink(current)
+        except OSError:  # not a link (or not there): the path is the file itself
+            return False
+        current = os.path.join(os.path.dirname(current), leads_to)
+    return False
 
 
 def _refuse_read_only(target: Path, named: Path) -> None:
