@@ -536,6 +536,16 @@ def test_markup_outside_the_vocabulary_names_the_template(tmp_path: Path) -> Non
     assert "<div> is not allowed at block level" in message
 
 
+def test_an_attribute_outside_the_vocabulary_names_the_template(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / "common" / "base.html.j2", r"<h1>(\{\{ title \}\})", r'<h1 class="big">\1')
+    with pytest.raises(TemplateError) as caught:
+        Engine([templates]).render(example())
+    message = str(caught.value)
+    assert "template 'mesotherapy/consent.html.j2'" in message
+    assert "<h1> has no attribute class (it carries none)" in message
+
+
 def test_a_template_without_the_interpreters_statement_is_refused(tmp_path: Path) -> None:
     # The interpreter signs for the statement above their line: without it, their signature
     # attests to nothing.

@@ -40,3 +40,50 @@ def test_a_cell_holding_one_element(cell: str, inlines: tuple[d.Inline, ...]) ->
 def test_a_block_or_unknown_element_in_a_cell_is_a_template_error(element: str) -> None:
     with pytest.raises(TemplateError, match="is not allowed inside <td>"):
         cells(f"<td>{element}</td>")
+
+
+@pytest.mark.parametrize(
+    ("markup", "said"),
+    [
+        ('<p class="x">a</p>', "<p> has no attribute class (it may carry data-disclosure)"),
+        ('<p><strong style="color:white">a</strong></p>', "<strong> has no attribute style"),
+        (
+            '<table widht="1 2"><tr><td>a</td><td>b</td></tr></table>',
+            "<table> has no attribute widht (it may carry class, widths)",
+        ),
+        ('<p><check checked="yes" x="1"/></p>', "<check> has no attribute x"),
+        ('<h2 id="a" lang="fr">a</h2>', "<h2> has no attribute id, lang (it carries none)"),
+        (
+            '<signatures><signer role="patient" signature="S" date="D" dates="E">N</signer>'
+            "</signatures>",
+            "<signer> has no attribute dates (it may carry date, role, signature)",
+        ),
+        ('<table><tr data-screening="q" hidden="1"><td>a</td></tr></table>', "<tr> has no"),
+    ],
+)
+def test_an_attribute_outside_the_vocabulary_is_a_template_error(markup: str, said: str) -> None:
+    # Dropping it unseen would let a misspelt attribute (widht=) change the form's layout.
+    with pytest.raises(TemplateError, match="has no attribute") as caught:
+        parse_section(markup, "test")
+    assert said in str(caught.value)
+
+
+def test_the_vocabulary_s_attributes_are_accepted() -> None:
+    (table,) = parse_section(
+        '<table widths="1 3" class="fields"><tr data-screening="q"><td><check checked="yes"/>'
+        "</td><td>a</td></tr></table>",
+        "test",
+    ).blocks
+    assert isinstance(table, d.Table)
+    assert table.rows[0].screening == "q"
+    (paragraph,) = parse_section('<p data-disclosure="risk">a</p>', "test").blocks
+    assert isinstance(paragraph, d.Paragraph)
+    assert paragraph.disclosure == "risk"
+
+
+def test_a_misplaced_marker_says_where_it_belongs_and_an_unknown_element_says_what_it_is() -> None:
+    # The attribute check leaves these to the messages that say more.
+    with pytest.raises(TemplateError, match="data-disclosure belongs on <p> or <li>, not <td>"):
+        cells('<td data-disclosure="risk">a</td>')
+    with pytest.raises(TemplateError, match="<b> is not allowed inside <td>"):
+        cells('<td><b class="x">a</b></td>')

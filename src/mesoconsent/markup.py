@@ -70,16 +70,60 @@ _PLACEHOLDERS = (
 )
 
 
+# The attributes each element may carry; any other is a TemplateError, as an unknown element
+# is: a misspelt one (widht=) would otherwise be dropped and change the form unseen.
+# data-disclosure and data-screening are checked where they are placed (_check_placement),
+# which says where they belong.
+_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "document": frozenset({"title", "subject", "dir"}),
+    "table": frozenset({"widths", "class"}),
+    "signer": frozenset({"role", "signature", "date"}),
+    "check": frozenset({"checked"}),
+    **{tag: frozenset({"ref"}) for tag in _PLACEHOLDERS},
+}
+_PLACED_ATTRIBUTES = frozenset({"data-disclosure", "data-screening"})
+_VOCABULARY = frozenset(
+    {"document", "header", "footer", "h1", "h2", "h3", "p", "ul", "ol", "li", "table", "tr"}
+    | {"th", "td", "alert", "signatures", "signer", "strong", "em", "br", "check"}
+    | {"page-number", "page-count", *_PLACEHOLDERS}
+)
+_NO_ATTRIBUTES: frozenset[str] = frozenset()
+_ACCEPTED = {tag: _ATTRIBUTES.get(tag, _NO_ATTRIBUTES) | _PLACED_ATTRIBUTES for tag in _VOCABULARY}
+
+
 def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
     """Elements whose place is checked: those that mark a disclosure or a screening row, and
-    static-section placeholders."""
-    return [
-        element
-        for element in root.iter()
-        if element.get("data-disclosure") is not None
-        or element.get("data-screening") is not None
-        or element.tag in _PLACEHOLDERS
-    ]
+    static-section placeholders. Raises TemplateError for an attribute the element may not
+    carry (checked in the same walk of the tree, which every render makes)."""
+    placed = []
+    for element in root.iter():
+        # keys(), not attrib: the C element makes an attrib dictionary for an element that has
+        # none when it is first asked for one.
+        names = element.keys()
+        if not names:
+            if element.tag in _PLACEHOLDERS:
+                placed.append(element)
+            continue
+        accepted = _ACCEPTED.get(element.tag)
+        # An element outside the vocabulary (None) is reported as such where it is built.
+        if accepted is not None and not accepted.issuperset(names):
+            unknown = sorted(set(names) - accepted)
+            raise TemplateError(
+                f"<{element.tag}> has no attribute {', '.join(unknown)}"
+                f"{_allowed_attributes(element.tag)}"
+            )
+        if "data-disclosure" in names or "data-screening" in names or element.tag in _PLACEHOLDERS:
+            placed.append(element)
+    return placed
+
+
+def _allowed_attributes(tag: str) -> str:
+    allowed = sorted(_ATTRIBUTES.get(tag, _NO_ATTRIBUTES))
+    if tag in ("p", "li"):
+        allowed.append("data-disclosure")
+    elif tag == "tr":
+        allowed.append("data-screening")
+    return f" (it may carry {', '.join(allowed)})" if allowed else " (it carries none)"
 
 
 @attrs.frozen
