@@ -662,7 +662,8 @@ def test_a_clinic_s_own_catalog_is_sent_to_its_templates_not_to_the_bundled_pot(
         "locales", "--check", "--templates", "templates", "--locales", "locales", cwd=tmp_path
     )
     fr = check.stdout[check.stdout.index("\nfr: ") :]
-    assert "English of your templates: update the file from a .pot extracted from them" in fr
+    assert "English of your templates: update the file from the catalog template" in fr
+    assert "mesoconsent locales --pot FILE with the same --templates" in fr
     assert "locales/mesoconsent.pot" not in fr.split("\n\n")[1]
 
 

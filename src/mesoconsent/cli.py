@@ -151,6 +151,13 @@ def _parser() -> argparse.ArgumentParser:
         "if any locale is incomplete, listing what is missing.",
     )
     locales.add_argument("--check", action="store_true", help="exit 1 if a locale is incomplete")
+    locales.add_argument(
+        "--pot",
+        type=_path,
+        metavar="FILE",
+        help="instead, write the catalog template (.pot) of every message the forms can "
+        "show, mesoconsent's and those of the --templates folders, to update catalogs from",
+    )
     _add_folders(locales)
 
     verify = commands.add_parser(
@@ -634,6 +641,8 @@ def _language_name(locale: str) -> str:
 
 
 def _locales(args: argparse.Namespace, engine: Engine) -> int:
+    if args.pot is not None:
+        return _write_pot(args.pot, engine)
     statuses = engine.locale_status()
     print(f"{'locale':<8} {'language':<24} {'complete':<16} review")
     for status in statuses:
@@ -664,6 +673,14 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
             f"{len(incomplete)} incomplete locale(s): " + ", ".join(s.locale for s in incomplete)
         )
         return EXIT_FAILED
+    return EXIT_OK
+
+
+def _write_pot(path: Path, engine: Engine) -> int:
+    check_target(path)
+    write_atomic(path, engine.catalog_template().encode("utf-8"))
+    count = len(engine.needed_messages())
+    print(f"wrote {path} ({count} messages)")
     return EXIT_OK
 
 
@@ -726,15 +743,22 @@ def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
             "docs/templates.md)"
         )
     elif clinics:
-        print(
-            f"  ({clinics} not in the file: English of your templates: update the file from a "
-            '.pot extracted from them; docs/templates.md, "Adding a procedure", step 5)'
-        )
-    if ours:
+        print(f"  ({clinics} not in the file: English of your templates: {_UPDATE_FROM_POT})")
+    if ours and not bundled and (english.added or english.replaced):
+        # mesoconsent's own template would drop the entries of the clinic's templates.
+        print(f"  ({ours} not in the file: {_UPDATE_FROM_POT})")
+    elif ours:
         print(
             f"  ({ours} not in the file: update it from the template, locales/{DOMAIN}.pot: "
             f"pybabel update, or Poedit's Catalog > Update from POT File; docs/translators.md)"
         )
+
+
+_UPDATE_FROM_POT = (
+    "update the file from the catalog template of your templates and mesoconsent's together, "
+    "written by mesoconsent locales --pot FILE with the same --templates (pybabel update, or "
+    'Poedit\'s Catalog > Update from POT File; docs/templates.md, "Adding a procedure", step 5)'
+)
 
 
 def _label(key: MessageKey, kind: str) -> str:

@@ -15,6 +15,7 @@ import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -75,7 +76,12 @@ from mesoconsent.i18n import (
 from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
 from mesoconsent.output import write_atomic
-from mesoconsent.procedures import RESERVED_PREFIXES, Procedure, discover_procedures
+from mesoconsent.procedures import (
+    RESERVED_PREFIXES,
+    Procedure,
+    definition_files,
+    discover_procedures,
+)
 from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.template_cache import open_cache
 from mesoconsent.validation import is_minor, validate_request
@@ -515,6 +521,18 @@ class Engine:
             listed = ", ".join(locale for locale in self.locales if _well_named(locale))
             return f"not an available locale; available: {listed}"
         return None
+
+    def catalog_template(self, *, created: datetime | None = None) -> str:
+        """The catalog template (.pot text) of every message this engine's forms can show,
+        with translators' comments and source locations: the messages of :meth:`needed_messages`,
+        as ``pybabel extract`` gives them. For a clinic's templates (``template_dirs``), it
+        holds mesoconsent's messages and the clinic's together, which the clinic's own
+        catalogs, replacing mesoconsent's for their languages, need. ``created`` sets the
+        POT-Creation-Date (default: now)."""
+        from mesoconsent.catalog_template import catalog_template  # `locales --pot` only
+
+        definitions = definition_files(self.template_dirs)
+        return catalog_template(self._environment, definitions, created=created)
 
     def needed_messages(self) -> dict[MessageKey, str]:
         """Every message a form of this engine can show, with what it is: "required

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -200,25 +200,44 @@ def discover_procedures(template_dirs: Iterable[Path]) -> dict[str, Procedure]:
     dirs = list(template_dirs)
     common = _common_dir(dirs)
     found: dict[str, Procedure] = {}
-    for template_dir in reversed(dirs):  # lowest priority first
-        for candidate in sorted(template_dir.iterdir()) if template_dir.is_dir() else ():
-            if candidate.name == COMMON_DIR or not (candidate / PROCEDURE_FILE).is_file():
-                continue
-            procedure = load_procedure(candidate, common)
-            overridden = found.get(candidate.name)
-            if overridden is not None:
-                _refuse_dropped(
-                    candidate / PROCEDURE_FILE,
-                    overridden.required_ids,
-                    {d.id for d in procedure.disclosures},
-                )
-                _refuse_dropped(
-                    candidate / PROCEDURE_FILE,
-                    [q.key for q in overridden.screening],
-                    {q.key for q in procedure.screening},
-                )
-            found[candidate.name] = procedure
+    for candidate in _procedure_folders(reversed(dirs)):  # lowest priority first
+        procedure = load_procedure(candidate, common)
+        overridden = found.get(candidate.name)
+        if overridden is not None:
+            _refuse_dropped(
+                candidate / PROCEDURE_FILE,
+                overridden.required_ids,
+                {d.id for d in procedure.disclosures},
+            )
+            _refuse_dropped(
+                candidate / PROCEDURE_FILE,
+                [q.key for q in overridden.screening],
+                {q.key for q in procedure.screening},
+            )
+        found[candidate.name] = procedure
     return dict(sorted(found.items()))
+
+
+def definition_files(template_dirs: Iterable[Path]) -> list[tuple[str, Path]]:
+    """The definition files :func:`discover_procedures` takes its procedures from, each as
+    its name within its template folder and its path: the common disclosures, then each
+    procedure's ``procedure.toml`` (the first folder's, where several have one)."""
+    dirs = list(template_dirs)
+    common = _common_dir(dirs) / COMMON_DISCLOSURES_FILE
+    chosen: dict[str, Path] = {}
+    for candidate in _procedure_folders(dirs):  # highest priority first
+        chosen.setdefault(candidate.name, candidate / PROCEDURE_FILE)
+    return [(f"{COMMON_DIR}/{COMMON_DISCLOSURES_FILE}", common)] + [
+        (f"{name}/{PROCEDURE_FILE}", path) for name, path in sorted(chosen.items())
+    ]
+
+
+def _procedure_folders(template_dirs: Iterable[Path]) -> Iterator[Path]:
+    """The procedure folders (those with a procedure.toml) of each folder, in turn."""
+    for template_dir in template_dirs:
+        for candidate in sorted(template_dir.iterdir()) if template_dir.is_dir() else ():
+            if candidate.name != COMMON_DIR and (candidate / PROCEDURE_FILE).is_file():
+                yield candidate
 
 
 def _common_dir(dirs: list[Path]) -> Path:

@@ -1,0 +1,145 @@
+"""`mesoconsent locales --pot`: the catalog template a clinic's own catalogs are updated from."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog as BabelCatalog
+from babel.messages.pofile import read_po, write_po
+
+import mesoconsent
+from mesoconsent.resources import locales_dir
+from tests.helpers import run_cli
+from tests.test_locales import POT, ROOT, read
+
+ADDING = (
+    (ROOT / "docs" / "templates.md")
+    .read_text(encoding="utf-8")
+    .split("## Adding a procedure", 1)[1]
+)
+
+
+def documented_block(language: str) -> str:
+    """The first code block in ``language`` of "Adding a procedure" in docs/templates.md."""
+    return ADDING.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def entries(catalog: BabelCatalog) -> dict[tuple[str | None, object], tuple[object, ...]]:
+    """Each message by its context and id, with what a translator is told of it."""
+    return {(m.context, m.id): (tuple(m.auto_comments), m.python_format) for m in catalog if m.id}
+
+
+def test_the_bundled_templates_give_the_committed_pot_s_entries() -> None:
+    # The same extractors, keywords and options as babel.cfg: the same messages, contexts,
+    # plural forms, comments and flags; only the locations name the files within their folder.
+    written = mesoconsent.Engine().catalog_template()
+    assert entries(read_po(io.StringIO(written))) == entries(read(POT))
+
+
+def test_the_template_is_deterministic_given_its_date() -> None:
+    created = datetime(2026, 1, 2, tzinfo=UTC)
+    engine = mesoconsent.Engine()
+    first = engine.catalog_template(created=created)
+    assert first == mesoconsent.Engine().catalog_template(created=created)
+    assert '"POT-Creation-Date: 2026-01-02 00:00+0000\\n"' in first
+    assert str(ROOT) not in first  # locations do not depend on where it is installed
+    assert "#: common/base.html.j2:" in first
+
+
+def clinic_procedure(tmp_path: Path) -> Path:
+    """docs/templates.md's microneedling example, in clinic-templates/."""
+    folder = tmp_path / "clinic-templates" / "microneedling"
+    folder.mkdir(parents=True)
+    (folder / "procedure.toml").write_text(documented_block("toml"), encoding="utf-8")
+    (folder / "consent.html.j2").write_text(documented_block("jinja"), encoding="utf-8")
+    (tmp_path / "microneedling.json").write_text(documented_block("json"), encoding="utf-8")
+    return folder
+
+
+def test_a_clinic_s_catalog_updated_from_the_template_keeps_mesoconsent_s_translations(
+    tmp_path: Path,
+) -> None:
+    # Found by an audit: the documented pybabel extract over the clinic's folder found only the
+    # clinic's messages, and updating from it made 79 of the French translations obsolete.
+    clinic_procedure(tmp_path)
+    catalog = tmp_path / "clinic-locales" / "fr" / "LC_MESSAGES" / "mesoconsent.po"
+    catalog.parent.mkdir(parents=True)
+    shutil.copy(locales_dir() / "fr" / "LC_MESSAGES" / "mesoconsent.po", catalog)
+    before = read(catalog, "fr")
+    folders = ("--templates", "clinic-templates", "--locales", "clinic-locales")
+
+    written = run_cli(
+        "locales", "--templates", "clinic-templates", "--pot", "clinic.pot", cwd=tmp_path
+    )
+    assert written.returncode == 0, written.stderr
+    assert written.stdout.startswith("wrote clinic.pot (")
+    update_command = ["update", "-i", "clinic.pot", "-d", "clinic-locales", "-D", "mesoconsent"]
+    update = subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", *update_command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert update.returncode == 0, update.stderr
+
+    after = read(catalog, "fr")
+    assert not after.obsolete
+    for message in before:
+        if message.id:
+            kept = after.get(message.id, message.context)
+            assert kept is not None
+            assert kept.string == message.string
+            assert not kept.fuzzy
+    added = [
+        m
+        for m in after
+        if m.id and after.get(m.id, m.context) and before.get(m.id, m.context) is None
+    ]
+    assert {m.context for m in added} >= {
+        "procedure.what_it_is",
+        "contraindications.skin_infection",
+        "screening.skin_infection",
+    }
+    # Untranslated, or guessed from a similar message and marked fuzzy (pybabel's matching).
+    assert all(not m.string or m.fuzzy for m in added)
+
+    check = run_cli("locales", "--check", *folders, cwd=tmp_path)
+    assert check.returncode == 1
+    assert f"fr: {len(added)} message(s) would show in English or blank" in check.stdout
+
+    # Translated (mechanically here), the clinic's form renders in French.
+    for message in added:
+        message.flags.discard("fuzzy")
+        message.string = (
+            tuple(f"FR {message.id[1]}" for _ in range(after.num_plurals))
+            if isinstance(message.id, tuple | list)
+            else f"FR {message.id}"
+        )
+    with catalog.open("wb") as handle:
+        write_po(handle, after)
+    listing = run_cli("locales", *folders, cwd=tmp_path).stdout.splitlines()
+    (french,) = [line for line in listing if line.startswith("fr ")]
+    assert "(100%)" in french
+    request = json.loads((tmp_path / "microneedling.json").read_text(encoding="utf-8"))
+    request["locale"] = "fr"
+    (tmp_path / "fr.json").write_text(json.dumps(request), encoding="utf-8")
+    rendered = run_cli("render", "--input", "fr.json", "--output", "fr.txt", *folders, cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.stderr
+    text = (tmp_path / "fr.txt").read_text(encoding="utf-8")
+    assert "FR A device with very fine needles makes tiny punctures in the skin." in text
+
+
+def test_a_template_that_does_not_parse_is_named(tmp_path: Path) -> None:
+    folder = clinic_procedure(tmp_path)
+    (folder / "broken.html.j2").write_text("{% if %}", encoding="utf-8")
+    result = run_cli("locales", "--templates", "clinic-templates", "--pot", "x.pot", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "template 'microneedling/broken.html.j2' line 1" in result.stderr
+    assert not (tmp_path / "x.pot").exists()
