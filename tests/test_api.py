@@ -218,3 +218,20 @@ def test_the_readme_python_example_runs_from_any_folder(
         exec(compile(block.group(1), "README.md", "exec"), {})
     assert mesoconsent.verify(tmp_path / "consent.docx").ok
     assert (tmp_path / "consent.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("argument", "given", "said"),
+    [
+        ("template_dirs", None, "not NoneType"),
+        ("locale_dirs", None, "not NoneType"),
+        ("template_dirs", 3, "not int"),
+        ("template_dirs", b"clinic-templates", "not bytes"),
+        ("locale_dirs", ["clinic-locales", None], "it holds a NoneType"),
+    ],
+)
+def test_folders_that_are_not_folders_are_named(argument: str, given: object, said: str) -> None:
+    # Engine(template_dirs=None) said only "'NoneType' object is not iterable"; bytes were
+    # taken for a list of numbers.
+    with pytest.raises(TypeError, match=f"^{argument} must be a folder .*{said}$"):
+        mesoconsent.Engine(**{argument: given})  # type: ignore[arg-type]

@@ -269,12 +269,28 @@ def _well_named(folder: str) -> bool:
         return False
 
 
-def _folders(given: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> tuple[Path, ...]:
+def _folders(
+    given: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], argument: str
+) -> tuple[Path, ...]:
     # One folder may be given alone: a str is iterable, and would otherwise be taken for one
     # folder per character.
     if isinstance(given, str | os.PathLike):
         return (Path(given),)
-    return tuple(Path(folder) for folder in given)
+    # bytes are iterable too (as numbers), and None is what an unset setting often gives.
+    folders = None if isinstance(given, bytes) else _iterated(given)
+    wanted = f"{argument} must be a folder (a str or os.PathLike) or an iterable of folders"
+    if folders is None:
+        raise TypeError(f"{wanted}, not {type(given).__name__}")
+    paths = []
+    for folder in folders:
+        if not isinstance(folder, str | os.PathLike):
+            raise TypeError(f"{wanted}; it holds a {type(folder).__name__}")
+        paths.append(Path(folder))
+    return tuple(paths)
+
+
+def _iterated(given: object) -> list[object] | None:
+    return list(given) if isinstance(given, Iterable) else None
 
 
 def _blank(catalog: Catalog, key: MessageKey) -> str | None:
@@ -401,8 +417,10 @@ class Engine:
     ) -> None:
         bundled_templates = (templates_dir(),) if include_bundled else ()
         bundled_locales = (locales_dir(),) if include_bundled else ()
-        self.template_dirs: tuple[Path, ...] = _folders(template_dirs) + bundled_templates
-        self.locale_dirs: tuple[Path, ...] = _folders(locale_dirs) + bundled_locales
+        self.template_dirs: tuple[Path, ...] = (
+            _folders(template_dirs, "template_dirs") + bundled_templates
+        )
+        self.locale_dirs: tuple[Path, ...] = _folders(locale_dirs, "locale_dirs") + bundled_locales
         self.version = _version()
         self.generator = f"mesoconsent {self.version}"
         self.procedures: dict[str, Procedure] = discover_procedures(self.template_dirs)
