@@ -235,3 +235,17 @@ def test_folders_that_are_not_folders_are_named(argument: str, given: object, sa
     # taken for a list of numbers.
     with pytest.raises(TypeError, match=f"^{argument} must be a folder .*{said}$"):
         mesoconsent.Engine(**{argument: given})  # type: ignore[arg-type]
+
+
+def test_render_to_file_refuses_a_path_it_cannot_write_before_reading_its_name(
+    tmp_path: Path,
+) -> None:
+    # A folder was refused for its name ("cannot tell the format from 'no extension'"), as if
+    # an extension would have helped; and it is refused before anything is rendered.
+    broken = attrs.evolve(mesoconsent.example_request(), locale="xx")
+    with pytest.raises(IsADirectoryError):
+        mesoconsent.render_to_file(broken, tmp_path)
+    if Path("/dev/null").exists():
+        with pytest.raises(OSError, match="not a regular file"):
+            mesoconsent.render_to_file(broken, "/dev/null")
+    assert list(tmp_path.iterdir()) == []

@@ -695,3 +695,12 @@ def test_locales_shows_the_revision_of_a_draft_for_its_reviewer(tmp_path: Path) 
     listing = run("locales", cwd=tmp_path)
     row = next(line for line in listing.stdout.splitlines() if line.startswith("fr "))
     assert f"draft (not reviewed; revision {status.revision})" in row
+
+
+def test_a_batch_folder_that_cannot_be_made_is_named_once(tmp_path: Path) -> None:
+    (tmp_path / "requests.jsonl").write_text(json.dumps(example_dict()) + "\n", encoding="utf-8")
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    result = run("render", "--batch", "requests.jsonl", "--output-dir", "file/forms", cwd=tmp_path)
+    assert result.returncode == 3
+    assert result.stderr.startswith("mesoconsent: cannot write to the folder file/forms: ")
+    assert result.stderr.count("file/forms") == 1, result.stderr

@@ -378,7 +378,9 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
         )
         return EXIT_USAGE
     except OSError as error:
-        where = f"{error.filename}: " if error.filename else ""
+        # The file or folder the error is about, unless it is the folder already named.
+        named = error.filename is not None and Path(error.filename) != Path(args.output_dir)
+        where = f"{error.filename}: " if named else ""
         _error(f"cannot write to the folder {args.output_dir}: {where}{error.strerror}")
         return EXIT_IO
     progress = _Progress(len(lines), sys.stderr, started)

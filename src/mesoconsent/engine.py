@@ -75,7 +75,7 @@ from mesoconsent.i18n import (
 )
 from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
-from mesoconsent.output import write_atomic
+from mesoconsent.output import check_target, write_atomic
 from mesoconsent.procedures import (
     RESERVED_PREFIXES,
     Procedure,
@@ -844,8 +844,12 @@ class Engine:
     ) -> RenderResult:
         """Render and write atomically; the format defaults to the one the file name implies.
 
-        Nothing is written unless the whole document rendered: no partial or stale file.
+        Nothing is written unless the whole document rendered: no partial or stale file. A
+        path that cannot be written as a file (a folder, a device, a process's descriptor, a
+        read-only file) raises its OSError first, before its name is read for the format and
+        before anything is rendered, as on the command line.
         """
+        check_target(Path(path))
         result = self.render(request, format_for_path(path, format), draft=draft)
         write_atomic(Path(path), result.content)
         return result
