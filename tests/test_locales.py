@@ -1914,3 +1914,22 @@ def test_the_status_is_of_the_file_as_it_is_now_not_as_the_engine_loaded_it(
     assert [key[0] for key, _kind, _reason in status.missing] == ["consent.plan_product"]
     assert len(status.unused) == 1
     assert pickle.loads(pickle.dumps(status)) == status
+
+
+def test_a_wrong_plural_header_is_answered_with_one_header_that_works(tmp_path: Path) -> None:
+    # Found by an audit: Russian with nplurals=2 was offered three headers, one of them
+    # CLDR's formula as Babel writes it, 400 characters of nested brackets.
+    po_path = shipped_copy(tmp_path, "ru")
+    shipped = po_path.read_text(encoding="utf-8")
+    header = re.compile(r'"Plural-Forms: [^"]*"(\n"[^"]*")*')
+    po_path.write_text(
+        header.sub('"Plural-Forms: nplurals=2; plural=(n != 1);\\\\n"', shipped), encoding="utf-8"
+    )
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    (suggested,) = re.findall(
+        r"use Plural-Forms: (nplurals=[^;]*; plural=[^;]*;)", str(caught.value)
+    )
+    assert suggested.startswith("nplurals=3;")
+    po_path.write_text(header.sub(f'"Plural-Forms: {suggested}\\\\n"', shipped), encoding="utf-8")
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()  # pasted in, it is accepted

@@ -587,7 +587,7 @@ def _plural_header_problem(po: BabelCatalog, locale: Locale) -> str | None:
     """What is wrong with the catalog's Plural-Forms header for ``locale``, if anything."""
     rules = _plural_rules(locale)
     same_number = [rule for rule in rules if rule[0] == po.num_plurals]
-    wanted = _headers_wanted(rules)
+    wanted = _header_wanted(rules, po.num_plurals)
     if not same_number:
         return _wrong_count(po.num_plurals, locale)
     # The right number of forms, but a formula from another language (French's n > 1 where
@@ -628,9 +628,14 @@ def _trim_plural_forms(po: BabelCatalog, forms: int) -> None:
             message.string = tuple(message.string[:forms])
 
 
-def _headers_wanted(rules: Sequence[tuple[int, Callable[[int], int], str]]) -> str:
-    """The Plural-Forms headers of ``rules``, each once, to choose from."""
-    return " or ".join(f"Plural-Forms: {header}" for header in dict.fromkeys(r[2] for r in rules))
+def _header_wanted(rules: Sequence[tuple[int, Callable[[int], int], str]], forms: int) -> str:
+    """One Plural-Forms header to paste in: of ``rules`` (Babel's table first, then the
+    earlier table's and CLDR's, which a catalog may also follow), the first giving ``forms``
+    forms, so that the translations keep their number of forms; else the table's. One, since
+    a translator cannot choose among formulas (CLDR's, as Babel writes it, runs to 400
+    characters), and the others are accepted all the same."""
+    header = next((rule[2] for rule in rules if rule[0] == forms), rules[0][2])
+    return f"use Plural-Forms: {header}"
 
 
 def _wrong_count(nplurals: int, locale: Locale) -> str:
@@ -638,7 +643,7 @@ def _wrong_count(nplurals: int, locale: Locale) -> str:
     counts = " or ".join(str(count) for count in sorted(_plural_counts(locale)))
     return (
         f"its Plural-Forms header has nplurals={nplurals}, but {locale} has {counts} plural "
-        f"forms ({_headers_wanted(_plural_rules(locale))})"
+        f"forms ({_header_wanted(_plural_rules(locale), nplurals)})"
     )
 
 
