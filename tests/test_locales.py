@@ -1932,3 +1932,26 @@ def test_a_wrong_plural_header_is_answered_with_one_header_that_works(tmp_path: 
     assert suggested.startswith("nplurals=3;")
     po_path.write_text(header.sub(f'"Plural-Forms: {suggested}\\\\n"', shipped), encoding="utf-8")
     Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()  # pasted in, it is accepted
+
+
+def test_a_misnamed_folder_beside_the_well_named_one_is_to_be_removed_not_renamed(
+    tmp_path: Path,
+) -> None:
+    # Found by an audit: with pt_BR/ already there, "must be named 'pt_BR'" sent the user to a
+    # rename that collides.
+    well_named = shipped_copy(tmp_path, "pt_BR")
+    stray = shipped_copy(tmp_path, "pt_BR", "pt-BR")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        engine.render(in_locale("pt-BR"))
+    (problem,) = caught.value.problems
+    assert f"its catalog {stray} is in a folder named 'pt-BR', which is never used" in (
+        problem.message
+    )
+    assert f"{well_named} already holds that locale's catalog: remove the folder 'pt-BR'" in (
+        problem.message
+    )
+    assert "must be named" not in problem.message
+    listing = run_cli("locales", "--locales", "locales", cwd=tmp_path).stdout
+    assert "remove the folder 'pt-BR'" in listing
+    assert "must be named" not in listing

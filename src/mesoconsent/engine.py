@@ -72,6 +72,7 @@ from mesoconsent.i18n import (
     load_catalog,
     misnamed_folders,
     negotiate,
+    rename_advice,
 )
 from mesoconsent.loading import decode_json, structure_request
 from mesoconsent.model import ConsentRequest
@@ -529,9 +530,11 @@ class Engine:
             misnamed = None
         if misnamed is not None:
             path, folder = misnamed
+            named = gettext_name(folder) or folder
+            advice = rename_advice(path, folder, named) or f"must be named {named!r}"
             return (
                 f"not an available locale: its catalog {path} is in a folder named {folder!r}, "
-                f"which must be named {gettext_name(folder)!r}"
+                f"which {advice}"
             )
         try:
             self.resolve_locale(requested)

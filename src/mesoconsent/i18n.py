@@ -864,10 +864,25 @@ def check_folder_name(path: Path, locale: str) -> None:
             "(language, then region, as in fr or pt_BR)"
         ) from None
     if named is not None:
-        raise CatalogError(
-            f"{path}: its folder {locale!r} must be named {named!r}, as gettext names "
-            "locales, or it is never used for that locale"
+        advice = rename_advice(path, locale, named) or (
+            f"must be named {named!r}, as gettext names locales, or it is never used for that "
+            "locale"
         )
+        raise CatalogError(f"{path}: its folder {locale!r} {advice}")
+
+
+def rename_advice(path: Path, folder: str, named: str) -> str | None:
+    """For the catalog ``path`` in a folder called ``folder``, which gettext names ``named``:
+    if a folder of that name beside it already holds a catalog (so renaming would collide),
+    what to do instead; else None (rename it)."""
+    well_named = catalog_path(path.parents[2], named)
+    if not well_named.is_file():
+        return None
+    return (
+        f"is never used for its locale (gettext names it {named!r}), and {well_named} "
+        f"already holds that locale's catalog: remove the folder {folder!r}, after moving into "
+        "that catalog any translation only it has"
+    )
 
 
 def gettext_name(folder: str) -> str | None:
