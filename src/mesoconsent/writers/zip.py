@@ -46,7 +46,7 @@ EACH_FORM = 3
 # is installed: its fastest method, static Huffman codes and a short match search. Within a
 # render the form's stretches took about 45 us with it against 140 with zlib at EACH_FORM,
 # whose levels, windows, memory levels and strategies moved a render by 1% at most: after the
-# rest of a render zlib's buffers and tables are cold (docs/performance.md). The stretches
+# rest of a render zlib's buffers and tables are cold (docs/performance-log.md). The stretches
 # come out larger, 927 bytes in the example's file of 11,658.
 FAST = 1
 # As zipfile records them for a part written from bytes: a regular file, rw------- .
