@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import os
 import pickle
 import re
 import shutil
@@ -1955,3 +1956,15 @@ def test_a_misnamed_folder_beside_the_well_named_one_is_to_be_removed_not_rename
     listing = run_cli("locales", "--locales", "locales", cwd=tmp_path).stdout
     assert "remove the folder 'pt-BR'" in listing
     assert "must be named" not in listing
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_a_folder_that_is_the_well_named_one_under_another_case_is_not_to_be_removed(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: on a file system that ignores case, pt_BR/ opens pt_br/'s catalog, and
+    # the advice said to remove pt_br/, the only catalog. A link stands in for such a system.
+    shipped_copy(tmp_path, "pt_BR", "pt_br")
+    (tmp_path / "locales" / "pt_BR").symlink_to("pt_br")
+    listing = run_cli("locales", "--locales", "locales", cwd=tmp_path).stdout
+    assert "remove the folder" not in listing

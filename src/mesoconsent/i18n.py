@@ -15,6 +15,7 @@ import gettext
 import hashlib
 import io
 import json
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -875,8 +876,15 @@ def rename_advice(path: Path, folder: str, named: str) -> str | None:
     """For the catalog ``path`` in a folder called ``folder``, which gettext names ``named``:
     if a folder of that name beside it already holds a catalog (so renaming would collide),
     what to do instead; else None (rename it)."""
-    well_named = catalog_path(path.parents[2], named)
-    if not well_named.is_file():
+    folder_of_folders = path.parents[2]
+    well_named = catalog_path(folder_of_folders, named)
+    # By the exact name, and not the same file: on a file system that ignores case (macOS's
+    # and Windows's by default), pt_BR opens pt_br's catalog, which must not be removed.
+    try:
+        beside = named in os.listdir(folder_of_folders) and not os.path.samefile(path, well_named)
+    except OSError:  # gone, or never there
+        beside = False
+    if not beside:
         return None
     return (
         f"is never used for its locale (gettext names it {named!r}), and {well_named} "
