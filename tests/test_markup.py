@@ -66,6 +66,8 @@ def test_an_attribute_outside_the_vocabulary_is_a_template_error(markup: str, sa
     with pytest.raises(TemplateError, match="has no attribute") as caught:
         parse_section(markup, "test")
     assert said in str(caught.value)
+    # Said of the section where it is, not as if the section's shape were wrong.
+    assert str(caught.value).startswith("{% static %} at test: <")
 
 
 def test_the_vocabulary_s_attributes_are_accepted() -> None:

@@ -275,8 +275,12 @@ def parse_section(markup: str, where: str) -> Parts:
             f"table rows (<tr>) or whole list items (<li>): {error}"
         ) from None
     try:
+        placed = _placed(root)
+    except TemplateError as error:  # an attribute: the section's shape is not the problem
+        raise TemplateError(f"{{% static %}} at {where}: {error}") from None
+    try:
         _reject_loose_text(root)
-        _check_placement(_placed(root))
+        _check_placement(placed)
         tags = {child.tag for child in root}
         if tags == {"tr"}:
             return Parts(rows=tuple(_row(child) for child in root))
