@@ -79,7 +79,8 @@ def test_a_clinic_s_catalog_updated_from_the_template_keeps_mesoconsent_s_transl
     )
     assert written.returncode == 0, written.stderr
     assert written.stdout.startswith("wrote clinic.pot (")
-    update_command = ["update", "-i", "clinic.pot", "-d", "clinic-locales", "-D", "mesoconsent"]
+    update_command = ["update", "-N", "-i", "clinic.pot", "-d", "clinic-locales", "-D"]
+    update_command.append("mesoconsent")
     update = subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", *update_command],
         cwd=tmp_path,
@@ -107,12 +108,14 @@ def test_a_clinic_s_catalog_updated_from_the_template_keeps_mesoconsent_s_transl
         "contraindications.skin_infection",
         "screening.skin_infection",
     }
-    # Untranslated, or guessed from a similar message and marked fuzzy (pybabel's matching).
-    assert all(not m.string or m.fuzzy for m in added)
+    # Untranslated: -N keeps pybabel from filling them with a similar message's translation
+    # (mesotherapy's contraindication for microneedling's, marked fuzzy).
+    assert all(not any(m.string or ()) for m in added)  # "" or ("", "")
 
-    check = run_cli("locales", "--check", *folders, cwd=tmp_path)
+    check = run_cli("locales", "--check", "--locale", "fr", *folders, cwd=tmp_path)
     assert check.returncode == 1
     assert f"fr: {len(added)} message(s) would show in English or blank" in check.stdout
+    assert "\nde: " not in check.stdout  # only the language asked for
 
     # Translated (mechanically here), the clinic's form renders in French.
     for message in added:
@@ -124,9 +127,8 @@ def test_a_clinic_s_catalog_updated_from_the_template_keeps_mesoconsent_s_transl
         )
     with catalog.open("wb") as handle:
         write_po(handle, after)
-    listing = run_cli("locales", *folders, cwd=tmp_path).stdout.splitlines()
-    (french,) = [line for line in listing if line.startswith("fr ")]
-    assert "(100%)" in french
+    assert run_cli("locales", "--check", "--locale", "fr", *folders, cwd=tmp_path).returncode == 0
+    assert run_cli("locales", "--check", *folders, cwd=tmp_path).returncode == 1  # German...
     request = json.loads((tmp_path / "microneedling.json").read_text(encoding="utf-8"))
     request["locale"] = "fr"
     (tmp_path / "fr.json").write_text(json.dumps(request), encoding="utf-8")
@@ -143,3 +145,24 @@ def test_a_template_that_does_not_parse_is_named(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "template 'microneedling/broken.html.j2' line 1" in result.stderr
     assert not (tmp_path / "x.pot").exists()
+
+
+def test_the_template_goes_to_standard_output_or_to_a_file_others_may_read(tmp_path: Path) -> None:
+    piped = run_cli("locales", "--pot", "-", cwd=tmp_path)
+    assert piped.returncode == 0
+    assert entries(read_po(io.StringIO(piped.stdout))) == entries(read(POT))
+    assert list(tmp_path.iterdir()) == []
+    written = run_cli("locales", "--pot", "clinic.pot", cwd=tmp_path)
+    assert written.returncode == 0
+    # Not a form with health data: the umask decides, as for any file (022 here: 0644).
+    assert (tmp_path / "clinic.pot").stat().st_mode & 0o044 == 0o044
+
+
+def test_the_template_takes_no_check_and_an_unknown_locale_is_refused(tmp_path: Path) -> None:
+    both = run_cli("locales", "--pot", "x.pot", "--check", cwd=tmp_path)
+    assert both.returncode == 2
+    assert "--pot writes one template for every locale" in both.stderr
+    unknown = run_cli("locales", "--locale", "xx", cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "--locale xx: not an available locale" in unknown.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -238,7 +238,7 @@ def test_output_to_a_pipe_is_refused_not_replaced(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir()] == ["pipe.docx"]
 
 
-@pytest.mark.skipif(not Path("/dev/stdout").exists(), reason="needs /dev/stdout")
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
 def test_output_to_stdout_redirected_to_a_file_is_refused_and_the_file_kept(
     tmp_path: Path,
 ) -> None:
@@ -645,6 +645,7 @@ def test_a_clinic_s_reworded_disclosure_sends_no_one_to_edit_the_bundled_catalog
     assert "update the file from the template" not in check.stdout
     assert "pybabel update" not in check.stdout
     assert "mesoconsent's own catalog, and your templates have English" in check.stdout
+    assert "mesoconsent locales --pot FILE writes with the same --templates" in check.stdout
 
 
 def test_a_clinic_s_own_catalog_is_sent_to_its_templates_not_to_the_bundled_pot(
@@ -704,3 +705,6 @@ def test_a_batch_folder_that_cannot_be_made_is_named_once(tmp_path: Path) -> Non
     assert result.returncode == 3
     assert result.stderr.startswith("mesoconsent: cannot write to the folder file/forms: ")
     assert result.stderr.count("file/forms") == 1, result.stderr
+    into_a_file = run("render", "--batch", "requests.jsonl", "--output-dir", "file", cwd=tmp_path)
+    assert into_a_file.returncode == 3
+    assert "cannot write to the folder file: not a folder" in into_a_file.stderr

@@ -150,13 +150,23 @@ def _parser() -> argparse.ArgumentParser:
         "not show in English) and the review state its catalog records. With --check, exit 1 "
         "if any locale is incomplete, listing what is missing.",
     )
+    locales.set_defaults(usage_error=locales.error)
     locales.add_argument("--check", action="store_true", help="exit 1 if a locale is incomplete")
+    locales.add_argument(
+        "--locale",
+        action="append",
+        default=[],
+        metavar="LOCALE",
+        help="list and check only the locale serving LOCALE (as a request names it: fr, "
+        "pt-BR); may be given several times",
+    )
     locales.add_argument(
         "--pot",
         type=_path,
         metavar="FILE",
         help="instead, write the catalog template (.pot) of every message the forms can "
-        "show, mesoconsent's and those of the --templates folders, to update catalogs from",
+        "show, mesoconsent's and those of the --templates folders, to update catalogs from "
+        "(- for standard output)",
     )
     _add_folders(locales)
 
@@ -381,7 +391,13 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
         # The file or folder the error is about, unless it is the folder already named.
         named = error.filename is not None and Path(error.filename) != Path(args.output_dir)
         where = f"{error.filename}: " if named else ""
-        _error(f"cannot write to the folder {args.output_dir}: {where}{error.strerror}")
+        # mkdir of an existing file says "File exists", which reads as if forms were there.
+        reason = (
+            "not a folder"
+            if isinstance(error, FileExistsError) and not Path(args.output_dir).is_dir()
+            else error.strerror
+        )
+        _error(f"cannot write to the folder {args.output_dir}: {where}{reason}")
         return EXIT_IO
     progress = _Progress(len(lines), sys.stderr, started)
     summary = _BatchSummary()
@@ -646,6 +662,15 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
     if args.pot is not None:
         return _write_pot(args.pot, engine)
     statuses = engine.locale_status()
+    if args.locale:
+        chosen = set()
+        for requested in args.locale:
+            try:
+                chosen.add(engine.resolve_locale(requested))
+            except LookupError:
+                _error(f"--locale {requested}: not an available locale")
+                return EXIT_USAGE
+        statuses = [status for status in statuses if status.locale in chosen]
     print(f"{'locale':<8} {'language':<24} {'complete':<16} review")
     for status in statuses:
         language = _language_name(status.locale)
@@ -679,8 +704,15 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _write_pot(path: Path, engine: Engine) -> int:
+    if str(path) == "-":
+        sys.stdout.write(engine.catalog_template())
+        return EXIT_OK
     check_target(path)
     write_atomic(path, engine.catalog_template().encode("utf-8"))
+    # Not a form: readable by others, as the user's umask allows (write_atomic makes 0600).
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
     count = len(engine.needed_messages())
     print(f"wrote {path} ({count} messages)")
     return EXIT_OK
@@ -741,7 +773,8 @@ def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
         print(
             f"  ({clinics} not in the file: this is mesoconsent's own catalog, and your "
             "templates have English it does not translate: copy it into a catalog folder of "
-            "your own (--locales), update the copy from your templates and translate; "
+            "your own (--locales), update the copy from the template mesoconsent locales "
+            "--pot FILE writes with the same --templates, and translate; "
             "docs/templates.md)"
         )
     elif clinics:
@@ -910,6 +943,8 @@ def main(argv: Sequence[str] | None = None, *, as_command: bool = False) -> int:
     args.as_command = as_command
     if args.command == "render" and (problem := _render_usage_problem(args)) is not None:
         args.usage_error(problem)  # exits 2, with the usage
+    if args.command == "locales" and args.pot is not None and (args.check or args.locale):
+        args.usage_error("--pot writes one template for every locale: no --check or --locale")
     # The command reports screening flags and draft translations itself, naming the questions
     # for the person at the terminal: it renders quietly (Engine.render_quietly), without the
     # library's Python warnings, and leaves the process's warning filters alone.

@@ -96,11 +96,12 @@ def _is_open_descriptor(path: Path) -> bool:
     (``/dev/stdout``, ``/dev/fd/1``, ``/proc/self/fd/1``). Such a link leads to whatever the
     descriptor is open on: with the output redirected to a file (``> log.txt``), that is a
     regular file, and a rename over the link would replace the whole file, not add to it.
-    Linux keeps these links in /proc; a folder there never holds a form."""
+    Linux keeps these links in /proc, and macOS and the BSDs in /dev/fd; a folder there
+    never holds a form."""
     current = os.path.abspath(path)
     for _ in range(_MOST_LINKS):
         folder = os.path.realpath(os.path.dirname(current))
-        if folder == "/proc" or folder.startswith("/proc/"):
+        if folder in ("/proc", "/dev/fd") or folder.startswith("/proc/"):
             return True
         try:
             leads_to = os.readlink(current)
