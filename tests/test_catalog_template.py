@@ -166,3 +166,19 @@ def test_the_template_takes_no_check_and_an_unknown_locale_is_refused(tmp_path: 
     assert unknown.returncode == 2
     assert "--locale xx: not an available locale" in unknown.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_hidden_files_are_skipped_and_a_template_not_in_utf8_is_named(tmp_path: Path) -> None:
+    # From a review: macOS writes ._consent.html.j2 (binary) beside each file copied to a
+    # shared or USB drive; `locales` then ended in "internal error (UnicodeDecodeError)".
+    folder = clinic_procedure(tmp_path)
+    (folder / "._consent.html.j2").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X\xff")
+    for command in (("locales",), ("locales", "--pot", "x.pot")):
+        result = run_cli(*command, "--templates", "clinic-templates", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    (folder / "notes.html.j2").write_bytes("Zoë".encode("latin-1"))
+    for command in (("locales",), ("locales", "--pot", "y.pot")):
+        result = run_cli(*command, "--templates", "clinic-templates", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert "template 'microneedling/notes.html.j2' is not UTF-8 text" in result.stderr
+    assert not (tmp_path / "y.pot").exists()

@@ -27,6 +27,7 @@ from jinja2.ext import babel_extract
 
 from mesoconsent import wording
 from mesoconsent._version import __version__
+from mesoconsent.compose import template_sources
 from mesoconsent.errors import TemplateError
 from mesoconsent.extract import extract_procedure
 
@@ -56,10 +57,7 @@ def catalog_template(
         creation_date=created or datetime.now(UTC),
         charset="utf-8",
     )
-    loader = environment.loader
-    assert loader is not None  # make_environment always gives one
-    for name in environment.list_templates(extensions=["j2"]):
-        source = loader.get_source(environment, name)[0]
+    for name, source in template_sources(environment):
         try:
             _add(
                 catalog, name, io.BytesIO(source.encode("utf-8")), babel_extract, _TEMPLATE_OPTIONS

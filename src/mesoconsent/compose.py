@@ -41,11 +41,27 @@ _PAGE_COUNT = Markup("<page-count/>")
 _PAGE_FIELDS = {"page_number": _PAGE_NUMBER, "page_count": _PAGE_COUNT}
 
 
+def template_sources(environment: jinja2.Environment) -> Iterator[tuple[str, str]]:
+    """The name and source of every template the environment can load, the loader's choice
+    where folders share a name, for extraction. Hidden files are skipped: macOS writes one
+    (``._consent.html.j2``, not text) beside each file copied to a shared or USB drive, and
+    no form loads them. A template that is not UTF-8 is a TemplateError naming it."""
+    loader = environment.loader
+    assert loader is not None  # make_environment always gives one
+    for name in environment.list_templates(extensions=["j2"]):
+        if name.rsplit("/", 1)[-1].startswith("."):
+            continue
+        try:
+            source = loader.get_source(environment, name)[0]
+        except UnicodeDecodeError:
+            raise TemplateError(f"template {name!r} is not UTF-8 text") from None
+        yield name, source
+
+
 def interface_messages(environment: jinja2.Environment) -> Iterator[MessageKey]:
     """The messages of every template the environment can load (overrides first, as the
     loader finds them) and of the text composed here in Python, as gettext keys them."""
-    for name in environment.list_templates(extensions=["j2"]):
-        source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+    for _name, source in template_sources(environment):
         # extract_translations is added by the i18n extension.
         extracted = environment.extract_translations(source)  # type: ignore[attr-defined]
         for _line, function, message in extracted:
