@@ -81,7 +81,9 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
     "check": frozenset({"checked"}),
     **{tag: frozenset({"ref"}) for tag in _PLACEHOLDERS},
 }
-_PLACED_ATTRIBUTES = frozenset({"data-disclosure", "data-screening"})
+# The markers of a disclosure and of a screening row, and the elements each belongs on.
+_MARKERS = {"data-disclosure": ("p", "li"), "data-screening": ("tr",)}
+_PLACED_ATTRIBUTES = frozenset(_MARKERS)
 _VOCABULARY = frozenset(
     {"document", "header", "footer", "h1", "h2", "h3", "p", "ul", "ol", "li", "table", "tr"}
     | {"th", "td", "alert", "signatures", "signer", "strong", "em", "br", "check"}
@@ -119,10 +121,7 @@ def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
 
 def _allowed_attributes(tag: str) -> str:
     allowed = sorted(_ATTRIBUTES.get(tag, _NO_ATTRIBUTES))
-    if tag in ("p", "li"):
-        allowed.append("data-disclosure")
-    elif tag == "tr":
-        allowed.append("data-screening")
+    allowed += [marker for marker, tags in _MARKERS.items() if tag in tags]
     return f" (it may carry {', '.join(allowed)})" if allowed else " (it carries none)"
 
 
@@ -303,12 +302,11 @@ def parse_section(markup: str, where: str) -> Parts:
 
 def _check_placement(placed: list[ElementTree.Element]) -> None:
     """Tagged elements (_placed) where the gate would only report the item missing, not why."""
-    for element in placed:
-        if element.get("data-disclosure") is not None and element.tag not in ("p", "li"):
-            raise TemplateError(f"data-disclosure belongs on <p> or <li>, not <{element.tag}>")
-    for element in placed:
-        if element.get("data-screening") is not None and element.tag != "tr":
-            raise TemplateError(f"data-screening belongs on <tr>, not <{element.tag}>")
+    for marker, tags in _MARKERS.items():
+        for element in placed:
+            if element.get(marker) is not None and element.tag not in tags:
+                where = " or ".join(f"<{tag}>" for tag in tags)
+                raise TemplateError(f"{marker} belongs on {where}, not <{element.tag}>")
 
 
 def _block(element: ElementTree.Element, inserted: Inserted) -> d.Block:
