@@ -237,6 +237,25 @@ def test_folders_that_are_not_folders_are_named(argument: str, given: object, sa
         mesoconsent.Engine(**{argument: given})  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("argument", ["template_dirs", "locale_dirs"])
+def test_a_folder_that_does_not_exist_is_refused(argument: str, tmp_path: Path) -> None:
+    # It used to be skipped: a mistyped folder left the clinic's own templates (or catalogs)
+    # out without a word, and the bundled ones were rendered alone.
+    missing = tmp_path / "clinic-folder-mistyped"
+    with pytest.raises(FileNotFoundError, match=f"{argument}: no such folder") as raised:
+        mesoconsent.Engine(**{argument: [tmp_path, missing]})  # type: ignore[arg-type]
+    assert raised.value.filename == str(missing)
+
+
+@pytest.mark.parametrize("argument", ["template_dirs", "locale_dirs"])
+def test_a_file_given_as_a_folder_is_refused(argument: str, tmp_path: Path) -> None:
+    file = tmp_path / "consent.html.j2"
+    file.write_text("", encoding="utf-8")
+    with pytest.raises(NotADirectoryError, match=f"{argument}: not a folder") as raised:
+        mesoconsent.Engine(**{argument: file})  # type: ignore[arg-type]
+    assert raised.value.filename == str(file)
+
+
 def test_render_to_file_refuses_a_path_it_cannot_write_before_reading_its_name(
     tmp_path: Path,
 ) -> None:

@@ -9,6 +9,7 @@ building one reads and checks every procedure file and compiles each procedure's
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import threading
@@ -273,10 +274,17 @@ def _well_named(folder: str) -> bool:
 def _folders(
     given: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], argument: str
 ) -> tuple[Path, ...]:
+    paths = _folder_list(given, argument)
+    for path in paths:
+        _refuse_if_not_a_folder(path, argument)
+    return tuple(paths)
+
+
+def _folder_list(given: object, argument: str) -> list[Path]:
     # One folder may be given alone: a str is iterable, and would otherwise be taken for one
     # folder per character.
     if isinstance(given, str | os.PathLike):
-        return (Path(given),)
+        return [Path(given)]
     # bytes are iterable too (as numbers), and None is what an unset setting often gives.
     folders = None if isinstance(given, bytes) else _iterated(given)
     wanted = f"{argument} must be a folder (a str or os.PathLike) or an iterable of folders"
@@ -287,7 +295,17 @@ def _folders(
         if not isinstance(folder, str | os.PathLike):
             raise TypeError(f"{wanted}; it holds a {type(folder).__name__}")
         paths.append(Path(folder))
-    return tuple(paths)
+    return paths
+
+
+def _refuse_if_not_a_folder(path: Path, argument: str) -> None:
+    """A folder the caller names must be there: skipped, a mistyped one would leave the
+    clinic's own templates or catalogs out without a word, and the bundled ones render alone."""
+    if path.is_dir():
+        return
+    if path.exists():
+        raise NotADirectoryError(errno.ENOTDIR, f"{argument}: not a folder", str(path))
+    raise FileNotFoundError(errno.ENOENT, f"{argument}: no such folder", str(path))
 
 
 def _iterated(given: object) -> list[object] | None:
