@@ -19,6 +19,7 @@ LAZY = (
     "mesoconsent.batch",
     "mesoconsent.verification",
     "secrets",
+    "concurrent.futures",
 )
 
 
@@ -68,3 +69,21 @@ def test_the_command_line_renders_the_example_without_them(tmp_path: Path) -> No
 )
 def test_what_a_render_needs_is_imported_when_it_is_needed(code: str, needed: list[str]) -> None:
     assert imported_after(code) == needed
+
+
+@pytest.mark.parametrize(("jobs", "needed"), [(1, []), (2, ["concurrent.futures"])])
+def test_a_batch_imports_the_process_pool_only_to_start_workers(
+    tmp_path: Path, jobs: int, needed: list[str]
+) -> None:
+    # The process pool (concurrent.futures) costs about 10 ms a run, which --jobs 1 never needs.
+    import mesoconsent
+
+    batch = tmp_path / "requests.jsonl"
+    line = json.dumps(mesoconsent.request_to_dict(mesoconsent.example_request()))
+    batch.write_text(f"{line}\n{line}\n", encoding="utf-8")
+    code = (
+        "from mesoconsent.cli import main\n"
+        f"assert main(['render', '--batch', {str(batch)!r}, '--output-dir', "
+        f"{str(tmp_path / 'out')!r}, '--jobs', '{jobs}']) == 0"
+    )
+    assert [module for module in imported_after(code) if module.startswith("concurrent")] == needed

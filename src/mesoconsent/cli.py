@@ -350,10 +350,16 @@ def _catalog_name(engine: Engine, locale: str | None) -> str | None:
         return None
 
 
+def _worker_stopped(error: BaseException) -> bool:
+    """Whether ``error`` is the process pool's, for a worker that stopped. The pool's module is
+    not imported to ask (about 10 ms, which a --jobs 1 batch never needs): without it, no
+    worker was started."""
+    pool = sys.modules.get("concurrent.futures.process")
+    return pool is not None and isinstance(error, pool.BrokenProcessPool)
+
+
 def _batch(args: argparse.Namespace, engine: Engine) -> int:
     # Imported here: a single render does not pay for the batch machinery at start-up.
-    from concurrent.futures.process import BrokenProcessPool
-
     from mesoconsent.batch import EarlierFormsError, output_name, read_jsonl, render_batch
 
     output_format: Format = args.format or "docx"
@@ -417,7 +423,9 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             ("terminated: " if terminated.signalled else "interrupted: ") + summary.stopped(lines)
         )
         return EXIT_TERMINATED if terminated.signalled else EXIT_INTERRUPTED
-    except BrokenProcessPool:
+    except RuntimeError as error:  # BrokenProcessPool is one
+        if not _worker_stopped(error):
+            raise
         progress.clear()
         _error(
             "a worker process stopped unexpectedly (killed, or out of memory?): "
