@@ -554,6 +554,47 @@ def test_a_folder_that_cannot_be_written_fails_before_rendering(
     # (as root, permissions cannot be taken away: the probe is what is tested here)
 
 
+def test_a_worker_that_cannot_start_says_why_not_that_it_died(tmp_path: Path) -> None:
+    # A template folder removed after the engine was made (or a relative one, after a chdir):
+    # each worker's own Engine refuses it. The pool used to report that as a worker that
+    # died ("killed, or out of memory?").
+    clinic = tmp_path / "clinic-templates"
+    clinic.mkdir()
+    engine = mesoconsent.Engine(template_dirs=[clinic])
+    clinic.rmdir()
+    results = mesoconsent.render_batch(
+        [request(f"P{n}") for n in range(4)], tmp_path / "out", "text", jobs=2, engine=engine
+    )
+    with pytest.raises(FileNotFoundError, match="template_dirs: no such folder") as raised:
+        list(results)
+    assert raised.value.filename == str(clinic)
+    assert not list((tmp_path / "out").iterdir())
+
+
+def test_the_command_names_what_stopped_its_workers_from_starting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clinic = tmp_path / "clinic-templates"
+    clinic.mkdir()
+    made = mesoconsent.Engine
+
+    def made_then_removed(*args: Any, **options: Any) -> mesoconsent.Engine:
+        engine = made(*args, **options)
+        clinic.rmdir()  # as if removed while the command was starting
+        return engine
+
+    monkeypatch.setattr(mesoconsent.cli, "Engine", made_then_removed)
+    batch = write_batch(tmp_path / "b.jsonl", [json.dumps(request(f"P{n}")) for n in range(4)])
+    out = str(tmp_path / "out")
+    options = ["--jobs", "2", "--templates", str(clinic), "--format", "text"]
+    status = main(["render", "--batch", str(batch), "--output-dir", out, *options])
+    error = capsys.readouterr().err
+    assert f"{clinic}: template_dirs: no such folder" in error
+    assert "stopped unexpectedly" not in error
+    assert "Traceback" not in error
+    assert status == 3
+
+
 @pytest.mark.skipif(
     multiprocessing.get_start_method() != "fork", reason="the patch reaches workers by fork"
 )
@@ -570,8 +611,9 @@ def test_a_worker_that_dies_is_reported_with_where_to_resume(
 
     def die_on_line_5(engine: Any, settings: Any, index: int, number: int, sent: Any) -> Any:
         if number == 5:  # half-way through writing a form, as the out-of-memory killer would
-            assert mesoconsent.batch._worker is not None
-            staging = mesoconsent.batch._worker[3] if in_staging else None
+            worker = mesoconsent.batch._worker
+            assert isinstance(worker, tuple)
+            staging = worker[3] if in_staging else None
             folder = staging or settings.output_dir
             (folder / f"{settings.temporary_prefix}half.part").write_bytes(b"PK")
             os._exit(9)

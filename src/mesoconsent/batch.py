@@ -315,7 +315,9 @@ def render_batch(
     So does an error that iterating ``requests`` or ``numbers`` raises, such as a database
     cursor failing: it is raised after those results.) If a worker
     process dies (killed, or out of memory), iterating raises
-    ``concurrent.futures.process.BrokenProcessPool`` after the results received before it.
+    ``concurrent.futures.process.BrokenProcessPool`` after the results received before it;
+    if one cannot start (its own Engine refuses a folder removed since, or a relative one
+    after a chdir), iterating raises that error.
     Closing the generator early (``close()``, or leaving a ``for`` loop over it that holds the
     only reference) cancels the requests not yet started and waits for the ones running.
     Forms are written a chunk (or group) at a time, before any of its results is yielded, so
@@ -548,7 +550,7 @@ def _in_pool(
     here: _CheckHere,
 ) -> Generator[BatchResult, None, None]:
     chunks = _chunks(items, sizes, here)
-    # Imported here: concurrent.futures costs about 15 ms more, and jobs=1 never needs it.
+    # Imported here: concurrent.futures costs about 10 ms more, and jobs=1 never needs it.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -860,8 +862,8 @@ class _CheckHere:
 
 
 # The engine, settings, stop flag and staging folder of this worker process, set by
-# _start_worker.
-_worker: tuple[Engine, _Settings, _Flag, Path | None] | None = None
+# _start_worker; or what stopped it from starting.
+_worker: tuple[Engine, _Settings, _Flag, Path | None] | Exception | None = None
 
 
 def _start_worker(engine_args: _EngineArgs, settings: _Settings, stopping: _Flag) -> None:
@@ -878,15 +880,21 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings, stopping: _Flag
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _exit_with_parent(settings)
     template_dirs, locale_dirs, include_bundled, cache, share, reviewed_only = engine_args
-    engine = Engine(
-        template_dirs,
-        locale_dirs,
-        include_bundled=include_bundled,
-        template_cache=cache,
-        share_static_sections=share,
-        reviewed_only=reviewed_only,
-    )
-    _worker = (engine, settings, stopping, _make_staging(settings))
+    try:
+        engine = Engine(
+            template_dirs,
+            locale_dirs,
+            include_bundled=include_bundled,
+            template_cache=cache,
+            share_static_sections=share,
+            reviewed_only=reviewed_only,
+        )
+        _worker = (engine, settings, stopping, _make_staging(settings))
+    except Exception as error:
+        # Raised here, the pool would report a worker that died ("killed, or out of memory?").
+        # A folder removed since the batch started, or a relative one after a chdir, is said
+        # as it is: each chunk raises it, and the batch stops with it.
+        _worker = error
 
 
 # Held while a worker writes a form: a worker whose parent died stops between forms, never
@@ -914,6 +922,8 @@ def _render_chunk(chunk: list[_Item]) -> list[BatchResult]:
     """Run in a worker: render a chunk of requests with the worker's engine."""
     if _worker is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("worker not started")
+    if isinstance(_worker, Exception):
+        raise _worker
     engine, settings, stopping, staging = _worker
     return _render_group(engine, settings, chunk, stopping, staging)
 
