@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import pickle
 import re
@@ -254,6 +255,25 @@ def test_a_file_given_as_a_folder_is_refused(argument: str, tmp_path: Path) -> N
     with pytest.raises(NotADirectoryError, match=f"{argument}: not a folder") as raised:
         mesoconsent.Engine(**{argument: file})  # type: ignore[arg-type]
     assert raised.value.filename == str(file)
+
+
+def test_a_folder_that_may_not_be_reached_is_refused_naming_the_argument(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Below a folder that may not be entered, Path.is_dir raises (before Python 3.14): the error
+    # named neither the argument nor why.
+    locked = tmp_path / "locked" / "clinic-templates"
+    real = Path.is_dir
+
+    def is_dir(path: Path) -> bool:
+        if path == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    with pytest.raises(PermissionError, match="template_dirs: Permission denied") as raised:
+        mesoconsent.Engine(template_dirs=[locked])
+    assert raised.value.filename == str(locked)
 
 
 def test_render_to_file_refuses_a_path_it_cannot_write_before_reading_its_name(

@@ -382,6 +382,28 @@ def test_a_missing_template_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "x.docx").exists()
 
 
+def test_a_template_folder_that_may_not_be_reached_is_named_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Below a folder that may not be entered, Path.is_dir raises (before Python 3.14).
+    from mesoconsent.cli import main
+
+    locked = tmp_path / "locked" / "clinic-templates"
+    real = Path.is_dir
+
+    def is_dir(path: Path) -> bool:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    output = tmp_path / "x.docx"
+    status = main(["render", "--example", "-o", str(output), "--templates", str(locked)])
+    assert status == 3
+    assert f"--templates {locked}: Permission denied" in capsys.readouterr().err
+    assert not output.exists()
+
+
 @pytest.mark.parametrize(
     "command", [("locales", "--check"), ("render", "--example", "-o", "x.docx")]
 )

@@ -969,8 +969,13 @@ def _holds_catalogs(folder: Path) -> bool:
 def _run(args: argparse.Namespace) -> int:
     for option, folders in (("--templates", args.templates), ("--locales", args.locales)):
         for folder in folders:
+            try:
+                is_folder = folder.is_dir()
+            except OSError as error:  # a folder on the way that may not be entered
+                _error(f"{option} {folder}: {error.strerror}")
+                return EXIT_IO
             # A mistyped folder must not quietly render the bundled form instead.
-            if not folder.is_dir():
+            if not is_folder:
                 _error(
                     f"{option} {folder}: "
                     + ("not a folder" if folder.exists() else "no such folder")

@@ -301,9 +301,13 @@ def _folder_list(given: object, argument: str) -> list[Path]:
 def _refuse_if_not_a_folder(path: Path, argument: str) -> None:
     """A folder the caller names must be there: skipped, a mistyped one would leave the
     clinic's own templates or catalogs out without a word, and the bundled ones render alone."""
-    if path.is_dir():
-        return
-    if path.exists():
+    try:
+        if path.is_dir():
+            return
+        there = path.exists()
+    except OSError as error:  # a folder on the way that may not be entered (before Python 3.14)
+        raise OSError(error.errno, f"{argument}: {error.strerror}", str(path)) from None
+    if there:
         raise NotADirectoryError(errno.ENOTDIR, f"{argument}: not a folder", str(path))
     raise FileNotFoundError(errno.ENOENT, f"{argument}: no such folder", str(path))
 
@@ -410,7 +414,8 @@ class Engine:
     """Renders consent documents from a set of template and catalog folders.
 
     ``template_dirs`` and ``locale_dirs`` are searched before the bundled ones, file by file,
-    so a clinic can override one template or add one catalog and keep the rest. Set
+    so a clinic can override one template or add one catalog and keep the rest; a folder that
+    is not there is refused (``FileNotFoundError``; ``NotADirectoryError`` for a file). Set
     ``include_bundled=False`` to use only the given folders. ``template_cache`` is a folder in
     which to keep compiled templates and checked catalogs for the next process
     (template_cache.py, catalog_cache.py); an engine compiles its templates and reads each
