@@ -8,7 +8,8 @@ described, with results, in docs/performance.md.
 
 Groups: "docx" is the English example form made by mesoconsent, by docxtpl and by the two
 floor writers (benchmarks/equivalents.py); "formats" is mesoconsent's three formats;
-"docx per locale" is the example form in every shipped locale.
+"docx per locale" is the example form in every shipped locale; "longest fields" the example
+with the longest name a request may have, in English and Arabic.
 """
 
 from __future__ import annotations
@@ -114,6 +115,22 @@ def test_mesoconsent_docx_locale(
     engine.render(request, "docx")
     result = benchmark(engine.render, request, "docx")
     _opens_with_patient(result.content)
+
+
+@pytest.mark.benchmark(group="longest fields")
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_mesoconsent_docx_longest_fields(
+    benchmark: BenchmarkFixture,
+    engine: mesoconsent.Engine,
+    example: mesoconsent.ConsentRequest,
+    locale: str,
+) -> None:
+    # The longest name a request may give (100,000 characters), all signs: time that grows
+    # with the square of a field's length shows here (an Arabic form once took 83 s).
+    patient = attrs.evolve(example.patient, full_name="+" * 100_000)
+    request = attrs.evolve(example, patient=patient, locale=locale)
+    result = benchmark(engine.render, request, "docx")
+    assert len(result.content) > 1000
 
 
 @pytest.mark.benchmark(group="verify")

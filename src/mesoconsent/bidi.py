@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import cast
 
 import attrs
@@ -38,7 +39,7 @@ REORDERING = re.compile(f"[{REORDERING_CLASS}]")
 # E (European digit), S (a sign that belongs to an adjacent number: + - # $ % ...),
 # R (strong right-to-left or Arabic digit), N (anything else: spaces, punctuation).
 _CLASSES = {"L": "L", "EN": "E", "ES": "S", "ET": "S", "R": "R", "AL": "R", "AN": "R"}
-_ISLAND = re.compile(r"S*[LE](?:[^R]*[LE])?S*")
+_STRONG = re.compile("[LE]")
 
 
 class _ClassTable(dict[int, str]):
@@ -63,8 +64,8 @@ def ltr_segments(text: str) -> tuple[tuple[str, bool], ...]:
     classes = text.translate(_CLASS_TABLE)
     pieces: list[tuple[str, bool]] = []
     position = 0
-    for island in _ISLAND.finditer(classes):
-        start, end = _with_brackets(text, island.start(), island.end())
+    for island_start, island_end in _islands(classes):
+        start, end = _with_brackets(text, island_start, island_end)
         start = max(start, position)
         if start > position:
             pieces.append((text[position:start], False))
@@ -73,6 +74,26 @@ def ltr_segments(text: str) -> tuple[tuple[str, bool], ...]:
     if position < len(text):
         pieces.append((text[position:], False))
     return tuple(pieces)
+
+
+def _islands(classes: str) -> Iterator[tuple[int, int]]:
+    """The left-to-right stretches of a text, given its classes: in each stretch without a
+    right-to-left character, from its first letter or digit to its last, with the signs just
+    before and after. (A regular expression saying so, S*[LE](?:[^R]*[LE])?S*, backtracked:
+    its time grew with the square of a run of signs, and a request may hold 100,000.)"""
+    position = 0
+    while (strong := _STRONG.search(classes, position)) is not None:
+        first = strong.start()
+        stop = classes.find("R", first)
+        if stop < 0:
+            stop = len(classes)
+        last = max(classes.rfind("L", first, stop), classes.rfind("E", first, stop))
+        before = classes[position:first]
+        after = classes[last + 1 : stop]
+        start = first - (len(before) - len(before.rstrip("S")))
+        end = last + 1 + (len(after) - len(after.lstrip("S")))
+        yield start, end
+        position = stop
 
 
 def has_rtl(text: str) -> bool:
@@ -99,15 +120,15 @@ def _with_brackets(text: str, start: int, end: int) -> tuple[int, int]:
     """Widen a stretch to take in the brackets that close (or open) inside it, so that
     "(as recorded)" is isolated whole and its parentheses are not mirrored apart."""
     for opening, closing in _PAIRS.items():
-        stretch = text[start:end]
-        while stretch.count(opening) > stretch.count(closing) and text[end : end + 1] == closing:
+        # Counted once and then kept up to date: counted again at each step, a long run of
+        # brackets took time growing with the square of its length.
+        opened, closed = text.count(opening, start, end), text.count(closing, start, end)
+        while opened > closed and text[end : end + 1] == closing:
             end += 1
-            stretch = text[start:end]
-        while (
-            stretch.count(closing) > stretch.count(opening) and text[start - 1 : start] == opening
-        ):
+            closed += 1
+        while closed > opened and text[start - 1 : start] == opening:
             start -= 1
-            stretch = text[start:end]
+            opened += 1
     return start, end
 
 
