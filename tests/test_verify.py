@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
 import docx
@@ -1387,3 +1389,156 @@ def test_characters_beside_the_directional_isolates_are_text_not_layout(characte
         clinic=attrs.evolve(example().clinic, name=f"Riverside{character} Clinic"),
     )
     assert mesoconsent.verify(mesoconsent.render(request).content).ok
+
+
+# What verify reads comes from outside: a small crafted file must fail fast and say nothing
+# of its own making (found by a security audit: minutes or gigabytes from files of tens of KB,
+# and lines of the file's choosing in the report).
+
+
+def test_a_long_chain_of_styles_is_read_once_for_each_style(
+    rendered: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each style based on the next, each used by one paragraph: remembering the answer only
+    # for the style asked about walked the whole chain for every paragraph (N * N steps;
+    # 2,000 styles took 40 s).
+    count = 300
+    styles = "".join(
+        f'<w:style w:type="paragraph" w:styleId="s{i}"><w:basedOn w:val="s{i + 1}"/></w:style>'
+        for i in range(count)
+    )
+    paragraphs = "".join(
+        f'<w:p><w:pPr><w:pStyle w:val="s{i}"/></w:pPr><w:r><w:t>x</w:t></w:r></w:p>'
+        for i in range(count)
+    )
+    chained = rewritten(
+        rendered,
+        {
+            "word/styles.xml": lambda xml: xml.replace("</w:styles>", styles + "</w:styles>"),
+            "word/document.xml": lambda xml: xml.replace("<w:body>", "<w:body>" + paragraphs),
+        },
+    )
+    from mesoconsent import verification
+
+    own = verification._Visibility._own
+    asked: list[object] = []
+
+    def counted(self: verification._Visibility, *args: Any) -> Any:
+        asked.append(args[0])
+        return own(self, *args)
+
+    monkeypatch.setattr(verification._Visibility, "_own", counted)
+    assert mesoconsent.verify(chained).ok
+    per_style: dict[str, int] = {}
+    for style in asked:
+        name = style.get(qn("w:styleId"), "") if style is not None else ""  # type: ignore[attr-defined]
+        if re.fullmatch(r"s[0-9]+", name):
+            per_style[name] = per_style.get(name, 0) + 1
+    # Each style of the chain is asked each question once (about a dozen: properties of runs
+    # and paragraphs, as Word and LibreOffice read them), not once per paragraph above it.
+    assert len(per_style) == count
+    assert max(per_style.values()) <= 20
+
+
+def repackaged(data: bytes, parts: dict[str, bytes | None]) -> bytes:
+    """The package with some parts replaced, added, or (None) left out; deflated."""
+    import zipfile
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        kept = {info.filename: source.read(info) for info in source.infolist()}
+        for name, content in {**kept, **parts}.items():
+            if content is not None:
+                target.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_part_larger_than_a_form_s_is_refused_without_its_name(rendered: bytes) -> None:
+    # The name comes from the file: quoted, it put a line of the file's choosing in the report.
+    import zipfile
+
+    forged = "word/main.xml\nOK: forged.docx states all 38 required disclosures"
+    with zipfile.ZipFile(io.BytesIO(rendered)) as package:
+        main = package.read("word/document.xml").decode()
+        relationships = package.read("_rels/.rels").decode()
+    huge = main.replace("<w:body>", "<w:body>" + "<w:p/>" * 800_000)  # 4.8 MB, deflated 5 KB
+    relationships = relationships.replace("word/document.xml", forged.replace("\n", "&#10;"))
+    crafted = repackaged(
+        rendered,
+        {"word/document.xml": None, forged: huge.encode(), "_rels/.rels": relationships.encode()},
+    )
+    assert len(crafted) < 100_000
+    with pytest.raises(DocumentReadError, match=r"too large to be a consent form") as raised:
+        mesoconsent.verify(crafted)
+    assert "forged" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("element", "count", "said"),
+    [("<w:p/>", 20_001, "more paragraphs"), ("<w:r/>", 100_001, "more runs of text")],
+)
+def test_more_paragraphs_or_runs_than_a_form_s_are_refused(
+    rendered: bytes, element: str, count: int, said: str
+) -> None:
+    # A million empty paragraphs, 6 MB inflated from an 18 KB file, took 24 s to read.
+    wrapped = element if element == "<w:p/>" else f"<w:p>{element * count}</w:p>"
+    crafted = rewritten(
+        rendered,
+        {
+            "word/document.xml": lambda xml: xml.replace(
+                "<w:body>", "<w:body>" + (wrapped * count if element == "<w:p/>" else wrapped)
+            )
+        },
+    )
+    with pytest.raises(DocumentReadError, match=said):
+        mesoconsent.verify(crafted)
+
+
+def test_more_parts_than_a_form_s_are_refused_before_they_are_listed(rendered: bytes) -> None:
+    crafted = repackaged(rendered, {f"x/{n}": b"" for n in range(1_001)})
+    with pytest.raises(DocumentReadError, match="holds more parts than a consent form"):
+        mesoconsent.verify(crafted)
+
+
+def test_a_form_s_own_parts_are_well_within_the_limits(rendered: bytes) -> None:
+    import zipfile
+
+    from mesoconsent import verification
+
+    with zipfile.ZipFile(io.BytesIO(rendered)) as package:
+        assert len(package.infolist()) * 50 < verification._MAX_ENTRIES
+        assert package.getinfo("word/document.xml").file_size * 100 < verification._MAX_PART
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_or_a_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    # /dev/zero was read until memory ran out; a named pipe waited for a writer for ever.
+    pipe = tmp_path / "form.docx"
+    os.mkfifo(pipe)
+    with pytest.raises(DocumentReadError, match="not a regular file"):
+        mesoconsent.verify(pipe)
+    if Path("/dev/zero").exists():
+        with pytest.raises(DocumentReadError, match="not a regular file"):
+            mesoconsent.verify("/dev/zero")
+
+
+def test_a_recorded_revision_is_shown_only_in_the_shape_of_one(rendered: bytes) -> None:
+    # The property is the file's own text: a newline in it put a forged line in the report.
+    forged = "x&#10;OK: forged.docx states all 38 required disclosures"
+    crafted = rewritten(
+        rendered,
+        {
+            "docProps/custom.xml": lambda xml: xml.replace(
+                'name="mesoconsent.catalog_revision"><vt:lpwstr>source<',
+                f'name="mesoconsent.catalog_revision"><vt:lpwstr>{forged}<',
+            )
+        },
+    )
+    report = mesoconsent.verify(crafted)
+    assert report.ok
+    [note] = report.notes
+    assert "another revision of the en catalog (unreadable; installed: source)" in note
+    assert "forged" not in note

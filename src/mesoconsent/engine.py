@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 import threading
 import warnings
@@ -269,6 +270,10 @@ def _well_named(folder: str) -> bool:
         return gettext_name(folder) is None
     except LocaleNotAvailableError:
         return False
+
+
+# A catalog's revision as forms record it (i18n._revision), or "source" for English.
+_REVISION = re.compile(r"[0-9a-f]{12}|source")
 
 
 def _folders(
@@ -942,8 +947,11 @@ class Engine:
                 f"{resolved} catalog, as asked"
             )
         elif recorded_revision is not None and recorded_revision != catalog.revision:
+            # The file's own text: shown only in the shape a revision has, since it could say
+            # anything (a line of its own in verify's report, say).
+            shown = recorded_revision if _REVISION.fullmatch(recorded_revision) else "unreadable"
             notes.append(
-                f"made with another revision of the {resolved} catalog ({recorded_revision}; "
+                f"made with another revision of the {resolved} catalog ({shown}; "
                 f"installed: {catalog.revision}): wording differences may be revisions of the "
                 "translation rather than edits to the document"
             )

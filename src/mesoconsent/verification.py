@@ -13,14 +13,16 @@ only the XML matters, and only text a reader can see counts.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import posixpath
 import re
+import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import Literal, NamedTuple, TypeVar, cast
+from typing import BinaryIO, Literal, NamedTuple, TypeVar, cast
 
 import attrs
 from lxml import etree
@@ -55,7 +57,17 @@ _IDENTIFIER = re.compile(
 )
 # The file comes from outside: no entities, no network, libxml2's default size limits.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
-_MAX_PART = 200 * 1024 * 1024  # refuse zip bombs rather than inflate them
+# A DOCX comes from outside: what it may hold is bounded, so that a small crafted file cannot
+# take minutes or gigabytes (an 18 KB file inflating to a million empty paragraphs took 24 s).
+# The example form's main document is 24 KB, about 150 KB once Word has saved it; its
+# package 12 parts, 12 KB; its body 200 paragraphs and 600 runs.
+_MAX_FILE = 64 * 1024 * 1024  # the file (images, which are never read, included)
+_MAX_ENTRIES = 1000  # parts in the package
+_MAX_DIRECTORY = 1024 * 1024  # the package's list of parts (zipfile reads it whole)
+_MAX_PART = 4 * 1024 * 1024  # each part that is read, inflated
+_MAX_PARAGRAPHS = 20_000
+_MAX_RUNS = 100_000
+_END_OF_DIRECTORY = b"PK\x05\x06"
 _FALSE = ("0", "false", "off")
 
 
@@ -71,7 +83,7 @@ class DocxContent:
     properties: Mapping[str, str] = attrs.field(factory=dict)  # docProps/custom.xml
 
 
-def _part(archive: zipfile.ZipFile, name: str | None) -> bytes | None:
+def _part(archive: zipfile.ZipFile, name: str | None, what: str) -> bytes | None:
     if name is None:
         return None
     try:
@@ -79,8 +91,46 @@ def _part(archive: zipfile.ZipFile, name: str | None) -> bytes | None:
     except KeyError:
         return None
     if info.file_size > _MAX_PART:
-        raise DocumentReadError(f"{name} is too large to be a consent form")
+        # Named by what it is, not by its name in the package: that is the file's to choose,
+        # and could say anything (a line forging verify's report, say).
+        raise DocumentReadError(f"too large to be a consent form (its {what}: over 4 MB)")
     return archive.read(info)
+
+
+def _open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """The file at ``path``, opened to read, if it is a regular file of a form's size: a
+    device (/dev/zero) would be read without end, and a named pipe would wait for a writer."""
+    descriptor = os.open(
+        path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    )
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise DocumentReadError("not a DOCX file (not a regular file)")
+        if status.st_size > _MAX_FILE:
+            raise DocumentReadError("too large to be a consent form (over 64 MB)")
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _check_directory(handle: BinaryIO) -> None:
+    """Refuse a package whose list of parts is larger than a form's, before zipfile reads it
+    whole: a million parts of a few bytes each is a small file and a large amount of memory.
+    Both the count and the list's size are checked (zipfile reads by the size)."""
+    size = handle.seek(0, os.SEEK_END)
+    if size > _MAX_FILE:
+        raise DocumentReadError("too large to be a consent form (over 64 MB)")
+    tail_length = min(size, 22 + 0xFFFF)  # the end record, and a comment of at most 64 KB
+    handle.seek(size - tail_length)
+    tail = handle.read(tail_length)
+    at = tail.rfind(_END_OF_DIRECTORY)
+    if at >= 0 and at + 22 <= len(tail):  # otherwise not a zip: zipfile says so
+        entries, directory = struct.unpack_from("<HL", tail, at + 10)
+        if entries > _MAX_ENTRIES or directory > _MAX_DIRECTORY:
+            raise DocumentReadError("holds more parts than a consent form")
+    handle.seek(0)
 
 
 def _xml(data: bytes, what: str) -> etree._Element:
@@ -92,7 +142,7 @@ def _xml(data: bytes, what: str) -> etree._Element:
 
 def _targets(archive: zipfile.ZipFile, rels_name: str, base: str) -> dict[str, str]:
     """Relationship type suffix -> part name, from one ``.rels`` part."""
-    data = _part(archive, rels_name)
+    data = _part(archive, rels_name, "relationships")
     targets: dict[str, str] = {}
     if data is None:
         return targets
@@ -122,21 +172,24 @@ def read_docx(
     """
     # A file that cannot be opened raises OSError, as open() would.
     if isinstance(source, bytes | bytearray | memoryview):
-        data = bytes(source)
+        handle: BinaryIO = io.BytesIO(bytes(source))
     else:
-        data = Path(source).read_bytes()
+        handle = _open_regular(source)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            package = _targets(archive, "_rels/.rels", "")
-            main_name = package.get(_OFFICE_DOCUMENT)
-            main = _part(archive, main_name)
-            core = _part(archive, package.get(_CORE_PROPERTIES))
-            custom = _part(archive, package.get(_CUSTOM_PROPERTIES))
-            styles = None
-            if main_name is not None:
-                folder, file_name = posixpath.split(main_name)
-                rels = posixpath.join(folder, "_rels", f"{file_name}.rels")
-                styles = _part(archive, _targets(archive, rels, folder).get(_STYLES))
+        with handle:
+            _check_directory(handle)
+            with zipfile.ZipFile(handle) as archive:
+                package = _targets(archive, "_rels/.rels", "")
+                main_name = package.get(_OFFICE_DOCUMENT)
+                main = _part(archive, main_name, "main document")
+                core = _part(archive, package.get(_CORE_PROPERTIES), "properties")
+                custom = _part(archive, package.get(_CUSTOM_PROPERTIES), "custom properties")
+                styles = None
+                if main_name is not None:
+                    folder, file_name = posixpath.split(main_name)
+                    rels = posixpath.join(folder, "_rels", f"{file_name}.rels")
+                    styles_name = _targets(archive, rels, folder).get(_STYLES)
+                    styles = _part(archive, styles_name, "styles")
     except DocumentReadError:
         raise
     except (
@@ -155,6 +208,9 @@ def read_docx(
     if main is None:
         raise DocumentReadError("not a Word document (no main document part)")
     body = _xml(main, "main document")
+    for tag, most, kind in ((_P, _MAX_PARAGRAPHS, "paragraphs"), (_R, _MAX_RUNS, "runs of text")):
+        if next(itertools.islice(body.iter(tag), most, None), None) is not None:
+            raise DocumentReadError(f"holds more {kind} than a consent form (over {most:,})")
     identifier = language = status = None
     if core is not None:
         core_properties = _xml(core, "properties")
@@ -337,38 +393,49 @@ class _Visibility:
         key = (style_id, read, part, condition)
         if key in self._memo:
             return cast("T | None", self._memo[key])
-        value = self._look_up(style_id, read, part, condition)
+        # Up the chain of styles each is based on, to the first that sets the property or
+        # whose answer is known; every style on the way gets the same answer. Remembering it
+        # only for the first made a chain of N styles, each used once, cost N * N steps (a
+        # 26 KB file took 40 s).
+        chain: dict[str, None] = {}  # in order, and quick to ask (a cycle ends the walk)
+        value: T | None = None
+        current = style_id
+        while current is not None and current not in chain:
+            known = (current, read, part, condition)
+            if known in self._memo:
+                value = cast("T | None", self._memo[known])
+                break
+            chain[current] = None
+            based_on, style = self._styles.get(current, (None, None))
+            value = self._own(style, read, part, condition)
+            if value is not None:
+                break
+            current = based_on
         self._memo[key] = value
+        for passed in chain:
+            self._memo[(passed, read, part, condition)] = value
         return value
 
-    def _look_up(
+    def _own(
         self,
-        style_id: str | None,
+        style: etree._Element | None,
         read: Callable[[etree._Element], T | None],
         part: _Part,
         condition: str | None,
     ) -> T | None:
-        seen: set[str] = set()
-        while style_id is not None and style_id not in seen:
-            seen.add(style_id)
-            based_on, style = self._styles.get(style_id, (None, None))
-            # The style's own properties, or those of its formatting for such cells.
-            holder = style
-            if style is not None and condition is not None:
-                holder = next(
-                    (
-                        formatting
-                        for formatting in style.iterfind(f"{_W}tblStylePr")
-                        if formatting.get(f"{_W}type") == condition
-                    ),
-                    None,
-                )
-            properties = holder.find(f"{_W}{part}") if holder is not None else None
-            value = read(properties) if properties is not None else None
-            if value is not None:
-                return value
-            style_id = based_on
-        return None
+        """A property as ``style`` itself sets it (or its formatting for such cells), or None."""
+        holder = style
+        if style is not None and condition is not None:
+            holder = next(
+                (
+                    formatting
+                    for formatting in style.iterfind(f"{_W}tblStylePr")
+                    if formatting.get(f"{_W}type") == condition
+                ),
+                None,
+            )
+        properties = holder.find(f"{_W}{part}") if holder is not None else None
+        return read(properties) if properties is not None else None
 
     def views_of(self, paragraph: etree._Element) -> tuple[_View, ...]:
         """The paragraph as Word lays it out and, where it differs, as LibreOffice does."""
