@@ -746,6 +746,22 @@ def test_a_json_document_in_any_bytes_like_object_is_read(kind: type) -> None:
         ("clinic", lambda r: attrs.evolve(r, clinic=None)),
         ("screening", lambda r: attrs.evolve(r, screening=["pregnancy"])),
         ("witness", lambda r: attrs.evolve(r, witness="Sam")),
+        (
+            "screening.pregnant",
+            lambda r: attrs.evolve(r, screening={**r.screening, "pregnant": True}),
+        ),
+        (
+            "screening.pregnant",
+            lambda r: attrs.evolve(r, screening={**r.screening, "pregnant": None}),
+        ),
+        (
+            "screening",  # a key that is not shaped like a field name is not quoted
+            lambda r: attrs.evolve(r, screening={**r.screening, "Jane\nDoe": True}),
+        ),
+        (
+            "screening",
+            lambda r: attrs.evolve(r, screening={**r.screening, 7: r.screening["pregnant"]}),
+        ),
     ],
 )
 def test_request_to_dict_names_the_field_a_hand_built_request_has_wrong(

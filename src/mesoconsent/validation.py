@@ -250,14 +250,21 @@ def _sections(request: ConsentRequest) -> Iterator[FieldProblem]:
 
 def serializable_problems(request: ConsentRequest) -> list[FieldProblem]:
     """What stops a request built in code from being written out as JSON (request_to_dict):
-    a section of another type, a date that is not a date, screening answers that are not a
-    mapping. What the values say is checked when the JSON is read back."""
+    a section of another type, a date that is not a date, screening that does not map question
+    ids to ScreeningAnswers. What the values say is checked when the JSON is read back."""
     problems = list(_sections(request))
     if not problems:
         problems += _date("patient.date_of_birth", request.patient.date_of_birth)
     problems += _date("consent_date", request.consent_date)
     if not isinstance(request.screening, Mapping):
         problems.append(_SCREENING_NOT_A_MAPPING)
+    else:
+        for key, answer in request.screening.items():
+            if not isinstance(key, str) or not isinstance(answer, ScreeningAnswer):
+                # A key not shaped like a question id may hold anything (a name): not quoted.
+                shown = shown_key(key)
+                path = "screening" if shown is None else f"screening.{shown}"
+                problems.append(FieldProblem(path, "must map a question id to a ScreeningAnswer"))
     return problems
 
 
