@@ -61,7 +61,6 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 # take minutes or gigabytes (an 18 KB file inflating to a million empty paragraphs took 24 s).
 # The example form's main document is 24 KB, about 150 KB once Word has saved it; its
 # package 12 parts, 12 KB; its body 200 paragraphs and 600 runs.
-_MAX_FILE = 64 * 1024 * 1024  # the file (images, which are never read, included)
 _MAX_ENTRIES = 1000  # parts in the package
 _MAX_DIRECTORY = 1024 * 1024  # the package's list of parts (zipfile reads it whole)
 _MAX_PART = 4 * 1024 * 1024  # each part that is read, inflated
@@ -98,8 +97,9 @@ def _part(archive: zipfile.ZipFile, name: str | None, what: str) -> bytes | None
 
 
 def _open_regular(path: str | os.PathLike[str]) -> BinaryIO:
-    """The file at ``path``, opened to read, if it is a regular file of a form's size: a
-    device (/dev/zero) would be read without end, and a named pipe would wait for a writer."""
+    """The file at ``path``, opened to read, if it is a regular file: a device (/dev/zero)
+    would be read without end, and a named pipe would wait for a writer. Only the parts
+    verify reads are read from it (not its images), so its own size is not bounded."""
     descriptor = os.open(
         path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     )
@@ -107,8 +107,6 @@ def _open_regular(path: str | os.PathLike[str]) -> BinaryIO:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise DocumentReadError("not a DOCX file (not a regular file)")
-        if status.st_size > _MAX_FILE:
-            raise DocumentReadError("too large to be a consent form (over 64 MB)")
         return os.fdopen(descriptor, "rb")
     except BaseException:
         os.close(descriptor)
@@ -120,8 +118,6 @@ def _check_directory(handle: BinaryIO) -> None:
     whole: a million parts of a few bytes each is a small file and a large amount of memory.
     Both the count and the list's size are checked (zipfile reads by the size)."""
     size = handle.seek(0, os.SEEK_END)
-    if size > _MAX_FILE:
-        raise DocumentReadError("too large to be a consent form (over 64 MB)")
     tail_length = min(size, 22 + 0xFFFF)  # the end record, and a comment of at most 64 KB
     handle.seek(size - tail_length)
     tail = handle.read(tail_length)
