@@ -762,6 +762,10 @@ def test_a_json_document_in_any_bytes_like_object_is_read(kind: type) -> None:
             "screening",
             lambda r: attrs.evolve(r, screening={**r.screening, 7: r.screening["pregnant"]}),
         ),
+        (
+            "screening",  # said once for all the keys it cannot quote
+            lambda r: attrs.evolve(r, screening={**r.screening, "a b": True, "c d": None}),
+        ),
     ],
 )
 def test_request_to_dict_names_the_field_a_hand_built_request_has_wrong(

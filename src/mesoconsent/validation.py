@@ -264,7 +264,9 @@ def serializable_problems(request: ConsentRequest) -> list[FieldProblem]:
                 # A key not shaped like a question id may hold anything (a name): not quoted.
                 shown = shown_key(key)
                 path = "screening" if shown is None else f"screening.{shown}"
-                problems.append(FieldProblem(path, "must map a question id to a ScreeningAnswer"))
+                problem = FieldProblem(path, "must map a question id to a ScreeningAnswer")
+                if problem not in problems:  # keys not quoted would each say the same
+                    problems.append(problem)
     return problems
 
 
