@@ -18,11 +18,10 @@ import os
 import posixpath
 import re
 import stat
-import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import BinaryIO, Literal, NamedTuple, TypeVar, cast
+from typing import Any, BinaryIO, Literal, NamedTuple, TypeVar, cast
 
 import attrs
 from lxml import etree
@@ -66,7 +65,6 @@ _MAX_DIRECTORY = 1024 * 1024  # the package's list of parts (zipfile reads it wh
 _MAX_PART = 4 * 1024 * 1024  # each part that is read, inflated
 _MAX_PARAGRAPHS = 20_000
 _MAX_RUNS = 100_000
-_END_OF_DIRECTORY = b"PK\x05\x06"
 _FALSE = ("0", "false", "off")
 
 
@@ -116,17 +114,24 @@ def _open_regular(path: str | os.PathLike[str]) -> BinaryIO:
 def _check_directory(handle: BinaryIO) -> None:
     """Refuse a package whose list of parts is larger than a form's, before zipfile reads it
     whole: a million parts of a few bytes each is a small file and a large amount of memory.
-    Both the count and the list's size are checked (zipfile reads by the size)."""
-    size = handle.seek(0, os.SEEK_END)
-    tail_length = min(size, 22 + 0xFFFF)  # the end record, and a comment of at most 64 KB
-    handle.seek(size - tail_length)
-    tail = handle.read(tail_length)
-    at = tail.rfind(_END_OF_DIRECTORY)
-    if at >= 0 and at + 22 <= len(tail):  # otherwise not a zip: zipfile says so
-        entries, directory = struct.unpack_from("<HL", tail, at + 10)
-        if entries > _MAX_ENTRIES or directory > _MAX_DIRECTORY:
-            raise DocumentReadError("holds more parts than a consent form")
+    The count and the list's size are read as zipfile reads them (a zip64 end record, where
+    there is one, over the classic one, whatever the classic one says), and both are checked:
+    zipfile goes by the size."""
+    if _end_record is None:  # a Python whose zipfile reads it otherwise: checked after listing
+        return
+    end = _end_record(handle)
+    if end is not None and (
+        end[_ENTRIES_TOTAL] > _MAX_ENTRIES or end[_DIRECTORY_SIZE] > _MAX_DIRECTORY
+    ):
+        raise DocumentReadError("holds more parts than a consent form")
     handle.seek(0)
+
+
+# zipfile's reading of a package's end record (private, in every CPython since 2.x), and the
+# places in it of the number of parts and the size of their list.
+_end_record: Callable[[BinaryIO], list[Any] | None] | None = getattr(zipfile, "_EndRecData", None)
+_ENTRIES_TOTAL = getattr(zipfile, "_ECD_ENTRIES_TOTAL", 4)
+_DIRECTORY_SIZE = getattr(zipfile, "_ECD_SIZE", 5)
 
 
 def _xml(data: bytes, what: str) -> etree._Element:
@@ -175,6 +180,8 @@ def read_docx(
         with handle:
             _check_directory(handle)
             with zipfile.ZipFile(handle) as archive:
+                if len(archive.infolist()) > _MAX_ENTRIES:
+                    raise DocumentReadError("holds more parts than a consent form")
                 package = _targets(archive, "_rels/.rels", "")
                 main_name = package.get(_OFFICE_DOCUMENT)
                 main = _part(archive, main_name, "main document")
@@ -333,6 +340,19 @@ def _table_look(look: etree._Element | None) -> frozenset[str]:
     return frozenset(name for name, bit in _LOOK_BITS.items() if bits & bit)
 
 
+def _band_reader(tag: str) -> Callable[[etree._Element], int | None]:
+    def read(properties: etree._Element) -> int | None:
+        value = _val(properties, tag)
+        return int(value) if value is not None and _WHOLE.fullmatch(value) else None
+
+    return read
+
+
+# One reader for each band size, made once: the style look-ups are remembered by reader, and a
+# reader made for each table was never found again (memory grew with tables times styles).
+_BAND_READERS = {tag: _band_reader(tag) for tag in ("tblStyleRowBandSize", "tblStyleColBandSize")}
+
+
 class _Visibility:
     """Which runs a reader sees. Text does not count as stated where its formatting hides it:
     hidden text (``w:vanish``), text in the colour of what is behind it (white on the page, black
@@ -358,6 +378,7 @@ class _Visibility:
         self._tables: dict[
             etree._Element, tuple[dict[etree._Element, int], int, frozenset[str], int, int]
         ] = {}
+        self._rows: dict[etree._Element, dict[etree._Element, int]] = {}
         if styles is None:
             return
         self._defaults = styles.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
@@ -468,18 +489,21 @@ class _Visibility:
         rows, header_rows, look, row_band, column_band = self._table_facts(table, table_style)
         row = _nearest(cell, _TR) if cell is not None else None
         r = rows.get(row) if row is not None else None
-        if row is None or r is None:
+        if cell is None or row is None or r is None:
             return (("wholeTable",),)
-        cells = [each for each in row.iter(_TC) if _nearest(each, _TR) is row]
-        place = _Place(
-            r,
-            next(i for i, each in enumerate(cells) if each is cell),
-            len(rows),
-            len(cells),
-            header_rows,
-        )
+        cells = self._row_cells(row)
+        place = _Place(r, cells[cell], len(rows), len(cells), header_rows)
         word = _applying(place, look, row_band, column_band)
         return tuple(dict.fromkeys((word, _applying(place, look, 1, 1))))
+
+    def _row_cells(self, row: etree._Element) -> dict[etree._Element, int]:
+        """The cells of a row (not those of tables inside it) and their places, listed once a
+        row: listed for each paragraph, a row of N cells cost N * N steps."""
+        cells = self._rows.get(row)
+        if cells is None:
+            listed = (each for each in row.iter(_TC) if _nearest(each, _TR) is row)
+            cells = self._rows[row] = {each: place for place, each in enumerate(listed)}
+        return cells
 
     def _table_facts(
         self, table: etree._Element, table_style: str | None
@@ -507,11 +531,7 @@ class _Visibility:
     def _band_size(self, table: etree._Element, table_style: str | None, tag: str) -> int:
         """Rows (or columns) to a band, as Word reads it: the table's, else its style's, else
         1; 0 for no banding, and at most 3."""
-
-        def read(properties: etree._Element) -> int | None:
-            value = _val(properties, tag)
-            return int(value) if value is not None and _WHOLE.fullmatch(value) else None
-
+        read = _BAND_READERS[tag]
         own = table.find(f"{_W}tblPr")
         size = read(own) if own is not None else None
         if size is None:
