@@ -8,12 +8,14 @@ import datetime as dt
 import json
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
 import mesoconsent
+import mesoconsent.loading
 from mesoconsent import (
     ConsentRequest,
     ScreeningAnswer,
@@ -24,7 +26,7 @@ from mesoconsent import (
 )
 from mesoconsent import engine as engine_module
 from mesoconsent.i18n import is_plain_tag
-from tests.helpers import example, example_dict
+from tests.helpers import example, example_dict, run_cli
 
 
 def problems_of(data: Any) -> dict[str, str]:
@@ -781,3 +783,32 @@ def test_request_to_dict_names_the_field_a_hand_built_request_has_wrong(
 def test_request_to_dict_refuses_what_is_not_a_request() -> None:
     with pytest.raises(TypeError, match="ConsentRequest, not dict"):
         mesoconsent.request_to_dict(example_dict())  # type: ignore[arg-type]
+
+
+# A request is a few kilobytes (50,000 treated areas are about 1 MB); a larger document is
+# refused before it is decoded, and a file is read no further than that: a device or an
+# endless pipe given as the request was read until memory ran out.
+LARGEST = mesoconsent.loading.MAX_REQUEST_BYTES
+
+
+@pytest.mark.parametrize("kind", [bytes, str])
+def test_a_document_larger_than_any_request_is_refused(kind: type) -> None:
+    document = json.dumps(example_dict()) + " " * LARGEST
+    given = document.encode() if kind is bytes else document
+    with pytest.raises(ValidationError) as caught:
+        mesoconsent.request_from_json(given)
+    [problem] = caught.value.problems
+    assert problem.path == "request"
+    assert problem.message == f"is larger than a request can be (over {LARGEST // 2**20} MB)"
+
+
+def test_a_request_file_is_read_no_further_than_the_largest_request(tmp_path: Path) -> None:
+    endless = Path("/dev/zero")
+    if not endless.exists():
+        pytest.skip("no /dev/zero here")
+    with pytest.raises(ValidationError, match="larger than a request can be"):
+        mesoconsent.load_request(endless)
+    result = run_cli("render", "--input", str(endless), "-o", "x.docx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "request: is larger than a request can be" in result.stderr
+    assert not (tmp_path / "x.docx").exists()

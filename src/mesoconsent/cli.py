@@ -31,7 +31,7 @@ from mesoconsent.errors import (
     ValidationError,
 )
 from mesoconsent.i18n import DOMAIN, MessageKey, catalog_locales, shortened
-from mesoconsent.loading import decode_json, with_options
+from mesoconsent.loading import decode_json, read_request_file, with_options
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, write_atomic
 from mesoconsent.resources import example_request_path, locales_dir, templates_dir
@@ -273,7 +273,7 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     # treated areas and product as a clinic there would write them).
     path = example_request_path(_catalog_name(engine, args.locale)) if args.example else args.input
     try:
-        data = decode_json(Path(path).read_bytes())
+        data = decode_json(read_request_file(path))
     except OSError as error:
         _error(f"cannot read {path}: {error.strerror}")
         return EXIT_IO

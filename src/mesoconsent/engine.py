@@ -76,7 +76,7 @@ from mesoconsent.i18n import (
     negotiate,
     rename_advice,
 )
-from mesoconsent.loading import decode_json, structure_request
+from mesoconsent.loading import decode_json, read_request_file, structure_request
 from mesoconsent.model import ConsentRequest
 from mesoconsent.output import check_target, write_atomic
 from mesoconsent.procedures import (
@@ -690,7 +690,7 @@ class Engine:
 
     def load_request(self, path: str | os.PathLike[str]) -> ConsentRequest:
         """Read and check a JSON request file; see :meth:`request_from_dict`."""
-        return self.request_from_json(Path(path).read_bytes())
+        return self.request_from_json(read_request_file(path))
 
     def _catalog_for(self, requested: str) -> Catalog:
         found = self._catalogs_for.get(requested)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import types
 import typing
@@ -263,6 +264,25 @@ def _answer_or_unreadable(raw: Any, path: str, unreadable: set[str]) -> Any:
         return UNREADABLE
 
 
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+"""The largest request document read: a request is a few kilobytes (50,000 treated areas,
+about 1 MB), and a file is read no further (a device or an endless pipe given as the request
+was read until memory ran out)."""
+_TOO_LARGE = FieldProblem(
+    "request", f"is larger than a request can be (over {MAX_REQUEST_BYTES // 2**20} MB)"
+)
+
+
+def read_request_file(path: str | os.PathLike[str]) -> bytes:
+    """A request file's bytes, read no further than :data:`MAX_REQUEST_BYTES` (ValidationError
+    beyond); OSError if it cannot be read."""
+    with open(path, "rb") as file:
+        data = file.read(MAX_REQUEST_BYTES + 1)
+    if len(data) > MAX_REQUEST_BYTES:
+        raise ValidationError([_TOO_LARGE])
+    return data
+
+
 def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
     """Decode a request document: UTF-8 (a byte-order mark is allowed), no repeated keys.
     TypeError for anything but text or bytes (None is not a document)."""
@@ -272,6 +292,8 @@ def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
         raise TypeError(
             f"a JSON request document must be text (str) or UTF-8 bytes, not {type(text).__name__}"
         )
+    if len(text) > MAX_REQUEST_BYTES:  # (in characters, for text: at least as many bytes)
+        raise ValidationError([_TOO_LARGE])
     # Each problem is raised after its except block: raised inside it, even "from None", the
     # ValidationError would keep the decoding error as __context__, and with it the whole
     # document (a JSONDecodeError's .doc, a UnicodeDecodeError's .object).
