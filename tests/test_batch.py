@@ -22,6 +22,7 @@ import pytest
 
 import mesoconsent
 import mesoconsent.batch
+import mesoconsent.loading
 import mesoconsent.output
 from mesoconsent.batch import cgroup_cpu_quota, default_jobs, output_name
 from mesoconsent.cli import _lines, _Progress, main
@@ -314,6 +315,41 @@ def test_read_jsonl_numbers_lines_and_skips_blank_ones(tmp_path: Path) -> None:
     ]
     with pytest.raises(OSError, match="absent"):
         mesoconsent.read_jsonl(tmp_path / "absent.jsonl")
+
+
+def test_read_jsonl_stops_at_a_line_longer_than_any_request(tmp_path: Path) -> None:
+    # /dev/zero, or a stream without line breaks, was read until memory ran out.
+    largest = mesoconsent.loading.MAX_REQUEST_BYTES
+    path = tmp_path / "requests.jsonl"
+    path.write_bytes(b'{"a": 1}\n' + b" " * (largest + 1) + b"\n{}\n")
+    with pytest.raises(
+        OSError, match=r"line 2 is longer than any request \(over 16 MB\)"
+    ) as raised:
+        mesoconsent.read_jsonl(path)
+    assert raised.value.filename == str(path)
+    path.write_bytes(b'{"a": 1}\n' + b" " * (largest - 2) + b"x\r\n{}")  # as long as may be
+    assert [number for number, _ in mesoconsent.read_jsonl(path)] == [1, 2, 3]
+
+
+def test_read_jsonl_stops_past_the_most_requests_a_batch_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An endless stream of short lines (yes '{}') was read until memory ran out.
+    monkeypatch.setattr(mesoconsent.batch, "MAX_BATCH_LINES", 5)
+    path = tmp_path / "requests.jsonl"
+    path.write_bytes(b"{}\n" * 5)
+    assert len(mesoconsent.read_jsonl(path)) == 5
+    path.write_bytes(b"{}\n" * 6)
+    with pytest.raises(OSError, match="more than 5 lines"):
+        mesoconsent.read_jsonl(path)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_batch_from_an_endless_file_is_refused_before_rendering(tmp_path: Path) -> None:
+    result = run_cli("render", "--batch", "/dev/zero", "--output-dir", "out", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "cannot read /dev/zero: line 1 is longer than any request" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
-from mesoconsent.loading import decode_json, with_options
+from mesoconsent.loading import MAX_REQUEST_BYTES, decode_json, with_options
 from mesoconsent.model import (
     PAPER_SIZES,
     Clinic,
@@ -207,13 +207,35 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, bytes]]:
     blank, numbered from 1 (blank lines count). Lines are split on ``\\n`` only (``\\r\\n``
     works too); a byte-order mark at the start is allowed. The lines are not decoded here: a
     line that is not JSON fails on its own when rendered. Raises ``OSError`` if the file
-    cannot be read.
+    cannot be read, has a line longer than any request (``loading.MAX_REQUEST_BYTES``) or
+    more than :data:`MAX_BATCH_LINES` lines: nothing is rendered then.
     """
-    data = Path(path).read_bytes()
-    data = data.removeprefix(_BOM)
-    return [
-        (number, line) for number, line in enumerate(data.split(b"\n"), start=1) if line.strip()
-    ]
+    found: list[tuple[int, bytes]] = []
+    with open(path, "rb") as file:
+        # Line by line, each read no further than a request can be long: a file without line
+        # breaks (/dev/zero) or an endless stream was read until memory ran out.
+        for number in itertools.count(1):
+            line = file.readline(MAX_REQUEST_BYTES + 2)
+            if not line:
+                break
+            if number > MAX_BATCH_LINES:
+                raise OSError(errno.EFBIG, f"more than {MAX_BATCH_LINES:,} lines", str(path))
+            content = line.removesuffix(b"\n")
+            if number == 1:
+                content = content.removeprefix(_BOM)
+            if len(content) > MAX_REQUEST_BYTES:
+                longest = f"over {MAX_REQUEST_BYTES // 2**20} MB"
+                raise OSError(
+                    errno.EFBIG, f"line {number} is longer than any request ({longest})", str(path)
+                )
+            if content.strip():
+                found.append((number, content))
+    return found
+
+
+MAX_BATCH_LINES = 1_000_000
+"""The most lines a batch file may have: far more than a day's forms, and an end to an endless
+stream of short lines."""
 
 
 @attrs.frozen

@@ -259,15 +259,20 @@ def serializable_problems(request: ConsentRequest) -> list[FieldProblem]:
     if not isinstance(request.screening, Mapping):
         problems.append(_SCREENING_NOT_A_MAPPING)
     else:
+        unquoted = False  # keys not shaped like a question id, which may hold anything (a name)
         for key, answer in request.screening.items():
             if not isinstance(key, str) or not isinstance(answer, ScreeningAnswer):
-                # A key not shaped like a question id may hold anything (a name): not quoted.
                 shown = shown_key(key)
-                path = "screening" if shown is None else f"screening.{shown}"
-                problem = FieldProblem(path, "must map a question id to a ScreeningAnswer")
-                if problem not in problems:  # keys not quoted would each say the same
-                    problems.append(problem)
+                if shown is None:
+                    unquoted = True
+                else:
+                    problems.append(FieldProblem(f"screening.{shown}", _NOT_AN_ANSWER))
+        if unquoted:  # said once for them all: each would say the same
+            problems.append(FieldProblem("screening", _NOT_AN_ANSWER))
     return problems
+
+
+_NOT_AN_ANSWER = "must map a question id to a ScreeningAnswer"
 
 
 def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
