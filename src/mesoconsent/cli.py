@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from babel import Locale, UnknownLocaleError
 
-from mesoconsent.engine import FORMATS, Engine, Format, LocaleStatus, format_for_path
+from mesoconsent.engine import (
+    FORMATS,
+    Engine,
+    Format,
+    LocaleStatus,
+    folder_problem,
+    format_for_path,
+)
 from mesoconsent.errors import (
     DocumentReadError,
     MesoconsentError,
@@ -969,18 +976,11 @@ def _holds_catalogs(folder: Path) -> bool:
 def _run(args: argparse.Namespace) -> int:
     for option, folders in (("--templates", args.templates), ("--locales", args.locales)):
         for folder in folders:
-            try:
-                is_folder = folder.is_dir()
-            except OSError as error:  # a folder on the way that may not be entered
-                _error(f"{option} {folder}: {error.strerror}")
-                return EXIT_IO
             # A mistyped folder must not quietly render the bundled form instead.
-            if not is_folder:
-                _error(
-                    f"{option} {folder}: "
-                    + ("not a folder" if folder.exists() else "no such folder")
-                )
-                return EXIT_USAGE
+            if (problem := folder_problem(folder)) is not None:
+                _error(f"{option} {folder}: {problem.strerror}")
+                mistyped = isinstance(problem, FileNotFoundError | NotADirectoryError)
+                return EXIT_USAGE if mistyped else EXIT_IO
             if option == "--locales" and not _holds_catalogs(folder):
                 _error(
                     f"--locales {folder}: holds no catalog; give the folder that holds "

@@ -306,15 +306,24 @@ def _folder_list(given: object, argument: str) -> list[Path]:
 def _refuse_if_not_a_folder(path: Path, argument: str) -> None:
     """A folder the caller names must be there: skipped, a mistyped one would leave the
     clinic's own templates or catalogs out without a word, and the bundled ones render alone."""
+    problem = folder_problem(path)
+    if problem is not None:
+        raise OSError(problem.errno, f"{argument}: {problem.strerror}", str(path))
+
+
+def folder_problem(path: Path) -> OSError | None:
+    """Why ``path`` is not a folder that can be used, or None: FileNotFoundError ("no such
+    folder"), NotADirectoryError ("not a folder"), or the OSError of a folder on the way that
+    may not be entered (Path.is_dir raises it before Python 3.14)."""
     try:
         if path.is_dir():
-            return
+            return None
         there = path.exists()
-    except OSError as error:  # a folder on the way that may not be entered (before Python 3.14)
-        raise OSError(error.errno, f"{argument}: {error.strerror}", str(path)) from None
+    except OSError as error:
+        return error
     if there:
-        raise NotADirectoryError(errno.ENOTDIR, f"{argument}: not a folder", str(path))
-    raise FileNotFoundError(errno.ENOENT, f"{argument}: no such folder", str(path))
+        return NotADirectoryError(errno.ENOTDIR, "not a folder", str(path))
+    return FileNotFoundError(errno.ENOENT, "no such folder", str(path))
 
 
 def _iterated(given: object) -> list[object] | None:
