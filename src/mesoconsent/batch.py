@@ -57,7 +57,7 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
-from mesoconsent.loading import MAX_REQUEST_BYTES, decode_json, with_options
+from mesoconsent.loading import LARGEST_REQUEST, MAX_REQUEST_BYTES, decode_json, with_options
 from mesoconsent.model import (
     PAPER_SIZES,
     Clinic,
@@ -224,10 +224,8 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, bytes]]:
             if number == 1:
                 content = content.removeprefix(_BOM)
             if len(content) > MAX_REQUEST_BYTES:
-                longest = f"over {MAX_REQUEST_BYTES // 2**20} MB"
-                raise OSError(
-                    errno.EFBIG, f"line {number} is longer than any request ({longest})", str(path)
-                )
+                too_long = f"line {number} is longer than any request ({LARGEST_REQUEST})"
+                raise OSError(errno.EFBIG, too_long, str(path))
             if content.strip():
                 found.append((number, content))
     return found

@@ -268,9 +268,9 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 """The largest request document read: a request is a few kilobytes (50,000 treated areas,
 about 1 MB), and a file is read no further (a device or an endless pipe given as the request
 was read until memory ran out)."""
-_TOO_LARGE = FieldProblem(
-    "request", f"is larger than a request can be (over {MAX_REQUEST_BYTES // 2**20} MB)"
-)
+LARGEST_REQUEST = f"over {MAX_REQUEST_BYTES // 2**20} MB"
+""":data:`MAX_REQUEST_BYTES` as messages say it."""
+_TOO_LARGE = FieldProblem("request", f"is larger than a request can be ({LARGEST_REQUEST})")
 
 
 def read_request_file(path: str | os.PathLike[str]) -> bytes:

@@ -114,7 +114,7 @@ def _placed(root: ElementTree.Element) -> list[ElementTree.Element]:
                 f"<{element.tag}> has no attribute {', '.join(unknown)}"
                 f"{_allowed_attributes(element.tag)}"
             )
-        if "data-disclosure" in names or "data-screening" in names or element.tag in _PLACEHOLDERS:
+        if not _PLACED_ATTRIBUTES.isdisjoint(names) or element.tag in _PLACEHOLDERS:
             placed.append(element)
     return placed
 

@@ -65,6 +65,7 @@ _MAX_DIRECTORY = 1024 * 1024  # the package's list of parts (zipfile reads it wh
 _MAX_PART = 4 * 1024 * 1024  # each part that is read, inflated
 _MAX_PARAGRAPHS = 20_000
 _MAX_RUNS = 100_000
+_TOO_MANY_PARTS = "holds more parts than a consent form"
 _FALSE = ("0", "false", "off")
 
 
@@ -90,7 +91,9 @@ def _part(archive: zipfile.ZipFile, name: str | None, what: str) -> bytes | None
     if info.file_size > _MAX_PART:
         # Named by what it is, not by its name in the package: that is the file's to choose,
         # and could say anything (a line forging verify's report, say).
-        raise DocumentReadError(f"too large to be a consent form (its {what}: over 4 MB)")
+        raise DocumentReadError(
+            f"too large to be a consent form (its {what}: over {_MAX_PART // 2**20} MB)"
+        )
     return archive.read(info)
 
 
@@ -123,7 +126,7 @@ def _check_directory(handle: BinaryIO) -> None:
     if end is not None and (
         end[_ENTRIES_TOTAL] > _MAX_ENTRIES or end[_DIRECTORY_SIZE] > _MAX_DIRECTORY
     ):
-        raise DocumentReadError("holds more parts than a consent form")
+        raise DocumentReadError(_TOO_MANY_PARTS)
     handle.seek(0)
 
 
@@ -181,7 +184,7 @@ def read_docx(
             _check_directory(handle)
             with zipfile.ZipFile(handle) as archive:
                 if len(archive.infolist()) > _MAX_ENTRIES:
-                    raise DocumentReadError("holds more parts than a consent form")
+                    raise DocumentReadError(_TOO_MANY_PARTS)
                 package = _targets(archive, "_rels/.rels", "")
                 main_name = package.get(_OFFICE_DOCUMENT)
                 main = _part(archive, main_name, "main document")
