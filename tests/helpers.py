@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
 import re
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 import attrs
 import docx
+import pytest
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from lxml import etree
@@ -138,3 +140,18 @@ def empty_catalog(locales_dir: Path, locale: str, plural_forms: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def unreachable_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder below one that may not be entered: Path.is_dir raises PermissionError for it,
+    as it does before Python 3.14 (and running as root, a real one cannot be made)."""
+    locked = tmp_path / "locked" / "clinic-templates"
+    real = Path.is_dir
+
+    def is_dir(path: Path) -> bool:
+        if path == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    return locked

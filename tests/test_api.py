@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import inspect
 import pickle
 import re
@@ -18,7 +17,7 @@ import pytest
 import mesoconsent
 from mesoconsent import ConsentRequest, Engine
 from mesoconsent.resources import example_request_path, locales_dir, templates_dir
-from tests.helpers import example, example_dict
+from tests.helpers import example, example_dict, unreachable_folder
 
 
 @attrs.frozen
@@ -262,15 +261,7 @@ def test_a_folder_that_may_not_be_reached_is_refused_naming_the_argument(
 ) -> None:
     # Below a folder that may not be entered, Path.is_dir raises (before Python 3.14): the error
     # named neither the argument nor why.
-    locked = tmp_path / "locked" / "clinic-templates"
-    real = Path.is_dir
-
-    def is_dir(path: Path) -> bool:
-        if path == locked:
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(Path, "is_dir", is_dir)
+    locked = unreachable_folder(tmp_path, monkeypatch)
     with pytest.raises(PermissionError, match="template_dirs: Permission denied") as raised:
         mesoconsent.Engine(template_dirs=[locked])
     assert raised.value.filename == str(locked)

@@ -16,7 +16,7 @@ import docx
 import pytest
 
 import mesoconsent
-from tests.helpers import empty_catalog, example_dict, run_cli
+from tests.helpers import empty_catalog, example_dict, run_cli, unreachable_folder
 
 run = run_cli
 
@@ -388,15 +388,7 @@ def test_a_template_folder_that_may_not_be_reached_is_named_without_a_traceback(
     # Below a folder that may not be entered, Path.is_dir raises (before Python 3.14).
     from mesoconsent.cli import main
 
-    locked = tmp_path / "locked" / "clinic-templates"
-    real = Path.is_dir
-
-    def is_dir(path: Path) -> bool:
-        if path == locked:
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(Path, "is_dir", is_dir)
+    locked = unreachable_folder(tmp_path, monkeypatch)
     output = tmp_path / "x.docx"
     status = main(["render", "--example", "-o", str(output), "--templates", str(locked)])
     assert status == 3
