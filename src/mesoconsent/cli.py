@@ -762,14 +762,15 @@ def _bundled(status: LocaleStatus) -> bool:
 
 
 def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
-    """Each message that would show in English or blank, at the line of its msgid (which
-    Poedit and Weblate show too), or as not in the file. English that a clinic's templates
-    added is translated in a catalog of the clinic's own, from those templates: advice to
-    update mesoconsent's own catalog, or to update from its template, would mislead."""
+    """Each message that would show in English, blank or worded as another, at the line of
+    its msgid (which Poedit and Weblate show too), or as not in the file. English that a
+    clinic's templates added is translated in a catalog of the clinic's own, from those
+    templates: advice to update mesoconsent's own catalog, or to update from its template,
+    would mislead."""
     where = f" ({status.path})" if status.path is not None else ""
     print(
-        f"\n{status.locale}: {len(status.missing)} message(s) would show in English or "
-        f"blank{where}:"
+        f"\n{status.locale}: {len(status.missing)} message(s) would show in English, "
+        f"blank or worded as another{where}:"
     )
     bundled = _bundled(status)
     clinics = ours = 0

@@ -146,16 +146,17 @@ class TranslationFunctions:
         return self.pgettext(disclosure_id, wording, **variables)
 
     def fallbacks(self) -> list[tuple[MessageKey, str]]:
-        """The messages used so far that the catalog would show in English, and why."""
+        """The messages used so far that the catalog would show in English, or blank, and why
+        (:meth:`Catalog.unusable`)."""
         found: dict[MessageKey, str] = {}
         catalog = self.catalog
         if catalog.is_source_language:
             return []  # English: nothing falls back
-        translated, copied = catalog.translated, catalog.copied
+        translated, copied, blank = catalog.translated, catalog.copied, catalog.blank
         for key in self.used:
-            if key in translated and key not in copied:
-                continue  # what catalog.fallback would decide, without the call
-            reason = catalog.fallback(key)
+            if key in translated and key not in copied and key not in blank:
+                continue  # what catalog.unusable would decide, without the call
+            reason = catalog.unusable(key)
             if reason is not None:
                 found.setdefault(key, reason)
         return list(found.items())

@@ -224,9 +224,10 @@ def fallback_problems(
     catalog: str,
     known: Container[MessageKey] | None = None,
 ) -> list[DisclosureProblem]:
-    """Text that would show in English in another language's document, one problem per
-    message: a required disclosure by its id, a screening question by ``screening.<id>``,
-    any other text by its English words.
+    """Text that would show in English (or blank: reason "empty") in another language's
+    document, one problem per message: a required disclosure by its id, a screening question
+    by ``screening.<id>``, any other text by its English words. A disclosure whose translation
+    says nothing is left to :func:`check_coverage`, which reports it "empty".
 
     ``known`` holds the messages the templates and procedures define: another message came
     from a value a template passed to a translation function (``_(request.patient.full_name)``),
@@ -234,6 +235,8 @@ def fallback_problems(
     """
     problems = []
     for (context, message), reason in fallbacks:
+        if reason == "empty" and context is not None and procedure.has_disclosure(context):
+            continue
         what = {
             "fuzzy": "has only a fuzzy translation",
             "copied": "gives the English text as its translation",
@@ -246,7 +249,29 @@ def fallback_problems(
             label = context
         else:
             label = f"text {message[:60]!r}" + (f" (context {context})" if context else "")
-        problems.append(
-            DisclosureProblem(label, f"would be in English: the {catalog} catalog {what}")
-        )
+        if reason == "empty":
+            why = f"would be blank: the {catalog} catalog's translation says nothing"
+        else:
+            why = f"would be in English: the {catalog} catalog {what}"
+        problems.append(DisclosureProblem(label, why))
+    return problems
+
+
+def alike_problems(wordings: Mapping[str, str]) -> list[DisclosureProblem]:
+    """Disclosures and screening questions (``wordings``: each one's wording, by id) that are
+    worded exactly as an earlier one: one of the two says nothing of its own, so a form would
+    state one disclosure twice and another never, or ask one question twice. Case and spacing
+    do not tell them apart; a wording that says nothing is reported "empty" elsewhere."""
+    first_with: dict[str, str] = {}
+    problems = []
+    for key, wording in wordings.items():
+        if not Wording.parse(wording).says_anything:
+            continue
+        first = first_with.setdefault(normalize_space(wording).casefold(), key)
+        if first != key:
+            problems.append(
+                DisclosureProblem(
+                    key, f"worded exactly as {first}: each must say what it alone says"
+                )
+            )
     return problems

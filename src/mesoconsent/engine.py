@@ -38,6 +38,7 @@ from mesoconsent.compose import (
 )
 from mesoconsent.coverage import (
     Wording,
+    alike_problems,
     check_coverage,
     check_screening,
     fallback_problems,
@@ -330,19 +331,6 @@ def _iterated(given: object) -> list[object] | None:
     return list(given) if isinstance(given, Iterable) else None
 
 
-def _blank(catalog: Catalog, key: MessageKey) -> str | None:
-    """ "empty" where a message's translation says nothing (only spaces or punctuation, and no
-    placeholder): the gate refuses such a disclosure even in draft mode, and any other text
-    would print blank."""
-    context, message = key
-    if catalog.is_source_language:
-        return None
-    translation = (
-        catalog.gettext(message) if context is None else catalog.pgettext(context, message)
-    )
-    return None if Wording.parse(translation).says_anything else "empty"
-
-
 def _outdated_entries(
     absent: Sequence[MessageKey],
     unused: Sequence[tuple[MessageKey, int]],
@@ -422,6 +410,28 @@ class LocaleStatus:
     @property
     def translated(self) -> int:
         return self.total - len(self.missing)
+
+
+# Each required disclosure's and screening question's wording, by id; the problems of those
+# worded alike.
+_Expected = tuple[dict[str, str], list[DisclosureProblem]]
+
+
+def _wordings(procedure: Procedure, catalog: Catalog) -> dict[str, str]:
+    """Each required disclosure's and screening question's wording in the catalog, by id."""
+    found = {i: disclosure_wording(procedure, catalog, i) for i in procedure.required_ids}
+    return found | {q.key: question_wording(q, catalog) for q in procedure.screening}
+
+
+def _alike(procedure: Procedure, catalog: Catalog) -> list[tuple[MessageKey, DisclosureProblem]]:
+    """:func:`alike_problems` of the procedure's wordings in ``catalog``, each with the key of
+    the message it is about."""
+    english = {i: procedure.disclosure(i).text for i in procedure.required_ids}
+    english |= {q.key: q.text for q in procedure.screening}
+    return [
+        ((problem.disclosure_id, english[problem.disclosure_id]), problem)
+        for problem in alike_problems(_wordings(procedure, catalog))
+    ]
 
 
 class Engine:
@@ -506,7 +516,7 @@ class Engine:
         # tags only (i18n.is_plain_tag), since a longer one can say anything.
         self._catalogs_for: dict[str, Catalog] = {}
         # What the gates expect each document to say, in each catalog's words (_expected).
-        self._expected: dict[tuple[str, str], dict[str, str]] = {}
+        self._expected: dict[tuple[str, str], _Expected] = {}
         # needed_messages(), made when an error first needs it (reading every template's
         # messages takes tens of milliseconds; a render that succeeds never does).
         self._known: frozenset[MessageKey] | None = None
@@ -652,7 +662,14 @@ class Engine:
         missing = tuple(
             (key, kind, reason)
             for key, kind in needed.items()
-            if (reason := catalog.fallback(key) or _blank(catalog, key)) is not None
+            if (reason := catalog.unusable(key)) is not None
+        )
+        listed = {key for key, *_ in missing}
+        missing += tuple(
+            (key, needed[key], problem.reason)
+            for procedure in self.procedures.values()
+            for key, problem in _alike(procedure, catalog)
+            if key in needed and key not in listed
         )
         unused = tuple(
             sorted(
@@ -759,13 +776,14 @@ class Engine:
                 block, "disclosures", d.block_disclosures
             ):
                 stated.setdefault(disclosure_id, []).append(text)
-        expected = self._expected_wordings(procedure, catalog)
+        expected, alike = self._expected_wordings(procedure, catalog)
         problems = check_coverage(procedure, stated, expected.__getitem__) + check_screening(
             document,
             procedure,
             {key: answer.answer for key, answer in request.screening.items()},
             lambda question: expected[question.key],
         )
+        problems += alike
         if request.witness is not None:
             problems += statement_problems(document, request.witness.role, catalog)
         if composition.fallbacks and not draft:
@@ -784,16 +802,16 @@ class Engine:
             document = mark_as_draft(document, catalog)
         return document, fragments.shared
 
-    def _expected_wordings(self, procedure: Procedure, catalog: Catalog) -> dict[str, str]:
+    def _expected_wordings(self, procedure: Procedure, catalog: Catalog) -> _Expected:
         """Each required disclosure's and screening question's wording in the catalog's
-        language, by message context: looked up once per procedure and catalog (both are
-        read once per engine, and never change)."""
+        language, by message context, and the problems of those worded alike: looked up once
+        per procedure and catalog (both are read once per engine, and never change)."""
         key = (procedure.id, catalog.name)
         found = self._expected.get(key)
         if found is None:
-            found = {i: disclosure_wording(procedure, catalog, i) for i in procedure.required_ids}
-            found |= {q.key: question_wording(q, catalog) for q in procedure.screening}
-            # Two threads may both look them up; they get equal dicts.
+            wordings = _wordings(procedure, catalog)
+            found = (wordings, alike_problems(wordings))
+            # Two threads may both look them up; they get equal values.
             self._expected[key] = found
         return found
 
@@ -981,13 +999,16 @@ class Engine:
             unreported = disclosure_id not in reported and len(texts) == 1
             if unreported and value_digest(texts[0]) != digest:
                 problems.append(DisclosureProblem(disclosure_id, "altered"))
-        # Wording the catalog lacks was printed in English: not a form in the document's language.
+        # Wording the catalog lacks was printed in English: not a form in the document's
+        # language; wording it gives as nothing, or as another's, says nothing of its own.
         required = [(disclosure.id, disclosure.text) for disclosure in definition.disclosures]
+        required += [(question.key, question.text) for question in definition.screening]
         problems += fallback_problems(
-            [(key, r) for key in required if (r := catalog.fallback(key)) is not None],
+            [(key, r) for key in required if (r := catalog.unusable(key)) is not None],
             definition,
             catalog.name,
         )
+        problems += self._expected_wordings(definition, catalog)[1]
         if content.status == "Draft":
             problems.append(
                 DisclosureProblem(

@@ -32,7 +32,7 @@ from babel.numbers import format_decimal
 from babel.plural import to_gettext
 
 from mesoconsent.bidi import REORDERING
-from mesoconsent.coverage import normalize_space
+from mesoconsent.coverage import Wording, normalize_space
 from mesoconsent.earlier_plurals import EARLIER_PLURALS
 from mesoconsent.errors import CatalogError
 
@@ -97,6 +97,9 @@ class Catalog:
     # Disclosures and questions (messages with a context) whose "translation" is the English
     # text itself, as Poedit's "copy from source" leaves them.
     copied: frozenset[MessageKey] = frozenset()
+    # Messages whose translation says nothing (only spaces, punctuation, or characters that
+    # show nothing) where the English says something: printed, a blank where the text goes.
+    blank: frozenset[MessageKey] = frozenset()
     # A digest of every translation: changes whenever the wording does, so a stored form can
     # tell whether it was made with the catalog installed now.
     revision: str = "source"
@@ -119,6 +122,11 @@ class Catalog:
         if key in self.translated:
             return "copied" if key in self.copied else None
         return "fuzzy" if key in self.fuzzy else "untranslated"
+
+    def unusable(self, key: MessageKey) -> str | None:
+        """Why ``key`` cannot be printed as this catalog's text: why it would be in English
+        (:meth:`fallback`), or "empty" where its translation says nothing; else None."""
+        return self.fallback(key) or ("empty" if key in self.blank else None)
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -704,6 +712,17 @@ def _is_copied(message: Message) -> bool:
     return isinstance(message.string, str) and _as_seen(message.string) == _as_seen(str(message.id))
 
 
+def _says_nothing(message: Message) -> bool:
+    """A translation in which a form says nothing (spaces, punctuation, characters that show
+    nothing, and no placeholder) of English that says something."""
+    sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    string = message.string
+    forms = string if isinstance(string, tuple | list) else (string,)
+    return Wording.parse(sources[0]).says_anything and not all(
+        Wording.parse(form).says_anything for form in forms
+    )
+
+
 def _as_seen(text: str) -> str:
     """``text`` as a reader sees it, to compare: white space normalised, and the format
     characters, which show nothing, left out."""
@@ -1239,6 +1258,7 @@ def _built_catalog(
         frozenset(_key(m) for m in translated),
         frozenset(_key(m) for m in messages if m.fuzzy),
         frozenset(_key(m) for m in messages if m.context and _is_copied(m)),
+        frozenset(_key(m) for m in translated if _says_nothing(m)),
         revision,
     )
     return catalog, compiled
@@ -1252,16 +1272,19 @@ def _catalog(
     translated: frozenset[MessageKey],
     fuzzy: frozenset[MessageKey],
     copied: frozenset[MessageKey],
+    blank: frozenset[MessageKey],
     revision: str,
 ) -> Catalog:
     from babel.support import Translations
 
     translations = Translations(io.BytesIO(compiled), domain=DOMAIN)
-    return Catalog(name, locale, translations, review, translated, fuzzy, copied, revision)
+    return Catalog(name, locale, translations, review, translated, fuzzy, copied, blank, revision)
 
 
 # What a cache entry holds: a JSON object with these keys (the compiled messages in base64).
-_ENTRY_KEYS = frozenset(("compiled", "review", "translated", "fuzzy", "copied", "revision"))
+_ENTRY_KEYS = frozenset(
+    ("compiled", "review", "translated", "fuzzy", "copied", "blank", "revision")
+)
 
 
 def _cache_entry(catalog: Catalog, compiled: bytes) -> bytes:
@@ -1278,6 +1301,7 @@ def _cache_entry(catalog: Catalog, compiled: bytes) -> bytes:
         "translated": keys(catalog.translated),
         "fuzzy": keys(catalog.fuzzy),
         "copied": keys(catalog.copied),
+        "blank": keys(catalog.blank),
         "revision": catalog.revision,
     }
     return json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -1297,11 +1321,12 @@ def _from_cache(entry: bytes | None, locale: str) -> Catalog | None:
             isinstance(text, str) for text in (reviewed_by, revision, found["revision"])
         ):
             return None
-        translated = _message_keys(found["translated"])
-        fuzzy = _message_keys(found["fuzzy"])
-        copied = _message_keys(found["copied"])
-        if translated is None or fuzzy is None or copied is None:
+        found_keys = [
+            _message_keys(found[name]) for name in ("translated", "fuzzy", "copied", "blank")
+        ]
+        if any(keys is None for keys in found_keys):
             return None
+        translated, fuzzy, copied, blank = (keys or frozenset() for keys in found_keys)
         compiled = base64.b64decode(found["compiled"], validate=True)
         review = Review(state, reviewed_by, revision)
         return _catalog(
@@ -1312,6 +1337,7 @@ def _from_cache(entry: bytes | None, locale: str) -> Catalog | None:
             translated,
             fuzzy,
             copied,
+            blank,
             found["revision"],
         )
     except Exception:  # damaged in any way (JSON, base64, the compiled messages): a miss
