@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import pickle
 import re
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 import mesoconsent
 from mesoconsent import ConsentRequest, Engine
 from mesoconsent.resources import example_request_path, locales_dir, templates_dir
-from tests.helpers import example, example_dict, unreachable_folder
+from tests.helpers import example, example_dict, run_cli, unreachable_folder
 
 
 @attrs.frozen
@@ -279,3 +280,108 @@ def test_render_to_file_refuses_a_path_it_cannot_write_before_reading_its_name(
         with pytest.raises(OSError, match="not a regular file"):
             mesoconsent.render_to_file(broken, "/dev/null")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- found by a review of the API as a developer embedding it would use it -------------------
+def test_earlier_forms_error_reaches_a_process_pool_s_caller_as_itself(tmp_path: Path) -> None:
+    # It could not be unpickled: a pool task that met it broke the whole pool instead.
+    error = mesoconsent.EarlierFormsError(tmp_path, ["000001.docx", "000002.docx"])
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is mesoconsent.EarlierFormsError
+    assert (copy.names, copy.filename, str(copy)) == (error.names, error.filename, str(error))
+
+
+@pytest.mark.parametrize("given", ["no", "false", 0, 1, None])
+def test_a_switch_given_anything_but_true_or_false_is_refused(
+    tmp_path: Path, given: object
+) -> None:
+    # "no" from a configuration file is true to Python: overwrite="no" removed earlier forms,
+    # reviewed_only="no" turned review enforcement on, draft="no" draft mode.
+    (tmp_path / "000001.docx").write_bytes(b"an earlier form")
+    with pytest.raises(TypeError, match="overwrite must be True or False"):
+        mesoconsent.render_batch([example()], tmp_path, overwrite=given, jobs=1)  # type: ignore[arg-type]
+    assert (tmp_path / "000001.docx").read_bytes() == b"an earlier form"
+    with pytest.raises(TypeError, match="draft must be True or False"):
+        mesoconsent.render_batch([example()], tmp_path, draft=given, jobs=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="draft must be True or False"):
+        mesoconsent.render(example(), draft=given)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="draft must be True or False"):
+        mesoconsent.render_to_file(example(), tmp_path / "a.docx", draft=given)  # type: ignore[arg-type]
+    assert not (tmp_path / "a.docx").exists()
+    for name in ("reviewed_only", "include_bundled", "share_static_sections"):
+        with pytest.raises(TypeError, match=f"{name} must be True or False"):
+            Engine(**{name: given})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["consent.docx/", "forms/consent.docx/"])
+def test_a_file_path_ending_in_a_separator_names_a_folder(tmp_path: Path, name: str) -> None:
+    # Path() drops the "/": a file named consent.docx was written where open() and cp refuse.
+    (tmp_path / "forms").mkdir()
+    with pytest.raises(IsADirectoryError, match="names a folder"):
+        mesoconsent.render_to_file(example(), f"{tmp_path}/{name}")
+    result = run_cli("render", "--example", "--output", name, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ends with a separator" in result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["forms"]
+
+
+def test_a_format_given_for_a_path_must_be_a_format() -> None:
+    with pytest.raises(ValueError, match="unknown format 'pdf'"):
+        mesoconsent.format_for_path("x.bin", "pdf")  # type: ignore[arg-type]
+
+
+def test_an_error_of_a_request_with_very_many_problems_lists_the_first_hundred() -> None:
+    # Found by a review: 15 MB of unknown screening questions gave an error of 138 MB.
+    data = example_dict()
+    data["treatment"]["treated_areas"] = [f"area {i}\x07" for i in range(300)]
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        mesoconsent.request_from_dict(data)
+    problems = caught.value.problems
+    assert len(problems) == mesoconsent.errors.MOST_PROBLEMS
+    assert problems[0].path == "treatment.treated_areas[0]"
+    assert problems[-1].path == "request"
+    match = re.fullmatch(r"and ([\d,]+) more problems, not listed", problems[-1].message)
+    assert match is not None
+    assert len(problems) - 1 + int(match[1].replace(",", "")) == 300
+    assert len(str(caught.value)) < 20_000
+    # What a process pool sends back is the same error.
+    assert pickle.loads(pickle.dumps(caught.value)).problems == problems
+
+
+def test_unknown_fields_are_named_ten_at_most() -> None:
+    data = example_dict()
+    data.update({f"extra{i:03d}": 1 for i in range(40)})
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        mesoconsent.request_from_dict(data)
+    (problem,) = caught.value.problems
+    assert problem.message == (
+        "unknown field(s): " + ", ".join(f"extra{i:03d}" for i in range(10)) + ", and 30 more"
+    )
+
+
+def test_a_request_with_more_screening_answers_than_any_procedure_asks_is_refused_whole() -> None:
+    data = example_dict()
+    data["screening"] = {f"q{i}": True for i in range(1001)}
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        mesoconsent.request_from_dict(data)
+    assert [str(p) for p in caught.value.problems] == [
+        "screening: gives 1,001 answers, more than any procedure asks (at most 1,000)"
+    ]
+
+
+def test_read_jsonl_s_pairs_given_as_the_requests_are_refused_with_how_to_pass_them(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: the old hint, "pass read_jsonl(path)", gave a batch in which every
+    # request failed ("request: must be a JSON object"), numbered 1, 2, 3.
+    path = tmp_path / "requests.jsonl"
+    path.write_text("\n" + json.dumps(example_dict()) + "\n", encoding="utf-8")
+    lines = mesoconsent.read_jsonl(path)
+    with pytest.raises(TypeError, match=r"numbers=\[n for n, _ in lines\]"):
+        mesoconsent.render_batch(lines, jobs=1)  # type: ignore[arg-type]
+    # As the message and docs/api.md say: named by line number.
+    (result,) = mesoconsent.render_batch(
+        [line for _, line in lines], numbers=[n for n, _ in lines], jobs=1
+    )
+    assert result.ok
+    assert result.number == 2

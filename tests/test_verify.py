@@ -8,6 +8,7 @@ import re
 import shutil
 import struct
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -1377,6 +1378,80 @@ def test_a_values_property_edited_by_hand_is_read_without_a_crash(
         return edited
 
     assert mesoconsent.verify(rewritten(rendered, {"docProps/custom.xml": edit})).ok
+
+
+def values_property(rendered: bytes, change: Callable[[str], str]) -> bytes:
+    """The form with its ``mesoconsent.values`` property's text changed by ``change``."""
+
+    def edit(xml: str) -> str:
+        edited, count = re.subn(
+            r'(name="mesoconsent\.values"[^>]*>\s*<vt:lpwstr>)([^<]*)',
+            lambda found: found[1] + change(found[2]),
+            xml,
+        )
+        assert count == 1
+        return edited
+
+    return rewritten(rendered, {"docProps/custom.xml": edit})
+
+
+def test_a_form_of_this_version_without_its_values_record_fails(rendered: bytes) -> None:
+    # Found by a review: the phone changed by hand and the property removed (or the whole of
+    # docProps/custom.xml), verify passed the form without a word; every form of the
+    # installed template version records its values.
+    changed = rewritten(
+        values_property(rendered, lambda _: ""),
+        {"word/document.xml": lambda xml: xml.replace("7946 0000", "0000 0000", 1)},
+    )
+    without = re.sub(
+        r'<property [^>]*name="mesoconsent\.values".*?</property>',
+        "",
+        zipfile.ZipFile(io.BytesIO(changed)).read("docProps/custom.xml").decode(),
+        flags=re.DOTALL,
+    )
+    report = mesoconsent.verify(rewritten(changed, {"docProps/custom.xml": lambda _: without}))
+    assert [problem.disclosure_id for problem in report.problems] == ["document"]
+    assert "records no digests of its values" in report.problems[0].reason
+    # An empty record is a record: the values it lacks are named.
+    report = mesoconsent.verify(changed)
+    assert "consent.complications_contact" in [p.disclosure_id for p in report.problems]
+    assert {p.reason for p in report.problems} == {
+        "its value's digest is not in mesoconsent.values, so the value cannot be checked"
+    }
+
+
+def test_a_value_whose_digest_was_taken_out_of_the_record_is_named(rendered: bytes) -> None:
+    def drop_contact(recorded: str) -> str:
+        kept = [pair for pair in recorded.split() if not pair.startswith("consent.complications")]
+        assert len(kept) == len(recorded.split()) - 1
+        return " ".join(kept)
+
+    report = mesoconsent.verify(values_property(rendered, drop_contact))
+    assert reasons(report.problems) == [
+        (
+            "consent.complications_contact",
+            "its value's digest is not in mesoconsent.values, so the value cannot be checked",
+        )
+    ]
+
+
+def test_a_form_of_an_earlier_version_without_values_is_checked_with_a_note(
+    rendered: bytes,
+) -> None:
+    def earlier(xml: str) -> str:
+        assert ":mesotherapy:1.1.0:" in xml
+        return xml.replace(":mesotherapy:1.1.0:", ":mesotherapy:1.0.0:")
+
+    def without_values(xml: str) -> str:
+        return re.sub(
+            r'<property [^>]*name="mesoconsent\.values".*?</property>', "", xml, flags=re.DOTALL
+        )
+
+    report = mesoconsent.verify(
+        rewritten(rendered, {"docProps/core.xml": earlier, "docProps/custom.xml": without_values})
+    )
+    assert report.ok, report.problems
+    assert any("records no digests of its values" in note for note in report.notes)
 
 
 @pytest.mark.parametrize("character", ["\u2065", "\u206a"])

@@ -38,7 +38,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence, Sized
 
 # Imported at run time, not for type checkers only: render_batch's annotations name it, and
 # frameworks read them (typing.get_type_hints). This module is imported by batches alone,
@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 import attrs
 
-from mesoconsent.engine import Engine, Format, RenderResult, check_format
+from mesoconsent.engine import Engine, Format, RenderResult, check_flag, check_format
 from mesoconsent.errors import (
     CoverageError,
     DisclosureProblem,
@@ -353,7 +353,13 @@ def render_batch(
         # Iterating one would give a request per character, byte or key.
         raise TypeError(
             "requests must be an iterable of requests, not one "
-            f"{type(requests).__name__}: for a JSON Lines file, pass read_jsonl(path)"
+            f"{type(requests).__name__}: for a JSON Lines file, pass the lines of "
+            f"read_jsonl(path) and their numbers ({_JSONL_USE})"
+        )
+    if isinstance(requests, Sequence) and requests and _is_numbered_line(requests[0]):
+        raise TypeError(
+            "requests holds (line number, line) pairs, as read_jsonl gives them: pass the "
+            f"lines as the requests and the line numbers as numbers ({_JSONL_USE})"
         )
     if engine is not None and not isinstance(engine, Engine):
         raise TypeError(f"engine must be an Engine or None, not {type(engine).__name__}")
@@ -364,6 +370,8 @@ def render_batch(
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be {kind} or None, not {type(value).__name__}")
     check_format(format)
+    check_flag("draft", draft)
+    check_flag("overwrite", overwrite)
     if jobs is None:
         jobs = default_jobs()
     elif isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -462,6 +470,7 @@ class EarlierFormsError(FileExistsError):
     forms: a request that failed would leave an earlier patient's form under its number."""
 
     def __init__(self, folder: Path, names: list[str]) -> None:
+        self.folder = folder
         self.names = names
         super().__init__(
             errno.EEXIST,
@@ -469,6 +478,11 @@ class EarlierFormsError(FileExistsError):
             "earlier form under its number; use an empty folder, or overwrite=True",
             str(folder),
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from what it was made of (OSError would pass its own three arguments), so
+        # that it reaches a process pool's caller as itself.
+        return (type(self), (self.folder, self.names))
 
     @property
     def listed(self) -> str:
@@ -481,6 +495,20 @@ _FORM_NAME = re.compile(
     rf"[0-9]{{{NUMBER_WIDTH},}}(?:{'|'.join(re.escape(e) for e in EXTENSIONS.values())})",
     re.IGNORECASE,
 )
+
+
+# How render_batch takes what read_jsonl gives.
+_JSONL_USE = "render_batch([line for _, line in lines], numbers=[n for n, _ in lines])"
+
+
+def _is_numbered_line(item: object) -> bool:
+    """Whether ``item`` is one of read_jsonl's (line number, line) pairs."""
+    return (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and isinstance(item[0], int)
+        and isinstance(item[1], bytes | str)
+    )
 
 
 def _default_engine() -> Engine:

@@ -40,7 +40,7 @@ from mesoconsent.errors import (
 from mesoconsent.i18n import DOMAIN, MessageKey, catalog_locales, shortened
 from mesoconsent.loading import decode_json, read_request_file, with_options
 from mesoconsent.model import paper_named
-from mesoconsent.output import check_target, write_atomic
+from mesoconsent.output import check_target, names_a_folder, write_atomic
 from mesoconsent.resources import example_request_path, locales_dir, templates_dir
 from mesoconsent.template_cache import default_cache_folder
 from mesoconsent.validation import consent_age
@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--output",
         "-o",
-        type=_path,
+        type=_file_path,
         metavar="FILE",
         help="where to write the form (.docx, .html or .txt); required without --batch",
     )
@@ -217,6 +217,13 @@ def _path(text: str) -> Path:
     if not text:
         raise argparse.ArgumentTypeError("an empty path")
     return Path(text)
+
+
+def _file_path(text: str) -> Path:
+    # Path("consent.docx/") is consent.docx: the separator, which says a folder, is gone.
+    if names_a_folder(text):
+        raise argparse.ArgumentTypeError(f"{text} ends with a separator: give a file's path")
+    return _path(text)
 
 
 def _paper_size(text: str) -> str:

@@ -131,8 +131,15 @@ _PACKAGE_PREFIX = os.path.dirname(__file__) + os.sep
 
 def check_format(format: str) -> None:
     """ValueError unless ``format`` is one of FORMATS (for render, render_formats, batches)."""
-    if format not in FORMATS:
+    if not isinstance(format, str) or format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+
+
+def check_flag(name: str, value: object) -> None:
+    """TypeError unless ``value`` is True or False: "no" or "false" read from a configuration
+    file is true to Python, and these flags turn checks on or off, or remove files."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
 
 
 def _warn(result: RenderResult) -> None:
@@ -208,6 +215,8 @@ def format_for_path(path: str | os.PathLike[str], format: Format | None = None) 
     takes the ``format`` given."""
     suffix = Path(path).suffix.lower()
     named = _EXTENSIONS.get(suffix)
+    if format is not None:
+        check_format(format)
     if format is not None and named is not None and named != format:
         raise ValueError(
             f"{Path(path).name} names a {named} file, not a {format} one: give the file the "
@@ -412,6 +421,16 @@ class LocaleStatus:
         return self.total - len(self.missing)
 
 
+# What verify says of a form without the digests of its values (coverage.value_digest), and
+# of a value without its digest.
+_NO_VALUES = (
+    "records no digests of its values (the custom property mesoconsent.values): the clinic's "
+    "phone, the treated areas and the other values in disclosures were checked only for "
+    "saying something"
+)
+_NO_DIGEST = "its value's digest is not in mesoconsent.values, so the value cannot be checked"
+
+
 # Each required disclosure's and screening question's wording, by id; the problems of those
 # worded alike.
 _Expected = tuple[dict[str, str], list[DisclosureProblem]]
@@ -463,6 +482,12 @@ class Engine:
         share_static_sections: bool = True,
         reviewed_only: bool = False,
     ) -> None:
+        for name, flag in (
+            ("include_bundled", include_bundled),
+            ("share_static_sections", share_static_sections),
+            ("reviewed_only", reviewed_only),
+        ):
+            check_flag(name, flag)
         bundled_templates = (templates_dir(),) if include_bundled else ()
         bundled_locales = (locales_dir(),) if include_bundled else ()
         self.template_dirs: tuple[Path, ...] = (
@@ -758,6 +783,7 @@ class Engine:
 
     def _compose(self, request: ConsentRequest, draft: bool) -> tuple[d.Document, SharedBlocks]:
         """:meth:`compose`, and the registry of the document's shared blocks for the writers."""
+        check_flag("draft", draft)
         self.validate(request)
         procedure = self.procedures[request.procedure]
         catalog = self._catalog_for(request.locale)
@@ -907,7 +933,7 @@ class Engine:
         read-only file) raises its OSError first, before its name is read for the format and
         before anything is rendered, as on the command line.
         """
-        check_target(Path(path))
+        check_target(path)
         result = self.render(request, format_for_path(path, format), draft=draft)
         write_atomic(Path(path), result.content)
         return result
@@ -992,13 +1018,23 @@ class Engine:
         )
         # The words around a value are the wording's; the value must be what was rendered.
         reported = {problem.disclosure_id for problem in problems}
-        for disclosure_id, digest in parse_values(
-            content.properties.get(d.VALUES_PROPERTY, "")
-        ).items():
+        recorded_values = content.properties.get(d.VALUES_PROPERTY)
+        digests = parse_values(recorded_values or "")
+        for disclosure_id in self._valued[definition.id]:
             texts = disclosures.get(disclosure_id, [])
-            unreported = disclosure_id not in reported and len(texts) == 1
-            if unreported and value_digest(texts[0]) != digest:
+            if disclosure_id in reported or len(texts) != 1:
+                continue
+            digest = digests.get(disclosure_id)
+            if digest is not None and value_digest(texts[0]) != digest:
                 problems.append(DisclosureProblem(disclosure_id, "altered"))
+            elif digest is None and recorded_values is not None:
+                problems.append(DisclosureProblem(disclosure_id, _NO_DIGEST))
+        if recorded_values is None and self._valued[definition.id]:
+            if version == definition.template_version:
+                # Every form of this version records them: the property was removed.
+                problems.append(DisclosureProblem("document", _NO_VALUES))
+            else:
+                notes.append(f"{_NO_VALUES} (forms made before 2026-11-26 have none)")
         # Wording the catalog lacks was printed in English: not a form in the document's
         # language; wording it gives as nothing, or as another's, says nothing of its own.
         required = [(disclosure.id, disclosure.text) for disclosure in definition.disclosures]

@@ -52,11 +52,29 @@ class FieldProblem:
         return f"{self.path}: {self.message}"
 
 
+# At most this many problems are listed, the last saying how many more there were: a request
+# of a million unknown screening questions would otherwise make an error of a hundred
+# megabytes, for a service to log or send back, from 15 MB of JSON.
+MOST_PROBLEMS = 100
+
+
 class ValidationError(_ProblemsError, ValueError):
-    """The request (or request file) is not valid; ``problems`` lists every problem found."""
+    """The request (or request file) is not valid; ``problems`` lists every problem found, up
+    to :data:`MOST_PROBLEMS`: of more, the first ones, then one at ``request`` counting the
+    rest."""
 
     def __init__(self, problems: Iterable[FieldProblem]) -> None:
-        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        listed: list[FieldProblem] = []
+        more = 0
+        for problem in problems:
+            if len(listed) < MOST_PROBLEMS:
+                listed.append(problem)
+            else:
+                more += 1
+        if more:
+            more += 1  # the last listed one makes room for the count
+            listed[-1] = FieldProblem("request", f"and {more:,} more problems, not listed")
+        self.problems: tuple[FieldProblem, ...] = tuple(listed)
         count = len(self.problems)
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"invalid consent request ({count} problem{'s' * (count != 1)}):\n{lines}")

@@ -95,9 +95,20 @@ def _make_converter() -> cattrs.Converter:
     return converter
 
 
+# Screening answers one request may give, at most: a procedure asks a handful of questions,
+# and a million unknown ones would each be structured and reported (the report is capped,
+# errors.MOST_PROBLEMS, the work would not be).
+MOST_SCREENING_ANSWERS = 1000
+
+
 def _structure_screening(value: Any, _: type) -> dict[str, ScreeningAnswer]:
     if not isinstance(value, Mapping):
         raise _WrongTypeError("must be an object mapping each question to its answer")
+    if len(value) > MOST_SCREENING_ANSWERS:
+        raise _WrongTypeError(
+            f"gives {len(value):,} answers, more than any procedure asks "
+            f"(at most {MOST_SCREENING_ANSWERS:,})"
+        )
     answers: dict[str, ScreeningAnswer] = _screening_mapping(value, _SCREENING)
     return answers
 
@@ -127,16 +138,22 @@ class _Unreadable:
 UNREADABLE: Any = _Unreadable()
 
 
+# Unknown fields named in one problem, at most.
+_MOST_NAMED = 10
+
+
 def _describe(error: BaseException, type_: Any) -> str:
     if isinstance(error, _WrongTypeError):
         return str(error)
     if isinstance(error, cattrs.ForbiddenExtraKeysError):
         listed = sorted(name for name in error.extra_fields if shown_key(name) is not None)
         hidden = len(error.extra_fields) - len(listed)
+        if len(listed) > _MOST_NAMED:  # a request of many keys makes no error of them all
+            listed[_MOST_NAMED:] = [f"and {len(listed) - _MOST_NAMED:,} more"]
         if hidden:
             names = "name is" if hidden == 1 else "names are"
             and_ = "and " if listed else ""
-            listed.append(f"{and_}{hidden} whose {names} not shown (not a field name)")
+            listed.append(f"{and_}{hidden:,} whose {names} not shown (not a field name)")
         return f"unknown field(s): {', '.join(listed)}"
     if isinstance(error, KeyError):
         return "is required"
@@ -226,7 +243,12 @@ def _partial(cls: type, data: Mapping[str, Any], prefix: str, unreadable: set[st
         except Exception:
             pass
         nested = _attrs_class_of(field.type)
-        if cls is ConsentRequest and field.name == "screening" and isinstance(raw, Mapping):
+        if (
+            cls is ConsentRequest
+            and field.name == "screening"
+            and isinstance(raw, Mapping)
+            and len(raw) <= MOST_SCREENING_ANSWERS
+        ):
             values[field.name] = {
                 key: _answer_or_unreadable(answer, _entry_path(path, key, position), unreadable)
                 for position, (key, answer) in enumerate(raw.items(), start=1)

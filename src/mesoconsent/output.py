@@ -50,10 +50,24 @@ def write_atomic(path: Path, data: bytes, *, prefix: str = TEMPORARY_PREFIX) -> 
     sync_folder(target.parent)
 
 
-def check_target(path: Path) -> None:
+def check_target(path: str | os.PathLike[str]) -> None:
     """Raise the OSError :func:`write_atomic` would raise for ``path`` itself (a folder, a
-    device, a read-only file), before anything is rendered for it."""
-    _regular_target(path)
+    device, a read-only file), before anything is rendered for it. A path written with a
+    separator at its end names a folder, as ``open()`` reads it (Path() drops that
+    separator, so it is looked at here, as given)."""
+    if names_a_folder(path):
+        raise IsADirectoryError(
+            errno.EISDIR,
+            "ends with a separator, so it names a folder: give a file's path",
+            os.fspath(path),
+        )
+    _regular_target(Path(path))
+
+
+def names_a_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path``, as written, ends with a separator ("forms/consent.docx/")."""
+    written = os.fspath(path)
+    return written.endswith((os.sep, os.altsep or os.sep)) and written.strip(os.sep) != ""
 
 
 def _regular_target(path: Path) -> Path:
