@@ -385,3 +385,65 @@ def test_read_jsonl_s_pairs_given_as_the_requests_are_refused_with_how_to_pass_t
     )
     assert result.ok
     assert result.number == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: mesoconsent.render_batch([], mp_context="spawn"), TypeError, "mp_context"),  # type: ignore[arg-type]
+        (lambda: mesoconsent.render_batch(None), TypeError, "not NoneType"),  # type: ignore[arg-type]
+        (lambda: mesoconsent.verify(b"", locale=5), TypeError, "locale must be a str"),  # type: ignore[arg-type]
+        (lambda: Engine().resolve_locale(None), TypeError, "a locale must be a str"),  # type: ignore[arg-type]
+        (lambda: Engine().required_disclosures("nope"), ValueError, "unknown procedure 'nope'"),
+        (lambda: mesoconsent.render_formats(example(), None), TypeError, "not NoneType"),  # type: ignore[arg-type]
+    ],
+)
+def test_a_call_made_wrongly_is_refused_naming_the_argument(
+    call: typing.Callable[[], object], error: type[Exception], message: str
+) -> None:
+    # Found by a review: each raised an error from inside (AttributeError from
+    # multiprocessing, re's TypeError, a bare KeyError), some only once iterated.
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_a_locale_that_is_none_is_quoted_shortened() -> None:
+    with pytest.raises(LookupError) as caught:
+        Engine().resolve_locale("x" * 100_000)
+    assert len(str(caught.value)) < 60
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert copy.locale == "x" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("identifier", "said"),
+    [
+        ("urn:mesoconsent:mesotherapy:1.1.0:JaneDoe", "the locale the form records"),
+        ("urn:mesoconsent:janedoe:1.1.0:en", "unknown procedure the form records"),
+    ],
+)
+def test_verify_does_not_quote_a_locale_or_procedure_the_file_names(
+    identifier: str, said: str
+) -> None:
+    # The docs say nothing the file names itself is quoted; a name put there was.
+    form = mesoconsent.render(example()).content
+    changed = _with_identifier(form, identifier)
+    with pytest.raises(mesoconsent.DocumentReadError) as caught:
+        mesoconsent.verify(changed)
+    assert said in str(caught.value)
+    assert "JaneDoe" not in str(caught.value)
+    assert "janedoe" not in str(caught.value)
+
+
+def _with_identifier(form: bytes, identifier: str) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(form)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"urn:mesoconsent:[^<]*", identifier.encode(), data, count=1)
+            target.writestr(info, data)
+    return out.getvalue()

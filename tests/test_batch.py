@@ -142,6 +142,20 @@ def test_render_batch_refuses_a_folder_with_forms_unless_told_to_overwrite(
         assert not (tmp_path / "000002.docx").exists()
 
 
+def test_overwrite_removes_only_files_named_as_a_batch_names_its_forms(tmp_path: Path) -> None:
+    # Found by reviews: any name of six digits or more was taken for a form, so a clinic's
+    # date-stamped 20260314.txt, or a patient number's file, was removed.
+    forms = ["000001.docx", "000002.HTML", "999999.txt", "1000000.docx"]
+    others = ["20260314.txt", "1234567.TXT", "0000001.docx", "000000.docx", "notes.txt"]
+    for name in forms + others:
+        (tmp_path / name).write_bytes(b"x")
+    with pytest.raises(mesoconsent.EarlierFormsError) as caught:
+        mesoconsent.render_batch([example_dict()], tmp_path, jobs=1)
+    assert sorted(caught.value.names) == sorted(forms)
+    list(mesoconsent.render_batch([example_dict()], tmp_path, jobs=1, overwrite=True))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*others, "000001.docx"])
+
+
 def test_overwrite_refuses_a_read_only_earlier_form_and_removes_none(tmp_path: Path) -> None:
     # It used to delete a read-only form it would have refused to replace.
     (tmp_path / "000001.docx").write_text("a form")
@@ -362,9 +376,10 @@ def test_render_batch_checks_its_arguments(tmp_path: Path) -> None:
     valid = json.dumps(mesoconsent.request_to_dict(mesoconsent.example_request()))
     cases: list[tuple[list[Any], str]] = [
         ([1, 2, 1], "request number 1 is given twice"),
-        ([1, 0, 3], "whole numbers from 1, not 0"),
-        ([1, 2, 3.0], "whole numbers from 1, not 3.0"),
-        ([1, True, 3], "whole numbers from 1, not True"),
+        ([1, 0, 3], r"whole numbers from 1 to 1,000,000 \(they name the forms' files\), not 0"),
+        ([1, 2, 3.0], "not 3.0"),
+        ([1, True, 3], "not True"),
+        ([1, 1_000_001, 3], "not 1000001"),
     ]
     for numbers, problem in cases:
         for jobs in (1, 2):

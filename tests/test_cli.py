@@ -722,3 +722,34 @@ def test_a_batch_folder_that_cannot_be_made_is_named_once(tmp_path: Path) -> Non
     into_a_file = run("render", "--batch", "requests.jsonl", "--output-dir", "file", cwd=tmp_path)
     assert into_a_file.returncode == 3
     assert "cannot write to the folder file: not a folder" in into_a_file.stderr
+
+
+# -- found by a review as a clinic uses the command -----------------------------------------
+def test_a_form_not_replaced_after_a_failed_render_is_said_to_be_the_earlier_one(
+    tmp_path: Path,
+) -> None:
+    # A desk that always renders to consent.docx and prints it would print the previous
+    # patient's form after a failure: the terminal now says the file was left as it was.
+    assert run_cli("render", "--example", "--output", "consent.docx", cwd=tmp_path).returncode == 0
+    earlier = (tmp_path / "consent.docx").read_bytes()
+    (tmp_path / "bad.json").write_text('{"patient": {}}', encoding="utf-8")
+    result = run_cli("render", "--input", "bad.json", "--output", "consent.docx", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "consent.docx was not replaced: it still holds the form written before" in (
+        result.stderr
+    )
+    assert (tmp_path / "consent.docx").read_bytes() == earlier
+    # A first form that fails leaves nothing, and says nothing of a file that was not there.
+    result = run_cli("render", "--input", "bad.json", "--output", "new.docx", cwd=tmp_path)
+    assert "not replaced" not in result.stderr
+    assert not (tmp_path / "new.docx").exists()
+
+
+def test_an_output_in_a_folder_that_is_not_there_is_said_so(tmp_path: Path) -> None:
+    # It said "nofolder/sub/a.docx: No such file or directory", read as the input missing.
+    result = run_cli("render", "--example", "--output", "nofolder/sub/a.docx", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "cannot write nofolder/sub/a.docx: the folder nofolder/sub does not exist" in (
+        result.stderr
+    )
+    assert list(tmp_path.iterdir()) == []

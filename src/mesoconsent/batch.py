@@ -361,6 +361,13 @@ def render_batch(
             "requests holds (line number, line) pairs, as read_jsonl gives them: pass the "
             f"lines as the requests and the line numbers as numbers ({_JSONL_USE})"
         )
+    if not isinstance(requests, Iterable):
+        raise TypeError(f"requests must be an iterable of requests, not {type(requests).__name__}")
+    if mp_context is not None and not isinstance(mp_context, BaseContext):
+        raise TypeError(
+            "mp_context must be a multiprocessing context, such as "
+            f"multiprocessing.get_context('spawn'), not {type(mp_context).__name__}"
+        )
     if engine is not None and not isinstance(engine, Engine):
         raise TypeError(f"engine must be an Engine or None, not {type(engine).__name__}")
     for name, value, kind in (
@@ -452,7 +459,7 @@ def _deal_with_earlier_forms(folder: Path, overwrite: bool) -> None:
     marked read-only is refused (PermissionError), and then none is removed."""
     with os.scandir(folder) as entries:
         earlier = sorted(
-            entry.name for entry in entries if _FORM_NAME.fullmatch(entry.name) and entry.is_file()
+            entry.name for entry in entries if _is_form_name(entry.name) and entry.is_file()
         )
     if not earlier:
         return
@@ -492,9 +499,20 @@ class EarlierFormsError(FileExistsError):
 
 # (Any case: on macOS and Windows 000002.DOCX is the file 000002.docx.)
 _FORM_NAME = re.compile(
-    rf"[0-9]{{{NUMBER_WIDTH},}}(?:{'|'.join(re.escape(e) for e in EXTENSIONS.values())})",
+    rf"([0-9]{{{NUMBER_WIDTH},}})(?:{'|'.join(re.escape(e) for e in EXTENSIONS.values())})",
     re.IGNORECASE,
 )
+
+
+def _is_form_name(name: str) -> bool:
+    """Whether a batch names a form so: a number from 1 to MAX_BATCH_LINES, zero-padded to
+    NUMBER_WIDTH digits, and an extension of a format. Files named otherwise with digits (a
+    date, 20260314.txt; a patient number) are not forms of a batch, and overwrite leaves them."""
+    found = _FORM_NAME.fullmatch(name)
+    if found is None:
+        return False
+    number = int(found[1])
+    return 1 <= number <= MAX_BATCH_LINES and found[1] == f"{number:0{NUMBER_WIDTH}d}"
 
 
 # How render_batch takes what read_jsonl gives.
@@ -550,8 +568,15 @@ _NONE_LEFT: Any = object()
 
 def _check_number(number: object, seen: set[int]) -> None:
     """ValueError unless ``number`` is a whole number from 1 not in ``seen`` (it is added)."""
-    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-        raise ValueError(f"request numbers must be whole numbers from 1, not {number!r}")
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, int)
+        or not 1 <= number <= MAX_BATCH_LINES
+    ):
+        raise ValueError(
+            f"request numbers must be whole numbers from 1 to {MAX_BATCH_LINES:,} (they name "
+            f"the forms' files), not {number!r}"
+        )
     if number in seen:
         raise ValueError(f"request number {number} is given twice")
     seen.add(number)

@@ -273,6 +273,30 @@ def _error(message: str) -> None:
 
 
 def _render(args: argparse.Namespace, engine: Engine) -> int:
+    """Render one form to --output. If that fails and a file was there already, say that it
+    was left as it was: a desk that always prints consent.docx would otherwise print the
+    previous patient's form without a word in the terminal."""
+    output = Path(args.output)
+    existed = output.is_file()
+    if not output.parent.is_dir() and not output.parent.exists():
+        _error(f"cannot write {output}: the folder {output.parent} does not exist")
+        return EXIT_IO
+    try:
+        status = _render_one(args, engine)
+    except Exception:  # reported by the caller; the file was never renamed over
+        _left_alone(output, existed)
+        raise
+    if status not in (EXIT_OK, EXIT_TERMINATED):  # terminated: perhaps renamed, perhaps not
+        _left_alone(output, existed)
+    return status
+
+
+def _left_alone(output: Path, existed: bool) -> None:
+    if existed and output.is_file():
+        _error(f"{output} was not replaced: it still holds the form written before")
+
+
+def _render_one(args: argparse.Namespace, engine: Engine) -> int:
     # A folder or a device is refused as what it is (exit 3, as writing it would be), before
     # its name is read for a format.
     check_target(Path(args.output))

@@ -590,6 +590,8 @@ class Engine:
     # -- locales ---------------------------------------------------------------------------
     def resolve_locale(self, requested: str) -> str:
         """The available locale serving ``requested`` (``en-GB`` -> ``en``); LookupError if none."""
+        if not isinstance(requested, str):
+            raise TypeError(f"a locale must be a str, not {type(requested).__name__}")
         return negotiate(requested, self.locales)
 
     def _locale_problem(self, requested: str) -> str | None:
@@ -882,8 +884,12 @@ class Engine:
         """Render one request to several formats (by default all), composing it once: each
         result is what :meth:`render` gives for its format, in the order asked, and the
         warnings are issued once."""
-        if isinstance(formats, str):  # "docx" would be four formats, one a character
-            raise TypeError("formats must be formats, such as ('docx', 'html'), not one str")
+        if isinstance(formats, str) or not isinstance(formats, Iterable):
+            # "docx" would be four formats, one a character.
+            raise TypeError(
+                "formats must be formats, such as ('docx', 'html'), "
+                f"not {'one str' if isinstance(formats, str) else type(formats).__name__}"
+            )
         wanted = tuple(dict.fromkeys(formats))
         if not wanted:  # composing a form to write nothing is a mistake of the caller's
             raise ValueError("formats names no format; choose from " + ", ".join(FORMATS))
@@ -939,7 +945,14 @@ class Engine:
         return result
 
     def required_disclosures(self, procedure: str) -> Sequence[str]:
-        return self.procedures[procedure].required_ids
+        """The ids of ``procedure``'s required disclosures, in order; ValueError naming the
+        procedures there are if there is no such procedure."""
+        found = self.procedures.get(procedure) if isinstance(procedure, str) else None
+        if found is None:
+            raise ValueError(
+                f"unknown procedure {procedure!r}; available: {', '.join(self.procedures)}"
+            )
+        return found.required_ids
 
     # -- verification ----------------------------------------------------------------------
     def verify(
@@ -962,6 +975,9 @@ class Engine:
             stored_form_problems,
         )
 
+        for name, value in (("procedure", procedure), ("locale", locale)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
         content = read_docx(source, self._bookmarks)
         recorded = parse_identifier(content.identifier)
         if recorded is None and (procedure is None or locale is None):
@@ -972,14 +988,18 @@ class Engine:
         recorded_procedure, version, recorded_locale = recorded or ("", "unknown", "")
         procedure_id = procedure or recorded_procedure
         if procedure_id not in self.procedures:
-            raise DocumentReadError(f"unknown procedure {procedure_id!r}")
+            # Quoted if the caller gave it; the file's own text could be anything (a name).
+            which = f"procedure {procedure!r}" if procedure else "procedure the form records"
+            raise DocumentReadError(f"unknown {which}; available: {', '.join(self.procedures)}")
         definition = self.procedures[procedure_id]
         try:
             resolved = self.resolve_locale(locale or recorded_locale)
-        except LocaleNotAvailableError:
+        except LocaleNotAvailableError as error:
+            # The locale the file records is the file's own text: not quoted (it could be a
+            # name); one given by the caller is.
+            which = f"the locale {str(error)!r}" if locale else "the locale the form records"
             raise DocumentReadError(
-                f"the locale {locale or recorded_locale!r} is not available here; "
-                f"available: {', '.join(self.locales)}"
+                f"{which} is not available here; available: {', '.join(self.locales)}"
             ) from None
         notes = []
         if version != definition.template_version:

@@ -54,7 +54,15 @@ LOCALE_SHAPE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,3}")
 
 
 class LocaleNotAvailableError(LookupError):
-    """No catalog serves the requested locale."""
+    """No catalog serves the requested locale (``locale``, as given; the message quotes at
+    most its first 40 characters)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        super().__init__(shortened(locale, 40) if isinstance(locale, str) else repr(locale))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.locale,))
 
 
 ReviewState = Literal["source", "draft", "reviewed"]
