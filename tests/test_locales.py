@@ -2069,3 +2069,16 @@ def test_a_folder_that_is_the_well_named_one_under_another_case_is_not_to_be_rem
     (tmp_path / "locales" / "pt_BR").symlink_to("pt_br")
     listing = run_cli("locales", "--locales", "locales", cwd=tmp_path).stdout
     assert "remove the folder" not in listing
+
+
+@pytest.mark.parametrize("string", ["\nInfection. Rare.", "Infection. Rare.\n"])
+def test_a_translation_that_begins_or_ends_with_a_line_break_the_english_lacks_is_refused(
+    tmp_path: Path, string: str
+) -> None:
+    # Found by a review: locales --check passed what `msgfmt -c` refuses outright.
+    infection = ENGINE.procedures["mesotherapy"].disclosure("risks.rare_infection").text
+    edit_message(french_copy(tmp_path), "risks.rare_infection", infection, string=string)
+    message = load_refusal(tmp_path)
+    where = "begin" if string.startswith("\n") else "end"
+    assert f"must {where} with a line break" in message
+    assert "(msgfmt -c refuses it)" in message

@@ -432,6 +432,24 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                 )
 
 
+def _line_break_problems(po: BabelCatalog) -> Iterator[str]:
+    """A translation begins and ends with a line break where its message does, and only
+    there, as ``msgfmt -c`` requires (it refuses the file otherwise): a catalog that passes
+    this check must pass the standard tools too."""
+    for message, sources, targets in _translations(po):
+        for index, target in enumerate(targets):
+            if not target:
+                continue
+            for where, has in (("begin", str.startswith), ("end", str.endswith)):
+                if has(sources[min(index, len(sources) - 1)], "\n") != has(target, "\n"):
+                    form = f", plural form {index} (msgstr[{index}])," if len(sources) > 1 else ""
+                    yield (
+                        f"the translation of {sources[0][:60]!r}{_at(message)}{form} must {where} "
+                        "with a line break (\\n) exactly where the English does, or not at all "
+                        "(msgfmt -c refuses it)"
+                    )
+
+
 def _direction_problems(po: BabelCatalog) -> Iterator[str]:
     """Translations may not hold bidirectional embeddings, overrides or isolates (as request
     text may not): a right-to-left override in a French disclosure printed the rest of it
@@ -1232,6 +1250,7 @@ def _problems_and_review(
         *read,
         *_placeholder_problems(po, parsed),
         *_plural_problems(po, parsed),
+        *_line_break_problems(po),
         *_direction_problems(po),
     ]
     try:
