@@ -2082,3 +2082,30 @@ def test_a_translation_that_begins_or_ends_with_a_line_break_the_english_lacks_i
     where = "begin" if string.startswith("\n") else "end"
     assert f"must {where} with a line break" in message
     assert "(msgfmt -c refuses it)" in message
+
+
+@pytest.mark.parametrize("english", ["Rare but serious", "What mesotherapy is"])
+def test_text_of_three_words_or_more_left_in_english_stops_the_form(
+    tmp_path: Path, english: str
+) -> None:
+    # Found by a review: with every entry without a context "copied from source" (Poedit),
+    # the check said 100% and a French form was printed with English headings.
+    edit_message(french_copy(tmp_path), None, english, string=english)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert [(key, reason) for key, _kind, reason in status.missing] == [((None, english), "copied")]
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale("fr"))
+    assert [str(p) for p in caught.value.problems] == [
+        f"text {english!r}: would be in English: the fr catalog gives the English text as its "
+        "translation"
+    ]
+
+
+def test_a_short_message_the_same_in_the_language_is_a_translation() -> None:
+    # French "Question", "Date" and "Signature" are the English words: the shipped French
+    # catalog is complete, and renders.
+    catalog = ENGINE.catalog("fr")
+    for word in ("Question", "Date", "Signature"):
+        assert catalog.gettext(word) == word
+        assert catalog.unusable((None, word)) is None

@@ -102,8 +102,8 @@ class Catalog:
     review: Review = Review("source")
     translated: frozenset[MessageKey] = frozenset()
     fuzzy: frozenset[MessageKey] = frozenset()
-    # Disclosures and questions (messages with a context) whose "translation" is the English
-    # text itself, as Poedit's "copy from source" leaves them.
+    # Disclosures, questions (messages with a context) and text of three words or more whose
+    # "translation" is the English text itself, as Poedit's "copy from source" leaves them.
     copied: frozenset[MessageKey] = frozenset()
     # Messages whose translation says nothing (only spaces, punctuation, or characters that
     # show nothing) where the English says something: printed, a blank where the text goes.
@@ -749,6 +749,19 @@ def _says_nothing(message: Message) -> bool:
     )
 
 
+def _counts_as_copied(message: Message) -> bool:
+    """A message whose English given as its translation leaves it in English: a disclosure
+    or a health question (a message with a context), or text of three words or more. A
+    shorter one may well be the same word in the language ("Question", "Date" and "Signature"
+    in French, "No" in Spanish), and is left alone."""
+    if not _is_copied(message):
+        return False
+    if message.context:
+        return True
+    english = _NAMED_PLACEHOLDER.sub(" ", str(message.id))
+    return sum(any(char.isalpha() for char in word) for word in english.split()) >= 3
+
+
 def _as_seen(text: str) -> str:
     """``text`` as a reader sees it, to compare: white space normalised, and the format
     characters, which show nothing, left out."""
@@ -1284,7 +1297,7 @@ def _built_catalog(
         review,
         frozenset(_key(m) for m in translated),
         frozenset(_key(m) for m in messages if m.fuzzy),
-        frozenset(_key(m) for m in messages if m.context and _is_copied(m)),
+        frozenset(_key(m) for m in messages if _counts_as_copied(m)),
         frozenset(_key(m) for m in translated if _says_nothing(m)),
         revision,
     )
