@@ -78,10 +78,34 @@ def test_footer_has_page_x_of_y_fields_and_header_names_clinic(rendered: bytes) 
     assert " of " in footer_text
     header = docx_part(rendered, "word/header1.xml")
     header_text = "".join(t.text or "" for t in header.iter(f"{W}t"))
-    assert header_text == "Riverside Aesthetic Clinic · Consent to mesotherapy treatment"
+    assert header_text.startswith("Riverside Aesthetic Clinic · Consent to mesotherapy treatment")
     document = docx.Document(io.BytesIO(rendered))
     section = document.sections[0]
-    assert section.header.paragraphs[0].text == header_text
+    assert section.header.paragraphs[0].text.split("\n")[0] == (
+        "Riverside Aesthetic Clinic · Consent to mesotherapy treatment"
+    )
+
+
+_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
+
+
+@pytest.mark.parametrize("locale", mesoconsent.default_engine().locales)
+def test_every_page_names_the_patient_as_the_details_table_does(locale: str) -> None:
+    # Found by a clinic's review: pages 2 and later carried no patient identifier, so a page
+    # that came loose could not be matched to its patient. The header, on every page, now
+    # gives the name and date of birth, written as the details table writes them.
+    result = mesoconsent.default_engine().render_quietly(attrs.evolve(example(), locale=locale))
+    document = docx.Document(io.BytesIO(result.content))
+    (section,) = document.sections
+    assert not section.different_first_page_header_footer  # one header, on every page
+    lines = section.header.paragraphs[0].text.translate(_ISOLATES).split("\n")
+    assert len(lines) == 2
+    details = document.tables[0]
+    name, born = (details.rows[i].cells[1].text.translate(_ISOLATES) for i in (0, 1))
+    assert name == example().patient.full_name
+    assert "1988" in born
+    assert name in lines[1]
+    assert born in lines[1]
 
 
 def test_signature_lines_for_patient_and_practitioner(rendered: bytes) -> None:
