@@ -447,3 +447,13 @@ def _with_identifier(form: bytes, identifier: str) -> bytes:
                 data = re.sub(rb"urn:mesoconsent:[^<]*", identifier.encode(), data, count=1)
             target.writestr(info, data)
     return out.getvalue()
+
+
+def test_an_engine_s_procedures_cannot_be_changed_under_the_threads_sharing_it() -> None:
+    # Found by a review: default_engine().procedures.pop("mesotherapy") broke every render in
+    # the process.
+    procedures = mesoconsent.default_engine().procedures
+    with pytest.raises(AttributeError):
+        procedures.pop("mesotherapy")  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        procedures["other"] = procedures["mesotherapy"]  # type: ignore[index]

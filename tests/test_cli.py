@@ -753,3 +753,16 @@ def test_an_output_in_a_folder_that_is_not_there_is_said_so(tmp_path: Path) -> N
         result.stderr
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_locales_refuses_an_unavailable_locale_as_render_does(tmp_path: Path) -> None:
+    # Found by a review: the two commands worded the same mistake differently, and locales
+    # did not say which locales there are.
+    listed = run_cli("locales", "--locale", "fr-CA", "--locale", "pt-PT", cwd=tmp_path)
+    rendered = run_cli(
+        "render", "--example", "--locale", "pt-PT", "--output", "x.docx", cwd=tmp_path
+    )
+    assert listed.returncode == rendered.returncode == 2
+    said = "--locale 'pt-PT': not an available locale; available: ar, de, en, es, fr"
+    assert said in listed.stderr
+    assert said in rendered.stderr

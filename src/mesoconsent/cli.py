@@ -711,11 +711,12 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
     if args.locale:
         chosen = set()
         for requested in args.locale:
-            try:
-                chosen.add(engine.resolve_locale(requested))
-            except LookupError:
-                _error(f"--locale {requested}: not an available locale")
+            # Said as render says it: quoted, with the locales there are.
+            problem = engine._locale_problem(requested)
+            if problem is not None:
+                _error(f"--locale {requested!r}: {problem}")
                 return EXIT_USAGE
+            chosen.add(engine.resolve_locale(requested))
         statuses = [status for status in statuses if status.locale in chosen]
     print(f"{'locale':<8} {'language':<24} {'complete':<16} review")
     for status in statuses:

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 import attrs
@@ -496,7 +497,11 @@ class Engine:
         self.locale_dirs: tuple[Path, ...] = _folders(locale_dirs, "locale_dirs") + bundled_locales
         self.version = _version()
         self.generator = f"mesoconsent {self.version}"
-        self.procedures: dict[str, Procedure] = discover_procedures(self.template_dirs)
+        # Read-only: an engine is shared between threads (default_engine()), and a procedure
+        # taken out or replaced under them would break, or change, every form they render.
+        self.procedures: Mapping[str, Procedure] = MappingProxyType(
+            discover_procedures(self.template_dirs)
+        )
         self.locales: tuple[str, ...] = available_locales(self.locale_dirs)
         # A translator's catalog in a folder named otherwise than gettext names its locale
         # (pt-BR, FR) is never used for it: the locale it means is refused, naming the folder,
