@@ -21,13 +21,15 @@ from mesoconsent.procedures import FORMAT_SPEC
 # What Babel expects back: (line number, function name, message, translator comments).
 Extracted = tuple[int, str, tuple[str, str], list[str]]
 
+# The sections of a procedure file, as translators see them named in each disclosure's
+# comment: worded as the templates' headings are, without the procedure's name.
 _SECTION_NAMES = {
     "plan": "Your planned treatment",
-    "procedure": "What the procedure is",
+    "procedure": "What the treatment is",
     "course": "How the course of treatment works",
     "reactions": "What to expect after treatment",
     "aftercare": "Aftercare and recovery",
-    "contraindications": "Who should not have the treatment",
+    "contraindications": "When the treatment may not be suitable",
     "risks": "Risks and side effects",
     "benefits": "Possible benefits",
     "alternatives": "Alternatives and results",
