@@ -164,7 +164,7 @@ def test_the_template_takes_no_check_and_an_unknown_locale_is_refused(tmp_path: 
     assert "--pot writes one template for every locale" in both.stderr
     unknown = run_cli("locales", "--locale", "xx", cwd=tmp_path)
     assert unknown.returncode == 2
-    assert "--locale xx: not an available locale" in unknown.stderr
+    assert "--locale 'xx': not an available locale; available: ar" in unknown.stderr
     assert list(tmp_path.iterdir()) == []
 
 
