@@ -457,3 +457,20 @@ def test_an_engine_s_procedures_cannot_be_changed_under_the_threads_sharing_it()
         procedures.pop("mesotherapy")  # type: ignore[attr-defined]
     with pytest.raises(TypeError):
         procedures["other"] = procedures["mesotherapy"]  # type: ignore[index]
+
+
+def test_several_formats_and_files_render_without_warnings_when_asked(tmp_path: Path) -> None:
+    # Found by a review: a threaded service had no quiet way to render DOCX and HTML composed
+    # once, and warnings.catch_warnings() is not thread-safe.
+    draft_french = attrs.evolve(example(), locale="fr")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = mesoconsent.render_formats(draft_french, ("docx", "html"), warn=False)
+        written = mesoconsent.render_to_file(draft_french, tmp_path / "f.docx", warn=False)
+    assert caught == []
+    assert results["docx"].review_state == written.review_state == "draft"
+    assert (tmp_path / "f.docx").read_bytes() == results["docx"].content
+    with pytest.warns(mesoconsent.DraftTranslationWarning):
+        mesoconsent.render_to_file(draft_french, tmp_path / "g.docx")
+    with pytest.raises(TypeError, match="warn must be True or False"):
+        mesoconsent.render_formats(draft_french, warn="no")  # type: ignore[arg-type]

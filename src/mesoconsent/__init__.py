@@ -166,11 +166,15 @@ def render(
 
 
 def render_formats(
-    request: ConsentRequest, formats: Iterable[Format] = FORMATS, *, draft: bool = False
+    request: ConsentRequest,
+    formats: Iterable[Format] = FORMATS,
+    *,
+    draft: bool = False,
+    warn: bool = True,
 ) -> dict[Format, RenderResult]:
     """Render ``request`` to several formats (by default all), composing it once: for each, what
     :func:`render` gives (see :meth:`Engine.render_formats`)."""
-    return default_engine().render_formats(request, formats, draft=draft)
+    return default_engine().render_formats(request, formats, draft=draft, warn=warn)
 
 
 def render_to_file(
@@ -179,9 +183,10 @@ def render_to_file(
     format: Format | None = None,
     *,
     draft: bool = False,
+    warn: bool = True,
 ) -> RenderResult:
     """Render and write to ``path`` atomically; the format follows the extension by default."""
-    return default_engine().render_to_file(request, path, format, draft=draft)
+    return default_engine().render_to_file(request, path, format, draft=draft, warn=warn)
 
 
 def verify(

@@ -885,10 +885,14 @@ class Engine:
         formats: Iterable[Format] = FORMATS,
         *,
         draft: bool = False,
+        warn: bool = True,
     ) -> dict[Format, RenderResult]:
         """Render one request to several formats (by default all), composing it once: each
         result is what :meth:`render` gives for its format, in the order asked, and the
-        warnings are issued once."""
+        warnings are issued once (``warn=False``: none, as :meth:`render_quietly`, for a
+        caller that reads the results' ``flags``, ``review_state`` and
+        ``minor_without_guardian`` itself)."""
+        check_flag("warn", warn)
         if isinstance(formats, str) or not isinstance(formats, Iterable):
             # "docx" would be four formats, one a character.
             raise TypeError(
@@ -902,7 +906,8 @@ class Engine:
             check_format(format)
         document, shared = self._compose(request, draft)
         results = {format: self._result(request, document, shared, format) for format in wanted}
-        _warn(results[wanted[0]])
+        if warn:
+            _warn(results[wanted[0]])
         return results
 
     def _result(
@@ -936,16 +941,21 @@ class Engine:
         format: Format | None = None,
         *,
         draft: bool = False,
+        warn: bool = True,
     ) -> RenderResult:
         """Render and write atomically; the format defaults to the one the file name implies.
+        ``warn=False`` issues no warnings (as :meth:`render_quietly`).
 
         Nothing is written unless the whole document rendered: no partial or stale file. A
         path that cannot be written as a file (a folder, a device, a process's descriptor, a
         read-only file) raises its OSError first, before its name is read for the format and
         before anything is rendered, as on the command line.
         """
+        check_flag("warn", warn)
         check_target(path)
-        result = self.render(request, format_for_path(path, format), draft=draft)
+        result = self.render_quietly(request, format_for_path(path, format), draft=draft)
+        if warn:
+            _warn(result)
         write_atomic(Path(path), result.content)
         return result
 
