@@ -313,7 +313,9 @@ def test_a_switch_given_anything_but_true_or_false_is_refused(
             Engine(**{name: given})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("name", ["consent.docx/", "forms/consent.docx/"])
+@pytest.mark.parametrize(
+    "name", ["consent.docx/", "forms/consent.docx/", "consent.docx/.", "forms/.."]
+)
 def test_a_file_path_ending_in_a_separator_names_a_folder(tmp_path: Path, name: str) -> None:
     # Path() drops the "/": a file named consent.docx was written where open() and cp refuse.
     (tmp_path / "forms").mkdir()
@@ -321,7 +323,7 @@ def test_a_file_path_ending_in_a_separator_names_a_folder(tmp_path: Path, name: 
         mesoconsent.render_to_file(example(), f"{tmp_path}/{name}")
     result = run_cli("render", "--example", "--output", name, cwd=tmp_path)
     assert result.returncode == 2
-    assert "ends with a separator" in result.stderr
+    assert "names a folder (it ends with a separator, '.' or '..')" in result.stderr
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["forms"]
 
 
@@ -418,8 +420,8 @@ def test_a_locale_that_is_none_is_quoted_shortened() -> None:
 @pytest.mark.parametrize(
     ("identifier", "said"),
     [
-        ("urn:mesoconsent:mesotherapy:1.1.0:JaneDoe", "the locale the form records"),
-        ("urn:mesoconsent:janedoe:1.1.0:en", "unknown procedure the form records"),
+        ("urn:mesoconsent:mesotherapy:1.2.0:JaneDoe", "the locale the form records"),
+        ("urn:mesoconsent:janedoe:1.2.0:en", "unknown procedure the form records"),
     ],
 )
 def test_verify_does_not_quote_a_locale_or_procedure_the_file_names(
@@ -474,3 +476,48 @@ def test_several_formats_and_files_render_without_warnings_when_asked(tmp_path: 
         mesoconsent.render_to_file(draft_french, tmp_path / "g.docx")
     with pytest.raises(TypeError, match="warn must be True or False"):
         mesoconsent.render_formats(draft_french, warn="no")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("identifier", "absent", "shown"),
+    [
+        ("urn:mesoconsent:mesotherapy:1.2.0:Jane_Example_19880702", "Jane", "(unreadable)"),
+        ("urn:mesoconsent:mesotherapy:Jane.Example-1988-07-02:en", "Jane", "unreadable"),
+        ("urn:mesoconsent:mesotherapy:1.0.0b2:en", "-", "1.0.0b2"),
+    ],
+)
+def test_verify_shows_a_version_or_locale_from_the_file_only_in_their_shapes(
+    identifier: str, absent: str, shown: str
+) -> None:
+    # Found by a review of the fix above: the note "the form records the locale ..." and the
+    # template version (in a note, the report and the OK line) still repeated the file's text.
+    changed = _with_identifier(mesoconsent.render(example()).content, identifier)
+    report = mesoconsent.verify(changed, locale="en")
+    said = " ".join([*report.notes, report.template_version])
+    assert shown in said
+    if absent != "-":
+        assert absent not in said
+
+
+def test_a_list_of_more_areas_than_a_form_lists_is_refused_whole() -> None:
+    # Found by a review: a million wrong areas (3 MB of JSON) took 45 s to reject, each
+    # checked and reported.
+    data = example_dict()
+    data["treatment"]["treated_areas"] = list(range(1001))
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        mesoconsent.request_from_dict(data)
+    assert [str(p) for p in caught.value.problems] == [
+        "treatment.treated_areas: holds 1,001 entries, more than a form lists (at most 1,000)"
+    ]
+    data["treatment"]["treated_areas"] = [f"area {i}" for i in range(1000)]
+    assert len(mesoconsent.request_from_dict(data).treatment.treated_areas) == 1000
+
+
+def test_errors_keep_their_notes_through_a_process_pool(tmp_path: Path) -> None:
+    for error in (
+        mesoconsent.EarlierFormsError(tmp_path, ["000001.docx"]),
+        mesoconsent.i18n.LocaleNotAvailableError("xx"),
+    ):
+        error.add_note("while rendering Tuesday's batch")
+        copy = pickle.loads(pickle.dumps(error))
+        assert copy.__notes__ == ["while rendering Tuesday's batch"]

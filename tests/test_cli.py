@@ -735,14 +735,35 @@ def test_a_form_not_replaced_after_a_failed_render_is_said_to_be_the_earlier_one
     (tmp_path / "bad.json").write_text('{"patient": {}}', encoding="utf-8")
     result = run_cli("render", "--input", "bad.json", "--output", "consent.docx", cwd=tmp_path)
     assert result.returncode == 2
-    assert "consent.docx was not replaced: it still holds the form written before" in (
-        result.stderr
-    )
+    assert "consent.docx was not replaced: it still holds what it held before" in result.stderr
     assert (tmp_path / "consent.docx").read_bytes() == earlier
     # A first form that fails leaves nothing, and says nothing of a file that was not there.
     result = run_cli("render", "--input", "bad.json", "--output", "new.docx", cwd=tmp_path)
     assert "not replaced" not in result.stderr
     assert not (tmp_path / "new.docx").exists()
+
+
+def test_a_form_written_before_a_later_failure_is_not_said_to_be_left_alone(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: with standard output full (/dev/full), the form was written and the
+    # command then said it "was not replaced".
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    (tmp_path / "consent.txt").write_text("old", encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "mesoconsent", "render", "--example", "--output", "consent.txt"],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            check=False,
+        )
+    assert result.returncode != 0
+    assert (tmp_path / "consent.txt").read_text(encoding="utf-8") != "old"
+    assert "not replaced" not in result.stderr
 
 
 def test_an_output_in_a_folder_that_is_not_there_is_said_so(tmp_path: Path) -> None:

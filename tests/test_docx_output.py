@@ -199,8 +199,8 @@ def test_language_and_core_properties(rendered: bytes) -> None:
     assert props.title == "Consent to mesotherapy treatment"
     assert props.subject == "Informed consent: mesotherapy"
     assert props.language == "en-US"
-    assert props.identifier == "urn:mesoconsent:mesotherapy:1.1.0:en"
-    assert props.version == "1.1.0"
+    assert props.identifier == "urn:mesoconsent:mesotherapy:1.2.0:en"
+    assert props.version == "1.2.0"
     assert props.created.date().isoformat() == "2026-03-14"  # the consent date, not the clock
     assert "Jane" not in (props.author or "") + (props.keywords or "")  # no patient data
 

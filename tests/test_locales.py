@@ -2109,3 +2109,17 @@ def test_a_short_message_the_same_in_the_language_is_a_translation() -> None:
     for word in ("Question", "Date", "Signature"):
         assert catalog.gettext(word) == word
         assert catalog.unusable((None, word)) is None
+
+
+def test_a_plural_message_copied_from_the_english_stops_the_form(tmp_path: Path) -> None:
+    # Found by a review: a plural's translation is a tuple, and only a str counted as copied,
+    # so "every 2 weeks" printed in English on a French form.
+    english = ("every %(num)s week", "every %(num)s weeks")
+    edit_message(french_copy(tmp_path), None, english, string=english)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert [(key, reason) for key, _kind, reason in status.missing] == [
+        ((None, english[0]), "copied")
+    ]
+    with pytest.raises(CoverageError, match="every %\\(num\\)s week"):
+        engine.render(in_locale("fr"))

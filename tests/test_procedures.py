@@ -67,7 +67,7 @@ def test_disclosure_ids_may_not_take_the_names_of_marks(tmp_path: Path, prefix: 
 def test_template_version_must_fit_the_identifier(tmp_path: Path, version: str) -> None:
     templates = copy_templates(tmp_path)
     edit(
-        templates / TOML, re.escape('template_version = "1.1.0"'), f'template_version = "{version}"'
+        templates / TOML, re.escape('template_version = "1.2.0"'), f'template_version = "{version}"'
     )
     with pytest.raises(ProcedureDefinitionError, match="template_version"):
         Engine([templates], include_bundled=False)
@@ -108,3 +108,24 @@ def test_contraindication_warning_points_at_the_caller() -> None:
     assert len(caught) == 1
     assert caught[0].filename == __file__
     assert "pregnant" not in str(caught[0].message)  # health data stays in result.flags
+
+
+def test_two_disclosures_worded_alike_are_refused_when_the_procedure_is_read(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: such a procedure loaded, and then every form, English too, was
+    # refused as if a translation were at fault.
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / TOML,
+        re.escape('text = "A very fine needle is used."'),
+        'text = "The injections are given by  a trained medical professional."',
+    )
+    with pytest.raises(
+        ProcedureDefinitionError,
+        match=re.escape(
+            "disclosure 'procedure.needle' is worded exactly as disclosure "
+            "'procedure.practitioner': each must say what it alone says"
+        ),
+    ):
+        Engine([templates], include_bundled=False)

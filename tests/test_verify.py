@@ -53,7 +53,7 @@ def test_fresh_document_verifies(rendered: bytes) -> None:
     assert report.ok
     assert (report.procedure, report.template_version, report.locale) == (
         "mesotherapy",
-        "1.1.0",
+        "1.2.0",
         "en",
     )
 
@@ -1439,8 +1439,8 @@ def test_a_form_of_an_earlier_version_without_values_is_checked_with_a_note(
     rendered: bytes,
 ) -> None:
     def earlier(xml: str) -> str:
-        assert ":mesotherapy:1.1.0:" in xml
-        return xml.replace(":mesotherapy:1.1.0:", ":mesotherapy:1.0.0:")
+        assert ":mesotherapy:1.2.0:" in xml
+        return xml.replace(":mesotherapy:1.2.0:", ":mesotherapy:1.1.0:")
 
     def without_values(xml: str) -> str:
         return re.sub(

@@ -489,7 +489,7 @@ class EarlierFormsError(FileExistsError):
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt from what it was made of (OSError would pass its own three arguments), so
         # that it reaches a process pool's caller as itself.
-        return (type(self), (self.folder, self.names))
+        return (type(self), (self.folder, self.names), self.__dict__)
 
     @property
     def listed(self) -> str:

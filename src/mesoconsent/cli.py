@@ -222,7 +222,9 @@ def _path(text: str) -> Path:
 def _file_path(text: str) -> Path:
     # Path("consent.docx/") is consent.docx: the separator, which says a folder, is gone.
     if names_a_folder(text):
-        raise argparse.ArgumentTypeError(f"{text} ends with a separator: give a file's path")
+        raise argparse.ArgumentTypeError(
+            f"{text} names a folder (it ends with a separator, '.' or '..'): give a file's path"
+        )
     return _path(text)
 
 
@@ -277,23 +279,35 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     was left as it was: a desk that always prints consent.docx would otherwise print the
     previous patient's form without a word in the terminal."""
     output = Path(args.output)
-    existed = output.is_file()
+    before = _file_identity(output)
     if not output.parent.is_dir() and not output.parent.exists():
         _error(f"cannot write {output}: the folder {output.parent} does not exist")
         return EXIT_IO
     try:
         status = _render_one(args, engine)
-    except Exception:  # reported by the caller; the file was never renamed over
-        _left_alone(output, existed)
+    except Exception:  # reported by the caller
+        _say_if_left_alone(output, before)
         raise
-    if status not in (EXIT_OK, EXIT_TERMINATED):  # terminated: perhaps renamed, perhaps not
-        _left_alone(output, existed)
+    if status != EXIT_OK:
+        _say_if_left_alone(output, before)
     return status
 
 
-def _left_alone(output: Path, existed: bool) -> None:
-    if existed and output.is_file():
-        _error(f"{output} was not replaced: it still holds the form written before")
+def _file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells a file from the one that replaced it (a rename puts a new file in its
+    place); None where there is no file."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+def _say_if_left_alone(output: Path, before: tuple[int, int, int, int] | None) -> None:
+    # Only of a file that is there still, unchanged: a failure after the form was written
+    # (printing to a full standard output, say) must not deny that it was.
+    if before is not None and _file_identity(output) == before:
+        _error(f"{output} was not replaced: it still holds what it held before this command")
 
 
 def _render_one(args: argparse.Namespace, engine: Engine) -> int:

@@ -422,6 +422,14 @@ class LocaleStatus:
         return self.total - len(self.missing)
 
 
+# A template version and a catalog's locale as mesoconsent writes them into a form's
+# identifier; verify shows the file's own only in these shapes.
+_VERSION_SHOWN = re.compile(
+    r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,3}(?:[-.]?(?:a|b|rc|dev|post)[0-9]{1,4})?"
+)
+_LOCALE_SHOWN = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?")
+
+
 # What verify says of a form without the digests of its values (coverage.value_digest), and
 # of a value without its digest.
 _NO_VALUES = (
@@ -1016,6 +1024,10 @@ class Engine:
             raise DocumentReadError(
                 f"{which} is not available here; available: {', '.join(self.locales)}"
             ) from None
+        # The file's own text, shown in notes and the report only if it is the installed
+        # version or shaped as versions are: it could be anything (a patient's name).
+        if version != definition.template_version and not _VERSION_SHOWN.fullmatch(version):
+            version = "unreadable"
         notes = []
         if version != definition.template_version:
             notes.append(
@@ -1031,7 +1043,9 @@ class Engine:
         ):
             # Its revision is of another catalog: that would say nothing.
             notes.append(
-                f"the form records the locale {recorded_locale}; checked against the "
+                f"the form records the locale "
+                f"{recorded_locale if _LOCALE_SHOWN.fullmatch(recorded_locale) else '(unreadable)'}"
+                "; checked against the "
                 f"{resolved} catalog, as asked"
             )
         elif recorded_revision is not None and recorded_revision != catalog.revision:

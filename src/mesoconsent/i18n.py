@@ -62,7 +62,7 @@ class LocaleNotAvailableError(LookupError):
         super().__init__(shortened(locale, 40) if isinstance(locale, str) else repr(locale))
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.locale,))
+        return (type(self), (self.locale,), self.__dict__)
 
 
 ReviewState = Literal["source", "draft", "reviewed"]
@@ -735,7 +735,15 @@ def _is_copied(message: Message) -> bool:
     """The English text given as the translation, also with other spacing or characters that
     show nothing (a zero-width space, a soft hyphen, a directional mark): the reader sees the
     English."""
-    return isinstance(message.string, str) and _as_seen(message.string) == _as_seen(str(message.id))
+    sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    string = message.string
+    forms = string if isinstance(string, tuple | list) else (string,)
+    if not forms or not all(isinstance(form, str) and form for form in forms):
+        return False
+    # A plural message: every form one of the English forms (Poedit copies msgid into the
+    # first, msgid_plural into the rest).
+    english = {_as_seen(str(source)) for source in sources}
+    return all(_as_seen(str(form)) in english for form in forms)
 
 
 def _says_nothing(message: Message) -> bool:
@@ -751,15 +759,21 @@ def _says_nothing(message: Message) -> bool:
 
 def _counts_as_copied(message: Message) -> bool:
     """A message whose English given as its translation leaves it in English: a disclosure
-    or a health question (a message with a context), or text of three words or more. A
+    or a health question (a message with a context), a plural message (a count and what it
+    counts), or text of three words or more. A
     shorter one may well be the same word in the language ("Question", "Date" and "Signature"
     in French, "No" in Spanish), and is left alone."""
     if not _is_copied(message):
         return False
     if message.context:
         return True
-    english = _NAMED_PLACEHOLDER.sub(" ", str(message.id))
-    return sum(any(char.isalpha() for char in word) for word in english.split()) >= 3
+    msgid = message.id
+    plural = isinstance(msgid, tuple | list)
+    english = _NAMED_PLACEHOLDER.sub(" ", str(msgid[0] if plural else msgid))
+    words = sum(any(char.isalpha() for char in word) for word in english.split())
+    # A plural message counts things ("every %(num)s weeks"): its forms the English ones in
+    # another language leave the English noun.
+    return words >= (1 if plural else 3)
 
 
 def _as_seen(text: str) -> str:

@@ -59,9 +59,18 @@ def _structure_answer(value: Any, _: type) -> ScreeningAnswer:
     raise _WrongTypeError('must be true, false or {"answer": true/false, "details": "..."}')
 
 
+# Entries a list of text (the treated areas) may hold, at most: a form lists a few, and a
+# million wrong ones would each be checked and reported (a request of 3 MB took 45 s).
+MOST_LIST_ENTRIES = 1000
+
+
 def _structure_text_list(value: Any, _: type) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise _WrongTypeError("must be a list of text")
+    if len(value) > MOST_LIST_ENTRIES:
+        raise _WrongTypeError(
+            f"holds {len(value):,} entries, more than a form lists (at most {MOST_LIST_ENTRIES:,})"
+        )
     return tuple(_plain_converter.structure(value, list[str]))
 
 
@@ -287,9 +296,9 @@ def _answer_or_unreadable(raw: Any, path: str, unreadable: set[str]) -> Any:
 
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
-"""The largest request document read: a request is a few kilobytes (50,000 treated areas,
-about 1 MB), and a file is read no further (a device or an endless pipe given as the request
-was read until memory ran out)."""
+"""The largest request document read: a request is a few kilobytes (1,000 treated areas,
+the most a request may list, about 20 KB), and a file is read no further (a device or an
+endless pipe given as the request was read until memory ran out)."""
 LARGEST_REQUEST = f"over {MAX_REQUEST_BYTES // 2**20} MB"
 """:data:`MAX_REQUEST_BYTES` as messages say it."""
 _TOO_LARGE = FieldProblem("request", f"is larger than a request can be ({LARGEST_REQUEST})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -58,16 +59,22 @@ def check_target(path: str | os.PathLike[str]) -> None:
     if names_a_folder(path):
         raise IsADirectoryError(
             errno.EISDIR,
-            "ends with a separator, so it names a folder: give a file's path",
+            "names a folder (it ends with a separator, '.' or '..'): give a file's path",
             os.fspath(path),
         )
     _regular_target(Path(path))
 
 
 def names_a_folder(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path``, as written, ends with a separator ("forms/consent.docx/")."""
+    """Whether ``path``, as written, names a folder whatever is there: it ends with a
+    separator ("forms/consent.docx/") or in "." or ".." ("consent.docx/."), which Path()
+    would drop or keep as a name of its own."""
     written = os.fspath(path)
-    return written.endswith((os.sep, os.altsep or os.sep)) and written.strip(os.sep) != ""
+    separators = (os.sep, os.altsep or os.sep)
+    if written.endswith(separators):
+        return True
+    last = re.split("|".join(map(re.escape, set(separators))), written)[-1]
+    return last in (".", "..")
 
 
 def _regular_target(path: Path) -> Path:

@@ -188,6 +188,17 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
         yield "screening question ids must be unique"
     if not TEMPLATE_VERSION.fullmatch(procedure.template_version):
         yield "template_version must be a version string such as 1.0.0"
+    # Worded alike, one of two would say nothing of its own: a form would state one thing
+    # twice and another never (in English as in every translation: coverage.alike_problems).
+    first_with: dict[str, str] = {}
+    for named, text in [
+        *((f"disclosure {d.id!r}", d.text) for d in procedure.disclosures),
+        *((f"screening question {q.id!r}", q.text) for q in procedure.screening),
+    ]:
+        if text.strip():
+            first = first_with.setdefault(" ".join(text.split()).casefold(), named)
+            if first != named:
+                yield f"{named} is worded exactly as {first}: each must say what it alone says"
 
 
 def discover_procedures(template_dirs: Iterable[Path]) -> dict[str, Procedure]:
