@@ -538,12 +538,16 @@ def test_locales_check_gives_each_message_s_line_and_lists_entries_no_form_uses(
     assert check.returncode == 1
     lines = check.stdout.splitlines()
     page = line_of(po_path, 'msgid "' + PAGE + '"')
-    assert f"  - line {page}: text {PAGE!r}: untranslated" in lines
+    # FILE:LINE, as msgfmt writes a place: an editor or a terminal opens the file there.
+    where = Path("locales", "fr", "LC_MESSAGES", "mesoconsent.po")
+    assert f"  - {where}:{page}: text {PAGE!r}: untranslated" in lines
     assert "  - not in the file: required disclosure consent.plan_product: untranslated" in lines
     assert any("pybabel update" in line for line in lines)  # how to add what is not there
     stray = line_of(po_path, 'msgctxt "consent.plan_produit"') + 1
     unused = lines.index("fr: 1 entry no form uses (a msgctxt or msgid changed?):")
-    assert lines[unused + 1].startswith(f"  - line {stray}: msgctxt 'consent.plan_produit' msgid ")
+    assert lines[unused + 1].startswith(
+        f"  - {where}:{stray}: msgctxt 'consent.plan_produit' msgid "
+    )
     # Which file the lines are of, as the folder was given.
     assert f"({Path('locales', 'fr', 'LC_MESSAGES', 'mesoconsent.po')}):" in check.stdout
 
@@ -585,9 +589,10 @@ def test_locales_check_says_which_entry_was_meant_for_a_message_not_in_the_file(
     assert lines[scarring + 2] == f"        the file: {'…' + earlier[start:]!r}"
     assert lines[scarring + 3] == f"        the form: {'…' + SCARRING[start:]!r}"
     unused = lines.index("fr: 2 entries no form uses (a msgctxt or msgid changed?):")
-    assert lines[unused + 1].startswith(f"  - line {renamed}: msgctxt 'consent.plan_produit' ")
+    where = Path("locales", "fr", "LC_MESSAGES", "mesoconsent.po")
+    assert lines[unused + 1].startswith(f"  - {where}:{renamed}: msgctxt 'consent.plan_produit' ")
     assert lines[unused + 1].endswith(" (meant for consent.plan_product, above)")
-    assert lines[unused + 2].startswith(f"  - line {changed}: msgctxt 'risks.rare_scarring' ")
+    assert lines[unused + 2].startswith(f"  - {where}:{changed}: msgctxt 'risks.rare_scarring' ")
     assert lines[unused + 2].endswith(" (meant for risks.rare_scarring, above)")
 
 
@@ -637,7 +642,7 @@ def test_locales_check_tells_a_clinic_whose_templates_changed_the_english_what_t
     assert not any("pybabel update" in line for line in lines)
     # The bundled English the templates no longer use is not listed entry by entry.
     assert "fr: 1 entry of mesoconsent's own catalog your templates do not use" in "\n".join(lines)
-    assert not any(line.startswith("  - line ") and "'Declaration'" in line for line in lines)
+    assert not any(line.startswith("  - ") and "'Declaration'" in line for line in lines)
 
 
 def test_a_clinic_s_reworded_disclosure_sends_no_one_to_edit_the_bundled_catalog(

@@ -822,7 +822,7 @@ def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
     clinics = ours = 0
     for key, kind, reason in status.missing:
         line = status.line(key)
-        place = "not in the file" if line is None else f"line {line}"
+        place = "not in the file" if line is None else _at_line(status, line)
         print(f"  - {place}: {kind} {_label(key, kind)}: {reason}")
         if line is None and key in english.added:
             clinics += 1
@@ -862,6 +862,12 @@ def _label(key: MessageKey, kind: str) -> str:
     """How the listing names a message: by its msgctxt, or a text by its English."""
     context, message = key
     return repr(shortened(message)) if kind == "text" or context is None else context
+
+
+def _at_line(status: LocaleStatus, line: int) -> str:
+    """``FILE:LINE``, as msgfmt and compilers write a place, so that an editor or a terminal
+    opens the file at it; ``line N`` where there is no file."""
+    return f"line {line}" if status.path is None else f"{status.path}:{line}"
 
 
 def _show_outdated(key: MessageKey, entry: MessageKey, line: int) -> None:
@@ -944,7 +950,7 @@ def _list_unused(status: LocaleStatus, english: _TemplatesEnglish) -> None:
         named = f"msgctxt {context!r} " if context is not None else ""
         key = meant_for.get(entry)
         meant = "" if key is None else f" (meant for {_label(key, kinds[key])}, above)"
-        print(f"  - line {line}: {named}msgid {shortened(message)!r}{meant}")
+        print(f"  - {_at_line(status, line)}: {named}msgid {shortened(message)!r}{meant}")
 
 
 def _verify(args: argparse.Namespace, engine: Engine) -> int:
