@@ -792,3 +792,21 @@ def test_locales_refuses_an_unavailable_locale_as_render_does(tmp_path: Path) ->
     said = "--locale 'pt-PT': not an available locale; available: ar, de, en, es, fr"
     assert said in listed.stderr
     assert said in rendered.stderr
+
+
+def test_locales_check_lists_what_stops_a_form_in_the_file_s_order(tmp_path: Path) -> None:
+    # Found by a review: the listing went by kind of message, so line 714 came before 435.
+    from tests.test_locales import PAGE, SCARRING, edit_message, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    edit_message(po_path, None, PAGE, string="")
+    edit_message(po_path, None, "Yes", string="")
+    edit_message(po_path, "risks.rare_scarring", SCARRING, string="")
+    check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    places = [
+        int(line.split(":")[1])
+        for line in check.stdout.splitlines()
+        if line.startswith("  - locales")
+    ]
+    assert len(places) == 3
+    assert places == sorted(places)

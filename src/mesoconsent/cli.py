@@ -820,8 +820,11 @@ def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
     )
     bundled = _bundled(status)
     clinics = ours = 0
-    for key, kind, reason in status.missing:
-        line = status.line(key)
+    lines = {key: status.line(key) for key, _, _ in status.missing}
+    # In the file's order, as a translator goes through it; what the file lacks last.
+    in_order = sorted(status.missing, key=lambda found: (lines[found[0]] or 1 << 62))
+    for key, kind, reason in in_order:
+        line = lines[key]
         place = "not in the file" if line is None else _at_line(status, line)
         print(f"  - {place}: {kind} {_label(key, kind)}: {reason}")
         if line is None and key in english.added:
