@@ -484,6 +484,9 @@ def test_several_formats_and_files_render_without_warnings_when_asked(tmp_path: 
         ("urn:mesoconsent:mesotherapy:1.2.0:Jane_Example_19880702", "Jane", "(unreadable)"),
         ("urn:mesoconsent:mesotherapy:Jane.Example-1988-07-02:en", "Jane", "unreadable"),
         ("urn:mesoconsent:mesotherapy:1.0.0b2:en", "-", "1.0.0b2"),
+        # A clinic's own versions, as procedure files allow them (found by a review).
+        ("urn:mesoconsent:mesotherapy:1.2.0-clinic.1:en", "-", "1.2.0-clinic.1"),
+        ("urn:mesoconsent:mesotherapy:v3:en", "-", "v3"),
     ],
 )
 def test_verify_shows_a_version_or_locale_from_the_file_only_in_their_shapes(
@@ -511,6 +514,17 @@ def test_a_list_of_more_areas_than_a_form_lists_is_refused_whole() -> None:
     ]
     data["treatment"]["treated_areas"] = [f"area {i}" for i in range(1000)]
     assert len(mesoconsent.request_from_dict(data).treatment.treated_areas) == 1000
+    # A request built in code is held to the same (found by a review: it rendered, and then
+    # could not be read back from its own JSON).
+    request = example()
+    more = attrs.evolve(
+        request,
+        treatment=attrs.evolve(
+            request.treatment, treated_areas=tuple(f"a{i}" for i in range(1001))
+        ),
+    )
+    with pytest.raises(mesoconsent.ValidationError, match="holds 1,001 entries"):
+        mesoconsent.render(more)
 
 
 def test_errors_keep_their_notes_through_a_process_pool(tmp_path: Path) -> None:

@@ -810,3 +810,14 @@ def test_locales_check_lists_what_stops_a_form_in_the_file_s_order(tmp_path: Pat
     ]
     assert len(places) == 3
     assert places == sorted(places)
+
+
+@pytest.mark.parametrize("kind", ["folder", "device"])
+def test_no_left_alone_note_for_an_output_that_is_not_a_file(tmp_path: Path, kind: str) -> None:
+    # Found by a review: a folder or /dev/null given as --output "was not replaced".
+    output = str(tmp_path / "d.docx") if kind == "folder" else os.devnull
+    if kind == "folder":
+        (tmp_path / "d.docx").mkdir()
+    result = run_cli("render", "--example", "--output", output, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "not replaced" not in result.stderr

@@ -1435,6 +1435,25 @@ def test_a_value_whose_digest_was_taken_out_of_the_record_is_named(rendered: byt
     ]
 
 
+@pytest.mark.parametrize("version", ["1.2.1", "9.9.9", "Jane-Doe"])
+def test_a_form_of_another_version_without_values_fails(rendered: bytes, version: str) -> None:
+    # Found by a review: any version but the installed one got a note, so removing the
+    # record and editing the version turned an altered value into a note.
+    def other(xml: str) -> str:
+        return xml.replace(":mesotherapy:1.2.0:", f":mesotherapy:{version}:")
+
+    def without_values(xml: str) -> str:
+        return re.sub(
+            r'<property [^>]*name="mesoconsent\.values".*?</property>', "", xml, flags=re.DOTALL
+        )
+
+    report = mesoconsent.verify(
+        rewritten(rendered, {"docProps/core.xml": other, "docProps/custom.xml": without_values})
+    )
+    assert [p.disclosure_id for p in report.problems] == ["document"]
+    assert "records no digests of its values" in report.problems[0].reason
+
+
 def test_a_form_of_an_earlier_version_without_values_is_checked_with_a_note(
     rendered: bytes,
 ) -> None:

@@ -15,6 +15,7 @@ import gc
 import os
 import shutil
 import signal
+import stat
 import sys
 import threading
 import time
@@ -295,10 +296,12 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
 
 def _file_identity(path: Path) -> tuple[int, int, int, int] | None:
     """What tells a file from the one that replaced it (a rename puts a new file in its
-    place); None where there is no file."""
+    place); None where there is no regular file (nothing, a folder, a device)."""
     try:
         found = path.stat()
     except OSError:
+        return None
+    if not stat.S_ISREG(found.st_mode):
         return None
     return (found.st_dev, found.st_ino, found.st_mtime_ns, found.st_size)
 
@@ -822,7 +825,7 @@ def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
     clinics = ours = 0
     lines = {key: status.line(key) for key, _, _ in status.missing}
     # In the file's order, as a translator goes through it; what the file lacks last.
-    in_order = sorted(status.missing, key=lambda found: (lines[found[0]] or 1 << 62))
+    in_order = sorted(status.missing, key=lambda found: lines[found[0]] or 1 << 62)
     for key, kind, reason in in_order:
         line = lines[key]
         place = "not in the file" if line is None else _at_line(status, line)

@@ -424,9 +424,11 @@ class LocaleStatus:
 
 # A template version and a catalog's locale as mesoconsent writes them into a form's
 # identifier; verify shows the file's own only in these shapes.
-_VERSION_SHOWN = re.compile(
-    r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,3}(?:[-.]?(?:a|b|rc|dev|post)[0-9]{1,4})?"
-)
+_VERSION_SHOWN = re.compile(r"[vV]?[0-9][0-9A-Za-z.+-]{0,39}")
+# Template versions of the bundled procedures whose forms were made before forms recorded
+# the digests of their values (2026-11-26): verify notes their absence. Any other form
+# without them fails: every version since records them, and a clinic's procedures are newer.
+_BEFORE_VALUES = frozenset({("mesotherapy", "1.0.0"), ("mesotherapy", "1.1.0")})
 _LOCALE_SHOWN = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?")
 
 
@@ -1024,9 +1026,9 @@ class Engine:
             raise DocumentReadError(
                 f"{which} is not available here; available: {', '.join(self.locales)}"
             ) from None
-        # The file's own text, shown in notes and the report only if it is the installed
-        # version or shaped as versions are: it could be anything (a patient's name).
-        if version != definition.template_version and not _VERSION_SHOWN.fullmatch(version):
+        # The file's own text, shown in notes and the report only if shaped as a version (a
+        # digit first, or v and a digit): it could be anything (a patient's name).
+        if recorded is not None and not _VERSION_SHOWN.fullmatch(version):
             version = "unreadable"
         notes = []
         if version != definition.template_version:
@@ -1079,11 +1081,13 @@ class Engine:
             elif digest is None and recorded_values is not None:
                 problems.append(DisclosureProblem(disclosure_id, _NO_DIGEST))
         if recorded_values is None and self._valued[definition.id]:
-            if version == definition.template_version:
-                # Every form of this version records them: the property was removed.
-                problems.append(DisclosureProblem("document", _NO_VALUES))
+            if recorded is None:  # not made by mesoconsent, or its properties are gone
+                notes.append(_NO_VALUES)
+            elif (definition.id, version) in _BEFORE_VALUES:
+                notes.append(f"{_NO_VALUES} (forms of version {version} may have none)")
             else:
-                notes.append(f"{_NO_VALUES} (forms made before 2026-11-26 have none)")
+                # Every form of a later version records them: the property was removed.
+                problems.append(DisclosureProblem("document", _NO_VALUES))
         # Wording the catalog lacks was printed in English: not a form in the document's
         # language; wording it gives as nothing, or as another's, says nothing of its own.
         required = [(disclosure.id, disclosure.text) for disclosure in definition.disclosures]

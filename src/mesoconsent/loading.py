@@ -25,7 +25,7 @@ from cattrs.v import format_exception
 
 from mesoconsent.errors import FIELD_NAME, FieldProblem, ValidationError, shown_key
 from mesoconsent.model import ConsentRequest, ScreeningAnswer
-from mesoconsent.validation import serializable_problems
+from mesoconsent.validation import MOST_LIST_ENTRIES, serializable_problems, too_many_entries
 
 
 class _WrongTypeError(TypeError):
@@ -59,18 +59,11 @@ def _structure_answer(value: Any, _: type) -> ScreeningAnswer:
     raise _WrongTypeError('must be true, false or {"answer": true/false, "details": "..."}')
 
 
-# Entries a list of text (the treated areas) may hold, at most: a form lists a few, and a
-# million wrong ones would each be checked and reported (a request of 3 MB took 45 s).
-MOST_LIST_ENTRIES = 1000
-
-
 def _structure_text_list(value: Any, _: type) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise _WrongTypeError("must be a list of text")
-    if len(value) > MOST_LIST_ENTRIES:
-        raise _WrongTypeError(
-            f"holds {len(value):,} entries, more than a form lists (at most {MOST_LIST_ENTRIES:,})"
-        )
+    if len(value) > MOST_LIST_ENTRIES:  # refused unread: each would be checked
+        raise _WrongTypeError(too_many_entries(len(value)))
     return tuple(_plain_converter.structure(value, list[str]))
 
 

@@ -194,6 +194,16 @@ def validate_request(
         raise ValidationError(problems)
 
 
+# Entries a list of text (the treated areas) may hold, at most: a form lists a few, and a
+# million wrong ones would each be checked and reported (a request of 3 MB took 45 s to
+# refuse). Checked as JSON is read (loading.py) and on a request built in code alike.
+MOST_LIST_ENTRIES = 1000
+
+
+def too_many_entries(count: int) -> str:
+    return f"holds {count:,} entries, more than a form lists (at most {MOST_LIST_ENTRIES:,})"
+
+
 _SECTIONS: tuple[tuple[str, type], ...] = (
     ("patient", Patient),
     ("clinic", Clinic),
@@ -295,6 +305,8 @@ def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
         yield FieldProblem("treatment.treated_areas", "must be a list of areas")
     elif not areas:
         yield FieldProblem("treatment.treated_areas", "must list at least one area")
+    elif len(areas) > MOST_LIST_ENTRIES:
+        yield FieldProblem("treatment.treated_areas", too_many_entries(len(areas)))
     else:
         fields.extend(
             (f"treatment.treated_areas[{index}]", area, False) for index, area in enumerate(areas)
