@@ -487,6 +487,11 @@ def test_several_formats_and_files_render_without_warnings_when_asked(tmp_path: 
         # A clinic's own versions, as procedure files allow them (found by a review).
         ("urn:mesoconsent:mesotherapy:1.2.0-clinic.1:en", "-", "1.2.0-clinic.1"),
         ("urn:mesoconsent:mesotherapy:v3:en", "-", "v3"),
+        ("urn:mesoconsent:mesotherapy:2026.11.27+riverside:en", "-", "2026.11.27+riverside"),
+        # A date of birth, a name after a version, a phone number (found by a review).
+        ("urn:mesoconsent:mesotherapy:1988-07-02:en", "1988", "unreadable"),
+        ("urn:mesoconsent:mesotherapy:v1-Jane-Example:en", "Jane", "unreadable"),
+        ("urn:mesoconsent:mesotherapy:07700900123:en", "07700900123", "unreadable"),
     ],
 )
 def test_verify_shows_a_version_or_locale_from_the_file_only_in_their_shapes(

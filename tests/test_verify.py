@@ -21,6 +21,7 @@ from docx.text.paragraph import Paragraph
 
 import mesoconsent
 from mesoconsent import DocumentReadError
+from mesoconsent.engine import BEFORE_VALUES
 from tests.helpers import example, present, reasons
 
 CLOTTING = "If you have ever had a blood clotting disorder"
@@ -1435,6 +1436,15 @@ def test_a_value_whose_digest_was_taken_out_of_the_record_is_named(rendered: byt
     ]
 
 
+def test_every_bundled_procedure_s_history_of_the_values_record_is_known() -> None:
+    # verify fails a bundled form without its values unless its version predates the record:
+    # a new bundled procedure must say which of its versions (none) did.
+    bundled = mesoconsent.Engine(include_bundled=True).procedures
+    assert set(bundled) <= set(BEFORE_VALUES)
+    for procedure in bundled.values():
+        assert procedure.template_version not in BEFORE_VALUES[procedure.id]
+
+
 @pytest.mark.parametrize("version", ["1.2.1", "9.9.9", "Jane-Doe"])
 def test_a_form_of_another_version_without_values_fails(rendered: bytes, version: str) -> None:
     # Found by a review: any version but the installed one got a note, so removing the
@@ -1726,3 +1736,44 @@ def test_a_recorded_revision_is_shown_only_in_the_shape_of_one(rendered: bytes) 
     [note] = report.notes
     assert "another revision of the en catalog (unreadable; installed: source)" in note
     assert "forged" not in note
+
+
+def clinic_peel(tmp_path: Path, version: str) -> Path:
+    """A clinic's own procedure, 'peel' at ``version``, extending mesotherapy's template."""
+    templates = tmp_path / "templates"
+    (templates / "peel").mkdir(parents=True)
+    definition = (
+        mesoconsent.resources.templates_dir() / "mesotherapy" / "procedure.toml"
+    ).read_text(encoding="utf-8")
+    definition = (
+        definition.replace('id = "mesotherapy"', 'id = "peel"')
+        .replace("mesotherapy/consent.html.j2", "peel/consent.html.j2")
+        .replace('template_version = "1.2.0"', f'template_version = "{version}"')
+    )
+    (templates / "peel" / "procedure.toml").write_text(definition, encoding="utf-8")
+    (templates / "peel" / "consent.html.j2").write_text(
+        '{% extends "mesotherapy/consent.html.j2" %}\n', encoding="utf-8"
+    )
+    return templates
+
+
+def test_a_clinic_procedure_s_own_version_is_shown_and_its_earlier_forms_get_a_note(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: a clinic's installed "release-3" was reported "unreadable", and a
+    # form of its earlier version, which may predate the values record, failed.
+    engine = mesoconsent.Engine(clinic_peel(tmp_path / "now", "release-3"))
+    form = engine.render_quietly(attrs.evolve(example(), procedure="peel")).content
+    report = engine.verify(form)
+    assert report.ok, report.problems
+    assert (report.template_version, report.notes) == ("release-3", ())
+
+    def without_values(xml: str) -> str:
+        return re.sub(
+            r'<property [^>]*name="mesoconsent\.values".*?</property>', "", xml, flags=re.DOTALL
+        )
+
+    later = mesoconsent.Engine(clinic_peel(tmp_path / "later", "release-4"))
+    report = later.verify(rewritten(form, {"docProps/custom.xml": without_values}))
+    assert report.ok, report.problems
+    assert any("records no digests of its values" in note for note in report.notes)

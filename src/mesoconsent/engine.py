@@ -424,11 +424,20 @@ class LocaleStatus:
 
 # A template version and a catalog's locale as mesoconsent writes them into a form's
 # identifier; verify shows the file's own only in these shapes.
-_VERSION_SHOWN = re.compile(r"[vV]?[0-9][0-9A-Za-z.+-]{0,39}")
-# Template versions of the bundled procedures whose forms were made before forms recorded
-# the digests of their values (2026-11-26): verify notes their absence. Any other form
-# without them fails: every version since records them, and a clinic's procedures are newer.
-_BEFORE_VALUES = frozenset({("mesotherapy", "1.0.0"), ("mesotherapy", "1.1.0")})
+# (Numbers first, dot-separated, and one short suffix starting with a letter: "1.2.0", "v3",
+# "1.0.0b2", "2026.11.27+riverside", "1.2.0-clinic.1"; not "1988-07-02", "07700900123" or
+# "v1-Jane-Example".)
+_VERSION_SHOWN = re.compile(
+    r"[vV]?[0-9]{1,4}(?:\.[0-9]{1,4}){0,3}(?:[-+.]?[A-Za-z][0-9A-Za-z]{0,11}(?:\.[0-9]{1,4})?)?"
+)
+# Each bundled procedure, with its template versions made before forms recorded the digests
+# of their values (2026-11-26). A form of a bundled procedure of any other version without
+# them had them removed (or its version edited), and fails verify; a form of those versions,
+# or of a clinic's own procedure (whose earlier forms may predate the record), gets a note.
+# A new bundled procedure is listed with none: every form of it records them.
+BEFORE_VALUES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"mesotherapy": frozenset({"1.0.0", "1.1.0"})}
+)
 _LOCALE_SHOWN = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?")
 
 
@@ -1028,7 +1037,8 @@ class Engine:
             ) from None
         # The file's own text, shown in notes and the report only if shaped as a version (a
         # digit first, or v and a digit): it could be anything (a patient's name).
-        if recorded is not None and not _VERSION_SHOWN.fullmatch(version):
+        readable = version == definition.template_version or _VERSION_SHOWN.fullmatch(version)
+        if recorded is not None and not readable:
             version = "unreadable"
         notes = []
         if version != definition.template_version:
@@ -1081,13 +1091,12 @@ class Engine:
             elif digest is None and recorded_values is not None:
                 problems.append(DisclosureProblem(disclosure_id, _NO_DIGEST))
         if recorded_values is None and self._valued[definition.id]:
-            if recorded is None:  # not made by mesoconsent, or its properties are gone
-                notes.append(_NO_VALUES)
-            elif (definition.id, version) in _BEFORE_VALUES:
-                notes.append(f"{_NO_VALUES} (forms of version {version} may have none)")
-            else:
-                # Every form of a later version records them: the property was removed.
+            earlier = BEFORE_VALUES.get(definition.id)
+            if recorded is not None and earlier is not None and version not in earlier:
+                # Every form of this version records them: the property was removed.
                 problems.append(DisclosureProblem("document", _NO_VALUES))
+            else:  # made before the record existed, or says nothing of how it was made
+                notes.append(f"{_NO_VALUES} (forms made before 2026-11-26 have none)")
         # Wording the catalog lacks was printed in English: not a form in the document's
         # language; wording it gives as nothing, or as another's, says nothing of its own.
         required = [(disclosure.id, disclosure.text) for disclosure in definition.disclosures]
