@@ -821,3 +821,19 @@ def test_no_left_alone_note_for_an_output_that_is_not_a_file(tmp_path: Path, kin
     result = run_cli("render", "--example", "--output", output, cwd=tmp_path)
     assert result.returncode != 0
     assert "not replaced" not in result.stderr
+
+
+def test_locales_says_a_catalog_starts_with_a_byte_order_mark(tmp_path: Path) -> None:
+    # Found by a review: accepted without a word, although GNU gettext's tools refuse the file.
+    from tests.test_locales import shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    po_path.write_bytes(b"\xef\xbb\xbf" + po_path.read_bytes())
+    check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    assert check.returncode == 0  # usable: a warning, not a failure
+    assert f"fr: {Path('locales', 'fr', 'LC_MESSAGES', 'mesoconsent.po')} starts with a " in (
+        check.stdout
+    )
+    assert "byte-order mark" in check.stdout
+    plain = run("locales", "--check", cwd=tmp_path)
+    assert "byte-order mark" not in plain.stdout

@@ -759,12 +759,32 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
     for status in statuses:
         if status.unused:
             _list_unused(status, english)
+        _warn_of_byte_order_mark(status)
     if args.check and incomplete:
         _error(
             f"{len(incomplete)} incomplete locale(s): " + ", ".join(s.locale for s in incomplete)
         )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _warn_of_byte_order_mark(status: LocaleStatus) -> None:
+    """mesoconsent reads a catalog that starts with a byte-order mark (Windows Notepad writes
+    one), but GNU gettext's tools refuse it and pybabel update drops the header comment's first
+    line with it: said, without failing the check."""
+    if status.path is None:
+        return
+    try:
+        with status.path.open("rb") as catalog:
+            start = catalog.read(3)
+    except OSError:  # reported with the catalog's other problems, if it matters
+        return
+    if start == b"\xef\xbb\xbf":
+        print(
+            f"\n{status.locale}: {status.path} starts with a byte-order mark: msgfmt and "
+            "msgmerge refuse such a file, and pybabel update drops the first line of its header "
+            "comment; save it without one (Poedit does)"
+        )
 
 
 def _write_pot(path: Path, engine: Engine) -> int:
