@@ -33,10 +33,12 @@ from mesoconsent.document import (
 from mesoconsent.errors import DisclosureProblem
 from mesoconsent.procedures import (
     DISCLOSURE_ID,
+    EACH_ITS_OWN,
     FORMAT_SPEC,
     SCREENING_ID,
     Procedure,
     ScreeningQuestion,
+    worded_alike,
 )
 
 if TYPE_CHECKING:  # i18n compares translations with the English as this module does
@@ -262,16 +264,12 @@ def alike_problems(wordings: Mapping[str, str]) -> list[DisclosureProblem]:
     worded exactly as an earlier one: one of the two says nothing of its own, so a form would
     state one disclosure twice and another never, or ask one question twice. Case and spacing
     do not tell them apart; a wording that says nothing is reported "empty" elsewhere."""
-    first_with: dict[str, str] = {}
-    problems = []
-    for key, wording in wordings.items():
-        if not Wording.parse(wording).says_anything:
-            continue
-        first = first_with.setdefault(normalize_space(wording).casefold(), key)
-        if first != key:
-            problems.append(
-                DisclosureProblem(
-                    key, f"worded exactly as {first}: each must say what it alone says"
-                )
-            )
-    return problems
+    saying = (
+        (key, normalize_space(wording))
+        for key, wording in wordings.items()
+        if Wording.parse(wording).says_anything
+    )
+    return [
+        DisclosureProblem(key, f"worded exactly as {first}: {EACH_ITS_OWN}")
+        for key, first in worded_alike(saying)
+    ]

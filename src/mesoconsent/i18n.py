@@ -476,9 +476,15 @@ def _translations(
     for message in po:
         if not message.id or message.fuzzy:
             continue
-        sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
-        targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
-        yield message, tuple(sources), tuple(targets)
+        yield message, *_forms(message)
+
+
+def _forms(message: Message) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """A message's English forms and its translated forms: one each, or one per plural
+    form (a form not translated is empty or None)."""
+    sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return tuple(sources), tuple(targets)
 
 
 def _at(message: Message) -> str:
@@ -735,9 +741,7 @@ def _is_copied(message: Message) -> bool:
     """The English text given as the translation, also with other spacing or characters that
     show nothing (a zero-width space, a soft hyphen, a directional mark): the reader sees the
     English."""
-    sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
-    string = message.string
-    forms = string if isinstance(string, tuple | list) else (string,)
+    sources, forms = _forms(message)
     if not forms or not all(isinstance(form, str) and form for form in forms):
         return False
     # A plural message: every form one of the English forms (Poedit copies msgid into the
@@ -749,11 +753,9 @@ def _is_copied(message: Message) -> bool:
 def _says_nothing(message: Message) -> bool:
     """A translation in which a form says nothing (spaces, punctuation, characters that show
     nothing, and no placeholder) of English that says something."""
-    sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
-    string = message.string
-    forms = string if isinstance(string, tuple | list) else (string,)
+    sources, forms = _forms(message)
     return Wording.parse(sources[0]).says_anything and not all(
-        Wording.parse(form).says_anything for form in forms
+        Wording.parse(str(form)).says_anything for form in forms
     )
 
 
@@ -767,9 +769,9 @@ def _counts_as_copied(message: Message) -> bool:
         return False
     if message.context:
         return True
-    msgid = message.id
-    plural = isinstance(msgid, tuple | list)
-    english = _NAMED_PLACEHOLDER.sub(" ", str(msgid[0] if plural else msgid))
+    sources = _forms(message)[0]
+    plural = len(sources) > 1
+    english = _NAMED_PLACEHOLDER.sub(" ", sources[0])
     words = sum(any(char.isalpha() for char in word) for word in english.split())
     # A plural message counts things ("every %(num)s weeks"): its forms the English ones in
     # another language leave the English noun.
@@ -785,8 +787,7 @@ def _as_seen(text: str) -> str:
 
 
 def _is_translated(message: Message) -> bool:
-    string = message.string
-    forms = string if isinstance(string, tuple | list) else (string,)
+    forms = _forms(message)[1]
     return bool(forms) and all(forms) and not message.fuzzy
 
 

@@ -190,15 +190,26 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
         yield "template_version must be a version string such as 1.0.0"
     # Worded alike, one of two would say nothing of its own: a form would state one thing
     # twice and another never (in English as in every translation: coverage.alike_problems).
-    first_with: dict[str, str] = {}
-    for named, text in [
+    wordings = [
         *((f"disclosure {d.id!r}", d.text) for d in procedure.disclosures),
         *((f"screening question {q.id!r}", q.text) for q in procedure.screening),
-    ]:
-        if text.strip():
-            first = first_with.setdefault(" ".join(text.split()).casefold(), named)
-            if first != named:
-                yield f"{named} is worded exactly as {first}: each must say what it alone says"
+    ]
+    for named, first in worded_alike((n, text) for n, text in wordings if text.strip()):
+        yield f"{named} is worded exactly as {first}: {EACH_ITS_OWN}"
+
+
+# Why two disclosures or questions may not be worded alike, as problems say it.
+EACH_ITS_OWN = "each must say what it alone says"
+
+
+def worded_alike(wordings: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """(name, the earlier one's name) for each of ``wordings`` (name, text) that is worded
+    exactly as an earlier one, case and spacing aside."""
+    first_with: dict[str, str] = {}
+    for name, text in wordings:
+        first = first_with.setdefault(" ".join(text.split()).casefold(), name)
+        if first != name:
+            yield name, first
 
 
 def discover_procedures(template_dirs: Iterable[Path]) -> dict[str, Procedure]:
