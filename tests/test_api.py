@@ -19,6 +19,7 @@ import mesoconsent
 from mesoconsent import ConsentRequest, Engine
 from mesoconsent.resources import example_request_path, locales_dir, templates_dir
 from tests.helpers import example, example_dict, run_cli, unreachable_folder
+from tests.test_verify import rewritten
 
 
 @attrs.frozen
@@ -438,17 +439,10 @@ def test_verify_does_not_quote_a_locale_or_procedure_the_file_names(
 
 
 def _with_identifier(form: bytes, identifier: str) -> bytes:
-    import io
-    import zipfile
+    def replace(xml: str) -> str:
+        return re.sub(r"urn:mesoconsent:[^<]*", identifier, xml, count=1)
 
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(form)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"urn:mesoconsent:[^<]*", identifier.encode(), data, count=1)
-            target.writestr(info, data)
-    return out.getvalue()
+    return rewritten(form, {"docProps/core.xml": replace})
 
 
 def test_an_engine_s_procedures_cannot_be_changed_under_the_threads_sharing_it() -> None:
