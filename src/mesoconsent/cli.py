@@ -281,7 +281,7 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     previous patient's form without a word in the terminal."""
     output = Path(args.output)
     before = _file_identity(output)
-    if not output.parent.is_dir() and not output.parent.exists():
+    if not output.parent.exists():
         _error(f"cannot write {output}: the folder {output.parent} does not exist")
         return EXIT_IO
     try:
@@ -379,9 +379,15 @@ def _render_one(args: argparse.Namespace, engine: Engine) -> int:
 def _locale_option_is_available(args: argparse.Namespace, engine: Engine) -> bool:
     """False, having said why, if --locale names a locale no catalog serves: the option's
     mistake, not every request's."""
-    problem = None if args.locale is None else engine._locale_problem(args.locale)
+    return args.locale is None or _is_available(args.locale, engine)
+
+
+def _is_available(requested: str, engine: Engine) -> bool:
+    """False, having said why (quoted, with the locales there are), if no catalog serves the
+    locale ``requested`` by --locale."""
+    problem = engine._locale_problem(requested)
     if problem is not None:
-        _error(f"--locale {args.locale!r}: {problem}")
+        _error(f"--locale {requested!r}: {problem}")
     return problem is None
 
 
@@ -728,10 +734,7 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
     if args.locale:
         chosen = set()
         for requested in args.locale:
-            # Said as render says it: quoted, with the locales there are.
-            problem = engine._locale_problem(requested)
-            if problem is not None:
-                _error(f"--locale {requested!r}: {problem}")
+            if not _is_available(requested, engine):  # said as render says it
                 return EXIT_USAGE
             chosen.add(engine.resolve_locale(requested))
         statuses = [status for status in statuses if status.locale in chosen]
