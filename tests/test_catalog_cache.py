@@ -24,7 +24,21 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 import mesoconsent
-from mesoconsent import Engine, bidi, coverage, disk_cache, earlier_plurals, i18n
+from mesoconsent import (
+    Engine,
+    bidi,
+    catalog_cache,
+    catalog_folders,
+    catalog_rules,
+    coverage,
+    disk_cache,
+    earlier_plurals,
+    i18n,
+    locale_tags,
+    plurals,
+    po_syntax,
+    review,
+)
 from mesoconsent.catalog_cache import configuration_key, open_catalog_cache
 from mesoconsent.errors import CatalogError
 from mesoconsent.resources import locales_dir
@@ -54,7 +68,7 @@ def own_french(tmp_path: Path) -> Path:
 
 
 def french_catalog(locales: Path) -> Path:
-    return i18n.catalog_path(locales, "fr")
+    return catalog_folders.catalog_path(locales, "fr")
 
 
 def test_the_second_engine_takes_what_the_first_checked(
@@ -340,7 +354,23 @@ def test_the_folder_depends_on_babel_cldr_python_and_unicode(
     assert configuration_key() != before
 
 
-@pytest.mark.parametrize("module", [i18n, coverage, earlier_plurals, bidi])
+# Every module that reads, checks or keeps a catalog: a check added in a new version must not
+# be skipped for a catalog kept before it.
+CHECKING_MODULES = [
+    i18n,
+    po_syntax,
+    catalog_rules,
+    plurals,
+    review,
+    locale_tags,
+    coverage,
+    earlier_plurals,
+    bidi,
+    catalog_cache,
+]
+
+
+@pytest.mark.parametrize("module", CHECKING_MODULES, ids=lambda module: module.__name__)
 def test_the_folder_depends_on_the_checking_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: Any
 ) -> None:

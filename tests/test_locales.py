@@ -28,15 +28,10 @@ from lxml import etree
 
 import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine, LocaleStatus
-from mesoconsent.i18n import (
-    Review,
-    _plural_rules,
-    catalog_path,
-    check_folder_name,
-    gettext_name,
-    single_number_forms,
-)
+from mesoconsent.catalog_folders import catalog_path, check_folder_name, gettext_name
+from mesoconsent.plurals import plural_rules, single_number_forms
 from mesoconsent.resources import locales_dir, templates_dir
+from mesoconsent.review import Review
 from tests.helpers import docx_paragraph_texts, empty_catalog, example, example_dict, run_cli
 from tests.test_html_output import css_string_value
 
@@ -184,7 +179,7 @@ def test_a_shipped_catalog_keeps_every_placeholder_in_every_form(locale: str) ->
 def test_a_shipped_catalog_has_the_plural_forms_of_babels_rules(locale: str) -> None:
     # Babel's table of the installed version, or that of Babel 2.18 where 2.19 changed it.
     catalog = read(catalog_path(LOCALES, locale), locale)
-    accepted = {header.replace(" ", "") for _, _, header in _plural_rules(Locale.parse(locale))}
+    accepted = {header.replace(" ", "") for _, _, header in plural_rules(Locale.parse(locale))}
     header = f"nplurals={catalog.num_plurals};plural={catalog.plural_expr};"
     assert header.replace(" ", "") in accepted
     plurals = [m for m in catalog if m.pluralizable]
@@ -1890,7 +1885,7 @@ def test_a_header_with_too_few_plural_forms_is_named_as_the_problem(tmp_path: Pa
     )
     assert f"msgstr[1] at line {first}" in message
     assert "its Plural-Forms header has nplurals=1" in message
-    counts = sorted({rule[0] for rule in _plural_rules(Locale.parse("fr"))})
+    counts = sorted({rule[0] for rule in plural_rules(Locale.parse("fr"))})
     assert f"fr has {' or '.join(map(str, counts))} plural forms" in message
     assert f"Plural-Forms: {get_plural('fr').plural_forms}" in message
     assert "PoFileError" not in message
@@ -1907,7 +1902,7 @@ def test_the_plural_form_counts_a_locale_may_have_are_each_named_once(tmp_path: 
     assert counts is not None, str(caught.value)
     numbers = counts.group(1).split(" or ")
     assert numbers == sorted(set(numbers)), numbers
-    assert len(numbers) == len({rule[0] for rule in _plural_rules(Locale.parse("ru"))})
+    assert len(numbers) == len({rule[0] for rule in plural_rules(Locale.parse("ru"))})
 
 
 def test_verify_against_another_locale_says_so_not_that_the_catalog_was_revised() -> None:

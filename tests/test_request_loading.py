@@ -25,7 +25,7 @@ from mesoconsent import (
     request_from_json,
 )
 from mesoconsent import engine as engine_module
-from mesoconsent.i18n import is_plain_tag
+from mesoconsent.locale_tags import is_plain_tag
 from tests.helpers import example, example_dict, run_cli
 
 

@@ -37,6 +37,7 @@ from mesoconsent.errors import (
     DocumentReadError,
     DraftTranslationWarning,
     FieldProblem,
+    LocaleNotAvailableError,
     MesoconsentError,
     MinorPatientWarning,
     ProcedureDefinitionError,
@@ -44,7 +45,6 @@ from mesoconsent.errors import (
     UnreviewedTranslationError,
     ValidationError,
 )
-from mesoconsent.i18n import Review
 from mesoconsent.loading import request_to_dict
 from mesoconsent.model import (
     Clinic,
@@ -57,6 +57,7 @@ from mesoconsent.model import (
 )
 from mesoconsent.procedures import Disclosure, Procedure, ScreeningQuestion
 from mesoconsent.resources import example_request_path
+from mesoconsent.review import Review
 from mesoconsent.verify_report import VerifyReport
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ __all__ = [
     "Engine",
     "FieldProblem",
     "Format",
+    "LocaleNotAvailableError",
     "LocaleStatus",
     "MesoconsentError",
     "MinorPatientWarning",

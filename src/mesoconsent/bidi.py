@@ -29,7 +29,7 @@ LRM = "\u200e"  # LEFT-TO-RIGHT MARK
 
 # The bidirectional controls that change the order of the text after them: the embeddings and
 # overrides (U+202A-U+202E) and the isolates (U+2066-U+2069), as the body of a character class.
-# Neither requests (validation.py) nor translations (i18n.py) may hold one; the writers put
+# Neither requests (validation.py) nor translations (catalog_rules.py) may hold one; the writers put
 # isolates in themselves. (The marks LRM, RLM and ALM only set the direction of what is next
 # to them, and are allowed.)
 REORDERING_CLASS = "\u202a-\u202e\u2066-\u2069"

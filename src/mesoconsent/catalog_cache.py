@@ -21,15 +21,21 @@ an entry that is damaged is only a miss.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import re
 import sys
 import unicodedata
 from pathlib import Path
 
+from babel import Locale
+
 from mesoconsent import disk_cache
 from mesoconsent._version import __version__
+from mesoconsent.i18n import Catalog, MessageKey, catalog_from_compiled
+from mesoconsent.review import Review
 
 _FOLDER_PREFIX = "catalogs-"
 _FOLDER_NAME = re.compile(rf"{_FOLDER_PREFIX}.+-[0-9a-f]{{16}}")
@@ -44,7 +50,17 @@ def configuration_key() -> str:
     import babel
     from babel.core import get_cldr_version
 
-    from mesoconsent import bidi, coverage, earlier_plurals, i18n
+    from mesoconsent import (
+        bidi,
+        catalog_rules,
+        coverage,
+        earlier_plurals,
+        i18n,
+        locale_tags,
+        plurals,
+        po_syntax,
+        review,
+    )
 
     versions = (
         __version__,
@@ -55,10 +71,13 @@ def configuration_key() -> str:
         unicodedata.unidata_version,
     )
     digest = hashlib.sha256(repr(versions).encode())
-    # Reading and checking (i18n), the wording comparison the copied-translation check uses
+    # Reading (i18n) and checking (po_syntax, catalog_rules, plurals, review, locale_tags for
+    # the Language header), the wording comparison the copied-translation check uses
     # (coverage), the plural forms of catalogs written for an earlier Babel (earlier_plurals),
-    # the bidirectional controls a translation may not hold (bidi).
-    for module in (i18n, coverage, earlier_plurals, bidi):
+    # the bidirectional controls a translation may not hold (bidi), and this module, which
+    # writes and reads the entries.
+    checking = (i18n, po_syntax, catalog_rules, plurals, review, locale_tags, coverage)
+    for module in (*checking, earlier_plurals, bidi, sys.modules[__name__]):
         digest.update(Path(str(module.__file__)).read_bytes())
     return f"{_FOLDER_PREFIX}{__version__}-{digest.hexdigest()[:16]}"
 
@@ -96,6 +115,18 @@ class CatalogCache:
             self._path(locale, path), _digest(kept).encode("ascii") + b"\n" + kept
         )
 
+    def get_catalog(self, locale: str, path: Path, source: bytes) -> Catalog | None:
+        """The catalog kept for the catalog file ``path`` in ``locale`` if it held ``source``
+        then, or None (nothing kept, or an entry not whole and well formed)."""
+        return _catalog_of(self.get(locale, path, source), locale)
+
+    def put_catalog(
+        self, locale: str, path: Path, source: bytes, catalog: Catalog, compiled: bytes
+    ) -> None:
+        """Keep ``catalog`` (its messages compiled: ``compiled``), read from the catalog file
+        ``path`` holding ``source``; nothing if it cannot be written."""
+        self.put(locale, path, source, _entry(catalog, compiled))
+
     def _path(self, locale: str, path: Path) -> Path:
         name = _digest(f"{locale}\0{os.path.abspath(path)}".encode())
         return self.folder / f"{_ENTRY_PREFIX}{name}.json"
@@ -112,3 +143,82 @@ def open_catalog_cache(folder: str | os.PathLike[str]) -> CatalogCache | None:
         folder, configuration_key, folders=_FOLDER_NAME, entries=_ENTRY_PREFIX
     )
     return None if path is None else CatalogCache(path)
+
+
+# What a cache entry holds: a JSON object with these keys (the compiled messages in base64).
+_ENTRY_KEYS = frozenset(
+    ("compiled", "review", "translated", "fuzzy", "copied", "blank", "revision")
+)
+
+
+def _entry(catalog: Catalog, compiled: bytes) -> bytes:
+    """What the catalog cache keeps of ``catalog``: everything but its Babel locale, which is
+    parsed again from its name."""
+
+    def keys(found: frozenset[MessageKey]) -> list[list[str | None]]:
+        return [list(key) for key in sorted(found, key=lambda key: (key[0] or "", key[1]))]
+
+    review = catalog.review
+    entry = {
+        "compiled": base64.b64encode(compiled).decode("ascii"),
+        "review": [review.state, review.reviewed_by, review.revision],
+        "translated": keys(catalog.translated),
+        "fuzzy": keys(catalog.fuzzy),
+        "copied": keys(catalog.copied),
+        "blank": keys(catalog.blank),
+        "revision": catalog.revision,
+    }
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _catalog_of(entry: bytes | None, locale: str) -> Catalog | None:
+    """The catalog a cache entry holds, or None if there is none or it is not whole and well
+    formed (then the catalog is read and checked again)."""
+    if entry is None:
+        return None
+    try:
+        found = json.loads(entry)
+        if not isinstance(found, dict) or found.keys() != _ENTRY_KEYS:
+            return None
+        state, reviewed_by, revision = found["review"]
+        if state not in ("source", "draft", "reviewed") or not all(
+            isinstance(text, str) for text in (reviewed_by, revision, found["revision"])
+        ):
+            return None
+        found_keys = [
+            _message_keys(found[name]) for name in ("translated", "fuzzy", "copied", "blank")
+        ]
+        if any(keys is None for keys in found_keys):
+            return None
+        translated, fuzzy, copied, blank = (keys or frozenset() for keys in found_keys)
+        compiled = base64.b64decode(found["compiled"], validate=True)
+        review = Review(state, reviewed_by, revision)
+        return catalog_from_compiled(
+            locale,
+            Locale.parse(locale),
+            compiled,
+            review,
+            translated,
+            fuzzy,
+            copied,
+            blank,
+            found["revision"],
+        )
+    except Exception:  # damaged in any way (JSON, base64, the compiled messages): a miss
+        return None
+
+
+def _message_keys(listed: object) -> frozenset[MessageKey] | None:
+    if not isinstance(listed, list):
+        return None
+    keys: set[MessageKey] = set()
+    for item in listed:
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and (item[0] is None or isinstance(item[0], str))
+            and isinstance(item[1], str)
+        ):
+            return None
+        keys.add((item[0], item[1]))
+    return frozenset(keys)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from babel import Locale, UnknownLocaleError
 
+from mesoconsent.catalog_folders import DOMAIN, catalog_locales
 from mesoconsent.engine import (
     FORMATS,
     Engine,
@@ -37,8 +38,9 @@ from mesoconsent.errors import (
     DocumentReadError,
     MesoconsentError,
     ValidationError,
+    shortened,
 )
-from mesoconsent.i18n import DOMAIN, MessageKey, catalog_locales, shortened
+from mesoconsent.i18n import MessageKey
 from mesoconsent.loading import decode_json, read_request_file, with_options
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, names_a_folder, write_atomic

@@ -4,7 +4,7 @@ Babel 2.19 took its gettext plural table from newer CLDR rules: French, Spanish,
 Portuguese gained a form for millions, Turkish a second form, and 30 other languages changed
 too. Catalogs made before (by msginit, Poedit, Weblate, or pybabel init with Babel 2.18 or
 earlier) keep the earlier forms, which gettext still reads as they say, so they stay valid
-(i18n.py accepts either). The entries are Babel 2.18's (babel.messages.plurals, BSD licence).
+(plurals.py accepts either). The entries are Babel 2.18's (babel.messages.plurals, BSD licence).
 """
 
 from __future__ import annotations

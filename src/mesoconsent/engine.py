@@ -28,6 +28,14 @@ import jinja2
 from mesoconsent import document as d
 from mesoconsent._version import __version__
 from mesoconsent.catalog_cache import CatalogCache, open_catalog_cache
+from mesoconsent.catalog_folders import (
+    available_locales,
+    catalog_file,
+    check_folder_name,
+    gettext_name,
+    misnamed_folders,
+    rename_advice,
+)
 from mesoconsent.compose import (
     compose,
     disclosure_wording,
@@ -54,31 +62,16 @@ from mesoconsent.errors import (
     DisclosureProblem,
     DocumentReadError,
     DraftTranslationWarning,
+    LocaleNotAvailableError,
     MinorPatientWarning,
     TemplateError,
     UnreviewedTranslationError,
     ValidationError,
 )
 from mesoconsent.fragments import FragmentStore
-from mesoconsent.i18n import (
-    Catalog,
-    LocaleNotAvailableError,
-    MessageKey,
-    Review,
-    available_locales,
-    candidate_catalogs,
-    catalog_file,
-    check_folder_name,
-    formatting_locale,
-    gettext_name,
-    is_plain_tag,
-    listed_catalog,
-    load_catalog,
-    misnamed_folders,
-    negotiate,
-    rename_advice,
-)
+from mesoconsent.i18n import Catalog, MessageKey, listed_catalog, load_catalog
 from mesoconsent.loading import decode_json, read_request_file, structure_request
+from mesoconsent.locale_tags import candidate_catalogs, formatting_locale, is_plain_tag, negotiate
 from mesoconsent.model import ConsentRequest
 from mesoconsent.output import check_target, write_atomic
 from mesoconsent.procedures import (
@@ -88,6 +81,7 @@ from mesoconsent.procedures import (
     discover_procedures,
 )
 from mesoconsent.resources import locales_dir, templates_dir
+from mesoconsent.review import Review
 from mesoconsent.template_cache import open_cache
 from mesoconsent.validation import is_minor, validate_request
 from mesoconsent.verify_report import VerifyReport
@@ -185,7 +179,7 @@ def _check_reviewed(catalog: Catalog) -> None:
         return
     if review.state == "reviewed":
         reason = "no revision"
-    else:  # a draft, which a review it had was lost by a change since (i18n._built_catalog)
+    else:  # a draft, which a review it had was lost by a change since (i18n.py, _built_catalog)
         reason = "changed" if review.reviewed_by else "not reviewed"
     raise UnreviewedTranslationError(catalog.name, catalog.revision, reason, review.revision)
 
@@ -283,7 +277,7 @@ def _well_named(folder: str) -> bool:
         return False
 
 
-# A catalog's revision as forms record it (i18n._revision), or "source" for English.
+# A catalog's revision as forms record it (i18n.py, _revision), or "source" for English.
 _REVISION = re.compile(r"[0-9a-f]{12}|source")
 
 
@@ -562,7 +556,7 @@ class Engine:
         self._catalogs: dict[str, Catalog] = {}
         self._catalog_lock = threading.Lock()
         # Each locale as requests write it ("en-GB"), with its catalog (_catalog_for): plain
-        # tags only (i18n.is_plain_tag), since a longer one can say anything.
+        # tags only (locale_tags.is_plain_tag), since a longer one can say anything.
         self._catalogs_for: dict[str, Catalog] = {}
         # What the gates expect each document to say, in each catalog's words (_expected).
         self._expected: dict[tuple[str, str], _Expected] = {}

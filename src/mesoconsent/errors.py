@@ -23,6 +23,24 @@ def shown_key(key: object) -> str | None:
     return key if isinstance(key, str) and FIELD_NAME.fullmatch(key) else None
 
 
+def shortened(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters, the last an ellipsis, for a listing."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def listed(places: list[str], most: int = 5) -> str:
+    """Up to ``most`` places in a file, and how many more there are."""
+    more = f" and {len(places) - most} more" if len(places) > most else ""
+    return ", ".join(places[:most]) + more
+
+
+def first_few(problems: list[str], most: int = 5) -> str:
+    """Up to ``most`` problems, and how many more there are: a file pasted into itself gives
+    a problem per message."""
+    more = f"; and {len(problems) - most} more" if len(problems) > most else ""
+    return "; ".join(problems[:most]) + more
+
+
 class MesoconsentError(Exception):
     """Base class of every error mesoconsent raises on purpose."""
 
@@ -135,6 +153,19 @@ class CatalogError(MesoconsentError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (str(self), self.problems), self.__dict__)
+
+
+class LocaleNotAvailableError(LookupError):
+    """No catalog serves the requested locale (``locale``, as given; the message quotes at
+    most its first 40 characters). A LookupError, as a missing key is, and as it was before the
+    package exported it: ``except LookupError`` still catches it."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        super().__init__(shortened(locale, 40) if isinstance(locale, str) else repr(locale))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.locale,), self.__dict__)
 
 
 class UnreviewedTranslationError(MesoconsentError):

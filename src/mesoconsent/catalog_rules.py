@@ -1,0 +1,212 @@
+"""The rules every translation in a catalog keeps, message by message: its placeholders, its
+plural forms, its line breaks at the ends, no bidirectional controls; and which messages are
+translated, left in English ("copied") or say nothing ("blank"), for the render gate to refuse.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from babel import Locale
+
+from mesoconsent.bidi import REORDERING
+from mesoconsent.coverage import Wording, normalize_space
+from mesoconsent.plurals import plural_header_problem, single_number_forms
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog as BabelCatalog
+    from babel.messages.catalog import Message
+
+    from mesoconsent.i18n import MessageKey
+
+
+def message_problems(po: BabelCatalog, locale: Locale) -> list[str]:
+    """Every rule a translation of ``po`` (the catalog of ``locale``) breaks."""
+    return [
+        *_placeholder_problems(po, locale),
+        *_plural_problems(po, locale),
+        *_line_break_problems(po),
+        *_direction_problems(po),
+    ]
+
+
+# A placeholder and its conversion: a translation must keep both (%(clinic)d for %(clinic)s
+# fails when the form is rendered, as msgfmt --check-format says).
+_NAMED_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]")
+# Every message is %-formatted when rendered (Jinja2's newstyle gettext), so a lone % breaks it.
+_FORMAT_OR_PERCENT = re.compile(r"%\(\w+\)[sdif]|%%")
+
+
+def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
+    """Translations must keep the placeholders of their message (msgfmt --check-format):
+    a translation of "contact %(clinic)s at %(phone)s" that drops them would tell the patient
+    to call no one."""
+    exempt = single_number_forms(locale, po.num_plurals)
+    for message, sources, targets in _translations(po):
+        expected = set().union(*(_NAMED_PLACEHOLDER.findall(source) for source in sources))
+        plural = len(sources) > 1
+        for index, target in enumerate(targets):
+            if not target:
+                continue
+            if "%" in _FORMAT_OR_PERCENT.sub("", target):
+                yield (
+                    f"the translation of {sources[0][:60]!r}{_at(message)} has a lone %: write "
+                    "a percent sign as %%, and a placeholder by its name, as in the English "
+                    "(%(name)s, never %s)"
+                )
+                continue
+            found = set(_NAMED_PLACEHOLDER.findall(target))
+            # Every plural form keeps the count too: in Russian the "singular" form also
+            # serves 21, 31, ..., so "a session" there would misstate the number. A form that
+            # stands for a single number may state it in words instead.
+            may_omit = plural and index in exempt and found <= expected
+            if found != expected and not may_omit:
+                where = f" (context {message.context})" if message.context else ""
+                # Poedit and Weblate show plural forms as tabs or fields numbered from 0.
+                form = f", plural form {index} (msgstr[{index}])," if plural else ""
+                yield (
+                    f"the translation of {sources[0][:60]!r}{where}{_at(message)}{form} has "
+                    f"placeholders {sorted(found)}, expected {sorted(expected)}"
+                )
+
+
+def _line_break_problems(po: BabelCatalog) -> Iterator[str]:
+    """A translation begins and ends with a line break where its message does, and only
+    there, as ``msgfmt -c`` requires (it refuses the file otherwise): a catalog that passes
+    this check must pass the standard tools too."""
+    for message, sources, targets in _translations(po):
+        for index, target in enumerate(targets):
+            if not target:
+                continue
+            for where, has in (("begin", str.startswith), ("end", str.endswith)):
+                if has(sources[min(index, len(sources) - 1)], "\n") != has(target, "\n"):
+                    form = f", plural form {index} (msgstr[{index}])," if len(sources) > 1 else ""
+                    yield (
+                        f"the translation of {sources[0][:60]!r}{_at(message)}{form} must {where} "
+                        "with a line break (\\n) exactly where the English does, or not at all "
+                        "(msgfmt -c refuses it)"
+                    )
+
+
+def _direction_problems(po: BabelCatalog) -> Iterator[str]:
+    """Translations may not hold bidirectional embeddings, overrides or isolates (as request
+    text may not): a right-to-left override in a French disclosure printed the rest of it
+    backwards, and the words still matched. mesoconsent isolates right-to-left text itself."""
+    for message, sources, targets in _translations(po):
+        for target in targets:
+            found = REORDERING.search(target) if target else None
+            if found is not None:
+                yield (
+                    f"the translation of {sources[0][:60]!r}{_at(message)} holds "
+                    f"U+{ord(found.group()):04X}, a bidirectional control that would print the "
+                    "text after it in another order: remove it (right-to-left text is isolated "
+                    "when the form is written)"
+                )
+                break
+
+
+def _translations(
+    po: BabelCatalog,
+) -> Iterator[tuple[Message, tuple[str, ...], tuple[str | None, ...]]]:
+    """Each message that has translations to check (not the header, not fuzzy), with its
+    English forms and its translated forms (one each, or one per plural form; a form not
+    translated is empty or None)."""
+    for message in po:
+        if not message.id or message.fuzzy:
+            continue
+        yield message, *_forms(message)
+
+
+def _forms(message: Message) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """A message's English forms and its translated forms: one each, or one per plural
+    form (a form not translated is empty or None)."""
+    sources = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    targets = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    return tuple(sources), tuple(targets)
+
+
+def _at(message: Message) -> str:
+    """Where a message is in its file, for a translator to find it: its msgid's line."""
+    return f" (line {message.lineno})" if message.lineno else ""
+
+
+def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
+    """The catalog's plural forms must be the locale's (the Plural-Forms header picks the form
+    at run time), and every plural message must give each of them. The locale's are those of
+    Babel's gettext table or, where they differ, those CLDR's rules give (msginit, Poedit and
+    Weblate write Turkish and Hungarian with two forms, as CLDR does; Babel's table, one)."""
+    header = plural_header_problem(po, locale)
+    if header is not None:
+        yield header
+        return
+    expected = po.num_plurals
+    for message in po:
+        if message.pluralizable and message.string and any(message.string):
+            forms = [form for form in message.string if form]
+            if len(message.string) != expected or len(forms) != expected:
+                yield (
+                    f"the translation of {message.id[0][:60]!r}{_at(message)} has "
+                    f"{len(forms)} plural form(s); {locale} needs {expected}"
+                )
+
+
+def message_key(message: Message) -> MessageKey:
+    msgid = message.id
+    return (message.context, msgid[0] if isinstance(msgid, tuple | list) else msgid)
+
+
+def _is_copied(message: Message) -> bool:
+    """The English text given as the translation, also with other spacing or characters that
+    show nothing (a zero-width space, a soft hyphen, a directional mark): the reader sees the
+    English."""
+    sources, forms = _forms(message)
+    if not forms or not all(isinstance(form, str) and form for form in forms):
+        return False
+    # A plural message: every form one of the English forms (Poedit copies msgid into the
+    # first, msgid_plural into the rest).
+    english = {_as_seen(str(source)) for source in sources}
+    return all(_as_seen(str(form)) in english for form in forms)
+
+
+def says_nothing(message: Message) -> bool:
+    """A translation in which a form says nothing (spaces, punctuation, characters that show
+    nothing, and no placeholder) of English that says something."""
+    sources, forms = _forms(message)
+    return Wording.parse(sources[0]).says_anything and not all(
+        Wording.parse(str(form)).says_anything for form in forms
+    )
+
+
+def counts_as_copied(message: Message) -> bool:
+    """A message whose English given as its translation leaves it in English: a disclosure
+    or a health question (a message with a context), a plural message (a count and what it
+    counts), or text of three words or more. A
+    shorter one may well be the same word in the language ("Question", "Date" and "Signature"
+    in French, "No" in Spanish), and is left alone."""
+    if not _is_copied(message):
+        return False
+    if message.context:
+        return True
+    sources = _forms(message)[0]
+    plural = len(sources) > 1
+    english = _NAMED_PLACEHOLDER.sub(" ", sources[0])
+    words = sum(any(char.isalpha() for char in word) for word in english.split())
+    # A plural message counts things ("every %(num)s weeks"): its forms the English ones in
+    # another language leave the English noun.
+    return words >= (1 if plural else 3)
+
+
+def _as_seen(text: str) -> str:
+    """``text`` as a reader sees it, to compare: white space normalised, and the format
+    characters, which show nothing, left out."""
+    if not text.isascii():
+        text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return normalize_space(text)
+
+
+def is_translated(message: Message) -> bool:
+    forms = _forms(message)[1]
+    return bool(forms) and all(forms) and not message.fuzzy
