@@ -25,7 +25,8 @@ import mesoconsent.batch
 import mesoconsent.loading
 import mesoconsent.output
 from mesoconsent.batch import cgroup_cpu_quota, default_jobs, output_name
-from mesoconsent.cli import _lines, _Progress, main
+from mesoconsent.batch_report import Progress, line_numbers
+from mesoconsent.cli import main
 from tests.helpers import docx_paragraph_texts, empty_catalog, example, example_dict, run_cli
 
 run = run_cli
@@ -537,7 +538,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
     terminal = _Terminal()
-    progress = _Progress(3, terminal, started=0.0)
+    progress = Progress(3, terminal, started=0.0)
     for done in (1, 2, 3):
         progress.update(done)
     progress.clear()
@@ -548,7 +549,7 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
     assert shown.endswith("\r\x1b[K")
 
     log = io.StringIO()
-    progress = _Progress(200, log, started=0.0)
+    progress = Progress(200, log, started=0.0)
     for done in range(1, 201):
         progress.update(done)
     lines = log.getvalue().splitlines()
@@ -556,15 +557,15 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
     assert lines[0].startswith("mesoconsent: 20/200 (10%)")
 
     quiet = io.StringIO()
-    progress = _Progress(10, quiet, started=0.0)
+    progress = Progress(10, quiet, started=0.0)
     for done in range(1, 11):
         progress.update(done)
     assert quiet.getvalue() == ""
 
 
 def test_line_ranges() -> None:
-    assert _lines([7]) == "line 7"
-    assert _lines([9, 3, 4, 5, 12]) == "lines 3-5, 9, 12"
+    assert line_numbers([7]) == "line 7"
+    assert line_numbers([9, 3, 4, 5, 12]) == "lines 3-5, 9, 12"
 
 
 def test_draft_mode_is_reported_only_for_forms_that_are_drafts(tmp_path: Path) -> None:

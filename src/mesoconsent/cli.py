@@ -13,24 +13,33 @@ import argparse
 import contextlib
 import gc
 import os
-import shutil
 import signal
 import stat
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from babel import Locale, UnknownLocaleError
-
+from mesoconsent.batch_report import ADD_GUARDIAN
 from mesoconsent.catalog_folders import DOMAIN, catalog_locales
+from mesoconsent.console import (
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    say,
+)
 from mesoconsent.engine import (
     FORMATS,
     Engine,
     Format,
-    LocaleStatus,
     folder_problem,
     format_for_path,
 )
@@ -38,27 +47,17 @@ from mesoconsent.errors import (
     DocumentReadError,
     MesoconsentError,
     ValidationError,
-    shortened,
 )
-from mesoconsent.i18n import MessageKey
 from mesoconsent.loading import decode_json, read_request_file, with_options
+from mesoconsent.locales_report import print_report
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, names_a_folder, write_atomic
-from mesoconsent.resources import example_request_path, locales_dir, templates_dir
+from mesoconsent.resources import example_request_path
 from mesoconsent.template_cache import default_cache_folder
 from mesoconsent.validation import consent_age
 
 if TYPE_CHECKING:
-    from mesoconsent.batch import BatchResult
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_IO, EXIT_INTERNAL = 0, 1, 2, 3, 70
-# A batch that stopped early (a worker died): the lines not yet reported were not rendered.
-EXIT_STOPPED = 4
-# Standard output's reader went away (`mesoconsent locales | head -3`): the status of a Unix
-# tool stopped by SIGPIPE, which Python ignores and turns into BrokenPipeError.
-EXIT_BROKEN_PIPE = 128 + 13
-# Stopped by Ctrl-C (SIGINT) or by SIGTERM, as a shell reports a process those signals end.
-EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+    pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -273,10 +272,6 @@ def _version() -> str:
     return version()
 
 
-def _error(message: str) -> None:
-    print(f"mesoconsent: {message}", file=sys.stderr)
-
-
 def _render(args: argparse.Namespace, engine: Engine) -> int:
     """Render one form to --output. If that fails and a file was there already, say that it
     was left as it was: a desk that always prints consent.docx would otherwise print the
@@ -284,7 +279,7 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
     output = Path(args.output)
     before = _file_identity(output)
     if not output.parent.exists():
-        _error(f"cannot write {output}: the folder {output.parent} does not exist")
+        say(f"cannot write {output}: the folder {output.parent} does not exist")
         return EXIT_IO
     try:
         status = _render_one(args, engine)
@@ -312,7 +307,7 @@ def _say_if_left_alone(output: Path, before: tuple[int, int, int, int] | None) -
     # Only of a file that is there still, unchanged: a failure after the form was written
     # (printing to a full standard output, say) must not deny that it was.
     if before is not None and _file_identity(output) == before:
-        _error(f"{output} was not replaced: it still holds what it held before this command")
+        say(f"{output} was not replaced: it still holds what it held before this command")
 
 
 def _render_one(args: argparse.Namespace, engine: Engine) -> int:
@@ -322,7 +317,7 @@ def _render_one(args: argparse.Namespace, engine: Engine) -> int:
     try:
         output_format = format_for_path(args.output, args.format)
     except ValueError as error:
-        _error(f"--output: {error}" if args.format is None else f"--format {args.format}: {error}")
+        say(f"--output: {error}" if args.format is None else f"--format {args.format}: {error}")
         return EXIT_USAGE
     if not _locale_option_is_available(args, engine):
         return EXIT_USAGE
@@ -332,7 +327,7 @@ def _render_one(args: argparse.Namespace, engine: Engine) -> int:
     try:
         data = decode_json(read_request_file(path))
     except OSError as error:
-        _error(f"cannot read {path}: {error.strerror}")
+        say(f"cannot read {path}: {error.strerror}")
         return EXIT_IO
     request = engine.request_from_dict(with_options(data, args.locale, args.paper_size))
     # SIGTERM (a service stopping, `timeout`) interrupts like Ctrl-C, so that a form being
@@ -348,28 +343,28 @@ def _render_one(args: argparse.Namespace, engine: Engine) -> int:
             raise
         # Stopped before the form was known to be written; after the rename, while the folder
         # was synced, it may be there already.
-        _error(f"terminated before {args.output} was known to be written")
+        say(f"terminated before {args.output} was known to be written")
         return EXIT_TERMINATED
     if result.draft:
-        _error(
+        say(
             "warning: rendered in draft mode: some text is in English, and every page says "
             "the form is a draft, not for signature"
         )
     if result.review_state == "draft":
         used = "" if result.catalog == result.locale else f" (used for {result.locale})"
-        _error(
+        say(
             f"warning: the {result.catalog} translation{used} is a draft that no qualified "
             "reviewer has signed off; have the form checked before it is used"
         )
     for flag in result.flags:
-        _error(
+        say(
             f"warning: screening question '{flag.question_id}' was answered yes; the form "
             "says so prominently. A practitioner must review it before treatment."
         )
     if result.minor_without_guardian:
-        _error(
+        say(
             f"warning: the patient is under {consent_age(request)} on the consent date and no "
-            f"parent or guardian signs the form; {_ADD_GUARDIAN}"
+            f"parent or guardian signs the form; {ADD_GUARDIAN}"
         )
     print(
         f"wrote {args.output} ({output_format}, {result.procedure} {result.template_version}, "
@@ -389,7 +384,7 @@ def _is_available(requested: str, engine: Engine) -> bool:
     locale ``requested`` by --locale."""
     problem = engine._locale_problem(requested)
     if problem is not None:
-        _error(f"--locale {requested!r}: {problem}")
+        say(f"--locale {requested!r}: {problem}")
     return problem is None
 
 
@@ -424,6 +419,7 @@ def _worker_stopped(error: BaseException) -> bool:
 def _batch(args: argparse.Namespace, engine: Engine) -> int:
     # Imported here: a single render does not pay for the batch machinery at start-up.
     from mesoconsent.batch import EarlierFormsError, output_name, read_jsonl, render_batch
+    from mesoconsent.batch_report import BatchSummary, Progress
 
     output_format: Format = args.format or "docx"
     if not _locale_option_is_available(args, engine):
@@ -431,10 +427,10 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
     try:
         lines = read_jsonl(args.batch)
     except OSError as error:
-        _error(f"cannot read {args.batch}: {error.strerror}")
+        say(f"cannot read {args.batch}: {error.strerror}")
         return EXIT_IO
     if not lines:
-        _error(f"warning: {args.batch} holds no requests; nothing to render")
+        say(f"warning: {args.batch} holds no requests; nothing to render")
     started = time.perf_counter()
     try:
         results = render_batch(
@@ -450,7 +446,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             engine=engine,
         )
     except EarlierFormsError as error:
-        _error(
+        say(
             f"--output-dir {args.output_dir}: already holds forms ({error.listed}): a line "
             "that fails would leave an earlier form under its number; use an empty folder, "
             "or --overwrite to remove them first"
@@ -466,10 +462,10 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             if isinstance(error, FileExistsError) and not Path(args.output_dir).is_dir()
             else error.strerror
         )
-        _error(f"cannot write to the folder {args.output_dir}: {where}{reason}")
+        say(f"cannot write to the folder {args.output_dir}: {where}{reason}")
         return EXIT_IO
-    progress = _Progress(len(lines), sys.stderr, started)
-    summary = _BatchSummary()
+    progress = Progress(len(lines), sys.stderr, started)
+    summary = BatchSummary()
     terminated = _Termination(as_command=args.as_command)
     try:
         # On Ctrl-C or SIGTERM: stop the workers and clean up before returning.
@@ -477,20 +473,18 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             for done, item in enumerate(results, start=1):
                 if item.error is not None:
                     progress.clear()
-                    _error(f"line {item.number}: {item.error.message}")
+                    say(f"line {item.number}: {item.error.message}")
                 summary.add(item)
                 progress.update(done)
     except KeyboardInterrupt:
         progress.clear()
-        _error(
-            ("terminated: " if terminated.signalled else "interrupted: ") + summary.stopped(lines)
-        )
+        say(("terminated: " if terminated.signalled else "interrupted: ") + summary.stopped(lines))
         return EXIT_TERMINATED if terminated.signalled else EXIT_INTERRUPTED
     except RuntimeError as error:  # BrokenProcessPool is one
         if not _worker_stopped(error):
             raise
         progress.clear()
-        _error(
+        say(
             "a worker process stopped unexpectedly (killed, or out of memory?): "
             + summary.stopped(lines)
         )
@@ -498,7 +492,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
     finally:
         progress.clear()
     elapsed = time.perf_counter() - started
-    summary.report(args)
+    summary.report()
     rendered, failed = len(summary.rendered), len(summary.failed)
     rate = rendered / elapsed if elapsed > 0 else 0.0
     print(
@@ -545,190 +539,6 @@ class _Termination:
         raise KeyboardInterrupt
 
 
-# What to do about a form for a patient under the clinic's consent age that no parent or
-# guardian signs.
-_ADD_GUARDIAN = (
-    "where the law requires a parent's or guardian's consent, add them as the form's third "
-    'signer (witness role "guardian")'
-)
-
-
-class _BatchSummary:
-    """What a batch's results add up to, reported once at the end (not one line per form)."""
-
-    def __init__(self) -> None:
-        self.rendered: list[int] = []
-        self.failed: list[int] = []
-        self.flagged: dict[str, list[int]] = {}
-        self.minors: list[int] = []
-        self.draft_locales: dict[str, int] = {}
-        self.drafts = 0  # forms marked as drafts (draft mode, with text in English)
-
-    def stopped(self, lines: list[tuple[int, bytes]]) -> str:
-        """What a batch stopped early had done, and where to resume."""
-        finished = len(self.rendered) + len(self.failed)
-        resume = lines[finished][0] if finished < len(lines) else None
-        return (
-            f"{len(self.rendered)} form(s) written, {len(self.failed)} failed, of "
-            f"{len(lines)} requests"
-            + (
-                f"; lines from {resume} on were not all rendered (forms of some of them may be "
-                "in the folder, complete): run the batch again with --overwrite"
-                if resume is not None
-                else ""
-            )
-        )
-
-    def add(self, item: BatchResult) -> None:
-        if item.result is None:
-            self.failed.append(item.number)
-            return
-        self.rendered.append(item.number)
-        for flag in item.result.flags:
-            self.flagged.setdefault(flag.question_id, []).append(item.number)
-        if item.result.minor_without_guardian:
-            self.minors.append(item.number)
-        if item.result.draft:
-            self.drafts += 1
-        if item.result.review_state == "draft":
-            locale = item.result.locale
-            self.draft_locales[locale] = self.draft_locales.get(locale, 0) + 1
-
-    def report(self, args: argparse.Namespace) -> None:
-        if self.drafts:
-            _error(
-                f"warning: {self.drafts} form(s) rendered in draft mode: some text is in English, "
-                "and every page says the form is a draft, not for signature"
-            )
-        if self.draft_locales:
-            count = sum(self.draft_locales.values())
-            locales = ", ".join(sorted(self.draft_locales))
-            _error(
-                f"warning: {count} form(s) use a draft translation ({locales}) that no "
-                "qualified reviewer has signed off; have them checked before they are used"
-            )
-        if self.flagged:
-            forms = len({number for numbers in self.flagged.values() for number in numbers})
-            _error(
-                f"warning: {forms} form(s) have a screening question answered yes, which the "
-                "form says prominently. A practitioner must review them before treatment:"
-            )
-            for question, numbers in sorted(self.flagged.items()):
-                print(f"  {question}: {_lines(numbers)}", file=sys.stderr)
-        if self.minors:
-            _error(
-                f"warning: {len(self.minors)} form(s) are for patients under the age from "
-                "which they may consent alone (the clinic's consent_age, or 18 where the request "
-                "gives none) on the consent date, and no parent or guardian signs them; "
-                f"{_ADD_GUARDIAN}:"
-            )
-            print(f"  {_lines(self.minors)}", file=sys.stderr)
-        if self.failed:
-            _error(f"{len(self.failed)} request(s) failed, no form written: {_lines(self.failed)}")
-
-
-def _lines(numbers: Iterable[int]) -> str:
-    """``line 4`` or ``lines 4, 7-9``: line numbers, runs joined."""
-    runs: list[list[int]] = []
-    for number in sorted(numbers):
-        if runs and number == runs[-1][-1] + 1:
-            runs[-1].append(number)
-        else:
-            runs.append([number])
-    parts = [f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs]
-    return ("lines " if len(runs) > 1 or len(runs[0]) > 1 else "line ") + ", ".join(parts)
-
-
-class _Progress:
-    """Batch progress on standard error: a bar redrawn in place on a terminal, otherwise a
-    line at each tenth of the way (none for a batch of fewer than 50 requests)."""
-
-    QUIET_BELOW = 50
-    _INTERVAL = 0.1  # seconds between redraws of the bar
-
-    def __init__(self, total: int, stream: TextIO, started: float) -> None:
-        self.total = total
-        self.stream = stream
-        self.started = started
-        self.terminal = stream.isatty()
-        self.drawn = False
-        self.last_draw = 0.0
-        self.last_tenth = 0
-
-    def _rate(self, done: int, now: float) -> float:
-        elapsed = now - self.started
-        return done / elapsed if elapsed > 0 else 0.0
-
-    def update(self, done: int) -> None:
-        now = time.perf_counter()
-        percent = 100 * done // max(self.total, 1)
-        if not self.terminal:
-            tenth = 10 * done // max(self.total, 1)
-            if self.total >= self.QUIET_BELOW and done < self.total and tenth > self.last_tenth:
-                self.last_tenth = tenth
-                print(
-                    f"mesoconsent: {done}/{self.total} ({percent}%), "
-                    f"{self._rate(done, now):.1f} forms/s",
-                    file=self.stream,
-                    flush=True,
-                )
-            return
-        if done < self.total and now - self.last_draw < self._INTERVAL:
-            return
-        self.last_draw = now
-        numbers = f" {done}/{self.total} {percent:3d}% {self._rate(done, now):6.1f} forms/s"
-        columns = shutil.get_terminal_size((80, 24)).columns
-        width = max(0, min(30, columns - len(numbers) - 3))
-        filled = width * done // max(self.total, 1)
-        bar = f"[{'#' * filled}{'-' * (width - filled)}]" if width >= 5 else ""
-        self.stream.write(f"\r{bar}{numbers}\x1b[K")
-        self.stream.flush()
-        self.drawn = True
-
-    def clear(self) -> None:
-        """Take the bar off the line, so that a message can be printed there."""
-        if self.drawn:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.drawn = False
-            self.last_draw = 0.0
-
-
-_REVIEW_WORDS = {
-    "source": "source text",
-    "draft": "draft (not reviewed)",
-    "reviewed": "reviewed by {reviewer}",
-}
-
-
-def _review_words(status: LocaleStatus) -> str:
-    review = status.review
-    if review.state == "draft" and review.reviewed_by:
-        return (
-            f"draft: changed since {review.reviewed_by} reviewed {review.revision} "
-            f"(now {status.revision})"
-        )
-    if review.state == "draft" and not status.translated:
-        return "draft (nothing translated yet)"  # no revision: nothing to review
-    if review.state == "draft" and status.revision:
-        # The revision a reviewer records once they have checked this file.
-        return f"draft (not reviewed; revision {status.revision})"
-    words = _REVIEW_WORDS[review.state].format(reviewer=review.reviewed_by)
-    if review.state == "reviewed" and not review.revision:
-        # Without it, a later edit would still be shown, and printed, as reviewed.
-        words += f" (record '# Reviewed-Revision: {status.revision}' to keep it so)"
-    return words
-
-
-def _language_name(locale: str) -> str:
-    """The locale's name in English; "?" for a folder named as no locale (its catalog error
-    says how to name it)."""
-    try:
-        return Locale.parse(locale).get_display_name("en") or locale
-    except (ValueError, UnknownLocaleError):
-        return "?"
-
-
 def _locales(args: argparse.Namespace, engine: Engine) -> int:
     if args.pot is not None:
         return _write_pot(args.pot, engine)
@@ -740,56 +550,11 @@ def _locales(args: argparse.Namespace, engine: Engine) -> int:
                 return EXIT_USAGE
             chosen.add(engine.resolve_locale(requested))
         statuses = [status for status in statuses if status.locale in chosen]
-    print(f"{'locale':<8} {'language':<24} {'complete':<16} review")
-    for status in statuses:
-        language = _language_name(status.locale)
-        if status.error is not None:
-            print(f"{status.locale:<8} {language:<24} {'-':<16} catalog error (see below)")
-            continue
-        share = f"{status.translated}/{status.total}"
-        completeness = f"{share} ({100 * status.translated // max(status.total, 1)}%)"
-        print(f"{status.locale:<8} {language:<24} {completeness:<16} {_review_words(status)}")
-    incomplete = [status for status in statuses if not status.complete]
-    english = _TemplatesEnglish.of(engine)
-    for status in incomplete:
-        if len(status.problems) > 1:
-            where = f" in {status.path}" if status.path is not None else ""
-            print(f"\n{status.locale}: cannot be used ({len(status.problems)} problems{where}):")
-            for problem in status.problems:
-                print(f"  - {problem}")
-        elif status.error is not None:
-            print(f"\n{status.locale}: cannot be used: {status.error}")
-        if status.missing:
-            _list_missing(status, english)
-    for status in statuses:
-        if status.unused:
-            _list_unused(status, english)
-        _warn_of_byte_order_mark(status)
+    incomplete = print_report(statuses, engine)
     if args.check and incomplete:
-        _error(
-            f"{len(incomplete)} incomplete locale(s): " + ", ".join(s.locale for s in incomplete)
-        )
+        say(f"{len(incomplete)} incomplete locale(s): " + ", ".join(s.locale for s in incomplete))
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _warn_of_byte_order_mark(status: LocaleStatus) -> None:
-    """mesoconsent reads a catalog that starts with a byte-order mark (Windows Notepad writes
-    one), but GNU gettext's tools refuse it and pybabel update drops the header comment's first
-    line with it: said, without failing the check."""
-    if status.path is None:
-        return
-    try:
-        with status.path.open("rb") as catalog:
-            start = catalog.read(3)
-    except OSError:  # reported with the catalog's other problems, if it matters
-        return
-    if start == b"\xef\xbb\xbf":
-        print(
-            f"\n{status.locale}: {status.path} starts with a byte-order mark: msgfmt and "
-            "msgmerge refuse such a file, and pybabel update drops the first line of its header "
-            "comment; save it without one (Poedit does)"
-        )
 
 
 def _write_pot(path: Path, engine: Engine) -> int:
@@ -807,183 +572,6 @@ def _write_pot(path: Path, engine: Engine) -> int:
     return EXIT_OK
 
 
-class _TemplatesEnglish:
-    """How the English of a clinic's templates (--templates) differs from the bundled
-    templates': ``added``, the messages only the clinic's need, which no bundled catalog
-    translates; ``replaced``, those only the bundled ones need. Both are empty for an engine
-    with the bundled templates alone."""
-
-    def __init__(self, added: frozenset[MessageKey], replaced: frozenset[MessageKey]) -> None:
-        self.added = added
-        self.replaced = replaced
-
-    @classmethod
-    def of(cls, engine: Engine) -> _TemplatesEnglish:
-        bundled = templates_dir().resolve()
-        if all(Path(folder).resolve() == bundled for folder in engine.template_dirs):
-            return cls(frozenset(), frozenset())
-        from mesoconsent import default_engine  # the bundled templates' messages
-
-        theirs = frozenset(engine.needed_messages())
-        ours = frozenset(default_engine().needed_messages())
-        return cls(theirs - ours, ours - theirs)
-
-
-def _bundled(status: LocaleStatus) -> bool:
-    """Whether the locale's catalog is mesoconsent's own (installed with it, not to be
-    edited: an update would replace it)."""
-    return status.path is not None and status.path.resolve().is_relative_to(locales_dir().resolve())
-
-
-def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
-    """Each message that would show in English, blank or worded as another, at the line of
-    its msgid (which Poedit and Weblate show too), or as not in the file. English that a
-    clinic's templates added is translated in a catalog of the clinic's own, from those
-    templates: advice to update mesoconsent's own catalog, or to update from its template,
-    would mislead."""
-    where = f" ({status.path})" if status.path is not None else ""
-    print(
-        f"\n{status.locale}: {len(status.missing)} message(s) would show in English, "
-        f"blank or worded as another{where}:"
-    )
-    bundled = _bundled(status)
-    clinics = ours = 0
-    lines = {key: status.line(key) for key, _, _ in status.missing}
-    # In the file's order, as a translator goes through it; what the file lacks last.
-    in_order = sorted(status.missing, key=lambda found: lines[found[0]] or 1 << 62)
-    for key, kind, reason in in_order:
-        line = lines[key]
-        place = "not in the file" if line is None else _at_line(status, line)
-        print(f"  - {place}: {kind} {_label(key, kind)}: {reason}")
-        if line is None and key in english.added:
-            clinics += 1
-        elif line is None:
-            ours += 1
-        outdated = status.outdated_entry(key)
-        if outdated is not None and not (bundled and key in english.added):
-            _show_outdated(key, *outdated)
-    if clinics and bundled:
-        print(
-            f"  ({clinics} not in the file: this is mesoconsent's own catalog, and your "
-            "templates have English it does not translate: copy it into a catalog folder of "
-            "your own (--locales), update the copy from the template mesoconsent locales "
-            "--pot FILE writes with the same --templates, and translate; "
-            "docs/templates.md)"
-        )
-    elif clinics:
-        print(f"  ({clinics} not in the file: English of your templates: {_UPDATE_FROM_POT})")
-    if ours and not bundled and (english.added or english.replaced):
-        # mesoconsent's own template would drop the entries of the clinic's templates.
-        print(f"  ({ours} not in the file: {_UPDATE_FROM_POT})")
-    elif ours:
-        print(
-            f"  ({ours} not in the file: update it from the template, locales/{DOMAIN}.pot: "
-            f"pybabel update, or Poedit's Catalog > Update from POT File; docs/translators.md)"
-        )
-
-
-_UPDATE_FROM_POT = (
-    "update the file from the catalog template of your templates and mesoconsent's together, "
-    "written by mesoconsent locales --pot FILE with the same --templates (pybabel update, or "
-    'Poedit\'s Catalog > Update from POT File; docs/templates.md, "Adding a procedure", step 5)'
-)
-
-
-def _label(key: MessageKey, kind: str) -> str:
-    """How the listing names a message: by its msgctxt, or a text by its English."""
-    context, message = key
-    return repr(shortened(message)) if kind == "text" or context is None else context
-
-
-def _at_line(status: LocaleStatus, line: int) -> str:
-    """``FILE:LINE``, as msgfmt and compilers write a place, so that an editor or a terminal
-    opens the file at it; ``line N`` where there is no file."""
-    return f"line {line}" if status.path is None else f"{status.path}:{line}"
-
-
-def _show_outdated(key: MessageKey, entry: MessageKey, line: int) -> None:
-    """Under a message the file lacks, the entry that was meant for it, and what to do."""
-    (context, message), (earlier_context, earlier) = key, entry
-    if earlier == message:  # the same English: the msgctxt is what differs
-        # The msgctxt as the file writes it, to be typed in (Python's quotes would not do).
-        if earlier_context is None:
-            fix = f"add {_po_msgctxt(context)} above its msgid"
-            where = "without a msgctxt"
-        elif context is None:
-            fix = "remove its msgctxt line"
-            where = f"under {_po_msgctxt(earlier_context)}"
-        else:
-            fix = f"put back {_po_msgctxt(context)}"
-            where = f"under {_po_msgctxt(earlier_context)}"
-        print(
-            f"      the entry whose msgid is at line {line} has its English {where}: {fix} "
-            "(or update the file from the template)"
-        )
-        return
-    print(
-        f"      line {line} has it with other English (the English changed, or the msgid was "
-        "edited): update the file from the template, and check the translation against the "
-        "new English:"
-    )
-    then, now = _difference(earlier, message)
-    print(f"        the file: {then!r}")
-    print(f"        the form: {now!r}")
-
-
-def _po_msgctxt(context: str | None) -> str:
-    """A msgctxt line as a .po file writes it."""
-    escaped = (context or "").replace("\\", "\\\\").replace('"', '\\"')
-    return f'msgctxt "{escaped}"'
-
-
-def _difference(earlier: str, now: str, width: int = 60) -> tuple[str, str]:
-    """Both texts from a little before the first character where they differ, shortened:
-    two long texts can share far more than the listing's 60 characters."""
-    shared = min(len(earlier), len(now))
-    differs = next((i for i in range(shared) if earlier[i] != now[i]), shared)
-    start = max(0, differs - 20)
-
-    def excerpt(text: str) -> str:
-        return ("…" if start else "") + shortened(text[start:], width)
-
-    return excerpt(earlier), excerpt(now)
-
-
-def _list_unused(status: LocaleStatus, english: _TemplatesEnglish) -> None:
-    """The entries no form uses: where a msgctxt or msgid changed, the message it was meant
-    for is listed as not in the file (with this entry beside it, where it is clear which). In
-    mesoconsent's own catalog, those of the bundled English a clinic's templates replaced are
-    counted, not listed: nothing is to be done about them."""
-    unused = status.unused
-    bundled = _bundled(status)
-    if bundled and english.replaced:
-        replaced = [entry for entry in unused if entry[0] in english.replaced]
-        if replaced:
-            print(
-                f"\n{status.locale}: {len(replaced)} entr{'y' if len(replaced) == 1 else 'ies'} "
-                "of mesoconsent's own catalog your templates do not use (English they changed "
-                "or left out; no harm)"
-            )
-        unused = tuple(entry for entry in unused if entry[0] not in english.replaced)
-        if not unused:
-            return
-    count = len(unused)
-    entries = "1 entry" if count == 1 else f"{count} entries"
-    print(f"\n{status.locale}: {entries} no form uses (a msgctxt or msgid changed?):")
-    meant_for = {
-        entry: key
-        for key, entry, _line in status.outdated
-        if not (bundled and key in english.added)  # (not shown with the message either)
-    }
-    kinds = {key: kind for key, kind, _reason in status.missing}
-    for entry, line in unused:
-        context, message = entry
-        named = f"msgctxt {context!r} " if context is not None else ""
-        key = meant_for.get(entry)
-        meant = "" if key is None else f" (meant for {_label(key, kinds[key])}, above)"
-        print(f"  - {_at_line(status, line)}: {named}msgid {shortened(message)!r}{meant}")
-
-
 def _verify(args: argparse.Namespace, engine: Engine) -> int:
     status = EXIT_OK
     for path in args.files:
@@ -995,10 +583,10 @@ def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
     try:
         report = engine.verify(path, procedure=args.procedure, locale=args.locale)
     except DocumentReadError as error:
-        _error(f"{path}: {error}")
+        say(f"{path}: {error}")
         return EXIT_FAILED
     except OSError as error:
-        _error(f"cannot read {path}: {error.strerror}")
+        say(f"cannot read {path}: {error.strerror}")
         return EXIT_IO
     for note in report.notes:
         print(f"{path}: note: {note}")
@@ -1062,11 +650,11 @@ def _run(args: argparse.Namespace) -> int:
         for folder in folders:
             # A mistyped folder must not quietly render the bundled form instead.
             if (problem := folder_problem(folder)) is not None:
-                _error(f"{option} {folder}: {problem.strerror}")
+                say(f"{option} {folder}: {problem.strerror}")
                 mistyped = isinstance(problem, FileNotFoundError | NotADirectoryError)
                 return EXIT_USAGE if mistyped else EXIT_IO
             if option == "--locales" and not _holds_catalogs(folder):
-                _error(
+                say(
                     f"--locales {folder}: holds no catalog; give the folder that holds "
                     f"<locale>/LC_MESSAGES/{DOMAIN}.po (such as locales/, for "
                     f"locales/fr/LC_MESSAGES/{DOMAIN}.po)"
@@ -1085,23 +673,23 @@ def _run(args: argparse.Namespace) -> int:
             return _locales(args, engine)
         return _verify(args, engine)
     except ValidationError as error:
-        _error(str(error))
+        say(str(error))
         return EXIT_USAGE
     except MesoconsentError as error:  # coverage, template, procedure or catalog errors
-        _error(str(error))
+        say(str(error))
         return EXIT_FAILED
     except BrokenPipeError:  # not a file that could not be written: nobody reads any more
         _drop_standard_output()
         return EXIT_BROKEN_PIPE
     except OSError as error:
-        _error(f"{error.filename or 'file'}: {error.strerror}")
+        say(f"{error.filename or 'file'}: {error.strerror}")
         return EXIT_IO
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug: say so without printing values that may be patient data
         if os.environ.get("MESOCONSENT_DEBUG"):
             raise
-        _error(
+        say(
             f"internal error ({type(error).__name__}); nothing was written. "
             "Set MESOCONSENT_DEBUG=1 to see the traceback, and please report it."
         )
