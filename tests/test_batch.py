@@ -1280,3 +1280,25 @@ def test_a_request_of_a_class_workers_cannot_import_renders_as_alone(method: str
     )
     alone = mesoconsent.render(example(), "text")
     assert [item.result for item in results] == [alone, alone, alone]
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_the_readme_batch_example_renders_every_example_request(tmp_path: Path) -> None:
+    # README's batch command names examples/requests.jsonl: it must hold the example requests
+    # (kept in step with them, one a line) and render as the README says.
+    files = [EXAMPLES / "request.json", *sorted((EXAMPLES / "localized").glob("request.*.json"))]
+    lines = (EXAMPLES / "requests.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [
+        json.loads(file.read_text(encoding="utf-8")) for file in files
+    ]
+    done = run_cli(
+        "render", "--batch", EXAMPLES / "requests.jsonl", "--output-dir", "forms/", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    written = sorted(path.name for path in (tmp_path / "forms").iterdir())
+    assert written == [output_name(number, "docx") for number in range(1, len(files) + 1)]
+    languages = {mesoconsent.verify(tmp_path / "forms" / name).locale for name in written}
+    engine = mesoconsent.default_engine()
+    assert languages == {engine.resolve_locale(json.loads(line)["locale"]) for line in lines}
