@@ -24,6 +24,7 @@ import mesoconsent
 import mesoconsent.batch
 import mesoconsent.loading
 import mesoconsent.output
+import mesoconsent.staging
 from mesoconsent.batch import cgroup_cpu_quota, default_jobs, output_name
 from mesoconsent.batch_report import Progress, line_numbers
 from mesoconsent.cli import main
@@ -763,7 +764,7 @@ def test_removing_a_staging_folder_never_follows_a_link_put_in_its_place(tmp_pat
     elsewhere.mkdir()
     (elsewhere / "notes.txt").write_text("keep me")
     (tmp_path / ".x-1").symlink_to(elsewhere)
-    mesoconsent.batch._remove_staging(tmp_path / ".x-1")
+    mesoconsent.staging.remove_staging(tmp_path / ".x-1")
     assert (elsewhere / "notes.txt").read_text() == "keep me"
 
 
@@ -780,10 +781,8 @@ def test_a_batch_removes_the_staging_folders_of_batches_whose_processes_are_gone
     script = (
         "import os, signal\n"
         "from pathlib import Path\n"
-        "from mesoconsent import batch\n"
-        f"settings = batch._Settings(Path({str(tmp_path)!r}), 'text', None, False, None,\n"
-        f"    '.mesoconsent-{ABANDONED_TOKEN}-')\n"
-        "staging = batch._make_staging(settings)\n"
+        "from mesoconsent.staging import make_staging\n"
+        f"staging = make_staging(Path({str(tmp_path)!r}), '.mesoconsent-{ABANDONED_TOKEN}-')\n"
         "(staging / 'half.part').write_bytes(b'PK half a form')\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
@@ -798,10 +797,7 @@ def test_a_batch_removes_the_staging_folders_of_batches_whose_processes_are_gone
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX locks")
 def test_the_staging_folder_of_a_batch_still_running_is_left_alone(tmp_path: Path) -> None:
-    running = mesoconsent.batch._Settings(
-        tmp_path, "text", None, False, None, f".mesoconsent-{ABANDONED_TOKEN}-"
-    )
-    staging = mesoconsent.batch._make_staging(running)
+    staging = mesoconsent.staging.make_staging(tmp_path, f".mesoconsent-{ABANDONED_TOKEN}-")
     assert staging is not None
     try:
         (staging / "being-written.part").write_bytes(b"PK")
@@ -809,7 +805,7 @@ def test_the_staging_folder_of_a_batch_still_running_is_left_alone(tmp_path: Pat
         assert results[0].ok
         assert (staging / "being-written.part").exists()
     finally:
-        mesoconsent.batch._release_staging(staging)
+        mesoconsent.staging.release_staging(staging)
     # Released, it is a folder whose batch is gone.
     list(mesoconsent.render_batch([example_dict()], tmp_path, "text", jobs=1, overwrite=True))
     assert not staging.exists()
@@ -822,7 +818,7 @@ def test_removing_abandoned_staging_folders_never_follows_a_link(tmp_path: Path)
     (elsewhere / "notes.txt").write_text("keep me")
     out = tmp_path / "out"
     out.mkdir()
-    link = out / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.batch._HOST}-1"
+    link = out / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.staging.HOST}-1"
     link.symlink_to(elsewhere, target_is_directory=True)
     list(mesoconsent.render_batch([example_dict()], out, "text", jobs=1))
     assert (elsewhere / "notes.txt").read_text() == "keep me"
@@ -860,21 +856,21 @@ def test_a_batch_starting_beside_another_never_sees_its_staging_folder_unlocked(
 ) -> None:
     # Another batch into the same folder starts just as this one makes its staging folder:
     # the folder is made and locked under another name, then renamed to its own.
-    real = mesoconsent.batch._lock
+    real = mesoconsent.staging.lock_folder
     seen: list[list[str]] = []
 
     def another_batch_starts(folder: Path) -> int | None:
         seen.append(sorted(path.name for path in tmp_path.iterdir()))
-        mesoconsent.batch._remove_abandoned_staging(tmp_path)
+        mesoconsent.staging.remove_abandoned_staging(tmp_path)
         return real(folder)
 
-    monkeypatch.setattr(mesoconsent.batch, "_lock", another_batch_starts)
+    monkeypatch.setattr(mesoconsent.staging, "lock_folder", another_batch_starts)
     results = list(mesoconsent.render_batch([example_dict()] * 3, tmp_path, "text", jobs=1))
     assert all(item.ok for item in results)
     [names] = seen
     assert len(names) == 1
     assert names[0].endswith(".new")  # not a name the other batch looks at
-    assert not mesoconsent.batch._STAGING_NAME.fullmatch(names[0])
+    assert not mesoconsent.staging.STAGING_NAME.fullmatch(names[0])
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX locks")
@@ -883,12 +879,12 @@ def test_a_staging_folder_that_could_not_be_locked_is_never_taken_for_abandoned(
 ) -> None:
     # flock failing for a moment (a full lock table, a lock server away): another batch
     # starting later, whose flock works, must not remove the folder while it is in use.
-    monkeypatch.setattr(mesoconsent.batch, "_lock", lambda folder: None)
+    monkeypatch.setattr(mesoconsent.staging, "lock_folder", lambda folder: None)
     real = mesoconsent.output.write_files_atomic
 
     def another_batch_starts(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
         monkeypatch.undo()  # the other batch's flock works
-        mesoconsent.batch._remove_abandoned_staging(folder)
+        mesoconsent.staging.remove_abandoned_staging(folder)
         return real(folder, files, prefix=prefix, staging=staging)
 
     monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", another_batch_starts)
@@ -904,7 +900,7 @@ def test_a_staging_folder_that_cannot_be_made_and_locked_is_done_without(
     def swapped(folder: Path) -> int | None:
         raise NotADirectoryError(20, "Not a directory", str(folder))
 
-    monkeypatch.setattr(mesoconsent.batch, "_lock", swapped)
+    monkeypatch.setattr(mesoconsent.staging, "lock_folder", swapped)
     results = list(mesoconsent.render_batch([example_dict()] * 2, tmp_path, "text", jobs=1))
     assert all(item.ok for item in results)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["000001.txt", "000002.txt"]
@@ -917,7 +913,7 @@ def test_a_batch_refused_for_earlier_forms_still_clears_abandoned_staging_folder
     # A killed batch leaves whole forms too, so the next one is often refused: its
     # half-written ones must not stay behind if the user then picks another folder.
     (tmp_path / "000001.txt").write_text("an earlier form")
-    abandoned = tmp_path / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.batch._HOST}-99"
+    abandoned = tmp_path / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.staging.HOST}-99"
     abandoned.mkdir()
     (abandoned / "half.part").write_bytes(b"PK")
     with pytest.raises(mesoconsent.EarlierFormsError):
@@ -928,7 +924,7 @@ def test_a_batch_refused_for_earlier_forms_still_clears_abandoned_staging_folder
 
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs chown")
 def test_another_user_s_staging_folder_is_left_alone(tmp_path: Path) -> None:
-    theirs = tmp_path / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.batch._HOST}-7"
+    theirs = tmp_path / f".mesoconsent-{ABANDONED_TOKEN}-{mesoconsent.staging.HOST}-7"
     theirs.mkdir()
     (theirs / "half.part").write_bytes(b"PK")
     os.chown(theirs, 65534, 65534)
@@ -939,7 +935,7 @@ def test_another_user_s_staging_folder_is_left_alone(tmp_path: Path) -> None:
 def test_staging_folders_of_another_machine_are_left_alone(tmp_path: Path) -> None:
     # On a network file system a lock may hold only on the machine that took it.
     elsewhere = tmp_path / f".mesoconsent-{ABANDONED_TOKEN}-0000ffff-7"
-    assert mesoconsent.batch._HOST != "0000ffff"
+    assert mesoconsent.staging.HOST != "0000ffff"
     elsewhere.mkdir()
     (elsewhere / "being-written.part").write_bytes(b"PK")
     list(mesoconsent.render_batch([example_dict()], tmp_path, "text", jobs=1))
@@ -953,7 +949,7 @@ def test_the_staging_folder_is_synced_after_the_forms_leave_it(
     synced: list[Path] = []
     monkeypatch.setattr(mesoconsent.batch, "sync_folder", synced.append)
     settings = mesoconsent.batch._Settings(tmp_path, "text", None, False, None, ".x-")
-    staging = mesoconsent.batch._make_staging(settings)
+    staging = mesoconsent.staging.make_staging(tmp_path, ".x-")
     assert staging is not None
     engine = mesoconsent.Engine()
     results = mesoconsent.batch._render_together(
@@ -970,15 +966,14 @@ def test_a_worker_with_no_staging_folder_writes_in_the_output_folder(
     def refuse(self: Path, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(self))
 
-    settings = mesoconsent.batch._Settings(tmp_path, "text", None, False, None, ".x-")
     monkeypatch.setattr(Path, "mkdir", refuse)
-    assert mesoconsent.batch._make_staging(settings) is None
+    assert mesoconsent.staging.make_staging(tmp_path, ".x-") is None
     monkeypatch.undo()
-    staging = mesoconsent.batch._make_staging(settings)
+    staging = mesoconsent.staging.make_staging(tmp_path, ".x-")
     assert staging is not None
     assert staging.parent == tmp_path
     (staging / ".x-half.part").write_bytes(b"PK")  # as a stopped worker leaves it
-    mesoconsent.batch._remove_leftovers(settings)
+    mesoconsent.staging.remove_leftovers(tmp_path, ".x-")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import itertools
 import math
 import os
@@ -33,7 +32,6 @@ import pickle
 import re
 import secrets
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -66,6 +64,12 @@ from mesoconsent.model import (
     paper_named,
 )
 from mesoconsent.output import TEMPORARY_PREFIX, check_target, sync_folder, write_files_atomic
+from mesoconsent.staging import (
+    make_staging,
+    release_staging,
+    remove_abandoned_staging,
+    remove_leftovers,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -414,7 +418,7 @@ def render_batch(
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         # First: a batch refused below still clears what killed batches left half-written.
-        _remove_abandoned_staging(folder)
+        remove_abandoned_staging(folder)
         _deal_with_earlier_forms(folder, overwrite)
         # A folder that cannot be written is one error now, not one per request later.
         with tempfile.NamedTemporaryFile(dir=folder, prefix=TEMPORARY_PREFIX, suffix=".probe"):
@@ -592,7 +596,7 @@ def _in_process(
         engine = _default_engine()
     staging = None
     try:
-        staging = _make_staging(settings)
+        staging = make_staging(settings.output_dir, settings.temporary_prefix)
         while True:
             group: list[tuple[int, int, BatchRequest]] = []
             # The requests (or their numbers) may fail half-way, a stream's from the source it
@@ -608,9 +612,9 @@ def _in_process(
         try:
             # Interrupted (Ctrl-C, or the iterator closed) while a file was being created, a
             # temporary file can be left that nothing else knows of.
-            _remove_leftovers(settings)
+            remove_leftovers(settings.output_dir, settings.temporary_prefix)
         finally:
-            _release_staging(staging)
+            release_staging(staging)
 
 
 def _in_pool(
@@ -667,172 +671,7 @@ def _in_pool(
                 continue
         # A worker that was killed, or terminated because another one was, may have left the
         # temporary file of a form half written.
-        _remove_leftovers(settings)
-
-
-def _remove_leftovers(settings: _Settings) -> None:
-    """Remove this batch's temporary files: the workers' staging folders, and half-written
-    forms of a stopped worker (in a staging folder, or in the output folder itself)."""
-    if settings.output_dir is not None:
-        for leftover in settings.output_dir.glob(f"{settings.temporary_prefix}*"):
-            if leftover.is_dir() and not leftover.is_symlink():
-                _remove_staging(leftover)
-            else:
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
-
-
-def _make_staging(settings: _Settings) -> Path | None:
-    """This process's own folder for the batch's temporary files, inside the output folder,
-    locked for as long as the process renders the batch: or None, and then they are made in
-    the output folder itself.
-
-    Workers creating their files in one folder wait for each other: creating a file holds the
-    folder's lock while the file system sets the file up, which took 0.4 to 0.75 ms a file on
-    the machine of docs/performance.md, so that with two workers the files of a batch were
-    created one at a time. Each in a folder of its own, they are created side by side, and a
-    rename (about 20 microseconds) puts each in place. The name starts with the batch's
-    temporary prefix, so that _remove_leftovers removes the folder and whatever it holds.
-
-    The lock (flock, released when the process ends, however it ends) tells a later batch on
-    this machine that a folder whose lock is free was left by processes that are gone
-    (_remove_abandoned_staging). The folder is made and locked under a name such a batch does
-    not look at, then renamed to its own: no batch ever sees it unlocked while it is in use.
-    One that cannot be locked keeps the name no batch looks at (and is not removed by any
-    but its own, if it is left behind).
-    """
-    if settings.output_dir is None:
-        return None
-    staging = settings.output_dir / f"{settings.temporary_prefix}{_HOST}-{os.getpid()}"
-    unlocked = staging.with_name(staging.name + ".new")
-    lock = None
-    try:
-        unlocked.mkdir(mode=0o700)
-        lock = _lock(unlocked)
-        if lock is None:
-            # Not locked (Windows, or flock failing, perhaps only for now): kept under the
-            # name no batch looks at, so that none ever takes it for abandoned.
-            staging = unlocked
-        else:
-            unlocked.rename(staging)
-    except OSError:  # a folder that allows files but not folders still gets its forms
-        if lock is not None:
-            os.close(lock)
-        with contextlib.suppress(OSError):
-            unlocked.rmdir()
-        return None
-    _staging_locks[staging] = lock
-    return staging
-
-
-# This machine, in the names of staging folders: a batch removes only those made here, whose
-# locks it can see (on a network file system a lock may hold only on the machine taking it).
-_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
-# Staging folders as _make_staging names them on this machine: the temporary prefix, a
-# batch's token, this machine, a pid.
-_STAGING_NAME = re.compile(rf"{re.escape(TEMPORARY_PREFIX)}[0-9a-f]{{12}}-{_HOST}-[0-9]+")
-
-# The lock descriptor of each staging folder this process made (None where folders cannot
-# be locked), held until the folder is released: in a worker, until it exits.
-_staging_locks: dict[Path, int | None] = {}
-
-
-def _release_staging(staging: Path | None) -> None:
-    lock = _staging_locks.pop(staging, None) if staging is not None else None
-    if lock is not None:
-        os.close(lock)
-
-
-def _lock(folder: Path) -> int | None:
-    """A descriptor of ``folder`` holding an exclusive lock on it, or None where folders
-    cannot be locked (Windows; a file system without flock)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return None
-    descriptor = _open_folder(folder)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as error:
-        os.close(descriptor)
-        if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-            raise  # held: not this process's new folder, whatever it is
-        return None  # not supported here
-    return descriptor
-
-
-def _remove_abandoned_staging(folder: Path) -> None:
-    """Remove the staging folders in ``folder`` that batches on this machine whose processes
-    are all gone left behind (killed together: out of memory, a container stopped), with the
-    half-written forms in them. A folder whose lock is held belongs to a batch still running,
-    and is left alone; where folders cannot be locked (Windows; a file system without flock),
-    none is removed. Only this user's own folders are, never through a link."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return
-    try:
-        with os.scandir(folder) as entries:
-            names = [entry.name for entry in entries if _STAGING_NAME.fullmatch(entry.name)]
-    except OSError:
-        return
-    for name in names:
-        try:
-            descriptor = _open_folder(folder / name)
-        except OSError:  # a link, a file, gone: not a staging folder to remove
-            continue
-        try:
-            if os.fstat(descriptor).st_uid != os.getuid():
-                continue
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:  # held: a batch still running; or it cannot be told
-                continue
-            _empty(descriptor)
-            with contextlib.suppress(OSError):
-                (folder / name).rmdir()  # a link put in its place is not removed
-        except OSError:
-            continue
-        finally:
-            os.close(descriptor)
-
-
-def _remove_staging(staging: Path) -> None:
-    """Remove a staging folder and the temporary files in it, as far as it can be done.
-
-    Where it can (POSIX), the folder is opened without following a link, and its files are
-    removed through that: whoever may write in the output folder cannot put a link in its
-    place between the check and the removal, and have another folder's files removed."""
-    if os.name == "posix":
-        try:
-            folder = _open_folder(staging)
-        except OSError:
-            return
-        try:
-            _empty(folder)
-        finally:
-            os.close(folder)
-    else:  # pragma: no cover - Windows
-        with contextlib.suppress(OSError), os.scandir(staging) as entries:
-            for entry in entries:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-    with contextlib.suppress(OSError):
-        staging.rmdir()  # a link in its place is not removed (ENOTDIR)
-
-
-def _open_folder(path: Path) -> int:
-    """A descriptor of the folder ``path``, not through a link put in its place (POSIX):
-    OSError if it is a link, not a folder, or gone."""
-    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-
-
-def _empty(folder: int) -> None:
-    """Remove the files in the folder open as ``folder``, through it (POSIX)."""
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            with contextlib.suppress(OSError):
-                os.unlink(entry.name, dir_fd=folder)
+        remove_leftovers(settings.output_dir, settings.temporary_prefix)
 
 
 def _take(items: Iterator[_T], count: int, take: Callable[[_T], None]) -> Exception | None:
@@ -962,7 +801,12 @@ def _start_worker(engine_args: _EngineArgs, settings: _Settings, stopping: _Flag
             share_static_sections=share,
             reviewed_only=reviewed_only,
         )
-        _worker = (engine, settings, stopping, _make_staging(settings))
+        _worker = (
+            engine,
+            settings,
+            stopping,
+            make_staging(settings.output_dir, settings.temporary_prefix),
+        )
     except Exception as error:
         # Raised here, the pool would report a worker that died ("killed, or out of memory?").
         # A folder removed since the batch started, or a relative one after a chdir, is said
@@ -985,7 +829,9 @@ def _exit_with_parent(settings: _Settings) -> None:
             time.sleep(0.5)
             if os.getppid() != parent:
                 _WRITING.acquire()  # let a form being written finish, then write no other
-                _remove_leftovers(settings)  # no one else is left to
+                remove_leftovers(
+                    settings.output_dir, settings.temporary_prefix
+                )  # no one else is left to
                 os._exit(1)
 
     threading.Thread(target=watch, name="mesoconsent-parent-watch", daemon=True).start()
@@ -1031,7 +877,7 @@ def _render_together(
 ) -> list[BatchResult]:
     """The files are synced at the same time (output.write_files_atomic), and the folder once
     for them: one sync after another, per file and then per folder, took longer than
-    rendering. Their temporary files are made in ``staging``, if given (_make_staging)."""
+    rendering. Their temporary files are made in ``staging``, if given (staging.py)."""
     results = [_render_one(engine, settings, *item) for item in group]
     folder = settings.output_dir
     rendered = [
