@@ -1498,18 +1498,18 @@ def test_characters_beside_the_directional_isolates_are_text_not_layout(characte
 def questions_per_style(data: bytes, monkeypatch: pytest.MonkeyPatch, kind: str, count: int) -> int:
     """Verify ``data`` (which must pass) and return how many times the styles named
     ``<kind><n>`` were each asked for a property of their own, at most."""
-    from mesoconsent import verification
+    from mesoconsent import visibility
 
-    own = verification._Visibility._own
+    own = visibility.Visibility._own
     asked: dict[str, int] = {}
 
-    def counted(self: verification._Visibility, style: Any, *args: Any) -> Any:
+    def counted(self: visibility.Visibility, style: Any, *args: Any) -> Any:
         name = style.get(qn("w:styleId"), "") if style is not None else ""
         if re.fullmatch(f"{kind}[0-9]+", name):
             asked[name] = asked.get(name, 0) + 1
         return own(self, style, *args)
 
-    monkeypatch.setattr(verification._Visibility, "_own", counted)
+    monkeypatch.setattr(visibility.Visibility, "_own", counted)
     assert mesoconsent.verify(data).ok
     assert len(asked) == count
     return max(asked.values())
@@ -1574,14 +1574,14 @@ def test_a_row_of_many_cells_is_listed_once(
 ) -> None:
     # Its cells were listed again for each paragraph in it: 8,000 cells (a 10 KB file) took
     # 67 s.
-    from mesoconsent import verification
+    from mesoconsent import visibility
 
     cells = 2_000
     row = "<w:tbl><w:tr>" + "<w:tc><w:p/></w:tc>" * cells + "</w:tr></w:tbl>"
     wide = rewritten(
         rendered, {"word/document.xml": lambda xml: xml.replace("<w:body>", "<w:body>" + row)}
     )
-    nearest = verification._nearest
+    nearest = visibility._nearest
     calls = 0
 
     def counted(element: Any, tag: str) -> Any:
@@ -1589,7 +1589,7 @@ def test_a_row_of_many_cells_is_listed_once(
         calls += 1
         return nearest(element, tag)
 
-    monkeypatch.setattr(verification, "_nearest", counted)
+    monkeypatch.setattr(visibility, "_nearest", counted)
     assert mesoconsent.verify(wide).ok
     assert calls < 20 * cells  # listed for each paragraph: cells * cells, 4 million
 

@@ -1,0 +1,13 @@
+"""Names, in lxml's Clark notation, of the WordprocessingML elements and values that readers of
+a stored form look at (verification.py, visibility.py)."""
+
+from __future__ import annotations
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+P, R, TEXT, TAB, BR, CR, TR = (f"{W}{tag}" for tag in ("p", "r", "t", "tab", "br", "cr", "tr"))
+TC = f"{W}tc"
+TBL = f"{W}tbl"
+BOOKMARK_START, BOOKMARK_END = f"{W}bookmarkStart", f"{W}bookmarkEnd"
+FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# The values that switch an on/off property off (ISO 29500 17.17.4, ST_OnOff).
+OFF = ("0", "false", "off")
