@@ -528,7 +528,9 @@ def test_a_placeholder_of_another_conversion_is_refused_as_msgfmt_refuses_it(
     # The message's msgid line, where Poedit's "Go to line" or an editor takes a translator.
     lines = po_path.read_text("utf-8").splitlines()
     msgid = lines.index('msgctxt "consent.complications_contact"') + 2  # (numbered from 1)
-    assert f"(context consent.complications_contact) (line {msgid})" in str(caught.value)
+    # FILE:LINE, as msgfmt writes a place, which an editor or a terminal opens at the line.
+    assert str(caught.value).startswith(f"{po_path}:{msgid}: the translation of ")
+    assert "(context consent.complications_contact)" in str(caught.value)
     assert f"has placeholders {placeholders}, expected ['%(clinic)s', '%(phone)s']" in str(
         caught.value
     )
@@ -1632,7 +1634,10 @@ def test_a_placeholder_error_names_the_plural_form_only_of_a_plural_message(
     edit_message(po_path, None, "Page %(page)s of %(pages)s", string="Page %(page)s")
     with pytest.raises(CatalogError) as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
-    assert "the translation of 'Page %(page)s of %(pages)s' (line" in str(caught.value)
+    msgid = line_of(po_path, 'msgid "Page %(page)s of')
+    assert f"{po_path}:{msgid}: the translation of 'Page %(page)s of %(pages)s' has" in str(
+        caught.value
+    )
     assert "context" not in str(caught.value)
     assert "plural form" not in str(caught.value)
 
@@ -1947,9 +1952,11 @@ def test_a_catalog_s_problems_are_each_given_and_its_missing_messages_still_list
     lines = check.stdout.splitlines()
     catalog = Path("locales", "fr", "LC_MESSAGES", "mesoconsent.po")
     start = lines.index(f"fr: cannot be used (2 problems in {catalog}):")
-    assert [line.removeprefix("  - ") for line in lines[start + 1 : start + 3]] == list(
-        caught.value.problems
-    )
+    listed = [line.removeprefix("  - ") for line in lines[start + 1 : start + 3]]
+    # Each at its msgid's line, as FILE:LINE; the problem's own words after it.
+    for shown, problem in zip(listed, caught.value.problems, strict=True):
+        line, words = re.fullmatch(r"line ([0-9]+): (.*)", problem).groups()  # type: ignore[union-attr]
+        assert shown == f"{catalog}:{line}: {words}"
     assert any("required disclosure risks.rare_scarring: untranslated" in line for line in lines)
 
 

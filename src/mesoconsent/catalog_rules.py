@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from babel import Locale
@@ -53,7 +54,7 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                 continue
             if "%" in _FORMAT_OR_PERCENT.sub("", target):
                 yield (
-                    f"the translation of {sources[0][:60]!r}{_at(message)} has a lone %: write "
+                    f"{_line(message)}the translation of {sources[0][:60]!r} has a lone %: write "
                     "a percent sign as %%, and a placeholder by its name, as in the English "
                     "(%(name)s, never %s)"
                 )
@@ -68,7 +69,7 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
                 # Poedit and Weblate show plural forms as tabs or fields numbered from 0.
                 form = f", plural form {index} (msgstr[{index}])," if plural else ""
                 yield (
-                    f"the translation of {sources[0][:60]!r}{where}{_at(message)}{form} has "
+                    f"{_line(message)}the translation of {sources[0][:60]!r}{where}{form} has "
                     f"placeholders {sorted(found)}, expected {sorted(expected)}"
                 )
 
@@ -84,8 +85,9 @@ def _line_break_problems(po: BabelCatalog) -> Iterator[str]:
             for where, has in (("begin", str.startswith), ("end", str.endswith)):
                 if has(sources[min(index, len(sources) - 1)], "\n") != has(target, "\n"):
                     form = f", plural form {index} (msgstr[{index}])," if len(sources) > 1 else ""
+                    english = sources[0][:60]
                     yield (
-                        f"the translation of {sources[0][:60]!r}{_at(message)}{form} must {where} "
+                        f"{_line(message)}the translation of {english!r}{form} must {where} "
                         "with a line break (\\n) exactly where the English does, or not at all "
                         "(msgfmt -c refuses it)"
                     )
@@ -100,7 +102,7 @@ def _direction_problems(po: BabelCatalog) -> Iterator[str]:
             found = REORDERING.search(target) if target else None
             if found is not None:
                 yield (
-                    f"the translation of {sources[0][:60]!r}{_at(message)} holds "
+                    f"{_line(message)}the translation of {sources[0][:60]!r} holds "
                     f"U+{ord(found.group()):04X}, a bidirectional control that would print the "
                     "text after it in another order: remove it (right-to-left text is isolated "
                     "when the form is written)"
@@ -128,9 +130,26 @@ def _forms(message: Message) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
     return tuple(sources), tuple(targets)
 
 
-def _at(message: Message) -> str:
-    """Where a message is in its file, for a translator to find it: its msgid's line."""
-    return f" (line {message.lineno})" if message.lineno else ""
+def _line(message: Message) -> str:
+    """Where a message is in its file, for a translator to find it: its msgid's line, which
+    starts the problem (``line 347: ...``; placed() makes it FILE:347 once the file is
+    known)."""
+    return f"line {message.lineno}: " if message.lineno else ""
+
+
+_LINE_FIRST = re.compile(r"line ([0-9]+): ")
+
+
+def placed(path: Path | None, problem: str) -> str:
+    """A problem found in the catalog ``path``, as msgfmt and compilers write one, so that an
+    editor or a terminal opens the file at it: ``FILE:LINE: ...`` for one at a line (which
+    starts ``line N: ``), ``FILE: ...`` otherwise; as it is where there is no file."""
+    if path is None:
+        return problem
+    at_line = _LINE_FIRST.match(problem)
+    if at_line is None:
+        return f"{path}: {problem}"
+    return f"{path}:{at_line.group(1)}: {problem[at_line.end() :]}"
 
 
 def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
@@ -148,7 +167,7 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
             forms = [form for form in message.string if form]
             if len(message.string) != expected or len(forms) != expected:
                 yield (
-                    f"the translation of {message.id[0][:60]!r}{_at(message)} has "
+                    f"{_line(message)}the translation of {message.id[0][:60]!r} has "
                     f"{len(forms)} plural form(s); {locale} needs {expected}"
                 )
 

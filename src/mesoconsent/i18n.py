@@ -31,6 +31,7 @@ from mesoconsent.catalog_rules import (
     is_translated,
     message_key,
     message_problems,
+    placed,
     says_nothing,
 )
 from mesoconsent.errors import CatalogError, LocaleNotAvailableError
@@ -255,6 +256,10 @@ def listed_catalog(
 
 
 def _broken(path: Path, problems: list[str]) -> CatalogError:
+    """The error for a catalog that breaks rules: one problem at a line is placed as
+    ``FILE:LINE: ...``, as msgfmt writes it; several follow the file's name."""
+    if len(problems) == 1:
+        return CatalogError(placed(path, problems[0]), problems)
     return CatalogError(f"{path}: " + "; ".join(problems), problems)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 
 from mesoconsent.catalog_folders import DOMAIN
+from mesoconsent.catalog_rules import placed
 from mesoconsent.engine import Engine, LocaleStatus
 from mesoconsent.errors import shortened
 from mesoconsent.i18n import MessageKey
@@ -37,7 +38,9 @@ def print_report(statuses: Sequence[LocaleStatus], engine: Engine) -> list[Local
             where = f" in {status.path}" if status.path is not None else ""
             print(f"\n{status.locale}: cannot be used ({len(status.problems)} problems{where}):")
             for problem in status.problems:
-                print(f"  - {problem}")
+                # At a line: FILE:LINE, which an editor or a terminal opens at the place.
+                at_line = placed(status.path, problem) if problem.startswith("line ") else problem
+                print(f"  - {at_line}")
         elif status.error is not None:
             print(f"\n{status.locale}: cannot be used: {status.error}")
         if status.missing:
