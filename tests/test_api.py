@@ -536,3 +536,16 @@ def test_errors_keep_their_notes_through_a_process_pool(tmp_path: Path) -> None:
         error.add_note("while rendering Tuesday's batch")
         copy = pickle.loads(pickle.dumps(error))
         assert copy.__notes__ == ["while rendering Tuesday's batch"]
+
+
+@pytest.mark.parametrize("format", mesoconsent.FORMATS)
+def test_a_result_saved_under_its_extension_is_read_back_as_its_format(
+    tmp_path: Path, format: mesoconsent.Format
+) -> None:
+    # Software that stores result.content names the file; the name must say the format the
+    # bytes are in, as render_to_file and the command line read it.
+    result = mesoconsent.render(example(), format)
+    path = tmp_path / f"consent{result.extension}"
+    assert mesoconsent.format_for_path(path) == format
+    mesoconsent.render_to_file(example(), path)
+    assert path.read_bytes() == result.content

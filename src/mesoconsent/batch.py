@@ -47,7 +47,14 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 import attrs
 
-from mesoconsent.engine import Engine, Format, RenderResult, check_flag, check_format
+from mesoconsent.engine import (
+    EXTENSIONS,
+    Engine,
+    Format,
+    RenderResult,
+    check_flag,
+    check_format,
+)
 from mesoconsent.errors import (
     CoverageError,
     DisclosureProblem,
@@ -89,7 +96,6 @@ __all__ = [
 BatchRequest: TypeAlias = ConsentRequest | Mapping[str, Any] | str | bytes
 """What :func:`render_batch` accepts: a request, decoded JSON (a dict) or a JSON document."""
 
-EXTENSIONS: dict[Format, str] = {"docx": ".docx", "html": ".html", "text": ".txt"}
 """The extension of each format's output files."""
 
 NUMBER_WIDTH = 6

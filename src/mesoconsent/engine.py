@@ -95,6 +95,9 @@ MEDIA_TYPES: dict[Format, str] = {
     "html": "text/html; charset=utf-8",
     "text": "text/plain; charset=utf-8",
 }
+# The extension a file of each format is given (batch forms, RenderResult.extension), and
+# those a file name may ask for a format by.
+EXTENSIONS: dict[Format, str] = {"docx": ".docx", "html": ".html", "text": ".txt"}
 _EXTENSIONS: dict[str, Format] = {".docx": "docx", ".html": "html", ".htm": "html", ".txt": "text"}
 
 
@@ -267,6 +270,12 @@ class RenderResult:
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES[self.format]
+
+    @property
+    def extension(self) -> str:
+        """The file extension of its format (``.docx``, ``.html``, ``.txt``), to save it by:
+        ``render_to_file`` and ``format_for_path`` read the format back from it."""
+        return EXTENSIONS[self.format]
 
 
 def _well_named(folder: str) -> bool:
