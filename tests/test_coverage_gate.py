@@ -371,6 +371,43 @@ def test_a_checklist_asking_other_questions_fails(tmp_path: Path) -> None:
     assert set(found) == {(f"screening.{q}", "altered") for q in QUESTIONS}
 
 
+def test_a_question_cut_short_fails_as_altered(tmp_path: Path) -> None:
+    # "Have you ever had a blood clotting disorder" without ", or do you take medicine that
+    # thins your blood?": a question that asks less than the procedure's.
+    cut = "Have you ever had a blood clotting disorder"
+    found = _checklist_problems(
+        tmp_path,
+        "<td>{{ item.question }}",
+        f"<td>{{% if item.id == 'clotting_disorder' %}}{cut}{{% else %}}{{{{ item.question }}}}"
+        "{% endif %}",
+    )
+    assert found == [("screening.clotting_disorder", "altered")]
+
+
+BOXES = (
+    "<td><check checked=\"{{ 'yes' if item.answer else 'no' }}\"/></td>"
+    "<td><check checked=\"{{ 'no' if item.answer else 'yes' }}\"/></td>"
+)
+
+
+@pytest.mark.parametrize(
+    "boxes",
+    [
+        # The Yes box ticked for a "no" and the No box for a "yes".
+        "<td><check checked=\"{{ 'no' if item.answer else 'yes' }}\"/></td>"
+        "<td><check checked=\"{{ 'yes' if item.answer else 'no' }}\"/></td>",
+        # Both ticked, or neither: no answer can be read from it.
+        '<td><check checked="yes"/></td><td><check checked="yes"/></td>',
+        '<td><check checked="no"/></td><td><check checked="no"/></td>',
+    ],
+    ids=["swapped", "both", "neither"],
+)
+def test_a_checklist_not_showing_exactly_the_answer_given_fails(tmp_path: Path, boxes: str) -> None:
+    assert BOXES in (copy_templates(tmp_path / "as shipped") / CONSENT).read_text()
+    found = _checklist_problems(tmp_path / "changed", BOXES, boxes)
+    assert set(found) == {(f"screening.{q}", "wrong answer shown") for q in QUESTIONS}
+
+
 def test_a_checklist_row_given_twice_fails_as_duplicated(tmp_path: Path) -> None:
     found = _checklist_problems(
         tmp_path, "{%- for item in screening %}", "{%- for item in screening + screening[:1] %}"

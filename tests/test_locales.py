@@ -570,6 +570,14 @@ def test_a_required_disclosure_falling_back_to_english_is_refused(
     assert reason in str(caught.value)
     status = next(s for s in engine.locale_status() if s.locale == "fr")
     assert [key for key, _kind, _reason in status.missing] == [("risks.rare_scarring", SCARRING)]
+    # Draft mode prints the English, marked as a draft: never a fuzzy guess nobody reviewed
+    # (the fuzzy entry keeps the French, which msgfmt leaves out of the compiled catalog).
+    text = engine.render(in_locale("fr"), "text", draft=True).content.decode()
+    assert SCARRING in text
+    assert FRENCH_SCARRING not in text
+
+
+FRENCH_SCARRING = ENGINE.catalog("fr").pgettext("risks.rare_scarring", SCARRING)
 
 
 def test_untranslated_interface_text_is_refused_too(tmp_path: Path) -> None:
@@ -1049,6 +1057,37 @@ def test_any_translation_that_says_nothing_stops_the_form_as_the_check_says(
         draft = engine.render(in_locale("fr"), format="text", draft=True)
     assert draft.draft
     assert draft.content.decode().startswith("*** BROUILLON, NE PAS SIGNER")
+
+
+SESSIONS = ("%(num)s session", "%(num)s sessions")
+
+
+@pytest.mark.parametrize("form", [1, 2])
+@pytest.mark.parametrize("blank", [" ", "\u2026"])
+def test_a_plural_form_after_the_first_that_says_nothing_stops_the_form(
+    tmp_path: Path, form: int, blank: str
+) -> None:
+    # Arabic's forms for one and two may leave the number out ("جلسة واحدة"), so either may
+    # say nothing and still keep the placeholder rules: every form is looked at, not the first
+    # alone, or a form for one session would print a blank where the course of treatment goes.
+    po_path = shipped_copy(tmp_path, "ar")
+    message = read(po_path, "ar").get(SESSIONS)
+    assert message is not None
+    assert isinstance(message.string, tuple | list)
+    forms = list(message.string)
+    forms[form] = blank
+    edit_message(po_path, None, SESSIONS, string=tuple(forms))
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    assert (None, SESSIONS[0]) in engine.catalog("ar").blank
+    status = next(s for s in engine.locale_status() if s.locale == "ar")
+    assert [(key, reason) for key, _kind, reason in status.missing] == [
+        ((None, SESSIONS[0]), "empty")
+    ]
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale("ar"))
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
+        (f"text {SESSIONS[0]!r}", "would be blank: the ar catalog's translation says nothing")
+    ]
 
 
 def test_a_blank_health_question_in_a_stored_form_fails_verify(tmp_path: Path) -> None:
@@ -2113,15 +2152,25 @@ def test_a_short_message_the_same_in_the_language_is_a_translation() -> None:
         assert catalog.unusable((None, word)) is None
 
 
-def test_a_plural_message_copied_from_the_english_stops_the_form(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "english",
+    [
+        ("every %(num)s week", "every %(num)s weeks"),
+        # A count and one word, the noun counted: "4 sessions" is English all the same.
+        ("%(num)s session", "%(num)s sessions"),
+    ],
+)
+def test_a_plural_message_copied_from_the_english_stops_the_form(
+    tmp_path: Path, english: tuple[str, str]
+) -> None:
     # Found by a review: a plural's translation is a tuple, and only a str counted as copied,
     # so "every 2 weeks" printed in English on a French form.
-    english = ("every %(num)s week", "every %(num)s weeks")
     edit_message(french_copy(tmp_path), None, english, string=english)
     engine = Engine(locale_dirs=[tmp_path / "locales"])
     status = next(s for s in engine.locale_status() if s.locale == "fr")
     assert [(key, reason) for key, _kind, reason in status.missing] == [
         ((None, english[0]), "copied")
     ]
-    with pytest.raises(CoverageError, match="every %\\(num\\)s week"):
+    assert (None, english[0]) in engine.catalog("fr").copied
+    with pytest.raises(CoverageError, match=re.escape(english[0])):
         engine.render(in_locale("fr"))

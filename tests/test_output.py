@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import _thread
 import errno
 import os
+import signal
 import stat
 import threading
 import time
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import mesoconsent.output
 from mesoconsent.output import write_atomic, write_files_atomic
 
 
@@ -177,6 +178,52 @@ def test_a_folder_that_can_be_written_but_not_read_still_gets_its_file(
     monkeypatch.setattr(os, "open", no_reading_folders)
     write_atomic(tmp_path / "form.docx", b"complete")
     assert (tmp_path / "form.docx").read_bytes() == b"complete"
+
+
+def test_the_file_is_synced_before_its_rename_and_the_folder_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Durable through a power cut: the content is on disk before the rename makes it the
+    # form, and the rename itself is on disk (the folder synced) before write_atomic returns.
+    events: list[tuple[str, Any]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    target = tmp_path / "form.docx"
+
+    def fsync(descriptor: int) -> None:
+        events.append(("fsync", os.fstat(descriptor).st_size))
+        real_fsync(descriptor)
+
+    def replace(source: Any, destination: Any) -> None:
+        events.append(("rename", Path(destination)))
+        real_replace(source, destination)
+
+    def sync_folder(folder: Path) -> None:
+        events.append(("sync folder", folder))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(mesoconsent.output, "sync_folder", sync_folder)
+    write_atomic(target, b"complete")
+    assert target.read_bytes() == b"complete"
+    # The file is synced holding all of its content, then renamed, then its folder synced.
+    assert events == [("fsync", len(b"complete")), ("rename", target), ("sync folder", tmp_path)]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Windows cannot open a folder to sync it")
+def test_the_file_and_then_its_folder_reach_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Through the real sync_folder: the form's file is fsynced, then the folder holding it.
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        synced.append(os.fstat(descriptor).st_ino)
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    write_atomic(tmp_path / "form.docx", b"complete")
+    assert synced == [(tmp_path / "form.docx").stat().st_ino, tmp_path.stat().st_ino]
 
 
 # Several files at once (batches): each synced before its rename, the syncs at the same time.
@@ -348,22 +395,58 @@ def test_a_failure_on_a_read_only_file_system_still_names_the_target(
     assert caught.value.filename == str(tmp_path / "form.docx")
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 def test_an_interruption_while_syncing_waits_for_the_syncs_and_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_fsync = os.fsync
-    synced: list[int] = []
+    # Ctrl-C while the syncs run: each sync goes on only once the main thread has taken the
+    # interrupt, so the test holds on a busy machine too (a timer racing a sleep did not).
+    # No descriptor may be closed while a thread is still syncing it.
+    real_fsync, real_close = os.fsync, os.close
+    syncing: set[int] = set()
+    closed_while_syncing: list[int] = []
+    started, interrupted = threading.Event(), threading.Event()
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        interrupted.set()
+        raise KeyboardInterrupt
 
     def slow_fsync(descriptor: int) -> None:
-        time.sleep(0.3)
+        syncing.add(descriptor)
+        started.set()
+        interrupted.wait(30)
+        time.sleep(0.05)  # still syncing when the main thread has the interrupt
         real_fsync(descriptor)
-        synced.append(descriptor)
+        syncing.discard(descriptor)
+
+    def close(descriptor: int) -> None:
+        if descriptor in syncing:
+            closed_while_syncing.append(descriptor)
+        real_close(descriptor)
+
+    def press_ctrl_c() -> None:
+        # Once every syncing thread is in its first sync: the main thread is waiting for them.
+        threads = min(len(FILES), mesoconsent.output._SYNCING_AT_ONCE)
+        deadline = time.monotonic() + 30
+        while len(syncing) < threads and time.monotonic() < deadline:
+            started.wait(0.01)
+        time.sleep(0.05)
+        # A real signal: it interrupts the main thread's wait for a thread, as Ctrl-C does
+        # (_thread.interrupt_main() only takes effect once the main thread runs again).
+        os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(os, "fsync", slow_fsync)
-    threading.Timer(0.05, _thread.interrupt_main).start()  # Ctrl-C while the syncs run
-    with pytest.raises(KeyboardInterrupt):
-        write_files_atomic(tmp_path, FILES, prefix=".batch-")
-    assert len(synced) == len(FILES)  # every sync finished before its descriptor was closed
+    monkeypatch.setattr(os, "close", close)
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        threading.Thread(target=press_ctrl_c, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            write_files_atomic(tmp_path, FILES, prefix=".batch-")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert interrupted.is_set()
+    assert closed_while_syncing == []  # every sync finished before its descriptor was closed
+    assert syncing == set()
     assert list(tmp_path.iterdir()) == []
 
 

@@ -6,12 +6,14 @@ import copy
 import datetime as dt
 import io
 import pickle
+import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
 from types import MappingProxyType
 
 import attrs
+import lxml.html
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -171,6 +173,86 @@ def test_patient_text_round_trips_literally(request: ConsentRequest) -> None:
             assert any(text.endswith("\n" + answer.details) for text in texts)
     if request.witness is not None:
         assert any(text.endswith("\n" + request.witness.full_name) for text in texts)
+
+
+HTML_BLOCKS = ("p", "li", "td", "th", "h1", "h2", "h3")
+# How the text writer starts a line it indents or marks: list items, the alert's lines, the
+# details under a question, right-to-left marks.
+TEXT_LINE_START = re.compile("^[\u200e\u200f]?(?:!!(?:  - | )?| - |    )?")
+
+
+def html_units(content: bytes) -> list[str]:
+    """The text of each block of an HTML form (paragraph, list item, cell, heading), as a
+    browser shows it: a line break where it breaks the line."""
+    tree = lxml.html.fromstring(content)
+    for element in tree.iter("style", "title"):
+        element.text = ""
+    for br in tree.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    blocks = tree.iter(*HTML_BLOCKS)
+    return ["".join(map(str, block.itertext())).translate(ISOLATES) for block in blocks]
+
+
+def text_units(content: bytes) -> list[str]:
+    """The lines of a text form, without the marks that start list items and indented lines."""
+    lines = content.decode("utf-8").translate(ISOLATES).split("\n")
+    return [TEXT_LINE_START.sub("", line) for line in lines]
+
+
+UNITS = {"html": html_units, "text": text_units}
+
+
+@given(requests(), st.sampled_from(sorted(UNITS)))
+def test_every_required_disclosure_is_in_the_html_and_text_forms_in_the_locales_words(
+    request: ConsentRequest, format: mesoconsent.Format
+) -> None:
+    # The gate checks the document before a writer runs: the writers must keep every block.
+    catalog = catalog_for(request.locale)
+    units = UNITS[format](mesoconsent.render(request, format).content)
+    assert_every_disclosure_present(units, catalog)
+    if not catalog.is_source_language:
+        whole = normalize_space(" ".join(units))
+        leaked = [sentence for sentence in ENGLISH if sentence in whole]
+        assert not leaked, (request.locale, leaked)
+
+
+@given(requests(), st.sampled_from(sorted(UNITS)))
+def test_patient_text_round_trips_literally_in_the_html_and_text_forms(
+    request: ConsentRequest, format: mesoconsent.Format
+) -> None:
+    catalog = catalog_for(request.locale)
+    result = mesoconsent.render(request, format)
+    units = UNITS[format](result.content)
+    shown = "\n".join(units)
+    patient, clinic, practitioner = request.patient, request.clinic, request.practitioner
+    given_text = [patient.full_name, clinic.name, clinic.phone, *clinic.address.split("\n")]
+    given_text += [practitioner.full_name, practitioner.qualification, request.treatment.product]
+    given_text += [patient.patient_id] if patient.patient_id is not None else []
+    given_text += [request.witness.full_name] if request.witness is not None else []
+    for answer in request.screening.values():
+        given_text += answer.details.split("\n") if answer.details else []
+    for value in given_text:
+        assert value in shown, value
+    # Each signer's name on their signature line: the patient, the practitioner, a witness.
+    signers = [patient.full_name, practitioner.full_name]
+    signers += [request.witness.full_name] if request.witness is not None else []
+    for name in signers:
+        if format == "html":  # under the signer's role, in the cell beside the line
+            assert any(unit.endswith("\n" + name) for unit in units), name
+        else:  # a line of its own, under the role
+            assert f"\n{name}\n" in result.content.decode("utf-8").translate(ISOLATES), name
+    # A yes answer is called out above the checklist, in the form's words, each question
+    # named there as well as in its row.
+    if result.flags:
+        alert = catalog.gettext(
+            "Important: you answered \u201cYes\u201d to a health question that may mean this "
+            "treatment is not right for you."
+        )
+        assert normalize_space(alert) in [normalize_space(unit) for unit in units]
+        for flag in result.flags:
+            question = next(q for q in PROCEDURE.screening if q.id == flag.question_id)
+            wording = normalize_space(question_wording(question, catalog))
+            assert sum(normalize_space(unit).startswith(wording) for unit in units) >= 2
 
 
 @given(requests())

@@ -384,6 +384,51 @@ def test_text_that_would_print_wrong_or_blank_is_refused(value: str, message: st
     assert message in found["clinic.name"]
 
 
+# Every text field of a request, as (path, multi-line), written out here so the test states
+# the requirement itself rather than repeating validation.py's list.
+TEXT_FIELDS = [
+    ("patient.full_name", False),
+    ("patient.patient_id", False),
+    ("clinic.name", False),
+    ("clinic.address", True),
+    ("clinic.phone", False),
+    ("practitioner.full_name", False),
+    ("practitioner.qualification", False),
+    ("treatment.product", False),
+    ("treatment.treated_areas[1]", False),
+    ("witness.full_name", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        case
+        for path, multiline in TEXT_FIELDS
+        for case in (
+            # A right-to-left override, which would print the text after it backwards.
+            (path, "Riverside\u202eClinic"),
+            # A line break the field cannot hold: \n where one line is expected, and the
+            # Unicode line separator where \n is the only line break taken.
+            (path, "Riverside\u2028Clinic" if multiline else "Riverside\nClinic"),
+        )
+    ],
+)
+def test_every_text_field_refuses_what_would_print_wrong_naming_the_field(
+    path: str, value: str
+) -> None:
+    data = example_dict()
+    data["witness"] = {"full_name": "Sam Patel", "role": "witness"}
+    section, name = path.split(".")
+    if name == "treated_areas[1]":
+        data[section]["treated_areas"][1] = value
+    else:
+        data[section][name] = value
+    with pytest.raises(ValidationError) as caught:
+        request_from_dict(data)
+    assert path in [problem.path for problem in caught.value.problems]
+
+
 @pytest.mark.parametrize(
     "value",
     [

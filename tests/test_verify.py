@@ -1314,6 +1314,25 @@ def test_text_exactly_at_each_limit_still_counts(
     assert report.ok, report.problems
 
 
+def test_a_question_cut_short_in_a_stored_form_is_caught(rendered: bytes) -> None:
+    # The question's end deleted in an editor: it asks less than the one the patient answered.
+    asked = "Have you ever had a blood clotting disorder, or do you take medicine that thins"
+    assert asked in rendered_xml(rendered)
+
+    def cut(xml: str) -> str:
+        return xml.replace(asked, "Have you ever had a blood clotting disorder", 1)
+
+    problems = mesoconsent.verify(rewritten(rendered, {"word/document.xml": cut})).problems
+    assert reasons(problems) == [("screening.clotting_disorder", "altered")]
+
+
+def rendered_xml(data: bytes) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return package.read("word/document.xml").decode()
+
+
 def test_a_checklist_rows_bookmark_moved_out_of_the_table_is_caught(rendered: bytes) -> None:
     # The "pregnant" question's bookmark moved from its row onto the infection risk's words.
     def move(xml: str) -> str:
