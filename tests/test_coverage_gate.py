@@ -384,6 +384,15 @@ def test_a_question_cut_short_fails_as_altered(tmp_path: Path) -> None:
     assert found == [("screening.clotting_disorder", "altered")]
 
 
+def test_a_question_with_words_added_on_its_line_fails_as_altered(tmp_path: Path) -> None:
+    # Words after the question, on its line, change what it asks; the patient's details go on
+    # the lines after it.
+    found = _checklist_problems(
+        tmp_path, "<td>{{ item.question }}", "<td>{{ item.question }} (if unsure, answer No)"
+    )
+    assert set(found) == {(f"screening.{q}", "altered") for q in QUESTIONS}
+
+
 BOXES = (
     "<td><check checked=\"{{ 'yes' if item.answer else 'no' }}\"/></td>"
     "<td><check checked=\"{{ 'no' if item.answer else 'yes' }}\"/></td>"

@@ -1326,6 +1326,17 @@ def test_a_question_cut_short_in_a_stored_form_is_caught(rendered: bytes) -> Non
     assert reasons(problems) == [("screening.clotting_disorder", "altered")]
 
 
+def test_words_added_on_a_question_s_line_in_a_stored_form_are_caught(rendered: bytes) -> None:
+    asked = "Are you pregnant?"
+    assert asked in rendered_xml(rendered)
+
+    def added(xml: str) -> str:
+        return xml.replace(asked, asked + " If unsure, answer No.", 1)
+
+    problems = mesoconsent.verify(rewritten(rendered, {"word/document.xml": added})).problems
+    assert reasons(problems) == [("screening.pregnant", "altered")]
+
+
 def rendered_xml(data: bytes) -> str:
     import zipfile
 

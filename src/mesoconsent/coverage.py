@@ -177,6 +177,21 @@ def _shown(value: str, shape: re.Pattern[str]) -> str:
     return value if shape.fullmatch(value) else NOT_AN_ID
 
 
+def question_lines(text: str, wording: str) -> str:
+    """The lines of ``text`` (a checklist row's first cell, as read) that a question worded
+    ``wording`` (white space normalised) takes, normalised: as many as its own words fill, a
+    line at a time. Text appended on the question's last line is part of what is returned,
+    so it no longer equals the wording; the patient's details, on the lines after it, are not.
+    """
+    taken: list[str] = []
+    for line in text.split("\n"):
+        taken.append(line)
+        shown = normalize_space(" ".join(taken))
+        if len(shown) >= len(wording):
+            return shown
+    return normalize_space(" ".join(taken))
+
+
 def check_screening(
     document: Document,
     procedure: Procedure,
@@ -204,8 +219,10 @@ def check_screening(
         cells = found[0].cells
         boxes = [i.checked for cell in cells for i in cell.inlines if isinstance(i, Checkbox)]
         answer = answers[asked.id]
-        # The question opens its row's first cell (details the patient gave may follow).
-        if not cells or not normalize_space(plain_text(cells[0].inlines)).startswith(wording):
+        # The question opens its row's first cell, on a line of its own (the details the
+        # patient gave may follow, from the next line).
+        asks = bool(cells) and question_lines(plain_text(cells[0].inlines), wording) == wording
+        if not asks:
             problems.append(DisclosureProblem(key, "altered"))
         elif boxes != [answer, not answer]:
             problems.append(DisclosureProblem(key, "wrong answer shown"))

@@ -27,7 +27,7 @@ import attrs
 from lxml import etree
 
 from mesoconsent.compose import SIGNER_CAPTIONS, SIGNER_STATEMENTS
-from mesoconsent.coverage import has_words, normalize_space
+from mesoconsent.coverage import has_words, normalize_space, question_lines
 from mesoconsent.document import ALERT_MARK, SCREENING_PREFIX, SIGNATURE_PREFIX, signature_mark
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 from mesoconsent.ooxml import BOOKMARK_END, BOOKMARK_START, FALLBACK, TR, P, R, W
@@ -309,6 +309,8 @@ def parse_identifier(identifier: str | None) -> tuple[str, str, str] | None:
     return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
+# The end of a checklist row's text: its Yes and No boxes, each a paragraph of its own.
+_LAST_TWO_WORDS = re.compile(r"\s*\S+\s+\S+\s*\Z")
 _BOXES = {("\u2612", "\u2610"): True, ("\u2610", "\u2612"): False}  # (Yes box, No box)
 _SIGNATURE = re.compile(re.escape(SIGNATURE_PREFIX) + r"(\d+)\.of\.(\d+)")
 
@@ -343,7 +345,9 @@ def stored_form_problems(
         head, _, boxes = normalize_space(found[0]).rpartition(" ")
         head, _, yes_box = head.rpartition(" ")
         answer = _BOXES.get((yes_box, boxes))
-        if not head.startswith(wording):
+        # The question on a line of its own, the details after it (as the gate requires).
+        question_cell = _LAST_TWO_WORDS.sub("", found[0])  # (the boxes)
+        if question_lines(question_cell, wording) != wording:
             problems.append(DisclosureProblem(key, "altered"))
         elif answer is None:
             problems.append(DisclosureProblem(key, "answer unclear"))
