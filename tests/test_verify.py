@@ -1337,6 +1337,39 @@ def test_words_added_on_a_question_s_line_in_a_stored_form_are_caught(rendered: 
     assert reasons(problems) == [("screening.pregnant", "altered")]
 
 
+def test_a_line_feed_inside_a_question_s_text_is_read_as_the_space_it_prints(
+    rendered: bytes,
+) -> None:
+    # Word and LibreOffice print a line feed written inside w:t as a space: the added words
+    # are on the question's line, not under it.
+    def added(xml: str) -> str:
+        return xml.replace(
+            "<w:t>Are you pregnant?</w:t>",
+            '<w:t xml:space="preserve">Are you pregnant?&#10;(if unsure, answer No)</w:t>',
+            1,
+        )
+
+    problems = mesoconsent.verify(rewritten(rendered, {"word/document.xml": added})).problems
+    assert reasons(problems) == [("screening.pregnant", "altered")]
+
+
+def test_details_moved_to_a_paragraph_of_their_own_under_the_question_still_pass() -> None:
+    # An editor pressing Enter (not Shift+Enter) before the details: they print on the line
+    # under the question, as the rendered line break puts them.
+    screening = dict(example().screening)
+    screening["other_conditions"] = mesoconsent.ScreeningAnswer(True, "Asthma")
+    form = mesoconsent.render(attrs.evolve(example(), screening=screening)).content
+    question = "Do you have any other medical condition? If yes, please describe it."
+    line_break = f"<w:t>{question}</w:t></w:r><w:r><w:br/></w:r>"
+    assert rendered_xml(form).count(line_break) == 1
+
+    def new_paragraph(xml: str) -> str:
+        return xml.replace(line_break, f"<w:t>{question}</w:t></w:r></w:p><w:p>", 1)
+
+    report = mesoconsent.verify(rewritten(form, {"word/document.xml": new_paragraph}))
+    assert report.ok, report.problems
+
+
 def rendered_xml(data: bytes) -> str:
     import zipfile
 

@@ -293,8 +293,10 @@ def _read_body(
         else:
             stated.setdefault(disclosure_id, []).append(" ".join(paragraphs[i] for i in indices))
     for row_id, found in rows.items():
+        # Paragraphs on lines of their own, as they print: details an editor put in a new
+        # paragraph under the question are on the line after it, as after a line break.
         stated[row_id] = [
-            " ".join(paragraph_text(p, visibility) for p in row.iter(P)) for row in found
+            "\n".join(paragraph_text(p, visibility) for p in row.iter(P)) for row in found
         ]
     return tuple(paragraphs), stated
 

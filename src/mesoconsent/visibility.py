@@ -698,7 +698,9 @@ def paragraph_text(paragraph: etree._Element, visibility: Visibility) -> str:
             continue
         for element in run:
             if element.tag == TEXT:
-                pieces.append(element.text or "")
+                # A line feed or carriage return written inside w:t prints as a space (Word,
+                # LibreOffice): only w:br and w:cr break the line.
+                pieces.append((element.text or "").replace("\r", " ").replace("\n", " "))
             elif element.tag == TAB:
                 pieces.append("\t")
             elif element.tag in (BR, CR):
