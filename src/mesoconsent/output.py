@@ -6,10 +6,11 @@ import contextlib
 import errno
 import os
 import re
+import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 TEMPORARY_PREFIX = ".mesoconsent-"
@@ -256,37 +257,45 @@ def _sync_each(descriptors: list[int]) -> list[OSError | None]:
     this returns, and a thread must not be left syncing one. (A ThreadPoolExecutor could hang
     for good if interrupted while taking its internal lock.) Where no thread can be started
     (at interpreter shutdown, or out of threads), the rest are synced here, one by one.
+
+    Each thread says it is done through an Event of its own: Thread.join, interrupted by
+    Ctrl-C, may take a thread still running for finished (CPython 3.11's bpo-45274 handling
+    releases the lock the running thread holds), and return at once the next time. Ctrl-C and
+    SIGTERM are held back while the threads start (POSIX), so that none is interrupted half
+    started: each one in the list is running, and will set its Event.
     """
     if len(descriptors) <= 1:
         return [_sync(descriptor) for descriptor in descriptors]
     errors: list[OSError | None] = [None] * len(descriptors)
     count = min(len(descriptors), _SYNCING_AT_ONCE)
+    done = [threading.Event() for _ in range(count)]
 
     def sync_share(first: int) -> None:
-        for position in range(first, len(descriptors), count):
-            errors[position] = _sync(descriptors[position])
+        try:
+            for position in range(first, len(descriptors), count):
+                errors[position] = _sync(descriptors[position])
+        finally:
+            done[first].set()
 
-    threads: list[threading.Thread] = []
+    started: list[int] = []
     interrupted: BaseException | None = None
     try:
-        for first in range(count):
-            thread = threading.Thread(target=sync_share, args=(first,), daemon=True)
-            threads.append(thread)  # before it starts: an interrupted start is still waited for
-            try:
-                thread.start()
-            except RuntimeError:  # no new thread now: sync the remaining shares here
-                threads.pop()
-                for rest in range(first, count):
-                    sync_share(rest)
-                break
-    except BaseException as error:  # interrupted: still wait for the threads started
+        with _signals_held():
+            for first in range(count):
+                thread = threading.Thread(target=sync_share, args=(first,), daemon=True)
+                try:
+                    thread.start()
+                except RuntimeError:  # no new thread now: sync the remaining shares here
+                    for rest in range(first, count):
+                        sync_share(rest)
+                    break
+                started.append(first)
+    except BaseException as error:  # interrupted (where signals cannot be held back)
         interrupted = error
-    for thread in threads:
+    for first in started:
         while True:
             try:
-                thread.join()
-            except RuntimeError:  # interrupted before it started: nothing to wait for
-                pass
+                done[first].wait()
             except BaseException as error:
                 interrupted = interrupted or error
                 continue
@@ -294,6 +303,24 @@ def _sync_each(descriptors: list[int]) -> list[OSError | None]:
     if interrupted is not None:
         raise interrupted
     return errors
+
+
+# Held back while sync threads start; delivered once they all run.
+_HELD_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back in this thread (and the threads it starts) while inside,
+    then delivered (POSIX; elsewhere, nothing is held)."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _sync(descriptor: int) -> OSError | None:
