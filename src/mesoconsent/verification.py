@@ -311,8 +311,6 @@ def parse_identifier(identifier: str | None) -> tuple[str, str, str] | None:
     return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
-# The end of a checklist row's text: its Yes and No boxes, each a paragraph of its own.
-_LAST_TWO_WORDS = re.compile(r"\s*\S+\s+\S+\s*\Z")
 _BOXES = {("\u2612", "\u2610"): True, ("\u2610", "\u2612"): False}  # (Yes box, No box)
 _SIGNATURE = re.compile(re.escape(SIGNATURE_PREFIX) + r"(\d+)\.of\.(\d+)")
 
@@ -348,7 +346,7 @@ def stored_form_problems(
         head, _, yes_box = head.rpartition(" ")
         answer = _BOXES.get((yes_box, boxes))
         # The question on a line of its own, the details after it (as the gate requires).
-        question_cell = _LAST_TWO_WORDS.sub("", found[0])  # (the boxes)
+        question_cell = _without_last_two_words(found[0])  # (the boxes)
         if question_lines(question_cell, wording) != wording:
             problems.append(DisclosureProblem(key, "altered"))
         elif answer is None:
@@ -372,6 +370,17 @@ def stored_form_problems(
                 marks.get(signature_mark(3, 3), ()), texts, translate
             )
     return problems
+
+
+def _without_last_two_words(text: str) -> str:
+    """``text`` without its last two words (a checklist row's Yes and No boxes, each a
+    paragraph of its own), the line breaks before them kept. Split from the right, in one
+    pass: a regular expression anchored at the end tried every start, quadratic in a long
+    word a crafted file may hold."""
+    words = text.rsplit(None, 2)
+    if len(words) < 2:
+        return text
+    return words[0] if len(words) == 3 else ""
 
 
 def _third_signer_problems(
