@@ -140,16 +140,22 @@ def _line(message: Message) -> str:
 _LINE_FIRST = re.compile(r"line ([0-9]+): ")
 
 
+def at_its_line(path: Path | None, problem: str) -> str | None:
+    """A problem found at a line of the catalog ``path`` (it starts ``line N: ``), as msgfmt
+    and compilers write one, so that an editor or a terminal opens the file there:
+    ``FILE:LINE: ...``; None for a problem not at a line, or where there is no file."""
+    at_line = _LINE_FIRST.match(problem)
+    if path is None or at_line is None:
+        return None
+    return f"{path}:{at_line.group(1)}: {problem[at_line.end() :]}"
+
+
 def placed(path: Path | None, problem: str) -> str:
-    """A problem found in the catalog ``path``, as msgfmt and compilers write one, so that an
-    editor or a terminal opens the file at it: ``FILE:LINE: ...`` for one at a line (which
-    starts ``line N: ``), ``FILE: ...`` otherwise; as it is where there is no file."""
+    """A problem found in the catalog ``path``: ``FILE:LINE: ...`` for one at a line
+    (:func:`at_its_line`), ``FILE: ...`` otherwise; as it is where there is no file."""
     if path is None:
         return problem
-    at_line = _LINE_FIRST.match(problem)
-    if at_line is None:
-        return f"{path}: {problem}"
-    return f"{path}:{at_line.group(1)}: {problem[at_line.end() :]}"
+    return at_its_line(path, problem) or f"{path}: {problem}"
 
 
 def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:

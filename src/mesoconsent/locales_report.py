@@ -11,7 +11,7 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 
 from mesoconsent.catalog_folders import DOMAIN
-from mesoconsent.catalog_rules import placed
+from mesoconsent.catalog_rules import at_its_line
 from mesoconsent.engine import Engine, LocaleStatus
 from mesoconsent.errors import shortened
 from mesoconsent.i18n import MessageKey
@@ -39,8 +39,7 @@ def print_report(statuses: Sequence[LocaleStatus], engine: Engine) -> list[Local
             print(f"\n{status.locale}: cannot be used ({len(status.problems)} problems{where}):")
             for problem in status.problems:
                 # At a line: FILE:LINE, which an editor or a terminal opens at the place.
-                at_line = placed(status.path, problem) if problem.startswith("line ") else problem
-                print(f"  - {at_line}")
+                print(f"  - {at_its_line(status.path, problem) or problem}")
         elif status.error is not None:
             print(f"\n{status.locale}: cannot be used: {status.error}")
         if status.missing:
