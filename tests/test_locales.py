@@ -1847,7 +1847,7 @@ def test_two_swapped_msgctxts_send_each_message_to_the_entry_with_its_english(
 def test_a_msgctxt_several_messages_share_pairs_nothing_by_msgctxt() -> None:
     # Found by a review: a clinic's template may give several messages one msgctxt
     # (pgettext("signature block", ...)); a new one was paired with an unrelated stale entry.
-    from mesoconsent.engine import _outdated_entries
+    from mesoconsent.locale_status import _outdated_entries
 
     needed = [("signature block", "Date"), ("signature block", "Witness"), ("a.b", "New")]
     unused = [(("signature block", "Fax number"), 30), (("a.b", "Old"), 40)]
@@ -1857,7 +1857,7 @@ def test_a_msgctxt_several_messages_share_pairs_nothing_by_msgctxt() -> None:
 
 def test_an_entry_two_messages_could_claim_is_paired_with_neither() -> None:
     # Found by a review: a message with two candidates did not count as claiming either.
-    from mesoconsent.engine import _outdated_entries
+    from mesoconsent.locale_status import _outdated_entries
 
     needed = [("risks.a", "New A"), (None, "Yes")]
     unused = [(("risks.a", "Yes"), 10), (("other", "Yes"), 20)]

@@ -20,7 +20,7 @@ from docx.text.paragraph import Paragraph
 
 import mesoconsent
 from mesoconsent import DocumentReadError
-from mesoconsent.engine import BEFORE_VALUES
+from mesoconsent.stored_form import BEFORE_VALUES
 from tests.helpers import example, present, reasons
 
 CLOTTING = "If you have ever had a blood clotting disorder"

@@ -20,15 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from mesoconsent._version import __version__
-from mesoconsent.engine import (
-    FORMATS,
-    Engine,
-    Format,
-    LocaleStatus,
-    RenderResult,
-    ScreeningFlag,
-    format_for_path,
-)
+from mesoconsent.engine import Engine
 from mesoconsent.errors import (
     CatalogError,
     ContraindicationWarning,
@@ -46,6 +38,7 @@ from mesoconsent.errors import (
     ValidationError,
 )
 from mesoconsent.loading import request_to_dict
+from mesoconsent.locale_status import LocaleStatus
 from mesoconsent.model import (
     Clinic,
     ConsentRequest,
@@ -57,6 +50,13 @@ from mesoconsent.model import (
 )
 from mesoconsent.procedures import Disclosure, Procedure, ScreeningQuestion
 from mesoconsent.resources import example_request_path
+from mesoconsent.results import (
+    FORMATS,
+    Format,
+    RenderResult,
+    ScreeningFlag,
+    format_for_path,
+)
 from mesoconsent.review import Review
 from mesoconsent.verify_report import VerifyReport
 

@@ -47,14 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 import attrs
 
-from mesoconsent.engine import (
-    EXTENSIONS,
-    Engine,
-    Format,
-    RenderResult,
-    check_flag,
-    check_format,
-)
+from mesoconsent.engine import Engine
 from mesoconsent.errors import (
     CoverageError,
     DisclosureProblem,
@@ -71,6 +64,7 @@ from mesoconsent.model import (
     paper_named,
 )
 from mesoconsent.output import TEMPORARY_PREFIX, check_target, sync_folder, write_files_atomic
+from mesoconsent.results import EXTENSIONS, Format, RenderResult, check_flag, check_format
 from mesoconsent.staging import (
     make_staging,
     release_staging,

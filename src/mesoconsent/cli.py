@@ -36,23 +36,19 @@ from mesoconsent.console import (
     EXIT_USAGE,
     say,
 )
-from mesoconsent.engine import (
-    FORMATS,
-    Engine,
-    Format,
-    folder_problem,
-    format_for_path,
-)
+from mesoconsent.engine import Engine
 from mesoconsent.errors import (
     DocumentReadError,
     MesoconsentError,
     ValidationError,
 )
+from mesoconsent.folders import folder_problem
 from mesoconsent.loading import decode_json, read_request_file, with_options
 from mesoconsent.locales_report import print_report
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, names_a_folder, write_atomic
 from mesoconsent.resources import example_request_path
+from mesoconsent.results import FORMATS, Format, format_for_path
 from mesoconsent.template_cache import default_cache_folder
 from mesoconsent.validation import consent_age
 

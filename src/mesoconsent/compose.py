@@ -414,3 +414,9 @@ def _formatted(
             treatment.number_of_sessions, treatment.interval_days, translations, catalog
         ),
     }
+
+
+def wordings(procedure: Procedure, catalog: Catalog) -> dict[str, str]:
+    """Each required disclosure's and screening question's wording in the catalog, by id."""
+    found = {i: disclosure_wording(procedure, catalog, i) for i in procedure.required_ids}
+    return found | {q.key: question_wording(q, catalog) for q in procedure.screening}

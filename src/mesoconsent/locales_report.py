@@ -12,9 +12,10 @@ from babel import Locale, UnknownLocaleError
 
 from mesoconsent.catalog_folders import DOMAIN
 from mesoconsent.catalog_rules import at_its_line
-from mesoconsent.engine import Engine, LocaleStatus
+from mesoconsent.engine import Engine
 from mesoconsent.errors import shortened
 from mesoconsent.i18n import MessageKey
+from mesoconsent.locale_status import LocaleStatus
 from mesoconsent.resources import locales_dir, templates_dir
 
 
