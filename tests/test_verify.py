@@ -1353,6 +1353,45 @@ def test_a_line_feed_inside_a_question_s_text_is_read_as_the_space_it_prints(
     assert reasons(problems) == [("screening.pregnant", "altered")]
 
 
+def test_a_line_break_deleted_with_tracked_changes_does_not_break_the_line(
+    rendered: bytes,
+) -> None:
+    # Words added after the question behind a line break whose deletion is tracked: the
+    # accepted form (and Word's "No Markup" view) has them on the question's line.
+    def added(xml: str) -> str:
+        return xml.replace(
+            "<w:t>Are you pregnant?</w:t></w:r>",
+            '<w:t>Are you pregnant?</w:t></w:r><w:del w:id="901" w:author="x" '
+            'w:date="2026-11-27T00:00:00Z"><w:r><w:br/></w:r></w:del>'
+            '<w:r><w:t xml:space="preserve"> (if unsure, answer No)</w:t></w:r>',
+            1,
+        )
+
+    assert added(rendered_xml(rendered)) != rendered_xml(rendered)
+    problems = mesoconsent.verify(rewritten(rendered, {"word/document.xml": added})).problems
+    assert reasons(problems) == [("screening.pregnant", "altered")]
+
+
+def test_words_moved_away_with_tracked_changes_no_longer_count_where_they_were(
+    rendered: bytes,
+) -> None:
+    # A disclosure's words moved elsewhere with tracked changes: their old place (w:moveFrom)
+    # is empty in the accepted form, and the disclosure no longer says anything.
+    words = "Infection. This is rare"
+    xml = rendered_xml(rendered)
+    start = xml.index(words)
+    run = xml.rindex("<w:r>", 0, start)
+    end = xml.index("</w:r>", start) + len("</w:r>")
+
+    def moved(xml: str) -> str:
+        piece = xml[run:end]
+        return xml[:run] + f'<w:moveFrom w:id="902" w:author="x">{piece}</w:moveFrom>' + xml[end:]
+
+    assert moved(xml) != xml
+    problems = mesoconsent.verify(rewritten(rendered, {"word/document.xml": moved})).problems
+    assert reasons(problems) == [("risks.rare_infection", "empty")]
+
+
 def test_details_moved_to_a_paragraph_of_their_own_under_the_question_still_pass() -> None:
     # An editor pressing Enter (not Shift+Enter) before the details: they print on the line
     # under the question, as the rendered line break puts them.

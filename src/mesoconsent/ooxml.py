@@ -9,5 +9,8 @@ TC = f"{W}tc"
 TBL = f"{W}tbl"
 BOOKMARK_START, BOOKMARK_END = f"{W}bookmarkStart", f"{W}bookmarkEnd"
 FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Tracked changes that take content out of the document once accepted: a deletion, and the old
+# place of moved text (its new place is a w:moveTo, which stays).
+REMOVED = (f"{W}del", f"{W}moveFrom")
 # The values that switch an on/off property off (ISO 29500 17.17.4, ST_OnOff).
 OFF = ("0", "false", "off")

@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple, TypeVar, cast
 
 from lxml import etree
 
-from mesoconsent.ooxml import BR, CR, FALLBACK, OFF, TAB, TBL, TC, TEXT, TR, P, R, W
+from mesoconsent.ooxml import BR, CR, FALLBACK, OFF, REMOVED, TAB, TBL, TC, TEXT, TR, P, R, W
 
 T = TypeVar("T")
 
@@ -721,9 +721,12 @@ def lines_to_sign_on(row: etree._Element) -> int:
 
 def _owner(element: etree._Element) -> etree._Element | None:
     """The paragraph an element belongs to, or None inside a compatibility fallback (which a
-    reader sees only where the preferred content cannot be shown)."""
+    reader sees only where the preferred content cannot be shown) or a tracked deletion or
+    move away (w:del, w:moveFrom): read as the form is once its changes are accepted, which
+    is how Word shows it without markup. A deleted line break then breaks no line, and moved
+    words count only where they were moved to."""
     for ancestor in element.iterancestors():
-        if ancestor.tag == FALLBACK:
+        if ancestor.tag == FALLBACK or ancestor.tag in REMOVED:
             return None
         if ancestor.tag == P:
             return ancestor
