@@ -393,6 +393,51 @@ def test_a_question_with_words_added_on_its_line_fails_as_altered(tmp_path: Path
     assert set(found) == {(f"screening.{q}", "altered") for q in QUESTIONS}
 
 
+def test_text_of_the_template_s_own_under_a_question_fails_as_altered(tmp_path: Path) -> None:
+    # On a line of its own under the question, where the patient's details go: the row then
+    # asks something else ("answer No if unsure") and no longer shows only what the patient
+    # said. Refused whatever the answer, and beside the details of a "yes".
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        re.escape("<td>{{ item.question }}"),
+        "<td>{{ item.question }}<br/>(if unsure, answer No)",
+    )
+    engine = engine_for(templates)
+    for request in (example(), with_yes("other_conditions")):
+        with pytest.raises(CoverageError) as caught:
+            engine.render(request)
+        assert set(reasons(caught.value.problems)) == {
+            (f"screening.{q}", "altered") for q in QUESTIONS
+        }
+
+
+def test_the_patient_s_details_alone_under_a_question_pass(tmp_path: Path) -> None:
+    # The bundled rows, and a clinic's that puts the details in a paragraph of their own.
+    request = with_yes("other_conditions")
+    mesoconsent.render(request)
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        re.escape("<br/><em>{{ item.details | lines }}</em>"),
+        "<br/><br/>{{ item.details | lines }}",
+    )
+    engine_for(templates).render(request)
+
+
+def test_details_changed_by_the_template_fail_as_altered(tmp_path: Path) -> None:
+    # The details of a "yes" shown otherwise than the patient gave them: with words added.
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        re.escape("{{ item.details | lines }}"),
+        "{{ item.details | lines }} (checked by the clinic)",
+    )
+    with pytest.raises(CoverageError) as caught:
+        engine_for(templates).render(with_yes("other_conditions"))
+    assert reasons(caught.value.problems) == [("screening.other_conditions", "altered")]
+
+
 BOXES = (
     "<td><check checked=\"{{ 'yes' if item.answer else 'no' }}\"/></td>"
     "<td><check checked=\"{{ 'no' if item.answer else 'yes' }}\"/></td>"

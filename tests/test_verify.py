@@ -1392,6 +1392,28 @@ def test_words_moved_away_with_tracked_changes_no_longer_count_where_they_were(
     assert reasons(problems) == [("risks.rare_infection", "empty")]
 
 
+@pytest.mark.parametrize(
+    "added_text",
+    [
+        # After a line break, or in a paragraph of its own.
+        "<w:t>Are you pregnant?</w:t><w:br/><w:t>If unsure, answer No</w:t>",
+        "<w:t>Are you pregnant?</w:t></w:r></w:p><w:p><w:r><w:t>If unsure, answer No</w:t>",
+    ],
+    ids=["line break", "paragraph"],
+)
+def test_text_added_under_a_question_answered_no_is_caught(
+    rendered: bytes, added_text: str
+) -> None:
+    # Under a "no" there are no details (validation refuses them): text on the lines under
+    # the question was added to the form.
+    def added(xml: str) -> str:
+        return xml.replace("<w:t>Are you pregnant?</w:t>", added_text, 1)
+
+    assert "If unsure, answer No" in added(rendered_xml(rendered))
+    problems = mesoconsent.verify(rewritten(rendered, {"word/document.xml": added})).problems
+    assert reasons(problems) == [("screening.pregnant", "altered")]
+
+
 def test_details_moved_to_a_paragraph_of_their_own_under_the_question_still_pass() -> None:
     # An editor pressing Enter (not Shift+Enter) before the details: they print on the line
     # under the question, as the rendered line break puts them.

@@ -177,32 +177,33 @@ def _shown(value: str, shape: re.Pattern[str]) -> str:
     return value if shape.fullmatch(value) else NOT_AN_ID
 
 
-def question_lines(text: str, wording: str) -> str:
-    """The lines of ``text`` (a checklist row's first cell, as read) that a question worded
-    ``wording`` (white space normalised) takes, normalised: as many as its own words fill, a
-    line at a time. Text appended on the question's last line is part of what is returned,
-    so it no longer equals the wording; the patient's details, on the lines after it, are not.
-    """
-    taken: list[str] = []
-    for line in text.split("\n"):
-        taken.append(line)
-        shown = normalize_space(" ".join(taken))
+def question_lines(text: str, wording: str) -> tuple[str, str]:
+    """A checklist row's first cell (``text``, as read) split where a question worded
+    ``wording`` (white space normalised) ends: the lines its own words fill, a line at a
+    time, and the lines after them, each normalised. Text appended on the question's last
+    line is part of the first, so it no longer equals the wording; the lines after it are
+    where the patient's details go, and nothing else."""
+    lines = text.split("\n")
+    for count in range(1, len(lines) + 1):
+        shown = normalize_space(" ".join(lines[:count]))
         if len(shown) >= len(wording):
-            return shown
-    return normalize_space(" ".join(taken))
+            return shown, normalize_space(" ".join(lines[count:]))
+    return normalize_space(" ".join(lines)), ""
 
 
 def check_screening(
     document: Document,
     procedure: Procedure,
-    answers: Mapping[str, bool],
+    answers: Mapping[str, tuple[bool, str | None]],
     question: Callable[[ScreeningQuestion], str],
 ) -> list[DisclosureProblem]:
-    """Problems with how a document shows the patient's screening answers; [] if none.
+    """Problems with how a document shows the patient's screening answers (each question's
+    answer and details, by id); [] if none.
 
     Each question needs exactly one checklist row (``data-screening``) that asks it, in the
-    catalog's words, with the answer ticked (Yes box, then No box); and each question answered
-    "yes" must be named in an alert, so the form never looks like a routine one.
+    catalog's words, with the answer ticked (Yes box, then No box), and under it, on lines of
+    their own, nothing but the patient's details, if the row shows them; and each question
+    answered "yes" must be named in an alert, so the form never looks like a routine one.
     """
     rows: dict[str, list[Row]] = {}
     for row in document.screening_rows():
@@ -218,11 +219,11 @@ def check_screening(
             continue
         cells = found[0].cells
         boxes = [i.checked for cell in cells for i in cell.inlines if isinstance(i, Checkbox)]
-        answer = answers[asked.id]
-        # The question opens its row's first cell, on a line of its own (the details the
-        # patient gave may follow, from the next line).
-        asks = bool(cells) and question_lines(plain_text(cells[0].inlines), wording) == wording
-        if not asks:
+        answer, details = answers[asked.id]
+        # The question opens its row's first cell, on a line of its own; under it, nothing
+        # but the details the patient gave, as given (a template may show them elsewhere).
+        shown, after = question_lines(plain_text(cells[0].inlines), wording) if cells else ("", "")
+        if shown != wording or after not in ("", normalize_space(details or "")):
             problems.append(DisclosureProblem(key, "altered"))
         elif boxes != [answer, not answer]:
             problems.append(DisclosureProblem(key, "wrong answer shown"))

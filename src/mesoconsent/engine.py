@@ -443,7 +443,7 @@ class Engine:
         problems = check_coverage(procedure, stated, expected.__getitem__) + check_screening(
             document,
             procedure,
-            {key: answer.answer for key, answer in request.screening.items()},
+            {key: (answer.answer, answer.details) for key, answer in request.screening.items()},
             lambda question: expected[question.key],
         )
         problems += alike

@@ -345,9 +345,10 @@ def stored_form_problems(
         head, _, boxes = normalize_space(found[0]).rpartition(" ")
         head, _, yes_box = head.rpartition(" ")
         answer = _BOXES.get((yes_box, boxes))
-        # The question on a line of its own, the details after it (as the gate requires).
-        question_cell = _without_last_two_words(found[0])  # (the boxes)
-        if question_lines(question_cell, wording) != wording:
+        # The question on a line of its own, the details after it (as the gate requires):
+        # only a "yes" has details, so under a "no" there is nothing.
+        shown, after = question_lines(_without_last_two_words(found[0]), wording)  # (boxes)
+        if shown != wording or (answer is False and after):
             problems.append(DisclosureProblem(key, "altered"))
         elif answer is None:
             problems.append(DisclosureProblem(key, "answer unclear"))
