@@ -370,6 +370,12 @@ def test_a_request_with_more_screening_answers_than_any_procedure_asks_is_refuse
     assert [str(p) for p in caught.value.problems] == [
         "screening: gives 1,001 answers, more than any procedure asks (at most 1,000)"
     ]
+    # 1,000 are read: each unknown question is named.
+    data["screening"] = {**example_dict()["screening"], **{f"q{i:03d}": True for i in range(996)}}
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        mesoconsent.request_from_dict(data)
+    assert caught.value.problems[0].path == "screening.q000"
+    assert not [p for p in caught.value.problems if "gives" in p.message]
 
 
 def test_read_jsonl_s_pairs_given_as_the_requests_are_refused_with_how_to_pass_them(

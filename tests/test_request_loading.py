@@ -6,6 +6,7 @@ import contextlib
 import copy
 import datetime as dt
 import json
+import typing
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,23 @@ def test_round_trip_through_dict() -> None:
     assert request_from_dict(mesoconsent.request_to_dict(request)) == request
 
 
+def test_screening_answers_are_a_read_only_copy_in_one_order_however_given() -> None:
+    # The caller's dict is copied (changing it afterwards changes no request), and its order
+    # is not kept: requests built in either order write out the same JSON. (A mutation test
+    # found neither held by a test.)
+    given = dict(example().screening)
+    request = attrs.evolve(example(), screening=given)
+    backwards = attrs.evolve(example(), screening=dict(reversed(given.items())))
+    given["pregnant"] = ScreeningAnswer(True)
+    assert request.screening["pregnant"] == ScreeningAnswer(False)
+    assert list(request.screening) == list(backwards.screening) == sorted(given)
+    assert json.dumps(mesoconsent.request_to_dict(request)) == json.dumps(
+        mesoconsent.request_to_dict(backwards)
+    )
+    with pytest.raises(TypeError):
+        typing.cast(dict[str, ScreeningAnswer], request.screening)["pregnant"] = given["pregnant"]
+
+
 @pytest.mark.parametrize(
     ("path", "value", "expected_path", "expected"),
     [
@@ -76,6 +94,16 @@ def test_round_trip_through_dict() -> None:
             "written YYYY-MM-DD",
         ),
         (("consent_date",), None, "consent_date", "YYYY-MM-DD"),
+        # 0 and 1 are not answers (request-format.md: "no", 0 and null are refused).
+        (("screening", "pregnant"), 0, "screening.pregnant", "true, false"),
+        (("screening", "breastfeeding"), 1, "screening.breastfeeding", "true, false"),
+        # A list entry of the wrong type is named with its position.
+        (
+            ("treatment", "treated_areas"),
+            ["face", 5],
+            "treatment.treated_areas[1]",
+            "must be text",
+        ),
     ],
 )
 def test_wrong_types_are_named_by_field(
@@ -182,6 +210,13 @@ def test_json_must_be_utf8_without_repeated_keys() -> None:
     text = json.dumps(example_dict())
     with pytest.raises(ValidationError, match="not UTF-8"):
         request_from_json(text.encode("utf-16"))
+    # The byte that is not UTF-8, counted from 1 (here a Latin-1 "ë", the 10th byte).
+    for document, byte in ((b'{"x": "Zo\xeb"}', 10), (b"\xff{}", 1)):
+        with pytest.raises(ValidationError) as refused:
+            request_from_json(document)
+        assert [str(p) for p in refused.value.problems] == [
+            f"request: not UTF-8 encoded text (byte {byte})"
+        ]
     assert request_from_json(b"\xef\xbb\xbf" + text.encode()).patient.full_name == "Jane Example"
     repeated = text.replace('"locale": "en"', '"locale": "en", "locale": "fr"').replace(
         '"pregnant": false', '"pregnant": false, "pregnant": true'
@@ -243,6 +278,38 @@ def test_every_value_problem_is_reported_at_once() -> None:
         "screening.other_conditions.details",
         "locale",
     } <= set(found), found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("patient", "full_name"),
+        ("treatment", "number_of_sessions"),
+        ("clinic",),
+        ("screening",),
+        ("consent_date",),
+    ],
+    ids=".".join,
+)
+def test_a_missing_field_is_reported_once_as_required(path: tuple[str, ...]) -> None:
+    # Once: not also as a value of the wrong type (the loader's placeholder for it).
+    data = example_dict()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    del target[path[-1]]
+    with pytest.raises(ValidationError) as caught:
+        request_from_dict(data)
+    assert [(p.path, p.message) for p in caught.value.problems] == [(".".join(path), "is required")]
+
+
+def test_a_field_that_cannot_be_read_hides_no_problem_of_another_field() -> None:
+    # Only the unreadable field and what is inside it go unchecked, not a field whose name
+    # begins with its name.
+    data = example_dict()
+    data["screening"]["pregnant"] = "no"
+    data["screening"]["pregnant_now"] = False
+    assert set(problems_of(data)) == {"screening.pregnant", "screening.pregnant_now"}
 
 
 def test_missing_screening_answer_is_an_error_not_a_default() -> None:
@@ -470,10 +537,17 @@ def test_str_subclasses_are_kept_as_plain_text_never_markup() -> None:
     request = mesoconsent.example_request()
     request = attrs.evolve(
         request,
-        treatment=attrs.evolve(request.treatment, product=Markup("saline</li><h2>Extra</h2>")),
+        treatment=attrs.evolve(
+            request.treatment,
+            product=Markup("saline</li><h2>Extra</h2>"),
+            treated_areas=[Markup("face<h2>Area</h2>")],
+        ),
         clinic=attrs.evolve(request.clinic, name=Sneaky("Riverside")),
     )
     assert type(request.treatment.product) is str
+    assert [type(area) for area in request.treatment.treated_areas] == [str]
+    html = mesoconsent.render(request, "html").content.decode()
+    assert "face&lt;h2&gt;Area&lt;/h2&gt;" in html
     text = mesoconsent.render(request, "text").content.decode()
     assert "Product or solution to be used: saline</li><h2>Extra</h2>" in text
     assert "contact Riverside at" in text
@@ -522,6 +596,25 @@ def test_a_key_that_is_not_a_field_name_is_never_quoted(value: object) -> None:
         "unknown field(s): fulname, and 1 whose name is not shown (not a field name)"
     )
     assert any(path == "screening" for path in found)
+
+
+@pytest.mark.parametrize(
+    ("section", "path"), [("screening", "screening"), ("patient", "patient"), (None, "request")]
+)
+def test_a_key_that_is_not_a_string_is_reported_without_quoting_a_key_on_its_way(
+    section: str | None, path: str
+) -> None:
+    # Found by a review: the problem's path named every key on the way to the key that is
+    # not a string, a key not shaped like a field name too ("screening.Jane Example: HIV
+    # positive..."), which could forge a line of the message.
+    data = example_dict()
+    (data if section is None else data[section])[SECRET_KEY] = [{"x": {5: True}}]
+    with pytest.raises(ValidationError) as caught:
+        request_from_dict(data)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        (path, "has a key that is not a string (int): keys must be strings, as in JSON")
+    ]
+    assert "Jane" not in str(caught.value)
 
 
 def test_a_repeated_key_that_is_not_a_field_name_is_not_quoted() -> None:
@@ -615,6 +708,13 @@ def _on_leap_day(born: dt.date) -> ConsentRequest:
             "must not be empty",
         ),
         (lambda: _treatment(treated_areas={"face"}), "treatment.treated_areas", "a list"),
+        # A lone string is not split into its characters (areas "f", "a", "c", "e").
+        (lambda: _treatment(treated_areas="face"), "treatment.treated_areas", "a list"),
+        (
+            lambda: attrs.evolve(example(), procedure=["mesotherapy"]),  # type: ignore[arg-type]
+            "procedure",
+            "unknown procedure",
+        ),
         (lambda: _treatment(treated_areas=()), "treatment.treated_areas", "at least one area"),
         (
             lambda: _treatment(treated_areas=("face", "\x01")),
@@ -690,6 +790,9 @@ def test_a_request_at_the_edge_of_each_limit_is_valid(make: Callable[[], Any]) -
         ("Jané\U0001fffeDoe", False, "contains the non-character U+1FFFE at character 5"),
         ("Jane\x01Doe", False, "contains the control character U+0001 at character 5"),
         ("Jane\x85Doe", True, "contains the control character U+0085 at character 5"),
+        # \r is refused, alone or before \n, in multi-line text too: \n separates lines.
+        ("Jane\rDoe", False, "contains the control character U+000D at character 5"),
+        ("12 River St\r\nTown", True, "contains the control character U+000D at character 12"),
         ("\u200b\u00a0 ", False, "must not be empty (or only spaces or invisible characters)"),
         ("Jane\tDoe", False, None),
         ("Zoë\u200fDoe", False, None),  # a right-to-left mark: allowed, names are typed with it
@@ -845,6 +948,29 @@ def test_a_document_larger_than_any_request_is_refused(kind: type) -> None:
     [problem] = caught.value.problems
     assert problem.path == "request"
     assert problem.message == f"is larger than a request can be (over {LARGEST // 2**20} MB)"
+
+
+def test_a_document_as_large_as_a_request_may_be_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "At most 16 MB": a document of exactly that many bytes (or characters) is read, as a
+    # file, as bytes and as text; one byte more is refused (the limit made small here).
+    expected = example()  # (read before the limit is lowered)
+    document = json.dumps(example_dict()).encode()
+    path = tmp_path / "request.json"
+    path.write_bytes(document)
+    reads: list[Callable[[], ConsentRequest]] = [
+        lambda: mesoconsent.load_request(path),
+        lambda: request_from_json(document),
+        lambda: request_from_json(document.decode()),
+    ]
+    monkeypatch.setattr(mesoconsent.loading, "MAX_REQUEST_BYTES", len(document))
+    for read in reads:
+        assert read() == expected
+    monkeypatch.setattr(mesoconsent.loading, "MAX_REQUEST_BYTES", len(document) - 1)
+    for read in reads:
+        with pytest.raises(ValidationError, match="larger than a request can be"):
+            read()
 
 
 def test_a_request_file_is_read_no_further_than_the_largest_request(tmp_path: Path) -> None:

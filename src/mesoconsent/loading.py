@@ -179,12 +179,15 @@ def _non_string_key(data: Mapping[Any, Any]) -> FieldProblem | None:
 
     Decoded JSON never has one; a dict built in code may ({5: ...}), and every check after
     this one expects strings. The key itself is not quoted: it could be anything, data
-    included. Each container is looked at once, so a dict that holds itself does not loop.
+    included; nor is a string key not shaped like a field name (errors.shown_key) on the way
+    to it: the problem is then at the object that holds that key. Each container is looked at
+    once, so a dict that holds itself does not loop.
     """
-    pending: list[tuple[str, Any]] = [("", data)]
+    # (path, value, whether the path stopped at a key it may not name)
+    pending: list[tuple[str, Any, bool]] = [("", data, False)]
     seen: set[int] = set()
     while pending:
-        path, value = pending.pop()
+        path, value, hidden = pending.pop()
         if not isinstance(value, Mapping | list | tuple) or id(value) in seen:
             continue
         seen.add(id(value))
@@ -196,9 +199,14 @@ def _non_string_key(data: Mapping[Any, Any]) -> FieldProblem | None:
                         f"has a key that is not a string ({type(key).__name__}): keys must be "
                         "strings, as in JSON",
                     )
-                pending.append((f"{path}.{key}" if path else key, item))
+                if hidden or shown_key(key) is None:
+                    pending.append((path, item, True))
+                else:
+                    pending.append((f"{path}.{key}" if path else key, item, False))
+        elif hidden:
+            pending.extend((path, item, True) for item in value)
         else:
-            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+            pending.extend((f"{path}[{index}]", item, False) for index, item in enumerate(value))
     return None
 
 
