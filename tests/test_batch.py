@@ -26,7 +26,7 @@ import mesoconsent.loading
 import mesoconsent.output
 import mesoconsent.staging
 from mesoconsent.batch import cgroup_cpu_quota, default_jobs, output_name
-from mesoconsent.batch_report import Progress, line_numbers
+from mesoconsent.batch_report import BatchSummary, Progress, line_numbers
 from mesoconsent.cli import main
 from tests.helpers import docx_paragraph_texts, empty_catalog, example, example_dict, run_cli
 
@@ -79,7 +79,8 @@ def test_good_lines_are_written_and_bad_lines_reported_by_number(tmp_path: Path)
     names = sorted(path.name for path in (tmp_path / "out").iterdir())
     assert names == [output_name(line, "docx") for line in GOOD_LINES]  # nothing partial
     assert "line 2: invalid consent request" in result.stderr
-    assert "request: not valid JSON" in result.stderr
+    # The column in the line; its line number is the file's, not "line 1" of the request.
+    assert f"request: not valid JSON (column {len(MIXED[1]) + 1})" in result.stderr
     assert "line 3: invalid consent request" in result.stderr
     assert "treatment.number_of_sessions: must be from 1 to 100" in result.stderr
     assert "2 request(s) failed, no form written: lines 2-3" in result.stderr
@@ -289,6 +290,21 @@ def test_render_batch_yields_results_in_input_order(tmp_path: Path) -> None:
                 assert item.result == single  # content included: no output folder
         assert results[4].error is not None
         assert "locale: not an available locale" in results[4].error.message
+
+
+def test_an_unexpected_error_is_reported_by_its_type_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bug's message may quote the request: the result, which is logged, says only its type.
+    def broken(self: Any, request: Any, format: Any = "docx", *, draft: bool = False) -> Any:
+        raise RuntimeError(f"cannot lay out {request.patient.full_name}")
+
+    monkeypatch.setattr(mesoconsent.Engine, "render_quietly", broken)
+    [item] = mesoconsent.render_batch([request("Alice Secret")], tmp_path, "text", jobs=1)
+    assert item.error == mesoconsent.batch.BatchError(
+        "RuntimeError", "internal error (RuntimeError); nothing was written"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_render_batch_writes_files_named_by_number(tmp_path: Path) -> None:
@@ -508,18 +524,41 @@ def test_closing_the_iterator_early_stops_the_workers() -> None:
     results.close()  # must not hang
 
 
-def test_closing_early_renders_no_chunk_that_had_not_started(tmp_path: Path) -> None:
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="the patch reaches workers by fork",
+)
+def test_chunks_still_queued_for_the_workers_when_the_batch_is_closed_render_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Chunks already in the pool's queue cannot be cancelled there: they used to be rendered
-    # and written anyway (about 100 of 400 forms here), forms the caller never saw.
+    # and written anyway, forms the caller never saw. Each worker holds on to the form it has
+    # begun until the batch is told to stop, so that chunks are sure to wait in the queue then
+    # (counting the forms written after close() instead depended on how busy the machine was).
+    real = mesoconsent.batch._render_one
+    waited: list[bool] = []  # each worker's own (forked) list
+
+    def held(engine: Any, settings: Any, index: int, number: int, sent: Any) -> Any:
+        worker = mesoconsent.batch._worker
+        assert isinstance(worker, tuple)
+        deadline = time.monotonic() + 10
+        while number > 1 and not waited and not worker[2].is_set():
+            if time.monotonic() > deadline:  # never told: render the rest, and fail below
+                waited.append(True)
+            time.sleep(0.01)
+        return real(engine, settings, index, number, sent)
+
+    monkeypatch.setattr(mesoconsent.batch, "_render_one", held)
+    fork = multiprocessing.get_context("fork")
     results = mesoconsent.render_batch(
-        [example()] * 400, tmp_path, format="text", jobs=4, chunksize=8
+        [example_dict()] * 40, tmp_path, "text", jobs=2, chunksize=1, mp_context=fork
     )
-    assert next(results).ok
+    assert next(results).number == 1
     results.close()
-    written = len(list(tmp_path.glob("*.txt")))
-    # The chunk returned, the four running and a few that started before close() reached
-    # the workers.
-    assert 8 <= written <= 8 * (1 + 4 + 4)
+    written = {path.name for path in tmp_path.iterdir()}
+    # The form returned, and the one each worker had begun when the batch was closed.
+    assert output_name(1, "text") in written
+    assert written <= {output_name(number, "text") for number in (1, 2, 3)}
 
 
 def test_a_worker_told_to_stop_renders_nothing_more(tmp_path: Path) -> None:
@@ -569,6 +608,36 @@ def test_line_ranges() -> None:
     assert line_numbers([9, 3, 4, 5, 12]) == "lines 3-5, 9, 12"
 
 
+def test_a_batch_of_fifty_requests_shows_its_progress() -> None:
+    # "None for a batch of fewer than 50 requests": one of 50 is not quiet.
+    log = io.StringIO()
+    progress = Progress(Progress.QUIET_BELOW, log, started=0.0)
+    for done in range(1, Progress.QUIET_BELOW + 1):
+        progress.update(done)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 9
+    assert lines[0].startswith("mesoconsent: 5/50 (10%)")
+
+
+def test_a_stopped_batch_says_what_it_did_and_the_line_to_resume_from() -> None:
+    # Lines 3, 5, 6 and 8 are blank: the line to resume from is the next request's own.
+    lines = [(number, json.dumps(example_dict()).encode()) for number in (1, 2, 4, 7, 9)]
+    lines[1] = (2, MIXED[1].encode())  # invalid JSON
+    summary = BatchSummary()
+    results = mesoconsent.render_batch(
+        [line for _, line in lines], format="text", numbers=[n for n, _ in lines], jobs=1
+    )
+    for done, item in enumerate(results, start=1):
+        summary.add(item)
+        if done == 3:
+            assert summary.stopped(lines) == (
+                "2 form(s) written, 1 failed, of 5 requests; lines from 7 on were not all "
+                "rendered (forms of some of them may be in the folder, complete): run the "
+                "batch again with --overwrite"
+            )
+    assert summary.stopped(lines) == "4 form(s) written, 1 failed, of 5 requests"
+
+
 def test_draft_mode_is_reported_only_for_forms_that_are_drafts(tmp_path: Path) -> None:
     write_batch(tmp_path / "requests.jsonl", [MIXED[0], MIXED[4]])
     complete = run(
@@ -584,6 +653,32 @@ def test_draft_mode_is_reported_only_for_forms_that_are_drafts(tmp_path: Path) -
     )  # fmt: skip
     assert drafted.returncode == 0, drafted.stderr
     assert "2 form(s) rendered in draft mode" in drafted.stderr
+
+
+def test_the_command_shows_the_progress_of_a_batch_at_each_tenth(tmp_path: Path) -> None:
+    write_batch(tmp_path / "requests.jsonl", [MIXED[0]] * 50)
+    result = run(
+        "render", "--batch", "requests.jsonl", "--output-dir", "out", "--format", "text",
+        "--jobs", "1", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    shown = [line.split(",")[0] for line in result.stderr.splitlines()]
+    assert shown == [f"mesoconsent: {5 * tenth}/50 ({10 * tenth}%)" for tenth in range(1, 10)]
+    assert "rendered 50, failed 0 (of 50 requests)" in result.stdout
+
+
+def test_a_failed_line_is_said_on_a_line_of_its_own_not_after_the_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    batch = write_batch(tmp_path / "b.jsonl", [MIXED[0], MIXED[1], MIXED[0]])
+    out = str(tmp_path / "out")
+    status = main(["render", "--batch", str(batch), "--output-dir", out, "--jobs", "1"])
+    assert status == 1
+    shown = terminal.getvalue()
+    assert shown.startswith("\r[")  # the bar, drawn for line 1
+    assert "\r\x1b[Kmesoconsent: line 2: invalid consent request" in shown  # taken off first
 
 
 def test_an_empty_batch_says_so_and_renders_nothing(tmp_path: Path) -> None:
@@ -823,6 +918,25 @@ def test_removing_abandoned_staging_folders_never_follows_a_link(tmp_path: Path)
     list(mesoconsent.render_batch([example_dict()], out, "text", jobs=1))
     assert (elsewhere / "notes.txt").read_text() == "keep me"
     assert link.is_symlink()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_batches_in_one_process_leave_no_descriptor_open(tmp_path: Path) -> None:
+    # The lock of each batch's staging folder is a descriptor: an application that renders a
+    # batch now and then (a server) must not run out of them.
+    def descriptors() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    list(mesoconsent.render_batch([example_dict()], tmp_path / "first", "text", jobs=1))
+    before = descriptors()
+    for run_number in range(3):
+        folder = tmp_path / f"run{run_number}"
+        results = list(mesoconsent.render_batch([example_dict()] * 2, folder, "text", jobs=1))
+        assert all(item.ok for item in results)
+    closed_early = mesoconsent.render_batch([example_dict()] * 2, tmp_path / "early", jobs=1)
+    assert next(closed_early).ok
+    closed_early.close()
+    assert descriptors() == before
 
 
 def test_a_batch_in_one_process_writes_through_a_staging_folder_of_its_own(
@@ -1067,7 +1181,9 @@ def _processes_running(marker: str) -> list[int]:
     return found
 
 
-def _start_big_batch(tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
+def _start_big_batch(
+    tmp_path: Path, *, own_group: bool = False
+) -> tuple[subprocess.Popen[str], str]:
     marker = f"batch-{os.getpid()}-{tmp_path.name}.jsonl"
     write_batch(tmp_path / marker, [json.dumps(request(f"P{n}")) for n in range(1, 3001)])
     process = subprocess.Popen(
@@ -1089,6 +1205,7 @@ def _start_big_batch(tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=own_group,  # a group of its own, as a terminal's Ctrl-C reaches
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (
@@ -1126,6 +1243,53 @@ def test_workers_stop_when_the_batch_command_is_killed(tmp_path: Path) -> None:
     process.kill()  # SIGKILL: the command cannot stop its workers itself
     process.communicate(timeout=60)
     assert _gone(marker, 10)
+    # Nor remove its temporary files: each worker removes them before it stops.
+    assert not [path for path in (tmp_path / "out").iterdir() if path.name.startswith(".")]
+
+
+@pytest.mark.skipif(not hasattr(os, "getppid"), reason="POSIX processes")
+def test_a_worker_whose_parent_died_finishes_the_forms_it_is_writing_first(
+    tmp_path: Path,
+) -> None:
+    # Stopped half-way, its temporary files were left, holding health data that no process
+    # was left to remove. The worker's main thread is writing forms (it holds the lock) when
+    # the parent dies, as its watcher sees it.
+    script = (
+        "import os, time\n"
+        "from pathlib import Path\n"
+        "import mesoconsent.batch as b\n"
+        "parents = iter([os.getppid()])\n"
+        "os.getppid = lambda: next(parents, 1)  # the parent dies at once\n"
+        f"folder = Path({str(tmp_path)!r})\n"
+        "b._WRITING.acquire()\n"
+        "b._exit_with_parent(b._Settings(folder, 'text', None, False, None, '.x-'))\n"
+        "time.sleep(1.5)  # the watcher looks every 0.5 s\n"
+        "(folder / '.x-being-written.part').write_bytes(b'PK')\n"
+        "print('still writing', flush=True)\n"
+        "b._WRITING.release()\n"
+        "time.sleep(60)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == "still writing\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_ctrl_c_stops_the_batch_and_its_workers_cleanly(tmp_path: Path) -> None:
+    # Ctrl-C at a terminal reaches the command and its workers: the whole process group.
+    process, marker = _start_big_batch(tmp_path, own_group=True)
+    os.killpg(process.pid, signal.SIGINT)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGINT
+    assert "mesoconsent: interrupted: " in error
+    assert "terminated" not in error
+    assert "lines from " in error
+    assert "Traceback" not in error
+    assert _gone(marker, 5)
+    assert not [path for path in (tmp_path / "out").iterdir() if path.name.startswith(".")]
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
@@ -1198,6 +1362,35 @@ def test_workers_forked_while_another_batch_writes_do_not_wait_for_it(tmp_path: 
     assert done.stdout.strip() == "True", done.stderr
 
 
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs forked workers"
+)
+def test_a_worker_finishes_its_chunk_through_a_ctrl_c(tmp_path: Path) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the command stops the batch, and a
+    # worker finishes the forms of its chunk rather than failing half-way through them.
+    script = (
+        "import multiprocessing, os, signal\n"
+        "import mesoconsent, mesoconsent.batch as b\n"
+        "real = b._render_one\n"
+        "def pressed(engine, settings, index, number, sent):\n"
+        "    if number == 2:  # Ctrl-C, as it reaches a worker\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return real(engine, settings, index, number, sent)\n"
+        "b._render_one = pressed\n"
+        "items = mesoconsent.render_batch([mesoconsent.example_request()] * 4, "
+        f"{str(tmp_path)!r}, 'text', jobs=2, chunksize=4, "
+        "mp_context=multiprocessing.get_context('fork'))\n"
+        "print([item.ok for item in items])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "[True, True, True, True]", done.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        output_name(number, "text") for number in range(1, 5)
+    ]
+
+
 def test_forms_whose_folder_cannot_be_synced_are_not_reported_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1257,6 +1450,33 @@ def test_an_interrupted_batch_in_process_leaves_no_temporary_file(
     with pytest.raises(KeyboardInterrupt):
         list(mesoconsent.render_batch([example_dict()] * 2, tmp_path, "text", jobs=1))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="POSIX signals")
+def test_a_second_sigterm_does_not_cut_the_cleanup_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The first SIGTERM stops the batch while a form is being written; a second one, while
+    # its temporary file is being removed, is ignored rather than leaving the file behind.
+    def interrupted(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
+        (folder / f"{prefix}abc.part").write_bytes(b"half")  # as a cut-short mkstemp leaves
+        signal.raise_signal(signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the batch")
+
+    real_remove = mesoconsent.staging.remove_leftovers
+
+    def terminated_again(output_dir: Path | None, temporary_prefix: str) -> None:
+        signal.raise_signal(signal.SIGTERM)
+        real_remove(output_dir, temporary_prefix)
+
+    monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", interrupted)
+    monkeypatch.setattr(mesoconsent.batch, "remove_leftovers", terminated_again)
+    batch = write_batch(tmp_path / "b.jsonl", [MIXED[0]] * 2)
+    out = tmp_path / "out"
+    status = main(["render", "--batch", str(batch), "--output-dir", str(out), "--jobs", "1"])
+    assert status == 128 + signal.SIGTERM
+    assert "terminated: 0 form(s) written" in capsys.readouterr().err
+    assert list(out.iterdir()) == []
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
