@@ -164,6 +164,35 @@ def test_a_reviewed_catalog_with_fuzzy_and_copied_messages_comes_back_whole(
     assert kept.translations._catalog == fresh.translations._catalog  # type: ignore[attr-defined]
 
 
+def test_a_review_s_revision_and_translations_that_say_nothing_come_back_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    # The revision a reviewer signed off (without it, a reviewed-only engine refuses the
+    # catalog) and the translations that say nothing (which the gates refuse to print).
+    locales, cache = own_french(tmp_path), tmp_path / "cache"
+    path = french_catalog(locales)
+    po = read_po(io.BytesIO(path.read_bytes()))
+    disclosure = next(m for m in po if m.context and isinstance(m.id, str) and "%(" not in m.id)
+    disclosure.string = "\u2026"
+    buffer = io.BytesIO()
+    write_po(buffer, po)
+    path.write_bytes(buffer.getvalue())
+    revision = Engine(locale_dirs=[locales]).catalog("fr").revision
+    text = path.read_text(encoding="utf-8").replace(
+        "# Review-State: draft\n# Reviewed-By:\n",
+        "# Review-State: reviewed\n# Reviewed-By: A. Reviewer <a@example.org>, 2026-11-26\n"
+        f"# Reviewed-Revision: {revision}\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    fresh = Engine(locale_dirs=[locales]).catalog("fr")
+    assert (fresh.review.state, fresh.review.revision) == ("reviewed", revision)
+    assert fresh.blank == {(disclosure.context, disclosure.id)}
+    Engine(locale_dirs=[locales], template_cache=cache).catalog("fr")
+    assert len(entries(cache)) == 1
+    kept = Engine(locale_dirs=[locales], template_cache=cache).catalog("fr")
+    assert kept == fresh
+
+
 def test_a_catalog_that_fails_its_checks_is_never_kept(tmp_path: Path) -> None:
     locales, cache = own_french(tmp_path), tmp_path / "cache"
     path = french_catalog(locales)

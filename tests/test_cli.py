@@ -812,6 +812,51 @@ def test_locales_check_lists_what_stops_a_form_in_the_file_s_order(tmp_path: Pat
     assert places == sorted(places)
 
 
+def test_locales_check_lists_the_messages_the_file_lacks_after_those_it_has(
+    tmp_path: Path,
+) -> None:
+    # A translator goes through the file from the top; what it lacks has no line to go to.
+    from babel.messages.pofile import read_po, write_po
+
+    from tests.test_locales import PAGE, edit_message, line_of, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale="fr")
+    catalog.delete("Yes")
+    with po_path.open("wb") as handle:
+        write_po(handle, catalog)
+    edit_message(po_path, None, PAGE, string="")
+    page = line_of(po_path, 'msgid "' + PAGE + '"')
+    check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    listed = [line for line in check.stdout.splitlines() if line.startswith("  - ")]
+    where = Path("locales", "fr", "LC_MESSAGES", "mesoconsent.po")
+    assert [line.split(": ")[0] for line in listed] == [
+        f"  - {where}:{page}",
+        "  - not in the file",
+    ]
+    assert "text 'Yes'" in listed[1]
+
+
+def test_locales_tells_a_reviewer_to_record_the_revision_they_signed_off(tmp_path: Path) -> None:
+    # Without Reviewed-Revision a later edit would still be shown, and printed, as reviewed.
+    from tests.test_locales import replace_once, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:\n",
+        "# Review-State: reviewed\n# Reviewed-By: Dr Test Reviewer, 2026-11-25\n",
+    )
+    revision = mesoconsent.Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").revision
+    listing = run("locales", "--locales", "locales", cwd=tmp_path)
+    row = next(line for line in listing.stdout.splitlines() if line.startswith("fr "))
+    assert row.endswith(
+        f"reviewed by Dr Test Reviewer, 2026-11-25 (record '# Reviewed-Revision: {revision}' "
+        "to keep it so)"
+    )
+
+
 @pytest.mark.parametrize("kind", ["folder", "device"])
 def test_no_left_alone_note_for_an_output_that_is_not_a_file(tmp_path: Path, kind: str) -> None:
     # Found by a review: a folder or /dev/null given as --output "was not replaced".

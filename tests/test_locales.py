@@ -20,6 +20,7 @@ import attrs
 import pytest
 from babel import Locale
 from babel.messages.catalog import Catalog as BabelCatalog
+from babel.messages.catalog import Message
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
@@ -29,6 +30,7 @@ from lxml import etree
 import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine, LocaleStatus
 from mesoconsent.catalog_folders import catalog_path, check_folder_name, gettext_name
+from mesoconsent.catalog_rules import counts_as_copied
 from mesoconsent.plurals import plural_rules, single_number_forms
 from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.review import Review
@@ -391,6 +393,14 @@ def test_reviewed_without_a_reviewer_or_an_unknown_state_is_refused(tmp_path: Pa
         Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
 
 
+def test_a_review_state_left_blank_is_a_draft(tmp_path: Path) -> None:
+    # "Review-State:" with nothing after it (cleared, to be filled in after a review) says
+    # nobody has signed the translation off: a draft, as a catalog that says nothing is.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, "# Review-State: draft\n", "# Review-State:\n")
+    assert Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review == Review("draft")
+
+
 def test_plural_forms_by_cldrs_rules_are_accepted_as_well_as_babels(tmp_path: Path) -> None:
     # msginit -l tr writes "nplurals=2; plural=(n != 1);", as CLDR's Turkish rules (one,
     # other) say, and Poedit and Weblate follow them; it was refused because Babel's older
@@ -437,6 +447,18 @@ def test_the_escapes_po_files_use_are_accepted(tmp_path: Path) -> None:
     Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
+def test_a_backslash_in_a_comment_is_not_read_as_an_escape(tmp_path: Path) -> None:
+    # A translator's note naming a Windows path is a comment, not a string: nothing reads its
+    # backslashes, and msgfmt takes it. Refused, it would take the whole language out of use.
+    po_path = french_copy(tmp_path)
+    replace_once(
+        po_path,
+        "#. how often sessions take place (once a week).",
+        "# glossary: S:\\glossaire\\medical.txt\n#. how often sessions take place (once a week).",
+    )
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 def test_a_catalog_with_the_wrong_plural_forms_is_refused(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     text = po_path.read_text(encoding="utf-8")
@@ -462,6 +484,35 @@ def test_a_catalog_with_another_language_s_plural_rule_is_refused(tmp_path: Path
     headers = re.findall(r"use Plural-Forms: nplurals=[^;]*; plural=[^;]*;", str(caught.value))
     assert len(headers) == 1
     assert headers[0].startswith("use Plural-Forms: nplurals=2;")
+
+
+def test_a_plural_formula_picking_a_form_the_catalog_lacks_is_refused(tmp_path: Path) -> None:
+    # French's two forms, but a formula that picks a third one for 0: gettext finds no such
+    # form and prints the English ("0 sessions") on a French form.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, "plural=(n > 1);", "plural=(n == 0 ? 2 : n > 1);")
+    with pytest.raises(CatalogError, match="formula does not group the counts as fr's rules do"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+def test_a_plural_formula_wrong_only_past_a_hundred_is_refused(tmp_path: Path) -> None:
+    # "(n<10 || n>=20)" for "(n%100<10 || n%100>=20)": right up to 111, then "112 сеанса"
+    # where Russian says "112 сеансов". The formulas are compared up to 200, and beyond.
+    po_path = shipped_copy(tmp_path, "ru")
+    replace_once(po_path, "(n%100<10 || n%100>=20)", "(n<10 || n>=20)")
+    with pytest.raises(CatalogError, match=r"as ru's rules do \(first at 112;"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
+@pytest.mark.parametrize("header", ["nplurals=2; plural=(n != 1);", "nplurals=2; plural=(n > 1);"])
+def test_bengali_plural_forms_before_and_after_babel_2_19_are_both_accepted(
+    tmp_path: Path, header: str
+) -> None:
+    # Babel 2.19 changed Bengali's formula (0 now takes the first form, as CLDR says): a
+    # catalog written by either rule has the same number of forms and reads by its own
+    # formula, whichever of the rules is Babel's table's.
+    empty_catalog(tmp_path / "locales", "bn", header)
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
 def test_a_plural_formula_numbering_the_same_groups_otherwise_is_accepted(
@@ -946,6 +997,20 @@ def test_a_catalog_whose_charset_is_not_utf8_is_refused(tmp_path: Path) -> None:
         Engine(locale_dirs=[tmp_path / "locales"]).render(in_locale("fr"))
 
 
+@pytest.mark.parametrize(
+    ("written", "other"),
+    [('"Language: fr\\n"', '"Language: FR\\n"'), ("charset=utf-8", "charset=UTF_8")],
+)
+def test_a_header_naming_the_language_or_utf8_in_other_letters_is_accepted(
+    tmp_path: Path, written: str, other: str
+) -> None:
+    # The same language, and the same charset, in capitals or with an underscore: refused,
+    # a catalog a translator saved by hand would take the language out of use.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, written, other)
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 def test_another_language_s_catalog_in_a_locale_s_folder_is_refused(tmp_path: Path) -> None:
     # The German catalog copied into fr/: a "French" form in German.
     shipped_copy(tmp_path, "de", "fr")
@@ -1409,6 +1474,19 @@ def test_a_locale_only_a_misnamed_folder_holds_is_refused_naming_the_folder(
     ]
 
 
+def test_of_two_misnamed_folders_the_one_in_the_first_locale_folder_is_named(
+    tmp_path: Path,
+) -> None:
+    # The first locale folder's catalog wins (a clinic's over another's): its misnamed folder
+    # is the one to rename.
+    first = shipped_copy(tmp_path / "clinic", "fr", "fr-CA")
+    shipped_copy(tmp_path / "shared", "fr", "fr-ca")
+    engine = Engine(locale_dirs=[tmp_path / "clinic" / "locales", tmp_path / "shared" / "locales"])
+    with pytest.raises(mesoconsent.ValidationError) as caught:
+        engine.render(in_locale("fr-CA"))
+    assert f"its catalog {first} is in a folder named 'fr-CA'" in str(caught.value)
+
+
 def test_a_request_for_a_script_in_a_region_babel_does_not_know_renders(tmp_path: Path) -> None:
     # az-Arab-TR, served by a clinic's az_Arab catalog: negotiation passed, then the language
     # tag's lookup of az-TR failed, an internal error (a review).
@@ -1611,6 +1689,53 @@ def test_a_reviewed_catalog_stays_reviewed_when_only_its_header_changes(tmp_path
     assert review == Review("reviewed", "Dr Test Reviewer, 2026-11-25", revision)
 
 
+def reviewed_french_copy(tmp_path: Path, after: str = "") -> tuple[Path, str]:
+    """A copy of the French catalog signed off at its current revision, with ``after`` after
+    its review record; returns the .po path and the revision."""
+    po_path = french_copy(tmp_path)
+    revision = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").revision
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:\n",
+        "# Review-State: reviewed\n# Reviewed-By: Dr Test Reviewer, 2026-11-25\n"
+        f"# Reviewed-Revision: {revision}\n{after}",
+    )
+    return po_path, revision
+
+
+def test_a_reviewed_catalog_stays_reviewed_when_an_entry_to_translate_is_added(
+    tmp_path: Path,
+) -> None:
+    # pybabel update adds a later template's new English untranslated: no translation the
+    # reviewer signed off changed (the new message is listed as missing until translated).
+    po_path, revision = reviewed_french_copy(tmp_path)
+    with po_path.open("a", encoding="utf-8") as handle:
+        handle.write('\nmsgid "A text a later version added"\nmsgstr ""\n')
+    review = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review
+    assert review == Review("reviewed", "Dr Test Reviewer, 2026-11-25", revision)
+
+
+def test_the_revision_signed_off_is_not_continued_by_the_line_after_it(tmp_path: Path) -> None:
+    # Only a Reviewed-By line is wrapped by pybabel: a link on the next line, too long to have
+    # fitted on the revision's, is a note of its own, not part of the revision (which would no
+    # longer match, and the reviewed catalog would be shown, and printed, as a draft).
+    link = "https://clinique.example/glossaire/medecine-esthetique/mesotherapie/termes-valides"
+    _, revision = reviewed_french_copy(tmp_path, f"# {link}\n")
+    review = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review
+    assert review == Review("reviewed", "Dr Test Reviewer, 2026-11-25", revision)
+
+
+def test_a_reviewed_catalog_that_breaks_a_rule_is_not_listed_as_reviewed(tmp_path: Path) -> None:
+    # German's plural formula in the French catalog: no translation changed since the review,
+    # but the catalog cannot serve a form, and the listing says so without a reviewer's name.
+    po_path, _ = reviewed_french_copy(tmp_path)
+    replace_once(po_path, "plural=(n > 1);", "plural=(n != 1);")
+    status = french_status(tmp_path)
+    assert status.error is not None
+    assert "formula does not group the counts" in status.error
+    assert status.review == Review("draft")
+
+
 def test_a_clinic_s_own_english_catalog_is_the_source_not_a_draft(tmp_path: Path) -> None:
     # A clinic adapting the English wording is not translating: no review is due.
     target = catalog_path(tmp_path / "locales", "en")
@@ -1679,6 +1804,58 @@ def test_a_placeholder_error_names_the_plural_form_only_of_a_plural_message(
     )
     assert "context" not in str(caught.value)
     assert "plural form" not in str(caught.value)
+
+
+def test_a_translation_adding_a_placeholder_is_refused(tmp_path: Path) -> None:
+    # A placeholder the English lacks names a value the message is not given: the render
+    # fails, or prints a value the English never put there.
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, PAGE, string="Page %(page)s sur %(pages)s (%(clinic)s)")
+    message = load_refusal(tmp_path)
+    assert (
+        "has placeholders ['%(clinic)s', '%(page)s', '%(pages)s'], "
+        "expected ['%(page)s', '%(pages)s']"
+    ) in message
+
+
+def test_a_plural_form_for_one_number_may_leave_out_a_placeholder_but_not_add_one(
+    tmp_path: Path,
+) -> None:
+    # Arabic's form for one session may say "one" in words instead of the count; it may not
+    # name a value the message is not given.
+    po_path = shipped_copy(tmp_path, "ar")
+    message = read(po_path, "ar").get(SESSIONS)
+    assert message is not None
+    assert isinstance(message.string, tuple | list)
+    forms = list(message.string)
+    forms[1] = f"{forms[1]} %(pages)s"
+    edit_message(po_path, None, SESSIONS, string=tuple(forms))
+    assert "plural form 1 (msgstr[1]), has placeholders" in load_refusal(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("context", "msgid", "string"),
+    [
+        # The English changed, a placeholder with it: the old translation is kept.
+        ("consent.complications_contact", CONTACT, "Appelez %(clinique)s."),
+        # The English became a plural message: the old translation is kept as the first form,
+        # the others left empty (the plural check refused this one, though msgfmt -c takes it).
+        (None, SESSIONS, ("%(num)s séance", "")),
+    ],
+)
+def test_a_fuzzy_entry_is_not_held_to_the_rules_of_a_translation(
+    tmp_path: Path, context: str | None, msgid: str | tuple[str, str], string: object
+) -> None:
+    # pybabel update marks such an entry fuzzy: msgfmt -c leaves it alone, and no form prints
+    # it (it is listed as fuzzy). Refused, one changed English text would take the whole
+    # language out of use.
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, context, msgid, string=string, fuzzy=True)
+    Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    status = french_status(tmp_path)
+    assert status.error is None
+    fuzzy = (context, msgid if isinstance(msgid, str) else msgid[0])
+    assert [(key, reason) for key, _kind, reason in status.missing] == [(fuzzy, "fuzzy")]
 
 
 def test_an_unknown_escape_is_reported_at_its_own_line(tmp_path: Path) -> None:
@@ -2152,6 +2329,13 @@ def test_a_short_message_the_same_in_the_language_is_a_translation() -> None:
         assert catalog.unusable((None, word)) is None
 
 
+def test_a_short_disclosure_or_question_left_in_english_is_copied() -> None:
+    # A clinic's own health question may be short ("Diabetes?"): with a msgctxt it is a
+    # question the patient must read in their language, however few its words.
+    assert counts_as_copied(Message("Diabetes?", "Diabetes?", context="screening.diabetes"))
+    assert not counts_as_copied(Message("Diabetes?", "Diabetes?"))
+
+
 @pytest.mark.parametrize(
     "english",
     [
@@ -2174,3 +2358,14 @@ def test_a_plural_message_copied_from_the_english_stops_the_form(
     assert (None, english[0]) in engine.catalog("fr").copied
     with pytest.raises(CoverageError, match=re.escape(english[0])):
         engine.render(in_locale("fr"))
+
+
+def test_a_plural_message_with_only_some_forms_in_english_is_not_copied(tmp_path: Path) -> None:
+    # Only every form in English leaves the count in English: a language whose word for one
+    # session is the English one, and not for several, has translated the message.
+    edit_message(
+        french_copy(tmp_path), None, SESSIONS, string=("%(num)s session", "%(num)s séances")
+    )
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    assert (None, SESSIONS[0]) not in engine.catalog("fr").copied
+    assert french_status(tmp_path).missing == ()

@@ -162,14 +162,16 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     """The catalog's plural forms must be the locale's (the Plural-Forms header picks the form
     at run time), and every plural message must give each of them. The locale's are those of
     Babel's gettext table or, where they differ, those CLDR's rules give (msginit, Poedit and
-    Weblate write Turkish and Hungarian with two forms, as CLDR does; Babel's table, one)."""
+    Weblate write Turkish and Hungarian with two forms, as CLDR does; Babel's table, one).
+    A fuzzy message is not a translation yet (msgfmt -c leaves it alone): pybabel update
+    leaves the forms after the first empty where a message became plural."""
     header = plural_header_problem(po, locale)
     if header is not None:
         yield header
         return
     expected = po.num_plurals
     for message in po:
-        if message.pluralizable and message.string and any(message.string):
+        if message.pluralizable and not message.fuzzy and message.string and any(message.string):
             forms = [form for form in message.string if form]
             if len(message.string) != expected or len(forms) != expected:
                 yield (
