@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,16 +15,21 @@ from typing import Any
 
 import attrs
 import docx
+import lxml.html
 import pytest
+from docx.opc.constants import CONTENT_TYPE as CT
 from docx.oxml.ns import qn
 from lxml import etree
 
 import mesoconsent
+from mesoconsent.resources import locales_dir
 from tests.helpers import (
     XML_SPACE,
     W,
+    copy_templates,
     docx_paragraph_texts,
     docx_part,
+    edit,
     example,
     present,
     unguarded_spaces,
@@ -56,6 +63,65 @@ def test_lists_are_real_word_lists(rendered: bytes) -> None:
     abstract_id = present(num.find(f"{W}abstractNumId")).get(f"{W}val")
     abstract = present(numbering.find(f"{W}abstractNum[@{W}abstractNumId='{abstract_id}']"))
     assert present(abstract.find(f".//{W}numFmt")).get(f"{W}val") == "bullet"
+    assert present(abstract.find(f".//{W}lvlText")).get(f"{W}val") == "\u2022"  # a visible bullet
+
+
+def ordered_lists_engine(tmp_path: Path) -> mesoconsent.Engine:
+    """The bundled templates with three lists numbered (<ol>): the planned treatment (made for
+    each form), then two in a {% static %} section."""
+    templates = copy_templates(tmp_path)
+    for name, first in (
+        ("common/base.html.j2", "consent.plan_areas"),
+        ("mesotherapy/consent.html.j2", "procedure.practitioner"),
+        ("mesotherapy/consent.html.j2", "aftercare.sun"),
+    ):
+        pattern = rf'(?s)<ul>\n(<li data-disclosure="{re.escape(first)}">.*?)</ul>'
+        edit(templates / name, pattern, r"<ol>\n\1</ol>")
+    return mesoconsent.Engine([templates], [locales_dir()], include_bundled=False)
+
+
+def test_ordered_lists_are_numbered_word_lists_each_counting_from_one(tmp_path: Path) -> None:
+    engine = ordered_lists_engine(tmp_path)
+    content = engine.render(example(), "docx").content
+    document = docx.Document(io.BytesIO(content))
+    numbered = [p for p in document.paragraphs if present(p.style).name == "List Number"]
+    assert len(numbered) == 3 + 4 + 4
+    levels = [present(p._p.find(f"{W}pPr/{W}numPr/{W}ilvl")).get(f"{W}val") for p in numbered]
+    assert levels == ["0"] * len(numbered)
+    num_ids = [present(p._p.find(f"{W}pPr/{W}numPr/{W}numId")).get(f"{W}val") for p in numbered]
+    # Each list its own numbering, so that each counts from 1 rather than going on.
+    assert [len(list(group)) for _, group in itertools.groupby(num_ids)] == [3, 4, 4]
+    assert len(set(num_ids)) == 3
+    numbering = docx_part(content, "word/numbering.xml")
+    for num_id in set(num_ids):
+        num = present(numbering.find(f"{W}num[@{W}numId='{num_id}']"))
+        abstract_id = present(num.find(f"{W}abstractNumId")).get(f"{W}val")
+        start = num.find(f"{W}lvlOverride[@{W}ilvl='0']/{W}startOverride")
+        assert present(start).get(f"{W}val") == "1"
+        abstract = numbering.find(f"{W}abstractNum[@{W}abstractNumId='{abstract_id}']")
+        level = present(present(abstract).find(f"{W}lvl[@{W}ilvl='0']"))
+        assert present(level.find(f"{W}numFmt")).get(f"{W}val") == "decimal"
+        assert present(level.find(f"{W}lvlText")).get(f"{W}val") == "%1."
+    # The HTML and text forms number the same lists.
+    page = lxml.html.document_fromstring(engine.render(example(), "html").content)
+    assert [len(ol.findall("li")) for ol in page.iter("ol")] == [3, 4, 4]
+    text = engine.render(example(), "text").content.decode()
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. ", text, flags=re.MULTILINE)]
+    assert numbers == [1, 2, 3, 1, 2, 3, 4, 1, 2, 3, 4]
+
+
+def test_headings_keep_with_what_follows_and_are_outline_levels(rendered: bytes) -> None:
+    # A heading left alone at the foot of a page, its section on the next, is what Word's
+    # "Keep with next" prevents; the outline level puts it in the navigation pane.
+    styles = docx_part(rendered, "word/styles.xml")
+    for style_id, outline in (("Title", None), ("Heading1", "0"), ("Heading2", "1")):
+        style = present(styles.find(f"{W}style[@{W}styleId='{style_id}']"))
+        assert style.find(f"{W}pPr/{W}keepNext") is not None, style_id
+        level = style.find(f"{W}pPr/{W}outlineLvl")
+        assert (None if level is None else level.get(f"{W}val")) == outline, style_id
+    document = docx.Document(io.BytesIO(rendered))
+    for name in ("Title", "Heading 1", "Heading 2"):
+        assert document.styles[name].paragraph_format.keep_with_next
 
 
 def test_screening_checklist_is_a_table_with_yes_and_no(rendered: bytes) -> None:
@@ -67,15 +133,24 @@ def test_screening_checklist_is_a_table_with_yes_and_no(rendered: bytes) -> None
         assert (row.cells[1].text, row.cells[2].text) == ("\u2610", "\u2612")  # all answered no
     header_row = checklist.rows[0]._tr
     assert header_row.find(f"{W}trPr/{W}tblHeader") is not None  # repeats across pages
+    header_runs = [run for cell in checklist.rows[0].cells for run in cell.paragraphs[0].runs]
+    assert [run.text for run in header_runs] == ["Question", "Yes", "No"]
+    assert all(run.bold for run in header_runs)
 
 
 def test_footer_has_page_x_of_y_fields_and_header_names_clinic(rendered: bytes) -> None:
     footer = docx_part(rendered, "word/footer1.xml")
     instructions = [present(t.text).strip() for t in footer.iter(f"{W}instrText")]
     assert instructions == ["PAGE", "NUMPAGES"]
+    # Each a whole complex field: begin, instruction, separate, the number shown until Word
+    # or LibreOffice updates it, end. Without its begin or separate mark, it is no field.
+    marks = [
+        present(e.get(f"{W}fldCharType")) if e.tag == f"{W}fldChar" else present(e.text).strip()
+        for e in footer.iter(f"{W}fldChar", f"{W}instrText")
+    ]
+    assert marks == ["begin", "PAGE", "separate", "end", "begin", "NUMPAGES", "separate", "end"]
     footer_text = "".join(t.text or "" for t in footer.iter(f"{W}t"))
-    assert footer_text.startswith("Page ")
-    assert " of " in footer_text
+    assert footer_text == "Page 1 of 1"
     header = docx_part(rendered, "word/header1.xml")
     header_text = "".join(t.text or "" for t in header.iter(f"{W}t"))
     assert header_text.startswith("Riverside Aesthetic Clinic · Consent to mesotherapy treatment")
@@ -120,6 +195,16 @@ def test_signature_lines_for_patient_and_practitioner(rendered: bytes) -> None:
     assert bottom.get(f"{W}val") == "single"
     captions = [row.cells[1].text for row in signatures.rows]
     assert captions.count("Signature") == 2
+    date_line = signatures.rows[0].cells[3]._tc
+    assert present(date_line.find(f"{W}tcPr/{W}tcBorders/{W}bottom")).get(f"{W}val") == "single"
+    # Under each line its caption: "Signature" under the signature, "Date" under the date.
+    caption_rows = signatures.rows[1::2]
+    assert [(r.cells[1].text, r.cells[3].text) for r in caption_rows] == [("Signature", "Date")] * 2
+    # Room to sign: each signing row is at least 850 twips (15 mm) high.
+    for row in signatures.rows[::2]:
+        height = present(present(row._tr.trPr).find(qn("w:trHeight")))
+        assert height.get(qn("w:hRule")) == "atLeast"
+        assert int(present(height.get(qn("w:val")))) >= 850
 
 
 def test_spaces_word_would_drop_are_marked_to_be_kept(rendered: bytes) -> None:
@@ -289,6 +374,66 @@ def test_hostile_text_is_printed_literally() -> None:
     text = mesoconsent.render(request, "text").content.decode()
     assert hostile in text
     assert "49" not in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ann < Bob", "Ann > Bob", "Ann ]]> Bob", "Tom & Jerry", 'O\'Brien "Jr"', "<Jane/>"],
+)
+def test_a_name_with_xml_s_special_characters_is_printed_literally(name: str) -> None:
+    # Each character alone: "<" or "]]>" left as they are break the part's XML (Word refuses
+    # the file), "&" too; quotes need no escape in text but must come out as they went in.
+    request = with_patient_name(example(), name)
+    content = mesoconsent.render(request).content
+    document = docx.Document(io.BytesIO(content))
+    assert name in docx_paragraph_texts(content)  # the details table
+    assert "Patient\n" + name in docx_paragraph_texts(content)  # the signature line
+    assert name in document.sections[0].header.paragraphs[0].text  # every page's header
+    page = lxml.html.document_fromstring(mesoconsent.render(request, "html").content)
+    cells = ["".join(map(str, td.itertext())) for td in page.iter("td")]
+    assert name in cells  # the details table
+    assert "Patient" + name in cells  # the signature line: role, line break, name
+    assert name in "".join(map(str, present(page.find(".//header")).itertext()))
+    text = mesoconsent.render(request, "text").content.decode()
+    assert f"\nPatient\n{name}\n" in text
+
+
+def test_a_title_and_subject_with_xml_s_special_characters_are_stored_literally(
+    tmp_path: Path,
+) -> None:
+    # A clinic's own template may title a form "Fillers & boosters"; the core properties
+    # must hold it as it is, not break docProps/core.xml. (Written as values, as a
+    # translation is: text in the template itself is markup.)
+    templates = copy_templates(tmp_path)
+    title, subject = "Mesotherapy & <boosters>", 'Consent: "A & B" <2026>'
+    consent = templates / "mesotherapy" / "consent.html.j2"
+    edit(consent, r'_\("Consent to mesotherapy treatment"\)', f"'{title}'")
+    edit(consent, r'_\("Informed consent: mesotherapy"\)', f"'{subject}'")
+    engine = mesoconsent.Engine([templates], [locales_dir()], include_bundled=False)
+    content = engine.render(example()).content
+    properties = docx.Document(io.BytesIO(content)).core_properties
+    assert (properties.title, properties.subject, properties.category) == (title, subject, subject)
+    assert docx_paragraph_texts(content)[0] == title
+    page = lxml.html.document_fromstring(engine.render(example(), "html").content)
+    assert page.findtext(".//title") == title
+
+
+def test_every_part_has_the_content_type_of_its_kind(rendered: bytes) -> None:
+    # A part without its content type (an Override in [Content_Types].xml) is read as plain
+    # XML: Word reports the file as unreadable content, whatever python-docx makes of it.
+    package = docx.Document(io.BytesIO(rendered)).part.package
+    types = {str(part.partname): part.content_type for part in package.iter_parts()}
+    assert types == {
+        "/word/document.xml": CT.WML_DOCUMENT_MAIN,
+        "/word/styles.xml": CT.WML_STYLES,
+        "/word/numbering.xml": CT.WML_NUMBERING,
+        "/word/settings.xml": CT.WML_SETTINGS,
+        "/word/header1.xml": CT.WML_HEADER,
+        "/word/footer1.xml": CT.WML_FOOTER,
+        "/docProps/core.xml": CT.OPC_CORE_PROPERTIES,
+        "/docProps/app.xml": CT.OFC_EXTENDED_PROPERTIES,
+        "/docProps/custom.xml": CT.OFC_CUSTOM_PROPERTIES,
+    }
 
 
 def test_docx_passes_its_own_gate_in_html_and_text_too() -> None:

@@ -54,6 +54,20 @@ def test_a_letter_form_is_on_letter_with_the_same_text_width(locale: str) -> Non
         assert int(table_width.get(f"{W}w", "0")) <= text_width
 
 
+@pytest.mark.parametrize("paper_size", ["A4", "Letter"])
+def test_the_top_and_bottom_margins_are_22_mm_with_the_header_and_footer_inside(
+    paper_size: str,
+) -> None:
+    section = docx.Document(io.BytesIO(mesoconsent.render(on_paper(paper_size)).content)).sections[
+        0
+    ]
+    top, bottom = (present(margin).twips for margin in (section.top_margin, section.bottom_margin))
+    assert (top, bottom) == (1247, 1247)  # 22 mm, on either paper
+    # The header and footer sit in the margins, clear of the text.
+    assert 0 < present(section.header_distance).twips < top
+    assert 0 < present(section.footer_distance).twips < bottom
+
+
 def test_a_right_to_left_letter_form_keeps_its_right_to_left_section() -> None:
     body = docx_part(
         mesoconsent.render(on_paper("Letter", "ar"), "docx").content, "word/document.xml"

@@ -25,6 +25,7 @@ from mesoconsent.bidi import (
     isolate_ltr,
     ltr_segments,
 )
+from mesoconsent.writers.docx import write_docx
 from tests.helpers import docx_paragraph_texts, example
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -86,6 +87,29 @@ def test_the_complex_script_language_and_font_cover_arabic() -> None:
     assert styles.find(f"{W}docDefaults/{W}pPrDefault/{W}pPr/{W}bidi") is not None
 
 
+def test_the_page_header_and_footer_are_right_to_left_too() -> None:
+    # Each page's header (with a draft notice above it here) and its footer ("Page X of Y",
+    # the numbers as fields) read right to left as the body does: every paragraph
+    # right-to-left, every run but an isolated left-to-right one (the patient's name) too.
+    document = mesoconsent.default_engine().compose(attrs.evolve(example(), locale="ar"))
+    draft = attrs.evolve(document, draft_notice="مسودة: ليست للتوقيع")
+    content = write_docx(draft)
+    for name, paragraph_count in (("word/header1.xml", 2), ("word/footer1.xml", 1)):
+        root = part(content, name)
+        paragraphs = list(root.iter(f"{W}p"))
+        assert len(paragraphs) == paragraph_count
+        assert all(p.find(f"{W}pPr/{W}bidi") is not None for p in paragraphs), name
+        runs = [run for run in root.iter(f"{W}r") if run.find(f"{W}br") is None]
+        isolated = [run for run in runs if "".join(map(str, run.itertext())).startswith(LRI)]
+        assert [run for run in runs if run.find(f"{W}rPr/{W}rtl") is None] == isolated, name
+    header = part(content, "word/header1.xml")
+    assert f"{LRI}Jane Example{PDI}" in [
+        "".join(map(str, r.itertext())) for r in header.iter(f"{W}r")
+    ]
+    footer = part(content, "word/footer1.xml")
+    assert len(list(footer.iter(f"{W}fldChar"))) == 6  # two page fields, their runs among those
+
+
 def test_left_to_right_documents_are_unchanged() -> None:
     content = mesoconsent.render(attrs.evolve(example(), locale="fr")).content
     body = part(content, "word/document.xml")
@@ -99,6 +123,7 @@ def test_the_html_and_text_forms_are_right_to_left_with_isolated_latin() -> None
     html = mesoconsent.render(request, "html").content.decode()
     assert '<html lang="ar-EG" dir="rtl">' in html
     assert f"{LRI}Jane Example{PDI}" in html
+    assert f"{LRI}+44 20 7946 0000{PDI}" in html  # in the body (the header has no phone)
     text = mesoconsent.render(request, "text").content.decode()
     assert f"{LRI}+44 20 7946 0000{PDI}" in text
 
