@@ -184,11 +184,15 @@ def question_lines(text: str, wording: str) -> tuple[str, str]:
     line is part of the first, so it no longer equals the wording; the lines after it are
     where the patient's details go, and nothing else."""
     lines = text.split("\n")
-    for count in range(1, len(lines) + 1):
-        shown = normalize_space(" ".join(lines[:count]))
+    shown = ""
+    for count, line in enumerate(lines, start=1):
+        # Built a line at a time, never longer than the wording and a line: rejoining all
+        # the lines taken so far took time growing with the square of a crafted file's blank
+        # lines before the question.
+        shown = normalize_space(f"{shown} {line}")
         if len(shown) >= len(wording):
             return shown, normalize_space(" ".join(lines[count:]))
-    return normalize_space(" ".join(lines)), ""
+    return shown, ""
 
 
 def check_screening(
