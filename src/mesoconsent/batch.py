@@ -90,8 +90,6 @@ __all__ = [
 BatchRequest: TypeAlias = ConsentRequest | Mapping[str, Any] | str | bytes
 """What :func:`render_batch` accepts: a request, decoded JSON (a dict) or a JSON document."""
 
-"""The extension of each format's output files."""
-
 NUMBER_WIDTH = 6
 _BOM = b"\xef\xbb\xbf"
 # Chunks each worker has queued ahead, so none waits for the next while the parent collects.
