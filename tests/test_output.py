@@ -6,6 +6,7 @@ import errno
 import os
 import signal
 import stat
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 import mesoconsent.output
+from mesoconsent import disk_cache
 from mesoconsent.output import write_atomic, write_files_atomic
 
 
@@ -463,3 +465,39 @@ def test_files_are_synced_even_where_no_thread_can_be_started(
     _record(monkeypatch, events)
     assert write_files_atomic(tmp_path, FILES) == [None, None, None]
     assert events == ["fsync"] * 3 + ["rename"] * 3
+
+
+def _open_descriptors() -> int | None:
+    folder = Path("/proc/self/fd")
+    return len(list(folder.iterdir())) if folder.is_dir() else None
+
+
+WRITERS: dict[str, Callable[[Path], object]] = {
+    "write_atomic": lambda folder: write_atomic(folder / "form.docx", b"form"),
+    "write_files_atomic": lambda folder: write_files_atomic(folder, FILES, prefix=".batch-"),
+    "disk_cache.write_entry": lambda folder: disk_cache.write_entry(folder / "entry", b"entry"),
+}
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+@pytest.mark.parametrize("writer", WRITERS)
+def test_ctrl_c_while_a_temporary_file_is_made_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    # Ctrl-C arriving during mkstemp's system calls is raised as soon as it returns, before
+    # the caller knows the file's name: here, raised just before it returns. The file must
+    # not be left behind (a .part file, which a form's temporary file would be), nor its
+    # descriptor left open.
+    real_mkstemp = tempfile.mkstemp
+
+    def interrupted(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        made = real_mkstemp(*args, **kwargs)
+        signal.raise_signal(signal.SIGINT)
+        return made
+
+    before = _open_descriptors()
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        WRITERS[writer](tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    assert _open_descriptors() == before

@@ -25,10 +25,11 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from mesoconsent.output import make_temporary
 
 # The folder of a configuration that has not been opened for this long (seconds) is removed.
 UNUSED_FOR = 30 * 24 * 3600
@@ -113,7 +114,7 @@ def write_entry(path: Path, data: bytes) -> None:
     """Put ``data`` at ``path`` whole (through a temporary file and a rename, so a reader never
     sees half of it), readable by the user only; if that fails, nothing is kept."""
     with contextlib.suppress(OSError):
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.")
+        descriptor, temporary = make_temporary(path.parent, f"{path.name}.")
         try:
             with os.fdopen(descriptor, "wb") as stream:
                 stream.write(data)

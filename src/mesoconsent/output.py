@@ -33,9 +33,7 @@ def write_atomic(path: Path, data: bytes, *, prefix: str = TEMPORARY_PREFIX) -> 
     target = _regular_target(path)
     try:
         # A short fixed name: the target's own name may already be at the length limit.
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=prefix, suffix=TEMPORARY_SUFFIX
-        )
+        handle, temporary = make_temporary(target.parent, prefix, TEMPORARY_SUFFIX)
     except OSError as error:
         raise _naming(error, path) from None
     try:
@@ -232,9 +230,34 @@ def write_files_atomic(
     return outcome
 
 
+def make_temporary(
+    folder: str | os.PathLike[str], prefix: str, suffix: str = ""
+) -> tuple[int, str]:
+    """``tempfile.mkstemp(suffix, prefix, folder)``, leaving no file behind if Ctrl-C (or
+    SIGTERM) comes while it makes one.
+
+    Python raises a signal's exception between two steps of its own code, so one arriving
+    while mkstemp makes the file (its slowest part) would be raised as mkstemp returns, before
+    the caller has the name to remove it by. Those signals are held back while the file is
+    made (POSIX), and the file is removed if one is raised as they are let through. (The few
+    steps from here to the caller's own ``try`` remain; a batch also removes, at its end,
+    whatever temporary files of its own prefix are left.)
+    """
+    made = None
+    try:
+        with _signals_held():
+            made = tempfile.mkstemp(suffix, prefix, folder)
+    except BaseException:
+        if made is not None:
+            _close(made[0])
+            _remove(made[1])
+        raise
+    return made
+
+
 def _write_temporary(folder: Path, data: bytes, prefix: str) -> tuple[int, str]:
     """A new private temporary file in ``folder`` holding ``data``, still open."""
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=TEMPORARY_SUFFIX)
+    descriptor, temporary = make_temporary(folder, prefix, TEMPORARY_SUFFIX)
     try:
         view = memoryview(data)
         while view:
