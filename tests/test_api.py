@@ -19,6 +19,7 @@ import mesoconsent
 from mesoconsent import ConsentRequest, Engine
 from mesoconsent.resources import example_request_path, locales_dir, templates_dir
 from tests.helpers import example, example_dict, run_cli, unreachable_folder
+from tests.test_catalog_template import clinic_procedure
 from tests.test_verify import rewritten
 
 
@@ -220,6 +221,41 @@ def test_the_readme_python_example_runs_from_any_folder(
         exec(compile(block.group(1), "README.md", "exec"), {})
     assert mesoconsent.verify(tmp_path / "consent.docx").ok
     assert (tmp_path / "consent.html").is_file()
+
+
+API_DOC = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+API_EXAMPLES = {
+    f"docs/api.md line {API_DOC.count(chr(10), 0, found.start()) + 1}": found.group(1)
+    for found in re.finditer(r"```python\n(.*?)```", API_DOC, re.DOTALL)
+}
+
+
+@pytest.mark.parametrize("name", API_EXAMPLES)
+def test_the_api_doc_s_python_examples_run_and_print_what_they_say(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found by a review: the batch example wrote its JSON Lines forms into the folder its first
+    # batch had filled, which render_batch refuses (EarlierFormsError). The examples run in a
+    # folder holding what they name: request.json, requests.jsonl, and docs/templates.md's
+    # clinic-templates/ with an empty clinic-locales/.
+    example_text = API_EXAMPLES[name]
+    request_file = example_request_path()
+    (tmp_path / "request.json").write_bytes(request_file.read_bytes())
+    (tmp_path / "requests.jsonl").write_text(
+        json.dumps(json.loads(request_file.read_text(encoding="utf-8"))) + "\n", encoding="utf-8"
+    )
+    clinic_procedure(tmp_path)
+    (tmp_path / "clinic-locales").mkdir()
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example_text, name, "exec"), {})
+    # Each line printed is shown in the example's comments, but for `print(error)`, the
+    # command line's listing, which the example describes rather than shows.
+    printed = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if not line.startswith(("invalid consent request", "  - "))
+    ]
+    assert [line for line in printed if line not in example_text] == []
 
 
 @pytest.mark.parametrize(
