@@ -84,6 +84,50 @@ def test_unknown_keys_in_procedure_file_are_refused(tmp_path: Path) -> None:
         Engine([templates], include_bundled=False)
 
 
+@pytest.mark.parametrize(
+    ("written", "instead", "said"),
+    [
+        # A quoted "false" was read as true: the question asked for details.
+        (
+            "asks_details = true",
+            'asks_details = "false"',
+            "must be true or false (without quotes), not a string "
+            "@ procedure.screening[3].asks_details",
+        ),
+        ("asks_details = true", "asks_details = 0", "not an integer"),
+        # A list or a table given as text was printed, brackets and all, on every form.
+        (
+            'text = "Are you pregnant?"',
+            'text = ["Are you pregnant?"]',
+            "must be a string (text in quotes), not an array @ procedure.screening[0].text",
+        ),
+        ('text = "Are you pregnant?"', 'text = {en = "Are you pregnant?"}', "not a table"),
+        (
+            'template_version = "1.2.0"',
+            "template_version = 1",
+            "not an integer @ procedure.template_version",
+        ),
+        ('template_version = "1.2.0"', "template_version = 2026-11-27", "not a date"),
+        ('id = "pregnant"', "id = 5", "not an integer @ procedure.screening[0].id"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_refused_not_converted(
+    tmp_path: Path, written: str, instead: str, said: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, re.escape(written), instead)
+    with pytest.raises(ProcedureDefinitionError, match=re.escape(said)):
+        Engine([templates], include_bundled=False)
+
+
+def test_a_common_disclosure_of_the_wrong_kind_is_refused(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    common = templates / "common" / "disclosures.toml"
+    edit(common, re.escape('text = "Areas to be treated: %(areas)s"'), "text = [1]")
+    with pytest.raises(ProcedureDefinitionError, match=re.escape("not an array @ procedure.")):
+        Engine([templates], include_bundled=False)
+
+
 def test_disclosure_marker_on_a_heading_is_a_template_error(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(

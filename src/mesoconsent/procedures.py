@@ -11,14 +11,16 @@ Adding a procedure is therefore a data-and-template change; nothing here names m
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
+import cattrs.v
 
 from mesoconsent.document import (
     ALERT_PREFIX,
@@ -115,7 +117,51 @@ class _CommonFile:
     disclosures: tuple[Disclosure, ...]
 
 
+class _WrongKindError(TypeError):
+    """A TOML value of the wrong kind; the message says what was expected."""
+
+
+# What TOML calls the kinds of value tomllib gives (datetime before date: it is one).
+_TOML_KINDS = (
+    (str, "a string"),
+    (bool, "true or false"),
+    (int, "an integer"),
+    (float, "a float"),
+    (list, "an array"),
+    (dict, "a table"),
+    (dt.datetime, "a date-time"),
+    (dt.date, "a date"),
+    (dt.time, "a time"),
+)
+
+
+_EXPECTED = {str: "a string (text in quotes)", bool: "true or false (without quotes)"}
+
+
+def _exactly(kind: type) -> Callable[[Any, type], Any]:
+    """A hook taking a TOML value only as what it is: cattrs would make any value text
+    (``text = ["..."]`` printed its list on every form) and any string or number a bool
+    (``asks_details = "false"`` asked for details)."""
+    expected = _EXPECTED[kind]
+
+    def structure(value: Any, _: type) -> Any:
+        if type(value) is not kind:
+            given = next(name for each, name in _TOML_KINDS if isinstance(value, each))
+            raise _WrongKindError(f"must be {expected}, not {given}")
+        return value
+
+    return structure
+
+
+def _said(error: BaseException, kind: type | None) -> str:
+    if isinstance(error, _WrongKindError):
+        return str(error)
+    return cattrs.v.format_exception(error, kind)
+
+
 _converter = cattrs.Converter(forbid_extra_keys=True)
+_converter.register_structure_hook(str, _exactly(str))
+_converter.register_structure_hook(bool, _exactly(bool))
 T = TypeVar("T")
 
 
@@ -131,7 +177,7 @@ def _structure(data: dict[str, Any], cls: type[T], path: Path) -> T:
     try:
         return _converter.structure(data, cls)
     except cattrs.BaseValidationError as error:
-        details = "; ".join(cattrs.transform_error(error, path="procedure"))
+        details = "; ".join(cattrs.transform_error(error, path="procedure", format_exception=_said))
         raise ProcedureDefinitionError(f"{path}: {details}") from None
 
 
