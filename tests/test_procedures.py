@@ -120,11 +120,36 @@ def test_a_value_of_the_wrong_kind_is_refused_not_converted(
         Engine([templates], include_bundled=False)
 
 
-def test_a_common_disclosure_of_the_wrong_kind_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        (None, "must be a string (text in quotes), not an array @ procedure.disclosures[0].text"),
+        # A string was taken for an array, each character an entry.
+        (
+            'disclosures = "consent.plan_areas"',
+            "must be an array of tables ([[disclosures]]), not a string @ procedure.disclosures",
+        ),
+        (
+            'disclosures = { plan = { id = "consent.plan_areas" } }',
+            "must be an array of tables ([[disclosures]]), not a table @ procedure.disclosures",
+        ),
+        # An entry that is not a table was an "unknown error" about a missing .keys().
+        (
+            'disclosures = ["consent.plan_areas"]',
+            "must be a table, not a string @ procedure.disclosures[0]",
+        ),
+    ],
+)
+def test_common_disclosures_of_the_wrong_kind_are_refused(
+    tmp_path: Path, written: str | None, said: str
+) -> None:
     templates = copy_templates(tmp_path)
     common = templates / "common" / "disclosures.toml"
-    edit(common, re.escape('text = "Areas to be treated: %(areas)s"'), "text = [1]")
-    with pytest.raises(ProcedureDefinitionError, match=re.escape("not an array @ procedure.")):
+    if written is None:
+        edit(common, re.escape('text = "Areas to be treated: %(areas)s"'), "text = [1]")
+    else:
+        common.write_text(written + "\n", encoding="utf-8")
+    with pytest.raises(ProcedureDefinitionError, match=re.escape(said)):
         Engine([templates], include_bundled=False)
 
 

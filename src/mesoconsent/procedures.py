@@ -12,6 +12,8 @@ Adding a procedure is therefore a data-and-template change; nothing here names m
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -21,6 +23,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import cattrs.v
+from cattrs.gen import make_dict_structure_fn
 
 from mesoconsent.document import (
     ALERT_PREFIX,
@@ -135,22 +138,22 @@ _TOML_KINDS = (
 )
 
 
-_EXPECTED = {str: "a string (text in quotes)", bool: "true or false (without quotes)"}
+def _only(
+    kind: type, expected: str, structure: Callable[[Any, type], Any] | None = None
+) -> Callable[[Any, type], Any]:
+    """A hook taking a TOML value only as what it is, then made what it holds by
+    ``structure``, if given. cattrs' own hooks make any value text (``text = ["..."]`` printed
+    its list on every form), any string or number a bool (``asks_details = "false"`` asked
+    for details) and a string an array (each character an entry), and fail on an entry that
+    is not a table with an "unknown error" about ``.keys()``."""
 
-
-def _exactly(kind: type) -> Callable[[Any, type], Any]:
-    """A hook taking a TOML value only as what it is: cattrs would make any value text
-    (``text = ["..."]`` printed its list on every form) and any string or number a bool
-    (``asks_details = "false"`` asked for details)."""
-    expected = _EXPECTED[kind]
-
-    def structure(value: Any, _: type) -> Any:
+    def checked(value: Any, cls: type) -> Any:
         if type(value) is not kind:
             given = next(name for each, name in _TOML_KINDS if isinstance(value, each))
             raise _WrongKindError(f"must be {expected}, not {given}")
-        return value
+        return value if structure is None else structure(value, cls)
 
-    return structure
+    return checked
 
 
 def _said(error: BaseException, kind: type | None) -> str:
@@ -159,9 +162,22 @@ def _said(error: BaseException, kind: type | None) -> str:
     return cattrs.v.format_exception(error, kind)
 
 
-_converter = cattrs.Converter(forbid_extra_keys=True)
-_converter.register_structure_hook(str, _exactly(str))
-_converter.register_structure_hook(bool, _exactly(bool))
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(str, _only(str, "a string (text in quotes)"))
+    converter.register_structure_hook(bool, _only(bool, "true or false (without quotes)"))
+    for entry, name in ((Disclosure, "disclosures"), (ScreeningQuestion, "screening")):
+        made = make_dict_structure_fn(entry, converter, _cattrs_forbid_extra_keys=True)
+        converter.register_structure_hook(entry, _only(dict, "a table", made))
+        listed: Any = tuple[entry, ...]  # type: ignore[valid-type]
+        converter.register_structure_hook_func(
+            functools.partial(operator.eq, listed),  # (listed.__eq__ is tuple's)
+            _only(list, f"an array of tables ([[{name}]])", converter.get_structure_hook(listed)),
+        )
+    return converter
+
+
+_converter = _make_converter()
 T = TypeVar("T")
 
 
