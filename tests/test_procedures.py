@@ -153,6 +153,46 @@ def test_common_disclosures_of_the_wrong_kind_are_refused(
         Engine([templates], include_bundled=False)
 
 
+@pytest.mark.parametrize(
+    ("written", "instead", "said"),
+    [
+        # Each of these three loaded, then failed every render with a TemplateError about a
+        # static section that did not hold whole blocks.
+        (
+            'text = "A very fine needle is used."',
+            r'text = "A very fine needle\u0000 is used."',
+            "disclosure 'procedure.needle': its text contains the control character U+0000 "
+            "at character 19",
+        ),
+        (
+            'text = "A very fine needle is used."',
+            r'text = "A very fine needle is used.\uFFFE"',
+            "its text contains the non-character U+FFFE at character 28",
+        ),
+        # This one printed the rest of the sentence backwards on every form, as a translation
+        # holding it would have (catalogs refuse those).
+        (
+            'text = "A very fine needle is used."',
+            r'text = "A very fine needle \u202Eis used."',
+            "its text contains the bidirectional control U+202E at character 20",
+        ),
+        (
+            'text = "Are you pregnant?"',
+            r'text = "\u200B "',
+            "screening question 'pregnant': its text must not be empty (or only spaces or "
+            "invisible characters)",
+        ),
+    ],
+)
+def test_wording_that_would_not_print_as_written_is_refused(
+    tmp_path: Path, written: str, instead: str, said: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, re.escape(written), lambda _: instead)
+    with pytest.raises(ProcedureDefinitionError, match=re.escape(said)):
+        Engine([templates], include_bundled=False)
+
+
 def test_disclosure_marker_on_a_heading_is_a_template_error(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(

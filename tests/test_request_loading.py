@@ -802,7 +802,7 @@ def test_each_kind_of_unprintable_text_is_named_where_it_is(
     value: str, multiline: bool, problem: str | None
 ) -> None:
     # The message says what the character is and where, for the person fixing the record.
-    from mesoconsent.validation import text_problem
+    from mesoconsent.text_rules import text_problem
 
     found = text_problem(value, multiline=multiline)
     assert found == problem or (

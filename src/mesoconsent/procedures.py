@@ -32,6 +32,7 @@ from mesoconsent.document import (
     screening_key,
 )
 from mesoconsent.errors import ProcedureDefinitionError
+from mesoconsent.text_rules import text_problem
 
 COMMON_DIR = "common"
 PROCEDURE_FILE = "procedure.toml"
@@ -234,8 +235,8 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
         if disclosure.id.startswith(RESERVED_PREFIXES):
             reserved = " or ".join(RESERVED_PREFIXES)
             yield f"disclosure id {disclosure.id!r} may not start with {reserved}"
-        if not disclosure.text.strip():
-            yield f"disclosure {disclosure.id!r} has no text"
+        if (problem := text_problem(disclosure.text, multiline=True)) is not None:
+            yield f"disclosure {disclosure.id!r}: its text {problem}"
         if "%" in FORMAT_SPEC.sub("", disclosure.text):
             yield (
                 f"disclosure {disclosure.id!r}: write a percent sign as %% "
@@ -244,6 +245,8 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
     for question in procedure.screening:
         if not SCREENING_ID.fullmatch(question.id):
             yield f"screening question id {question.id!r} must be lowercase letters/digits/_"
+        if (problem := text_problem(question.text, multiline=True)) is not None:
+            yield f"screening question {question.id!r}: its text {problem}"
         if question.disclosure not in seen:
             yield f"screening question {question.id!r} names unknown {question.disclosure!r}"
     if len({q.id for q in procedure.screening}) != len(procedure.screening):
