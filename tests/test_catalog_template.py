@@ -138,6 +138,27 @@ def test_a_clinic_s_catalog_updated_from_the_template_keeps_mesoconsent_s_transl
     assert "FR A device with very fine needles makes tiny punctures in the skin." in text
 
 
+def test_a_trans_block_with_a_context_is_rendered_and_extracted_with_it(tmp_path: Path) -> None:
+    # docs/templates.md: the context is a string right after `trans`, with or without a count.
+    folder = clinic_procedure(tmp_path)
+    blocks = (
+        '<p>{% trans "microneedling.note" %}Ask us about aftercare.{% endtrans %}</p>\n'
+        '<p>{% trans "microneedling.note" count=2 %}{{ count }} visit{% pluralize %}'
+        "{{ count }} visits{% endtrans %}</p>\n{% endblock %}"
+    )
+    template = folder / "consent.html.j2"
+    sections = template.read_text(encoding="utf-8").rpartition("{% endblock %}")[0]
+    template.write_text(sections + blocks + "\n", encoding="utf-8")
+    engine = mesoconsent.Engine([tmp_path / "clinic-templates"])
+    request = engine.request_from_json(documented_block("json"))
+    form = engine.render(request, "text").content.decode()
+    assert "Ask us about aftercare." in form
+    assert "2 visits" in form
+    extracted = entries(read_po(io.StringIO(engine.catalog_template())))
+    assert ("microneedling.note", "Ask us about aftercare.") in extracted
+    assert ("microneedling.note", ("%(count)s visit", "%(count)s visits")) in extracted
+
+
 def test_a_template_that_does_not_parse_is_named(tmp_path: Path) -> None:
     folder = clinic_procedure(tmp_path)
     (folder / "broken.html.j2").write_text("{% if %}", encoding="utf-8")
