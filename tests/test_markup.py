@@ -23,6 +23,9 @@ def cells(row_markup: str) -> list[tuple[d.Inline, ...]]:
         ('<check checked="yes"/>', (d.Checkbox(True),)),
         ('<check checked="no"/>', (d.Checkbox(False),)),
         ("<check/>", (d.Checkbox(False),)),
+        # Only "yes" ticks the box: any other value, in any case, gives an empty one.
+        ('<check checked="Yes"/>', (d.Checkbox(False),)),
+        ('<check checked="true"/>', (d.Checkbox(False),)),
         # A template's line break inside the element reads as one space, at the edges as none.
         ("<strong>\n  two\n  lines\n</strong>", (d.Text("two lines", bold=True),)),
         ("<strong></strong>", ()),
@@ -68,6 +71,12 @@ def test_an_attribute_outside_the_vocabulary_is_a_template_error(markup: str, sa
     assert said in str(caught.value)
     # Said of the section where it is, not as if the section's shape were wrong.
     assert str(caught.value).startswith("{% static %} at test: <")
+
+
+@pytest.mark.parametrize("widths", ["0 1", "+1 2", "1.5 2", "\u0661 2", "\uff11 2", "1 2 3"])
+def test_table_widths_are_one_positive_ascii_whole_number_per_column(widths: str) -> None:
+    with pytest.raises(TemplateError, match="<table widths> must give 2 positive whole numbers"):
+        parse_section(f'<table widths="{widths}"><tr><td>a</td><td>b</td></tr></table>', "test")
 
 
 def test_the_vocabulary_s_attributes_are_accepted() -> None:
