@@ -54,9 +54,10 @@ def test_percent_signs_in_wording(tmp_path: Path) -> None:
         Engine([templates], include_bundled=False)
 
 
-@pytest.mark.parametrize("prefix", ["screening.", "signature.", "alert."])
+@pytest.mark.parametrize("prefix", ["screening.", "signature.", "alert.", "statement."])
 def test_disclosure_ids_may_not_take_the_names_of_marks(tmp_path: Path, prefix: str) -> None:
-    # Stored forms mark the checklist, the signature lines and the alert by these names.
+    # Stored forms mark the checklist, the signature lines and the alert by these names, and
+    # problems name the statements a third signer signs for (statement.witness) so.
     templates = copy_templates(tmp_path)
     edit(templates / TOML, re.escape('id = "risks.rare_scarring"'), f'id = "{prefix}scarring"')
     with pytest.raises(ProcedureDefinitionError, match=re.escape(f"{prefix}scarring")):

@@ -362,7 +362,7 @@ def statement_problems(
     expected = normalize_space(catalog.gettext(SIGNER_STATEMENTS[role]))
     if any(normalize_space(text) == expected for text in _paragraph_texts(document.blocks)):
         return []
-    return [DisclosureProblem(f"statement.{role}", "missing")]
+    return [DisclosureProblem(f"{d.STATEMENT_PREFIX}{role}", "missing")]
 
 
 def _paragraph_texts(blocks: Iterable[d.Block]) -> Iterator[str]:

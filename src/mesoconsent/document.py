@@ -102,6 +102,11 @@ ALERT_PREFIX = "alert."
 ALERT_MARK = ALERT_PREFIX + "screening"
 
 
+# The name, in gate and verify problems, of the statement a third signer signs for
+# (statement.interpreter): no disclosure id may start so either.
+STATEMENT_PREFIX = "statement."
+
+
 def signature_mark(number: int, count: int) -> str:
     """The mark of signer ``number`` of ``count`` in stored documents (``signature.2.of.3``)."""
     return f"{SIGNATURE_PREFIX}{number}.of.{count}"

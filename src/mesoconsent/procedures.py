@@ -29,6 +29,7 @@ from mesoconsent.document import (
     ALERT_PREFIX,
     SCREENING_PREFIX,
     SIGNATURE_PREFIX,
+    STATEMENT_PREFIX,
     screening_key,
 )
 from mesoconsent.errors import ProcedureDefinitionError
@@ -42,8 +43,9 @@ COMMON_DISCLOSURES_FILE = "disclosures.toml"
 # plain dotted shape ("section.what") keeps them readable and safe in every one of those places.
 DISCLOSURE_ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
 MAX_DISCLOSURE_ID_LENGTH = 64
-# Marks the DOCX writer uses for screening rows and signers; no disclosure id may start so.
-RESERVED_PREFIXES = (SCREENING_PREFIX, SIGNATURE_PREFIX, ALERT_PREFIX)
+# Marks the DOCX writer uses for screening rows, signers and the alert, and the names of the
+# signers' statements in problems: no disclosure id may start so.
+RESERVED_PREFIXES = (SCREENING_PREFIX, SIGNATURE_PREFIX, ALERT_PREFIX, STATEMENT_PREFIX)
 PROCEDURE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 SCREENING_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Recorded in every document's identifier (urn:mesoconsent:<procedure>:<version>:<locale>).

@@ -28,7 +28,13 @@ from lxml import etree
 
 from mesoconsent.compose import SIGNER_CAPTIONS, SIGNER_STATEMENTS
 from mesoconsent.coverage import has_words, normalize_space, question_lines
-from mesoconsent.document import ALERT_MARK, SCREENING_PREFIX, SIGNATURE_PREFIX, signature_mark
+from mesoconsent.document import (
+    ALERT_MARK,
+    SCREENING_PREFIX,
+    SIGNATURE_PREFIX,
+    STATEMENT_PREFIX,
+    signature_mark,
+)
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 from mesoconsent.ooxml import BOOKMARK_END, BOOKMARK_START, FALLBACK, TR, P, R, W
 from mesoconsent.procedures import Procedure, ScreeningQuestion
@@ -394,4 +400,4 @@ def _third_signer_problems(
     wanted = roles or list(SIGNER_STATEMENTS)
     if any(normalize_space(translate(SIGNER_STATEMENTS[role])) in texts for role in wanted):
         return []
-    return [DisclosureProblem(f"statement.{wanted[0]}", "missing")]
+    return [DisclosureProblem(f"{STATEMENT_PREFIX}{wanted[0]}", "missing")]
