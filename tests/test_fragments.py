@@ -1102,3 +1102,16 @@ def test_a_static_section_repeated_back_to_back_is_kept_the_same_whatever_the_co
     both = _answered(_answered(example(), "pregnant", True), "breastfeeding", True)
     render_quietly(two, both, "docx")
     assert _outputs(one) == _outputs(two)
+
+
+@pytest.mark.parametrize(
+    ("added", "said"),
+    [
+        ("<header>Second</header>", "a document has one <header>"),
+        ("<footer>Second</footer>", "a document has one <footer>"),
+    ],
+)
+def test_a_second_header_or_footer_is_refused(tmp_path: Path, added: str, said: str) -> None:
+    # The second replaced the first without a word: the header that names the patient on
+    # every page, or the footer's page numbers, was gone from the form.
+    _refused(tmp_path, BASE, [(re.escape("<h1>"), f"{added}<h1>")], said)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mesoconsent import document as d
@@ -98,3 +100,41 @@ def test_a_misplaced_marker_says_where_it_belongs_and_an_unknown_element_says_wh
         cells('<td data-disclosure="risk">a</td>')
     with pytest.raises(TemplateError, match="<b> is not allowed inside <td>"):
         cells('<td><b class="x">a</b></td>')
+
+
+@pytest.mark.parametrize(
+    ("markup", "said"),
+    [
+        ("<ul>loose<li>an item</li></ul>", "text directly inside <ul> must be in an <li>"),
+        ("<ol><li>an item</li>loose</ol>", "text directly inside <ol> must be in an <li>"),
+        ("<table>loose<tr><td>a</td></tr></table>", "inside <table> must be in a <td> or <th>"),
+        ("<table><tr>loose<td>a</td></tr></table>", "inside <tr> must be in a <td> or <th>"),
+        (
+            '<signatures>loose<signer role="patient" signature="S" date="D">Jo</signer>'
+            "</signatures>",
+            "text directly inside <signatures> must be in a <signer>, as a signer's name",
+        ),
+        ("<alert>loose<p>a</p></alert>", "text directly inside <alert> must be in a <p>"),
+    ],
+)
+def test_loose_text_is_refused_saying_where_it_goes(markup: str, said: str) -> None:
+    # A <p> is not allowed in a list, a table or a signature block: the advice to put the
+    # words in one was an error of its own there.
+    with pytest.raises(TemplateError, match=re.escape(said)):
+        parse_section(markup, "test")
+
+
+@pytest.mark.parametrize("element", ["br", 'check checked="yes"', "page-number", "page-count"])
+@pytest.mark.parametrize("inside", ["I agree", "<strong>I agree</strong>"])
+def test_an_element_that_holds_nothing_refuses_what_is_put_in_it(element: str, inside: str) -> None:
+    # What was inside printed nowhere, in any format, without a word.
+    tag = element.split()[0]
+    for markup in (f"<p>A<{element}>{inside}</{tag}>B</p>", f"<p><{element}>{inside}</{tag}></p>"):
+        with pytest.raises(TemplateError, match=re.escape(f"<{tag}> holds nothing")):
+            parse_section(markup, "test")
+
+
+def test_an_element_that_holds_nothing_may_be_written_open_and_closed() -> None:
+    (paragraph,) = parse_section("<p>A<br></br>B<check checked='yes'> </check></p>", "t").blocks
+    assert isinstance(paragraph, d.Paragraph)
+    assert paragraph.inlines == (d.Text("A"), d.LineBreak(), d.Text("B"), d.Checkbox(True))

@@ -190,7 +190,13 @@ def _document(markup: str, metadata: d.Metadata, inserted: Inserted) -> d.Docume
     header: tuple[d.Inline, ...] = ()
     footer: tuple[d.Inline, ...] = ()
     blocks: list[d.Block] = []
+    once: set[str] = set()  # a second header or footer would replace the first unseen
     for child in root:
+        if child.tag in ("header", "footer", FOOTER_PLACEHOLDER_TAG):
+            kind = "header" if child.tag == "header" else "footer"
+            if kind in once:
+                raise TemplateError(f"a document has one <{kind}>")
+            once.add(kind)
         if child.tag == "header":
             header = _inlines(child)
         elif child.tag == "footer":
@@ -525,6 +531,7 @@ def _alone(element: ElementTree.Element) -> d.Inline | None:
     line of bold or italic text, or a box. None for anything else (_collect decides)."""
     tag = element.tag
     if tag == "check":
+        _check_empty(element)
         return _BOXES[element.get("checked") == "yes"]
     text = element.text
     if not text or "\n" in text:
@@ -550,18 +557,32 @@ def _collect(
             _collect(child, out, bold=True, italic=italic)
         elif tag == "em":
             _collect(child, out, bold=bold, italic=True)
-        elif tag == "br":
-            out.append(d.LineBreak())
-        elif tag == "check":
-            out.append(_BOXES[child.get("checked") == "yes"])
-        elif tag == "page-number":
-            out.append(d.PageField("page"))
-        elif tag == "page-count":
-            out.append(d.PageField("pages"))
+        elif tag in _EMPTY:
+            _check_empty(child)
+            out.append(_BOXES[child.get("checked") == "yes"] if tag == "check" else _EMPTY[tag])
         else:
             raise TemplateError(f"<{tag}> is not allowed inside <{element.tag}>")
         if child.tail:
             out.append(d.Text(child.tail, bold, italic))
+
+
+# The inline elements that hold nothing, and what each makes (a box: as it is ticked).
+_EMPTY: dict[str, d.Inline] = {
+    "br": d.LineBreak(),
+    "check": d.Checkbox(False),
+    "page-number": d.PageField("page"),
+    "page-count": d.PageField("pages"),
+}
+
+
+def _check_empty(element: ElementTree.Element) -> None:
+    """What is put in an element that holds nothing would print nowhere, without a word."""
+    text = element.text
+    if len(element) or (text and not text.isspace()):
+        raise TemplateError(
+            f"<{element.tag}> holds nothing: write <{element.tag}/> (what is inside it would "
+            "not print)"
+        )
 
 
 def _merge(inlines: list[d.Inline]) -> tuple[d.Inline, ...]:
@@ -586,4 +607,15 @@ def _reject_loose_text(element: ElementTree.Element) -> None:
     if (text and not text.isspace()) or any(
         (tail := child.tail) and not tail.isspace() for child in element
     ):
-        raise TemplateError(f"text directly inside <{element.tag}> must be in a <p>")
+        where = _WORDS_GO.get(element.tag, "in a <p>")
+        raise TemplateError(f"text directly inside <{element.tag}> must be {where}")
+
+
+# Where words go in the elements that hold no <p> (elsewhere, in a <p>).
+_WORDS_GO = {
+    "ul": "in an <li>",
+    "ol": "in an <li>",
+    "table": "in a <td> or <th>, in a <tr>",
+    "tr": "in a <td> or <th>",
+    "signatures": "in a <signer>, as a signer's name",
+}
