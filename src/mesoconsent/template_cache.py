@@ -16,8 +16,8 @@ that cannot be written is not kept.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import io
 import os
 import re
 from pathlib import Path
@@ -59,8 +59,13 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):  # not kept: compiled again next time
-            super().dump_bytecode(bucket)
+        # Written as every cache entry is (disk_cache.write_entry): whole, through a temporary
+        # file and a rename, readable by the user only, and never failing a render (not kept:
+        # compiled again next time). Jinja2's own wrote in place before 3.1.2, and so waited
+        # for good on a FIFO put in the entry's place.
+        compiled = io.BytesIO()
+        bucket.write_bytecode(compiled)
+        disk_cache.write_entry(Path(self._get_cache_filename(bucket)), compiled.getvalue())
 
 
 def configuration_key() -> str:
