@@ -48,7 +48,7 @@ def configuration_key() -> str:
     ``str.split``, and the revision digests ``repr`` of the translations), and the source of
     the modules that check catalogs. Raises OSError if that source cannot be read."""
     import babel
-    from babel.core import get_cldr_version
+    import babel.core
 
     from mesoconsent import (
         bidi,
@@ -65,7 +65,8 @@ def configuration_key() -> str:
     versions = (
         __version__,
         babel.__version__,
-        get_cldr_version(),
+        # The CLDR data ships with Babel; versions before 2.18 cannot say which they hold.
+        getattr(babel.core, "get_cldr_version", lambda: "")(),
         sys.implementation.cache_tag,
         ".".join(map(str, sys.version_info[:3])),
         unicodedata.unidata_version,
