@@ -553,26 +553,27 @@ def _collect(
         out.append(d.Text(element.text, bold, italic))
     for child in element:
         tag = child.tag
+        if tag in _HOLDING_NOTHING:
+            _check_empty(child)
         if tag == "strong":
             _collect(child, out, bold=True, italic=italic)
         elif tag == "em":
             _collect(child, out, bold=bold, italic=True)
-        elif tag in _EMPTY:
-            _check_empty(child)
-            out.append(_BOXES[child.get("checked") == "yes"] if tag == "check" else _EMPTY[tag])
+        elif tag == "br":
+            out.append(d.LineBreak())
+        elif tag == "check":
+            out.append(_BOXES[child.get("checked") == "yes"])
+        elif tag == "page-number":
+            out.append(d.PageField("page"))
+        elif tag == "page-count":
+            out.append(d.PageField("pages"))
         else:
             raise TemplateError(f"<{tag}> is not allowed inside <{element.tag}>")
         if child.tail:
             out.append(d.Text(child.tail, bold, italic))
 
 
-# The inline elements that hold nothing, and what each makes (a box: as it is ticked).
-_EMPTY: dict[str, d.Inline] = {
-    "br": d.LineBreak(),
-    "check": d.Checkbox(False),
-    "page-number": d.PageField("page"),
-    "page-count": d.PageField("pages"),
-}
+_HOLDING_NOTHING = frozenset({"br", "check", "page-number", "page-count"})
 
 
 def _check_empty(element: ElementTree.Element) -> None:
