@@ -735,3 +735,57 @@ def test_an_unknown_disclosure_that_looks_like_an_id_is_named(tmp_path: Path) ->
     engine = _with_paragraph(tmp_path, '<p>{{ disclosure("risks.rare_scaring") }}</p>')
     with pytest.raises(TemplateError, match=re.escape("unknown disclosure 'risks.rare_scaring'")):
         engine.render(example(), "text")
+
+
+def _signature_reasons(tmp_path: Path, pattern: str, replacement: str) -> list[tuple[str, str]]:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, pattern, replacement)
+    request = attrs.evolve(
+        example(), witness=mesoconsent.Witness(full_name="Maria Interpreter", role="interpreter")
+    )
+    with pytest.raises(CoverageError) as caught:
+        Engine([templates], include_bundled=False).render(request)
+    return reasons(caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement", "said"),
+    [
+        # No line to sign: the form was produced, and verify then refused it.
+        (r"(?s)<signatures>.*</signatures>", "", [("signatures", "missing")]),
+        (
+            r"(?s)(<signatures>.*</signatures>)",
+            r"\1\n\1",
+            [("signatures", "duplicated")],
+        ),
+        # Each person's line carries their name as the request gives it: the patient's line
+        # once named the practitioner, and the third signer's line could be left out.
+        (r"\{\{ request.patient.full_name \}\}</signer>", "Someone</signer>", []),
+        (r"\{\{ request.witness.full_name \}\}</signer>", "</signer>", []),
+    ],
+)
+def test_the_signature_lines_are_those_of_the_people_who_sign(
+    tmp_path: Path, pattern: str, replacement: str, said: list[tuple[str, str]]
+) -> None:
+    found = _signature_reasons(tmp_path, pattern, replacement)
+    if said:
+        assert found == said
+    else:
+        assert found == [
+            (
+                "signature.patient" if "patient" in pattern else "signature.interpreter",
+                "missing",
+            )
+        ]
+
+
+def test_every_disclosure_and_question_comes_before_the_signature_lines(tmp_path: Path) -> None:
+    found = _signature_reasons(
+        tmp_path,
+        r"(?s)(\{% block sections %\}\{% endblock %\}\n)(.*</signatures>\n)",
+        r"\2\1",
+    )
+    assert found
+    assert {why for _, why in found} == {"after the signature lines"}
+    assert ("risks.rare_scarring", "after the signature lines") in found
+    assert ("screening.pregnant", "after the signature lines") in found

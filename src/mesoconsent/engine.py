@@ -81,6 +81,7 @@ from mesoconsent.results import (
     format_for_path,
     warn_for,
 )
+from mesoconsent.signing import signature_problems
 from mesoconsent.template_cache import open_cache
 from mesoconsent.validation import is_minor, validate_request
 from mesoconsent.verify_report import VerifyReport
@@ -447,6 +448,7 @@ class Engine:
             lambda question: expected[question.key],
         )
         problems += alike
+        problems += signature_problems(document, request)
         if request.witness is not None:
             problems += statement_problems(document, request.witness.role, catalog)
         if composition.fallbacks and not draft:
