@@ -789,3 +789,77 @@ def test_every_disclosure_and_question_comes_before_the_signature_lines(tmp_path
     assert {why for _, why in found} == {"after the signature lines"}
     assert ("risks.rare_scarring", "after the signature lines") in found
     assert ("screening.pregnant", "after the signature lines") in found
+
+
+def _checklist_reasons(
+    tmp_path: Path, edits: list[tuple[str, str]], request: mesoconsent.ConsentRequest | None = None
+) -> list[tuple[str, str]]:
+    templates = copy_templates(tmp_path)
+    for pattern, replacement in edits:
+        edit(templates / CONSENT, pattern, replacement)
+    with pytest.raises(CoverageError) as caught:
+        Engine([templates], include_bundled=False).render(request or example())
+    return reasons(caught.value.problems)
+
+
+HEADED_YES = r'<th>\{\{ _\("Yes"\) \}\}</th>'
+HEADED_NO = r'<th>\{\{ _\("No"\) \}\}</th>'
+HEADED = "answer columns not headed 'Yes' then 'No'"
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        # Headed the other way round, every answer showed inverted.
+        [
+            (HEADED_YES, "<th>NO</th>"),
+            (HEADED_NO, '<th>{{ _("Yes") }}</th>'),
+            ("<th>NO</th>", '<th>{{ _("No") }}</th>'),
+        ],
+        # Not headed at all, the boxes said nothing of which is which.
+        [(r"(?s)<tr>\n(\{#[^\n]*\n)?<th>.*?</tr>\n", "")],
+        [(HEADED_NO, "<th>Maybe</th>")],
+    ],
+    ids=["swapped", "no header row", "another word"],
+)
+def test_the_checklist_s_box_columns_are_headed_yes_then_no(
+    tmp_path: Path, edits: list[tuple[str, str]]
+) -> None:
+    assert _checklist_reasons(tmp_path, edits) == [("checklist", HEADED)]
+
+
+def test_a_question_asked_again_with_boxes_is_refused(tmp_path: Path) -> None:
+    # An untagged row of the template's could show each question answered the other way.
+    again = (
+        "{%- endfor %}\n{%- for item in screening %}<tr><td>{{ item.question }}</td>"
+        "<td><check checked=\"{{ 'no' if item.answer else 'yes' }}\"/></td>"
+        "<td><check checked=\"{{ 'yes' if item.answer else 'no' }}\"/></td></tr>"
+        "{%- endfor %}\n</table>"
+    )
+    found = _checklist_reasons(tmp_path, [(r"\{%- endfor %\}\n</table>", again)])
+    asked = [
+        f"screening.{q.id}"
+        for q in mesoconsent.default_engine().procedures["mesotherapy"].screening
+    ]
+    assert found == [(key, "duplicated") for key in asked]
+
+
+def test_the_patient_s_details_must_be_on_the_form(tmp_path: Path) -> None:
+    # Left out of the row, and shown nowhere else: a "yes, I take warfarin" printed as "yes".
+    request = attrs.evolve(
+        example(),
+        screening={
+            **example().screening,
+            "other_conditions": mesoconsent.ScreeningAnswer(True, "Lupus; I take warfarin"),
+        },
+    )
+    edits = [
+        (
+            r"\{% if item.details is not none %\}<br/><em>\{\{ item.details \| lines \}\}</em>"
+            r"\{% endif %\}",
+            "",
+        )
+    ]
+    assert _checklist_reasons(tmp_path, edits, request) == [
+        ("screening.other_conditions", "details not shown")
+    ]

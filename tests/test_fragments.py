@@ -717,6 +717,8 @@ def test_an_alert_in_a_static_section_and_one_for_a_yes_answer_have_their_own_bo
         assert engine.verify(content).ok
 
 
+# The checklist's header row: the gate wants the box columns headed Yes then No.
+_HEADINGS = '<tr><th>{{ _("Question") }}</th><th>{{ _("Yes") }}</th><th>{{ _("No") }}</th></tr>'
 _PLAIN_ROW = (
     '<tr data-screening="{{ item.id }}"><td>{{ item.question }}</td>'
     "<td><check checked=\"{{ 'yes' if item.answer else 'no' }}\"/></td>"
@@ -738,6 +740,9 @@ _QUESTION_DETAILS = (
                 (
                     r'<table widths="7 1 1">(.|\n)*?</table>',
                     "{%- for item in screening %}\n<table>{% static for item %}"
+                    + _HEADINGS.replace(
+                        "</tr>", "{% if item.details is not none %}<th></th>{% endif %}</tr>"
+                    )
                     + _PLAIN_ROW
                     + "{% if item.details is not none %}<td>{{ item.details }}</td>{% endif %}"
                     "</tr>{% endstatic %}</table>\n{%- endfor %}",
@@ -766,7 +771,9 @@ _QUESTION_DETAILS = (
                 (
                     re.escape("</tr>{% endstatic %}"),
                     "</tr>{% if item.details is not none %}</table><p><em>{{ item.details | "
-                    'lines }}</em></p><table widths="7 1 1">{% endif %}{% endstatic %}',
+                    'lines }}</em></p><table widths="7 1 1">'
+                    + _HEADINGS
+                    + "{% endif %}{% endstatic %}",
                 ),
             ],
         ),
@@ -807,6 +814,7 @@ def test_rows_that_differ_in_shape_between_answers_are_not_kept(tmp_path: Path) 
         templates / CONSENT,
         r'<table widths="7 1 1">(.|\n)*?</table>',
         "{%- for item in screening %}\n<table>{% static for item %}"
+        + _HEADINGS.replace("</tr>", "{% if item.answer %}<th></th>{% endif %}</tr>")
         + row
         + boxes
         + '{% if item.answer %}<td>{{ _("Yes") }}</td>{% endif %}</tr>{% endstatic %}</table>'

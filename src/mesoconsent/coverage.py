@@ -27,6 +27,7 @@ from mesoconsent.document import (
     Checkbox,
     Document,
     Row,
+    boxed_texts,
     plain_text,
     screening_key,
 )
@@ -200,27 +201,41 @@ def check_screening(
     procedure: Procedure,
     answers: Mapping[str, tuple[bool, str | None]],
     question: Callable[[ScreeningQuestion], str],
+    headings: tuple[str, str],
 ) -> list[DisclosureProblem]:
     """Problems with how a document shows the patient's screening answers (each question's
-    answer and details, by id); [] if none.
+    answer and details, by id); [] if none. ``headings`` are "Yes" and "No" in the catalog's
+    words.
 
     Each question needs exactly one checklist row (``data-screening``) that asks it, in the
-    catalog's words, with the answer ticked (Yes box, then No box), and under it, on lines of
-    their own, nothing but the patient's details, if the row shows them; and each question
-    answered "yes" must be named in an alert, so the form never looks like a routine one.
+    catalog's words, with the answer ticked (Yes box, then No box, under columns headed so),
+    and under it, on lines of their own, nothing but the patient's details, if the row shows
+    them; no other row or paragraph with boxes may ask it; the details must be on the form;
+    and each question answered "yes" must be named in an alert, so the form never looks like
+    a routine one.
     """
     rows: dict[str, list[Row]] = {}
     for row in document.screening_rows():
         rows.setdefault(row.screening or "", []).append(row)
     alerts = [normalize_space(text) for text in document.alert_texts()]
-    problems: list[DisclosureProblem] = []
+    problems = _heading_problems(document, headings)
+    asked_again = [normalize_space(text) for text in boxed_texts(document.blocks)]
+    texts: list[str] | None = None  # every text of the form, once some details need it
     for asked in procedure.screening:
         key = asked.key
         wording = normalize_space(question(asked))
         found = rows.get(asked.id, [])
-        if len(found) != 1:
+        if len(found) != 1 or any(wording in text for text in asked_again):
+            # Asked again, in a row or paragraph with boxes of the template's own, the
+            # question could be shown answered the other way.
             problems.append(DisclosureProblem(key, "duplicated" if found else "missing"))
             continue
+        given = normalize_space(answers[asked.id][1] or "")
+        if given:
+            texts = texts if texts is not None else [normalize_space(t) for t in document.texts()]
+            if not any(given in text for text in texts):
+                problems.append(DisclosureProblem(key, "details not shown"))
+                continue
         cells = found[0].cells
         boxes = [i.checked for cell in cells for i in cell.inlines if isinstance(i, Checkbox)]
         answer, details = answers[asked.id]
@@ -240,6 +255,39 @@ def check_screening(
         if row_id not in asked_ids
     )
     return problems
+
+
+def _heading_problems(document: Document, headings: tuple[str, str]) -> list[DisclosureProblem]:
+    """The columns of each checklist row's two boxes must be headed "Yes" then "No" (the
+    catalog's words), in a header row above it: the boxes alone say nothing of which is
+    which, and columns headed the other way round show every answer inverted."""
+    wanted = [normalize_space(heading) for heading in headings]
+    for table in document.tables():
+        heads: list[str] = []  # the texts of the last header row above
+        for row in table.rows:
+            if row.header:
+                heads = [normalize_space(plain_text(cell.inlines)) for cell in row.cells]
+            if row.screening is None:
+                continue
+            columns = [
+                number
+                for number, cell in enumerate(row.cells)
+                if Checkbox in map(type, cell.inlines)
+            ]
+            if (
+                len(columns) == 2
+                and [  # (not two boxes: "wrong answer shown")
+                    heads[number] if number < len(heads) else "" for number in columns
+                ]
+                != wanted
+            ):
+                reason = f"answer columns not headed {headings[0]!r} then {headings[1]!r}"
+                return [DisclosureProblem(CHECKLIST, reason)]
+    return []
+
+
+# The name, in problems, of the screening checklist as a whole.
+CHECKLIST = "checklist"
 
 
 def fallback_problems(

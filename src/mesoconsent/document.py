@@ -8,7 +8,7 @@ DOCX writer records as a bookmark so ``verify`` finds it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import attrs
@@ -282,6 +282,19 @@ class Document:
             if isinstance(block, Table):
                 yield from (row for row in block.rows if row.screening is not None)
 
+    def tables(self) -> Iterator[Table]:
+        """Every table of the body."""
+        return (block for block in self.blocks if isinstance(block, Table))
+
+    def texts(self) -> Iterator[str]:
+        """The text of every paragraph, heading, list item, table row and signer's name of
+        the body, each on its own."""
+        for block in self.blocks:
+            for inlines in block_inlines(block, screening_rows=True):
+                yield plain_text(inlines)
+            if isinstance(block, SignatureBlock):
+                yield from (signer.name for signer in block.signers)
+
     def alert_texts(self) -> Iterator[str]:
         """The words of every alert, each as one text."""
         for block in self.blocks:
@@ -293,6 +306,57 @@ def _block_text(block: Paragraph | ListBlock) -> str:
     if isinstance(block, Paragraph):
         return plain_text(block.inlines)
     return " ".join(plain_text(item.inlines) for item in block.items)
+
+
+def block_inlines(block: Block, *, screening_rows: bool) -> Iterator[tuple[Inline, ...]]:
+    """The inline content of each paragraph, heading, list item and table row of a block (an
+    alert's too; a row's cells one after another, with " | " between them), the checklist's
+    rows only if ``screening_rows``."""
+    if isinstance(block, Paragraph | Heading):
+        yield block.inlines
+    elif isinstance(block, ListBlock):
+        yield from (item.inlines for item in block.items)
+    elif isinstance(block, Table):
+        for row in block.rows:
+            if screening_rows or row.screening is None:
+                yield tuple(
+                    inline
+                    for number, cell in enumerate(row.cells)
+                    for inline in ((_BETWEEN_CELLS,) if number else ()) + cell.inlines
+                )
+    elif isinstance(block, Alert):
+        for inner in block.blocks:
+            yield from block_inlines(inner, screening_rows=screening_rows)
+
+
+_BETWEEN_CELLS = Text(" | ")
+
+
+def boxed_texts(blocks: Iterable[Block]) -> list[str]:
+    """The text of each paragraph, list item and table row without ``data-screening`` (an
+    alert's too) that holds a box: where a screening question asked again could be shown
+    answered otherwise. (Run for every form: a plain loop, no more than it needs.)"""
+    found: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            if Checkbox in map(type, block.inlines):
+                found.append(plain_text(block.inlines))
+        elif isinstance(block, ListBlock):
+            found.extend(
+                plain_text(item.inlines)
+                for item in block.items
+                if Checkbox in map(type, item.inlines)
+            )
+        elif isinstance(block, Table):
+            found.extend(
+                " | ".join(plain_text(cell.inlines) for cell in row.cells)
+                for row in block.rows
+                if row.screening is None
+                and any(Checkbox in map(type, cell.inlines) for cell in row.cells)
+            )
+        elif isinstance(block, Alert):
+            found.extend(boxed_texts(block.blocks))
+    return found
 
 
 def block_disclosures(block: Block) -> tuple[tuple[str, str], ...]:

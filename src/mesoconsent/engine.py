@@ -446,6 +446,7 @@ class Engine:
             procedure,
             {key: (answer.answer, answer.details) for key, answer in request.screening.items()},
             lambda question: expected[question.key],
+            (catalog.gettext("Yes"), catalog.gettext("No")),
         )
         problems += alike
         problems += signature_problems(document, request)
