@@ -290,8 +290,7 @@ class Document:
         """The text of every paragraph, heading, list item, table row and signer's name of
         the body, each on its own."""
         for block in self.blocks:
-            for inlines in block_inlines(block, screening_rows=True):
-                yield plain_text(inlines)
+            yield from _texts_of(block)
             if isinstance(block, SignatureBlock):
                 yield from (signer.name for signer in block.signers)
 
@@ -308,28 +307,19 @@ def _block_text(block: Paragraph | ListBlock) -> str:
     return " ".join(plain_text(item.inlines) for item in block.items)
 
 
-def block_inlines(block: Block, *, screening_rows: bool) -> Iterator[tuple[Inline, ...]]:
-    """The inline content of each paragraph, heading, list item and table row of a block (an
-    alert's too; a row's cells one after another, with " | " between them), the checklist's
-    rows only if ``screening_rows``."""
+def _texts_of(block: Block) -> Iterator[str]:
+    """The text of each paragraph, heading, list item and table row of a block (an alert's
+    too; a row's cells with " | " between them)."""
     if isinstance(block, Paragraph | Heading):
-        yield block.inlines
+        yield plain_text(block.inlines)
     elif isinstance(block, ListBlock):
-        yield from (item.inlines for item in block.items)
+        yield from (plain_text(item.inlines) for item in block.items)
     elif isinstance(block, Table):
         for row in block.rows:
-            if screening_rows or row.screening is None:
-                yield tuple(
-                    inline
-                    for number, cell in enumerate(row.cells)
-                    for inline in ((_BETWEEN_CELLS,) if number else ()) + cell.inlines
-                )
+            yield " | ".join(plain_text(cell.inlines) for cell in row.cells)
     elif isinstance(block, Alert):
         for inner in block.blocks:
-            yield from block_inlines(inner, screening_rows=screening_rows)
-
-
-_BETWEEN_CELLS = Text(" | ")
+            yield from _texts_of(inner)
 
 
 def boxed_texts(blocks: Iterable[Block]) -> list[str]:
