@@ -863,3 +863,21 @@ def test_the_patient_s_details_must_be_on_the_form(tmp_path: Path) -> None:
     assert _checklist_reasons(tmp_path, edits, request) == [
         ("screening.other_conditions", "details not shown")
     ]
+
+
+def test_a_no_answer_named_in_the_alert_is_refused(tmp_path: Path) -> None:
+    # "You answered Yes to ..." naming every question, whatever the answers: verify refused
+    # such a stored form ("no answer flagged"), and render produced it.
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, r"\{%- if flagged %\}", "{%- if true %}")
+    edit(templates / BASE, r"\{%- for item in flagged %\}", "{%- for item in screening %}")
+    pregnant = attrs.evolve(
+        example(),
+        screening={**example().screening, "pregnant": mesoconsent.ScreeningAnswer(True)},
+    )
+    with pytest.raises(CoverageError) as caught:
+        Engine([templates], include_bundled=False).render(pregnant)
+    others = [q.key for q in mesoconsent.default_engine().procedures["mesotherapy"].screening]
+    assert reasons(caught.value.problems) == [
+        (key, "no answer flagged") for key in others if key != "screening.pregnant"
+    ]

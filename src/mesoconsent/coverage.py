@@ -211,8 +211,8 @@ def check_screening(
     catalog's words, with the answer ticked (Yes box, then No box, under columns headed so),
     and under it, on lines of their own, nothing but the patient's details, if the row shows
     them; no other row or paragraph with boxes may ask it; the details must be on the form;
-    and each question answered "yes" must be named in an alert, so the form never looks like
-    a routine one.
+    and each question answered "yes", and no other, must be named in an alert, so the form
+    never looks like a routine one nor flags an answer the patient did not give.
     """
     rows: dict[str, list[Row]] = {}
     for row in document.screening_rows():
@@ -246,8 +246,11 @@ def check_screening(
             problems.append(DisclosureProblem(key, "altered"))
         elif boxes != [answer, not answer]:
             problems.append(DisclosureProblem(key, "wrong answer shown"))
-        elif answer and not any(wording in alert for alert in alerts):
-            problems.append(DisclosureProblem(key, "yes answer not flagged"))
+        elif answer != any(wording in alert for alert in alerts):
+            # A "no" named in the alert ("you answered Yes to ...") misstates it as a "yes",
+            # as verify finds in a stored form.
+            reason = "yes answer not flagged" if answer else "no answer flagged"
+            problems.append(DisclosureProblem(key, reason))
     asked_ids = {asked.id for asked in procedure.screening}
     problems.extend(
         DisclosureProblem(screening_key(_shown(row_id, SCREENING_ID)), "unknown")
