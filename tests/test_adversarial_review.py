@@ -201,14 +201,6 @@ def test_an_alert_naming_a_no_answer_is_refused_as_verify_refuses_it(tmp_path: P
 # -- Disclosure wording -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hole (documented as accepted: any value that says something fills a placeholder): "
-    "the template, not the request, can give the contact disclosure's clinic and phone and the "
-    "plan's product: 'contact nobody at no number', 'saline only'; verify passes it too, "
-    "since the recorded digests are of what was rendered",
-)
 def test_placeholder_values_come_from_the_request(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     _edit(
@@ -221,13 +213,6 @@ def test_placeholder_values_come_from_the_request(tmp_path: Path) -> None:
     assert text is None or "contact Riverside Aesthetic Clinic at +44 20 7946 0000." in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="hole: a placeholder at the end of a wording ('Areas to be treated: %(areas)s') "
-    "matches anything after it, so words added in the same element after the request's value "
-    "pass the gate, though the gate is meant to check the element's whole text",
-)
 def test_no_words_can_follow_a_disclosure_s_last_placeholder(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     _edit(

@@ -881,3 +881,44 @@ def test_a_no_answer_named_in_the_alert_is_refused(tmp_path: Path) -> None:
     assert reasons(caught.value.problems) == [
         (key, "no answer flagged") for key in others if key != "screening.pregnant"
     ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement", "disclosure"),
+    [
+        # Any text filled a placeholder: another clinic and phone to call, another product.
+        (
+            r"clinic=request.clinic.name, phone=request.clinic.phone",
+            'clinic="nobody", phone="no number"',
+            "consent.complications_contact",
+        ),
+        (r"product=request.treatment.product", 'product="saline only"', "consent.plan_product"),
+        # A placeholder at the end matched whatever words followed it.
+        (
+            r'disclosure\("consent.plan_areas", areas=formatted.areas\) \}\}',
+            'disclosure("consent.plan_areas", areas=formatted.areas) }}. Except the risks.',
+            "consent.plan_areas",
+        ),
+    ],
+)
+def test_a_placeholder_named_for_a_request_value_shows_that_value(
+    tmp_path: Path, pattern: str, replacement: str, disclosure: str
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / BASE, pattern, replacement)
+    with pytest.raises(CoverageError) as caught:
+        Engine([templates], include_bundled=False).render(example())
+    assert reasons(caught.value.problems) == [(disclosure, "altered")]
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "ar"])
+def test_a_request_value_with_a_percent_sign_fills_its_placeholder(locale: str) -> None:
+    request = attrs.evolve(
+        example(),
+        locale=locale,
+        treatment=attrs.evolve(example().treatment, product="Hyaluronic acid 1.5% (%(x)s)"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = mesoconsent.render(request, "text").content.decode()
+    assert "Hyaluronic acid 1.5% (%(x)s)" in text

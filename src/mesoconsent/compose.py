@@ -9,7 +9,7 @@ serves every locale from every thread at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -231,6 +231,8 @@ class Composition:
 
     document: d.Document
     fallbacks: tuple[tuple[MessageKey, str], ...]
+    # What a placeholder of that name must show (request_values).
+    values: Mapping[str, str] = attrs.Factory(dict)
 
 
 def compose(
@@ -272,7 +274,7 @@ def compose(
         "procedure": procedure,
         "screening": screening,
         "flagged": [line for line in screening if line.answer],
-        "formatted": _formatted(request, catalog, translations),
+        "formatted": (formatted := _formatted(request, catalog, translations)),
         "direction": direction,
         **_PAGE_FIELDS,
         RENDERER_VARIABLE: renderer,
@@ -330,7 +332,23 @@ def compose(
     # paper is the clinic's (validated: "A4", "Letter" or None).
     paper_size = cast(Literal["A4", "Letter"] | None, request.clinic.paper_size)
     document = document.laid_out(direction, paper_size)
-    return Composition(document, tuple(translations.fallbacks()))
+    return Composition(
+        document, tuple(translations.fallbacks()), request_values(request, formatted)
+    )
+
+
+def request_values(request: ConsentRequest, formatted: Mapping[str, str]) -> dict[str, str]:
+    """The request's value that a placeholder of each name must show, as the bundled
+    templates fill them: a template could otherwise give the complications contact disclosure
+    another clinic and phone, or the plan another product, and the gate would see only that
+    something filled them."""
+    return {
+        "areas": formatted["areas"],
+        "course": formatted["course"],
+        "product": request.treatment.product,
+        "clinic": request.clinic.name,
+        "phone": request.clinic.phone,
+    }
 
 
 # What a third signer signs for, by role, worded as the template words it (a test checks that

@@ -96,6 +96,11 @@ class Wording:
     @classmethod
     @functools.lru_cache(maxsize=4096)
     def parse(cls, wording: str) -> Wording:
+        return cls.parse_fresh(wording)
+
+    @classmethod
+    def parse_fresh(cls, wording: str) -> Wording:
+        """:meth:`parse`, kept nowhere: for a wording filled with a request's values."""
         literals = [""]
         for index, piece in enumerate(FORMAT_SPEC.split(normalize_space(wording))):
             if index % 2 == 0 or piece == "%%":  # text, or a literal percent sign
@@ -121,23 +126,42 @@ class Wording:
         return text.endswith(last) and len(text) - len(last) >= position + 1
 
 
+def filled(wording: str, values: Mapping[str, str]) -> str | Wording:
+    """``wording``, or, where it has placeholders named in ``values``, the wording with each
+    replaced by its value (its percent signs doubled, to match themselves), parsed and kept
+    nowhere: what the form must show exactly there. Other placeholders still match any text
+    that says something."""
+    if "%(" not in wording:
+        return wording
+    return Wording.parse_fresh(
+        FORMAT_SPEC.sub(lambda spec: _value_for(spec.group(), values), wording)
+    )
+
+
+def _value_for(spec: str, values: Mapping[str, str]) -> str:
+    value = values.get(spec[2:-2]) if spec != "%%" else None
+    return spec if value is None else value.replace("%", "%%")
+
+
 def check_coverage(
     procedure: Procedure,
     stated: Mapping[str, Sequence[str]],
-    wording: Callable[[str], str],
+    wording: Callable[[str], str | Wording],
     untagged_text: Iterable[str] = (),
 ) -> list[DisclosureProblem]:
     """Problems with the disclosures of a document, in the procedure's order; [] if none.
 
     ``stated`` maps a disclosure id to the text of every element tagged with it; ``wording``
-    gives the expected (translated, unfilled) wording of an id. ``untagged_text`` is searched
+    gives the expected (translated) wording of an id, or that wording parsed (one filled
+    with a request's values, which no cache may keep). ``untagged_text`` is searched
     for a disclosure whose tag is gone but whose words are still there (``verify`` passes the
     paragraphs of a DOCX whose bookmarks an editor dropped).
     """
     problems: list[DisclosureProblem] = []
     untagged: list[str] | None = None
     for disclosure_id in procedure.required_ids:
-        expected = Wording.parse(wording(disclosure_id))
+        found = wording(disclosure_id)
+        expected = found if isinstance(found, Wording) else Wording.parse(found)
         texts = stated.get(disclosure_id, ())
         if len(texts) == 1 and expected.literals == (texts[0],) and expected.says_anything:
             continue  # the wording itself (no placeholder), with no stray space

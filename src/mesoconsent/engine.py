@@ -44,6 +44,7 @@ from mesoconsent.coverage import (
     check_coverage,
     check_screening,
     fallback_problems,
+    filled,
     format_values,
     value_digest,
 )
@@ -441,7 +442,10 @@ class Engine:
             ):
                 stated.setdefault(disclosure_id, []).append(text)
         expected, alike = self._expected_wordings(procedure, catalog)
-        problems = check_coverage(procedure, stated, expected.__getitem__) + check_screening(
+        given = composition.values  # placeholders the request fills: exactly its values
+        problems = check_coverage(
+            procedure, stated, lambda disclosure_id: filled(expected[disclosure_id], given)
+        ) + check_screening(
             document,
             procedure,
             {key: (answer.answer, answer.details) for key, answer in request.screening.items()},
