@@ -92,22 +92,37 @@ class Wording:
 
     literals: tuple[str, ...]  # one more than there are placeholders
     says_anything: bool  # a placeholder, or a letter or digit
+    names: tuple[str, ...] = ()  # the placeholders' names, in order
 
     @classmethod
     @functools.lru_cache(maxsize=4096)
     def parse(cls, wording: str) -> Wording:
-        return cls.parse_fresh(wording)
-
-    @classmethod
-    def parse_fresh(cls, wording: str) -> Wording:
-        """:meth:`parse`, kept nowhere: for a wording filled with a request's values."""
         literals = [""]
+        names = []
         for index, piece in enumerate(FORMAT_SPEC.split(normalize_space(wording))):
             if index % 2 == 0 or piece == "%%":  # text, or a literal percent sign
                 literals[-1] += piece if index % 2 == 0 else "%"
             else:  # a placeholder: a gap of at least one character
                 literals.append("")
-        return cls(tuple(literals), len(literals) > 1 or has_words(literals[0]))
+                names.append(piece[2:-2])
+        return cls(tuple(literals), len(literals) > 1 or has_words(literals[0]), tuple(names))
+
+    def filled(self, values: Mapping[str, str]) -> Wording:
+        """This wording with each placeholder named in ``values`` replaced by its value: what
+        the form must show exactly there. The others still take any text that says
+        something. (Made for one form: never cached, since it holds a request's values.)"""
+        if not self.names:
+            return self
+        literals = [self.literals[0]]
+        names = []
+        for name, literal in zip(self.names, self.literals[1:], strict=True):
+            value = values.get(name)
+            if value is None:
+                literals.append(literal)
+                names.append(name)
+            else:
+                literals[-1] += normalize_space(value) + literal
+        return Wording(tuple(literals), self.says_anything, tuple(names))
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` (whitespace-normalised) is this wording with every gap filled."""
@@ -124,23 +139,6 @@ class Wording:
                 return False
             position = found + len(literal)
         return text.endswith(last) and len(text) - len(last) >= position + 1
-
-
-def filled(wording: str, values: Mapping[str, str]) -> str | Wording:
-    """``wording``, or, where it has placeholders named in ``values``, the wording with each
-    replaced by its value (its percent signs doubled, to match themselves), parsed and kept
-    nowhere: what the form must show exactly there. Other placeholders still match any text
-    that says something."""
-    if "%(" not in wording:
-        return wording
-    return Wording.parse_fresh(
-        FORMAT_SPEC.sub(lambda spec: _value_for(spec.group(), values), wording)
-    )
-
-
-def _value_for(spec: str, values: Mapping[str, str]) -> str:
-    value = values.get(spec[2:-2]) if spec != "%%" else None
-    return spec if value is None else value.replace("%", "%%")
 
 
 def check_coverage(

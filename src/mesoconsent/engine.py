@@ -44,7 +44,6 @@ from mesoconsent.coverage import (
     check_coverage,
     check_screening,
     fallback_problems,
-    filled,
     format_values,
     value_digest,
 )
@@ -444,7 +443,9 @@ class Engine:
         expected, alike = self._expected_wordings(procedure, catalog)
         given = composition.values  # placeholders the request fills: exactly its values
         problems = check_coverage(
-            procedure, stated, lambda disclosure_id: filled(expected[disclosure_id], given)
+            procedure,
+            stated,
+            lambda disclosure_id: Wording.parse(expected[disclosure_id]).filled(given),
         ) + check_screening(
             document,
             procedure,
