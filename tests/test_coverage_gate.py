@@ -922,3 +922,11 @@ def test_a_request_value_with_a_percent_sign_fills_its_placeholder(locale: str) 
         warnings.simplefilter("ignore")
         text = mesoconsent.render(request, "text").content.decode()
     assert "Hyaluronic acid 1.5% (%(x)s)" in text
+
+
+def test_a_request_value_with_spaces_at_its_edges_or_inside_fills_its_placeholder() -> None:
+    # Found by the property tests: a phone of "0 " ("at 0 ." once normalised) was refused.
+    clinic = attrs.evolve(example().clinic, name="  Riverside   Clinic ", phone="0 ")
+    request = attrs.evolve(example(), clinic=clinic)
+    form = mesoconsent.render(request, "docx").content
+    assert mesoconsent.verify(form).ok

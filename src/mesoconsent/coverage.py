@@ -77,6 +77,16 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
+def _collapsed(text: str) -> str:
+    """:func:`normalize_space`, but a space at either end stays (one)."""
+    if not text.isascii() and _ISOLATE.search(text):
+        text = text.translate(_ISOLATES)
+    return _SPACES.sub(" ", text)
+
+
+_SPACES = re.compile(r"\s+")
+
+
 def has_words(text: str) -> bool:
     """Whether ``text`` says anything: a letter or a digit, not just spaces and punctuation."""
     return any(char.isalnum() for char in text)
@@ -121,7 +131,11 @@ class Wording:
                 literals.append(literal)
                 names.append(name)
             else:
-                literals[-1] += normalize_space(value) + literal
+                # Spaced as the text is once normalised: runs of space as one, the value's
+                # edge spaces too, and none at the ends of the whole.
+                literals[-1] = _collapsed(literals[-1] + value + literal)
+        literals[0] = literals[0].lstrip(" ")
+        literals[-1] = literals[-1].rstrip(" ")
         return Wording(tuple(literals), self.says_anything, tuple(names))
 
     def matches(self, text: str) -> bool:
