@@ -71,17 +71,19 @@ def parse_values(recorded: str) -> dict[str, str]:
 
 
 def normalize_space(text: str) -> str:
-    # Translating every character is slow; searching for the few that need it is not.
-    if not text.isascii() and _ISOLATE.search(text):
-        text = text.translate(_ISOLATES)
-    return " ".join(text.split())
+    return " ".join(_without_isolates(text).split())
 
 
 def _collapsed(text: str) -> str:
     """:func:`normalize_space`, but a space at either end stays (one)."""
+    return _SPACES.sub(" ", _without_isolates(text))
+
+
+def _without_isolates(text: str) -> str:
+    # Translating every character is slow; searching for the few that need it is not.
     if not text.isascii() and _ISOLATE.search(text):
-        text = text.translate(_ISOLATES)
-    return _SPACES.sub(" ", text)
+        return text.translate(_ISOLATES)
+    return text
 
 
 _SPACES = re.compile(r"\s+")
@@ -121,7 +123,7 @@ class Wording:
         """This wording with each placeholder named in ``values`` replaced by its value: what
         the form must show exactly there. The others still take any text that says
         something. (Made for one form: never cached, since it holds a request's values.)"""
-        if not self.names:
+        if not self.names or not values:
             return self
         literals = [self.literals[0]]
         names = []
@@ -158,22 +160,23 @@ class Wording:
 def check_coverage(
     procedure: Procedure,
     stated: Mapping[str, Sequence[str]],
-    wording: Callable[[str], str | Wording],
+    wording: Callable[[str], str],
     untagged_text: Iterable[str] = (),
+    values: Mapping[str, str] | None = None,
 ) -> list[DisclosureProblem]:
     """Problems with the disclosures of a document, in the procedure's order; [] if none.
 
     ``stated`` maps a disclosure id to the text of every element tagged with it; ``wording``
-    gives the expected (translated) wording of an id, or that wording parsed (one filled
-    with a request's values, which no cache may keep). ``untagged_text`` is searched
+    gives the expected (translated, unfilled) wording of an id. ``untagged_text`` is searched
     for a disclosure whose tag is gone but whose words are still there (``verify`` passes the
-    paragraphs of a DOCX whose bookmarks an editor dropped).
+    paragraphs of a DOCX whose bookmarks an editor dropped). ``values`` are the request's, by
+    placeholder name (render has them; a stored form does not): a placeholder so named must
+    show its value exactly (:meth:`Wording.filled`).
     """
     problems: list[DisclosureProblem] = []
     untagged: list[str] | None = None
     for disclosure_id in procedure.required_ids:
-        found = wording(disclosure_id)
-        expected = found if isinstance(found, Wording) else Wording.parse(found)
+        expected = Wording.parse(wording(disclosure_id)).filled(values or {})
         texts = stated.get(disclosure_id, ())
         if len(texts) == 1 and expected.literals == (texts[0],) and expected.says_anything:
             continue  # the wording itself (no placeholder), with no stray space
@@ -266,7 +269,8 @@ def check_screening(
             # question could be shown answered the other way.
             problems.append(DisclosureProblem(key, "duplicated" if found else "missing"))
             continue
-        given = normalize_space(answers[asked.id][1] or "")
+        answer, details = answers[asked.id]
+        given = normalize_space(details or "")
         if given:
             texts = texts if texts is not None else [normalize_space(t) for t in document.texts()]
             if not any(given in text for text in texts):
@@ -274,11 +278,10 @@ def check_screening(
                 continue
         cells = found[0].cells
         boxes = [i.checked for cell in cells for i in cell.inlines if isinstance(i, Checkbox)]
-        answer, details = answers[asked.id]
         # The question opens its row's first cell, on a line of its own; under it, nothing
         # but the details the patient gave, as given (a template may show them elsewhere).
         shown, after = question_lines(plain_text(cells[0].inlines), wording) if cells else ("", "")
-        if shown != wording or after not in ("", normalize_space(details or "")):
+        if shown != wording or after not in ("", given):
             problems.append(DisclosureProblem(key, "altered"))
         elif boxes != [answer, not answer]:
             problems.append(DisclosureProblem(key, "wrong answer shown"))

@@ -315,11 +315,14 @@ def _texts_of(block: Block) -> Iterator[str]:
     elif isinstance(block, ListBlock):
         yield from (plain_text(item.inlines) for item in block.items)
     elif isinstance(block, Table):
-        for row in block.rows:
-            yield " | ".join(plain_text(cell.inlines) for cell in row.cells)
+        yield from (_row_text(row) for row in block.rows)
     elif isinstance(block, Alert):
         for inner in block.blocks:
             yield from _texts_of(inner)
+
+
+def _row_text(row: Row) -> str:
+    return " | ".join(plain_text(cell.inlines) for cell in row.cells)
 
 
 def boxed_texts(blocks: Iterable[Block]) -> list[str]:
@@ -339,7 +342,7 @@ def boxed_texts(blocks: Iterable[Block]) -> list[str]:
             )
         elif isinstance(block, Table):
             found.extend(
-                " | ".join(plain_text(cell.inlines) for cell in row.cells)
+                _row_text(row)
                 for row in block.rows
                 if row.screening is None
                 and any(Checkbox in map(type, cell.inlines) for cell in row.cells)

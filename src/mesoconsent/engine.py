@@ -441,11 +441,8 @@ class Engine:
             ):
                 stated.setdefault(disclosure_id, []).append(text)
         expected, alike = self._expected_wordings(procedure, catalog)
-        given = composition.values  # placeholders the request fills: exactly its values
         problems = check_coverage(
-            procedure,
-            stated,
-            lambda disclosure_id: Wording.parse(expected[disclosure_id]).filled(given),
+            procedure, stated, expected.__getitem__, values=composition.values
         ) + check_screening(
             document,
             procedure,
