@@ -21,7 +21,7 @@ from docx.text.paragraph import Paragraph
 import mesoconsent
 from mesoconsent import DocumentReadError
 from mesoconsent.stored_form import BEFORE_VALUES
-from tests.helpers import example, present, reasons
+from tests.helpers import docx_part, example, present, reasons
 
 CLOTTING = "If you have ever had a blood clotting disorder"
 
@@ -514,6 +514,81 @@ def test_changing_the_ticks_is_caught(
 
     problems = mesoconsent.verify(edited(rendered, tick)).problems
     assert reasons(problems) == [("screening.pregnant", reason)]
+
+
+NOT_HEADED = ("checklist", "answer columns not headed 'Yes' then 'No'")
+
+
+def _headings(yes: str, no: str) -> Callable[[docx.document.Document], None]:
+    """Write ``yes`` and ``no`` over the checklist's box columns, as an editor would."""
+
+    def change(document: docx.document.Document) -> None:
+        heading = checklist(document).rows[0].cells
+        for cell, label in ((heading[1], yes), (heading[2], no)):
+            cell.paragraphs[0].runs[0].text = label
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"),
+    [("No", "Yes"), ("Yes", "Yes"), ("Yes", ""), ("Yes", "No answer"), ("Ja", "Nein")],
+    ids=["swapped", "both yes", "one emptied", "words added", "another language"],
+)
+def test_checklist_headings_changed_after_rendering_are_caught(
+    rendered: bytes, yes: str, no: str
+) -> None:
+    # Headed the other way round, every answer on the form reads inverted; the boxes alone
+    # say nothing of which is which.
+    problems = mesoconsent.verify(edited(rendered, _headings(yes, no))).problems
+    assert reasons(problems) == [NOT_HEADED]
+
+
+def test_checklist_headings_are_read_whatever_their_formatting(rendered: bytes) -> None:
+    # The words are compared, not how they print: Word's own table styles print these
+    # headings white on their pale fill (test_words_own_table_styles_on_the_tables_hide_nothing).
+    def recolour(document: docx.document.Document) -> None:
+        for cell in checklist(document).rows[0].cells:
+            cell.paragraphs[0].runs[0].font.color.rgb = docx.shared.RGBColor(0xFF, 0xFF, 0xFF)
+
+    assert mesoconsent.verify(edited(rendered, recolour)).ok
+    swapped = edited(edited(rendered, recolour), _headings("No", "Yes"))
+    assert reasons(mesoconsent.verify(swapped).problems) == [NOT_HEADED]
+
+
+def test_checklist_headings_in_a_row_no_longer_repeated_on_each_page_still_count(
+    rendered: bytes,
+) -> None:
+    # Unticking "Repeat as header row" (w:tblHeader) leaves the headings where they were.
+    restyled = rewritten(
+        rendered, {"word/document.xml": _checklist(lambda xml: xml.replace("<w:tblHeader/>", ""))}
+    )
+    assert not any(docx_part(restyled, "word/document.xml").iter(qn("w:tblHeader")))
+    assert mesoconsent.verify(restyled).ok
+
+
+def test_checklist_without_its_heading_row_is_caught(rendered: bytes) -> None:
+    def delete_heading(document: docx.document.Document) -> None:
+        row = checklist(document).rows[0]._tr
+        present(row.getparent()).remove(row)
+
+    problems = mesoconsent.verify(edited(rendered, delete_heading)).problems
+    assert reasons(problems) == [NOT_HEADED]
+
+
+def test_checklist_headings_are_the_catalog_s_words() -> None:
+    import attrs
+
+    french = mesoconsent.render(attrs.evolve(example(), locale="fr")).content
+    assert mesoconsent.verify(french).ok
+
+    def swap(document: docx.document.Document) -> None:
+        heading = next(t for t in document.tables if t.rows[0].cells[1].text == "Oui")
+        heading.rows[0].cells[1].paragraphs[0].runs[0].text = "Non"
+        heading.rows[0].cells[2].paragraphs[0].runs[0].text = "Oui"
+
+    problems = mesoconsent.verify(edited(french, swap)).problems
+    assert reasons(problems) == [("checklist", "answer columns not headed 'Oui' then 'Non'")]
 
 
 def test_a_flagged_form_verifies() -> None:

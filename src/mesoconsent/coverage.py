@@ -323,9 +323,14 @@ def _heading_problems(document: Document, headings: tuple[str, str]) -> list[Dis
                 ]
                 != wanted
             ):
-                reason = f"answer columns not headed {headings[0]!r} then {headings[1]!r}"
-                return [DisclosureProblem(CHECKLIST, reason)]
+                return [headings_problem(headings)]
     return []
+
+
+def headings_problem(headings: tuple[str, str]) -> DisclosureProblem:
+    """The checklist's box columns are not headed by ``headings`` ("Yes", "No")."""
+    reason = f"answer columns not headed {headings[0]!r} then {headings[1]!r}"
+    return DisclosureProblem(CHECKLIST, reason)
 
 
 # The name, in problems, of the screening checklist as a whole.

@@ -151,6 +151,7 @@ def check_stored_form(
             content.paragraphs,
             lambda question: question_wording(question, catalog),
             catalog.gettext,
+            content.headings,
         )
     else:
         # Every mark is gone (some editors drop bookmarks): the disclosures were found by

@@ -27,7 +27,7 @@ import attrs
 from lxml import etree
 
 from mesoconsent.compose import SIGNER_CAPTIONS, SIGNER_STATEMENTS
-from mesoconsent.coverage import has_words, normalize_space, question_lines
+from mesoconsent.coverage import has_words, headings_problem, normalize_space, question_lines
 from mesoconsent.document import (
     ALERT_MARK,
     SCREENING_PREFIX,
@@ -36,12 +36,18 @@ from mesoconsent.document import (
     signature_mark,
 )
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
-from mesoconsent.ooxml import BOOKMARK_END, BOOKMARK_START, FALLBACK, TR, P, R, W
+from mesoconsent.ooxml import BOOKMARK_END, BOOKMARK_START, FALLBACK, TBL, TC, TR, P, R, W
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 
 # Re-exported: the report was defined here before it moved to a module of its own.
 from mesoconsent.verify_report import VerifyReport as VerifyReport
-from mesoconsent.visibility import Visibility, lines_to_sign_on, paragraph_text
+from mesoconsent.visibility import (
+    Visibility,
+    is_header_row,
+    lines_to_sign_on,
+    paragraph_text,
+    written_text,
+)
 
 T = TypeVar("T")
 
@@ -80,6 +86,8 @@ class DocxContent:
     stated: Mapping[str, Sequence[str]]
     status: str | None = None  # cp:contentStatus: "Draft" for a draft-mode document
     properties: Mapping[str, str] = attrs.field(factory=dict)  # docProps/custom.xml
+    # For each checklist row found (as in ``stated``), the words heading its boxes' columns.
+    headings: Mapping[str, Sequence[tuple[str, str] | None]] = attrs.field(factory=dict)
 
 
 def _part(archive: zipfile.ZipFile, name: str | None, what: str) -> bytes | None:
@@ -225,18 +233,19 @@ def read_docx(
         language = (core_properties.findtext(f"{_DC}language") or "").strip() or None
         status = (core_properties.findtext(f"{_CP}contentStatus") or "").strip() or None
     visibility = Visibility(_xml(styles, "styles") if styles is not None else None)
-    paragraphs, stated = _read_body(body, bookmarks, visibility)
+    paragraphs, stated, headings = _read_body(body, bookmarks, visibility)
     properties: dict[str, str] = {}
     if custom is not None:
         for item in _xml(custom, "custom properties").iter(f"{_CUSTOM}property"):
             properties[item.get("name", "")] = "".join(str(text) for text in item.itertext())
-    return DocxContent(identifier, language, paragraphs, stated, status, properties)
+    return DocxContent(identifier, language, paragraphs, stated, status, properties, headings)
 
 
 def _read_body(
     body: etree._Element, bookmarks: Mapping[str, str], visibility: Visibility
-) -> tuple[tuple[str, ...], dict[str, list[str]]]:
-    """Paragraph texts in order, and for each disclosure bookmark the text it spans.
+) -> tuple[tuple[str, ...], dict[str, list[str]], dict[str, list[tuple[str, str] | None]]]:
+    """Paragraph texts in order, for each disclosure bookmark the text it spans, and for each
+    checklist row the words heading its boxes' columns.
 
     Editors sometimes move a bookmark's start or end into a neighbouring paragraph, so a
     bookmark covers every paragraph from the one holding its start to the one holding its end.
@@ -304,7 +313,73 @@ def _read_body(
         stated[row_id] = [
             "\n".join(paragraph_text(p, visibility) for p in row.iter(P)) for row in found
         ]
-    return tuple(paragraphs), stated
+    headings = {row_id: [_box_headings(row) for row in found] for row_id, found in rows.items()}
+    return tuple(paragraphs), stated, headings
+
+
+_BOX_MARKS = frozenset({"\u2610", "\u2612"})
+
+
+def _box_headings(row: etree._Element) -> tuple[str, str] | None:
+    """The words over a checklist row's two boxes, in the same columns of its table's heading
+    row ("" where there is none); None if the row does not hold two boxes (its answer is then
+    unclear anyway). The words are compared, not how they print: Word's own table styles
+    print the rendered headings white on their pale fill, and refusing every form so
+    restyled would drown what verify is for. A heading hidden that way still says which
+    column is which; one changed or swapped does not."""
+    cells = _cells_by_column(row)
+    columns = sorted(column for column, cell in cells if _cell_words(cell) in _BOX_MARKS)
+    if len(columns) != 2:
+        return None
+    heading = _heading_row(row)
+    if heading is None:
+        return ("", "")
+    above = _cells_by_column(heading)
+    yes, no = (
+        next((_cell_words(cell) for start, cell in above if start <= column), "")
+        for column in columns
+    )
+    return (yes, no)
+
+
+def _heading_row(row: etree._Element) -> etree._Element | None:
+    """The row heading ``row``'s columns: the last row above it of its table's heading rows
+    (the first row, and those right after it marked to repeat on each page, as Word reads
+    them) that holds no boxes, a question marked to repeat not being a heading."""
+    table = next(row.iterancestors(TBL), None)
+    if table is None:
+        return None
+    # Read lazily: only the rows up to ``row`` or the first that is not a heading row.
+    rows = (each for each in table.iter(TR) if next(each.iterancestors(TBL), None) is table)
+    heading = None
+    for number, each in enumerate(rows):
+        if each is row or (number and not is_header_row(each)):
+            break
+        if not any(_cell_words(cell) in _BOX_MARKS for _, cell in _cells_by_column(each)):
+            heading = each
+    return heading
+
+
+def _cells_by_column(row: etree._Element) -> list[tuple[int, etree._Element]]:
+    """A row's cells (those in content controls too, not those of tables inside them), each
+    with the grid column it starts in, from the last: after the columns it skips
+    (w:gridBefore) and the columns each cell before it spans (w:gridSpan)."""
+    column = _grid_count(row.find(f"{W}trPr/{W}gridBefore"), 0)
+    cells = []
+    for cell in row.iter(TC):
+        if next(cell.iterancestors(TR), None) is row:
+            cells.append((column, cell))
+            column += _grid_count(cell.find(f"{W}tcPr/{W}gridSpan"), 1)
+    return cells[::-1]
+
+
+def _grid_count(element: etree._Element | None, default: int) -> int:
+    value = element.get(f"{W}val", "") if element is not None else ""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 4 else default
+
+
+def _cell_words(cell: etree._Element) -> str:
+    return normalize_space(" ".join(written_text(paragraph) for paragraph in cell.iter(P)))
 
 
 def _has_ancestor(element: etree._Element, ancestor: etree._Element) -> bool:
@@ -327,9 +402,11 @@ def stored_form_problems(
     paragraphs: Sequence[str],
     question: Callable[[ScreeningQuestion], str],
     translate: Callable[[str], str],
+    headings: Mapping[str, Sequence[tuple[str, str] | None]] | None = None,
 ) -> list[DisclosureProblem]:
-    """What a stored form lost besides disclosures: checklist rows, flags, signature lines,
-    the statement a third signer (an interpreter, a witness) signs for.
+    """What a stored form lost besides disclosures: checklist rows, flags, the checklist's
+    "Yes" and "No" headings (``headings``, as read for each row), signature lines, the
+    statement a third signer (an interpreter, a witness) signs for.
 
     ``marks`` maps the ``screening.<id>``, ``alert.screening`` and ``signature.<n>.of.<count>``
     marks found to their text (the alert's paragraph by paragraph). A stored form cannot say
@@ -363,6 +440,11 @@ def stored_form_problems(
         elif not answer and wording in alerted:
             # Ticked "No", yet still named in the alert: the patient reads both answers.
             problems.append(DisclosureProblem(key, "no answer flagged"))
+    wanted = (translate("Yes"), translate("No"))
+    normalized = (normalize_space(wanted[0]), normalize_space(wanted[1]))
+    read = (each for found in (headings or {}).values() for each in found if each is not None)
+    if any(each != normalized for each in read):
+        problems.append(headings_problem(wanted))
     signers = [_SIGNATURE.fullmatch(key) for key in marks]
     counts = {int(match.group(2)) for match in signers if match}
     if not counts:

@@ -66,7 +66,8 @@ def _applying(
     return tuple(found)
 
 
-def _header_row(row: etree._Element) -> bool:
+def is_header_row(row: etree._Element) -> bool:
+    """Whether a table row is marked to repeat at the top of each page (w:tblHeader)."""
     marked = row.find(f"{W}trPr/{W}tblHeader")
     return marked is not None and marked.get(f"{W}val", "true").lower() not in OFF
 
@@ -304,7 +305,7 @@ class Visibility:
             listed = [row for row in table.iter(TR) if _nearest(row, TBL) is table]
             # The first row, and those right after it marked as header rows.
             header_rows = next(
-                (i for i, row in enumerate(listed) if not _header_row(row)), len(listed)
+                (i for i, row in enumerate(listed) if not is_header_row(row)), len(listed)
             )
             facts = (
                 {row: place for place, row in enumerate(listed)},
@@ -691,10 +692,20 @@ _UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _st
 
 
 def paragraph_text(paragraph: etree._Element, visibility: Visibility) -> str:
+    """The paragraph's text a reader sees."""
     views = visibility.views_of(paragraph)
+    return _text(paragraph, lambda run: any(visibility.hidden(run, view) for view in views))
+
+
+def written_text(paragraph: etree._Element) -> str:
+    """The paragraph's words however they are formatted: what it says, not what shows."""
+    return _text(paragraph, lambda run: False)
+
+
+def _text(paragraph: etree._Element, hidden: Callable[[etree._Element], bool]) -> str:
     pieces = []
     for run in paragraph.iter(R):
-        if _owner(run) is not paragraph or any(visibility.hidden(run, v) for v in views):
+        if _owner(run) is not paragraph or hidden(run):
             continue
         for element in run:
             if element.tag == TEXT:
