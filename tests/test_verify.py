@@ -464,6 +464,49 @@ def test_deleting_one_signer_is_caught(rendered: bytes) -> None:
     assert reasons(problems) == [("signature.2", "missing")]
 
 
+@pytest.mark.parametrize(
+    ("signer", "number", "old", "new"),
+    [
+        ("patient", 1, "Jane Example", "Dr Alex Morgan"),
+        ("practitioner", 2, "Dr Alex Morgan", "Dr Alex Morgans"),
+        ("interpreter", 3, "Sam Interpreter", "Someone Else"),
+    ],
+)
+def test_a_name_changed_on_a_signature_line_is_caught(
+    signer: str, number: int, old: str, new: str
+) -> None:
+    # A line naming someone else than whoever signed it records nothing: the form records a
+    # digest of the name on each signer's line and verify compares it. The names are printed
+    # on the form; the digest adds nothing a reader of the file could not see. (A retyped
+    # caption is not a changed name: test_a_retyped_interpreter_caption_...)
+    request = attrs.evolve(
+        example(),
+        witness=mesoconsent.Witness(full_name="Sam Interpreter", role="interpreter"),
+    )
+    form = mesoconsent.render(request).content
+    assert mesoconsent.verify(form).ok
+
+    def rename(document: docx.document.Document) -> None:
+        cell = document.tables[-1].rows[2 * (number - 1)].cells[0]
+        runs = [run for run in cell.paragraphs[0].runs if run.text == old]
+        assert len(runs) == 1
+        runs[0].text = new
+
+    problems = mesoconsent.verify(edited(form, rename)).problems
+    assert reasons(problems) == [(f"signature.{number}", "altered")]
+
+
+def test_a_form_made_before_signer_digests_were_recorded_still_verifies(rendered: bytes) -> None:
+    # Forms made before 2026-11-27 record digests of their values only.
+    def without_signers(xml: str) -> str:
+        changed = re.sub(r" signature\.\d\.of\.\d=[0-9a-f]{8}", "", xml)
+        assert changed != xml
+        return changed
+
+    earlier = rewritten(rendered, {"docProps/custom.xml": without_signers})
+    assert mesoconsent.verify(earlier).ok
+
+
 @pytest.mark.parametrize("which", ["borders", "cells", "white borders"])
 def test_removing_a_signer_s_lines_is_caught(rendered: bytes, which: str) -> None:
     # The name stays, but there is nothing left to sign or date on.

@@ -81,7 +81,7 @@ from mesoconsent.results import (
     format_for_path,
     warn_for,
 )
-from mesoconsent.signing import signature_problems
+from mesoconsent.signing import signature_problems, signer_digests
 from mesoconsent.template_cache import open_cache
 from mesoconsent.validation import is_minor, validate_request
 from mesoconsent.verify_report import VerifyReport
@@ -461,9 +461,14 @@ class Engine:
         if problems:
             raise CoverageError(problems)
         values = format_values(
-            (disclosure_id, value_digest(texts[0]))
-            for disclosure_id in self._valued[procedure.id]
-            if len(texts := stated.get(disclosure_id, [])) == 1
+            [
+                *(
+                    (disclosure_id, value_digest(texts[0]))
+                    for disclosure_id in self._valued[procedure.id]
+                    if len(texts := stated.get(disclosure_id, [])) == 1
+                ),
+                *signer_digests(document),
+            ]
         )
         document = document.with_values(values)
         if composition.fallbacks:

@@ -12,8 +12,10 @@ and no required disclosure or screening question after the block.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from mesoconsent import document as d
+from mesoconsent.coverage import value_digest
 from mesoconsent.errors import DisclosureProblem
 from mesoconsent.model import ConsentRequest
 
@@ -53,3 +55,22 @@ def signature_problems(document: d.Document, request: ConsentRequest) -> list[Di
                 if row.screening is not None
             )
     return problems
+
+
+def signer_digests(document: d.Document) -> Iterator[tuple[str, str]]:
+    """A digest of the name on each signer's line, by the line's mark: the document records
+    them (``mesoconsent.values``) so that ``verify`` finds a name changed after rendering.
+    The names are printed on the form; their digests tell a reader of the file nothing it
+    does not show. (Not the caption above the name: a clinic may retype it, "Interpreter /
+    Dolmetscher", and it names the role, not the person.)"""
+    for block in document.blocks:
+        if isinstance(block, d.SignatureBlock):
+            count = len(block.signers)
+            for number, signer in enumerate(block.signers, start=1):
+                yield d.signature_mark(number, count), value_digest(signer.name)
+
+
+def signed_name(line: str) -> str:
+    """The name on a signer's line as a stored form reads (its caption, a line break, the
+    name; without the break, all of it)."""
+    return line.split("\n", 1)[-1]

@@ -152,6 +152,7 @@ def check_stored_form(
             lambda question: question_wording(question, catalog),
             catalog.gettext,
             content.headings,
+            digests,
         )
     else:
         # Every mark is gone (some editors drop bookmarks): the disclosures were found by

@@ -27,7 +27,13 @@ import attrs
 from lxml import etree
 
 from mesoconsent.compose import SIGNER_CAPTIONS, SIGNER_STATEMENTS
-from mesoconsent.coverage import has_words, headings_problem, normalize_space, question_lines
+from mesoconsent.coverage import (
+    has_words,
+    headings_problem,
+    normalize_space,
+    question_lines,
+    value_digest,
+)
 from mesoconsent.document import (
     ALERT_MARK,
     SCREENING_PREFIX,
@@ -38,6 +44,7 @@ from mesoconsent.document import (
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
 from mesoconsent.ooxml import BOOKMARK_END, BOOKMARK_START, FALLBACK, TBL, TC, TR, P, R, W
 from mesoconsent.procedures import Procedure, ScreeningQuestion
+from mesoconsent.signing import signed_name
 
 # Re-exported: the report was defined here before it moved to a module of its own.
 from mesoconsent.verify_report import VerifyReport as VerifyReport
@@ -403,6 +410,7 @@ def stored_form_problems(
     question: Callable[[ScreeningQuestion], str],
     translate: Callable[[str], str],
     headings: Mapping[str, Sequence[tuple[str, str] | None]] | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> list[DisclosureProblem]:
     """What a stored form lost besides disclosures: checklist rows, flags, the checklist's
     "Yes" and "No" headings (``headings``, as read for each row), signature lines, the
@@ -413,7 +421,8 @@ def stored_form_problems(
     what the patient really answered, but it must still ask every question with exactly one
     box ticked, name every "yes" in the alert (a paragraph of its own there, as rendered; the
     question's words anywhere else do not count) and no "no" there, and keep every signer's
-    line.
+    line, with the name it was rendered with where ``digests`` (the recorded
+    ``mesoconsent.values``) hold its digest (forms made before 2026-11-27 do not).
     """
     problems: list[DisclosureProblem] = []
     texts = [normalize_space(text) for text in paragraphs]
@@ -451,9 +460,14 @@ def stored_form_problems(
         problems.append(DisclosureProblem("signatures", "missing"))
     for count in sorted(counts)[-1:]:
         for number in range(1, count + 1):
-            stated = marks.get(signature_mark(number, count), ())
+            mark = signature_mark(number, count)
+            stated = marks.get(mark, ())
+            digest = (digests or {}).get(mark)
             if not any(has_words(text) for text in stated):
                 problems.append(DisclosureProblem(f"{SIGNATURE_PREFIX}{number}", "missing"))
+            elif digest is not None and [value_digest(signed_name(t)) for t in stated] != [digest]:
+                # Another name on the line (or another role): it records nothing of who signed.
+                problems.append(DisclosureProblem(f"{SIGNATURE_PREFIX}{number}", "altered"))
         if count == 3:  # patient, practitioner, and an interpreter or a witness
             problems += _third_signer_problems(
                 marks.get(signature_mark(3, 3), ()), texts, translate
