@@ -1212,6 +1212,74 @@ def test_two_disclosures_or_questions_translated_alike_are_refused(
     assert (second, why) in [(p.disclosure_id, p.reason) for p in engine.verify(form).problems]
 
 
+SWAPPED_YES = (
+    "'Yes' is translated 'Non', which the shipped fr catalog gives for 'No': every answer "
+    "would show in the other column"
+)
+ALIKE_YES_NO = (
+    "'Yes' and 'No' are both translated 'Oui': the checklist's two answers could not be told apart"
+)
+
+
+@pytest.mark.parametrize(
+    ("yes", "no", "message", "why"),
+    [("Non", "Oui", "Yes", SWAPPED_YES), ("Oui", " oui ", "No", ALIKE_YES_NO)],
+    ids=["swapped", "alike"],
+)
+def test_yes_and_no_that_do_not_tell_the_answers_apart_are_refused(
+    tmp_path: Path, yes: str, no: str, message: str, why: str
+) -> None:
+    # Found by a review: 'Yes' translated 'Non' and 'No' 'Oui' passed every check, and the
+    # French checklist showed a pregnant patient's answer ticked under 'Non'. The gate cannot
+    # judge a translation, but the shipped catalog of the same language says what the two
+    # words are, and two answers worded alike cannot be told apart in any language.
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, "Yes", string=yes)
+    edit_message(po_path, None, "No", string=no)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert [(key, reason) for key, _kind, reason in status.missing] == [((None, message), why)]
+    assert not status.complete
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale("fr"))
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [("checklist", why)]
+    # A form made with the shipped catalog fails verify with the clinic's.
+    with pytest.warns(DraftTranslationWarning):
+        form = ENGINE.render(in_locale("fr")).content
+    assert ("checklist", why) in [(p.disclosure_id, p.reason) for p in engine.verify(form).problems]
+
+
+def test_a_clinic_s_english_that_swaps_yes_and_no_is_refused(tmp_path: Path) -> None:
+    # English needs no catalog, but a clinic may adapt it with one: its own words are the
+    # reference there.
+    messages = tmp_path / "locales" / "en" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "mesoconsent.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: en\\n"\n\n'
+        'msgid "Yes"\nmsgstr "No"\n\nmsgid "No"\nmsgstr "Yes"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CoverageError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).render(example())
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
+        (
+            "checklist",
+            "'Yes' is translated 'No', which English gives for 'No': every answer "
+            "would show in the other column",
+        )
+    ]
+
+
+def test_a_clinic_s_own_words_for_yes_and_no_are_its_own(tmp_path: Path) -> None:
+    # Other words than the shipped catalog's are a translator's choice, not a mistake.
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, "Yes", string="Oui, c'est le cas")
+    edit_message(po_path, None, "No", string="Non, ce n'est pas le cas")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.warns(DraftTranslationWarning):
+        assert engine.render(in_locale("fr")).content
+
+
 def test_a_message_given_twice_is_refused(tmp_path: Path) -> None:
     # A softened copy of a disclosure's entry above the real one, its msgid wrapped as another
     # tool would write it: Babel would keep one of the two without a word.

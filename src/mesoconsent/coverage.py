@@ -376,6 +376,42 @@ def fallback_problems(
     return problems
 
 
+# What a catalog's "Yes" and "No" are compared with: the two words in the same language (the
+# shipped catalog's, or English's), and where they come from ("the shipped fr catalog").
+AnswerWords = tuple[tuple[str, str], str]
+
+
+def answer_word_problems(
+    words: tuple[str, str], reference: AnswerWords | None
+) -> list[tuple[str, DisclosureProblem]]:
+    """The checklist's "Yes" and "No" as a catalog gives them (``words``) must tell the answers
+    apart: not worded alike, and neither the word ``reference`` gives for the other, which
+    would head each answer's column with the other answer. Each problem comes with the
+    English message it is about. Other words than the reference's are a translator's choice.
+    """
+    yes, no = (normalize_space(word) for word in words)
+    if yes.casefold() == no.casefold():
+        reason = (
+            f"'Yes' and 'No' are both translated {yes!r}: the checklist's two answers could "
+            "not be told apart"
+        )
+        return [("No", DisclosureProblem(CHECKLIST, reason))]
+    if reference is None:
+        return []
+    (their_yes, their_no), source = reference
+    for english, other, word, theirs in (
+        ("Yes", "No", yes, their_no),
+        ("No", "Yes", no, their_yes),
+    ):
+        if word.casefold() == normalize_space(theirs).casefold():
+            reason = (
+                f"{english!r} is translated {word!r}, which {source} gives for {other!r}: every "
+                "answer would show in the other column"
+            )
+            return [(english, DisclosureProblem(CHECKLIST, reason))]
+    return []
+
+
 def alike_problems(wordings: Mapping[str, str]) -> list[DisclosureProblem]:
     """Disclosures and screening questions (``wordings``: each one's wording, by id) that are
     worded exactly as an earlier one: one of the two says nothing of its own, so a form would

@@ -41,6 +41,7 @@ from mesoconsent.compose import (
 from mesoconsent.coverage import (
     Wording,
     alike_problems,
+    answer_word_problems,
     check_coverage,
     check_screening,
     fallback_problems,
@@ -61,7 +62,13 @@ from mesoconsent.folders import given_folders
 from mesoconsent.fragments import FragmentStore
 from mesoconsent.i18n import Catalog, MessageKey, load_catalog
 from mesoconsent.loading import decode_json, read_request_file, structure_request
-from mesoconsent.locale_status import LocaleStatus, catalog_status, unreadable_status
+from mesoconsent.locale_status import (
+    LocaleStatus,
+    answer_word_reference,
+    answer_words_of,
+    catalog_status,
+    unreadable_status,
+)
 from mesoconsent.locale_tags import candidate_catalogs, formatting_locale, is_plain_tag, negotiate
 from mesoconsent.model import ConsentRequest
 from mesoconsent.output import check_target, write_atomic
@@ -483,10 +490,19 @@ class Engine:
         found = self._expected.get(key)
         if found is None:
             worded = wordings(procedure, catalog)
-            found = (worded, alike_problems(worded))
+            found = (worded, alike_problems(worded) + self._answer_word_problems(catalog))
             # Two threads may both look them up; they get equal values.
             self._expected[key] = found
         return found
+
+    def _answer_word_problems(self, catalog: Catalog) -> list[DisclosureProblem]:
+        """The checklist's "Yes" and "No" in ``catalog`` must tell the answers apart
+        (coverage.answer_word_problems): a catalog that swaps them would show every answer
+        inverted, and the gate cannot judge a translation otherwise."""
+        path = catalog_file(catalog.name, self.locale_dirs)
+        reference = answer_word_reference(catalog.name, path, self._catalog_cache)
+        found = answer_word_problems(answer_words_of(catalog), reference)
+        return [problem for _, problem in found]
 
     def render(
         self, request: ConsentRequest, format: Format = "docx", *, draft: bool = False

@@ -7,15 +7,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
+from mesoconsent.catalog_folders import catalog_file
 from mesoconsent.compose import wordings
-from mesoconsent.coverage import alike_problems
+from mesoconsent.coverage import AnswerWords, alike_problems, answer_word_problems
 from mesoconsent.errors import CatalogError, DisclosureProblem
 from mesoconsent.i18n import Catalog, MessageKey, listed_catalog, load_catalog
+from mesoconsent.locale_tags import SOURCE_LOCALE
 from mesoconsent.procedures import Procedure
+from mesoconsent.resources import locales_dir
 from mesoconsent.review import Review
+
+if TYPE_CHECKING:
+    from mesoconsent.catalog_cache import CatalogCache
 
 
 def _outdated_entries(
@@ -110,6 +117,27 @@ def _alike(procedure: Procedure, catalog: Catalog) -> list[tuple[MessageKey, Dis
     ]
 
 
+def answer_words_of(catalog: Catalog) -> tuple[str, str]:
+    """The checklist's "Yes" and "No" in ``catalog``."""
+    return catalog.gettext("Yes"), catalog.gettext("No")
+
+
+def answer_word_reference(
+    name: str, path: Path | None, cache: CatalogCache | None = None
+) -> AnswerWords | None:
+    """What the catalog of ``name`` (read from ``path``) must not swap "Yes" and "No" with:
+    the shipped catalog of the same locale, unless it is that one; English, in English;
+    None if there is neither."""
+    if name.partition("_")[0] == SOURCE_LOCALE:
+        return ("Yes", "No"), "English"
+    shipped = catalog_file(name, (locales_dir(),))
+    if shipped is None or (path is not None and shipped.resolve() == path.resolve()):
+        return None
+    return answer_words_of(
+        load_catalog(name, (locales_dir(),), cache)
+    ), f"the shipped {name} catalog"
+
+
 def catalog_status(
     name: str,
     needed: Mapping[MessageKey, str],
@@ -140,6 +168,13 @@ def catalog_status(
         for procedure in procedures
         for key, problem in _alike(procedure, catalog)
         if key in needed and key not in listed
+    )
+    missing += tuple(
+        ((None, english), needed.get((None, english), "text"), problem.reason)
+        for english, problem in answer_word_problems(
+            answer_words_of(catalog), answer_word_reference(name, path)
+        )
+        if (None, english) not in listed
     )
     unused = tuple(
         sorted(
