@@ -1270,6 +1270,20 @@ def test_a_clinic_s_english_that_swaps_yes_and_no_is_refused(tmp_path: Path) -> 
     ]
 
 
+def test_a_regional_catalog_s_yes_and_no_are_compared_with_its_language_s(tmp_path: Path) -> None:
+    # No fr_CA catalog is shipped: a clinic's is compared with the French one.
+    po_path = shipped_copy(tmp_path, "fr", folder="fr_CA")
+    replace_once(po_path, '"Language: fr\\n"', '"Language: fr_CA\\n"')
+    edit_message(po_path, None, "Yes", string="Non")
+    edit_message(po_path, None, "No", string="Oui")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale("fr-CA"))
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
+        ("checklist", SWAPPED_YES)
+    ]
+
+
 def test_a_clinic_s_own_words_for_yes_and_no_are_its_own(tmp_path: Path) -> None:
     # Other words than the shipped catalog's are a translator's choice, not a mistake.
     po_path = french_copy(tmp_path)

@@ -126,16 +126,20 @@ def answer_word_reference(
     name: str, path: Path | None, cache: CatalogCache | None = None
 ) -> AnswerWords | None:
     """What the catalog of ``name`` (read from ``path``) must not swap "Yes" and "No" with:
-    the shipped catalog of the same locale, unless it is that one; English, in English;
-    None if there is neither."""
-    if name.partition("_")[0] == SOURCE_LOCALE:
+    the shipped catalog of the same locale (else of its language: fr for fr_CA), unless it
+    is that one; English, in English; None if there is neither."""
+    language = name.partition("_")[0]
+    if language == SOURCE_LOCALE:
         return ("Yes", "No"), "English"
-    shipped = catalog_file(name, (locales_dir(),))
-    if shipped is None or (path is not None and shipped.resolve() == path.resolve()):
-        return None
-    return answer_words_of(
-        load_catalog(name, (locales_dir(),), cache)
-    ), f"the shipped {name} catalog"
+    for shipped_name in dict.fromkeys((name, language)):
+        shipped = catalog_file(shipped_name, (locales_dir(),))
+        if shipped is None:
+            continue
+        if path is not None and shipped.resolve() == path.resolve():
+            return None
+        catalog = load_catalog(shipped_name, (locales_dir(),), cache)
+        return answer_words_of(catalog), f"the shipped {shipped_name} catalog"
+    return None
 
 
 def catalog_status(
