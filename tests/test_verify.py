@@ -1490,6 +1490,41 @@ def test_a_line_break_deleted_with_tracked_changes_does_not_break_the_line(
     assert reasons(problems) == [("screening.pregnant", "altered")]
 
 
+def _row_change(text: str, mark: str) -> Callable[[str], str]:
+    """Mark the table row holding the last ``text`` (a signer's name is also in the details
+    table, above) with a tracked change (``del`` or ``ins``)."""
+    tracked = f'<w:{mark} w:id="903" w:author="x" w:date="2026-11-27T00:00:00Z"/>'
+
+    def apply(xml: str) -> str:
+        start = xml.rindex("<w:tr>", 0, xml.rindex(text))
+        return xml[:start] + xml[start:].replace("<w:trPr>", "<w:trPr>" + tracked, 1)
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("Are you pregnant?", ("screening.pregnant", "missing")),
+        ("Jane Example", ("signature.1", "missing")),
+        ("Dr Alex Morgan", ("signature.2", "missing")),
+    ],
+)
+def test_rows_deleted_with_tracked_changes_are_gone(
+    rendered: bytes, text: str, problem: tuple[str, str]
+) -> None:
+    # Deleting a row with changes tracked marks the row (w:trPr/w:del) and leaves its text:
+    # the accepted form (Word's "No Markup" view) has no such row, so the health question,
+    # or the patient's line to sign on, is gone. Verify read the row as if nothing happened.
+    deleted = rewritten(rendered, {"word/document.xml": _row_change(text, "del")})
+    assert reasons(mesoconsent.verify(deleted).problems) == [problem]
+
+
+def test_rows_inserted_with_tracked_changes_stay(rendered: bytes) -> None:
+    inserted = rewritten(rendered, {"word/document.xml": _row_change("Jane Example", "ins")})
+    assert mesoconsent.verify(inserted).ok
+
+
 def test_words_moved_away_with_tracked_changes_no_longer_count_where_they_were(
     rendered: bytes,
 ) -> None:

@@ -233,6 +233,7 @@ def read_docx(
     for tag, most, kind in ((P, _MAX_PARAGRAPHS, "paragraphs"), (R, _MAX_RUNS, "runs of text")):
         if next(itertools.islice(body.iter(tag), most, None), None) is not None:
             raise DocumentReadError(f"holds more {kind} than a consent form (over {most:,})")
+    _drop_deleted_rows(body)
     identifier = language = status = None
     if core is not None:
         core_properties = _xml(core, "properties")
@@ -246,6 +247,16 @@ def read_docx(
         for item in _xml(custom, "custom properties").iter(f"{_CUSTOM}property"):
             properties[item.get("name", "")] = "".join(str(text) for text in item.itertext())
     return DocxContent(identifier, language, paragraphs, stated, status, properties, headings)
+
+
+def _drop_deleted_rows(body: etree._Element) -> None:
+    """Take out the table rows deleted with changes tracked (w:trPr/w:del): the form is read
+    as it is once its changes are accepted (Word's "No Markup" view), as words in w:del are
+    (visibility's _owner), and a deleted row is gone with its question or signature line."""
+    for row in [row for row in body.iter(TR) if row.find(f"{W}trPr/{W}del") is not None]:
+        parent = row.getparent()
+        if parent is not None:
+            parent.remove(row)
 
 
 def _read_body(
