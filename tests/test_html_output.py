@@ -154,3 +154,22 @@ def test_the_page_carries_the_docx_s_custom_properties_as_meta_elements() -> Non
         if (meta.get("name") or "").startswith("mesoconsent.")
     }
     assert metas == properties
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_each_required_disclosure_is_marked_once_in_the_html_with_its_words(locale: str) -> None:
+    # The HTML marks each disclosure's element (data-disclosure), as the DOCX bookmarks it:
+    # software embedding the page can find each one, and what is marked is what the gate
+    # checked, the catalog's wording, once.
+    engine = mesoconsent.default_engine()
+    request = attrs.evolve(example(), locale=locale)
+    page = lxml.html.fromstring(engine.render_quietly(request, "html").content)
+    marked = page.xpath("//*[@data-disclosure]")
+    ids = [element.get("data-disclosure") for element in marked]
+    assert sorted(ids) == sorted(engine.required_disclosures("mesotherapy"))
+    catalog = engine.catalog(locale) if locale != "en" else None
+    infection = next(e for e in marked if e.get("data-disclosure") == "risks.rare_infection")
+    english = "Infection. This is rare, but it is a serious side effect."
+    expected = english if catalog is None else catalog.pgettext("risks.rare_infection", english)
+    assert " ".join(infection.text_content().split()) == expected
+    assert expected != english or locale == "en"

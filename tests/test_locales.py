@@ -35,7 +35,14 @@ from mesoconsent.catalog_rules import counts_as_copied
 from mesoconsent.plurals import plural_rules, single_number_forms
 from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.review import Review
-from tests.helpers import docx_paragraph_texts, empty_catalog, example, example_dict, run_cli
+from tests.helpers import (
+    docx_paragraph_texts,
+    docx_part,
+    empty_catalog,
+    example,
+    example_dict,
+    run_cli,
+)
 from tests.test_html_output import css_string_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -931,6 +938,35 @@ def test_the_example_renders_in_every_locale_and_verifies(tmp_path: Path) -> Non
         report = mesoconsent.verify(path)
         assert report.ok, (locale, report.problems)
         assert report.locale == locale
+
+
+@pytest.mark.parametrize("requested", [*ENGINE.locales, "en-GB", "pt-BR", "fr-CA"])
+def test_every_output_names_the_form_s_language_alike(requested: str) -> None:
+    # Word picks spelling, hyphenation and theme fonts by the languages a document names;
+    # a screen reader picks its voice by the HTML's. Each place must name the language of the
+    # form, in the region requested: the core properties, the default run language, the theme
+    # font languages (w:bidi only in a right-to-left form) and the HTML page.
+    request = in_locale(requested)
+    form = ENGINE.render(request).content
+    core = docx_part(form, "docProps/core.xml")
+    tag = core.findtext("{http://purl.org/dc/elements/1.1/}language")
+    assert tag is not None
+    language, _, region = requested.replace("_", "-").partition("-")
+    assert tag.split("-")[0] == language
+    if region:
+        assert tag.split("-")[1] == region
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    right_to_left = language == "ar"
+    run_language = docx_part(form, "word/styles.xml").find(f"{w}docDefaults//{w}lang")
+    theme = docx_part(form, "word/settings.xml").find(f"{w}themeFontLang")
+    assert run_language is not None
+    assert theme is not None
+    for element in (run_language, theme):
+        assert element.get(f"{w}val") == tag
+        assert element.get(f"{w}bidi") == (tag if right_to_left else None)
+    page = ENGINE.render(request, "html").content.decode()
+    direction = "rtl" if right_to_left else "ltr"
+    assert re.search(rf'<html lang="{re.escape(tag)}" dir="{direction}">', page)
 
 
 def test_a_form_consent_date_is_dated_in_the_locale() -> None:
