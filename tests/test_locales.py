@@ -2499,3 +2499,54 @@ def test_a_plural_message_with_only_some_forms_in_english_is_not_copied(tmp_path
     engine = Engine(locale_dirs=[tmp_path / "locales"])
     assert (None, SESSIONS[0]) not in engine.catalog("fr").copied
     assert french_status(tmp_path).missing == ()
+
+
+@pytest.mark.parametrize(
+    ("yes", "no", "source"),
+    [
+        ("Non\u200b", "Oui\u200b", "the shipped fr catalog"),  # zero-width spaces
+        ("No\u00adn", "Ou\u00adi", "the shipped fr catalog"),  # soft hyphens
+        ("Non.", "Oui.", "the shipped fr catalog"),
+        ("No", "Yes", "English"),  # English's words, swapped
+    ],
+    ids=["zero-width", "soft-hyphen", "punctuation", "english"],
+)
+def test_yes_and_no_swapped_in_disguise_are_refused(
+    tmp_path: Path, yes: str, no: str, source: str
+) -> None:
+    # Found by a review: compared letter for letter, 'Non' with a zero-width space or a full
+    # stop, or English's 'No', headed the Yes column of a French form and passed.
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, "Yes", string=yes)
+    edit_message(po_path, None, "No", string=no)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale("fr"))
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
+        (
+            "checklist",
+            f"'Yes' is translated {yes!r}, which {source} gives for 'No': every answer would "
+            "show in the other column",
+        )
+    ]
+
+
+def test_a_catalog_of_a_language_shipped_for_another_region_is_compared_with_it(
+    tmp_path: Path,
+) -> None:
+    # Portuguese is shipped as pt_BR only: a clinic's pt_PT catalog was compared with nothing.
+    po_path = shipped_copy(tmp_path, "pt_BR", folder="pt_PT")
+    replace_once(po_path, '"Language: pt_BR\\n"', '"Language: pt_PT\\n"')
+    replace_once(po_path, "plural=(n > 1);", "plural=(n != 1);")
+    edit_message(po_path, None, "Yes", string="Não")
+    edit_message(po_path, None, "No", string="Sim")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale("pt-PT"))
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
+        (
+            "checklist",
+            "'Yes' is translated 'Não', which the shipped pt_BR catalog gives for 'No': every "
+            "answer would show in the other column",
+        )
+    ]

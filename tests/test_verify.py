@@ -891,8 +891,12 @@ def test_the_default_table_style_applies_to_a_table_that_names_none(rendered: by
         )
     )
     # Normal Table is the signature block's style, and Table Grid (the checklist's) is
-    # based on it.
-    assert {p.disclosure_id.split(".")[0] for p in report.problems} == {"signature", "screening"}
+    # based on it: its questions and its Yes/No headings are hidden.
+    assert {p.disclosure_id.split(".")[0] for p in report.problems} == {
+        "signature",
+        "screening",
+        "checklist",
+    }
 
 
 def test_a_paragraph_naming_a_style_there_is_not_is_read_in_the_default_style(
@@ -966,7 +970,8 @@ DARK_CELLS = '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="1F3864"/></w:t
         # not noHBand): its first and third questions are the odd bands.
         ("band1Horz", WHITE_TEXT, {"screening.pregnant", "screening.clotting_disorder"}),
         ("band2Horz", WHITE_TEXT, {"screening.breastfeeding", "screening.other_conditions"}),
-        ("wholeTable", "<w:rPr><w:vanish/></w:rPr>", set(QUESTIONS)),
+        # (the Yes/No headings too)
+        ("wholeTable", "<w:rPr><w:vanish/></w:rPr>", {*QUESTIONS, "checklist"}),
         ("band1Horz", '<w:pPr><w:spacing w:line="20" w:lineRule="exact"/></w:pPr>',
          {"screening.pregnant", "screening.clotting_disorder"}),
         # Readable: white on the dark fill of the same cells; formatting for a first column,
@@ -2065,3 +2070,159 @@ def test_a_clinic_procedure_s_own_version_is_shown_and_its_earlier_forms_get_a_n
     report = later.verify(rewritten(form, {"docProps/custom.xml": without_values_record}))
     assert report.ok, report.problems
     assert any("records no digests of its values" in note for note in report.notes)
+
+
+# -- found by a review of the Yes/No headings and the signers' digests ---------------------------
+def _checklist_heading_row(xml: str) -> tuple[int, int]:
+    """Where the checklist's heading row starts and ends in the main document's XML."""
+    table = xml.rindex("<w:tbl>", 0, xml.index(">Question<"))
+    start = xml.index("<w:tr>", table)
+    return start, xml.index("</w:tr>", start) + len("</w:tr>")
+
+
+def _swapped_row_under_the_heading(hide: Callable[[str], str]) -> Callable[[str], str]:
+    """The heading row changed by ``hide``, and under it a plain row reading 'No' then 'Yes'."""
+
+    def change(xml: str) -> str:
+        start, end = _checklist_heading_row(xml)
+        heading = xml[start:end]
+        swapped = heading.replace("<w:tblHeader/>", "")
+        swapped = swapped.replace(">Yes<", ">@<").replace(">No<", ">Yes<").replace(">@<", ">No<")
+        return xml[:start] + hide(heading) + swapped + xml[end:]
+
+    return change
+
+
+BOLD = "<w:rPr><w:b/><w:bCs/></w:rPr>"
+
+
+@pytest.mark.parametrize(
+    "hide",
+    [
+        lambda row: row.replace(BOLD, "<w:rPr><w:b/><w:bCs/><w:vanish/></w:rPr>"),
+        lambda row: row.replace(BOLD, "<w:rPr><w:b/><w:bCs/><w:strike/></w:rPr>"),
+    ],
+    ids=["hidden", "struck"],
+)
+def test_a_heading_row_hidden_over_a_swapped_one_is_caught(
+    rendered: bytes, hide: Callable[[str], str]
+) -> None:
+    # The headings' words were read however they were formatted, so the rendered heading row
+    # could be hidden and a row reading 'No' then 'Yes' put under it: every answer printed
+    # inverted, and verify passed. Only their colour is left aside (Word's table styles).
+    changed = rewritten(rendered, {"word/document.xml": _swapped_row_under_the_heading(hide)})
+    assert NOT_HEADED in reasons(mesoconsent.verify(changed).problems)
+
+
+def test_headings_drawn_with_symbols_are_caught(rendered: bytes) -> None:
+    # w:sym prints a character that is no text: 'Yes' hidden and 'No' drawn in its place.
+    def draw(xml: str) -> str:
+        letters = "".join(f'<w:sym w:font="Arial" w:char="{ord(c):04X}"/>' for c in "No")
+        yes = f"<w:r>{BOLD}<w:t>Yes</w:t></w:r>"
+        hidden = f"<w:r><w:rPr><w:vanish/></w:rPr><w:t>Yes</w:t></w:r><w:r>{letters}</w:r>"
+        return xml.replace(yes, hidden, 1)
+
+    changed = rewritten(rendered, {"word/document.xml": draw})
+    assert NOT_HEADED in reasons(mesoconsent.verify(changed).problems)
+
+
+def test_a_heading_cell_s_border_moved_still_heads_its_column(rendered: bytes) -> None:
+    # The border between 'Question' and 'Yes' dragged in the heading row only, as Word writes
+    # it: a new grid column, the heading's first cell spanning it and the boxes' cells too.
+    # The 'Yes' heading still stands over the Yes boxes; it was read as 'Question'.
+    def drag(xml: str) -> str:
+        xml = xml.replace(
+            '<w:gridCol w:w="7231"/><w:gridCol w:w="1033"/>',
+            '<w:gridCol w:w="7231"/><w:gridCol w:w="100"/><w:gridCol w:w="933"/>',
+        )
+        start, end = _checklist_heading_row(xml)
+        table_end = xml.index("</w:tbl>", end)
+        heading = xml[start:end].replace(
+            '<w:tcW w:w="7231" w:type="dxa"/>',
+            '<w:tcW w:w="7331" w:type="dxa"/><w:gridSpan w:val="2"/>',
+        )
+        heading = heading.replace(
+            '<w:tcW w:w="1033" w:type="dxa"/>', '<w:tcW w:w="933" w:type="dxa"/>'
+        )
+        rows = xml[end:table_end].replace(
+            '<w:tcW w:w="1033" w:type="dxa"/>',
+            '<w:tcW w:w="1033" w:type="dxa"/><w:gridSpan w:val="2"/>',
+        )
+        return xml[:start] + heading + rows + xml[table_end:]
+
+    assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": drag})).ok
+
+
+def test_heading_rows_are_read_once_a_table(
+    rendered: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The heading rows above each checklist row were read again for it: 10,000 rows marked
+    # to repeat and 1,000 checklist rows (an 18 KB file) took 99 s.
+    from mesoconsent import verification, visibility
+
+    headers, questions = 2_000, 200
+
+    def craft(xml: str) -> str:
+        _, end = _checklist_heading_row(xml)
+        row_end = xml.index("</w:tr>", end) + len("</w:tr>")
+        question = xml[end:row_end].replace("<w:cantSplit/>", "<w:cantSplit/><w:tblHeader/>")
+        filler = "<w:tr><w:trPr><w:tblHeader/></w:trPr></w:tr>" * headers
+        return xml[:end] + filler + question * questions + xml[row_end:]
+
+    crafted = rewritten(rendered, {"word/document.xml": craft})
+    is_header_row = visibility.is_header_row
+    calls = 0
+
+    def counted(row: Any) -> bool:
+        nonlocal calls
+        calls += 1
+        return is_header_row(row)
+
+    monkeypatch.setattr(verification, "is_header_row", counted)
+    assert ("screening.pregnant", "duplicated") in reasons(mesoconsent.verify(crafted).problems)
+    assert calls < 2 * (headers + questions + 50)  # read again: about 440,000
+
+
+def test_headings_below_rows_of_the_template_s_own_verify(tmp_path: Path) -> None:
+    # The render gate reads any row of <th> above the questions as their headings; verify read
+    # only the first rows, so a clinic's checklist with two instruction rows over its
+    # heading row rendered and then failed verify.
+    from tests.helpers import copy_templates
+
+    templates = copy_templates(tmp_path)
+    consent = templates / "mesotherapy" / "consent.html.j2"
+    instructions = (
+        "<tr><td>Please answer every question.</td><td></td><td></td></tr>"
+        "<tr><td>Ask us if you are unsure.</td><td></td><td></td></tr>"
+    )
+    text = consent.read_text(encoding="utf-8")
+    heading = '<table widths="7 1 1">\n{%- static %}\n'
+    assert heading in text
+    consent.write_text(text.replace(heading, heading + instructions, 1), encoding="utf-8")
+    engine = mesoconsent.Engine(template_dirs=[templates])
+    form = engine.render_quietly(example()).content
+    assert engine.verify(form).ok
+
+
+CAPTION = "<w:r><w:rPr><w:b/><w:bCs/></w:rPr><w:t>Patient</w:t></w:r><w:r><w:br/></w:r>"
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        # Retyped on two lines, as a bilingual clinic would.
+        "<w:r><w:rPr><w:b/></w:rPr><w:t>Patient</w:t><w:br/><w:t>Patientin</w:t></w:r>"
+        "<w:r><w:br/></w:r>",
+        # The name put in a paragraph of its own (Enter for the line break).
+        "<w:r><w:rPr><w:b/></w:rPr><w:t>Patient</w:t></w:r></w:p>"
+        '<w:p><w:pPr><w:pStyle w:val="TableText"/></w:pPr>',
+    ],
+    ids=["two lines", "two paragraphs"],
+)
+def test_a_signer_s_caption_retyped_keeps_the_name_unaltered(rendered: bytes, caption: str) -> None:
+    # The name was read as all that follows the first line break: a caption on two lines, or
+    # a name in a paragraph of its own, made the unchanged name 'altered'.
+    changed = rewritten(rendered, {"word/document.xml": _replacing(CAPTION, caption)})
+    assert mesoconsent.verify(changed).ok
+    renamed = rewritten(changed, {"word/document.xml": _replacing("Jane Example<", "John Other<")})
+    assert ("signature.1", "altered") in reasons(mesoconsent.verify(renamed).problems)

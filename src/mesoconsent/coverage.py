@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 import zlib
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -382,34 +383,41 @@ AnswerWords = tuple[tuple[str, str], str]
 
 
 def answer_word_problems(
-    words: tuple[str, str], reference: AnswerWords | None
+    words: tuple[str, str], references: Sequence[AnswerWords]
 ) -> list[tuple[str, DisclosureProblem]]:
     """The checklist's "Yes" and "No" as a catalog gives them (``words``) must tell the answers
-    apart: not worded alike, and neither the word ``reference`` gives for the other, which
-    would head each answer's column with the other answer. Each problem comes with the
-    English message it is about. Other words than the reference's are a translator's choice.
+    apart: not worded alike, and neither the word a reference gives for the other, which
+    would head each answer's column with the other answer. Words are compared as a reader
+    tells them apart: case, spaces, punctuation and characters that show nothing (a
+    zero-width space, a soft hyphen) aside. Each problem comes with the English message it
+    is about. Other words than the references' are a translator's choice.
     """
     yes, no = (normalize_space(word) for word in words)
-    if yes.casefold() == no.casefold():
+    if _answer_key(yes) == _answer_key(no):
         reason = (
             f"'Yes' and 'No' are both translated {yes!r}: the checklist's two answers could "
             "not be told apart"
         )
         return [("No", DisclosureProblem(CHECKLIST, reason))]
-    if reference is None:
-        return []
-    (their_yes, their_no), source = reference
-    for english, other, word, theirs in (
-        ("Yes", "No", yes, their_no),
-        ("No", "Yes", no, their_yes),
-    ):
-        if word.casefold() == normalize_space(theirs).casefold():
-            reason = (
-                f"{english!r} is translated {word!r}, which {source} gives for {other!r}: every "
-                "answer would show in the other column"
-            )
-            return [(english, DisclosureProblem(CHECKLIST, reason))]
+    for (their_yes, their_no), source in references:
+        for english, other, word, theirs in (
+            ("Yes", "No", yes, their_no),
+            ("No", "Yes", no, their_yes),
+        ):
+            if _answer_key(word) == _answer_key(theirs):
+                reason = (
+                    f"{english!r} is translated {word!r}, which {source} gives for {other!r}: "
+                    "every answer would show in the other column"
+                )
+                return [(english, DisclosureProblem(CHECKLIST, reason))]
     return []
+
+
+def _answer_key(word: str) -> str:
+    """A word as a reader tells it from another: its letters, marks, digits and symbols, in
+    one case and composed alike ("Non." and "non\u200b" read as "Non")."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", word).casefold())
+    return "".join(char for char in folded if unicodedata.category(char)[0] not in "PZC")
 
 
 def alike_problems(wordings: Mapping[str, str]) -> list[DisclosureProblem]:

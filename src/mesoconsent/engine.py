@@ -500,8 +500,8 @@ class Engine:
         (coverage.answer_word_problems): a catalog that swaps them would show every answer
         inverted, and the gate cannot judge a translation otherwise."""
         path = catalog_file(catalog.name, self.locale_dirs)
-        reference = answer_word_reference(catalog.name, path, self._catalog_cache)
-        found = answer_word_problems(answer_words_of(catalog), reference)
+        references = answer_word_reference(catalog.name, path, self._catalog_cache)
+        found = answer_word_problems(answer_words_of(catalog), references)
         return [problem for _, problem in found]
 
     def render(

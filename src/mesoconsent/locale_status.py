@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from mesoconsent.catalog_folders import catalog_file
+from mesoconsent.catalog_folders import catalog_file, catalog_locales
 from mesoconsent.compose import wordings
 from mesoconsent.coverage import AnswerWords, alike_problems, answer_word_problems
 from mesoconsent.errors import CatalogError, DisclosureProblem
@@ -124,22 +124,28 @@ def answer_words_of(catalog: Catalog) -> tuple[str, str]:
 
 def answer_word_reference(
     name: str, path: Path | None, cache: CatalogCache | None = None
-) -> AnswerWords | None:
+) -> list[AnswerWords]:
     """What the catalog of ``name`` (read from ``path``) must not swap "Yes" and "No" with:
-    the shipped catalog of the same locale (else of its language: fr for fr_CA), unless it
-    is that one; English, in English; None if there is neither."""
+    the shipped catalog of the same locale, else of its language (fr for fr_CA), else of
+    another region of it (pt_BR for pt_PT), unless it is that one; and English's words, which
+    head the columns the other way round in any language."""
+    english: AnswerWords = (("Yes", "No"), "English")
     language = name.partition("_")[0]
     if language == SOURCE_LOCALE:
-        return ("Yes", "No"), "English"
-    for shipped_name in dict.fromkeys((name, language)):
-        shipped = catalog_file(shipped_name, (locales_dir(),))
+        return [english]
+    shipped_dirs = (locales_dir(),)
+    regions = sorted(
+        other for other in catalog_locales(locales_dir()) if other.partition("_")[0] == language
+    )
+    for shipped_name in dict.fromkeys((name, language, *regions)):
+        shipped = catalog_file(shipped_name, shipped_dirs)
         if shipped is None:
             continue
         if path is not None and shipped.resolve() == path.resolve():
-            return None
-        catalog = load_catalog(shipped_name, (locales_dir(),), cache)
-        return answer_words_of(catalog), f"the shipped {shipped_name} catalog"
-    return None
+            return [english]
+        catalog = load_catalog(shipped_name, shipped_dirs, cache)
+        return [(answer_words_of(catalog), f"the shipped {shipped_name} catalog"), english]
+    return [english]
 
 
 def catalog_status(

@@ -71,6 +71,7 @@ def signer_digests(document: d.Document) -> Iterator[tuple[str, str]]:
 
 
 def signed_name(line: str) -> str:
-    """The name on a signer's line as a stored form reads (its caption, a line break, the
-    name; without the break, all of it)."""
-    return line.split("\n", 1)[-1]
+    """The name on a signer's line as a stored form reads: its last line that says anything
+    (the caption above it may have been retyped on two lines, "Interpreter" and
+    "Dolmetscher", or the name put in a paragraph of its own; without a break, all of it)."""
+    return next((text for text in reversed(line.split("\n")) if text.strip()), "")

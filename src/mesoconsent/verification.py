@@ -12,6 +12,7 @@ only the XML matters, and only text a reader can see counts.
 
 from __future__ import annotations
 
+import bisect
 import io
 import itertools
 import os
@@ -21,7 +22,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 import attrs
 from lxml import etree
@@ -50,6 +51,7 @@ from mesoconsent.signing import signed_name
 from mesoconsent.verify_report import VerifyReport as VerifyReport
 from mesoconsent.visibility import (
     Visibility,
+    heading_text,
     is_header_row,
     lines_to_sign_on,
     paragraph_text,
@@ -323,6 +325,10 @@ def _read_body(
     for disclosure_id, indices in spans:
         if disclosure_id == ALERT_MARK:  # paragraph by paragraph: each names one question
             stated.setdefault(disclosure_id, []).extend(paragraphs[i] for i in indices)
+        elif disclosure_id.startswith(SIGNATURE_PREFIX):
+            # A signer's line: its caption, then the name, on lines of their own as they
+            # print (an editor may have put the name in a paragraph of its own).
+            stated.setdefault(disclosure_id, []).append("\n".join(paragraphs[i] for i in indices))
         else:
             stated.setdefault(disclosure_id, []).append(" ".join(paragraphs[i] for i in indices))
     for row_id, found in rows.items():
@@ -331,69 +337,122 @@ def _read_body(
         stated[row_id] = [
             "\n".join(paragraph_text(p, visibility) for p in row.iter(P)) for row in found
         ]
-    headings = {row_id: [_box_headings(row) for row in found] for row_id, found in rows.items()}
+    tables: dict[etree._Element, _Table] = {}
+    headings = {
+        row_id: [_box_headings(row, tables, visibility) for row in found]
+        for row_id, found in rows.items()
+    }
     return tuple(paragraphs), stated, headings
 
 
 _BOX_MARKS = frozenset({"\u2610", "\u2612"})
 
+# A heading row as read: where each of its cells starts (twips from the table's start), and
+# each one's words.
+_Heading = tuple[list[float], list[str]]
 
-def _box_headings(row: etree._Element) -> tuple[str, str] | None:
-    """The words over a checklist row's two boxes, in the same columns of its table's heading
-    row ("" where there is none); None if the row does not hold two boxes (its answer is then
-    unclear anyway). The words are compared, not how they print: Word's own table styles
+
+class _Table(NamedTuple):
+    """What the checklist rows of one table share, read once a table: the edges of its grid
+    columns (twips from its start), and for each of its rows the row heading it (None if
+    none does)."""
+
+    edges: tuple[int, ...]
+    headings: dict[etree._Element, _Heading | None]
+
+
+def _box_headings(
+    row: etree._Element, tables: dict[etree._Element, _Table], visibility: Visibility
+) -> tuple[str, str] | None:
+    """The words over a checklist row's two boxes, in the cells of its heading row over each
+    box's middle ("" where there is none); None if the row does not hold two boxes (its
+    answer is then unclear anyway). Their colour is left aside: Word's own table styles
     print the rendered headings white on their pale fill, and refusing every form so
-    restyled would drown what verify is for. A heading hidden that way still says which
-    column is which; one changed or swapped does not."""
-    cells = _cells_by_column(row)
-    columns = sorted(column for column, cell in cells if _cell_words(cell) in _BOX_MARKS)
-    if len(columns) != 2:
+    restyled would drown what verify is for. A heading hidden otherwise (w:vanish, struck
+    through, too small) says nothing of which column is which."""
+    boxes = [
+        (start, end)
+        for start, end, cell in _cells_by_column(row)
+        if _cell_words(cell) in _BOX_MARKS
+    ]
+    if len(boxes) != 2:
         return None
-    heading = _heading_row(row)
+    table = next(row.iterancestors(TBL), None)
+    if table is None:
+        return ("", "")
+    read = tables.get(table)
+    if read is None:
+        read = tables[table] = _read_table(table, visibility)
+    heading = read.headings.get(row)
     if heading is None:
         return ("", "")
-    above = _cells_by_column(heading)
+    starts, words = heading
     yes, no = (
-        next((_cell_words(cell) for start, cell in above if start <= column), "")
-        for column in columns
+        words[index] if (index := bisect.bisect_right(starts, middle) - 1) >= 0 else ""
+        for middle in ((_edge(read.edges, a) + _edge(read.edges, b)) / 2 for a, b in boxes)
     )
     return (yes, no)
 
 
-def _heading_row(row: etree._Element) -> etree._Element | None:
-    """The row heading ``row``'s columns: the last row above it of its table's heading rows
-    (the first row, and those right after it marked to repeat on each page, as Word reads
-    them) that holds no boxes, a question marked to repeat not being a heading."""
-    table = next(row.iterancestors(TBL), None)
-    if table is None:
-        return None
-    # Read lazily: only the rows up to ``row`` or the first that is not a heading row.
+def _read_table(table: etree._Element, visibility: Visibility) -> _Table:
+    """The heading row over each row of ``table``: the last row above it that is its first or
+    is marked as a header row (w:tblHeader, as mesoconsent writes every row of <th>, which
+    the render gate reads as headings wherever they are) and holds no boxes. Read in one
+    pass: read again for each checklist row, the rows above it made verify quadratic (an
+    18 KB file of 10,000 header rows and 1,000 checklist rows took 99 s)."""
+    widths = [
+        _grid_count(column, 0, attribute="w", most=10**6)
+        for column in table.iterfind(f"{W}tblGrid/{W}gridCol")
+    ]
+    if not all(widths):  # a grid without its widths: its columns taken as alike
+        widths = [1] * len(widths)
+    edges = [0, *itertools.accumulate(widths)]
+    headings: dict[etree._Element, _Heading | None] = {}
+    heading: _Heading | None = None
     rows = (each for each in table.iter(TR) if next(each.iterancestors(TBL), None) is table)
-    heading = None
     for number, each in enumerate(rows):
-        if each is row or (number and not is_header_row(each)):
-            break
-        if not any(_cell_words(cell) in _BOX_MARKS for _, cell in _cells_by_column(each)):
-            heading = each
-    return heading
+        headings[each] = heading
+        if number and not is_header_row(each):
+            continue
+        cells = _cells_by_column(each)
+        if not any(_cell_words(cell) in _BOX_MARKS for _, _, cell in cells):
+            heading = (
+                [_edge(edges, start) for start, _, _ in cells],
+                [
+                    normalize_space(" ".join(heading_text(p, visibility) for p in cell.iter(P)))
+                    for _, _, cell in cells
+                ],
+            )
+    return _Table(tuple(edges), headings)
 
 
-def _cells_by_column(row: etree._Element) -> list[tuple[int, etree._Element]]:
+def _edge(edges: Sequence[int], column: int) -> float:
+    """Where grid column ``column`` starts, in twips; past the table's grid (a file that
+    declares fewer columns than it uses), a twip a column."""
+    last = len(edges) - 1
+    return edges[column] if column <= last else edges[last] + column - last
+
+
+def _cells_by_column(row: etree._Element) -> list[tuple[int, int, etree._Element]]:
     """A row's cells (those in content controls too, not those of tables inside them), each
-    with the grid column it starts in, from the last: after the columns it skips
-    (w:gridBefore) and the columns each cell before it spans (w:gridSpan)."""
+    with the grid column it starts at and the one it ends before: after the columns it skips
+    (w:gridBefore) and the columns each cell before it spans (w:gridSpan, at least one)."""
     column = _grid_count(row.find(f"{W}trPr/{W}gridBefore"), 0)
     cells = []
     for cell in row.iter(TC):
         if next(cell.iterancestors(TR), None) is row:
-            cells.append((column, cell))
-            column += _grid_count(cell.find(f"{W}tcPr/{W}gridSpan"), 1)
-    return cells[::-1]
+            span = max(1, _grid_count(cell.find(f"{W}tcPr/{W}gridSpan"), 1))
+            cells.append((column, column + span, cell))
+            column += span
+    return cells
 
 
-def _grid_count(element: etree._Element | None, default: int) -> int:
-    value = element.get(f"{W}val", "") if element is not None else ""
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 4 else default
+def _grid_count(
+    element: etree._Element | None, default: int, *, attribute: str = "val", most: int = 999
+) -> int:
+    value = element.get(f"{W}{attribute}", "") if element is not None else ""
+    ok = value.isascii() and value.isdigit() and len(value) <= len(str(most))
+    return min(int(value), most) if ok else default
 
 
 def _cell_words(cell: etree._Element) -> str:

@@ -393,8 +393,9 @@ class Visibility:
         ]
         return min(heights, default=None)
 
-    def hidden(self, run: etree._Element, view: _View) -> bool:
-        """Whether the run's text cannot be read, in a paragraph laid out as ``view``."""
+    def hidden(self, run: etree._Element, view: _View, *, by_colour: bool = True) -> bool:
+        """Whether the run's text cannot be read, in a paragraph laid out as ``view``; without
+        ``by_colour``, its colour on what is behind it left aside."""
         styles = view.styles
         properties = run.find(f"{W}rPr")
         character_style = _val(properties, "rStyle")
@@ -416,7 +417,7 @@ class Visibility:
 
         if any(first(check) for check in _UNREADABLE):
             return True
-        if _on_its_own_colour(first(_colour), first(_shading) or view.behind):
+        if by_colour and _on_its_own_colour(first(_colour), first(_shading) or view.behind):
             return True
         # The size a reader sees: a right-to-left or complex-script run (w:rtl, w:cs) is set
         # entirely in its complex-script size (w:szCs), as Word and LibreOffice do; in any
@@ -700,6 +701,24 @@ def paragraph_text(paragraph: etree._Element, visibility: Visibility) -> str:
 def written_text(paragraph: etree._Element) -> str:
     """The paragraph's words however they are formatted: what it says, not what shows."""
     return _text(paragraph, lambda run: False)
+
+
+def heading_text(paragraph: etree._Element, visibility: Visibility) -> str:
+    """The paragraph's text as a heading reads, whatever its colour (Word's own table styles
+    print a header row white on a pale fill): its words not hidden, struck through, too small
+    or clipped. Characters drawn otherwise than as text (w:sym, a drawing, a text box's shape,
+    an embedded object) read as U+FFFD: they could print any word."""
+    views = visibility.views_of(paragraph)
+    text = _text(
+        paragraph,
+        lambda run: any(visibility.hidden(run, view, by_colour=False) for view in views),
+    )
+    drawn = any(_owner(element) is paragraph for tag in _DRAWN for element in paragraph.iter(tag))
+    return f"{text}\ufffd" if drawn else text
+
+
+# What prints in a run besides its text: symbols, drawings, VML shapes, embedded objects.
+_DRAWN = (f"{W}sym", f"{W}drawing", f"{W}pict", f"{W}object")
 
 
 def _text(paragraph: etree._Element, hidden: Callable[[etree._Element], bool]) -> str:
