@@ -828,6 +828,36 @@ def test_the_checklist_s_box_columns_are_headed_yes_then_no(
     assert _checklist_reasons(tmp_path, edits) == [("checklist", HEADED)]
 
 
+@pytest.mark.parametrize(
+    "row",
+    [
+        "<tr><td>Note</td><td>No</td><td>Yes</td></tr>",
+        "<tr><td>Note</td><td>Tick</td><td></td></tr>",
+        '<tr><th>Note</th><th>{{ _("No") }}</th><th>{{ _("Yes") }}</th></tr>',
+    ],
+    ids=["swapped under the heading", "other words over one box", "a second header row"],
+)
+def test_no_other_row_above_the_questions_shows_other_words_over_the_boxes(
+    tmp_path: Path, row: str
+) -> None:
+    # Found by a review (of verify's reading): a row reading "No" then "Yes" under the
+    # heading relabels every answer below it, whatever the heading says.
+    edits = [(HEADED_NO + r"\n</tr>", '<th>{{ _("No") }}</th>\n</tr>\n' + row)]
+    assert _checklist_reasons(tmp_path, edits) == [("checklist", HEADED)]
+
+
+def test_rows_above_the_questions_may_say_nothing_over_the_boxes(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        HEADED_NO + r"\n</tr>",
+        '<th>{{ _("No") }}</th>\n</tr>\n<tr><td>Answer every question.</td><td></td><td></td></tr>',
+    )
+    engine = Engine([templates], include_bundled=False)
+    form = engine.render_quietly(example()).content
+    assert engine.verify(form).ok
+
+
 def test_a_question_asked_again_with_boxes_is_refused(tmp_path: Path) -> None:
     # An untagged row of the template's could show each question answered the other way.
     again = (

@@ -2114,6 +2114,44 @@ def test_a_heading_row_hidden_over_a_swapped_one_is_caught(
     assert NOT_HEADED in reasons(mesoconsent.verify(changed).problems)
 
 
+WHITE = '<w:rPr><w:b/><w:bCs/><w:color w:val="FFFFFF"/></w:rPr>'
+
+
+@pytest.mark.parametrize(
+    "hide",
+    [
+        lambda row: row,  # the heading left as it is: the row under it contradicts it
+        lambda row: row.replace(BOLD, WHITE),  # white on white, which headings may be
+        lambda row: row.replace("<w:trPr>", '<w:trPr><w:trHeight w:val="1" w:hRule="exact"/>'),
+    ],
+    ids=["shown", "white", "a row one twip high"],
+)
+def test_a_row_relabelling_the_boxes_under_the_heading_is_caught(
+    rendered: bytes, hide: Callable[[str], str]
+) -> None:
+    # Found by a review: with the heading made unreadable by its colour or its row's height
+    # (neither of which verify reads for headings), a plain row reading 'No' then 'Yes' under
+    # it relabelled every answer. Any row above the questions that shows words over the
+    # boxes must show the headings.
+    changed = rewritten(rendered, {"word/document.xml": _swapped_row_under_the_heading(hide)})
+    assert NOT_HEADED in reasons(mesoconsent.verify(changed).problems)
+
+
+def test_a_title_across_the_checklist_labels_no_column(rendered: bytes) -> None:
+    # A row whose one cell spans the table (an editor's "Medical history") heads no box.
+    def title(xml: str) -> str:
+        start, _ = _checklist_heading_row(xml)
+        row = (
+            '<w:tr><w:tc><w:tcPr><w:gridSpan w:val="3"/></w:tcPr><w:p><w:r>'
+            "<w:t>Medical history</w:t></w:r></w:p></w:tc></w:tr>"
+        )
+        return xml[:start] + row + xml[start:]
+
+    changed = rewritten(rendered, {"word/document.xml": title})
+    assert "Medical history" in rendered_xml(changed)
+    assert mesoconsent.verify(changed).ok
+
+
 def test_headings_drawn_with_symbols_are_caught(rendered: bytes) -> None:
     # w:sym prints a character that is no text: 'Yes' hidden and 'No' drawn in its place.
     def draw(xml: str) -> str:

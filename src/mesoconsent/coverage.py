@@ -303,27 +303,42 @@ def check_screening(
 def _heading_problems(document: Document, headings: tuple[str, str]) -> list[DisclosureProblem]:
     """The columns of each checklist row's two boxes must be headed "Yes" then "No" (the
     catalog's words), in a header row above it: the boxes alone say nothing of which is
-    which, and columns headed the other way round show every answer inverted."""
+    which, and columns headed the other way round show every answer inverted. No other row
+    above it may show other words over a box than its heading: a row reading "No" then "Yes"
+    under the heading relabels every answer below it."""
     wanted = [normalize_space(heading) for heading in headings]
     for table in document.tables():
+        if all(row.screening is None for row in table.rows):
+            continue  # not a checklist (the patient's details): nothing to read
         heads: list[str] = []  # the texts of the last header row above
+        others: list[list[str]] = []  # the texts of every other row above without boxes
         for row in table.rows:
-            if row.header:
-                heads = [normalize_space(plain_text(cell.inlines)) for cell in row.cells]
             if row.screening is None:
+                if not any(Checkbox in map(type, cell.inlines) for cell in row.cells):
+                    texts = [normalize_space(plain_text(cell.inlines)) for cell in row.cells]
+                    if row.header:
+                        if heads:
+                            others.append(heads)
+                        heads = texts
+                    else:
+                        others.append(texts)
                 continue
             columns = [
                 number
                 for number, cell in enumerate(row.cells)
                 if Checkbox in map(type, cell.inlines)
             ]
-            if (
-                len(columns) == 2
-                and [  # (not two boxes: "wrong answer shown")
-                    heads[number] if number < len(heads) else "" for number in columns
-                ]
-                != wanted
-            ):
+            if len(columns) != 2:  # (not two boxes: "wrong answer shown")
+                continue
+            headed = [heads[n] if n < len(heads) else "" for n in columns] == wanted
+            # Over each box, another row above may show nothing but its heading.
+            relabelled = bool(others) and any(
+                texts[n] not in ("", want)
+                for texts in others
+                for n, want in zip(columns, wanted, strict=True)
+                if n < len(texts)
+            )
+            if not headed or relabelled:
                 return [headings_problem(headings)]
     return []
 

@@ -153,6 +153,7 @@ def check_stored_form(
             catalog.gettext,
             content.headings,
             digests,
+            content.over_boxes,
         )
     else:
         # Every mark is gone (some editors drop bookmarks): the disclosures were found by

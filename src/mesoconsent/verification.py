@@ -21,8 +21,8 @@ import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, BinaryIO, NamedTuple, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, BinaryIO, Literal, NamedTuple, TypeVar, overload
 
 import attrs
 from lxml import etree
@@ -97,6 +97,8 @@ class DocxContent:
     properties: Mapping[str, str] = attrs.field(factory=dict)  # docProps/custom.xml
     # For each checklist row found (as in ``stated``), the words heading its boxes' columns.
     headings: Mapping[str, Sequence[tuple[str, str] | None]] = attrs.field(factory=dict)
+    # What other rows above the checklist rows show over their boxes, where they show anything.
+    over_boxes: frozenset[tuple[str, str]] = frozenset()
 
 
 def _part(archive: zipfile.ZipFile, name: str | None, what: str) -> bytes | None:
@@ -243,12 +245,14 @@ def read_docx(
         language = (core_properties.findtext(f"{_DC}language") or "").strip() or None
         status = (core_properties.findtext(f"{_CP}contentStatus") or "").strip() or None
     visibility = Visibility(_xml(styles, "styles") if styles is not None else None)
-    paragraphs, stated, headings = _read_body(body, bookmarks, visibility)
+    paragraphs, stated, headings, over_boxes = _read_body(body, bookmarks, visibility)
     properties: dict[str, str] = {}
     if custom is not None:
         for item in _xml(custom, "custom properties").iter(f"{_CUSTOM}property"):
             properties[item.get("name", "")] = "".join(str(text) for text in item.itertext())
-    return DocxContent(identifier, language, paragraphs, stated, status, properties, headings)
+    return DocxContent(
+        identifier, language, paragraphs, stated, status, properties, headings, over_boxes
+    )
 
 
 def _drop_deleted_rows(body: etree._Element) -> None:
@@ -263,9 +267,15 @@ def _drop_deleted_rows(body: etree._Element) -> None:
 
 def _read_body(
     body: etree._Element, bookmarks: Mapping[str, str], visibility: Visibility
-) -> tuple[tuple[str, ...], dict[str, list[str]], dict[str, list[tuple[str, str] | None]]]:
-    """Paragraph texts in order, for each disclosure bookmark the text it spans, and for each
-    checklist row the words heading its boxes' columns.
+) -> tuple[
+    tuple[str, ...],
+    dict[str, list[str]],
+    dict[str, list[tuple[str, str] | None]],
+    frozenset[tuple[str, str]],
+]:
+    """Paragraph texts in order, for each disclosure bookmark the text it spans, for each
+    checklist row the words heading its boxes' columns, and what other rows above them show
+    over the boxes (_checklist_headings).
 
     Editors sometimes move a bookmark's start or end into a neighbouring paragraph, so a
     bookmark covers every paragraph from the one holding its start to the one holding its end.
@@ -337,12 +347,8 @@ def _read_body(
         stated[row_id] = [
             "\n".join(paragraph_text(p, visibility) for p in row.iter(P)) for row in found
         ]
-    tables: dict[etree._Element, _Table] = {}
-    headings = {
-        row_id: [_box_headings(row, tables, visibility) for row in found]
-        for row_id, found in rows.items()
-    }
-    return tuple(paragraphs), stated, headings
+    headings, over_boxes = _checklist_headings(rows, visibility)
+    return tuple(paragraphs), stated, headings, over_boxes
 
 
 _BOX_MARKS = frozenset({"\u2610", "\u2612"})
@@ -354,52 +360,112 @@ _Heading = tuple[list[float], list[str]]
 
 class _Table(NamedTuple):
     """What the checklist rows of one table share, read once a table: the edges of its grid
-    columns (twips from its start), and for each of its rows the row heading it (None if
-    none does)."""
+    columns (twips from its start); for each of its rows, its place and the row heading it
+    (None if none does); and each row without boxes whose text shows, by its place, as it
+    shows (a row of the form's own, or one an editor added)."""
 
     edges: tuple[int, ...]
     headings: dict[etree._Element, _Heading | None]
+    places: dict[etree._Element, int]
+    shown: list[tuple[int, _Heading]]
 
 
-def _box_headings(
-    row: etree._Element, tables: dict[etree._Element, _Table], visibility: Visibility
-) -> tuple[str, str] | None:
-    """The words over a checklist row's two boxes, in the cells of its heading row over each
-    box's middle ("" where there is none); None if the row does not hold two boxes (its
-    answer is then unclear anyway). Their colour is left aside: Word's own table styles
-    print the rendered headings white on their pale fill, and refusing every form so
-    restyled would drown what verify is for. A heading hidden otherwise (w:vanish, struck
-    through, too small) says nothing of which column is which."""
+# Box layouts (the columns a table's checklist rows hold their boxes in) read for rows shown
+# above them. A form has one; a file with more than this many is not one verify can vouch
+# for, and reading each against every row above would take as long as the file is crafted to.
+_MOST_LAYOUTS = 16
+_TOO_MANY_LAYOUTS = ("", "(checklist rows in too many layouts)")
+
+
+def _checklist_headings(
+    rows: Mapping[str, list[etree._Element]], visibility: Visibility
+) -> tuple[dict[str, list[tuple[str, str] | None]], frozenset[tuple[str, str]]]:
+    """For each checklist row (by its question's mark), the words heading its two boxes: in
+    the cells of its heading row (_read_table) over each box's middle, "" where there is
+    none, None if the row does not hold two boxes. Their colour is left aside: Word's own
+    table styles print the rendered headings white on their pale fill, and refusing every
+    form so restyled would drown what verify is for; a heading hidden otherwise (w:vanish,
+    struck through, too small) says nothing of which column is which.
+
+    And what every row above one, without boxes, shows over them, where it shows something
+    (as it prints, colour and all): a row reading "No" then "Yes" under the heading relabels
+    every answer below it, whatever the heading says. A cell over both boxes (a title across
+    the table) labels neither."""
+    tables: dict[etree._Element, _Table] = {}
+    lowest: dict[tuple[etree._Element, tuple[float, float]], int] = {}
+    headings: dict[str, list[tuple[str, str] | None]] = {}
+    for row_id, found in rows.items():
+        pairs: list[tuple[str, str] | None] = []
+        for row in found:
+            table = next(row.iterancestors(TBL), None)
+            read = None
+            if table is not None:
+                read = tables.get(table) or tables.setdefault(table, _read_table(table, visibility))
+            middles = _box_middles(row, read.edges if read is not None else (0,))
+            if middles is None:
+                pairs.append(None)  # not two boxes: its answer is unclear anyway
+                continue
+            if table is None or read is None:
+                pairs.append(("", ""))
+                continue
+            heading = read.headings.get(row)
+            pairs.append(_over(heading, middles) if heading is not None else ("", ""))
+            key = (table, middles)
+            lowest[key] = max(lowest.get(key, -1), read.places[row])
+        headings[row_id] = pairs
+    over_boxes: set[tuple[str, str]] = set()
+    if len(lowest) > _MOST_LAYOUTS:
+        over_boxes.add(_TOO_MANY_LAYOUTS)
+        return headings, frozenset(over_boxes)
+    for (table, middles), place in lowest.items():
+        for above, shown in tables[table].shown:
+            if above >= place:
+                break
+            over = _over(shown, middles, apart=True)
+            if over is not None and any(over):
+                over_boxes.add(over)
+    return headings, frozenset(over_boxes)
+
+
+def _box_middles(row: etree._Element, edges: Sequence[int]) -> tuple[float, float] | None:
+    """Where the middles of a checklist row's two boxes are (twips from its table's start);
+    None if the row does not hold two."""
     boxes = [
-        (start, end)
+        (_edge(edges, start) + _edge(edges, end)) / 2
         for start, end, cell in _cells_by_column(row)
         if _cell_words(cell) in _BOX_MARKS
     ]
-    if len(boxes) != 2:
+    return (boxes[0], boxes[1]) if len(boxes) == 2 else None
+
+
+@overload
+def _over(
+    row: _Heading, middles: tuple[float, float], *, apart: Literal[False] = False
+) -> tuple[str, str]: ...
+@overload
+def _over(
+    row: _Heading, middles: tuple[float, float], *, apart: Literal[True]
+) -> tuple[str, str] | None: ...
+def _over(
+    row: _Heading, middles: tuple[float, float], *, apart: bool = False
+) -> tuple[str, str] | None:
+    """The words of ``row``'s cells over each box's middle ("" where it has none); with
+    ``apart``, None if one cell is over both."""
+    starts, words = row
+    places = [bisect.bisect_right(starts, middle) - 1 for middle in middles]
+    if apart and places[0] == places[1]:
         return None
-    table = next(row.iterancestors(TBL), None)
-    if table is None:
-        return ("", "")
-    read = tables.get(table)
-    if read is None:
-        read = tables[table] = _read_table(table, visibility)
-    heading = read.headings.get(row)
-    if heading is None:
-        return ("", "")
-    starts, words = heading
-    yes, no = (
-        words[index] if (index := bisect.bisect_right(starts, middle) - 1) >= 0 else ""
-        for middle in ((_edge(read.edges, a) + _edge(read.edges, b)) / 2 for a, b in boxes)
-    )
+    yes, no = (words[place] if place >= 0 else "" for place in places)
     return (yes, no)
 
 
 def _read_table(table: etree._Element, visibility: Visibility) -> _Table:
     """The heading row over each row of ``table``: the last row above it that is its first or
     is marked as a header row (w:tblHeader, as mesoconsent writes every row of <th>, which
-    the render gate reads as headings wherever they are) and holds no boxes. Read in one
-    pass: read again for each checklist row, the rows above it made verify quadratic (an
-    18 KB file of 10,000 header rows and 1,000 checklist rows took 99 s)."""
+    the render gate reads as headings wherever they are) and holds no boxes; and the rows
+    without boxes whose text shows. Read in one pass: read again for each checklist row, the
+    rows above it made verify quadratic (an 18 KB file of 10,000 header rows and 1,000
+    checklist rows took 99 s)."""
     widths = [
         _grid_count(column, 0, attribute="w", most=10**6)
         for column in table.iterfind(f"{W}tblGrid/{W}gridCol")
@@ -408,22 +474,33 @@ def _read_table(table: etree._Element, visibility: Visibility) -> _Table:
         widths = [1] * len(widths)
     edges = [0, *itertools.accumulate(widths)]
     headings: dict[etree._Element, _Heading | None] = {}
+    places: dict[etree._Element, int] = {}
+    shown: list[tuple[int, _Heading]] = []
     heading: _Heading | None = None
     rows = (each for each in table.iter(TR) if next(each.iterancestors(TBL), None) is table)
     for number, each in enumerate(rows):
         headings[each] = heading
-        if number and not is_header_row(each):
-            continue
+        places[each] = number
         cells = _cells_by_column(each)
-        if not any(_cell_words(cell) in _BOX_MARKS for _, _, cell in cells):
+        if any(_cell_words(cell) in _BOX_MARKS for _, _, cell in cells):
+            continue
+        starts = [_edge(edges, start) for start, _, _ in cells]
+        words = [_shown_words(cell, visibility) for _, _, cell in cells]
+        if any(words):
+            shown.append((number, (starts, words)))
+        if number == 0 or is_header_row(each):
             heading = (
-                [_edge(edges, start) for start, _, _ in cells],
+                starts,
                 [
                     normalize_space(" ".join(heading_text(p, visibility) for p in cell.iter(P)))
                     for _, _, cell in cells
                 ],
             )
-    return _Table(tuple(edges), headings)
+    return _Table(tuple(edges), headings, places, shown)
+
+
+def _shown_words(cell: etree._Element, visibility: Visibility) -> str:
+    return normalize_space(" ".join(paragraph_text(p, visibility) for p in cell.iter(P)))
 
 
 def _edge(edges: Sequence[int], column: int) -> float:
@@ -481,6 +558,7 @@ def stored_form_problems(
     translate: Callable[[str], str],
     headings: Mapping[str, Sequence[tuple[str, str] | None]] | None = None,
     digests: Mapping[str, str] | None = None,
+    over_boxes: Iterable[tuple[str, str]] = (),
 ) -> list[DisclosureProblem]:
     """What a stored form lost besides disclosures: checklist rows, flags, the checklist's
     "Yes" and "No" headings (``headings``, as read for each row), signature lines, the
@@ -522,7 +600,13 @@ def stored_form_problems(
     wanted = (translate("Yes"), translate("No"))
     normalized = (normalize_space(wanted[0]), normalize_space(wanted[1]))
     read = (each for found in (headings or {}).values() for each in found if each is not None)
-    if any(each != normalized for each in read):
+    # Other rows above the questions may show nothing over a box but its heading.
+    relabelled = (
+        word not in ("", want)
+        for over in over_boxes
+        for word, want in zip(over, normalized, strict=True)
+    )
+    if any(each != normalized for each in read) or any(relabelled):
         problems.append(headings_problem(wanted))
     signers = [_SIGNATURE.fullmatch(key) for key in marks]
     counts = {int(match.group(2)) for match in signers if match}
