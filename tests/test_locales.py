@@ -1248,18 +1248,33 @@ def test_two_disclosures_or_questions_translated_alike_are_refused(
     assert (second, why) in [(p.disclosure_id, p.reason) for p in engine.verify(form).problems]
 
 
-SWAPPED_YES = (
-    "'Yes' is translated 'Non', which the shipped fr catalog gives for 'No': every answer "
-    "would show in the other column"
-)
+def _swapped(yes: str, source: str) -> str:
+    return (
+        f"'Yes' is translated {yes!r}, which {source} gives for 'No': every answer would show "
+        "in the other column"
+    )
+
+
+SHIPPED_FR = "the shipped fr catalog"
 ALIKE_YES_NO = (
     "'Yes' and 'No' are both translated 'Oui': the checklist's two answers could not be told apart"
 )
 
 
+def _answer_word_reasons(po_path: Path, yes: str, no: str, locale: str) -> list[tuple[str, str]]:
+    """The problems rendering in ``locale`` gives once the catalog ``po_path`` translates
+    "Yes" as ``yes`` and "No" as ``no``."""
+    edit_message(po_path, None, "Yes", string=yes)
+    edit_message(po_path, None, "No", string=no)
+    engine = Engine(locale_dirs=[po_path.parents[2]])
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale(locale))
+    return [(p.disclosure_id, p.reason) for p in caught.value.problems]
+
+
 @pytest.mark.parametrize(
     ("yes", "no", "message", "why"),
-    [("Non", "Oui", "Yes", SWAPPED_YES), ("Oui", " oui ", "No", ALIKE_YES_NO)],
+    [("Non", "Oui", "Yes", _swapped("Non", SHIPPED_FR)), ("Oui", " oui ", "No", ALIKE_YES_NO)],
     ids=["swapped", "alike"],
 )
 def test_yes_and_no_that_do_not_tell_the_answers_apart_are_refused(
@@ -1270,19 +1285,61 @@ def test_yes_and_no_that_do_not_tell_the_answers_apart_are_refused(
     # judge a translation, but the shipped catalog of the same language says what the two
     # words are, and two answers worded alike cannot be told apart in any language.
     po_path = french_copy(tmp_path)
-    edit_message(po_path, None, "Yes", string=yes)
-    edit_message(po_path, None, "No", string=no)
+    assert _answer_word_reasons(po_path, yes, no, "fr") == [("checklist", why)]
     engine = Engine(locale_dirs=[tmp_path / "locales"])
     status = next(s for s in engine.locale_status() if s.locale == "fr")
     assert [(key, reason) for key, _kind, reason in status.missing] == [((None, message), why)]
     assert not status.complete
-    with pytest.raises(CoverageError) as caught:
-        engine.render(in_locale("fr"))
-    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [("checklist", why)]
     # A form made with the shipped catalog fails verify with the clinic's.
     with pytest.warns(DraftTranslationWarning):
         form = ENGINE.render(in_locale("fr")).content
     assert ("checklist", why) in [(p.disclosure_id, p.reason) for p in engine.verify(form).problems]
+
+
+@pytest.mark.parametrize(
+    ("yes", "no", "source"),
+    [
+        ("Non\u200b", "Oui\u200b", SHIPPED_FR),  # zero-width spaces
+        ("No\u00adn", "Ou\u00adi", SHIPPED_FR),  # soft hyphens
+        ("Non.", "Oui.", SHIPPED_FR),
+        ("No", "Yes", "English"),  # English's words, swapped
+    ],
+    ids=["zero-width", "soft-hyphen", "punctuation", "english"],
+)
+def test_yes_and_no_swapped_in_disguise_are_refused(
+    tmp_path: Path, yes: str, no: str, source: str
+) -> None:
+    # Found by a review: compared letter for letter, 'Non' with a zero-width space or a full
+    # stop, or English's 'No', headed the Yes column of a French form and passed.
+    reasons = _answer_word_reasons(french_copy(tmp_path), yes, no, "fr")
+    assert reasons == [("checklist", _swapped(yes, source))]
+
+
+@pytest.mark.parametrize(
+    ("shipped", "clinic", "edits", "yes", "no", "source"),
+    [
+        # No fr_CA catalog is shipped: a clinic's is compared with the French one.
+        ("fr", "fr_CA", [], "Non", "Oui", SHIPPED_FR),
+        # Portuguese is shipped as pt_BR only: a clinic's pt_PT was compared with nothing.
+        ("pt_BR", "pt_PT", [("plural=(n > 1);", "plural=(n != 1);")], "Não", "Sim", None),
+    ],
+    ids=["its language", "another region"],
+)
+def test_a_regional_catalog_is_compared_with_its_language_s_shipped_one(
+    tmp_path: Path,
+    shipped: str,
+    clinic: str,
+    edits: list[tuple[str, str]],
+    yes: str,
+    no: str,
+    source: str | None,
+) -> None:
+    po_path = shipped_copy(tmp_path, shipped, folder=clinic)
+    replace_once(po_path, f'"Language: {shipped}\\n"', f'"Language: {clinic}\\n"')
+    for old, new in edits:
+        replace_once(po_path, old, new)
+    reasons = _answer_word_reasons(po_path, yes, no, clinic.replace("_", "-"))
+    assert reasons == [("checklist", _swapped(yes, source or f"the shipped {shipped} catalog"))]
 
 
 def test_a_clinic_s_english_that_swaps_yes_and_no_is_refused(tmp_path: Path) -> None:
@@ -1298,25 +1355,7 @@ def test_a_clinic_s_english_that_swaps_yes_and_no_is_refused(tmp_path: Path) -> 
     with pytest.raises(CoverageError) as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).render(example())
     assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
-        (
-            "checklist",
-            "'Yes' is translated 'No', which English gives for 'No': every answer "
-            "would show in the other column",
-        )
-    ]
-
-
-def test_a_regional_catalog_s_yes_and_no_are_compared_with_its_language_s(tmp_path: Path) -> None:
-    # No fr_CA catalog is shipped: a clinic's is compared with the French one.
-    po_path = shipped_copy(tmp_path, "fr", folder="fr_CA")
-    replace_once(po_path, '"Language: fr\\n"', '"Language: fr_CA\\n"')
-    edit_message(po_path, None, "Yes", string="Non")
-    edit_message(po_path, None, "No", string="Oui")
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
-    with pytest.raises(CoverageError) as caught:
-        engine.render(in_locale("fr-CA"))
-    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
-        ("checklist", SWAPPED_YES)
+        ("checklist", _swapped("No", "English"))
     ]
 
 
@@ -2499,54 +2538,3 @@ def test_a_plural_message_with_only_some_forms_in_english_is_not_copied(tmp_path
     engine = Engine(locale_dirs=[tmp_path / "locales"])
     assert (None, SESSIONS[0]) not in engine.catalog("fr").copied
     assert french_status(tmp_path).missing == ()
-
-
-@pytest.mark.parametrize(
-    ("yes", "no", "source"),
-    [
-        ("Non\u200b", "Oui\u200b", "the shipped fr catalog"),  # zero-width spaces
-        ("No\u00adn", "Ou\u00adi", "the shipped fr catalog"),  # soft hyphens
-        ("Non.", "Oui.", "the shipped fr catalog"),
-        ("No", "Yes", "English"),  # English's words, swapped
-    ],
-    ids=["zero-width", "soft-hyphen", "punctuation", "english"],
-)
-def test_yes_and_no_swapped_in_disguise_are_refused(
-    tmp_path: Path, yes: str, no: str, source: str
-) -> None:
-    # Found by a review: compared letter for letter, 'Non' with a zero-width space or a full
-    # stop, or English's 'No', headed the Yes column of a French form and passed.
-    po_path = french_copy(tmp_path)
-    edit_message(po_path, None, "Yes", string=yes)
-    edit_message(po_path, None, "No", string=no)
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
-    with pytest.raises(CoverageError) as caught:
-        engine.render(in_locale("fr"))
-    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
-        (
-            "checklist",
-            f"'Yes' is translated {yes!r}, which {source} gives for 'No': every answer would "
-            "show in the other column",
-        )
-    ]
-
-
-def test_a_catalog_of_a_language_shipped_for_another_region_is_compared_with_it(
-    tmp_path: Path,
-) -> None:
-    # Portuguese is shipped as pt_BR only: a clinic's pt_PT catalog was compared with nothing.
-    po_path = shipped_copy(tmp_path, "pt_BR", folder="pt_PT")
-    replace_once(po_path, '"Language: pt_BR\\n"', '"Language: pt_PT\\n"')
-    replace_once(po_path, "plural=(n > 1);", "plural=(n != 1);")
-    edit_message(po_path, None, "Yes", string="Não")
-    edit_message(po_path, None, "No", string="Sim")
-    engine = Engine(locale_dirs=[tmp_path / "locales"])
-    with pytest.raises(CoverageError) as caught:
-        engine.render(in_locale("pt-PT"))
-    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
-        (
-            "checklist",
-            "'Yes' is translated 'Não', which the shipped pt_BR catalog gives for 'No': every "
-            "answer would show in the other column",
-        )
-    ]
