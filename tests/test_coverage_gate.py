@@ -805,6 +805,7 @@ def _checklist_reasons(
 HEADED_YES = r'<th>\{\{ _\("Yes"\) \}\}</th>'
 HEADED_NO = r'<th>\{\{ _\("No"\) \}\}</th>'
 HEADED = "answer columns not headed 'Yes' then 'No'"
+H = '<th>{{ _("No") }}</th>\n</tr>\n'  # the end of the heading row, as edits put it back
 
 
 @pytest.mark.parametrize(
@@ -844,6 +845,46 @@ def test_no_other_row_above_the_questions_shows_other_words_over_the_boxes(
     # heading relabels every answer below it, whatever the heading says.
     edits = [(HEADED_NO + r"\n</tr>", '<th>{{ _("No") }}</th>\n</tr>\n' + row)]
     assert _checklist_reasons(tmp_path, edits) == [("checklist", HEADED)]
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        # A row with a box of its own was not read at all.
+        [
+            (
+                HEADED_NO + r"\n</tr>",
+                H + '<tr><td><check checked="no"/></td><td>No</td><td>Yes</td></tr>',
+            )
+        ],
+        # Labels under the boxes relabel them as well as labels over them.
+        [
+            (
+                r"\{%- endfor %\}\n</table>",
+                "{%- endfor %}\n<tr><td></td><td>No</td><td>Yes</td></tr>\n</table>",
+            )
+        ],
+    ],
+    ids=["a box in the row", "below the questions"],
+)
+def test_no_row_with_a_box_or_below_the_questions_relabels_the_boxes(
+    tmp_path: Path, edits: list[tuple[str, str]]
+) -> None:
+    # Found by a review: each rendered, and verify passed the form.
+    assert _checklist_reasons(tmp_path, edits) == [("checklist", HEADED)]
+
+
+def test_rows_below_the_questions_may_say_nothing_over_the_boxes(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / CONSENT,
+        r"\{%- endfor %\}\n</table>",
+        "{%- endfor %}\n"
+        '<tr><td>Initials: ____</td><td><check checked="no"/></td><td></td></tr>\n</table>',
+    )
+    engine = Engine([templates], include_bundled=False)
+    form = engine.render_quietly(example()).content
+    assert engine.verify(form).ok
 
 
 def test_rows_above_the_questions_may_say_nothing_over_the_boxes(tmp_path: Path) -> None:

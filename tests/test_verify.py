@@ -2152,6 +2152,142 @@ def test_a_title_across_the_checklist_labels_no_column(rendered: bytes) -> None:
     assert mesoconsent.verify(changed).ok
 
 
+def _cell(words: str = "", *, properties: str = "", run: str | None = None) -> str:
+    shown = f"<w:r><w:t>{words}</w:t></w:r>" if run is None else run
+    return f"<w:tc><w:tcPr>{properties}</w:tcPr><w:p>{shown}</w:p></w:tc>"
+
+
+def _drawn(word: str) -> str:
+    """A run printing ``word`` with w:sym, a character at a time: no text, yet it reads."""
+    symbols = "".join(f'<w:sym w:font="Arial" w:char="{ord(c):04X}"/>' for c in word)
+    return f"<w:r>{symbols}</w:r>"
+
+
+_GRID = (
+    '<w:tblGrid><w:gridCol w:w="7231"/><w:gridCol w:w="1033"/><w:gridCol w:w="1034"/></w:tblGrid>'
+)
+_SWAPPED = "<w:tr>" + _cell() + _cell("No") + _cell("Yes") + "</w:tr>"
+_SPANNING = '<w:gridSpan w:val="3"/>'
+
+
+def _whitened_heading_and(where: str, added: str) -> Callable[[str], str]:
+    """The checklist's heading printed white on its fill (which verify leaves aside for
+    headings), and ``added`` put ``where``: "under" the heading, "below" the last question,
+    or "before" the table."""
+
+    def change(xml: str) -> str:
+        start, end = _checklist_heading_row(xml)
+        table = xml.rindex("<w:tbl>", 0, start)
+        xml = xml[:start] + xml[start:end].replace(BOLD, WHITE) + xml[end:]
+        if where == "under":
+            _, end = _checklist_heading_row(xml)
+            return xml[:end] + added + xml[end:]
+        if where == "below":
+            last = xml.index("</w:tbl>", table)
+            return xml[:last] + added + xml[last:]
+        return xml[:table] + added + xml[table:]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("where", "added"),
+    [
+        # Letters drawn with w:sym print as text does: read as words that could be any.
+        (
+            "under",
+            "<w:tr>" + _cell() + _cell(run=_drawn("No")) + _cell(run=_drawn("Yes")) + "</w:tr>",
+        ),
+        # A box in the row (here where a question would be) left the whole row unread.
+        ("under", "<w:tr>" + _cell("\u2610") + _cell("No") + _cell("Yes") + "</w:tr>"),
+        # A row cut short: its last cell is over the Yes box alone, not over both.
+        (
+            "under",
+            '<w:tr><w:trPr><w:gridAfter w:val="1"/></w:trPr>' + _cell() + _cell("No") + "</w:tr>",
+        ),
+        ("under", "<w:tr>" + _cell() + _cell("No") + "</w:tr>"),
+        # A table inside a cell across the table has columns of its own over the boxes.
+        (
+            "under",
+            f"<w:tr><w:tc><w:tcPr>{_SPANNING}</w:tcPr><w:tbl>{_GRID}{_SWAPPED}</w:tbl><w:p/></w:tc></w:tr>",
+        ),
+        # Labels under the boxes relabel them as well as labels over them.
+        ("below", _SWAPPED),
+        # Word shows a table right before another, nothing between them, as one table.
+        ("before", f"<w:tbl><w:tblPr/>{_GRID}{_SWAPPED}</w:tbl>"),
+    ],
+    ids=[
+        "drawn",
+        "a box in the row",
+        "gridAfter",
+        "cut short",
+        "table inside",
+        "below",
+        "table before",
+    ],
+)
+def test_other_ways_to_relabel_the_boxes_are_caught(
+    rendered: bytes, where: str, added: str
+) -> None:
+    # Found by a review of the row check: each printed 'No' over the Yes box (and mostly
+    # 'Yes' over the No box, LibreOffice's PDF shows them) and passed.
+    changed = rewritten(rendered, {"word/document.xml": _whitened_heading_and(where, added)})
+    assert NOT_HEADED in reasons(mesoconsent.verify(changed).problems)
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        # An instruction merged across the question's column only, or across the table.
+        '<w:tr><w:trPr><w:gridAfter w:val="2"/></w:trPr>'
+        + _cell("Tick one box a question")
+        + "</w:tr>",
+        f"<w:tr>{_cell('Medical history', properties=_SPANNING)}</w:tr>",
+        # A row of boxes of a clinic's own ("tick if reviewed"), read as no words over them.
+        "<w:tr>" + _cell("Reviewed") + _cell("\u2610") + _cell("\u2610") + "</w:tr>",
+    ],
+    ids=["across the question's column", "across the table", "boxes of its own"],
+)
+def test_rows_showing_nothing_over_a_box_pass_above_and_below(rendered: bytes, added: str) -> None:
+    for where in ("under", "below"):
+        changed = rewritten(
+            rendered,
+            {"word/document.xml": _whitened_heading_and(where, added)},
+        )
+        assert mesoconsent.verify(changed).ok, where
+
+
+def test_tables_inside_rows_are_read_once(rendered: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every row was read for words over the boxes, a table inside a cell with it: tables
+    # nested 70 deep, a question at each level and 8,000 paragraphs at the bottom (390 KB)
+    # had the paragraphs read at every level, and took 79 s.
+    from mesoconsent import visibility
+
+    depth, paragraphs = 30, 2_000
+
+    def craft(xml: str) -> str:
+        _, end = _checklist_heading_row(xml)
+        question = xml[end : xml.index("</w:tr>", end) + len("</w:tr>")]
+        inner = "<w:p><w:r><w:t>x</w:t></w:r></w:p>" * paragraphs
+        for _ in range(depth):
+            holding = f"<w:tr><w:tc>{inner}<w:p/></w:tc>{_cell()}{_cell()}</w:tr>"
+            inner = f"<w:tbl>{_GRID}{question}{holding}</w:tbl><w:p/>"
+        return xml[:end] + f"<w:tr><w:tc>{inner}</w:tc>{_cell()}{_cell()}</w:tr>" + xml[end:]
+
+    crafted = rewritten(rendered, {"word/document.xml": craft})
+    text = visibility._text
+    calls = 0
+
+    def counted(paragraph: Any, hidden: Any) -> str:
+        nonlocal calls
+        calls += 1
+        return text(paragraph, hidden)
+
+    monkeypatch.setattr(visibility, "_text", counted)
+    mesoconsent.verify(crafted)
+    assert calls < 3 * paragraphs  # read at every level: 133,288
+
+
 def test_headings_drawn_with_symbols_are_caught(rendered: bytes) -> None:
     # w:sym prints a character that is no text: 'Yes' hidden and 'No' drawn in its place.
     def draw(xml: str) -> str:

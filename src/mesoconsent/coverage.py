@@ -304,24 +304,23 @@ def _heading_problems(document: Document, headings: tuple[str, str]) -> list[Dis
     """The columns of each checklist row's two boxes must be headed "Yes" then "No" (the
     catalog's words), in a header row above it: the boxes alone say nothing of which is
     which, and columns headed the other way round show every answer inverted. No other row
-    above it may show other words over a box than its heading: a row reading "No" then "Yes"
-    under the heading relabels every answer below it."""
+    of its table, above the questions or below them, boxes or not, may show other words over
+    a box than its heading: a row reading "No" then "Yes" relabels every answer."""
     wanted = [normalize_space(heading) for heading in headings]
     for table in document.tables():
         if all(row.screening is None for row in table.rows):
             continue  # not a checklist (the patient's details): nothing to read
         heads: list[str] = []  # the texts of the last header row above
-        others: list[list[str]] = []  # the texts of every other row above without boxes
+        others: list[list[str]] = []  # the texts of every row but the questions
+        layouts: set[tuple[int, int]] = set()  # the columns the questions' boxes are in
         for row in table.rows:
             if row.screening is None:
-                if not any(Checkbox in map(type, cell.inlines) for cell in row.cells):
-                    texts = [normalize_space(plain_text(cell.inlines)) for cell in row.cells]
-                    if row.header:
-                        if heads:
-                            others.append(heads)
-                        heads = texts
-                    else:
-                        others.append(texts)
+                texts = [normalize_space(plain_text(cell.inlines)) for cell in row.cells]
+                others.append(texts)  # (boxes read as nothing)
+                if row.header and not any(
+                    Checkbox in map(type, cell.inlines) for cell in row.cells
+                ):
+                    heads = texts
                 continue
             columns = [
                 number
@@ -330,16 +329,18 @@ def _heading_problems(document: Document, headings: tuple[str, str]) -> list[Dis
             ]
             if len(columns) != 2:  # (not two boxes: "wrong answer shown")
                 continue
-            headed = [heads[n] if n < len(heads) else "" for n in columns] == wanted
-            # Over each box, another row above may show nothing but its heading.
-            relabelled = bool(others) and any(
-                texts[n] not in ("", want)
-                for texts in others
-                for n, want in zip(columns, wanted, strict=True)
-                if n < len(texts)
-            )
-            if not headed or relabelled:
+            if [heads[n] if n < len(heads) else "" for n in columns] != wanted:
                 return [headings_problem(headings)]
+            layouts.add((columns[0], columns[1]))
+        # Over each box, no other row may show anything but its heading.
+        for yes, no in layouts:
+            for texts in others:
+                # The texts over its two boxes (only the first where the row is cut short).
+                over = texts[yes : no + 1 : no - yes]
+                if over != wanted and any(
+                    text not in ("", want) for text, want in zip(over, wanted, strict=False)
+                ):
+                    return [headings_problem(headings)]
     return []
 
 

@@ -21,8 +21,8 @@ import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, BinaryIO, Literal, NamedTuple, TypeVar, overload
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 import attrs
 from lxml import etree
@@ -55,6 +55,7 @@ from mesoconsent.visibility import (
     is_header_row,
     lines_to_sign_on,
     paragraph_text,
+    shown_text,
     written_text,
 )
 
@@ -358,21 +359,31 @@ _BOX_MARKS = frozenset({"\u2610", "\u2612"})
 _Heading = tuple[list[float], list[str]]
 
 
+# A row as it shows over a checklist's boxes: where each of its cells starts and ends (twips
+# from its table's start), and each one's words as they print.
+_Shown = tuple[list[float], list[float], list[str]]
+
+# The words of a cell holding a table of its own: its columns can print any word over a box,
+# wherever the cell is. Read as such, not word by word: the words of the tables inside, read
+# again at every level of a crafted nesting, took as long as the file was deep (a 390 KB file
+# of 70 levels took 79 s).
+_NESTED = "\ufffd(a table inside a cell)"
+
+
 class _Table(NamedTuple):
     """What the checklist rows of one table share, read once a table: the edges of its grid
-    columns (twips from its start); for each of its rows, its place and the row heading it
-    (None if none does); and each row without boxes whose text shows, by its place, as it
-    shows (a row of the form's own, or one an editor added)."""
+    columns (twips from its start); for each of its rows, the row heading it (None if none
+    does); and each of its other rows whose text shows, as it shows (a row of the form's own,
+    or one an editor added)."""
 
     edges: tuple[int, ...]
     headings: dict[etree._Element, _Heading | None]
-    places: dict[etree._Element, int]
-    shown: list[tuple[int, _Heading]]
+    shown: list[_Shown]
 
 
-# Box layouts (the columns a table's checklist rows hold their boxes in) read for rows shown
-# above them. A form has one; a file with more than this many is not one verify can vouch
-# for, and reading each against every row above would take as long as the file is crafted to.
+# Box layouts (the columns a table's checklist rows hold their boxes in) read for the other
+# rows shown over them. A form has one; a file with more than this many is not one verify can
+# vouch for, and reading each against every row would take as long as the file is crafted to.
 _MOST_LAYOUTS = 16
 _TOO_MANY_LAYOUTS = ("", "(checklist rows in too many layouts)")
 
@@ -387,44 +398,60 @@ def _checklist_headings(
     form so restyled would drown what verify is for; a heading hidden otherwise (w:vanish,
     struck through, too small) says nothing of which column is which.
 
-    And what every row above one, without boxes, shows over them, where it shows something
-    (as it prints, colour and all): a row reading "No" then "Yes" under the heading relabels
-    every answer below it, whatever the heading says. A cell over both boxes (a title across
-    the table) labels neither."""
+    And what every other row of the table shows over them, where it shows something (as it
+    prints, colour and all), above the questions or below them, and the rows of a table
+    right before or after it (Word shows tables with nothing between them as one): a row
+    reading "No" then "Yes" relabels every answer, whatever the heading says. A cell over
+    both boxes (a title across the table) labels neither, unless it holds a table."""
+    checklist = {row for found in rows.values() for row in found}
     tables: dict[etree._Element, _Table] = {}
-    lowest: dict[tuple[etree._Element, tuple[float, float]], int] = {}
+
+    def read(table: etree._Element) -> _Table:
+        known = tables.get(table)
+        if known is None:
+            known = tables[table] = _read_table(table, visibility, checklist)
+        return known
+
+    layouts: set[tuple[etree._Element, tuple[float, float]]] = set()
     headings: dict[str, list[tuple[str, str] | None]] = {}
     for row_id, found in rows.items():
         pairs: list[tuple[str, str] | None] = []
         for row in found:
             table = next(row.iterancestors(TBL), None)
-            read = None
-            if table is not None:
-                read = tables.get(table) or tables.setdefault(table, _read_table(table, visibility))
-            middles = _box_middles(row, read.edges if read is not None else (0,))
+            facts = read(table) if table is not None else None
+            middles = _box_middles(row, facts.edges if facts is not None else (0,))
             if middles is None:
                 pairs.append(None)  # not two boxes: its answer is unclear anyway
                 continue
-            if table is None or read is None:
+            if table is None or facts is None:
                 pairs.append(("", ""))
                 continue
-            heading = read.headings.get(row)
+            heading = facts.headings.get(row)
             pairs.append(_over(heading, middles) if heading is not None else ("", ""))
-            key = (table, middles)
-            lowest[key] = max(lowest.get(key, -1), read.places[row])
+            layouts.add((table, middles))
         headings[row_id] = pairs
+    if len(layouts) > _MOST_LAYOUTS:
+        return headings, frozenset({_TOO_MANY_LAYOUTS})
     over_boxes: set[tuple[str, str]] = set()
-    if len(lowest) > _MOST_LAYOUTS:
-        over_boxes.add(_TOO_MANY_LAYOUTS)
-        return headings, frozenset(over_boxes)
-    for (table, middles), place in lowest.items():
-        for above, shown in tables[table].shown:
-            if above >= place:
-                break
-            over = _over(shown, middles, apart=True)
-            if over is not None and any(over):
-                over_boxes.add(over)
+    for table, middles in layouts:
+        for joined in _joined(table):
+            for shown in read(joined).shown:
+                over = _over_boxes(shown, middles)
+                if any(over):
+                    over_boxes.add(over)
     return headings, frozenset(over_boxes)
+
+
+def _joined(table: etree._Element) -> Iterator[etree._Element]:
+    """``table`` and the tables right before and after it with nothing between them, which
+    Word shows as one table (and LibreOffice as tables touching): their rows are rows above
+    or below the checklist's questions."""
+    yield table
+    for siblings in (table.itersiblings(preceding=True), table.itersiblings()):
+        for sibling in siblings:
+            if sibling.tag != TBL:
+                break
+            yield sibling
 
 
 def _box_middles(row: etree._Element, edges: Sequence[int]) -> tuple[float, float] | None:
@@ -438,34 +465,40 @@ def _box_middles(row: etree._Element, edges: Sequence[int]) -> tuple[float, floa
     return (boxes[0], boxes[1]) if len(boxes) == 2 else None
 
 
-@overload
-def _over(
-    row: _Heading, middles: tuple[float, float], *, apart: Literal[False] = False
-) -> tuple[str, str]: ...
-@overload
-def _over(
-    row: _Heading, middles: tuple[float, float], *, apart: Literal[True]
-) -> tuple[str, str] | None: ...
-def _over(
-    row: _Heading, middles: tuple[float, float], *, apart: bool = False
-) -> tuple[str, str] | None:
-    """The words of ``row``'s cells over each box's middle ("" where it has none); with
-    ``apart``, None if one cell is over both."""
+def _over(row: _Heading, middles: tuple[float, float]) -> tuple[str, str]:
+    """The words of a heading row's cells over each box's middle ("" where it has none)."""
     starts, words = row
-    places = [bisect.bisect_right(starts, middle) - 1 for middle in middles]
-    if apart and places[0] == places[1]:
-        return None
+    yes, no = (
+        words[place] if (place := bisect.bisect_right(starts, middle) - 1) >= 0 else ""
+        for middle in middles
+    )
+    return (yes, no)
+
+
+def _over_boxes(row: _Shown, middles: tuple[float, float]) -> tuple[str, str]:
+    """The words of the cell of ``row`` over each box's middle: "" where no cell is (a row
+    cut short, w:gridBefore, w:gridAfter), and for both where one cell is over both (a
+    title across the table labels neither), unless that cell holds a table."""
+    starts, ends, words = row
+    places = []
+    for middle in middles:
+        place = bisect.bisect_right(starts, middle) - 1
+        places.append(place if place >= 0 and middle < ends[place] else -1)
+    if places[0] == places[1] and places[0] >= 0 and words[places[0]] != _NESTED:
+        return ("", "")
     yes, no = (words[place] if place >= 0 else "" for place in places)
     return (yes, no)
 
 
-def _read_table(table: etree._Element, visibility: Visibility) -> _Table:
+def _read_table(
+    table: etree._Element, visibility: Visibility, checklist: Collection[etree._Element]
+) -> _Table:
     """The heading row over each row of ``table``: the last row above it that is its first or
     is marked as a header row (w:tblHeader, as mesoconsent writes every row of <th>, which
-    the render gate reads as headings wherever they are) and holds no boxes; and the rows
-    without boxes whose text shows. Read in one pass: read again for each checklist row, the
-    rows above it made verify quadratic (an 18 KB file of 10,000 header rows and 1,000
-    checklist rows took 99 s)."""
+    the render gate reads as headings wherever they are) and holds no boxes; and every row
+    but the ``checklist`` rows whose text shows. Read in one pass: read again for each
+    checklist row, the rows above it made verify quadratic (an 18 KB file of 10,000 header
+    rows and 1,000 checklist rows took 99 s)."""
     widths = [
         _grid_count(column, 0, attribute="w", most=10**6)
         for column in table.iterfind(f"{W}tblGrid/{W}gridCol")
@@ -474,33 +507,41 @@ def _read_table(table: etree._Element, visibility: Visibility) -> _Table:
         widths = [1] * len(widths)
     edges = [0, *itertools.accumulate(widths)]
     headings: dict[etree._Element, _Heading | None] = {}
-    places: dict[etree._Element, int] = {}
-    shown: list[tuple[int, _Heading]] = []
+    shown: list[_Shown] = []
     heading: _Heading | None = None
     rows = (each for each in table.iter(TR) if next(each.iterancestors(TBL), None) is table)
     for number, each in enumerate(rows):
         headings[each] = heading
-        places[each] = number
         cells = _cells_by_column(each)
-        if any(_cell_words(cell) in _BOX_MARKS for _, _, cell in cells):
-            continue
         starts = [_edge(edges, start) for start, _, _ in cells]
-        words = [_shown_words(cell, visibility) for _, _, cell in cells]
-        if any(words):
-            shown.append((number, (starts, words)))
-        if number == 0 or is_header_row(each):
-            heading = (
-                starts,
-                [
-                    normalize_space(" ".join(heading_text(p, visibility) for p in cell.iter(P)))
-                    for _, _, cell in cells
-                ],
-            )
-    return _Table(tuple(edges), headings, places, shown)
+        if each not in checklist:
+            words = [_shown_words(cell, visibility) for _, _, cell in cells]
+            if any(words):
+                shown.append((starts, [_edge(edges, end) for _, end, _ in cells], words))
+        if (number == 0 or is_header_row(each)) and not any(
+            _holds_no_table(cell) and _cell_words(cell) in _BOX_MARKS for _, _, cell in cells
+        ):
+            heading = (starts, [_heading_words(cell, visibility) for _, _, cell in cells])
+    return _Table(tuple(edges), headings, shown)
+
+
+def _holds_no_table(cell: etree._Element) -> bool:
+    return next(cell.iter(TBL), None) is None
+
+
+def _heading_words(cell: etree._Element, visibility: Visibility) -> str:
+    """A heading cell's words, whatever their colour (_NESTED if it holds a table)."""
+    if not _holds_no_table(cell):
+        return _NESTED
+    return normalize_space(" ".join(heading_text(p, visibility) for p in cell.iter(P)))
 
 
 def _shown_words(cell: etree._Element, visibility: Visibility) -> str:
-    return normalize_space(" ".join(paragraph_text(p, visibility) for p in cell.iter(P)))
+    """A cell's words as they print, a box being none (_NESTED if it holds a table)."""
+    if not _holds_no_table(cell):
+        return _NESTED
+    words = normalize_space(" ".join(shown_text(p, visibility) for p in cell.iter(P)))
+    return "" if words in _BOX_MARKS else words
 
 
 def _edge(edges: Sequence[int], column: int) -> float:

@@ -713,8 +713,21 @@ def heading_text(paragraph: etree._Element, visibility: Visibility) -> str:
         paragraph,
         lambda run: any(visibility.hidden(run, view, by_colour=False) for view in views),
     )
-    drawn = any(_owner(element) is paragraph for tag in _DRAWN for element in paragraph.iter(tag))
-    return f"{text}\ufffd" if drawn else text
+    return f"{text}\ufffd" if draws(paragraph) else text
+
+
+def shown_text(paragraph: etree._Element, visibility: Visibility) -> str:
+    """The paragraph's text as it prints, colour and all (paragraph_text), with U+FFFD for
+    characters drawn otherwise than as text (w:sym, drawings, shapes, objects), which could
+    print any word: a label over a checklist box read as it shows."""
+    text = paragraph_text(paragraph, visibility)
+    return f"{text}\ufffd" if draws(paragraph) else text
+
+
+def draws(paragraph: etree._Element) -> bool:
+    """Whether the paragraph prints something other than text: a symbol, a drawing, a VML
+    shape or an embedded object of its own."""
+    return any(_owner(element) is paragraph for tag in _DRAWN for element in paragraph.iter(tag))
 
 
 # What prints in a run besides its text: symbols, drawings, VML shapes, embedded objects.
