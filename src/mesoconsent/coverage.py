@@ -272,16 +272,16 @@ def check_screening(
             continue
         answer, details = answers[asked.id]
         given = normalize_space(details or "")
-        if given:
+        cells = found[0].cells
+        # The question opens its row's first cell, on a line of its own; under it, nothing
+        # but the details the patient gave, as given (a template may show them elsewhere).
+        shown, after = question_lines(plain_text(cells[0].inlines), wording) if cells else ("", "")
+        if given and after != given:  # not under the question: they must be elsewhere
             texts = texts if texts is not None else [normalize_space(t) for t in document.texts()]
             if not any(given in text for text in texts):
                 problems.append(DisclosureProblem(key, "details not shown"))
                 continue
-        cells = found[0].cells
         boxes = [i.checked for cell in cells for i in cell.inlines if isinstance(i, Checkbox)]
-        # The question opens its row's first cell, on a line of its own; under it, nothing
-        # but the details the patient gave, as given (a template may show them elsewhere).
-        shown, after = question_lines(plain_text(cells[0].inlines), wording) if cells else ("", "")
         if shown != wording or after not in ("", given):
             problems.append(DisclosureProblem(key, "altered"))
         elif boxes != [answer, not answer]:
