@@ -282,6 +282,9 @@ def _read_body(
     bookmark covers every paragraph from the one holding its start to the one holding its end.
     """
     paragraphs: list[str] = []
+    # Each paragraph's text, read once: a checklist row's are read again with the row, and
+    # rows nested in rows, as a crafted file nests them, read each paragraph at every level.
+    read: dict[etree._Element, str] = {}
     rows: dict[str, list[etree._Element]] = {}
     open_marks: dict[str, tuple[str, list[int]]] = {}
     open_names: dict[str, str] = {}  # id -> bookmark name, of the marks in open_marks
@@ -293,7 +296,8 @@ def _read_body(
             continue
         if element.tag == P:
             current_paragraph = element
-            paragraphs.append(paragraph_text(element, visibility))
+            text = read[element] = paragraph_text(element, visibility)
+            paragraphs.append(text)
             for _, indices in open_marks.values():
                 indices.append(len(paragraphs) - 1)
         elif element.tag == BOOKMARK_START:
@@ -346,7 +350,8 @@ def _read_body(
         # Paragraphs on lines of their own, as they print: details an editor put in a new
         # paragraph under the question are on the line after it, as after a line break.
         stated[row_id] = [
-            "\n".join(paragraph_text(p, visibility) for p in row.iter(P)) for row in found
+            "\n".join(read[p] if p in read else paragraph_text(p, visibility) for p in row.iter(P))
+            for row in found
         ]
     headings, over_boxes = _checklist_headings(rows, visibility)
     return tuple(paragraphs), stated, headings, over_boxes
@@ -460,7 +465,7 @@ def _box_middles(row: etree._Element, edges: Sequence[int]) -> tuple[float, floa
     boxes = [
         (_edge(edges, start) + _edge(edges, end)) / 2
         for start, end, cell in _cells_by_column(row)
-        if _cell_words(cell) in _BOX_MARKS
+        if _is_box(cell)
     ]
     return (boxes[0], boxes[1]) if len(boxes) == 2 else None
 
@@ -519,7 +524,7 @@ def _read_table(
             if any(words):
                 shown.append((starts, [_edge(edges, end) for _, end, _ in cells], words))
         if (number == 0 or is_header_row(each)) and not any(
-            _holds_no_table(cell) and _cell_words(cell) in _BOX_MARKS for _, _, cell in cells
+            _holds_no_table(cell) and _is_box(cell) for _, _, cell in cells
         ):
             heading = (starts, [_heading_words(cell, visibility) for _, _, cell in cells])
     return _Table(tuple(edges), headings, shown)
@@ -573,8 +578,17 @@ def _grid_count(
     return min(int(value), most) if ok else default
 
 
-def _cell_words(cell: etree._Element) -> str:
-    return normalize_space(" ".join(written_text(paragraph) for paragraph in cell.iter(P)))
+def _is_box(cell: etree._Element) -> bool:
+    """Whether a cell says nothing but one box (its words, however formatted). Read no further
+    than it takes to tell: a cell holding a question, and in a crafted file every table
+    nested in it, is not one, and reading all of it for each row it is in, at every level of
+    nesting, took as long as the file was deep."""
+    seen = ""
+    for paragraph in cell.iter(P):
+        seen += normalize_space(written_text(paragraph)).replace(" ", "")  # (isolates too)
+        if len(seen) > 1:
+            return False
+    return seen in _BOX_MARKS
 
 
 def _has_ancestor(element: etree._Element, ancestor: etree._Element) -> bool:
