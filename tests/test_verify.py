@@ -2408,3 +2408,45 @@ def test_a_signer_s_caption_retyped_keeps_the_name_unaltered(rendered: bytes, ca
     assert mesoconsent.verify(changed).ok
     renamed = rewritten(changed, {"word/document.xml": _replacing("Jane Example<", "John Other<")})
     assert ("signature.1", "altered") in reasons(mesoconsent.verify(renamed).problems)
+
+
+# -- mc:AlternateContent: what Word shows of it ---------------------------------------------------
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_SOFTENED = "<w:p><w:r><w:t>Infection. This is rare and harmless.</w:t></w:r></w:p>"
+
+
+def _alternatives(requires: str, namespace: str) -> Callable[[str], str]:
+    """The infection paragraph as the mc:Choice of an mc:AlternateContent requiring
+    ``requires`` (declared as ``namespace``), and a softened one as its mc:Fallback."""
+
+    def change(xml: str) -> str:
+        start = xml.rindex("<w:p>", 0, xml.index("Infection. This is rare"))
+        end = xml.index("</w:p>", start) + len("</w:p>")
+        alternate = (
+            f'<mc:AlternateContent xmlns:mc="{_MC}" xmlns:{requires}="{namespace}">'
+            f'<mc:Choice Requires="{requires}">{xml[start:end]}</mc:Choice>'
+            f"<mc:Fallback>{_SOFTENED}</mc:Fallback></mc:AlternateContent>"
+        )
+        return xml[:start] + alternate + xml[end:]
+
+    return change
+
+
+def test_a_choice_word_understands_is_read_and_its_fallback_is_not(rendered: bytes) -> None:
+    wps = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+    changed = rewritten(rendered, {"word/document.xml": _alternatives("wps", wps)})
+    assert "harmless" in rendered_xml(changed)
+    assert mesoconsent.verify(changed).ok
+
+
+def test_a_choice_requiring_what_no_word_processor_knows_is_not_what_prints(
+    rendered: bytes,
+) -> None:
+    # Word shows the mc:Fallback when it does not understand a Choice's Requires: the
+    # disclosure in the Choice does not print, the softened Fallback does. Verify read the
+    # Choice, whatever it required.
+    changed = rewritten(
+        rendered, {"word/document.xml": _alternatives("zz", "urn:example:no-such-markup")}
+    )
+    problems = reasons(mesoconsent.verify(changed).problems)
+    assert problems == [("risks.rare_infection", "missing")]

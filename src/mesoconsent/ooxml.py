@@ -8,7 +8,10 @@ P, R, TEXT, TAB, BR, CR, TR = (f"{W}{tag}" for tag in ("p", "r", "t", "tab", "br
 TC = f"{W}tc"
 TBL = f"{W}tbl"
 BOOKMARK_START, BOOKMARK_END = f"{W}bookmarkStart", f"{W}bookmarkEnd"
-FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+ALTERNATE_CONTENT, CHOICE, FALLBACK = (
+    f"{MC}{tag}" for tag in ("AlternateContent", "Choice", "Fallback")
+)
 # Tracked changes that take content out of the document once accepted: a deletion, and the old
 # place of moved text (its new place is a w:moveTo, which stays).
 REMOVED = (f"{W}del", f"{W}moveFrom")

@@ -43,7 +43,19 @@ from mesoconsent.document import (
     signature_mark,
 )
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
-from mesoconsent.ooxml import BOOKMARK_END, BOOKMARK_START, FALLBACK, TBL, TC, TR, P, R, W
+from mesoconsent.ooxml import (
+    ALTERNATE_CONTENT,
+    BOOKMARK_END,
+    BOOKMARK_START,
+    CHOICE,
+    FALLBACK,
+    TBL,
+    TC,
+    TR,
+    P,
+    R,
+    W,
+)
 from mesoconsent.procedures import Procedure, ScreeningQuestion
 from mesoconsent.signing import signed_name
 
@@ -238,6 +250,7 @@ def read_docx(
     for tag, most, kind in ((P, _MAX_PARAGRAPHS, "paragraphs"), (R, _MAX_RUNS, "runs of text")):
         if next(itertools.islice(body.iter(tag), most, None), None) is not None:
             raise DocumentReadError(f"holds more {kind} than a consent form (over {most:,})")
+    _resolve_alternatives(body)
     _drop_deleted_rows(body)
     identifier = language = status = None
     if core is not None:
@@ -254,6 +267,69 @@ def read_docx(
     return DocxContent(
         identifier, language, paragraphs, stated, status, properties, headings, over_boxes
     )
+
+
+# The namespaces an mc:Choice may require that Word (2010 and later) understands: a Choice that
+# requires another is not shown, and the next one, or the mc:Fallback, is.
+_UNDERSTOOD = frozenset(
+    {
+        "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        "http://schemas.openxmlformats.org/drawingml/2006/main",
+        "http://schemas.openxmlformats.org/drawingml/2006/picture",
+        "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+        "http://schemas.openxmlformats.org/officeDocument/2006/math",
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "http://schemas.microsoft.com/office/word/2010/wordml",
+        "http://schemas.microsoft.com/office/word/2012/wordml",
+        "http://schemas.microsoft.com/office/word/2015/wordml/symex",
+        "http://schemas.microsoft.com/office/word/2016/wordml/cid",
+        "http://schemas.microsoft.com/office/word/2018/wordml",
+        "http://schemas.microsoft.com/office/word/2018/wordml/cex",
+        "http://schemas.microsoft.com/office/word/2020/wordml/sdtdatahash",
+        "http://schemas.microsoft.com/office/word/2023/wordml/word16du",
+        "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+        "http://schemas.microsoft.com/office/word/2010/wordprocessingGroup",
+        "http://schemas.microsoft.com/office/word/2010/wordprocessingCanvas",
+        "http://schemas.microsoft.com/office/word/2010/wordprocessingInk",
+        "http://schemas.microsoft.com/office/word/2010/wordprocessingDrawing",
+        "http://schemas.microsoft.com/office/drawing/2010/main",
+        "http://schemas.microsoft.com/office/drawing/2014/main",
+        "http://schemas.microsoft.com/office/drawing/2014/chartex",
+        "http://schemas.microsoft.com/office/drawing/2016/ink",
+        "http://schemas.microsoft.com/office/drawing/2017/model3d",
+        "urn:schemas-microsoft-com:vml",
+        "urn:schemas-microsoft-com:office:office",
+        "urn:schemas-microsoft-com:office:word",
+    }
+)
+
+
+def _resolve_alternatives(body: etree._Element) -> None:
+    """Put in place of each mc:AlternateContent the content Word shows: its first mc:Choice
+    whose required namespaces it understands, else its mc:Fallback (ECMA-376 Part 3). Read
+    as written, a Choice requiring a namespace no word processor knows would count while
+    its Fallback, which is what prints, would not."""
+    for alternate in list(body.iter(ALTERNATE_CONTENT)):
+        parent = alternate.getparent()
+        if parent is None:
+            continue
+        shown = next(
+            (
+                branch
+                for branch in alternate
+                if branch.tag == FALLBACK or (branch.tag == CHOICE and _understood(branch))
+            ),
+            None,
+        )
+        place = parent.index(alternate)
+        parent.remove(alternate)
+        for child in reversed(list(shown) if shown is not None else []):
+            parent.insert(place, child)
+
+
+def _understood(choice: etree._Element) -> bool:
+    prefixes = choice.get("Requires", "").split()
+    return bool(prefixes) and all(choice.nsmap.get(prefix) in _UNDERSTOOD for prefix in prefixes)
 
 
 def _drop_deleted_rows(body: etree._Element) -> None:
