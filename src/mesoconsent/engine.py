@@ -455,7 +455,7 @@ class Engine:
             procedure,
             {key: (answer.answer, answer.details) for key, answer in request.screening.items()},
             lambda question: expected[question.key],
-            (catalog.gettext("Yes"), catalog.gettext("No")),
+            answer_words_of(catalog),
         )
         problems += alike
         problems += signature_problems(document, request)

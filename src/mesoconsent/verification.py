@@ -110,7 +110,8 @@ class DocxContent:
     properties: Mapping[str, str] = attrs.field(factory=dict)  # docProps/custom.xml
     # For each checklist row found (as in ``stated``), the words heading its boxes' columns.
     headings: Mapping[str, Sequence[tuple[str, str] | None]] = attrs.field(factory=dict)
-    # What other rows above the checklist rows show over their boxes, where they show anything.
+    # What other rows of the checklist's table (and of tables touching it) show over its
+    # boxes, where they show anything.
     over_boxes: frozenset[tuple[str, str]] = frozenset()
 
 
@@ -351,7 +352,7 @@ def _read_body(
     frozenset[tuple[str, str]],
 ]:
     """Paragraph texts in order, for each disclosure bookmark the text it spans, for each
-    checklist row the words heading its boxes' columns, and what other rows above them show
+    checklist row the words heading its boxes' columns, and what other rows of its table show
     over the boxes (_checklist_headings).
 
     Editors sometimes move a bookmark's start or end into a neighbouring paragraph, so a
@@ -612,17 +613,20 @@ def _holds_no_table(cell: etree._Element) -> bool:
 
 def _heading_words(cell: etree._Element, visibility: Visibility) -> str:
     """A heading cell's words, whatever their colour (_NESTED if it holds a table)."""
-    if not _holds_no_table(cell):
-        return _NESTED
-    return normalize_space(" ".join(heading_text(p, visibility) for p in cell.iter(P)))
+    return _cell_words(cell, lambda paragraph: heading_text(paragraph, visibility))
 
 
 def _shown_words(cell: etree._Element, visibility: Visibility) -> str:
     """A cell's words as they print, a box being none (_NESTED if it holds a table)."""
+    words = _cell_words(cell, lambda paragraph: shown_text(paragraph, visibility))
+    return "" if words in _BOX_MARKS else words
+
+
+def _cell_words(cell: etree._Element, read: Callable[[etree._Element], str]) -> str:
+    """A cell's words, each paragraph's as ``read`` gives them; _NESTED if it holds a table."""
     if not _holds_no_table(cell):
         return _NESTED
-    words = normalize_space(" ".join(shown_text(p, visibility) for p in cell.iter(P)))
-    return "" if words in _BOX_MARKS else words
+    return normalize_space(" ".join(read(paragraph) for paragraph in cell.iter(P)))
 
 
 def _edge(edges: Sequence[int], column: int) -> float:
@@ -731,7 +735,7 @@ def stored_form_problems(
     wanted = (translate("Yes"), translate("No"))
     normalized = (normalize_space(wanted[0]), normalize_space(wanted[1]))
     read = (each for found in (headings or {}).values() for each in found if each is not None)
-    # Other rows above the questions may show nothing over a box but its heading.
+    # Other rows of the checklist may show nothing over a box but its heading.
     relabelled = (
         word not in ("", want)
         for over in over_boxes
@@ -751,7 +755,7 @@ def stored_form_problems(
             if not any(has_words(text) for text in stated):
                 problems.append(DisclosureProblem(f"{SIGNATURE_PREFIX}{number}", "missing"))
             elif digest is not None and [value_digest(signed_name(t)) for t in stated] != [digest]:
-                # Another name on the line (or another role): it records nothing of who signed.
+                # Another name on the line: it records nothing of who signed.
                 problems.append(DisclosureProblem(f"{SIGNATURE_PREFIX}{number}", "altered"))
         if count == 3:  # patient, practitioner, and an interpreter or a witness
             problems += _third_signer_problems(

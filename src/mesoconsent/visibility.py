@@ -692,10 +692,16 @@ def _clipped(half_points: float, line_height: float | None) -> bool:
 _UNREADABLE: tuple[Callable[[etree._Element], bool | None], ...] = (_vanish, _struck, _squeezed)
 
 
-def paragraph_text(paragraph: etree._Element, visibility: Visibility) -> str:
-    """The paragraph's text a reader sees."""
+def paragraph_text(
+    paragraph: etree._Element, visibility: Visibility, *, by_colour: bool = True
+) -> str:
+    """The paragraph's text a reader sees; without ``by_colour``, whatever its colour on what
+    is behind it (Visibility.hidden)."""
     views = visibility.views_of(paragraph)
-    return _text(paragraph, lambda run: any(visibility.hidden(run, view) for view in views))
+    return _text(
+        paragraph,
+        lambda run: any(visibility.hidden(run, view, by_colour=by_colour) for view in views),
+    )
 
 
 def written_text(paragraph: etree._Element) -> str:
@@ -708,19 +714,17 @@ def heading_text(paragraph: etree._Element, visibility: Visibility) -> str:
     print a header row white on a pale fill): its words not hidden, struck through, too small
     or clipped. Characters drawn otherwise than as text (w:sym, a drawing, a text box's shape,
     an embedded object) read as U+FFFD: they could print any word."""
-    views = visibility.views_of(paragraph)
-    text = _text(
-        paragraph,
-        lambda run: any(visibility.hidden(run, view, by_colour=False) for view in views),
-    )
-    return f"{text}\ufffd" if draws(paragraph) else text
+    return _with_drawn(paragraph, paragraph_text(paragraph, visibility, by_colour=False))
 
 
 def shown_text(paragraph: etree._Element, visibility: Visibility) -> str:
     """The paragraph's text as it prints, colour and all (paragraph_text), with U+FFFD for
     characters drawn otherwise than as text (w:sym, drawings, shapes, objects), which could
     print any word: a label over a checklist box read as it shows."""
-    text = paragraph_text(paragraph, visibility)
+    return _with_drawn(paragraph, paragraph_text(paragraph, visibility))
+
+
+def _with_drawn(paragraph: etree._Element, text: str) -> str:
     return f"{text}\ufffd" if draws(paragraph) else text
 
 
