@@ -140,14 +140,26 @@ def test_the_checklist_columns_cannot_be_labelled_the_other_way(tmp_path: Path) 
     assert text is None or "Question | Yes | No" in text
 
 
-def test_a_catalog_cannot_swap_the_checklist_s_yes_and_no(tmp_path: Path) -> None:
+def _french_text(
+    tmp_path: Path, edits: list[tuple[str, str]], request: ConsentRequest
+) -> str | None:
+    """The text form of ``request`` in French, with a clinic's copy of the French catalog
+    edited so (the catalog checks pass it), or None if rendering refuses it."""
     catalog = _french_catalog(tmp_path)
-    _edit(catalog, r'msgid "Yes"\nmsgstr "Oui"', 'msgid "Yes"\nmsgstr "Non"')
-    _edit(catalog, r'msgid "No"\nmsgstr "Non"', 'msgid "No"\nmsgstr "Oui"')
+    for pattern, replacement in edits:
+        _edit(catalog, pattern, replacement)
     engine = Engine(locale_dirs=[catalog.parents[2]])
     engine.load_catalogs()  # the catalog checks pass
+    return _text(engine, attrs.evolve(request, locale="fr"))
+
+
+def test_a_catalog_cannot_swap_the_checklist_s_yes_and_no(tmp_path: Path) -> None:
+    swapped = [
+        (r'msgid "Yes"\nmsgstr "Oui"', 'msgid "Yes"\nmsgstr "Non"'),
+        (r'msgid "No"\nmsgstr "Non"', 'msgid "No"\nmsgstr "Oui"'),
+    ]
     pregnant = _with_answers(example(), pregnant=ScreeningAnswer(True))
-    text = _text(engine, attrs.evolve(pregnant, locale="fr"))
+    text = _french_text(tmp_path, swapped, pregnant)
     assert text is None or "Question | Oui | Non" in text
 
 
@@ -227,15 +239,10 @@ def test_no_words_can_follow_a_disclosure_s_last_placeholder(tmp_path: Path) -> 
     "serious",
 )
 def test_a_catalog_cannot_drop_a_clause_of_a_risk(tmp_path: Path) -> None:
-    catalog = _french_catalog(tmp_path)
-    _edit(
-        catalog,
-        re.escape(f'msgstr "{FRENCH_INFECTION}"'),
-        f'msgstr "Infection. C{APOSTROPHE}est rare."',
-    )
-    engine = Engine(locale_dirs=[catalog.parents[2]])
-    engine.load_catalogs()
-    text = _text(engine, attrs.evolve(example(), locale="fr"))
+    dropped = [
+        (re.escape(f'msgstr "{FRENCH_INFECTION}"'), f'msgstr "Infection. C{APOSTROPHE}est rare."')
+    ]
+    text = _french_text(tmp_path, dropped, example())
     assert text is None or FRENCH_INFECTION in text
 
 
