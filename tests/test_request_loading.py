@@ -916,6 +916,25 @@ def test_a_json_document_in_any_bytes_like_object_is_read(kind: type) -> None:
             "screening",  # said once for all the keys it cannot quote
             lambda r: attrs.evolve(r, screening={**r.screening, "a b": True, "c d": None}),
         ),
+        # Kept as given by the model, and refused by validate: written out, a lone str was
+        # its characters (["f", "a", "c", "e"]) and a set a list in hash order, both of
+        # which read back as a valid request.
+        (
+            "treatment.treated_areas",
+            lambda r: attrs.evolve(r, treatment=attrs.evolve(r.treatment, treated_areas="face")),
+        ),
+        (
+            "treatment.treated_areas",
+            lambda r: attrs.evolve(
+                r, treatment=attrs.evolve(r.treatment, treated_areas={"face", "neck"})
+            ),
+        ),
+        (
+            "treatment.treated_areas",
+            lambda r: attrs.evolve(
+                r, treatment=attrs.evolve(r.treatment, treated_areas={"face": 1})
+            ),
+        ),
     ],
 )
 def test_request_to_dict_names_the_field_a_hand_built_request_has_wrong(

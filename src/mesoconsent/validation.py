@@ -126,11 +126,17 @@ def _sections(request: ConsentRequest) -> Iterator[FieldProblem]:
 
 def serializable_problems(request: ConsentRequest) -> list[FieldProblem]:
     """What stops a request built in code from being written out as JSON (request_to_dict):
-    a section of another type, a date that is not a date, screening that does not map question
-    ids to ScreeningAnswers. What the values say is checked when the JSON is read back."""
+    a section of another type, a date that is not a date, treated areas that are not a list
+    (a lone str, a set or a mapping), screening that does not map question ids to
+    ScreeningAnswers. What the values say is checked when the JSON is read back."""
     problems = list(_sections(request))
     if not problems:
         problems += _date("patient.date_of_birth", request.patient.date_of_birth)
+        if not isinstance(request.treatment.treated_areas, tuple):
+            # What the model kept as given (a lone str, a set, a mapping) would be written
+            # out as a list (a str's characters, a set in this process's hash order) that
+            # reads back as a valid request the validator refused.
+            problems.append(FieldProblem("treatment.treated_areas", "must be a list of areas"))
     problems += _date("consent_date", request.consent_date)
     if not isinstance(request.screening, Mapping):
         problems.append(_SCREENING_NOT_A_MAPPING)
