@@ -128,6 +128,21 @@ def test_the_html_and_text_forms_are_right_to_left_with_isolated_latin() -> None
     assert f"{LRI}+44 20 7946 0000{PDI}" in text
 
 
+def test_a_quoted_product_name_is_isolated_with_its_closing_quote_in_every_format() -> None:
+    product = 'Jalupro "Super Hydro"'
+    request = attrs.evolve(
+        example(), locale="ar", treatment=attrs.evolve(example().treatment, product=product)
+    )
+    for fmt in ("html", "text"):
+        shown = mesoconsent.render(request, fmt).content.decode()
+        assert f"{LRI}{product}{PDI}" in shown.replace("&#34;", '"').replace("&quot;", '"'), fmt
+    content = mesoconsent.render(request).content
+    runs = [
+        "".join(map(str, r.itertext())) for r in part(content, "word/document.xml").iter(f"{W}r")
+    ]
+    assert f"{LRI}{product}{PDI}" in runs
+
+
 @pytest.mark.parametrize(
     ("text", "pieces"),
     [
@@ -137,6 +152,20 @@ def test_the_html_and_text_forms_are_right_to_left_with_isolated_latin() -> None
         (
             "المنتج: Acid (as noted) و",
             [("المنتج: ", False), ("Acid (as noted)", True), (" و", False)],
+        ),
+        # A quotation mark closing inside a Latin stretch is isolated with it: left outside,
+        # it would be laid out right to left, before the name it closes.
+        (
+            'المنتج Jalupro "Super Hydro" و',
+            [("المنتج ", False), ('Jalupro "Super Hydro"', True), (" و", False)],
+        ),
+        (
+            "المنتج Jalupro \u201cSuper Hydro\u201d و",
+            [("المنتج ", False), ("Jalupro \u201cSuper Hydro\u201d", True), (" و", False)],
+        ),
+        (
+            'المنتج (as "noted") و',
+            [("المنتج (", False), ('as "noted"', True), (") و", False)],
         ),
         ("١٤ مارس", [("١٤ مارس", False)]),
         ("", []),
@@ -155,7 +184,16 @@ SPECIFIED_ISLAND = re.compile(r"S*[LE](?:[^R]*[LE])?S*")
 
 
 def specified_brackets(text: str, start: int, end: int) -> tuple[int, int]:
-    for opening, closing in {"(": ")", "[": "]", "{": "}"}.items():
+    start, end = specified_quotes(text, start, end)
+    pairs = {
+        "(": ")",
+        "[": "]",
+        "{": "}",
+        "\u201c": "\u201d",
+        "\u00ab": "\u00bb",
+        "\u2039": "\u203a",
+    }
+    for opening, closing in pairs.items():
         stretch = text[start:end]
         while stretch.count(opening) > stretch.count(closing) and text[end : end + 1] == closing:
             end += 1
@@ -165,6 +203,17 @@ def specified_brackets(text: str, start: int, end: int) -> tuple[int, int]:
         ):
             start -= 1
             stretch = text[start:end]
+    return specified_quotes(text, start, end)
+
+
+def specified_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    """A straight quotation mark left open inside the stretch takes in the one that closes
+    it just after (or opens it just before)."""
+    if text[start:end].count('"') % 2 == 1:
+        if text[end : end + 1] == '"':
+            return start, end + 1
+        if text[start - 1 : start] == '"':
+            return start - 1, end
     return start, end
 
 
@@ -178,8 +227,9 @@ def stretches(text: str) -> list[tuple[int, int]]:
     return [_with_brackets(text, start, end) for start, end in _islands(classes)]
 
 
-# Characters of every class (L, E, S, R, N) and the brackets, so that short texts hit every case.
-BIDI_SAMPLES = "aZ19+-#%$\u0627\u0628\u0661\u05d0 .,:()[]{}\u200f"
+# Characters of every class (L, E, S, R, N), the brackets and quotation marks, so that short
+# texts hit every case.
+BIDI_SAMPLES = 'aZ19+-#%$\u0627\u0628\u0661\u05d0 .,:()[]{}\u200f"\u201c\u201d\u00ab\u00bb'
 
 
 @given(st.text(alphabet=BIDI_SAMPLES, max_size=40) | st.text(max_size=40))

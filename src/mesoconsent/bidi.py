@@ -113,12 +113,18 @@ def starts_rtl(text: str) -> bool:
     return False
 
 
-_PAIRS = {"(": ")", "[": "]", "{": "}"}
+# Brackets, and the quotation marks that open and close differently (double and single
+# guillemets, English double quotes).
+_PAIRS = {"(": ")", "[": "]", "{": "}", "\u201c": "\u201d", "\u00ab": "\u00bb", "\u2039": "\u203a"}
+# Quotation marks that open and close alike: paired by count.
+_ALIKE = '"'
 
 
 def _with_brackets(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen a stretch to take in the brackets that close (or open) inside it, so that
-    "(as recorded)" is isolated whole and its parentheses are not mirrored apart."""
+    """Widen a stretch to take in the brackets and quotation marks that close (or open)
+    inside it, so that "(as recorded)" or 'Jalupro "Super Hydro"' is isolated whole: a mark
+    left outside would be laid out right to left, on the wrong side of the Latin text."""
+    start, end = _with_alike(text, start, end)
     for opening, closing in _PAIRS.items():
         # Counted once and then kept up to date: counted again at each step, a long run of
         # brackets took time growing with the square of its length.
@@ -129,6 +135,17 @@ def _with_brackets(text: str, start: int, end: int) -> tuple[int, int]:
         while closed > opened and text[start - 1 : start] == opening:
             start -= 1
             opened += 1
+    # Again, for a quotation around brackets that closes after them: '"Acid (noted)" ...'.
+    return _with_alike(text, start, end)
+
+
+def _with_alike(text: str, start: int, end: int) -> tuple[int, int]:
+    """Take in the quotation mark that closes (or opens) one left open inside the stretch."""
+    if text.count(_ALIKE, start, end) % 2:
+        if text[end : end + 1] == _ALIKE:
+            end += 1
+        elif text[start - 1 : start] == _ALIKE:
+            start -= 1
     return start, end
 
 
