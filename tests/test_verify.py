@@ -2446,3 +2446,64 @@ def test_a_choice_requiring_what_no_word_processor_knows_is_not_what_prints(
     )
     problems = reasons(mesoconsent.verify(changed).problems)
     assert problems == [("risks.rare_infection", "missing")]
+
+
+# -- Nothing required after the signature lines ---------------------------------------------
+
+
+def _moved_after_signatures(starts: tuple[str, ...]) -> Callable[[docx.document.Document], None]:
+    """Move the paragraphs starting with ``starts`` to after the signature table, as a person
+    dragging them in Word would: the patient would sign above them."""
+
+    def move(document: docx.document.Document) -> None:
+        signatures = document.tables[-1]._tbl
+        for start in reversed(starts):
+            paragraph = paragraph_with(document, start)._p
+            present(paragraph.getparent()).remove(paragraph)
+            signatures.addnext(paragraph)
+
+    return move
+
+
+def test_disclosures_moved_after_the_signature_lines_are_caught(rendered: bytes) -> None:
+    moved = ("Scarring.", "The risk of serious", "I agree to have")
+    report = mesoconsent.verify(edited(rendered, _moved_after_signatures(moved)))
+    assert sorted(reasons(report.problems)) == [
+        ("consent.agreement", "after the signature lines"),
+        ("risks.low_serious_risk", "after the signature lines"),
+        ("risks.rare_scarring", "after the signature lines"),
+    ]
+
+
+def test_other_text_moved_after_the_signature_lines_is_no_problem(rendered: bytes) -> None:
+    # The gate refuses only required text after the lines: a clinic may put its own there.
+    moved = ("Please read this form carefully",)
+    assert mesoconsent.verify(edited(rendered, _moved_after_signatures(moved))).ok
+
+
+def test_the_checklist_moved_after_the_signature_lines_is_caught(rendered: bytes) -> None:
+    def move_checklist(document: docx.document.Document) -> None:
+        checklist = document.tables[1]._tbl
+        present(checklist.getparent()).remove(checklist)
+        document.tables[-1]._tbl.addnext(checklist)
+
+    report = mesoconsent.verify(edited(rendered, move_checklist))
+    keys = [question.key for question in mesoconsent.Engine().procedures["mesotherapy"].screening]
+    assert sorted(reasons(report.problems)) == sorted(
+        (key, "after the signature lines") for key in keys
+    )
+
+
+def test_signature_lines_moved_to_the_top_are_caught(rendered: bytes) -> None:
+    def move_signatures(document: docx.document.Document) -> None:
+        signatures = document.tables[-1]._tbl
+        present(signatures.getparent()).remove(signatures)
+        document.paragraphs[0]._p.addnext(signatures)  # under the title
+
+    report = mesoconsent.verify(edited(rendered, move_signatures))
+    procedure = mesoconsent.Engine().procedures["mesotherapy"]
+    required = [disclosure.id for disclosure in procedure.disclosures]
+    required += [question.key for question in procedure.screening]
+    assert sorted(reasons(report.problems)) == sorted(
+        (key, "after the signature lines") for key in required
+    )

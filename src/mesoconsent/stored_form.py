@@ -15,6 +15,7 @@ from mesoconsent.coverage import check_coverage, fallback_problems, parse_values
 from mesoconsent.errors import DisclosureProblem
 from mesoconsent.i18n import Catalog
 from mesoconsent.procedures import RESERVED_PREFIXES, Procedure
+from mesoconsent.signing import AFTER_SIGNATURES
 from mesoconsent.verification import DocxContent, stored_form_problems
 
 # A catalog's revision as forms record it (i18n.py, _revision), or "source" for English.
@@ -137,6 +138,10 @@ def check_stored_form(
         catalog.name,
     )
     problems += alike
+    # As the gate refuses them (signing.py): the patient would sign above them.
+    problems += [
+        DisclosureProblem(mark, AFTER_SIGNATURES) for mark in sorted(content.after_signatures)
+    ]
     if content.status == "Draft":
         problems.append(
             DisclosureProblem(

@@ -113,6 +113,9 @@ class DocxContent:
     # What other rows of the checklist's table (and of tables touching it) show over its
     # boxes, where they show anything.
     over_boxes: frozenset[tuple[str, str]] = frozenset()
+    # The disclosures and checklist rows (by mark) printed on or after the first signer's
+    # line: the patient would sign above them.
+    after_signatures: frozenset[str] = frozenset()
 
 
 def _part(archive: zipfile.ZipFile, name: str | None, what: str) -> bytes | None:
@@ -260,13 +263,13 @@ def read_docx(
         language = (core_properties.findtext(f"{_DC}language") or "").strip() or None
         status = (core_properties.findtext(f"{_CP}contentStatus") or "").strip() or None
     visibility = Visibility(_xml(styles, "styles") if styles is not None else None)
-    paragraphs, stated, headings, over_boxes = _read_body(body, bookmarks, visibility)
+    paragraphs, stated, headings, over_boxes, after = _read_body(body, bookmarks, visibility)
     properties: dict[str, str] = {}
     if custom is not None:
         for item in _xml(custom, "custom properties").iter(f"{_CUSTOM}property"):
             properties[item.get("name", "")] = "".join(str(text) for text in item.itertext())
     return DocxContent(
-        identifier, language, paragraphs, stated, status, properties, headings, over_boxes
+        identifier, language, paragraphs, stated, status, properties, headings, over_boxes, after
     )
 
 
@@ -350,10 +353,11 @@ def _read_body(
     dict[str, list[str]],
     dict[str, list[tuple[str, str] | None]],
     frozenset[tuple[str, str]],
+    frozenset[str],
 ]:
     """Paragraph texts in order, for each disclosure bookmark the text it spans, for each
-    checklist row the words heading its boxes' columns, and what other rows of its table show
-    over the boxes (_checklist_headings).
+    checklist row the words heading its boxes' columns, what other rows of its table show
+    over the boxes (_checklist_headings), and the marks printed after the first signer's line.
 
     Editors sometimes move a bookmark's start or end into a neighbouring paragraph, so a
     bookmark covers every paragraph from the one holding its start to the one holding its end.
@@ -362,6 +366,7 @@ def _read_body(
     # Each paragraph's text, read once: a checklist row's are read again with the row, and
     # rows nested in rows, as a crafted file nests them, read each paragraph at every level.
     read: dict[etree._Element, str] = {}
+    place: dict[etree._Element, int] = {}  # each paragraph's index in paragraphs
     rows: dict[str, list[etree._Element]] = {}
     open_marks: dict[str, tuple[str, list[int]]] = {}
     open_names: dict[str, str] = {}  # id -> bookmark name, of the marks in open_marks
@@ -374,6 +379,7 @@ def _read_body(
         if element.tag == P:
             current_paragraph = element
             text = read[element] = paragraph_text(element, visibility)
+            place[element] = len(paragraphs)
             paragraphs.append(text)
             for _, indices in open_marks.values():
                 indices.append(len(paragraphs) - 1)
@@ -431,7 +437,35 @@ def _read_body(
             for row in found
         ]
     headings, over_boxes = _checklist_headings(rows, visibility)
-    return tuple(paragraphs), stated, headings, over_boxes
+    return tuple(paragraphs), stated, headings, over_boxes, _after_signatures(spans, rows, place)
+
+
+def _after_signatures(
+    spans: Sequence[tuple[str, Sequence[int]]],
+    rows: Mapping[str, Sequence[etree._Element]],
+    place: Mapping[etree._Element, int],
+) -> frozenset[str]:
+    """The disclosures and checklist rows with a paragraph on or after the first signer's
+    line (the gate's rule: nothing required after the signature block). A line moved up
+    above the risks, or a risk moved down below the lines, has the patient sign above it."""
+    lines = [indices[0] for mark, indices in spans if mark.startswith(SIGNATURE_PREFIX) and indices]
+    if not lines:
+        return frozenset()  # no line to sign on: reported as such
+    first = min(lines)
+    after = {
+        mark
+        for mark, indices in spans
+        if indices
+        and indices[-1] >= first
+        and not mark.startswith(SIGNATURE_PREFIX)
+        and mark != ALERT_MARK
+    }
+    after.update(
+        row_id
+        for row_id, found in rows.items()
+        if any(place.get(p, -1) >= first for row in found for p in row.iter(P))
+    )
+    return frozenset(after)
 
 
 _BOX_MARKS = frozenset({"\u2610", "\u2612"})
