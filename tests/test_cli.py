@@ -882,3 +882,65 @@ def test_locales_says_a_catalog_starts_with_a_byte_order_mark(tmp_path: Path) ->
     assert "byte-order mark" in check.stdout
     plain = run("locales", "--check", cwd=tmp_path)
     assert "byte-order mark" not in plain.stdout
+
+
+def test_locales_lists_the_required_wordings_a_clinic_s_catalog_gives_otherwise(
+    tmp_path: Path,
+) -> None:
+    # Found by a review as a translator: a clinic's copy of a catalog never gets a correction
+    # mesoconsent makes to its own, and a clause dropped from a risk passes every rule. The
+    # listing names each required wording that differs, to be compared by a reviewer; a
+    # clinic may reword, so the check still passes.
+    from tests.test_locales import edit_message, line_of, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    infection = "Infection. This is rare, but it is a serious side effect."
+    shipped = mesoconsent.default_engine().catalog("fr").pgettext("risks.rare_infection", infection)
+    edit_message(po_path, "risks.rare_infection", infection, string="Infection. C\u2019est rare.")
+    edit_message(po_path, None, "Clinic", string="Cabinet")  # interface text: not listed
+    check = run("locales", "--check", "--locales", "locales", "--locale", "fr", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout
+    lines = check.stdout.splitlines()
+    assert (
+        "fr: 1 required wording differs from mesoconsent's own fr catalog (your change, or a "
+        "correction mesoconsent made after you copied it): have a reviewer compare each, and "
+        "keep every risk's full meaning (docs/templates.md):"
+    ) in lines
+    where = Path("locales", "fr", "LC_MESSAGES", "mesoconsent.po")
+    line = line_of(po_path, 'msgctxt "risks.rare_infection"') + 1  # its msgid's line
+    assert f"  - {where}:{line}: risks.rare_infection" in lines
+    dropped = "\u2026nfection. C\u2019est rare."  # from a little before the difference
+    assert f"        yours:         {dropped!r}" in lines
+    assert f"        mesoconsent's: {'…' + shipped[1:]!r}" in lines
+    assert sum("differ" in line for line in lines) == 1
+
+
+def test_locales_lists_no_difference_for_a_faithful_copy_or_the_shipped_catalogs(
+    tmp_path: Path,
+) -> None:
+    from tests.test_locales import shipped_copy
+
+    shipped_copy(tmp_path, "de")
+    copied = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    shipped = run("locales", "--check", cwd=tmp_path)
+    for result in (copied, shipped):
+        assert result.returncode == 0, result.stdout
+        assert "differ" not in result.stdout
+
+
+def test_a_clinic_s_catalog_lacking_messages_is_sent_to_the_template_locales_pot_writes(
+    tmp_path: Path,
+) -> None:
+    # Found by a review as a translator: it was sent to locales/mesoconsent.pot, which a
+    # clinic's folder does not hold.
+    from tests.test_locales import replace_once, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    replace_once(po_path, 'msgctxt "consent.plan_product"', 'msgctxt "consent.plan_produit"')
+    check = run("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    assert check.returncode == 1
+    advice = [line for line in check.stdout.splitlines() if "not in the file: update" in line]
+    assert advice == [
+        "  (1 not in the file: update it from the template mesoconsent locales --pot FILE "
+        "writes (pybabel update, or Poedit's Update from POT File); docs/templates.md)"
+    ]

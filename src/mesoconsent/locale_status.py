@@ -83,6 +83,11 @@ class LocaleStatus:
     # (message, the unused entry meant for it, the entry's line) for each missing message not
     # in the file that one unused entry, and no other, was meant for (see outdated_entry()).
     outdated: tuple[tuple[MessageKey, MessageKey, int], ...] = ()
+    # For a catalog of a clinic's own standing in for a shipped one (the same locale): each
+    # required disclosure and health question it words otherwise, with its wording and the
+    # shipped one. Not a fault (a clinic may reword), but what a reviewer must compare: a
+    # clause dropped from a risk, or a fix mesoconsent made after the clinic's copy.
+    differs: tuple[tuple[MessageKey, str, str], ...] = ()
 
     def line(self, key: MessageKey) -> int | None:
         """The line of ``key``'s msgid in the catalog file; None if the file lacks it."""
@@ -148,6 +153,29 @@ def answer_word_reference(
     return [english]
 
 
+def _differs_from_shipped(
+    name: str, path: Path | None, catalog: Catalog, procedures: Iterable[Procedure]
+) -> tuple[tuple[MessageKey, str, str], ...]:
+    """The required wordings (disclosures, health questions) the catalog at ``path`` gives
+    otherwise than mesoconsent's shipped catalog of the same locale, if it is not that one."""
+    shipped_path = catalog_file(name, (locales_dir(),))
+    if path is None or shipped_path is None or shipped_path.resolve() == path.resolve():
+        return ()
+    shipped = load_catalog(name, (locales_dir(),))
+    found: list[tuple[MessageKey, str, str]] = []
+    for procedure in procedures:
+        keys = [(i, procedure.disclosure(i).text) for i in procedure.required_ids]
+        keys += [(question.key, question.text) for question in procedure.screening]
+        for key in keys:
+            context, english = key
+            theirs, ours = catalog.pgettext(context, english), shipped.pgettext(context, english)
+            # Translated in both: one the clinic's catalog lacks is listed as missing already,
+            # and the wording of a clinic's own procedure is not in the shipped catalog.
+            if theirs != ours and key in catalog.translated and key in shipped.translated:
+                found.append((key, theirs, ours))
+    return tuple(found)
+
+
 def catalog_status(
     name: str,
     needed: Mapping[MessageKey, str],
@@ -192,6 +220,7 @@ def catalog_status(
             key=lambda entry: entry[1],
         )
     )
+    differs = _differs_from_shipped(name, path, catalog, procedures) if error is None else ()
     return LocaleStatus(
         name,
         catalog.review if error is None else Review("draft"),
@@ -206,6 +235,7 @@ def catalog_status(
         outdated=_outdated_entries(
             [key for key, *_ in missing if key not in lines], unused, needed
         ),
+        differs=differs,
     )
 
 

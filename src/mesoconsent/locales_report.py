@@ -48,8 +48,31 @@ def print_report(statuses: Sequence[LocaleStatus], engine: Engine) -> list[Local
     for status in statuses:
         if status.unused:
             _list_unused(status, english)
+        if status.differs:
+            _list_differences(status)
         _warn_of_byte_order_mark(status)
     return incomplete
+
+
+def _list_differences(status: LocaleStatus) -> None:
+    """The required wordings a clinic's catalog gives otherwise than mesoconsent's own catalog
+    of the locale: said, without failing the check (a clinic may reword), so that a reviewer
+    knows what to compare: a clause dropped from a risk passes every rule, and a fix made to
+    mesoconsent's catalog after the clinic copied it never reaches the copy by itself."""
+    count = len(status.differs)
+    print(
+        f"\n{status.locale}: {count} required wording{'' if count == 1 else 's'} differ"
+        f"{'s' if count == 1 else ''} from mesoconsent's own {status.locale} catalog (your "
+        "change, or a correction mesoconsent made after you copied it): have a reviewer "
+        "compare each, and keep every risk's full meaning (docs/templates.md):"
+    )
+    for key, theirs, ours in status.differs:
+        line = status.line(key)
+        place = "" if line is None else f"{_at_line(status, line)}: "
+        yours, shipped = _difference(theirs, ours)
+        print(f"  - {place}{key[0]}")
+        print(f"        yours:         {yours!r}")
+        print(f"        mesoconsent's: {shipped!r}")
 
 
 _REVIEW_WORDS = {
@@ -174,17 +197,24 @@ def _list_missing(status: LocaleStatus, english: _TemplatesEnglish) -> None:
     if ours and not bundled and (english.added or english.replaced):
         # mesoconsent's own template would drop the entries of the clinic's templates.
         print(f"  ({ours} not in the file: {_UPDATE_FROM_POT})")
+    elif ours and not bundled:
+        # A catalog of the clinic's own: its folder holds no template to update from.
+        print(
+            f"  ({ours} not in the file: update it from the template mesoconsent locales --pot "
+            "FILE writes (pybabel update, or Poedit's Update from POT File); "
+            "docs/templates.md)"
+        )
     elif ours:
         print(
             f"  ({ours} not in the file: update it from the template, locales/{DOMAIN}.pot: "
-            f"pybabel update, or Poedit's Catalog > Update from POT File; docs/translators.md)"
+            f"pybabel update, or Poedit's Update from POT File; docs/translators.md)"
         )
 
 
 _UPDATE_FROM_POT = (
     "update the file from the catalog template of your templates and mesoconsent's together, "
     "written by mesoconsent locales --pot FILE with the same --templates (pybabel update, or "
-    'Poedit\'s Catalog > Update from POT File; docs/templates.md, "Adding a procedure", step 5)'
+    'Poedit\'s Update from POT File; docs/templates.md, "Adding a procedure", step 5)'
 )
 
 
