@@ -14,6 +14,7 @@ import subprocess
 import sys
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -32,6 +33,7 @@ import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine, LocaleStatus
 from mesoconsent.catalog_folders import catalog_path, check_folder_name, gettext_name
 from mesoconsent.catalog_rules import counts_as_copied
+from mesoconsent.earlier_plurals import EARLIER_PLURALS
 from mesoconsent.plurals import plural_rules, single_number_forms
 from mesoconsent.resources import locales_dir, templates_dir
 from mesoconsent.review import Review
@@ -167,7 +169,7 @@ def test_a_shipped_catalog_is_complete_with_no_fuzzy_or_untranslated_message(loc
 def test_a_shipped_catalog_keeps_every_placeholder_in_every_form(locale: str) -> None:
     placeholder = re.compile(r"%\(\w+\)s")
     catalog = read(catalog_path(LOCALES, locale), locale)
-    forms = single_number_forms(Locale.parse(locale), catalog.num_plurals)
+    forms = single_number_forms(catalog.plural_expr)
     for message in catalog:
         if not message.id:
             continue
@@ -1590,13 +1592,40 @@ def test_arabic_says_one_and_two_in_words(count: int, days: int, expected: str) 
     assert expected in text.replace("\u2066", "").replace("\u2069", "")
 
 
-def test_only_forms_for_a_single_number_may_leave_the_number_out() -> None:
-    assert single_number_forms(Locale.parse("ar"), 6) == {0, 1, 2}
-    for language, forms in (("en", 2), ("fr", 2), ("ru", 3), ("de", 2), ("pt_BR", 2)):
-        assert single_number_forms(Locale.parse(language), forms) == frozenset(), language
-    # A Turkish catalog of one form (as written before Babel 2.19 gave Turkish two): that
-    # form serves every number, so it must state it.
-    assert single_number_forms(Locale.parse("tr"), 1) == frozenset()
+@pytest.mark.parametrize(
+    ("formula", "forms"),
+    [
+        # Arabic's forms for 0, 1 and 2 (Babel's formula, and that of Babel 2.18 and earlier).
+        (EARLIER_PLURALS["ar"][1], {0, 1, 2}),
+        (
+            "(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : "
+            "n % 100 >= 11 && n % 100 <= 99 ? 4 : 5)",
+            {0, 1, 2},
+        ),
+        ("(n == 1 ? 0 : n == 2 ? 1 : 2)", {0, 1}),  # Hebrew: 1, and its dual for 2
+        ("(n == 1 ? 0 : n == 2 ? 1 : n >= 3 && n <= 6 ? 2 : n >= 7 && n <= 10 ? 3 : 4)", {0, 1}),
+        ("(n != 1)", {0}),  # German, English, Spanish, Italian: their CLDR rule is not "n = 1"
+        (EARLIER_PLURALS["pl"][1], {0}),
+        (EARLIER_PLURALS["lv"][1], {2}),  # Latvian's form for 0 alone
+        # Breton's form 4 serves 0 and every million.
+        (EARLIER_PLURALS["br"][1], {0}),
+        (EARLIER_PLURALS["ru"][1], set()),  # 1, 21, 31, 101...
+        ("(n > 1)", set()),  # French and Brazilian Portuguese: 0 and 1
+        ("(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2", set()),
+        ("n % 1000000 == 1 ? 0 : 1", set()),  # 1, and 1000001
+        ("n == 1000000 ? 1 : 0", {1}),
+        # A Turkish catalog of one form (as written before Babel 2.19 gave Turkish two): that
+        # form serves every number.
+        ("0", set()),
+        # A formula that cannot be read, or fails (its header is refused): none.
+        ("n ? : 1", set()),
+        ("n % (n - 5) ? 0 : 1", set()),
+    ],
+)
+def test_only_forms_the_catalog_s_formula_picks_for_one_number_may_leave_it_out(
+    formula: str, forms: set[int]
+) -> None:
+    assert single_number_forms(formula) == forms
 
 
 def test_a_misnamed_regional_folder_is_refused_for_its_region_not_served_by_another(
@@ -1952,16 +1981,6 @@ def test_a_language_header_with_a_region_babel_does_not_know_is_read(tmp_path: P
     assert Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review.state == "draft"
 
 
-@pytest.mark.parametrize(
-    ("locale", "count", "forms"), [("ar", 6, {0, 1, 2}), ("ga", 5, {0, 1}), ("fr", 2, set())]
-)
-def test_the_plural_forms_that_stand_for_one_number_are_cldr_s(
-    locale: str, count: int, forms: set[int]
-) -> None:
-    # Irish: "one" is n = 1, "two" n = 2; its "few", "many" and "other" are ranges.
-    assert single_number_forms(Locale.parse(locale), count) == forms
-
-
 def test_a_placeholder_error_names_the_plural_form_only_of_a_plural_message(
     tmp_path: Path,
 ) -> None:
@@ -2002,6 +2021,88 @@ def test_a_plural_form_for_one_number_may_leave_out_a_placeholder_but_not_add_on
     forms[1] = f"{forms[1]} %(pages)s"
     edit_message(po_path, None, SESSIONS, string=tuple(forms))
     assert "plural form 1 (msgstr[1]), has placeholders" in load_refusal(tmp_path)
+
+
+WEEKS = ("every %(num)s week", "every %(num)s weeks")
+
+
+def weeks_catalog(tmp_path: Path, locale: str, plural_forms: str, forms: Sequence[str]) -> None:
+    """A new catalog of ``locale`` in ``tmp_path / "locales"`` whose one translation is of
+    "every %(num)s week", in ``forms``."""
+    path = empty_catalog(tmp_path / "locales", locale, plural_forms)
+    strings = "".join(f'msgstr[{index}] "{form}"\n' for index, form in enumerate(forms))
+    entry = f'\n#, python-format\nmsgid "{WEEKS[0]}"\nmsgid_plural "{WEEKS[1]}"\n{strings}'
+    path.write_text(path.read_text(encoding="utf-8") + entry, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("locale", "plural_forms", "forms", "printed"),
+    [
+        # Hebrew's forms for 1 and 2 (its dual): "every week", "every two weeks".
+        (
+            "he",
+            "nplurals=3; plural=(n == 1 ? 0 : n == 2 ? 1 : 2);",
+            ("כל שבוע", "כל שבועיים", "כל %(num)s שבועות"),
+            {1: "כל שבוע", 2: "כל שבועיים", 3: "כל 3 שבועות", 21: "כל 21 שבועות"},
+        ),
+        (
+            "pl",
+            f"nplurals=3; plural={EARLIER_PLURALS['pl'][1]};",
+            ("co tydzień", "co %(num)s tygodnie", "co %(num)s tygodni"),
+            {1: "co tydzień", 2: "co 2 tygodnie", 5: "co 5 tygodni", 22: "co 22 tygodnie"},
+        ),
+    ],
+)
+def test_a_form_the_catalog_s_formula_picks_for_one_number_only_may_say_it_in_words(
+    tmp_path: Path, locale: str, plural_forms: str, forms: tuple[str, ...], printed: dict[int, str]
+) -> None:
+    # Their CLDR rules read "i = 1 and v = 0 ..." (not "n = 1"): the catalog's own formula, which
+    # picks the form when a form is made, tells which forms stand for one number.
+    weeks_catalog(tmp_path, locale, plural_forms, forms)
+    catalog = Engine(locale_dirs=[tmp_path / "locales"]).catalog(locale)
+    for count, text in printed.items():
+        assert catalog.ngettext(*WEEKS, count) % {"num": count} == text
+
+
+def test_locales_check_accepts_hebrew_s_dual_in_words(tmp_path: Path) -> None:
+    # As a translator reported it: msgfmt -c accepts the catalog, and so must the check.
+    forms = ("כל שבוע", "כל שבועיים", "כל %(num)s שבועות")
+    weeks_catalog(tmp_path, "he", "nplurals=3; plural=(n == 1 ? 0 : n == 2 ? 1 : 2);", forms)
+    check = run_cli("locales", "--check", "--locales", "locales", cwd=tmp_path)
+    assert "he: cannot be used" not in check.stdout + check.stderr
+    assert "placeholders" not in check.stdout + check.stderr
+
+
+def test_german_form_for_one_may_say_it_in_words(tmp_path: Path) -> None:
+    # German's formula (n != 1) picks the first form for 1 alone: "eine Sitzung".
+    po_path = shipped_copy(tmp_path, "de")
+    edit_message(po_path, None, SESSIONS, string=("eine Sitzung", "%(num)s Sitzungen"))
+    assert "eine Sitzung" in text_with_sessions(tmp_path, "de", 1)
+    assert "3 Sitzungen" in text_with_sessions(tmp_path, "de", 3)
+
+
+@pytest.mark.parametrize(
+    ("locale", "form", "words"),
+    [
+        ("ru", 0, "один сеанс"),  # also 21, 31, 101...
+        ("fr", 0, "une séance"),  # also 0
+        ("ar", 3, "ثلاث جلسات"),  # 3 to 10, 103 to 110...
+    ],
+)
+def test_a_form_for_more_than_one_number_must_still_state_it(
+    tmp_path: Path, locale: str, form: int, words: str
+) -> None:
+    po_path = shipped_copy(tmp_path, locale)
+    message = read(po_path, locale).get(SESSIONS)
+    assert message is not None
+    assert isinstance(message.string, tuple | list)
+    forms = list(message.string)
+    forms[form] = words
+    edit_message(po_path, None, SESSIONS, string=tuple(forms))
+    assert (
+        f"plural form {form} (msgstr[{form}]), has placeholders [], expected ['%(num)s']"
+        in load_refusal(tmp_path)
+    )
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def message_problems(po: BabelCatalog, locale: Locale) -> list[str]:
     """Every rule a translation of ``po`` (the catalog of ``locale``) breaks."""
     return [
-        *_placeholder_problems(po, locale),
+        *_placeholder_problems(po),
         *_plural_problems(po, locale),
         *_line_break_problems(po),
         *_direction_problems(po),
@@ -41,11 +41,13 @@ _NAMED_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]")
 _FORMAT_OR_PERCENT = re.compile(r"%\(\w+\)[sdif]|%%")
 
 
-def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
+def _placeholder_problems(po: BabelCatalog) -> Iterator[str]:
     """Translations must keep the placeholders of their message (msgfmt --check-format):
     a translation of "contact %(clinic)s at %(phone)s" that drops them would tell the patient
     to call no one."""
-    exempt = single_number_forms(locale, po.num_plurals)
+    # The forms the catalog's own formula (the one its compiled messages pick by) picks for
+    # one count only.
+    exempt = single_number_forms(po.plural_expr)
     for message, sources, targets in _translations(po):
         expected = set().union(*(_NAMED_PLACEHOLDER.findall(source) for source in sources))
         plural = len(sources) > 1
@@ -62,7 +64,7 @@ def _placeholder_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
             found = set(_NAMED_PLACEHOLDER.findall(target))
             # Every plural form keeps the count too: in Russian the "singular" form also
             # serves 21, 31, ..., so "a session" there would misstate the number. A form that
-            # stands for a single number may state it in words instead.
+            # stands for a single number ("eine Sitzung", Hebrew's dual) may state it in words.
             may_omit = plural and index in exempt and found <= expected
             if found != expected and not may_omit:
                 where = f" (context {message.context})" if message.context else ""

@@ -1,7 +1,8 @@
 """Plural forms: the gettext rules a catalog's ``Plural-Forms`` header may follow for its
 language (Babel's table, the table of Babel before 2.19, CLDR's), what is wrong with a header,
-and the forms a message gives beyond the header's number. The header picks a message's form at
-run time, so a wrong one prints "1 sessions", or the form for another count.
+the forms a message gives beyond the header's number, and the forms that stand for a single
+number. The header picks a message's form at run time, so a wrong one prints "1 sessions", or
+the form for another count.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import contextlib
 import functools
 import gettext
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -22,27 +24,40 @@ from mesoconsent.errors import CatalogError, listed
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog as BabelCatalog
 
-_SINGLE_NUMBER_RULE = re.compile(r"n (?:in|=) \d+")
-_PLURAL_TAGS = ("zero", "one", "two", "few", "many", "other")
+
+# The counts a form must be picked for only one of to stand for a single number: every count
+# to 1100 (gettext's rules look at n and at n modulo 10, 100 and 1000), and larger ones that
+# rules for millions pick (Breton's form for 0 also serves 1000000), or that n % 1000000
+# brings back to a small count (1000001).
+_SINGLE_NUMBER_SAMPLES: tuple[int, ...] = (
+    *range(1101),
+    10_001,
+    100_001,
+    1_000_000,
+    1_000_001,
+    1_000_002,
+    2_000_000,
+    1_000_000_001,
+)
 
 
 @functools.lru_cache(maxsize=64)
-def single_number_forms(locale: Locale, forms: int) -> frozenset[int]:
-    """The plural forms (gettext indexes) that only ever stand for one number, by CLDR's rules,
-    in a catalog of ``locale`` with ``forms`` plural forms: Arabic's forms for 0, 1 and 2
-    ("جلستان" is "two sessions"). Only these may leave out the number; the English-like "one"
-    form also serves 21 in Russian and 0 in French. None where the catalog's forms are not
-    CLDR's categories (a Turkish catalog with one form, written before Babel 2.19 gave
-    Turkish two: its one form serves every number)."""
-    rule = locale.plural_form
-    tags = [tag for tag in _PLURAL_TAGS if tag in rule.tags or tag == "other"]
-    if len(tags) != forms:
+def single_number_forms(plural_expr: str) -> frozenset[int]:
+    """The plural forms (gettext indexes) that the formula ``plural_expr`` (a catalog's own,
+    which picks the form when a form is made) picks for one count only: Arabic's forms for
+    0, 1 and 2 ("جلستان" is "two sessions"), Hebrew's for 1 and 2, German's for 1 (n != 1).
+    Only these may leave out the number; the form for 1 also serves 21 in Russian, and 0 in
+    French (n > 1). The formula decides, not CLDR's rules: German's and Hebrew's "one" reads
+    "i = 1 and v = 0" there, and a catalog may have other forms than CLDR's categories (a
+    Turkish catalog of one form, written before Babel 2.19 gave Turkish two: its one form
+    serves every number). None for a formula that cannot be read or fails for some count
+    (its header is refused)."""
+    try:
+        picks = gettext.c2py(plural_expr)
+        counted = Counter(picks(n) for n in _SINGLE_NUMBER_SAMPLES)
+    except (ValueError, SyntaxError, *_FORMULA_FAILURES):
         return frozenset()
-    return frozenset(
-        index
-        for index, tag in enumerate(tags)
-        if _SINGLE_NUMBER_RULE.fullmatch(rule.rules.get(tag, ""))
-    )
+    return frozenset(form for form, times in counted.items() if times == 1)
 
 
 @functools.lru_cache(maxsize=64)
