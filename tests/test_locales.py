@@ -1083,6 +1083,27 @@ def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
         assert engine.render(in_locale("fr"), "text") == ENGINE.render(in_locale("fr"), "text")
 
 
+def test_a_review_record_is_read_whatever_the_case_of_its_names(tmp_path: Path) -> None:
+    # Found by a review as a translator: "Reviewed-by" left a reviewed catalog a draft, with
+    # no word why.
+    po_path = french_copy(tmp_path)
+    revision = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").revision
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:",
+        "# review-state: reviewed\n# Reviewed-by: Dr Test Reviewer, 2026-11-25\n"
+        f"# REVIEWED-REVISION: {revision}",
+    )
+    review = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review
+    assert review == Review("reviewed", "Dr Test Reviewer, 2026-11-25", revision)
+    # Given twice in two cases is given twice.
+    replace_once(
+        po_path, "# review-state: reviewed\n", "# Review-State: draft\n# review-state: reviewed\n"
+    )
+    with pytest.raises(CatalogError, match="Review-State appears more than once"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 def test_a_review_record_given_twice_is_refused(tmp_path: Path) -> None:
     # "draft" added above an old "reviewed" record instead of replacing it.
     po_path = french_copy(tmp_path)

@@ -35,7 +35,13 @@ class Review:
     revision: str = ""
 
 
-_REVIEW_LINE = re.compile(r"#?\s*(Review-State|Reviewed-By|Reviewed-Revision):[ \t]*(.*?)\s*")
+# The record's names, in any case: "Reviewed-by" is how a person types it (as HTTP's header
+# names, and the .po header's own fields, are read), and a line left unread would leave a
+# reviewed catalog a draft with no word why.
+_NAMES = {name.casefold(): name for name in ("Review-State", "Reviewed-By", "Reviewed-Revision")}
+_REVIEW_LINE = re.compile(
+    r"#?\s*(Review-State|Reviewed-By|Reviewed-Revision):[ \t]*(.*?)\s*", re.IGNORECASE
+)
 # pybabel update wraps the header comment's lines at 76 characters, going on in lines of their
 # own that start with "# ".
 _WRAPPED_AT = 76
@@ -54,7 +60,7 @@ def _review_lines(header_comment: str) -> list[tuple[str, str]]:
         match = _REVIEW_LINE.fullmatch(line)
         if match is None:
             continue
-        name, value = match.groups()
+        name, value = _NAMES[match.group(1).casefold()], match.group(2)
         for after in lines[position + 1 :] if name == "Reviewed-By" else ():
             # A line goes on in the next one only if that one's first word did not fit in it
             # (else pybabel would have put the word on it), and the next one is not a line of
@@ -76,7 +82,8 @@ def review_record(po: BabelCatalog) -> Review:
     repeated = sorted(name for name, times in Counter(n for n, _ in lines).items() if times > 1)
     if repeated:
         # "draft" added above an old "reviewed" record: which one holds is anyone's guess.
-        raise ValueError(f"{' and '.join(repeated)} appear more than once; keep one of each")
+        appear = "appears" if len(repeated) == 1 else "appear"
+        raise ValueError(f"{' and '.join(repeated)} {appear} more than once; keep one of each")
     fields = dict(lines)
     state = fields.get("Review-State", "draft") or "draft"
     reviewer = fields.get("Reviewed-By", "")
