@@ -574,6 +574,14 @@ def test_an_area_listed_twice_is_refused() -> None:
     assert problems_of(data) == {"treatment.treated_areas[2]": "repeats an earlier area"}
 
 
+def test_an_area_listed_twice_in_two_unicode_forms_is_refused() -> None:
+    # Found by a review: "Joué" typed with a combining accent after "Joué" written as one
+    # character printed "Joué and Joué". The text itself is kept as given.
+    data = example_dict()
+    data["treatment"]["treated_areas"] = ["Jou\u00e9", "neck", "Joue\u0301"]
+    assert problems_of(data) == {"treatment.treated_areas[2]": "repeats an earlier area"}
+
+
 SECRET_KEY = "Jane Example: HIV positive\n  - all: fine"
 
 

@@ -8,6 +8,7 @@ quote the value: it is a patient's personal data.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -186,11 +187,13 @@ def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
         seen: set[str] = set()
         for index, area in enumerate(areas):
             if isinstance(area, str):
-                if area in seen:
+                # Compared as they print: "é" as one character or as "e" and an accent.
+                printed = unicodedata.normalize("NFC", area)
+                if printed in seen:
                     yield FieldProblem(
                         f"treatment.treated_areas[{index}]", "repeats an earlier area"
                     )
-                seen.add(area)
+                seen.add(printed)
     for path, value, multiline in fields:
         if (message := text_problem(value, multiline=multiline)) is not None:
             yield FieldProblem(path, message)
