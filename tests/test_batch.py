@@ -480,6 +480,20 @@ def _unpicklable_requests() -> list[Any]:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kind", [bytearray, memoryview])
+def test_a_json_document_in_any_bytes_like_object_is_rendered(
+    tmp_path: Path, jobs: int, kind: type
+) -> None:
+    # Found by a review: request_from_json takes them, render_batch said "request: must be a
+    # JSON object" (and a memoryview could not be sent to a worker).
+    document = kind(json.dumps(example_dict()).encode())
+    results = list(mesoconsent.render_batch([document], tmp_path / "out", jobs=jobs))
+    assert [result.ok for result in results] == [True], results[0].error
+    single = mesoconsent.render(example()).content
+    assert (tmp_path / "out" / "000001.docx").read_bytes() == single
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
 def test_an_unpicklable_request_fails_as_it_would_in_process(jobs: int) -> None:
     # Whatever the number of jobs, each request gets the result it gets rendered alone.
     results = list(mesoconsent.render_batch(_unpicklable_requests(), format="text", jobs=jobs))

@@ -87,8 +87,9 @@ __all__ = [
     "render_batch",
 ]
 
-BatchRequest: TypeAlias = ConsentRequest | Mapping[str, Any] | str | bytes
-"""What :func:`render_batch` accepts: a request, decoded JSON (a dict) or a JSON document."""
+BatchRequest: TypeAlias = ConsentRequest | Mapping[str, Any] | str | bytes | bytearray | memoryview
+"""What :func:`render_batch` accepts: a request, decoded JSON (a dict) or a JSON document (as
+:func:`~mesoconsent.request_from_json` takes one)."""
 
 NUMBER_WIDTH = 6
 _BOM = b"\xef\xbb\xbf"
@@ -744,6 +745,10 @@ def _packed(request: BatchRequest) -> Any:
         return ConsentRequest(**init_arguments(request, ConsentRequest))
     if isinstance(request, Mapping) and not isinstance(request, dict):
         return dict(request)  # a read-only mapping does not pickle
+    if isinstance(request, bytearray | memoryview):
+        # A JSON document, as request_from_json takes one: sent as bytes (a memoryview does
+        # not pickle, and a bytearray would be read as decoded JSON).
+        return bytes(request)
     return request
 
 
@@ -968,6 +973,8 @@ def _to_request(engine: Engine, sent: Any, settings: _Settings) -> ConsentReques
             clinic = attrs.evolve(request.clinic, paper_size=paper_size)
             request = attrs.evolve(request, clinic=clinic)
         return request
+    if isinstance(sent, bytearray | memoryview):  # with jobs=1: as it came
+        sent = bytes(sent)
     data = _decode_line(sent) if isinstance(sent, str | bytes) else sent
     return engine.request_from_dict(with_options(data, locale, paper_size))
 
