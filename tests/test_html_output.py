@@ -1,21 +1,25 @@
-"""The HTML page as it prints (the signature block, the draft notice), and what it carries of
-the DOCX: its headings, checklist, alert, emphasis and properties."""
+"""The HTML page as it prints (the signature block, the draft notice, the checklist's heading
+row and the patient line on every page), and what it carries of the DOCX: its headings,
+checklist, alert, emphasis and properties."""
 
 from __future__ import annotations
 
 import io
 import re
 import zipfile
+from html.parser import HTMLParser
 
 import attrs
 import docx
 import lxml.html
 import pytest
+from docx.oxml.ns import qn
 from lxml import etree
 
 import mesoconsent
-from mesoconsent.writers.html import _css_string
-from tests.helpers import example, present
+from mesoconsent import document as d
+from mesoconsent.writers.html import _css_string, write_html
+from tests.helpers import example, present, with_patient_name
 
 _ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?")
 
@@ -101,10 +105,11 @@ def test_the_page_has_the_docx_s_headings_checklist_alert_and_emphasis() -> None
     html_headings = [(int(h.tag[1]), _text(h)) for h in root.iter("h1", "h2", "h3", "h4")]
     assert html_headings == docx_headings
     assert {level for level, _ in html_headings} == {1, 2, 3}
-    # The checklist's first row is its header row, as in the DOCX (w:tblHeader).
+    # The checklist's first row is its heading row, as in the DOCX (w:tblHeader).
     checklist = root.findall(".//table[@class='grid']")
     assert len(checklist) == 1
-    header, *rows = checklist[0].findall("tr")
+    (header,) = checklist[0].findall("thead/tr")
+    rows = checklist[0].findall("tbody/tr")
     assert [(cell.tag, _text(cell)) for cell in header] == [
         ("th", "Question"),
         ("th", "Yes"),
@@ -173,3 +178,168 @@ def test_each_required_disclosure_is_marked_once_in_the_html_with_its_words(loca
     expected = english if catalog is None else catalog.pgettext("risks.rare_infection", english)
     assert " ".join("".join(map(str, infection.itertext())).split()) == expected
     assert expected != english or locale == "en"
+
+
+# -- Printed on many pages: the checklist's heading row and the patient line on every page -----
+
+_VOID = frozenset({"meta", "br", "hr", "img", "input", "link", "col", "wbr"})
+
+
+class _Structure(HTMLParser):
+    """A page read as browsers tokenize it (``<style>`` text ends at the first ``</style>``):
+    each element's path from the root and the text directly in each element. An end tag
+    that does not close the element opened last (markup a browser would have to repair)
+    fails."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.paths: list[tuple[str, ...]] = []
+        self.text: dict[tuple[str, ...], str] = {}
+        self.feed(page)
+        self.close()
+        assert self.open == [], self.open
+
+    def handle_starttag(self, tag: str, attributes: list[tuple[str, str | None]]) -> None:
+        path = (*self.open, tag)
+        self.paths.append(path)
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open[-1:] == [tag], (tag, self.open)
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        path = tuple(self.open)
+        self.text[path] = self.text.get(path, "") + data
+
+
+def _print_css(style: str) -> str:
+    """The rules inside the style sheet's ``@media print{...}`` blocks, run together."""
+    rules = []
+    for start in (m.end() for m in re.finditer(r"@media print\{", style)):
+        depth, end = 1, start
+        while depth:
+            depth += {"{": 1, "}": -1}.get(style[end], 0)
+            end += 1
+        rules.append(style[start : end - 1])
+    return "".join(rules)
+
+
+def _long_details_request() -> mesoconsent.ConsentRequest:
+    # Long enough to take the checklist onto a second printed page; one answer's details
+    # longer than a row the DOCX keeps whole (600 characters), one shorter.
+    screening = {
+        **example().screening,
+        "clotting_disorder": mesoconsent.ScreeningAnswer(True, "Takes warfarin daily. " * 30),
+        "other_conditions": mesoconsent.ScreeningAnswer(True, "Asthma since 2019. " * 20),
+    }
+    return attrs.evolve(example(), screening=screening)
+
+
+def _cell(text: str) -> d.Cell:
+    return d.Cell((d.Text(text),))
+
+
+def test_leading_heading_rows_are_the_thead_that_browsers_repeat_on_every_printed_page() -> None:
+    # As in the DOCX, where every heading row is marked w:tblHeader and Word repeats those
+    # at the top of the table: a heading row further down is a row of <th> in the body.
+    heading = d.Row((_cell("Question"), _cell("Yes")), header=True)
+    second = d.Row((_cell("(tick one)"), _cell("")), header=True)
+    body = [d.Row((_cell(f"row {n}"), _cell("x"))) for n in range(3)]
+    tables = (
+        d.Table((heading, second, body[0], heading, body[1]), (3, 1)),
+        d.Table((body[0], body[1]), (3, 1), kind="fields"),
+        d.Table((heading,), (3, 1)),
+    )
+    document = attrs.evolve(mesoconsent.default_engine().compose(example()), blocks=tables)
+    root = lxml.html.document_fromstring(write_html(document))
+    with_headings, without, only_headings = root.iter("table")
+    assert [child.tag for child in with_headings] == ["thead", "tbody"]
+    assert [_text(row) for row in with_headings.findall("thead/tr")] == [
+        "QuestionYes",
+        "(tick one)",
+    ]
+    assert [[cell.tag for cell in row] for row in with_headings.findall("tbody/tr")] == [
+        ["td", "td"],
+        ["th", "th"],
+        ["td", "td"],
+    ]
+    assert [child.tag for child in without] == ["tr", "tr"]  # no heading: nothing to repeat
+    assert [child.tag for child in only_headings] == ["thead"]  # and no empty body
+
+
+def test_checklist_rows_are_kept_whole_on_a_page_as_in_the_docx() -> None:
+    rendered = mesoconsent.render_formats(_long_details_request(), ("docx", "html"))
+    document = docx.Document(io.BytesIO(rendered["docx"].content))
+    (docx_checklist,) = (t for t in document.tables if t.rows[0].cells[0].text == "Question")
+    whole_in_docx = [
+        present(row._tr.trPr).find(qn("w:cantSplit")) is not None for row in docx_checklist.rows
+    ]
+    assert False in whole_in_docx  # the warfarin row may split
+    root = lxml.html.document_fromstring(rendered["html"].content)
+    (checklist,) = root.findall(".//table[@class='grid']")
+    rows = checklist.findall("thead/tr") + checklist.findall("tbody/tr")
+    assert [row.get("class") != "long" for row in rows] == whole_in_docx
+    style = root.findtext(".//style") or ""
+    assert re.search(r"(?:^|\})tr\{[^}]*break-inside:avoid", style)
+    assert re.search(r"(?:^|\})tr\.long\{[^}]*break-inside:auto", style)
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_the_patient_line_prints_at_the_top_of_every_page(locale: str) -> None:
+    request = attrs.evolve(_long_details_request(), locale=locale)
+    page = mesoconsent.render(request, "html").content.decode()
+    structure = _Structure(page)
+    # On screen the header shows once, above the form. Printed, the header and the form are
+    # a table's heading and body (CSS display, in print only): browsers repeat a table's
+    # heading at the top of every page it continues on, in room of its own, as they repeat
+    # the checklist's heading row. A fixed header would cover text on later pages.
+    body = [path for path in structure.paths if len(path) == 3 and path[:2] == ("html", "body")]
+    assert body == [("html", "body", "div")]
+    page_children = [path[3:] for path in structure.paths if len(path) == 4 and path[2] == "div"]
+    assert page_children == [("header",), ("main",)]
+    root = lxml.html.document_fromstring(page)
+    assert root.get("dir") == ("rtl" if locale == "ar" else "ltr")
+    (wrapper,) = root.findall("body/div[@class='page']")
+    header = _text(wrapper.find("header"))
+    name = "\u2066Jane Example\u2069" if locale == "ar" else "Jane Example"  # isolated in Arabic
+    assert name in header
+    style = root.findtext(".//style") or ""
+    printed = _print_css(style)
+    assert re.search(r"\.page\{[^}]*display:table[;}]", printed)
+    assert re.search(r"(?:^|\})header\{[^}]*display:table-header-group", printed)
+    # Chromium repeats a heading group only if it may not be split.
+    assert re.search(r"(?:^|\})header\{[^}]*break-inside:avoid", printed)
+    assert re.search(r"(?:^|\})main\{[^}]*display:table-row-group", printed)
+    assert "position:fixed" not in page
+
+
+def test_a_draft_banner_stays_above_the_repeated_header() -> None:
+    document = attrs.evolve(
+        mesoconsent.default_engine().compose(example()), draft_notice="DRAFT, NOT FOR SIGNATURE"
+    )
+    root = lxml.html.document_fromstring(write_html(document))
+    assert [(child.tag, child.get("class")) for child in present(root.find("body"))] == [
+        ("div", "draft"),
+        ("div", "page"),
+    ]
+
+
+HOSTILE = 'Jo "Q" O\'Neil \\ </style><script>alert(1)</script> & </header> <!-- x'
+
+
+def test_patient_text_cannot_break_out_of_the_printed_header_or_the_style_sheet() -> None:
+    plain = _Structure(mesoconsent.render(example(), "html").content.decode())
+    page = mesoconsent.render(with_patient_name(example(), HOSTILE), "html").content.decode()
+    hostile = _Structure(page)
+    # The same elements in the same places: the name added none and closed none.
+    assert hostile.paths == plain.paths
+    style = ("html", "head", "style")
+    assert hostile.text[style] == plain.text[style]  # patient text never enters the CSS
+    header = hostile.text[("html", "body", "div", "header")]
+    assert f"Patient: {HOSTILE}, date of birth" in header
+    root = lxml.html.document_fromstring(page)
+    assert root.find(".//script") is None
+    assert f"Patient: {HOSTILE}," in _text(root.find("body/div/header"))

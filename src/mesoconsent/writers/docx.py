@@ -40,7 +40,7 @@ from mesoconsent.writers.docx_parts import (
     settings_xml,
     styles_xml,
 )
-from mesoconsent.writers.shared import SharedBlocks, output
+from mesoconsent.writers.shared import SharedBlocks, fits_on_a_page, output
 from mesoconsent.writers.zip import (
     ONCE,
     CompressedPart,
@@ -344,7 +344,7 @@ class _BodyWriter:
             else:
                 cells.append(self.cell(cell, width, header, mark))
             mark = None  # the first cell only
-        short = _fits_on_a_page(*(cell.inlines for cell in row.cells))
+        short = fits_on_a_page(*(cell.inlines for cell in row.cells))
         return w.table_row(cells, header=header, keep_together=short)
 
     def cell(self, cell: d.Cell, width: int, header: bool, mark: tuple[int, str] | None) -> str:
@@ -387,7 +387,7 @@ class _BodyWriter:
         """
         name_width, signature_width, gap_width, date_width = widths = _SIGNATURE_WIDTHS
         rtl = self.rtl
-        together = all(_fits_on_a_page((d.Text(s.name),)) for s in block.signers)
+        together = all(fits_on_a_page((d.Text(s.name),)) for s in block.signers)
         rows = []
         count = len(block.signers)
         for number, signer in enumerate(block.signers, start=1):
@@ -492,21 +492,6 @@ def _declaration_paragraphs(blocks: tuple[d.Block, ...]) -> set[int]:
                 held.add(before)
                 before -= 1
     return held
-
-
-# A row kept on one page must fit on one: a 20,000-character name in an unsplittable row
-# sends LibreOffice's layout into an endless loop. Rows holding more text than this may split.
-_KEEP_TOGETHER_LIMIT = 600
-
-
-def _fits_on_a_page(*parts: tuple[d.Inline, ...]) -> bool:
-    # The length of their plain text (d.plain_text), without joining it.
-    length = sum(
-        len(inline.text) if isinstance(inline, d.Text) else isinstance(inline, d.LineBreak)
-        for inlines in parts
-        for inline in inlines
-    )
-    return length <= _KEEP_TOGETHER_LIMIT
 
 
 @functools.lru_cache(maxsize=256)

@@ -6,7 +6,7 @@ from html import escape
 
 from mesoconsent import document as d
 from mesoconsent.bidi import header_and_notice, isolate_block
-from mesoconsent.writers.shared import SharedBlocks, output
+from mesoconsent.writers.shared import SharedBlocks, fits_on_a_page, output
 
 _STYLE = """
 body{font-family:Calibri,Carlito,"Segoe UI",Arial,sans-serif;max-width:44em;margin:2em auto;
@@ -15,6 +15,7 @@ h1,h2{color:#1f3864}header,footer{color:#595959;font-size:.85em}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1em}
 table.grid td,table.grid th{border:1px solid #808080;padding:.3em .5em}
 table.grid th{background:#d9e2f3}td.box{text-align:center}
+tr{break-inside:avoid;page-break-inside:avoid}tr.long{break-inside:auto;page-break-inside:auto}
 .alert{border:3px solid #c00000;background:#fbe4d5;padding:.5em 1em;margin:1em 0}
 .signatures{break-inside:avoid;page-break-inside:avoid}
 .signatures tr{break-inside:avoid;page-break-inside:avoid}
@@ -26,7 +27,10 @@ table.grid th{background:#d9e2f3}td.box{text-align:center}
 h1,h2,h3{break-after:avoid;page-break-after:avoid}
 .draft{position:sticky;top:0;background:#fff;color:#c00000;font-weight:bold;
 border:3px solid #c00000;padding:.3em 1em;text-align:center}
-@media print{body{margin:0;max-width:none}.draft{position:static}}
+@media print{body{margin:0;max-width:none}.draft{position:static}
+.page{display:table;width:100%}header{display:table-header-group;break-inside:avoid;
+page-break-inside:avoid}header::after{content:"";display:block;height:1em}
+main{display:table-row-group}}
 """.replace("\n", "")
 
 
@@ -74,15 +78,7 @@ def _block(block: d.Block) -> str:
         items = "".join(f"<li{_attr(i.disclosure)}>{_inlines(i.inlines)}</li>" for i in block.items)
         return f"<{tag}>{items}</{tag}>"
     if isinstance(block, d.Table):
-        rows = []
-        for row in block.rows:
-            cell_tag = "th" if row.header else "td"
-            cells = "".join(
-                f"<{cell_tag}{_BOX if _has_box(c) else ''}>{_inlines(c.inlines)}</{cell_tag}>"
-                for c in row.cells
-            )
-            rows.append(f"<tr>{cells}</tr>")
-        return f'<table class="{block.kind}">{"".join(rows)}</table>'
+        return _table(block)
     if isinstance(block, d.Alert):
         return f'<div class="alert" role="alert">{"".join(_block(b) for b in block.blocks)}</div>'
     # Each signer: a row to sign and date on, a row of captions. A gap cell keeps the
@@ -99,6 +95,34 @@ def _block(block: d.Block) -> str:
         )
     return f'<table class="signatures">{"".join(rows)}</table>'
 
+
+def _table(table: d.Table) -> str:
+    # The heading rows at the top (the checklist's "Question / Yes / No") are the <thead>,
+    # which browsers repeat at the top of every printed page the table continues on, as Word
+    # repeats the DOCX's w:tblHeader rows: a page of boxes alone would not say which is
+    # "Yes". A heading row further down is not repeated (nor by Word) and stays in the body.
+    rows = table.rows
+    headings = next((n for n, row in enumerate(rows) if not row.header), len(rows))
+    written = [_row(row) for row in rows]
+    if not headings:
+        return f'<table class="{table.kind}">{"".join(written)}</table>'
+    body = f"<tbody>{''.join(written[headings:])}</tbody>" if headings < len(rows) else ""
+    return f'<table class="{table.kind}"><thead>{"".join(written[:headings])}</thead>{body}</table>'
+
+
+def _row(row: d.Row) -> str:
+    cell_tag = "th" if row.header else "td"
+    cells = "".join(
+        f"<{cell_tag}{_BOX if _has_box(c) else ''}>{_inlines(c.inlines)}</{cell_tag}>"
+        for c in row.cells
+    )
+    # Print CSS keeps a row on one page, as the DOCX's w:cantSplit does, unless it is too long
+    # to fit on one (the same rows as in the DOCX).
+    long = "" if fits_on_a_page(*(c.inlines for c in row.cells)) else _LONG
+    return f"<tr{long}>{cells}</tr>"
+
+
+_LONG = ' class="long"'
 
 _CSS_PAPER_SIZES = {"A4": "A4", "Letter": "letter"}  # CSS page size keywords
 
@@ -139,6 +163,20 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         if notice
         else ""
     )
+    # The header (clinic, title, patient) heads every printed page, as the DOCX's page header
+    # does, so that a loose page can be matched to its patient. In print CSS only, div.page
+    # is a table, the header its heading and <main> its body: browsers repeat a table's
+    # heading at the top of every page it continues on (Chromium: only a heading that may not
+    # split, hence break-inside:avoid), in room of its own however many lines it wraps to
+    # (and a gap below it, its ::after: a table heading takes no margin or padding). A
+    # position:fixed header repeats too but takes no room: it covers text on later pages, as
+    # the draft banner did. A page margin box (@top-center) needs Chromium 131 or later and
+    # must fit in the margin, and the header would still have to print in the page for other
+    # browsers (twice on page 1 in Chromium). A browser that repeats no table heading prints
+    # the header once, at the top, and Chromium repeats none taller than a good part of the
+    # page: nothing is covered either way. The banner stays outside, above; on screen
+    # nothing changes.
+    page_open = f'<div class="page">\n<header>{_inlines(header)}</header>\n'
     # A paper the request names is the printed page's; otherwise the printer's own paper.
     paper = (
         f"@media print{{@page{{size:{_CSS_PAPER_SIZES[document.paper_size]}}}}}"
@@ -155,8 +193,7 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         f'<meta name="dcterms.date" content="{escape(meta.date)}">\n'
         f"{properties}"
         f"<style>{_STYLE}{paper}{page_notice}</style>\n</head>\n"
-        f"<body>\n{banner}"
-        f"<header>{_inlines(header)}</header>\n<main>\n{body}\n</main>\n"
+        f"<body>\n{banner}{page_open}<main>\n{body}\n</main>\n</div>\n"
         "</body>\n</html>\n"
     )
     return page.encode("utf-8")

@@ -8,6 +8,8 @@ the writers then write each of them once per writer and position instead of once
 Blocks are recognised by identity, never by equality: only objects registered here are
 remembered, and those hold a catalog's words, never a request's. Patient text is not kept
 after its render.
+
+The writers also decide here, alike, which rows are kept on one page (:func:`fits_on_a_page`).
 """
 
 from __future__ import annotations
@@ -112,3 +114,21 @@ class SharedBlocks:
 def output(shared: SharedBlocks | None, block: B, position: Hashable, make: Callable[[B], T]) -> T:
     """``shared.output(...)``, or ``make(block)`` when nothing is shared."""
     return make(block) if shared is None else shared.output(block, position, make)
+
+
+# A row kept on one page must fit on one: a 20,000-character name in an unsplittable row
+# sends LibreOffice's layout into an endless loop, and Chromium moves such a row whole to the
+# next page, leaving the rest of the page before it blank.
+# Rows holding more text than this may split (DOCX: no w:cantSplit; HTML: class "long").
+KEEP_TOGETHER_LIMIT = 600
+
+
+def fits_on_a_page(*parts: tuple[d.Inline, ...]) -> bool:
+    """Whether inlines this long (a row's cells, a signer's name) are kept on one page."""
+    # The length of their plain text (d.plain_text), without joining it.
+    length = sum(
+        len(inline.text) if isinstance(inline, d.Text) else isinstance(inline, d.LineBreak)
+        for inlines in parts
+        for inline in inlines
+    )
+    return length <= KEEP_TOGETHER_LIMIT
