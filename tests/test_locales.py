@@ -297,6 +297,20 @@ def test_every_message_says_where_it_appears_and_disclosures_say_they_are_requir
     assert {f"screening.{q.id}" for q in procedure.screening} <= contexts
 
 
+def test_a_disclosure_s_note_tells_translators_what_it_refers_to_in_every_catalog() -> None:
+    # Found by a review as a translator: "It usually goes away within a few days." is a
+    # bullet of its own; in a gendered language a translator had to guess what "it" is, and
+    # reading it as the treated area changes what goes away.
+    procedure = ENGINE.procedures["mesotherapy"]
+    for disclosure_id in ("reactions.normal_healing", "reactions.resolve_days"):
+        note = procedure.disclosure(disclosure_id).note
+        assert "redness, swelling or bruising" in note
+        for path in (POT, *(catalog_path(LOCALES, locale) for locale in SHIPPED)):
+            message = read(path).get(procedure.disclosure(disclosure_id).text, disclosure_id)
+            assert message is not None, (path, disclosure_id)
+            assert note in " ".join(message.auto_comments), (path, disclosure_id)
+
+
 def test_the_pot_covers_every_message_a_form_can_show() -> None:
     pot = {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id) for m in read(POT) if m.id}
     assert set(ENGINE.needed_messages()) == pot

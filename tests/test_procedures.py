@@ -194,6 +194,18 @@ def test_wording_that_would_not_print_as_written_is_refused(
         Engine([templates], include_bundled=False)
 
 
+def test_a_note_for_translators_is_one_line_of_text(tmp_path: Path) -> None:
+    # It becomes a comment line of every catalog: a line break would end it there.
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / TOML,
+        re.escape('text = "A very fine needle is used."'),
+        lambda _: 'text = "A very fine needle is used."\nnote = "Line one\\nmsgid \\"x\\""',
+    )
+    with pytest.raises(ProcedureDefinitionError, match=re.escape("'procedure.needle': its note")):
+        Engine([templates], include_bundled=False)
+
+
 def test_disclosure_marker_on_a_heading_is_a_template_error(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(

@@ -71,6 +71,8 @@ def extract_procedure(
             "full meaning; never soften a risk, a contraindication or a limit.",
             f"Section: {_SECTION_NAMES.get(section, section)}.",
         ]
+        if disclosure.get("note"):
+            comments.append(disclosure["note"])
         placeholders = sorted(set(FORMAT_SPEC.findall(disclosure["text"])) - {"%%"})
         if placeholders:
             comments.append(

@@ -64,6 +64,9 @@ class Disclosure:
     id: str
     section: str
     text: str
+    # For translators, never printed: what the text cannot say by itself (what "this" or "it"
+    # refers to, in a bullet of its own), copied into the catalog template as a comment.
+    note: str = ""
 
 
 @attrs.frozen
@@ -239,6 +242,10 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
             yield f"disclosure id {disclosure.id!r} may not start with {reserved}"
         if (problem := text_problem(disclosure.text, multiline=True)) is not None:
             yield f"disclosure {disclosure.id!r}: its text {problem}"
+        if disclosure.note and (problem := text_problem(disclosure.note, multiline=False)):
+            # A comment line of every catalog: a line break or a control character there
+            # would end it, and what followed would be read as the catalog's own lines.
+            yield f"disclosure {disclosure.id!r}: its note {problem}"
         if "%" in FORMAT_SPEC.sub("", disclosure.text):
             yield (
                 f"disclosure {disclosure.id!r}: write a percent sign as %% "
