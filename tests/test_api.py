@@ -148,6 +148,20 @@ def test_render_to_file_refuses_a_format_the_file_name_contradicts(tmp_path: Pat
     assert mesoconsent.format_for_path("form.htm", "html") == "html"
 
 
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("consent", "cannot tell the format from a file name without an extension"),
+        ("consent.pdf", "cannot tell the format from the extension '.pdf'"),
+    ],
+)
+def test_a_file_name_that_names_no_format_is_refused_saying_why(path: str, said: str) -> None:
+    # Found by a review: a name without an extension was refused as if "no extension" were
+    # its extension ("cannot tell the format from 'no extension'").
+    with pytest.raises(ValueError, match=re.escape(said) + ": use .docx, .html or .txt"):
+        mesoconsent.format_for_path(path)
+
+
 def test_render_formats_gives_each_format_as_render_does_composing_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

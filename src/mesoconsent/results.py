@@ -110,9 +110,8 @@ def format_for_path(path: str | os.PathLike[str], format: Format | None = None) 
     if format is not None:
         return format
     if named is None:
-        raise ValueError(
-            f"cannot tell the format from {suffix or 'no extension'!r}: use .docx, .html or .txt"
-        )
+        told = f"the extension {suffix!r}" if suffix else "a file name without an extension"
+        raise ValueError(f"cannot tell the format from {told}: use .docx, .html or .txt")
     return named
 
 
