@@ -944,3 +944,32 @@ def test_a_clinic_s_catalog_lacking_messages_is_sent_to_the_template_locales_pot
         "  (1 not in the file: update it from the template mesoconsent locales --pot FILE "
         "writes (pybabel update, or Poedit's Update from POT File); docs/templates.md)"
     ]
+
+
+def test_a_request_is_read_from_standard_input_with_a_dash(tmp_path: Path) -> None:
+    # Found by a review as an integrating developer: clinic software pipes the request in
+    # (locales --pot - already wrote to standard output).
+    request = json.dumps(example_dict()).encode()
+    piped = subprocess.run(
+        [sys.executable, "-m", "mesoconsent", "render", "--input", "-", "-o", "piped.docx"],
+        input=request,
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert piped.returncode == 0, piped.stderr
+    (tmp_path / "request.json").write_bytes(request)
+    assert run("render", "-i", "request.json", "-o", "file.docx", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "piped.docx").read_bytes() == (tmp_path / "file.docx").read_bytes()
+    broken = subprocess.run(
+        [sys.executable, "-m", "mesoconsent", "render", "-i", "-", "-o", "broken.docx"],
+        input=b'{"patient":',
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert broken.returncode == 2
+    assert b"request: not valid JSON" in broken.stderr
+    assert not (tmp_path / "broken.docx").exists()

@@ -43,7 +43,7 @@ from mesoconsent.errors import (
     ValidationError,
 )
 from mesoconsent.folders import folder_problem
-from mesoconsent.loading import decode_json, read_request_file, with_options
+from mesoconsent.loading import decode_json, read_request_file, read_request_stream, with_options
 from mesoconsent.locales_report import print_report
 from mesoconsent.model import paper_named
 from mesoconsent.output import check_target, names_a_folder, write_atomic
@@ -82,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         "-i",
         type=_path,
         metavar="REQUEST.json",
-        help="the request file (format: docs/request-format.md)",
+        help="the request file (format: docs/request-format.md); - reads standard input",
     )
     source.add_argument("--example", action="store_true", help="render the bundled example request")
     source.add_argument(
@@ -321,9 +321,12 @@ def _render_one(args: argparse.Namespace, engine: Engine) -> int:
     # treated areas and product as a clinic there would write them).
     path = example_request_path(_catalog_name(engine, args.locale)) if args.example else args.input
     try:
-        data = decode_json(read_request_file(path))
+        if not args.example and str(path) == "-":  # as a pipe hands it: clinic software
+            data = decode_json(read_request_stream(sys.stdin.buffer))
+        else:
+            data = decode_json(read_request_file(path))
     except OSError as error:
-        say(f"cannot read {path}: {error.strerror}")
+        say(f"cannot read {'standard input' if str(path) == '-' else path}: {error.strerror}")
         return EXIT_IO
     request = engine.request_from_dict(with_options(data, args.locale, args.paper_size))
     # SIGTERM (a service stopping, `timeout`) interrupts like Ctrl-C, so that a form being

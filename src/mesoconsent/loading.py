@@ -16,7 +16,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import cattrs
@@ -309,7 +309,13 @@ def read_request_file(path: str | os.PathLike[str]) -> bytes:
     """A request file's bytes, read no further than :data:`MAX_REQUEST_BYTES` (ValidationError
     beyond); OSError if it cannot be read."""
     with open(path, "rb") as file:
-        data = file.read(MAX_REQUEST_BYTES + 1)
+        return read_request_stream(file)
+
+
+def read_request_stream(stream: BinaryIO) -> bytes:
+    """A request's bytes from an open binary stream (standard input), read as
+    :func:`read_request_file` reads a file."""
+    data = stream.read(MAX_REQUEST_BYTES + 1)
     if len(data) > MAX_REQUEST_BYTES:
         raise ValidationError([_TOO_LARGE])
     return data
