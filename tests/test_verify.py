@@ -17,9 +17,11 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 import mesoconsent
 from mesoconsent import DocumentReadError
+from mesoconsent.coverage import value_digest
 from mesoconsent.stored_form import BEFORE_VALUES
 from tests.helpers import docx_part, example, present, reasons
 
@@ -2507,3 +2509,194 @@ def test_signature_lines_moved_to_the_top_are_caught(rendered: bytes) -> None:
     assert sorted(reasons(report.problems)) == sorted(
         (key, "after the signature lines") for key in required
     )
+
+
+# -- found by a clinic reviewer: the patient's details under a "yes" -----------------------------
+OTHER_CONDITIONS = "Do you have any other medical condition? If yes, please describe it."
+DETAILS_KEY = "screening.other_conditions"
+
+
+def with_details(details: str, question: str = "other_conditions") -> bytes:
+    """A form with ``question`` answered yes, with ``details`` (their lines by line breaks)."""
+    answers = dict(example().screening)
+    answers[question] = mesoconsent.ScreeningAnswer(True, details)
+    return (
+        mesoconsent.default_engine()
+        .render_quietly(attrs.evolve(example(), screening=answers))
+        .content
+    )
+
+
+def before_details_digests(form: bytes) -> bytes:
+    """``form`` as made before the record held the details' digests (2026-11-27)."""
+
+    def drop(recorded: str) -> str:
+        kept = [pair for pair in recorded.split() if not pair.startswith("screening.")]
+        assert len(kept) < len(recorded.split())
+        return " ".join(kept)
+
+    return values_property(form, drop)
+
+
+def details_runs(document: docx.document.Document, row: int = 4) -> list[Run]:
+    """The runs after the question in its checklist row (row 4: other conditions): the line
+    break and the details."""
+    paragraph = checklist(document).rows[row].cells[0].paragraphs[0]
+    assert paragraph.runs[0].text.startswith(("Do you have", "Are you"))
+    runs: list[Run] = paragraph.runs[1:]
+    return runs
+
+
+def delete_details(document: docx.document.Document) -> None:
+    for run in details_runs(document):
+        present(run._r.getparent()).remove(run._r)
+
+
+def rewrite_details(replacement: str) -> Callable[[docx.document.Document], None]:
+    """An edit putting ``replacement`` in place of the details "Lupus; I take warfarin"."""
+
+    def rewrite(document: docx.document.Document) -> None:
+        runs = [run for run in details_runs(document) if run.text == "Lupus; I take warfarin"]
+        assert len(runs) == 1
+        runs[0].text = replacement
+
+    return rewrite
+
+
+@pytest.mark.parametrize("made", ["now", "before the details' digests"])
+def test_details_deleted_under_a_yes_that_requires_them_are_caught(made: str) -> None:
+    # Render never makes a form with this question ticked Yes and nothing under it (validation
+    # requires the details, the gate that they are shown): such a form lost what the patient
+    # said ("yes, I take warfarin" read as a bare "yes"). The question says it asks for
+    # details, so a form made before their digests were recorded is caught too.
+    form = with_details("Lupus; I take warfarin")
+    if made != "now":
+        form = before_details_digests(form)
+    assert mesoconsent.verify(form).ok
+    problems = mesoconsent.verify(edited(form, delete_details)).problems
+    assert reasons(problems) == [(DETAILS_KEY, "details not shown")]
+
+
+def test_details_deleted_under_a_yes_that_does_not_require_them_are_caught_by_their_digest() -> (
+    None
+):
+    # Details are optional for this question, but the form records that it showed some.
+    form = with_details("About 12 weeks", question="pregnant")
+
+    def delete(document: docx.document.Document) -> None:
+        for run in details_runs(document, row=1):
+            present(run._r.getparent()).remove(run._r)
+
+    problems = mesoconsent.verify(edited(form, delete)).problems
+    assert reasons(problems) == [("screening.pregnant", "details not shown")]
+    # A form made before records nothing of them: nothing says there were any.
+    assert mesoconsent.verify(edited(before_details_digests(form), delete)).ok
+
+
+@pytest.mark.parametrize("replacement", ["None", "Lupus", "Lupus; I take warfarin daily"])
+def test_details_rewritten_after_rendering_are_caught(replacement: str) -> None:
+    # The form records a digest of each "yes" row's details, as of each signer's name: they
+    # are printed on the form, so the digest tells a reader of the file nothing it does not
+    # show.
+    form = with_details("Lupus; I take warfarin")
+    problems = mesoconsent.verify(edited(form, rewrite_details(replacement))).problems
+    assert reasons(problems) == [(DETAILS_KEY, "altered")]
+
+
+def test_an_untouched_form_with_details_records_them_and_verifies(rendered: bytes) -> None:
+    form = with_details("Asthma\nHay fever\tin spring")
+    report = mesoconsent.verify(form)
+    assert report.ok, report.problems
+    # Only the row with details: the others ("no", or "yes" without details) cost nothing.
+    assert re.findall(r"screening\.[a-z_]+=[0-9a-f]{8}", recorded_values(form)) == [
+        f"{DETAILS_KEY}={value_digest('Asthma Hay fever in spring')}"
+    ]
+    assert "screening." not in recorded_values(rendered)
+
+
+def recorded_values(form: bytes) -> str:
+    """The text of a form's ``mesoconsent.values`` property."""
+    custom = docx_part(form, "docProps/custom.xml")
+    found = [p for p in custom if p.get("name") == "mesoconsent.values"]
+    assert len(found) == 1
+    return "".join(str(text) for text in found[0].itertext())
+
+
+@pytest.mark.parametrize(
+    ("lines", "ok"),
+    [
+        (("Asthma", "Hay fever"), True),
+        # The same words on other lines: what the patient said is unchanged.
+        (("Asthma Hay", "fever"), True),
+        (("Asthma", "Hay fever, treated"), False),
+    ],
+)
+def test_details_retyped_as_paragraphs_of_their_own_are_compared_by_their_words(
+    lines: tuple[str, str], ok: bool
+) -> None:
+    # An editor retyping a line break as Enter: each line a paragraph of its own. verify reads
+    # the row's paragraphs as lines, and the details as words (white space normalised, as the
+    # digest is taken), so only a change of words is "altered".
+    form = with_details("Asthma\nHay fever")
+    kept = "<w:r><w:rPr><w:i/><w:iCs/></w:rPr><w:t>{}</w:t></w:r>"
+    rendered_lines = (
+        kept.format("Asthma") + "<w:r><w:br/></w:r>" + kept.format("Hay fever") + "<w:bookmarkEnd"
+    )
+    assert rendered_xml(form).count(rendered_lines) == 1
+
+    def as_paragraphs(xml: str) -> str:
+        paragraphs = (
+            kept.format(lines[0])
+            + '</w:p><w:p><w:pPr><w:pStyle w:val="TableText"/></w:pPr>'
+            + kept.format(lines[1])
+            + "<w:bookmarkEnd"
+        )
+        return xml.replace(rendered_lines, paragraphs, 1)
+
+    problems = mesoconsent.verify(rewritten(form, {"word/document.xml": as_paragraphs})).problems
+    assert reasons(problems) == ([] if ok else [(DETAILS_KEY, "altered")])
+
+
+def test_a_form_made_before_details_digests_were_recorded_still_verifies() -> None:
+    # Forms made before 2026-11-27 record no digest of the details: they verify as they did,
+    # and details rewritten in them cannot be told from the patient's own.
+    form = before_details_digests(with_details("Lupus; I take warfarin"))
+    report = mesoconsent.verify(form)
+    assert report.ok, report.problems
+    assert mesoconsent.verify(edited(form, rewrite_details("None"))).ok
+
+
+def test_details_a_template_shows_outside_the_row_verify(tmp_path: Path) -> None:
+    # The gate lets a template show the details elsewhere than under the question: the form
+    # records that the row showed none there, and verify passes it as rendered.
+    from tests.helpers import copy_templates, edit
+
+    templates = copy_templates(tmp_path)
+    consent = templates / "mesotherapy" / "consent.html.j2"
+    edit(
+        consent,
+        r"\{% if item.details is not none %\}<br/><em>\{\{ item.details \| lines \}\}"
+        r"</em>\{% endif %\}",
+        "",
+    )
+    edit(
+        consent,
+        r"\{%- endfor %\}\n</table>",
+        "{%- endfor %}\n</table>\n{%- for item in screening %}{% if item.details %}"
+        "<p>{{ item.details }}</p>{% endif %}{% endfor %}",
+    )
+    engine = mesoconsent.Engine(template_dirs=[templates])
+    answers = dict(example().screening)
+    answers["other_conditions"] = mesoconsent.ScreeningAnswer(True, "Lupus")
+    form = engine.render_quietly(attrs.evolve(example(), screening=answers)).content
+    report = engine.verify(form)
+    assert report.ok, report.problems
+
+    # Shown under the question after all, they were added to the row: not what it showed.
+    def add_details(document: docx.document.Document) -> None:
+        paragraph = checklist(document).rows[4].cells[0].paragraphs[0]
+        paragraph.add_run().add_break()
+        paragraph.add_run("Lupus")
+
+    problems = engine.verify(edited(form, add_details)).problems
+    assert reasons(problems) == [(DETAILS_KEY, "altered")]

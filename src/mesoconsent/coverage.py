@@ -18,7 +18,7 @@ import functools
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -236,6 +236,11 @@ def question_lines(text: str, wording: str) -> tuple[str, str]:
     return shown, ""
 
 
+# Why a row answered "yes" fails where the patient's details are not on the form (render's
+# gate), or, in a stored form, not under the question that asked for them (verify).
+DETAILS_NOT_SHOWN = "details not shown"
+
+
 def check_screening(
     document: Document,
     procedure: Procedure,
@@ -279,7 +284,7 @@ def check_screening(
         if given and after != given:  # not under the question: they must be elsewhere
             texts = texts if texts is not None else [normalize_space(t) for t in document.texts()]
             if not any(given in text for text in texts):
-                problems.append(DisclosureProblem(key, "details not shown"))
+                problems.append(DisclosureProblem(key, DETAILS_NOT_SHOWN))
                 continue
         boxes = [i.checked for cell in cells for i in cell.inlines if isinstance(i, Checkbox)]
         if shown != wording or after not in ("", given):
@@ -298,6 +303,32 @@ def check_screening(
         if row_id not in asked_ids
     )
     return problems
+
+
+def details_digests(
+    document: Document,
+    procedure: Procedure,
+    answers: Mapping[str, tuple[bool, str | None]],
+    question: Callable[[ScreeningQuestion], str],
+) -> Iterator[tuple[str, str]]:
+    """A digest (:func:`value_digest`) of what each checklist row answered "yes" with details
+    shows under its question, by the row's mark (``screening.<id>``), for a document
+    :func:`check_screening` passed: the details, or nothing where the template shows them
+    elsewhere. The document records them (``mesoconsent.values``) so that ``verify`` finds
+    details deleted or rewritten after rendering ("None" for "I take warfarin"). The details
+    are printed on the form: their digests tell a reader of the file nothing it does not
+    show, as the signers' names' do (signing.signer_digests). Only rows with details cost
+    anything: a form without them reads no row."""
+    detailed = {key for key, (answer, details) in answers.items() if answer and details}
+    if not detailed:
+        return
+    asked = {each.id: each for each in procedure.screening if each.id in detailed}
+    for row in document.screening_rows():
+        found = asked.get(row.screening or "")
+        if found is not None and row.cells:
+            wording = normalize_space(question(found))
+            _, after = question_lines(plain_text(row.cells[0].inlines), wording)
+            yield found.key, value_digest(after)
 
 
 def _heading_problems(document: Document, headings: tuple[str, str]) -> list[DisclosureProblem]:

@@ -44,6 +44,7 @@ from mesoconsent.coverage import (
     answer_word_problems,
     check_coverage,
     check_screening,
+    details_digests,
     fallback_problems,
     format_values,
     value_digest,
@@ -448,12 +449,15 @@ class Engine:
             ):
                 stated.setdefault(disclosure_id, []).append(text)
         expected, alike = self._expected_wordings(procedure, catalog)
+        answers = {
+            key: (answer.answer, answer.details) for key, answer in request.screening.items()
+        }
         problems = check_coverage(
             procedure, stated, expected.__getitem__, values=composition.values
         ) + check_screening(
             document,
             procedure,
-            {key: (answer.answer, answer.details) for key, answer in request.screening.items()},
+            answers,
             lambda question: expected[question.key],
             answer_words_of(catalog),
         )
@@ -475,6 +479,9 @@ class Engine:
                     if len(texts := stated.get(disclosure_id, [])) == 1
                 ),
                 *signer_digests(document),
+                *details_digests(
+                    document, procedure, answers, lambda question: expected[question.key]
+                ),
             ]
         )
         document = document.with_values(values)

@@ -29,6 +29,7 @@ from lxml import etree
 
 from mesoconsent.compose import SIGNER_CAPTIONS, SIGNER_STATEMENTS
 from mesoconsent.coverage import (
+    DETAILS_NOT_SHOWN,
     has_words,
     headings_problem,
     normalize_space,
@@ -737,9 +738,10 @@ def stored_form_problems(
     marks found to their text (the alert's paragraph by paragraph). A stored form cannot say
     what the patient really answered, but it must still ask every question with exactly one
     box ticked, name every "yes" in the alert (a paragraph of its own there, as rendered; the
-    question's words anywhere else do not count) and no "no" there, and keep every signer's
-    line, with the name it was rendered with where ``digests`` (the recorded
-    ``mesoconsent.values``) hold its digest (forms made before 2026-11-27 do not).
+    question's words anywhere else do not count) and no "no" there, show under each "yes" the
+    details it was rendered with (_details_problem), and keep every signer's line, with the
+    name it was rendered with where ``digests`` (the recorded ``mesoconsent.values``) hold
+    its digest (forms made before 2026-11-27 do not).
     """
     problems: list[DisclosureProblem] = []
     texts = [normalize_space(text) for text in paragraphs]
@@ -761,6 +763,8 @@ def stored_form_problems(
             problems.append(DisclosureProblem(key, "altered"))
         elif answer is None:
             problems.append(DisclosureProblem(key, "answer unclear"))
+        elif answer and (reason := _details_problem(asked, after, digests)) is not None:
+            problems.append(DisclosureProblem(key, reason))
         elif answer and wording not in alerted:
             problems.append(DisclosureProblem(key, "yes answer not flagged"))
         elif not answer and wording in alerted:
@@ -796,6 +800,27 @@ def stored_form_problems(
                 marks.get(signature_mark(3, 3), ()), texts, translate
             )
     return problems
+
+
+def _details_problem(
+    asked: ScreeningQuestion, after: str, digests: Mapping[str, str] | None
+) -> str | None:
+    """Why what a row ticked "yes" shows under its question (``after``, white space
+    normalised) is not the details it was rendered with; None if it is. Where ``digests``
+    hold the row's (coverage.details_digests), they say what it showed: details deleted are
+    "details not shown", details rewritten ("None" for the patient's words) "altered". The
+    details are compared as words, as the gate compares them: retyped on other lines or in
+    paragraphs of their own, they say the same. A form made before the digests were recorded
+    (2026-11-27), or a "yes" rendered without details, holds none: a question that asks for
+    details must still show some, as render never makes one without them (validation
+    requires them, the gate that they are shown, and the bundled templates have always
+    shown them under the question); what they say cannot be checked."""
+    digest = (digests or {}).get(asked.key)
+    if digest is None:
+        return DETAILS_NOT_SHOWN if asked.asks_details and not after else None
+    if value_digest(after) == digest:
+        return None
+    return "altered" if after else DETAILS_NOT_SHOWN
 
 
 def _without_last_two_words(text: str) -> str:
