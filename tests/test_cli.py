@@ -489,6 +489,41 @@ def test_draft_mode_from_the_command_line(tmp_path: Path) -> None:
     assert text.startswith("*** DRAFT, NOT FOR SIGNATURE")
 
 
+def test_a_plural_message_half_translated_is_listed_untranslated_and_drafted(
+    tmp_path: Path,
+) -> None:
+    # Reported by a translator: a Dutch catalog with one plural form still empty was "has 1
+    # plural form(s); nl needs 2", and --draft refused the catalog.
+    from tests.test_locales import line_of
+
+    po_path = empty_catalog(tmp_path / "locales", "nl", "nplurals=2; plural=(n != 1);")
+    with po_path.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "\n#, python-format\n"
+            'msgid "%(num)s session"\n'
+            'msgid_plural "%(num)s sessions"\n'
+            'msgstr[0] "%(num)s sessie"\n'
+            'msgstr[1] ""\n'
+        )
+    check = run("locales", "--check", "--locales", "locales", "--locale", "nl", cwd=tmp_path)
+    assert check.returncode == 1
+    assert "plural form(s)" not in check.stdout
+    assert "cannot be used" not in check.stdout
+    where = Path("locales", "nl", "LC_MESSAGES", "mesoconsent.po")
+    line = line_of(po_path, 'msgid "%(num)s session"')
+    assert (
+        f"  - {where}:{line}: text '%(num)s session': untranslated (msgstr[1] is empty)"
+        in check.stdout.splitlines()
+    )
+    common = ("render", "--example", "--locale", "nl", "--locales", "locales")
+    refused = run(*common, "-o", "x.docx", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "text '%(num)s session': would be in English" in refused.stderr
+    drafted = run(*common, "--draft", "-o", "x.docx", cwd=tmp_path)
+    assert drafted.returncode == 0, drafted.stderr
+    assert (tmp_path / "x.docx").is_file()
+
+
 @pytest.mark.parametrize("as_command", [True, False])
 def test_after_an_interruption_only_the_command_keeps_ignoring_signals(as_command: bool) -> None:
     from mesoconsent.cli import _Termination
@@ -882,6 +917,49 @@ def test_locales_says_a_catalog_starts_with_a_byte_order_mark(tmp_path: Path) ->
     assert "byte-order mark" in check.stdout
     plain = run("locales", "--check", cwd=tmp_path)
     assert "byte-order mark" not in plain.stdout
+
+
+def test_locales_says_an_obsolete_entry_repeats_a_message_of_the_file(tmp_path: Path) -> None:
+    # Found by a review: msgfmt, msgmerge and msgattrib refuse such a file ("duplicate message
+    # definition"), which mesoconsent read without a word (it ignores obsolete entries).
+    from tests.test_locales import line_of, shipped_copy
+
+    po_path = shipped_copy(tmp_path, "fr")
+    infection = "Infection. This is rare, but it is a serious side effect."
+    with po_path.open("a", encoding="utf-8") as handle:
+        handle.write(
+            # The previous text msgmerge --previous keeps (#~|) is no entry, nor is an
+            # obsolete entry under another msgctxt.
+            '\n#~| msgctxt "risks.rare_infection"\n'
+            f'#~| msgid "{infection}"\n'
+            '#~ msgctxt "risks.gone"\n'
+            f'#~ msgid "{infection}"\n'
+            '#~ msgstr "Infection."\n'
+            '\n#~ msgctxt "risks.rare_infection"\n'
+            f'#~ msgid "{infection}"\n'
+            '#~ msgstr "Zakażenie. Rzadko."\n'
+        )
+    check = run("locales", "--check", "--locales", "locales", "--locale", "fr", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout  # usable: a warning, not a failure
+    where = Path("locales", "fr", "LC_MESSAGES", "mesoconsent.po")
+    active = line_of(po_path, 'msgctxt "risks.rare_infection"') + 1  # its msgid's line
+    obsolete = line_of(po_path, '#~ msgctxt "risks.rare_infection"') + 1
+    lines = check.stdout.splitlines()
+    warning = lines.index(
+        "fr: 1 obsolete entry (#~) repeats a message of the file: msgfmt, msgmerge and "
+        'msgattrib refuse such a file ("duplicate message definition"); delete it:'
+    )
+    assert lines[warning + 1 :] == [
+        f"  - {where}:{obsolete}: msgid {infection!r} (msgctxt 'risks.rare_infection') (also "
+        f"at line {active})"
+    ]
+    # Rendering ignores the obsolete entry, as before.
+    form = ("--example", "--locale", "fr", "--locales", "locales", "-o", "form.txt")
+    rendered = run("render", *form, cwd=tmp_path)
+    assert rendered.returncode == 0, rendered.stderr
+    assert "Zakażenie" not in (tmp_path / "form.txt").read_text(encoding="utf-8")
+    plain = run("locales", "--check", cwd=tmp_path)
+    assert "obsolete" not in plain.stdout
 
 
 def test_locales_lists_the_required_wordings_a_clinic_s_catalog_gives_otherwise(

@@ -581,10 +581,8 @@ def test_a_folder_named_as_gettext_names_locales_is_accepted(folder: str) -> Non
         (("une séance", "%(num)s séances"), "plural form 0 (msgstr[0]), has placeholders []"),
         # A problem in a plural form names it, as Poedit's tabs number them.
         (("%(num)s séance", "%(num)d séances"), "plural form 1 (msgstr[1]), has placeholders"),
-        # One form left empty: even draft mode, which lets untranslated text through, would
-        # print a count in the wrong grammatical number for some patients.
-        (("%(num)s séance", ""), "has 1 plural form(s); fr needs 2"),
-        (("", "%(num)s séances"), "has 1 plural form(s); fr needs 2"),
+        # A form left empty (a translation not finished) does not hide a problem of another.
+        (("", "%(num)d séances"), "plural form 1 (msgstr[1]), has placeholders"),
     ],
 )
 def test_a_plural_form_without_its_number_is_refused(
@@ -1242,6 +1240,57 @@ def test_a_plural_form_after_the_first_that_says_nothing_stops_the_form(
     ]
 
 
+@pytest.mark.parametrize(
+    ("forms", "empty"),
+    [(("%(num)s séance", ""), "msgstr[1]"), (("", "%(num)s séances"), "msgstr[0]")],
+)
+def test_a_plural_message_with_a_form_left_empty_is_untranslated_not_a_catalog_error(
+    tmp_path: Path, forms: tuple[str, str], empty: str
+) -> None:
+    # Reported by a translator: a plural message half translated, its second form still
+    # empty (as Poedit saves it), was "has 1 plural form(s); nl needs 2", although the file
+    # gave both forms (Babel reads a form left out as an empty one), and the whole catalog was
+    # refused, --draft too: an unfinished message, not a broken catalog.
+    po_path = french_copy(tmp_path)
+    edit_message(po_path, None, SESSIONS, string=forms)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    engine.load_catalogs()
+    status = next(s for s in engine.locale_status() if s.locale == "fr")
+    assert status.error is None
+    assert [(key, reason) for key, _kind, reason in status.missing] == [
+        ((None, SESSIONS[0]), f"untranslated ({empty} is empty)")
+    ]
+    with pytest.raises(CoverageError) as caught:
+        engine.render(in_locale("fr"))
+    assert [(p.disclosure_id, p.reason) for p in caught.value.problems] == [
+        (f"text {SESSIONS[0]!r}", "would be in English: the fr catalog has no translation")
+    ]
+    # A draft prints the message in English for every count, as any untranslated message:
+    # never the translation for one count beside the English, or a blank, for another.
+    for sessions, english in ((1, "1 session."), (4, "4 sessions, toutes")):
+        request = attrs.evolve(
+            in_locale("fr"),
+            treatment=attrs.evolve(example().treatment, number_of_sessions=sessions),
+        )
+        text = engine.render(request, "text", draft=True).content.decode()
+        assert f"Programme de traitement prévu\u00a0: {english}" in text
+
+
+def test_a_plural_message_giving_fewer_forms_than_the_header_is_still_refused(
+    tmp_path: Path,
+) -> None:
+    # A form the entry leaves out (not one left empty) is a wrong entry, which msgfmt -c
+    # refuses ("some messages have only one plural form").
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, 'msgstr[1] "%(num)s séances"\n', "")
+    with pytest.raises(CatalogError) as caught:
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+    line = line_of(po_path, 'msgid "%(num)s session"')
+    assert str(caught.value) == (
+        f"{po_path}:{line}: the translation of '%(num)s session' has 1 plural form(s); fr needs 2"
+    )
+
+
 def test_a_blank_health_question_in_a_stored_form_fails_verify(tmp_path: Path) -> None:
     po_path = french_copy(tmp_path)
     edit_message(po_path, PREGNANT.key, PREGNANT.text, string="?")
@@ -1846,7 +1895,7 @@ def test_a_plural_form_the_header_s_formula_picks_is_still_listed_when_empty(
     )
     assert status.error is not None
     assert [(key[1], reason) for key, _kind, reason in status.missing] == [
-        ("%(num)s session", "untranslated")
+        ("%(num)s session", "untranslated (msgstr[1] is empty)")
     ]
 
 
@@ -2361,7 +2410,7 @@ def test_a_wrong_plural_count_in_the_header_does_not_make_translated_plurals_unt
     assert status.error is not None
     assert "Plural-Forms" in status.error
     assert [(key[1], reason) for key, _kind, reason in status.missing] == [
-        ("every %(num)s day", "untranslated")  # the one that lacks a form, alone
+        ("every %(num)s day", "untranslated (msgstr[1] is empty)")  # the one lacking a form, alone
     ]
 
 

@@ -24,11 +24,13 @@ if TYPE_CHECKING:
     from mesoconsent.i18n import MessageKey
 
 
-def message_problems(po: BabelCatalog, locale: Locale) -> list[str]:
-    """Every rule a translation of ``po`` (the catalog of ``locale``) breaks."""
+def message_problems(po: BabelCatalog, locale: Locale, forms_given: dict[int, int]) -> list[str]:
+    """Every rule a translation of ``po`` (the catalog of ``locale``) breaks. ``forms_given``:
+    how many forms each plural entry of the file gives, by the line of its msgid
+    (po_syntax.plural_forms_given)."""
     return [
         *_placeholder_problems(po),
-        *_plural_problems(po, locale),
+        *_plural_problems(po, locale, forms_given),
         *_line_break_problems(po),
         *_direction_problems(po),
     ]
@@ -160,13 +162,20 @@ def placed(path: Path | None, problem: str) -> str:
     return at_its_line(path, problem) or f"{path}: {problem}"
 
 
-def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
+def _plural_problems(
+    po: BabelCatalog, locale: Locale, forms_given: dict[int, int]
+) -> Iterator[str]:
     """The catalog's plural forms must be the locale's (the Plural-Forms header picks the form
     at run time), and every plural message must give each of them. The locale's are those of
     Babel's gettext table or, where they differ, those CLDR's rules give (msginit, Poedit and
     Weblate write Turkish and Hungarian with two forms, as CLDR does; Babel's table, one).
     A fuzzy message is not a translation yet (msgfmt -c leaves it alone): pybabel update
-    leaves the forms after the first empty where a message became plural."""
+    leaves the forms after the first empty where a message became plural.
+
+    The forms are counted in the file (``forms_given``), where Babel reads a form left out
+    as an empty one: a form given and left empty is a translation not finished, untranslated
+    until every form is (a translator reported "has 1 plural form(s)" for an entry showing
+    two, the second still empty, and the whole catalog refused, --draft too)."""
     header = plural_header_problem(po, locale)
     if header is not None:
         yield header
@@ -174,12 +183,25 @@ def _plural_problems(po: BabelCatalog, locale: Locale) -> Iterator[str]:
     expected = po.num_plurals
     for message in po:
         if message.pluralizable and not message.fuzzy and message.string and any(message.string):
-            forms = [form for form in message.string if form]
-            if len(message.string) != expected or len(forms) != expected:
+            given = forms_given.get(message.lineno or 0, len(message.string))
+            if given != expected:
                 yield (
                     f"{_line(message)}the translation of {message.id[0][:60]!r} has "
-                    f"{len(forms)} plural form(s); {locale} needs {expected}"
+                    f"{given} plural form(s); {locale} needs {expected}"
                 )
+
+
+def empty_forms(message: Message, given: int | None) -> str | None:
+    """Which forms of a plural message translated in others are empty ("msgstr[1] is
+    empty"), of the first ``given`` (those the file gives; None: all): what a translator has
+    left to do. None for a message that is not such."""
+    sources, forms = _forms(message)
+    if len(sources) < 2 or message.fuzzy or not any(forms):
+        return None
+    empty = [f"msgstr[{index}]" for index, form in enumerate(forms[:given]) if not form]
+    if not empty:
+        return None
+    return f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty"
 
 
 def message_key(message: Message) -> MessageKey:

@@ -28,6 +28,7 @@ from babel.numbers import format_decimal
 from mesoconsent.catalog_folders import DOMAIN, catalog_file, check_folder_name
 from mesoconsent.catalog_rules import (
     counts_as_copied,
+    empty_forms,
     is_translated,
     message_key,
     message_problems,
@@ -43,7 +44,7 @@ from mesoconsent.plurals import (
     trim_plural_forms,
     with_own_plural_header,
 )
-from mesoconsent.po_syntax import readable_text
+from mesoconsent.po_syntax import plural_forms_given, po_lines, readable_text
 from mesoconsent.review import Review, review_record
 
 if TYPE_CHECKING:
@@ -163,10 +164,13 @@ def _catalog_bytes(path: Path) -> bytes:
         raise CatalogError(f"{path}: cannot be read ({type(error).__name__}: {error})") from None
 
 
-def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, Locale, list[str]]:
+def _parse_catalog(
+    path: Path, locale: str, data: bytes
+) -> tuple[BabelCatalog, Locale, list[str], dict[int, int]]:
     """Parse the bytes of the ``.po`` file ``path``; CatalogError if they cannot be read. The
     problems found while reading that do not stop it (plural forms beyond the header's
-    number, which are left out) come third."""
+    number, which are left out) come third; how many forms each plural entry gives, by the
+    line of its msgid, fourth (Babel reads a form left out as an empty one)."""
     from babel.messages.pofile import PoFileError, read_po
 
     try:
@@ -174,7 +178,7 @@ def _parse_catalog(path: Path, locale: str, data: bytes) -> tuple[BabelCatalog, 
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
         text, problems = readable_text(path, text, locale)
         po = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
-        return po, Locale.parse(locale), problems
+        return po, Locale.parse(locale), problems, plural_forms_given(po_lines(text))
     except UnicodeDecodeError:
         raise CatalogError(
             f"{path}: is not UTF-8 text; save it as UTF-8, with charset=UTF-8 in its header"
@@ -212,8 +216,8 @@ def load_catalog(
 def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, bytes]:
     """The catalog the ``.po`` file ``path`` (its bytes: ``data``) holds for ``locale``, and
     its messages compiled (``.mo``); CatalogError if it breaks a rule."""
-    po, parsed, read = _parse_catalog(path, locale, data)
-    problems, review = _problems_and_review(po, parsed, read)
+    po, parsed, read, forms_given = _parse_catalog(path, locale, data)
+    problems, review = _problems_and_review(po, parsed, read, forms_given)
     if problems:
         raise _broken(path, problems)
     return _built_catalog(locale, po, parsed, review)
@@ -221,16 +225,17 @@ def _checked_catalog(path: Path, locale: str, data: bytes) -> tuple[Catalog, byt
 
 def listed_catalog(
     path: Path, locale: str
-) -> tuple[Catalog, CatalogError | None, dict[MessageKey, int]]:
+) -> tuple[Catalog, CatalogError | None, dict[MessageKey, int], dict[MessageKey, str]]:
     """For a translator's listing, from one reading of the file ``path`` as it is now: its
     catalog whatever rules it breaks (never for rendering), the CatalogError that loading it
-    would raise (None if it breaks none), and the line of each message's ``msgid`` (obsolete
-    entries left out). CatalogError if it cannot be read, or cannot be made into a catalog
-    even so."""
+    would raise (None if it breaks none), the line of each message's ``msgid`` (obsolete
+    entries left out), and which forms are empty of each plural message translated in
+    others ("msgstr[1] is empty"). CatalogError if it cannot be read, or cannot be made into
+    a catalog even so."""
     check_folder_name(path, locale)
     data = _catalog_bytes(path)
-    po, parsed, read = _parse_catalog(path, locale, data)
-    problems, review = _problems_and_review(po, parsed, read)
+    po, parsed, read, forms_given = _parse_catalog(path, locale, data)
+    problems, review = _problems_and_review(po, parsed, read, forms_given)
     if plural_header_problem(po, parsed) is not None:
         # The header is wrong (a problem already): Babel made room for its number of forms in
         # every plural message, which may be more than its formula picks from (nplurals=3 with
@@ -252,7 +257,13 @@ def listed_catalog(
     lines = {
         message_key(message): message.lineno for message in po if message.id and message.lineno
     }
-    return catalog, _broken(path, problems) if problems else None, lines
+    unfinished = {
+        message_key(message): empty
+        for message in po
+        if message.id
+        and (empty := empty_forms(message, forms_given.get(message.lineno or 0))) is not None
+    }
+    return catalog, _broken(path, problems) if problems else None, lines, unfinished
 
 
 def _broken(path: Path, problems: list[str]) -> CatalogError:
@@ -264,11 +275,11 @@ def _broken(path: Path, problems: list[str]) -> CatalogError:
 
 
 def _problems_and_review(
-    po: BabelCatalog, parsed: Locale, read: list[str]
+    po: BabelCatalog, parsed: Locale, read: list[str], forms_given: dict[int, int]
 ) -> tuple[list[str], Review]:
-    """The rules the catalog breaks (with those found reading it, ``read``), and its review
-    record (a draft's, if it breaks that)."""
-    problems = [*read, *message_problems(po, parsed)]
+    """The rules the catalog breaks (with those found reading it, ``read``; ``forms_given``
+    as _parse_catalog gives it), and its review record (a draft's, if it breaks that)."""
+    problems = [*read, *message_problems(po, parsed, forms_given)]
     try:
         review = review_record(po) if parsed.language != SOURCE_LOCALE else Review("source")
     except ValueError as error:
@@ -281,12 +292,7 @@ def _built_catalog(
     locale: str, po: BabelCatalog, parsed: Locale, review: Review
 ) -> tuple[Catalog, bytes]:
     """The catalog of a parsed file, and its messages compiled."""
-    from babel.messages.mofile import write_mo
-
-    buffer = io.BytesIO()
-    # Fuzzy entries stay out, as msgfmt leaves them out: they are not translations yet.
-    write_mo(buffer, po, use_fuzzy=False)
-    compiled = buffer.getvalue()
+    compiled = _compiled(po)
     messages = [message for message in po if message.id]
     translated = [message for message in messages if is_translated(message)]
     revision = _revision(translated)
@@ -305,6 +311,31 @@ def _built_catalog(
         revision,
     )
     return catalog, compiled
+
+
+def _compiled(po: BabelCatalog) -> bytes:
+    """The translated messages of ``po`` compiled (``.mo``). Fuzzy entries stay out, as
+    msgfmt leaves them out: they are not translations yet. So does a plural message with a
+    form still empty, which is untranslated: Babel would put English in the empty form's
+    place, picked by the catalog's own formula (Arabic's form for 1 gets "sessions"), beside
+    the translation of other counts; left out, the message is in English for every count, by
+    English's rule, as any untranslated message is (in a draft)."""
+    from babel.messages.mofile import write_mo
+
+    untranslated = [
+        (message, message.string)
+        for message in po
+        if message.id and message.pluralizable and not message.fuzzy and not is_translated(message)
+    ]
+    buffer = io.BytesIO()
+    try:
+        for message, _ in untranslated:
+            message.string = ()  # no translation: write_mo leaves the message out
+        write_mo(buffer, po, use_fuzzy=False)
+    finally:  # the catalog is read again after (listed_catalog)
+        for message, string in untranslated:
+            message.string = string
+    return buffer.getvalue()
 
 
 def catalog_from_compiled(

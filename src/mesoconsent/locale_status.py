@@ -63,7 +63,9 @@ class LocaleStatus:
     review: Review
     total: int
     # (message, what it is, why) for each message that would show in English ("untranslated",
-    # "fuzzy", or "copied": the English itself) or blank ("empty": only spaces or punctuation).
+    # with the forms still empty of a plural message translated in others, "untranslated
+    # (msgstr[1] is empty)"; "fuzzy", or "copied": the English itself) or blank ("empty":
+    # only spaces or punctuation).
     missing: tuple[tuple[MessageKey, str, str], ...]
     # Why the catalog could not be read or failed its checks, if it did.
     error: str | None = None
@@ -187,6 +189,7 @@ def catalog_status(
     against the messages a form can show (``needed``); CatalogError if it cannot be read."""
     error: CatalogError | None = None
     lines: dict[MessageKey, int] = {}
+    unfinished: dict[MessageKey, str] = {}
     if path is None:  # the source language, which needs no catalog file
         catalog = load_catalog(name, locale_dirs)
     else:
@@ -194,9 +197,10 @@ def catalog_status(
         # translator's last edit), read once for its lines too, which a checked catalog
         # does not keep: this listing is for translators, not for rendering. A file that
         # reads but breaks rules still has what it lacks listed beside its problems.
-        catalog, error, lines = listed_catalog(path, name)
+        catalog, error, lines, unfinished = listed_catalog(path, name)
     missing = tuple(
-        (key, kind, reason)
+        # A plural message translated in some forms: which are still empty.
+        (key, kind, f"{reason} ({unfinished[key]})" if key in unfinished else reason)
         for key, kind in needed.items()
         if (reason := catalog.unusable(key)) is not None
     )

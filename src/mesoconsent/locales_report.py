@@ -16,6 +16,7 @@ from mesoconsent.engine import Engine
 from mesoconsent.errors import shortened
 from mesoconsent.i18n import MessageKey
 from mesoconsent.locale_status import LocaleStatus
+from mesoconsent.po_syntax import obsolete_repeats
 from mesoconsent.resources import locales_dir, templates_dir
 
 
@@ -51,6 +52,7 @@ def print_report(statuses: Sequence[LocaleStatus], engine: Engine) -> list[Local
         if status.differs:
             _list_differences(status)
         _warn_of_byte_order_mark(status)
+        _warn_of_obsolete_repeats(status)
     return incomplete
 
 
@@ -127,6 +129,31 @@ def _warn_of_byte_order_mark(status: LocaleStatus) -> None:
             "msgmerge refuse such a file, and pybabel update drops the first line of its header "
             "comment; save it without one (Poedit does)"
         )
+
+
+def _warn_of_obsolete_repeats(status: LocaleStatus) -> None:
+    """mesoconsent ignores an obsolete entry (``#~``) that repeats the msgctxt and msgid of an
+    entry of the file, as it ignores every obsolete entry, but msgfmt, msgmerge and msgattrib
+    refuse the file ("duplicate message definition"), so the translator's other tools stop:
+    said, without failing the check, at the obsolete entry's line, the one to delete."""
+    if status.path is None:
+        return
+    try:
+        text = status.path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except (OSError, UnicodeDecodeError):  # reported with the catalog's other problems
+        return
+    repeats = obsolete_repeats(text)
+    if not repeats:
+        return
+    count = len(repeats)
+    print(
+        f"\n{status.locale}: {count} obsolete entr{'y' if count == 1 else 'ies'} (#~) "
+        f"repeat{'s' if count == 1 else ''} a message of the file: msgfmt, msgmerge and "
+        f'msgattrib refuse such a file ("duplicate message definition"); delete '
+        f"{'it' if count == 1 else 'them'}:"
+    )
+    for line, message, other in repeats:
+        print(f"  - {_at_line(status, line)}: {message} (also at line {other})")
 
 
 class _TemplatesEnglish:

@@ -7,6 +7,7 @@ Line numbers are counted as Babel and msgfmt count them, for a translator to fin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from mesoconsent.errors import CatalogError, first_few, listed, shortened
@@ -104,16 +105,61 @@ _CONTINUATION = re.compile(r'[ \t]*(".*")')
 
 
 def _repeated_messages(lines: list[str]) -> list[str]:
-    """The (msgctxt, msgid) pairs the file gives more than once, each described with the lines
-    of its msgids, for a message. Runs on lines _malformed_lines has passed: every line is a
-    comment, blank, a keyword with its string, or a string continuing the previous one."""
+    """The (msgctxt, msgid) pairs the file gives more than once in live entries, each
+    described with the lines of its msgids, for a message. Runs on lines _malformed_lines has
+    passed: every line is a comment, blank, a keyword with its string, or a string continuing
+    the previous one."""
     first: dict[tuple[str, str], int] = {}
     repeated: dict[tuple[str, str], list[int]] = {}
-    context, msgid, reading, msgid_line = "", "", "", 0
+    for key, msgid_line, obsolete in _entry_keys(lines):
+        if obsolete:
+            continue  # ignored with the entry (obsolete_repeats says it)
+        if key in first:
+            repeated.setdefault(key, [first[key]]).append(msgid_line)
+        first.setdefault(key, msgid_line)
+    return [
+        f"{_described(key)} at lines {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+        for key, numbers in repeated.items()
+    ]
+
+
+def obsolete_repeats(text: str) -> list[tuple[int, str, int]]:
+    """The obsolete entries (``#~``) of the .po file ``text`` whose msgctxt and msgid a live
+    entry gives too, or an obsolete one before them: (the line of its msgid, the message, the
+    line of the other's msgid). Babel and mesoconsent ignore obsolete entries, but msgfmt,
+    msgmerge and msgattrib refuse such a file ("duplicate message definition"): a translator
+    who copies a live entry's text into an obsolete one, or one that pybabel update left behind
+    when the message came back, has a file the other tools cannot use."""
+    entries = list(_entry_keys(po_lines(text)))
+    live = {key: line for key, line, obsolete in reversed(entries) if not obsolete}
+    first: dict[tuple[str, str], int] = {}
+    found = []
+    for key, line, obsolete in entries:
+        other = live.get(key, first.get(key)) if obsolete else None
+        if other is not None:
+            found.append((line, _described(key), other))
+        first.setdefault(key, line)
+    return found
+
+
+def _entry_keys(lines: list[str]) -> Iterator[tuple[tuple[str, str], int, bool]]:
+    """Each entry's (msgctxt, msgid) as the file writes them (escapes as they are; the header's
+    empty msgid left out), the line of its msgid, and whether it is obsolete (its lines start
+    with ``#~``; ``#~|`` lines, the previous text msgmerge --previous keeps, are comments).
+    Lines that are not a keyword with its string or a string continuing the previous one are
+    passed over: an obsolete entry's lines are not checked (msgfmt ignores them)."""
+    context, msgid, reading, msgid_line, in_obsolete = "", "", "", 0, False
     for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
+        text = line.strip()
+        obsolete = text.startswith("#~") and not text.startswith(_OBSOLETE_COMMENTS)
+        if obsolete:
+            text = text[2:].lstrip()
+        if not text or text.startswith("#"):
             continue
-        keyword = _KEYWORD.fullmatch(line)
+        if obsolete != in_obsolete:
+            # A live entry's lines do not continue an obsolete one's, nor the other way round.
+            context, reading, in_obsolete = "", "", obsolete
+        keyword = _KEYWORD.fullmatch(text)
         if keyword is not None:
             name, string = keyword.groups()
             if name == "msgctxt":
@@ -121,25 +167,51 @@ def _repeated_messages(lines: list[str]) -> list[str]:
             elif name == "msgid":
                 msgid, reading, msgid_line = string[1:-1], name, number
             else:  # the message's key is complete
+                if (reading in ("msgid", "msgctxt") or name == "msgid_plural") and msgid:
+                    yield (context, msgid), msgid_line, obsolete
                 if reading in ("msgid", "msgctxt") or name == "msgid_plural":
-                    key = (context, msgid)
-                    if key in first and msgid:
-                        repeated.setdefault(key, [first[key]]).append(msgid_line)
-                    first.setdefault(key, msgid_line)
                     context = ""
                 reading = name
             continue
-        continuation = _CONTINUATION.fullmatch(line)
+        continuation = _CONTINUATION.fullmatch(text)
         if continuation is not None:
             if reading == "msgctxt":
                 context += continuation.group(1)[1:-1]
             elif reading == "msgid":
                 msgid += continuation.group(1)[1:-1]
-    return [
-        f"msgid {shortened(msgid)!r}{f' (msgctxt {context!r})' if context else ''} at lines "
-        f"{', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
-        for (context, msgid), numbers in repeated.items()
-    ]
+
+
+def _described(key: tuple[str, str]) -> str:
+    """A message named by its msgid, and its msgctxt if it has one, as the file writes them."""
+    context, msgid = key
+    return f"msgid {shortened(msgid)!r}{f' (msgctxt {context!r})' if context else ''}"
+
+
+# The comments of an obsolete entry ("#~|" previous text, as msgmerge --previous writes it),
+# which are not its lines.
+_OBSOLETE_COMMENTS = ("#~|", "#~:", "#~,", "#~.")
+
+
+def plural_forms_given(lines: list[str]) -> dict[int, int]:
+    """How many forms (``msgstr[N]`` lines) each live plural entry gives, by the line of its
+    msgid (the line Babel gives the message). Babel reads a form the entry leaves out as an
+    empty one, but the two differ: a form left out is a wrong entry (msgfmt -c refuses it), a
+    form left empty a translation not finished yet."""
+    given: dict[int, set[int]] = {}
+    msgid_line = 0
+    for number, line in enumerate(lines, start=1):
+        found = _MSGID_OR_FORM.match(line)
+        if found is None:
+            continue
+        if found.group(1) == "msgid":
+            msgid_line = number
+        else:  # a msgstr without a number is the first form (Babel reads it so)
+            given.setdefault(msgid_line, set()).add(int(found.group(2) or 0))
+    return {line: len(forms) for line, forms in given.items()}
+
+
+# A live entry's msgid line, or a msgstr line (group 2: its form's number, if it has one).
+_MSGID_OR_FORM = re.compile(r"[ \t]*(msgid|msgstr(?:\[(\d+)\])?)[ \t]")
 
 
 def po_lines(text: str) -> list[str]:
