@@ -40,6 +40,13 @@ REFUSED = [
     "formatted.nothing_here",
     "_.__self__",
     "_.__func__",
+    # The sandbox escapes of Jinja2 before 3.1.6 (CVE-2025-27516, CVE-2024-56326): str.format
+    # reached through |attr, or called indirectly, read any global of the process (found by a
+    # review: with Jinja2 3.1.5, which the floor allowed, a clinic template printed the
+    # environment's secrets). pyproject.toml asks for 3.1.6; .ci/floors runs this there.
+    """("{0.__globals__}" | attr("format"))(lipsum)""",
+    """"{0.__globals__}".format | attr("__call__")(lipsum)""",
+    """lipsum.__globals__""",
 ]
 
 
