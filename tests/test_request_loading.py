@@ -582,6 +582,31 @@ def test_an_area_listed_twice_in_two_unicode_forms_is_refused() -> None:
     assert problems_of(data) == {"treatment.treated_areas[2]": "repeats an earlier area"}
 
 
+@pytest.mark.parametrize("mark", ["\u200e", "\u200f", "\u061c"])
+@pytest.mark.parametrize(("section", "field"), [("clinic", "phone"), ("patient", "patient_id")])
+def test_a_direction_mark_in_a_number_is_refused(mark: str, section: str, field: str) -> None:
+    # Found by a security review: "+44 20" RLM " 7946 0000" printed as "+44 200000 7946" in
+    # an English form (and its parts swapped in an Arabic one), and the gate and verify,
+    # which read the text, passed it: the number to call about a complication.
+    data = example_dict()
+    data[section][field] = f"+44 20{mark} 7946 0000"
+    assert problems_of(data) == {
+        f"{section}.{field}": (
+            f"contains the direction mark U+{ord(mark):04X} at character 7, which would print "
+            "the number's parts in another order; type it again without it (copied from a "
+            "right-to-left page, a number brings such marks with it)"
+        )
+    }
+
+
+def test_a_direction_mark_in_a_name_is_still_allowed() -> None:
+    # Right-to-left names are typed with them.
+    data = example_dict()
+    data["patient"]["full_name"] = "فاطمة\u200f الزهراء"
+    data["clinic"]["name"] = "عيادة\u200f النهر"
+    mesoconsent.validate(request_from_dict(data))
+
+
 SECRET_KEY = "Jane Example: HIV positive\n  - all: fine"
 
 

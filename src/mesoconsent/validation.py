@@ -8,6 +8,7 @@ quote the value: it is a patient's personal data.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
@@ -197,6 +198,22 @@ def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
     for path, value, multiline in fields:
         if (message := text_problem(value, multiline=multiline)) is not None:
             yield FieldProblem(path, message)
+        elif path in _NUMBERS and (mark := _DIRECTION_MARK.search(value)) is not None:
+            yield FieldProblem(
+                path,
+                f"contains the direction mark U+{ord(mark.group()):04X} at character "
+                f"{mark.start() + 1}, which would print the number's parts in another order; "
+                "type it again without it (copied from a right-to-left page, a number "
+                "brings such marks with it)",
+            )
+
+
+# Fields read as numbers, where a direction mark (allowed in names, which right-to-left
+# scripts type with them) reorders what prints: "+44 20\u200f 7946 0000" printed as
+# "+44 200000 7946", the number a patient would call about a complication (found by a
+# security review).
+_NUMBERS = frozenset({"clinic.phone", "patient.patient_id"})
+_DIRECTION_MARK = re.compile("[\u200e\u200f\u061c]")
 
 
 def _date(path: str, value: object) -> Iterator[FieldProblem]:
