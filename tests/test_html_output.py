@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 import zipfile
 from html.parser import HTMLParser
 
@@ -76,6 +77,37 @@ def test_each_answer_box_is_a_read_only_checkbox_to_assistive_technology() -> No
     assert checked == ["true", "false", "false", "false"]  # "yes" for the first question only
 
 
+@pytest.mark.parametrize("locale", ["en", "fr", "ar"])
+def test_each_answer_box_is_named_by_its_column_s_heading(locale: str) -> None:
+    # Found by an accessibility review: a screen reader reading on heard "Are you pregnant?
+    # checkbox checked, checkbox not checked", not which box was Yes: the answer was only in
+    # the column. Each box is named by its column's heading, in the form's language.
+    request = attrs.evolve(
+        example(),
+        locale=locale,
+        screening={**example().screening, "pregnant": mesoconsent.ScreeningAnswer(True)},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        page = mesoconsent.render(request, "html").content.decode()
+    catalog = mesoconsent.default_engine().catalog(locale)
+    yes, no = catalog.gettext("Yes"), catalog.gettext("No")
+    root = lxml.html.document_fromstring(page)
+    rows = [row for row in root.iter("tr") if row.find("td[@class='box']") is not None]
+    assert len(rows) == len(example().screening)
+    for row in rows:
+        boxes = row.findall("td[@class='box']/span")
+        assert [box.get("aria-label") for box in boxes] == [yes, no]
+    first = rows[0].findall("td[@class='box']/span")
+    assert [box.get("aria-checked") for box in first] == ["true", "false"]  # "Yes" ticked
+    # No other box is named: the patient-details table has none, the heading row neither.
+    assert len(root.xpath("//span[@role='checkbox'][@aria-label]")) == 2 * len(rows)
+    # The warning box is a region named by its first line, which screen readers list.
+    (alert,) = root.xpath("//section[@class='alert']")
+    assert alert.get("aria-label") == _text(alert.find("p"))
+    assert alert.get("role") is None
+
+
 def _text(element: lxml.html.HtmlElement) -> str:
     return "".join(map(str, element.itertext()))
 
@@ -117,9 +149,9 @@ def test_the_page_has_the_docx_s_headings_checklist_alert_and_emphasis() -> None
     ]
     assert len(rows) == len(screening)
     assert all(cell.tag == "td" for row in rows for cell in row)
-    # The alert is announced as one, and names the questions answered "yes".
-    (alert,) = root.findall(".//div[@class='alert']")
-    assert alert.get("role") == "alert"
+    # The alert is a region named by its first line, and names the questions answered "yes".
+    (alert,) = root.findall(".//section[@class='alert']")
+    assert alert.get("aria-label", "").startswith("Important: you answered")
     assert _text(alert).startswith("Important: you answered")
     assert len(alert.findall(".//li")) == 2
     # The patient's own words, in italics in the DOCX, are emphasised on the page too.
@@ -343,3 +375,13 @@ def test_patient_text_cannot_break_out_of_the_printed_header_or_the_style_sheet(
     root = lxml.html.document_fromstring(page)
     assert root.find(".//script") is None
     assert f"Patient: {HOSTILE}," in _text(root.find("body/div/header"))
+
+
+def test_the_draft_banner_stays_at_the_top_of_a_short_window_instead_of_following_it() -> None:
+    # Found by an accessibility review: at 400% zoom (a window 256 CSS pixels high) the
+    # sticky banner covered a third of the screen, the text scrolling under it.
+    style = re.search(
+        r"<style>(.*?)</style>", mesoconsent.render(example(), "html").content.decode()
+    )
+    assert style is not None
+    assert "@media (max-height:30em){.draft{position:static}}" in style.group(1)

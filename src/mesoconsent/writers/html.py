@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from mesoconsent import document as d
@@ -27,6 +28,7 @@ tr{break-inside:avoid;page-break-inside:avoid}tr.long{break-inside:auto;page-bre
 h1,h2,h3{break-after:avoid;page-break-after:avoid}
 .draft{position:sticky;top:0;background:#fff;color:#c00000;font-weight:bold;
 border:3px solid #c00000;padding:.3em 1em;text-align:center}
+@media (max-height:30em){.draft{position:static}}
 @media print{body{margin:0;max-width:none}.draft{position:static}
 .page{display:table;width:100%}header{display:table-header-group;break-inside:avoid;
 page-break-inside:avoid}header::after{content:"";display:block;height:1em}
@@ -34,7 +36,8 @@ main{display:table-row-group}}
 """.replace("\n", "")
 
 
-def _inlines(inlines: tuple[d.Inline, ...]) -> str:
+def _inlines(inlines: tuple[d.Inline, ...], label: str | None = None) -> str:
+    """Inline markup; ``label`` names the boxes (a checklist's column heading)."""
     out = []
     for inline in inlines:
         if isinstance(inline, d.Text):
@@ -47,14 +50,17 @@ def _inlines(inlines: tuple[d.Inline, ...]) -> str:
         elif isinstance(inline, d.LineBreak):
             out.append("<br>")
         elif isinstance(inline, d.Checkbox):
-            out.append(_CHECKED if inline.checked else _UNCHECKED)
+            box = _CHECKED if inline.checked else _UNCHECKED
+            out.append(box if label is None else box.replace(">", f' aria-label="{label}">', 1))
         # Page fields have no meaning on a web page; print CSS cannot count pages portably.
     return "".join(out)
 
 
 # A box shows its glyph; to assistive technology it is a read-only checkbox, checked or not,
 # which a screen reader announces in its user's own language (the glyphs alone are not in
-# common screen readers' symbol tables, and an English label would be wrong in the others).
+# common screen readers' symbol tables), named by its column's heading ("Yes"), in the form's
+# language: without a name, a screen reader reading on says "checkbox checked, checkbox not
+# checked", and which was "Yes" is only in the column (found by an accessibility review).
 _CHECKED = '<span role="checkbox" aria-checked="true" aria-readonly="true">☒</span>'
 _UNCHECKED = '<span role="checkbox" aria-checked="false" aria-readonly="true">☐</span>'
 _BOX = ' class="box"'
@@ -80,7 +86,14 @@ def _block(block: d.Block) -> str:
     if isinstance(block, d.Table):
         return _table(block)
     if isinstance(block, d.Alert):
-        return f'<div class="alert" role="alert">{"".join(_block(b) for b in block.blocks)}</div>'
+        # A region named by its first line ("Important: you answered Yes ..."), which a
+        # screen reader lists among the page's landmarks. Not role="alert": screen readers
+        # do not announce an alert that is there when the page loads, and it is no landmark,
+        # so the warning was skipped by whoever moved through the page by its parts (found
+        # by an accessibility review).
+        first = next((b for b in block.blocks if isinstance(b, d.Paragraph)), None)
+        name = "" if first is None else f' aria-label="{escape(d.plain_text(first.inlines))}"'
+        return f'<section class="alert"{name}>{"".join(_block(b) for b in block.blocks)}</section>'
     # Each signer: a row to sign and date on, a row of captions. A gap cell keeps the
     # signature line and the date line apart, as in the DOCX; print CSS keeps the block on
     # one page.
@@ -103,18 +116,25 @@ def _table(table: d.Table) -> str:
     # "Yes". A heading row further down is not repeated (nor by Word) and stays in the body.
     rows = table.rows
     headings = next((n for n, row in enumerate(rows) if not row.header), len(rows))
-    written = [_row(row) for row in rows]
+    # Each box is named by the heading over it: the last heading row's cell in its column.
+    labels = (
+        [escape(d.plain_text(cell.inlines)) for cell in rows[headings - 1].cells]
+        if headings
+        else []
+    )
+    written = [_row(row, () if row.header else labels) for row in rows]
     if not headings:
         return f'<table class="{table.kind}">{"".join(written)}</table>'
     body = f"<tbody>{''.join(written[headings:])}</tbody>" if headings < len(rows) else ""
     return f'<table class="{table.kind}"><thead>{"".join(written[:headings])}</thead>{body}</table>'
 
 
-def _row(row: d.Row) -> str:
+def _row(row: d.Row, labels: Sequence[str] = ()) -> str:
     cell_tag = "th" if row.header else "td"
     cells = "".join(
-        f"<{cell_tag}{_BOX if _has_box(c) else ''}>{_inlines(c.inlines)}</{cell_tag}>"
-        for c in row.cells
+        f"<{cell_tag}{_BOX if _has_box(c) else ''}>"
+        f"{_inlines(c.inlines, labels[n] if n < len(labels) else None)}</{cell_tag}>"
+        for n, c in enumerate(row.cells)
     )
     # Print CSS keeps a row on one page, as the DOCX's w:cantSplit does, unless it is too long
     # to fit on one (the same rows as in the DOCX).
