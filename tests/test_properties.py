@@ -280,7 +280,8 @@ def test_in_the_text_form_the_answer_follows_its_question_and_the_details_come_a
     rtl = catalog.locale.character_order == "right-to-left"
     for question in PROCEDURE.screening:
         answer = request.screening[question.id]
-        boxes = "[x] | [ ]" if answer.answer else "[ ] | [x]"
+        yes, no = catalog.gettext("Yes"), catalog.gettext("No")
+        boxes = f"[x] {yes} | [ ] {no}" if answer.answer else f"[ ] {yes} | [x] {no}"
         row = lines.index(f"{question_wording(question, catalog)} | {boxes}")
         details = answer.details.split("\n") if answer.details else []
         indent = ("\u200f" if rtl else "") + "    "

@@ -376,5 +376,5 @@ def test_a_text_forms_empty_cell_line_stays_with_the_cells_lines() -> None:
         },
     )
     lines = mesoconsent.render(request, "text").content.decode().splitlines()
-    row = next(i for i, line in enumerate(lines) if line.endswith("| [x] | [ ]"))
+    row = next(i for i, line in enumerate(lines) if line.endswith("| [x] Yes | [ ] No"))
     assert lines[row + 1 : row + 4] == ["    Asthma", "", "    An inhaler"]

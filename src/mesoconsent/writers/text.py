@@ -21,7 +21,8 @@ from mesoconsent.writers.shared import SharedBlocks, output
 _WIDTH = 78  # underline length cap for headings
 
 
-def _inline_text(inlines: tuple[d.Inline, ...]) -> str:
+def _inline_text(inlines: tuple[d.Inline, ...], label: str = "") -> str:
+    """Inlines as text; a box is followed by ``label`` (its column's heading), if given."""
     out = []
     for inline in inlines:
         if isinstance(inline, d.Text):
@@ -30,6 +31,8 @@ def _inline_text(inlines: tuple[d.Inline, ...]) -> str:
             out.append("\n")
         elif isinstance(inline, d.Checkbox):
             out.append("[x]" if inline.checked else "[ ]")
+            if label:
+                out.append(f" {label}")
     return "".join(out)
 
 
@@ -38,14 +41,14 @@ def _item(text: str, marker: str) -> str:
     return marker + text.replace("\n", "\n" + " " * len(marker))
 
 
-def _cell_lines(cell: d.Cell, ltr_document: bool) -> list[str]:
+def _cell_lines(cell: d.Cell, ltr_document: bool, label: str = "") -> list[str]:
     """A table cell's lines. In a left-to-right document, a line holding right-to-left text
     is isolated: otherwise the bidirectional algorithm takes the digits that follow it (a
     phone number after an Arabic address) for Arabic numbers, and shows their groups in
     reverse order, and the line's indentation would move to its right. (A right-to-left
     document's cells are isolated the other way round, before they get here:
     bidi.isolate_block.)"""
-    lines = _inline_text(cell.inlines).split("\n")
+    lines = _inline_text(cell.inlines, label).split("\n")
     if ltr_document:
         lines = [f"{FSI}{line}{PDI}" if has_rtl(line) else line for line in lines]
     return lines
@@ -61,9 +64,19 @@ def _table(table: d.Table, ltr_document: bool) -> str:
     isolated, so without one it would be laid out left to right, its indentation on the left.
     """
     start = "" if ltr_document else RLM
+    # Each box is followed by the heading over it ("[x] Yes | [ ] No"): a screen reader
+    # speaks neither brackets nor bars, so "Are you pregnant? | [x] | [ ]" was heard as
+    # "Are you pregnant? x", the answer only in the column (found by an accessibility review).
+    rows = table.rows
+    headings = next((n for n, row in enumerate(rows) if not row.header), len(rows))
+    labels = [d.plain_text(cell.inlines) for cell in rows[headings - 1].cells] if headings else []
     lines = []
     for row in table.rows:
-        cells = [_cell_lines(cell, ltr_document) for cell in row.cells]
+        named = () if row.header else labels
+        cells = [
+            _cell_lines(cell, ltr_document, named[n] if n < len(named) else "")
+            for n, cell in enumerate(row.cells)
+        ]
         lines.append(" | ".join(cell[0] for cell in cells))
         if any(len(cell) > 1 for cell in cells):
             lines.extend(_further_lines(cells, start))
