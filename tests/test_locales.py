@@ -684,6 +684,9 @@ def test_draft_mode_renders_and_marks_every_page(tmp_path: Path) -> None:
         "DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet."
     )
     assert notice in header  # the header repeats on every page
+    # ... and the body starts with it: a screen reader reads no page header, nor does an
+    # export to PDF put one in the reading order (found by an accessibility review).
+    assert docx_paragraph_texts(result.content)[0] == notice
     assert "<cp:contentStatus>Draft</cp:contentStatus>" in core
     assert custom_properties(custom)["mesoconsent.draft"] == "yes"
     assert SCARRING in docx_paragraph_texts(result.content)  # the English is there, marked

@@ -685,6 +685,14 @@ def write_docx(document: d.Document, shared: SharedBlocks | None = None) -> byte
     # A DOCX names its paper: A4 where the request names none.
     end = _document_end(document.paper_size or "A4", rtl)
     segments = [_DOCUMENT_START, *body.segments(document.blocks), end]
+    if document.draft_notice is not None:
+        # The notice opens the body too: a screen reader reads no page header, nor does an
+        # export to PDF put one in its reading order (found by an accessibility review).
+        runs = body.inline_runs(
+            (d.Text(document.draft_notice, bold=True),), size=24, color=DRAFT_COLOR
+        )
+        notice = w.paragraph(_paragraph_properties(None, None, True, rtl, "center"), runs)
+        segments.insert(1, form_segment(notice.encode()))
     meta = document.metadata
     fixed = _fixed_parts()
     header = _header_footer_body("hdr", "Header", document.header, rtl, document.draft_notice)
