@@ -1051,3 +1051,19 @@ def test_a_request_is_read_from_standard_input_with_a_dash(tmp_path: Path) -> No
     assert broken.returncode == 2
     assert b"request: not valid JSON" in broken.stderr
     assert not (tmp_path / "broken.docx").exists()
+
+
+def test_a_file_named_dash_is_read_as_a_file_by_its_path(tmp_path: Path) -> None:
+    # "-" alone is standard input; "./-" is the file of that name, as for cat or gzip
+    # (Path("./-") prints as "-": the path is not compared as text).
+    (tmp_path / "-").write_text(json.dumps(example_dict()), encoding="utf-8")
+    named = subprocess.run(
+        [sys.executable, "-m", "mesoconsent", "render", "--input", "./-", "-o", "named.docx"],
+        input=b"{}",
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert named.returncode == 0, named.stderr
+    assert (tmp_path / "named.docx").exists()

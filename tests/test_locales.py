@@ -1119,6 +1119,24 @@ def test_a_review_record_is_read_whatever_the_case_of_its_names(tmp_path: Path) 
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
+def test_a_lowercase_record_line_after_a_long_reviewed_by_is_not_read_as_part_of_it(
+    tmp_path: Path,
+) -> None:
+    # A Reviewed-By line long enough that the next line's first word would not fit on it is
+    # read as going on there, unless that line starts a note of its own: a record line in
+    # lower case does too.
+    po_path = french_copy(tmp_path)
+    revision = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").revision
+    reviewer = "Dr Johanna Beispielfrau-Mustermann <johanna@example.org>, 2026-11-26"
+    replace_once(
+        po_path,
+        "# Review-State: draft\n# Reviewed-By:",
+        f"# review-state: reviewed\n# Reviewed-By: {reviewer}\n# reviewed-revision: {revision}",
+    )
+    review = Engine(locale_dirs=[tmp_path / "locales"]).catalog("fr").review
+    assert review == Review("reviewed", reviewer, revision)
+
+
 def test_a_review_record_given_twice_is_refused(tmp_path: Path) -> None:
     # "draft" added above an old "reviewed" record instead of replacing it.
     po_path = french_copy(tmp_path)

@@ -2700,3 +2700,24 @@ def test_details_a_template_shows_outside_the_row_verify(tmp_path: Path) -> None
 
     problems = engine.verify(edited(form, add_details)).problems
     assert reasons(problems) == [(DETAILS_KEY, "altered")]
+
+
+@pytest.mark.parametrize(
+    ("character", "element"),
+    [("\u00ad", "<w:softHyphen/>"), ("\u2011", "<w:noBreakHyphen/>")],
+)
+def test_details_with_a_hyphen_a_word_processor_saves_as_an_element_verify(
+    character: str, element: str
+) -> None:
+    # Word and LibreOffice save a soft hyphen (U+00AD) and a non-breaking hyphen (U+2011) as
+    # elements of their own between two w:t, not as characters: the details are unchanged.
+    form = with_details(f"Follow{character}up of a skin graft")
+    assert mesoconsent.verify(form).ok
+    written = f"<w:t>Follow{character}up of a skin graft</w:t>"
+    assert rendered_xml(form).count(written) == 1
+
+    def as_saved(xml: str) -> str:
+        return xml.replace(written, f"<w:t>Follow</w:t>{element}<w:t>up of a skin graft</w:t>")
+
+    report = mesoconsent.verify(rewritten(form, {"word/document.xml": as_saved}))
+    assert report.ok, report.problems

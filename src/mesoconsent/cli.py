@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--input",
         "-i",
-        type=_path,
+        type=_input_path,
         metavar="REQUEST.json",
         help="the request file (format: docs/request-format.md); - reads standard input",
     )
@@ -217,6 +217,15 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+# What --input is given for standard input: "-" itself, a str, never a Path (Path("./-"), a
+# file named "-", prints as "-" too).
+_STDIN = "-"
+
+
+def _input_path(text: str) -> Path | str:
+    return _STDIN if text == _STDIN else _path(text)
+
+
 def _file_path(text: str) -> Path:
     # Path("consent.docx/") is consent.docx: the separator, which says a folder, is gone.
     if names_a_folder(text):
@@ -321,12 +330,12 @@ def _render_one(args: argparse.Namespace, engine: Engine) -> int:
     # treated areas and product as a clinic there would write them).
     path = example_request_path(_catalog_name(engine, args.locale)) if args.example else args.input
     try:
-        if not args.example and str(path) == "-":  # as a pipe hands it: clinic software
+        if path == _STDIN:  # as a pipe hands it: clinic software
             data = decode_json(read_request_stream(sys.stdin.buffer))
         else:
             data = decode_json(read_request_file(path))
     except OSError as error:
-        say(f"cannot read {'standard input' if str(path) == '-' else path}: {error.strerror}")
+        say(f"cannot read {'standard input' if path == _STDIN else path}: {error.strerror}")
         return EXIT_IO
     request = engine.request_from_dict(with_options(data, args.locale, args.paper_size))
     # SIGTERM (a service stopping, `timeout`) interrupts like Ctrl-C, so that a form being

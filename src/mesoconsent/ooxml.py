@@ -6,6 +6,9 @@ from __future__ import annotations
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 P, R, TEXT, TAB, BR, CR, TR = (f"{W}{tag}" for tag in ("p", "r", "t", "tab", "br", "cr", "tr"))
 TC = f"{W}tc"
+# Characters Word and LibreOffice write as elements of their own, not inside w:t: an optional
+# (soft) hyphen, U+00AD, and a non-breaking hyphen, U+2011.
+SOFT_HYPHEN, NO_BREAK_HYPHEN = f"{W}softHyphen", f"{W}noBreakHyphen"
 TBL = f"{W}tbl"
 BOOKMARK_START, BOOKMARK_END = f"{W}bookmarkStart", f"{W}bookmarkEnd"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

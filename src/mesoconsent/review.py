@@ -45,8 +45,9 @@ _REVIEW_LINE = re.compile(
 # pybabel update wraps the header comment's lines at 76 characters, going on in lines of their
 # own that start with "# ".
 _WRAPPED_AT = 76
-# A header comment line that starts a note of its own: a name and a colon.
-_HEADER_NOTE = re.compile(r"#\s*[A-Z][\w -]{0,40}:(?:\s|$)")
+# A header comment line that starts a note of its own: a name and a colon, in any case (as the
+# record's own names are read).
+_HEADER_NOTE = re.compile(r"#\s*[A-Z][\w -]{0,40}:(?:\s|$)", re.IGNORECASE)
 
 
 def _review_lines(header_comment: str) -> list[tuple[str, str]]:
@@ -69,6 +70,8 @@ def _review_lines(header_comment: str) -> list[tuple[str, str]]:
             if not value or not after.startswith("# ") or not words:
                 break
             if len(line) + 1 + len(words[0]) <= _WRAPPED_AT or _HEADER_NOTE.match(after):
+                break
+            if _REVIEW_LINE.fullmatch(after):  # another line of the record, in any case
                 break
             value = f"{value} {' '.join(words)}"
             line = after

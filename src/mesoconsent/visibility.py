@@ -13,7 +13,23 @@ from typing import Literal, NamedTuple, TypeVar, cast
 
 from lxml import etree
 
-from mesoconsent.ooxml import BR, CR, FALLBACK, OFF, REMOVED, TAB, TBL, TC, TEXT, TR, P, R, W
+from mesoconsent.ooxml import (
+    BR,
+    CR,
+    FALLBACK,
+    NO_BREAK_HYPHEN,
+    OFF,
+    REMOVED,
+    SOFT_HYPHEN,
+    TAB,
+    TBL,
+    TC,
+    TEXT,
+    TR,
+    P,
+    R,
+    W,
+)
 
 T = TypeVar("T")
 
@@ -752,7 +768,13 @@ def _text(paragraph: etree._Element, hidden: Callable[[etree._Element], bool]) -
                 pieces.append("\t")
             elif element.tag in (BR, CR):
                 pieces.append("\n")
+            elif element.tag in _HYPHENS:
+                # U+00AD and U+2011 as Word and LibreOffice save them: the text is unchanged.
+                pieces.append(_HYPHENS[element.tag])
     return "".join(pieces)
+
+
+_HYPHENS = {SOFT_HYPHEN: "\u00ad", NO_BREAK_HYPHEN: "\u2011"}
 
 
 def lines_to_sign_on(row: etree._Element) -> int:
