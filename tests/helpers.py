@@ -130,6 +130,18 @@ def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def run_cli_piped(*args: str | Path, stdin: bytes, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """The command line with ``stdin`` piped in (as clinic software hands it a request)."""
+    return subprocess.run(
+        [sys.executable, "-m", "mesoconsent", *map(str, args)],
+        input=stdin,
+        cwd=cwd,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def empty_catalog(locales_dir: Path, locale: str, plural_forms: str) -> Path:
     """A catalog with a header and no translations (what a new language starts as)."""
     folder = locales_dir / locale / "LC_MESSAGES"

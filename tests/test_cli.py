@@ -16,7 +16,7 @@ import docx
 import pytest
 
 import mesoconsent
-from tests.helpers import empty_catalog, example_dict, run_cli, unreachable_folder
+from tests.helpers import empty_catalog, example_dict, run_cli, run_cli_piped, unreachable_folder
 
 run = run_cli
 
@@ -1028,25 +1028,13 @@ def test_a_request_is_read_from_standard_input_with_a_dash(tmp_path: Path) -> No
     # Found by a review as an integrating developer: clinic software pipes the request in
     # (locales --pot - already wrote to standard output).
     request = json.dumps(example_dict()).encode()
-    piped = subprocess.run(
-        [sys.executable, "-m", "mesoconsent", "render", "--input", "-", "-o", "piped.docx"],
-        input=request,
-        cwd=tmp_path,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    piped = run_cli_piped("render", "--input", "-", "-o", "piped.docx", stdin=request, cwd=tmp_path)
     assert piped.returncode == 0, piped.stderr
     (tmp_path / "request.json").write_bytes(request)
     assert run("render", "-i", "request.json", "-o", "file.docx", cwd=tmp_path).returncode == 0
     assert (tmp_path / "piped.docx").read_bytes() == (tmp_path / "file.docx").read_bytes()
-    broken = subprocess.run(
-        [sys.executable, "-m", "mesoconsent", "render", "-i", "-", "-o", "broken.docx"],
-        input=b'{"patient":',
-        cwd=tmp_path,
-        capture_output=True,
-        timeout=120,
-        check=False,
+    broken = run_cli_piped(
+        "render", "-i", "-", "-o", "broken.docx", stdin=b'{"patient":', cwd=tmp_path
     )
     assert broken.returncode == 2
     assert b"request: not valid JSON" in broken.stderr
@@ -1057,13 +1045,6 @@ def test_a_file_named_dash_is_read_as_a_file_by_its_path(tmp_path: Path) -> None
     # "-" alone is standard input; "./-" is the file of that name, as for cat or gzip
     # (Path("./-") prints as "-": the path is not compared as text).
     (tmp_path / "-").write_text(json.dumps(example_dict()), encoding="utf-8")
-    named = subprocess.run(
-        [sys.executable, "-m", "mesoconsent", "render", "--input", "./-", "-o", "named.docx"],
-        input=b"{}",
-        cwd=tmp_path,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    named = run_cli_piped("render", "--input", "./-", "-o", "named.docx", stdin=b"{}", cwd=tmp_path)
     assert named.returncode == 0, named.stderr
     assert (tmp_path / "named.docx").exists()
