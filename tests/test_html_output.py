@@ -151,7 +151,9 @@ def test_the_page_has_the_docx_s_headings_checklist_alert_and_emphasis() -> None
         ("th", "No"),
     ]
     assert len(rows) == len(screening)
-    assert all(cell.tag == "td" for row in rows for cell in row)
+    # Each question heads its row (a screen reader names it moving down a column of boxes).
+    assert [[cell.tag for cell in row] for row in rows] == [["th", "td", "td"]] * len(rows)
+    assert all(row[0].get("scope") == "row" for row in rows)
     # The alert is a region named by its first line, and names the questions answered "yes".
     (alert,) = root.findall(".//section[@class='alert']")
     assert alert.get("aria-label", "").startswith("Important: you answered")

@@ -16,6 +16,7 @@ h1,h2{color:#1f3864}header,footer{color:#595959;font-size:.85em}
 table{border-collapse:collapse;width:100%;margin:.5em 0 1em}
 table.grid td,table.grid th{border:1px solid #808080;padding:.3em .5em}
 table.grid th{background:#d9e2f3}td.box{text-align:center}
+table.grid th.question{background:none;font-weight:normal;text-align:start}
 tr{break-inside:avoid;page-break-inside:avoid}tr.long{break-inside:auto;page-break-inside:auto}
 .alert{border:3px solid #c00000;background:#fbe4d5;padding:.5em 1em;margin:1em 0}
 .signatures{break-inside:avoid;page-break-inside:avoid}
@@ -130,16 +131,23 @@ def _table(table: d.Table) -> str:
 
 
 def _row(row: d.Row, labels: Sequence[str] = ()) -> str:
-    cell_tag = "th" if row.header else "td"
-    cells = "".join(
-        f"<{cell_tag}{_BOX if _has_box(c) else ''}>"
-        f"{_inlines(c.inlines, labels[n] if n < len(labels) else None)}</{cell_tag}>"
-        for n, c in enumerate(row.cells)
-    )
+    cells = []
+    for n, cell in enumerate(row.cells):
+        if row.header:
+            tag, opening = "th", "<th"
+        elif n == 0 and row.screening is not None and not _has_box(cell):
+            # A health question heads its row: a screen reader moving down a column of boxes
+            # names each box's question (found by an accessibility review). Styled as a cell.
+            tag, opening = "th", '<th scope="row" class="question"'
+        else:
+            tag, opening = "td", "<td"
+        box = _BOX if _has_box(cell) else ""
+        label = labels[n] if n < len(labels) else None
+        cells.append(f"{opening}{box}>{_inlines(cell.inlines, label)}</{tag}>")
     # Print CSS keeps a row on one page, as the DOCX's w:cantSplit does, unless it is too long
     # to fit on one (the same rows as in the DOCX).
     long = "" if fits_on_a_page(*(c.inlines for c in row.cells)) else _LONG
-    return f"<tr{long}>{cells}</tr>"
+    return f"<tr{long}>{''.join(cells)}</tr>"
 
 
 _LONG = ' class="long"'
