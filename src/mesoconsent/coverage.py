@@ -164,6 +164,7 @@ def check_coverage(
     wording: Callable[[str], str],
     untagged_text: Iterable[str] = (),
     values: Mapping[str, str] | None = None,
+    parsed: Mapping[str, Wording] | None = None,
 ) -> list[DisclosureProblem]:
     """Problems with the disclosures of a document, in the procedure's order; [] if none.
 
@@ -172,12 +173,17 @@ def check_coverage(
     for a disclosure whose tag is gone but whose words are still there (``verify`` passes the
     paragraphs of a DOCX whose bookmarks an editor dropped). ``values`` are the request's, by
     placeholder name (render has them; a stored form does not): a placeholder so named must
-    show its value exactly (:meth:`Wording.filled`).
+    show its value exactly (:meth:`Wording.filled`). ``parsed``, where given, holds each
+    id's wording already parsed (the engine keeps them per catalog: every render checks all).
     """
     problems: list[DisclosureProblem] = []
     untagged: list[str] | None = None
+    values = values or {}
     for disclosure_id in procedure.required_ids:
-        expected = Wording.parse(wording(disclosure_id)).filled(values or {})
+        unfilled = parsed[disclosure_id] if parsed is not None else None
+        if unfilled is None:
+            unfilled = Wording.parse(wording(disclosure_id))
+        expected = unfilled.filled(values)
         texts = stated.get(disclosure_id, ())
         if len(texts) == 1 and expected.literals == (texts[0],) and expected.says_anything:
             continue  # the wording itself (no placeholder), with no stray space

@@ -142,7 +142,8 @@ def _well_named(folder: str) -> bool:
 
 # Each required disclosure's and screening question's wording, by id; the problems of those
 # worded alike.
-_Expected = tuple[dict[str, str], list[DisclosureProblem]]
+# Wordings by id, the problems of those worded alike, and the disclosures' wordings parsed.
+_Expected = tuple[dict[str, str], list[DisclosureProblem], dict[str, Wording]]
 
 
 class Engine:
@@ -448,12 +449,12 @@ class Engine:
                 block, "disclosures", d.block_disclosures
             ):
                 stated.setdefault(disclosure_id, []).append(text)
-        expected, alike = self._expected_wordings(procedure, catalog)
+        expected, alike, parsed = self._expected_wordings(procedure, catalog)
         answers = {
             key: (answer.answer, answer.details) for key, answer in request.screening.items()
         }
         problems = check_coverage(
-            procedure, stated, expected.__getitem__, values=composition.values
+            procedure, stated, expected.__getitem__, values=composition.values, parsed=parsed
         ) + check_screening(
             document,
             procedure,
@@ -497,7 +498,11 @@ class Engine:
         found = self._expected.get(key)
         if found is None:
             worded = wordings(procedure, catalog)
-            found = (worded, alike_problems(worded) + self._answer_word_problems(catalog))
+            found = (
+                worded,
+                alike_problems(worded) + self._answer_word_problems(catalog),
+                {i: Wording.parse(worded[i]) for i in procedure.required_ids},
+            )
             # Two threads may both look them up; they get equal values.
             self._expected[key] = found
         return found

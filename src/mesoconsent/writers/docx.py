@@ -236,8 +236,12 @@ class _BodyWriter:
                 own.append(xml)
                 continue
             position = ("docx", self.rtl, keep, self.bookmarks, self.ordered_lists)
+            # (A run with a section number is of shared blocks alone: _runs found each one's.)
             segment, self.bookmarks, self.ordered_lists = shared.run_output(
-                run_blocks, position, functools.partial(self._segment, keep=keep, make=_once)
+                run_blocks,
+                position,
+                functools.partial(self._segment, keep=keep, make=_once),
+                all_shared=True,
             )
             between.append(segment)
         if own:

@@ -94,10 +94,13 @@ class SharedBlocks:
         blocks: tuple[d.Block, ...],
         position: Hashable,
         make: Callable[[tuple[d.Block, ...]], T],
+        *,
+        all_shared: bool = False,
     ) -> T:
         """Like :meth:`output`, for consecutive blocks written as one: made once if every
-        one of them is shared."""
-        if not all(self.is_shared(block) for block in blocks):
+        one of them is shared (``all_shared``: the caller found them so, by :meth:`place_of`,
+        and they are not looked up again)."""
+        if not all_shared and not all(self.is_shared(block) for block in blocks):
             return make(blocks)
         return self._kept((tuple(id(block) for block in blocks), position), make, blocks)
 
