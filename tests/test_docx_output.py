@@ -130,7 +130,8 @@ def test_screening_checklist_is_a_table_with_yes_and_no(rendered: bytes) -> None
     assert [c.text for c in checklist.rows[0].cells] == ["Question", "Yes", "No"]
     assert len(checklist.rows) == 1 + 4
     for row in checklist.rows[1:]:
-        assert (row.cells[1].text, row.cells[2].text) == ("\u2610", "\u2612")  # all answered no
+        # all answered no; each box followed by its column's heading
+        assert (row.cells[1].text, row.cells[2].text) == ("\u2610 Yes", "\u2612 No")
     header_row = checklist.rows[0]._tr
     assert header_row.find(f"{W}trPr/{W}tblHeader") is not None  # repeats across pages
     header_runs = [run for cell in checklist.rows[0].cells for run in cell.paragraphs[0].runs]
@@ -216,9 +217,11 @@ def test_spaces_word_would_drop_are_marked_to_be_kept(rendered: bytes) -> None:
     content = mesoconsent.render(spaced).content
     assert unguarded_spaces(content) == []
     assert " Jane Example " in docx_paragraph_texts(content)
-    # ... and only there: the example's runs need no mark.
+    # ... and only there: the example's runs need no mark, but for each box's label, after the
+    # space that parts it from the box (made once per column: writers/docx.py, _box_cells).
     body = docx_part(rendered, "word/document.xml")
-    assert [t.text for t in body.iter(f"{W}t") if t.get(XML_SPACE) == "preserve"] == []
+    preserved = [t.text for t in body.iter(f"{W}t") if t.get(XML_SPACE) == "preserve"]
+    assert preserved == [" Yes", " No"] * 4
 
 
 def test_every_style_the_document_uses_is_defined(rendered: bytes) -> None:
@@ -231,6 +234,58 @@ def test_every_style_the_document_uses_is_defined(rendered: bytes) -> None:
         for tag, kind in (("pStyle", "paragraph"), ("rStyle", "character"), ("tblStyle", "table")):
             for use in root.iter(f"{W}{tag}"):
                 assert (kind, use.get(f"{W}val")) in defined, (part, tag, use.get(f"{W}val"))
+
+
+@pytest.mark.parametrize(
+    ("locale", "yes", "no"),
+    [("en", "Yes", "No"), ("tr", "Evet", "Hay\u0131r"), ("ar", "نعم", "لا")],
+)
+def test_each_box_is_followed_by_its_column_s_heading(locale: str, yes: str, no: str) -> None:
+    # A screen reader reading straight through heard "Are you pregnant? ☒ ☐", the answer
+    # only in the column (found by an accessibility review): each box is followed by the
+    # heading over it, in the form's language, in the text's font and size (not the box's).
+    answers = dict(example().screening)
+    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
+    request = attrs.evolve(example(), locale=locale, screening=answers)
+    rendered = mesoconsent.default_engine().render_quietly(request).content
+    document = docx.Document(io.BytesIO(rendered))
+    checklist = document.tables[
+        next(
+            n
+            for n, t in enumerate(document.tables)
+            if [c.text for c in t.rows[0].cells][1:2] == [yes]
+        )
+    ]
+    assert [c.text for c in checklist.rows[0].cells[1:]] == [yes, no]
+    texts = [(row.cells[1].text, row.cells[2].text) for row in checklist.rows[1:]]
+    assert texts == [(f"\u2612 {yes}", f"\u2610 {no}")] + [(f"\u2610 {yes}", f"\u2612 {no}")] * 3
+    for row in checklist.rows[1:]:
+        for cell in row.cells[1:]:
+            box, *label = cell.paragraphs[0].runs
+            assert box.font.name == "Segoe UI Symbol"
+            assert label
+            assert all(run.font.name is None and run.font.size is None for run in label)
+            # Right to left as the form's other runs are (inline_runs), where it is.
+            assert all(
+                (run._r.find(f"{W}rPr/{W}rtl") is not None) == (locale == "ar") for run in label
+            )
+
+
+def test_box_labels_are_the_writer_s_and_not_in_the_document_tree() -> None:
+    # The gate reads the document tree (coverage.check_screening): a box there is a box alone.
+    from mesoconsent import document as d
+
+    document = mesoconsent.default_engine().compose(example())
+    cells = [
+        cell.inlines
+        for block in document.blocks
+        if isinstance(block, d.Table)
+        for row in block.rows
+        for cell in row.cells
+        if any(isinstance(inline, d.Checkbox) for inline in cell.inlines)
+    ]
+    assert len(cells) == 8
+    assert all(len(inlines) == 1 for inlines in cells)
 
 
 def test_checklist_boxes_carry_a_font_that_has_them_on_the_run(rendered: bytes) -> None:
@@ -586,3 +641,37 @@ def test_titled_metadata_keeps_everything_else() -> None:
     values = {name: f"value of {name}" for name in fields if name != "draft"}
     metadata = mesoconsent.document.Metadata(**values, draft=True)
     assert metadata.titled("T", "S") == attrs.evolve(metadata, title="T", subject="S")
+
+
+def test_only_the_checklist_s_box_columns_give_labels_which_hold_no_request_text(
+    tmp_path: Path,
+) -> None:
+    # The labels are kept after a render (the shared rows' memo, the box cells' cache), so
+    # they must be the catalog's words: a clinic's heading row may hold the patient's name
+    # over its question column, which is no box column and gives no label.
+    from mesoconsent import document as d
+    from mesoconsent.writers.docx import _box_labels
+    from tests.helpers import copy_templates, edit
+
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / "mesotherapy" / "consent.html.j2",
+        r"\{%- static %\}\n<tr>\n",
+        "<tr>\n<th>{{ request.patient.full_name }}</th>{%- if false %}",
+    )
+    edit(
+        templates / "mesotherapy" / "consent.html.j2",
+        r'<th>\{\{ _\("Question"\) \}\}</th>',
+        "{% endif %}",
+    )
+    edit(templates / "mesotherapy" / "consent.html.j2", r"</tr>\n\{%- endstatic %\}", "</tr>")
+    document = mesoconsent.Engine([templates]).compose(example())
+    (checklist,) = [
+        block
+        for block in document.blocks
+        if isinstance(block, d.Table) and any(row.screening for row in block.rows)
+    ]
+    assert d.plain_text(checklist.rows[0].cells[0].inlines) == "Jane Example"  # (the edit took)
+    assert _box_labels(checklist) == ("", "Yes", "No")
+    patient_table = next(block for block in document.blocks if isinstance(block, d.Table))
+    assert _box_labels(patient_table) == ()

@@ -639,9 +639,11 @@ def test_the_checklist_rows_are_written_once_per_question_and_answer(
     written: list[str | None] = []
     real = mesoconsent.writers.docx._BodyWriter.row
 
-    def recording(writer: Any, row: Row, widths: tuple[int, ...]) -> str:
+    def recording(
+        writer: Any, row: Row, widths: tuple[int, ...], labels: tuple[str, ...] = ()
+    ) -> str:
         written.append(row.screening)
-        return real(writer, row, widths)
+        return real(writer, row, widths, labels)
 
     monkeypatch.setattr(mesoconsent.writers.docx._BodyWriter, "row", recording)
     render_quietly(engine, example(), "docx")

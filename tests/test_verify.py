@@ -23,7 +23,7 @@ import mesoconsent
 from mesoconsent import DocumentReadError
 from mesoconsent.coverage import value_digest
 from mesoconsent.stored_form import BEFORE_VALUES
-from tests.helpers import docx_part, example, present, reasons
+from tests.helpers import docx_paragraph_texts, docx_part, example, present, reasons
 
 CLOTTING = "If you have ever had a blood clotting disorder"
 
@@ -234,6 +234,9 @@ def test_libreoffice_round_trip_verifies(tmp_path: Path, locale: str, flagged: b
     )
     resaved = (tmp_path / "out" / "form.docx").read_bytes()
     assert resaved != rendered
+    # Each box's label (its column's heading) came back after it.
+    labelled = [t for t in docx_paragraph_texts(resaved) if t[:2] in ("\u2610 ", "\u2612 ")]
+    assert len(labelled) == 8, docx_paragraph_texts(resaved)
     report = mesoconsent.verify(resaved)
     assert report.ok, report.problems
 
@@ -654,6 +657,124 @@ def test_checklist_headings_are_the_catalog_s_words() -> None:
 
     problems = mesoconsent.verify(edited(french, swap)).problems
     assert reasons(problems) == [("checklist", "answer columns not headed 'Oui' then 'Non'")]
+
+
+def _box_labels(
+    yes: str | None, no: str | None, rows: slice = slice(1, 2)
+) -> Callable[[docx.document.Document], None]:
+    """Write ``yes`` and ``no`` after the boxes of some checklist rows (the first question's,
+    unless ``rows`` says otherwise), as an editor would; None deletes the label's runs."""
+
+    def change(document: docx.document.Document) -> None:
+        for row in checklist(document).rows[rows]:
+            for cell, label in ((row.cells[1], yes), (row.cells[2], no)):
+                _box, *labels = cell.paragraphs[0].runs
+                assert labels, "no label after the box"
+                for run in labels:
+                    present(run._r.getparent()).remove(run._r)
+                if label is not None:
+                    cell.paragraphs[0].add_run(f" {label}")
+
+    return change
+
+
+def test_each_box_is_labelled_with_its_column_s_heading(rendered: bytes) -> None:
+    document = docx.Document(io.BytesIO(rendered))
+    row = checklist(document).rows[1]
+    assert (row.cells[1].text, row.cells[2].text) == ("\u2610 Yes", "\u2612 No")
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"),
+    [("No", "Yes"), ("No", "No"), ("Yes", "Yes"), ("Yes", "No, never"), ("Ja", "Nein")],
+    ids=["swapped", "yes labelled no", "both yes", "words added", "another language"],
+)
+def test_a_box_label_that_is_not_its_column_s_heading_is_caught(
+    rendered: bytes, yes: str, no: str
+) -> None:
+    # "☒ No" in the Yes column reads, and is heard, as a "no": the label relabels the
+    # answer whatever the heading over it says (a new attack once boxes carried labels).
+    problems = mesoconsent.verify(edited(rendered, _box_labels(yes, no))).problems
+    assert reasons(problems) == [NOT_HEADED]
+
+
+@pytest.mark.parametrize(
+    ("yes", "no", "rows"),
+    [
+        (None, "No", slice(1, 2)),  # one label deleted
+        (None, None, slice(1, 2)),
+        (None, None, slice(1, None)),  # none left: a form made before boxes had labels
+        ("  Yes ", "No", slice(1, None)),  # white space aside, the heading's words
+    ],
+    ids=["one deleted", "a row's deleted", "as made before labels", "spaced"],
+)
+def test_a_box_without_a_label_or_with_its_heading_still_verifies(
+    rendered: bytes, yes: str | None, no: str | None, rows: slice
+) -> None:
+    report = mesoconsent.verify(edited(rendered, _box_labels(yes, no, rows)))
+    assert report.ok, report.problems
+
+
+def test_a_form_made_before_boxes_had_labels_verifies_with_its_answers_read() -> None:
+    # As a form rendered before the labels: every label run taken out of the XML.
+    answers = dict(example().screening)
+    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
+    content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
+    unlabelled = rewritten(
+        content,
+        {
+            "word/document.xml": lambda xml: re.sub(
+                r"<w:r><w:t xml:space=\"preserve\"> (Yes|No)</w:t></w:r>", "", xml
+            )
+        },
+    )
+    document = docx.Document(io.BytesIO(unlabelled))
+    row = checklist(document).rows[1]
+    assert (row.cells[1].text, row.cells[2].text) == ("\u2612", "\u2610")
+    assert mesoconsent.verify(unlabelled).ok
+    # Its answer still read from the boxes: ticked "No", the alert names it.
+    ticked = edited(unlabelled, lambda d: _tick_no(checklist(d).rows[1]))
+    assert reasons(mesoconsent.verify(ticked).problems) == [
+        ("screening.pregnant", "no answer flagged")
+    ]
+
+
+def _tick_no(row: docx.table._Row) -> None:
+    row.cells[1].paragraphs[0].runs[0].text = "\u2610"
+    row.cells[2].paragraphs[0].runs[0].text = "\u2612"
+
+
+def test_a_labelled_yes_turned_to_no_is_caught_by_its_boxes() -> None:
+    answers = dict(example().screening)
+    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
+    content = mesoconsent.render(attrs.evolve(example(), screening=answers)).content
+    ticked = edited(content, lambda d: _tick_no(checklist(d).rows[1]))
+    assert reasons(mesoconsent.verify(ticked).problems) == [
+        ("screening.pregnant", "no answer flagged")
+    ]
+
+
+def test_a_label_of_several_words_is_taken_off_its_box_whole() -> None:
+    # The row's text ends with its two boxes whatever the labels hold: taken off box cell by
+    # box cell, not as the last words of the row (a clinic's catalog may say "Yes, I am").
+    from mesoconsent.verification import read_docx
+    from mesoconsent.writers.docx import bookmark_names, structural_marks
+
+    content = mesoconsent.render(example()).content
+    labelled = edited(content, _box_labels("Yes, I am", "No, I am not"))
+    read = read_docx(labelled, bookmark_names(structural_marks(["pregnant"])))
+    assert read.stated["screening.pregnant"] == ["Are you pregnant?\n\u2610\n\u2612"]
+    assert ("Yes, I am", "No, I am not") in read.over_boxes
+
+    # Split over paragraphs, as Enter would: the label's words in the cell still count.
+    def split(document: docx.document.Document) -> None:
+        cell = checklist(document).rows[1].cells[1]
+        run = cell.paragraphs[0].runs[1]
+        present(run._r.getparent()).remove(run._r)
+        cell.add_paragraph("No")
+
+    problems = mesoconsent.verify(edited(content, split)).problems
+    assert reasons(problems) == [NOT_HEADED]
 
 
 def test_a_flagged_form_verifies() -> None:

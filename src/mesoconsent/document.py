@@ -35,6 +35,12 @@ class Checkbox:
     checked: bool
 
 
+# The longest label (its column's heading, in characters) the DOCX writer writes after a box,
+# and verify reads after one: a box followed by more is words, not a box, and reading no
+# further keeps verify's reading of crafted cells short. Any language's "Yes" fits.
+BOX_LABEL_MOST = 64
+
+
 @attrs.frozen
 class PageField:
     """The current page number ("page") or the page count ("pages"), filled in by the reader."""

@@ -38,6 +38,7 @@ from mesoconsent.coverage import (
 )
 from mesoconsent.document import (
     ALERT_MARK,
+    BOX_LABEL_MOST,
     SCREENING_PREFIX,
     SIGNATURE_PREFIX,
     STATEMENT_PREFIX,
@@ -64,6 +65,7 @@ from mesoconsent.signing import signed_name
 from mesoconsent.verify_report import VerifyReport as VerifyReport
 from mesoconsent.visibility import (
     Visibility,
+    draws,
     heading_text,
     is_header_row,
     lines_to_sign_on,
@@ -431,14 +433,28 @@ def _read_body(
         else:
             stated.setdefault(disclosure_id, []).append(" ".join(paragraphs[i] for i in indices))
     for row_id, found in rows.items():
-        # Paragraphs on lines of their own, as they print: details an editor put in a new
-        # paragraph under the question are on the line after it, as after a line break.
-        stated[row_id] = [
-            "\n".join(read[p] if p in read else paragraph_text(p, visibility) for p in row.iter(P))
-            for row in found
-        ]
+        stated[row_id] = [_row_text(row, read, visibility) for row in found]
     headings, over_boxes = _checklist_headings(rows, visibility)
     return tuple(paragraphs), stated, headings, over_boxes, _after_signatures(spans, rows, place)
+
+
+def _row_text(
+    row: etree._Element, read: Mapping[etree._Element, str], visibility: Visibility
+) -> str:
+    """A checklist row's text as it prints, each paragraph on a line of its own (details an
+    editor put in a new paragraph under the question are on the line after it, as after a
+    line break), but of each box cell only its box: the label after a box is checked against
+    its column's heading (_checklist_headings), and the row's last two words must be its
+    boxes, however many words a label has. Taken off cell by cell, where the row's text is
+    built: the words of the row's end could be a label's or the question's."""
+    in_boxes = {p for _, _, cell in _cells_by_column(row) if _is_box(cell) for p in cell.iter(P)}
+    lines = []
+    for paragraph in row.iter(P):
+        text = read[paragraph] if paragraph in read else paragraph_text(paragraph, visibility)
+        if paragraph in in_boxes:
+            text = "".join(char for char in text if char in _BOX_MARKS)
+        lines.append(text)
+    return "\n".join(lines)
 
 
 def _after_signatures(
@@ -531,15 +547,21 @@ def _checklist_headings(
 
     layouts: set[tuple[etree._Element, tuple[float, float]]] = set()
     headings: dict[str, list[tuple[str, str] | None]] = {}
+    over_boxes: set[tuple[str, str]] = set()
     for row_id, found in rows.items():
         pairs: list[tuple[str, str] | None] = []
         for row in found:
             table = next(row.iterancestors(TBL), None)
             facts = read(table) if table is not None else None
-            middles = _box_middles(row, facts.edges if facts is not None else (0,))
-            if middles is None:
+            boxes = _boxes(row, facts.edges if facts is not None else (0,))
+            if boxes is None:
                 pairs.append(None)  # not two boxes: its answer is unclear anyway
                 continue
+            middles, labels = boxes
+            if any(labels):
+                # A box's label is words over it as much as its heading is: "☒ No" in the
+                # Yes column reads as a "no" whatever the heading says.
+                over_boxes.add(labels)
             if table is None or facts is None:
                 pairs.append(("", ""))
                 continue
@@ -549,7 +571,6 @@ def _checklist_headings(
         headings[row_id] = pairs
     if len(layouts) > _MOST_LAYOUTS:
         return headings, frozenset({_TOO_MANY_LAYOUTS})
-    over_boxes: set[tuple[str, str]] = set()
     for table, middles in layouts:
         for joined in _joined(table):
             for shown in read(joined).shown:
@@ -571,15 +592,20 @@ def _joined(table: etree._Element) -> Iterator[etree._Element]:
             yield sibling
 
 
-def _box_middles(row: etree._Element, edges: Sequence[int]) -> tuple[float, float] | None:
-    """Where the middles of a checklist row's two boxes are (twips from its table's start);
-    None if the row does not hold two."""
+def _boxes(
+    row: etree._Element, edges: Sequence[int]
+) -> tuple[tuple[float, float], tuple[str, str]] | None:
+    """Where the middles of a checklist row's two boxes are (twips from its table's start),
+    and the label after each ("" where there is none); None if the row does not hold two."""
     boxes = [
-        (_edge(edges, start) + _edge(edges, end)) / 2
+        ((_edge(edges, start) + _edge(edges, end)) / 2, label)
         for start, end, cell in _cells_by_column(row)
-        if _is_box(cell)
+        if (label := _box_label(cell)) is not None
     ]
-    return (boxes[0], boxes[1]) if len(boxes) == 2 else None
+    if len(boxes) != 2:
+        return None
+    (yes, yes_label), (no, no_label) = boxes
+    return (yes, no), (yes_label, no_label)
 
 
 def _over(row: _Heading, middles: tuple[float, float]) -> tuple[str, str]:
@@ -652,9 +678,14 @@ def _heading_words(cell: etree._Element, visibility: Visibility) -> str:
 
 
 def _shown_words(cell: etree._Element, visibility: Visibility) -> str:
-    """A cell's words as they print, a box being none (_NESTED if it holds a table)."""
+    """A cell's words as they print, a box being none, so that a box cell shows its label
+    (_NESTED if it holds a table)."""
     words = _cell_words(cell, lambda paragraph: shown_text(paragraph, visibility))
-    return "" if words in _BOX_MARKS else words
+    if words in _BOX_MARKS:
+        return ""
+    if any(mark in words for mark in _BOX_MARKS) and _is_box(cell):
+        return normalize_space("".join(char for char in words if char not in _BOX_MARKS))
+    return words
 
 
 def _cell_words(cell: etree._Element, read: Callable[[etree._Element], str]) -> str:
@@ -694,16 +725,33 @@ def _grid_count(
 
 
 def _is_box(cell: etree._Element) -> bool:
-    """Whether a cell says nothing but one box (its words, however formatted). Read no further
+    """Whether a cell is a box cell (_box_label)."""
+    return _box_label(cell) is not None
+
+
+def _box_label(cell: etree._Element) -> str | None:
+    """What a box cell says after its box, white space normalised ("" if nothing: forms made
+    before boxes were labelled with their column's heading, 2026-11-27); None if ``cell`` is
+    no box cell: one box first, then no other, in at most BOX_LABEL_MOST characters. Its
+    words however formatted, and anything drawn (U+FFFD): a label hidden or drawn says
+    something still, and must be the heading too (_checklist_headings). Read no further
     than it takes to tell: a cell holding a question, and in a crafted file every table
     nested in it, is not one, and reading all of it for each row it is in, at every level of
     nesting, took as long as the file was deep."""
     seen = ""
     for paragraph in cell.iter(P):
-        seen += normalize_space(written_text(paragraph)).replace(" ", "")  # (isolates too)
-        if len(seen) > 1:
-            return False
-    return seen in _BOX_MARKS
+        words = normalize_space(written_text(paragraph))  # (isolates too)
+        if draws(paragraph):
+            words += "\ufffd"
+        if not words:
+            continue
+        seen = f"{seen} {words}" if seen else words
+        if seen[0] not in _BOX_MARKS or len(seen) > 2 + BOX_LABEL_MOST:
+            return None
+    label = seen[1:].strip()
+    if not seen or any(mark in label for mark in _BOX_MARKS):
+        return None
+    return label
 
 
 def _has_ancestor(element: etree._Element, ancestor: etree._Element) -> bool:

@@ -310,11 +310,12 @@ class _BodyWriter:
         # rows that stand for the question's other answers, or that a row with the patient's
         # own words stands for: what is kept is the same whatever the answer
         # (SharedBlocks.share_alternatives).
-        make = functools.partial(self._row_and_marks, widths=widths)
+        labels = _box_labels(block)
+        make = functools.partial(self._row_and_marks, widths=widths, labels=labels)
         rows = []
         for row in block.rows:
             start = self.bookmarks
-            position = ("docx", self.rtl, widths, start)
+            position = ("docx", self.rtl, widths, labels, start)
             for alternative in () if shared is None else shared.alternatives(row):
                 output(shared, alternative, position, make)
                 self.bookmarks = start
@@ -329,43 +330,62 @@ class _BodyWriter:
         # TableNormal draws no borders.
         return w.table(widths, rows, style="TableNormal", bidi=rtl) + _SPACER
 
-    def row(self, row: d.Row, widths: tuple[int, ...]) -> str:
+    def row(self, row: d.Row, widths: tuple[int, ...], labels: tuple[str, ...] = ()) -> str:
+        """A row; a box alone in a cell of it is followed by ``labels``' word for its column
+        (_box_labels), unless the row is a heading row."""
         rtl = self.rtl
         header = row.header
+        named = () if header else labels
         # A screening row is marked in its first cell; verify reads the whole row from there.
         # (A bookmark across cells would not survive LibreOffice, which splits it.)
         mark = (
             self.new_mark(bookmark_name(d.screening_key(row.screening))) if row.screening else None
         )
         cells = []
-        for width, cell in zip(widths, row.cells, strict=True):
+        for column, (width, cell) in enumerate(zip(widths, row.cells, strict=True)):
             inlines = cell.inlines
             box = inlines[0] if len(inlines) == 1 else None
+            label = named[column] if column < len(named) else ""
             if mark is None and isinstance(box, d.Checkbox):
                 # A box alone (the checklist's answers), made once for both states at once,
                 # so that what is kept never tells which a form showed.
-                cells.append(_box_cells(width, header, rtl)[box.checked])
+                cells.append(_box_cells(width, header, rtl, label)[box.checked])
             else:
-                cells.append(self.cell(cell, width, header, mark))
+                cells.append(self.cell(cell, width, header, mark, label))
             mark = None  # the first cell only
         short = fits_on_a_page(*(cell.inlines for cell in row.cells))
         return w.table_row(cells, header=header, keep_together=short)
 
-    def cell(self, cell: d.Cell, width: int, header: bool, mark: tuple[int, str] | None) -> str:
+    def cell(
+        self,
+        cell: d.Cell,
+        width: int,
+        header: bool,
+        mark: tuple[int, str] | None,
+        label: str = "",
+    ) -> str:
         """A table cell; ``mark`` opens the bookmark of its row (a screening row's first
-        cell), which its paragraph spans."""
+        cell), which its paragraph spans. A box alone in it is followed by ``label``, its
+        column's heading: a screen reader reading straight through heard "Are you pregnant?
+        ☒ ☐" (NVDA names neither glyph), the answer only in the column (found by an
+        accessibility review). Written as the cell's words are, in the text's font (the
+        label is not in the document tree: the gate reads the boxes as they are there)."""
         inlines = cell.inlines
         only_box = len(inlines) == 1 and isinstance(inlines[0], d.Checkbox)
         centred = only_box or (header and width < TEXT_WIDTH // 5)
         align = "center" if centred else None
         ppr = _paragraph_properties("TableText", None, False, self.rtl, align)
+        if only_box and label and len(label) <= d.BOX_LABEL_MOST:  # (longer: verify reads none)
+            inlines = (*inlines, d.Text(f" {label}"))
         runs = self.inline_runs(inlines, bold=header)
         end = None if mark is None else mark[0]
         return _cell_start(width, header) + w.paragraph(ppr, runs, start=mark, end=end) + "</w:tc>"
 
-    def _row_and_marks(self, row: d.Row, widths: tuple[int, ...]) -> tuple[str, int]:
+    def _row_and_marks(
+        self, row: d.Row, widths: tuple[int, ...], labels: tuple[str, ...]
+    ) -> tuple[str, int]:
         """A row and the bookmark number after it."""
-        return self.row(row, widths), self.bookmarks
+        return self.row(row, widths, labels), self.bookmarks
 
     def alert(self, block: d.Alert) -> str:
         """A boxed alert, its paragraphs spanned by the alert's bookmark: verify looks there,
@@ -498,12 +518,40 @@ def _declaration_paragraphs(blocks: tuple[d.Block, ...]) -> set[int]:
     return held
 
 
+def _box_labels(table: d.Table) -> tuple[str, ...]:
+    """The word each column's boxes are labelled with: the words of the last of the table's
+    leading heading rows in that column (the checklist's "Yes" and "No", in the form's
+    language), as the text and HTML writers name them; none if the table has no heading.
+
+    Only over a checklist's boxes: the gate holds every row's words there to the catalog's
+    "Yes" and "No" (coverage._heading_problems), and the labels are kept after the render,
+    in the memo of shared rows (their position) and in the box cells' cache. Another
+    column's heading, or another table's, may hold a request's text, which must not be
+    (writers/shared.py: patient text is not kept)."""
+    rows = table.rows
+    headings = next((n for n, row in enumerate(rows) if not row.header), len(rows))
+    boxed = {
+        column
+        for row in rows
+        if row.screening is not None
+        for column, cell in enumerate(row.cells)
+        if len(cell.inlines) == 1 and isinstance(cell.inlines[0], d.Checkbox)
+    }
+    if not headings or not boxed:
+        return ()
+    heading = rows[headings - 1].cells
+    return tuple(
+        d.plain_text(cell.inlines) if column in boxed else "" for column, cell in enumerate(heading)
+    )
+
+
 @functools.lru_cache(maxsize=256)
-def _box_cells(width: int, header: bool, rtl: bool) -> dict[bool, str]:
-    """A cell holding an empty box, and one holding a ticked box, by whether it is ticked."""
+def _box_cells(width: int, header: bool, rtl: bool, label: str = "") -> dict[bool, str]:
+    """A cell holding an empty box, and one holding a ticked box, by whether it is ticked;
+    each followed by ``label`` (its column's heading), if any."""
     writer = _BodyWriter(rtl)
     return {
-        checked: writer.cell(d.Cell((d.Checkbox(checked),)), width, header, None)
+        checked: writer.cell(d.Cell((d.Checkbox(checked),)), width, header, None, label)
         for checked in (True, False)
     }
 
