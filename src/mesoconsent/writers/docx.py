@@ -40,7 +40,7 @@ from mesoconsent.writers.docx_parts import (
     settings_xml,
     styles_xml,
 )
-from mesoconsent.writers.shared import SharedBlocks, fits_on_a_page, output
+from mesoconsent.writers.shared import SharedBlocks, column_headings, fits_on_a_page, output
 from mesoconsent.writers.zip import (
     ONCE,
     CompressedPart,
@@ -528,20 +528,17 @@ def _box_labels(table: d.Table) -> tuple[str, ...]:
     in the memo of shared rows (their position) and in the box cells' cache. Another
     column's heading, or another table's, may hold a request's text, which must not be
     (writers/shared.py: patient text is not kept)."""
-    rows = table.rows
-    headings = next((n for n, row in enumerate(rows) if not row.header), len(rows))
     boxed = {
         column
-        for row in rows
+        for row in table.rows
         if row.screening is not None
         for column, cell in enumerate(row.cells)
         if len(cell.inlines) == 1 and isinstance(cell.inlines[0], d.Checkbox)
     }
-    if not headings or not boxed:
+    if not boxed:
         return ()
-    heading = rows[headings - 1].cells
     return tuple(
-        d.plain_text(cell.inlines) if column in boxed else "" for column, cell in enumerate(heading)
+        words if column in boxed else "" for column, words in enumerate(column_headings(table))
     )
 
 

@@ -7,7 +7,13 @@ from html import escape
 
 from mesoconsent import document as d
 from mesoconsent.bidi import header_and_notice, isolate_block
-from mesoconsent.writers.shared import SharedBlocks, fits_on_a_page, output
+from mesoconsent.writers.shared import (
+    SharedBlocks,
+    column_headings,
+    fits_on_a_page,
+    leading_headings,
+    output,
+)
 
 _STYLE = """
 body{font-family:Calibri,Carlito,"Segoe UI",Arial,sans-serif;max-width:44em;margin:2em auto;
@@ -116,13 +122,9 @@ def _table(table: d.Table) -> str:
     # repeats the DOCX's w:tblHeader rows: a page of boxes alone would not say which is
     # "Yes". A heading row further down is not repeated (nor by Word) and stays in the body.
     rows = table.rows
-    headings = next((n for n, row in enumerate(rows) if not row.header), len(rows))
-    # Each box is named by the heading over it: the last heading row's cell in its column.
-    labels = (
-        [escape(d.plain_text(cell.inlines)) for cell in rows[headings - 1].cells]
-        if headings
-        else []
-    )
+    headings = leading_headings(table)
+    # Each box is named by the heading over it.
+    labels = [escape(words) for words in column_headings(table)]
     written = [_row(row, () if row.header else labels) for row in rows]
     if not headings:
         return f'<table class="{table.kind}">{"".join(written)}</table>'

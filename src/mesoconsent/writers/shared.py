@@ -9,7 +9,8 @@ Blocks are recognised by identity, never by equality: only objects registered he
 remembered, and those hold a catalog's words, never a request's. Patient text is not kept
 after its render.
 
-The writers also decide here, alike, which rows are kept on one page (:func:`fits_on_a_page`).
+The writers also decide here, alike, which rows are kept on one page (:func:`fits_on_a_page`),
+and what heads a table's columns (:func:`leading_headings`, :func:`column_headings`).
 """
 
 from __future__ import annotations
@@ -135,3 +136,19 @@ def fits_on_a_page(*parts: tuple[d.Inline, ...]) -> bool:
         for inline in inlines
     )
     return length <= KEEP_TOGETHER_LIMIT
+
+
+def leading_headings(table: d.Table) -> int:
+    """How many of the table's first rows are heading rows (those a page repeats)."""
+    rows = table.rows
+    return next((n for n, row in enumerate(rows) if not row.header), len(rows))
+
+
+def column_headings(table: d.Table) -> tuple[str, ...]:
+    """The words heading each column: the last leading heading row's, cell by cell (the
+    checklist's "Question", "Yes", "No"); () for a table without one. Each writer names a
+    box by its column's (the HTML's aria-label, the text's "[x] Yes", the DOCX's label)."""
+    count = leading_headings(table)
+    if not count:
+        return ()
+    return tuple(d.plain_text(cell.inlines) for cell in table.rows[count - 1].cells)

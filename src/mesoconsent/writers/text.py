@@ -16,7 +16,7 @@ from mesoconsent.bidi import (
     isolate_block,
     starts_rtl,
 )
-from mesoconsent.writers.shared import SharedBlocks, output
+from mesoconsent.writers.shared import SharedBlocks, column_headings, output
 
 _WIDTH = 78  # underline length cap for headings
 
@@ -67,9 +67,7 @@ def _table(table: d.Table, ltr_document: bool) -> str:
     # Each box is followed by the heading over it ("[x] Yes | [ ] No"): a screen reader
     # speaks neither brackets nor bars, so "Are you pregnant? | [x] | [ ]" was heard as
     # "Are you pregnant? x", the answer only in the column (found by an accessibility review).
-    rows = table.rows
-    headings = next((n for n, row in enumerate(rows) if not row.header), len(rows))
-    labels = [d.plain_text(cell.inlines) for cell in rows[headings - 1].cells] if headings else []
+    labels = column_headings(table)
     lines = []
     for row in table.rows:
         named = () if row.header else labels
