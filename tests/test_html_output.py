@@ -359,9 +359,39 @@ def test_a_draft_banner_stays_above_the_repeated_header() -> None:
     )
     root = lxml.html.document_fromstring(write_html(document))
     assert [(child.tag, child.get("class")) for child in present(root.find("body"))] == [
-        ("div", "draft"),
+        ("section", "draft"),
         ("div", "page"),
     ]
+
+
+_LANDMARKS = {"header", "main", "footer", "nav", "aside"}
+
+
+def _outside_landmarks(element: lxml.html.HtmlElement) -> list[str]:
+    """The elements under ``element`` holding text outside every landmark (axe's ``region``
+    rule): a screen reader's user moving by landmarks never reaches them."""
+    found = []
+    for child in present(element):
+        named_section = child.tag == "section" and child.get("aria-label")
+        if child.tag in _LANDMARKS or named_section:
+            continue
+        if (child.text or "").strip():
+            found.append(child.tag)
+        found.extend(_outside_landmarks(child))
+    return found
+
+
+@pytest.mark.parametrize("draft", [False, True])
+def test_everything_on_the_page_is_inside_a_landmark(draft: bool) -> None:
+    # Found by an accessibility review (axe: region): the draft banner was a div on its own.
+    document = mesoconsent.default_engine().compose(example())
+    if draft:
+        document = attrs.evolve(document, draft_notice="DRAFT, NOT FOR SIGNATURE")
+    body = present(lxml.html.document_fromstring(write_html(document)).find("body"))
+    assert _outside_landmarks(body) == []
+    if draft:
+        banner = present(body.find("section"))
+        assert banner.get("aria-label") == _text(banner) == "DRAFT, NOT FOR SIGNATURE"
 
 
 HOSTILE = 'Jo "Q" O\'Neil \\ </style><script>alert(1)</script> & </header> <!-- x'

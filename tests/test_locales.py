@@ -691,7 +691,7 @@ def test_draft_mode_renders_and_marks_every_page(tmp_path: Path) -> None:
     assert custom_properties(custom)["mesoconsent.draft"] == "yes"
     assert SCARRING in docx_paragraph_texts(result.content)  # the English is there, marked
     html = engine.render(in_locale("fr"), "html", draft=True).content.decode()
-    assert f'<div class="draft" role="note">{notice}</div>' in html
+    assert f'<section class="draft" aria-label="{notice}">{notice}</section>' in html
     # The banner takes its own room (a fixed one covered text on every printed page after the
     # first); each printed page carries the notice in its top margin.
     assert "position:fixed" not in html
@@ -723,7 +723,7 @@ def test_a_draft_notice_translated_as_nothing_is_printed_in_english(
     text = engine.render(in_locale("fr"), "text", draft=True).content.decode()
     assert text.startswith(f"*** {DRAFT} ***")
     html = engine.render(in_locale("fr"), "html", draft=True).content.decode()
-    assert f'<div class="draft" role="note">{DRAFT}</div>' in html
+    assert f'<section class="draft" aria-label="{DRAFT}">{DRAFT}</section>' in html
 
 
 DRAFT = "DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet."

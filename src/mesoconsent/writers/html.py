@@ -185,7 +185,13 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
     # takes its own room: a fixed one covered text, on every printed page after the first.
     # Printed, each page also carries the notice in its top margin, where the browser
     # supports page margin boxes (Chromium, WeasyPrint; others print the banner once).
-    banner = f'<div class="draft" role="note">{escape(notice)}</div>\n' if notice else ""
+    # The banner is a section named by its own words: a landmark, which a screen reader's
+    # user moving by landmarks reaches (a div with role="note" lay outside all of them).
+    banner = (
+        f'<section class="draft" aria-label="{escape(notice)}">{escape(notice)}</section>\n'
+        if notice
+        else ""
+    )
     page_notice = (
         f"@media print{{@page{{@top-center{{content:{_css_string(notice)};color:#c00000;"
         "font-family:Calibri,Carlito,Arial,sans-serif;"
