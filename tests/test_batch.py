@@ -28,7 +28,14 @@ import mesoconsent.staging
 from mesoconsent.batch import cgroup_cpu_quota, default_jobs, output_name
 from mesoconsent.batch_report import BatchSummary, Progress, line_numbers
 from mesoconsent.cli import main
-from tests.helpers import docx_paragraph_texts, empty_catalog, example, example_dict, run_cli
+from tests.helpers import (
+    docx_paragraph_texts,
+    empty_catalog,
+    example,
+    example_dict,
+    run_cli,
+    run_cli_piped,
+)
 
 run = run_cli
 
@@ -196,6 +203,37 @@ def test_batch_equals_the_single_render_command(tmp_path: Path) -> None:
     ).read_bytes()
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_is_read_from_standard_input_with_a_dash(tmp_path: Path, jobs: str) -> None:
+    # Clinic software pipes the day's requests in, as it can one request with --input -.
+    piped = run_cli_piped(
+        "render", "--batch", "-", "--output-dir", "piped", "--jobs", jobs,
+        stdin="\n".join(MIXED).encode(), cwd=tmp_path,
+    )  # fmt: skip
+    assert piped.returncode == 1, piped.stderr
+    write_batch(tmp_path / "requests.jsonl", MIXED)
+    from_file = run("render", "--batch", "requests.jsonl", "--output-dir", "file", cwd=tmp_path)
+    assert from_file.returncode == 1
+    names = sorted(path.name for path in (tmp_path / "piped").iterdir())
+    assert names == [output_name(line, "docx") for line in GOOD_LINES]
+    for name in names:
+        assert (tmp_path / "piped" / name).read_bytes() == (tmp_path / "file" / name).read_bytes()
+    assert b"line 2: invalid consent request" in piped.stderr
+    assert b"rendered 3, failed 2 (of 5 requests)" in piped.stdout
+    empty = run_cli_piped("render", "--batch", "-", "--output-dir", "none", stdin=b"", cwd=tmp_path)
+    assert empty.returncode == 0
+    assert b"warning: standard input holds no requests" in empty.stderr
+
+
+def test_a_batch_file_named_dash_is_read_by_its_path(tmp_path: Path) -> None:
+    write_batch(tmp_path / "-", [MIXED[0]])
+    named = run_cli_piped(
+        "render", "--batch", "./-", "--output-dir", "out", stdin=b"{}", cwd=tmp_path
+    )
+    assert named.returncode == 0, named.stderr
+    assert [path.name for path in (tmp_path / "out").iterdir()] == [output_name(1, "docx")]
+
+
 def test_two_jobs_give_the_same_bytes_as_one(tmp_path: Path) -> None:
     lines = [json.dumps(request(f"Patient {n}", locale=("en", "en-GB")[n % 2])) for n in range(12)]
     write_batch(tmp_path / "requests.jsonl", lines)
@@ -347,6 +385,10 @@ def test_read_jsonl_numbers_lines_and_skips_blank_ones(tmp_path: Path) -> None:
     ]
     with pytest.raises(OSError, match="absent"):
         mesoconsent.read_jsonl(tmp_path / "absent.jsonl")
+    # An open binary stream (standard input) reads alike, and is left open.
+    stream = io.BytesIO(path.read_bytes())
+    assert mesoconsent.read_jsonl(stream) == mesoconsent.read_jsonl(path)
+    assert not stream.closed
 
 
 def test_read_jsonl_stops_at_a_line_longer_than_any_request(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 # which start processes anyway (about 30 ms, once, where jobs=1 starts none).
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias, TypeVar
 
 import attrs
 
@@ -205,32 +205,40 @@ class BatchResult:
         return self.error is None
 
 
-def read_jsonl(path: str | os.PathLike[str]) -> list[tuple[int, bytes]]:
+def read_jsonl(source: str | os.PathLike[str] | BinaryIO) -> list[tuple[int, bytes]]:
     """The requests of a JSON Lines file: ``(line number, line)`` for every line that is not
-    blank, numbered from 1 (blank lines count). Lines are split on ``\\n`` only (``\\r\\n``
-    works too); a byte-order mark at the start is allowed. The lines are not decoded here: a
-    line that is not JSON fails on its own when rendered. Raises ``OSError`` if the file
-    cannot be read, has a line longer than any request (``loading.MAX_REQUEST_BYTES``) or
-    more than :data:`MAX_BATCH_LINES` lines: nothing is rendered then.
+    blank, numbered from 1 (blank lines count). ``source`` is the file's path, or a binary
+    stream open for reading (``sys.stdin.buffer``), read to its end and left open. Lines are
+    split on ``\\n`` only (``\\r\\n`` works too); a byte-order mark at the start is allowed.
+    The lines are not decoded here: a line that is not JSON fails on its own when rendered.
+    Raises ``OSError`` if the file cannot be read, has a line longer than any request
+    (``loading.MAX_REQUEST_BYTES``) or more than :data:`MAX_BATCH_LINES` lines: nothing is
+    rendered then.
     """
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as file:
+            return _jsonl_lines(file, str(source))
+    return _jsonl_lines(source, str(getattr(source, "name", "<stream>")))
+
+
+def _jsonl_lines(file: BinaryIO, name: str) -> list[tuple[int, bytes]]:
     found: list[tuple[int, bytes]] = []
-    with open(path, "rb") as file:
-        # Line by line, each read no further than a request can be long: a file without line
-        # breaks (/dev/zero) or an endless stream was read until memory ran out.
-        for number in itertools.count(1):
-            line = file.readline(MAX_REQUEST_BYTES + 2)
-            if not line:
-                break
-            if number > MAX_BATCH_LINES:
-                raise OSError(errno.EFBIG, f"more than {MAX_BATCH_LINES:,} lines", str(path))
-            content = line.removesuffix(b"\n")
-            if number == 1:
-                content = content.removeprefix(_BOM)
-            if len(content) > MAX_REQUEST_BYTES:
-                too_long = f"line {number} is longer than any request ({LARGEST_REQUEST})"
-                raise OSError(errno.EFBIG, too_long, str(path))
-            if content.strip():
-                found.append((number, content))
+    # Line by line, each read no further than a request can be long: a file without line
+    # breaks (/dev/zero) or an endless stream was read until memory ran out.
+    for number in itertools.count(1):
+        line = file.readline(MAX_REQUEST_BYTES + 2)
+        if not line:
+            break
+        if number > MAX_BATCH_LINES:
+            raise OSError(errno.EFBIG, f"more than {MAX_BATCH_LINES:,} lines", name)
+        content = line.removesuffix(b"\n")
+        if number == 1:
+            content = content.removeprefix(_BOM)
+        if len(content) > MAX_REQUEST_BYTES:
+            too_long = f"line {number} is longer than any request ({LARGEST_REQUEST})"
+            raise OSError(errno.EFBIG, too_long, name)
+        if content.strip():
+            found.append((number, content))
     return found
 
 

@@ -87,10 +87,10 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--example", action="store_true", help="render the bundled example request")
     source.add_argument(
         "--batch",
-        type=_path,
+        type=_input_path,
         metavar="REQUESTS.jsonl",
         help="render every request of a JSON Lines file (one request a line; blank lines "
-        "are skipped) into --output-dir",
+        "are skipped) into --output-dir; - reads standard input",
     )
     render.add_argument(
         "--output",
@@ -432,13 +432,14 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
     output_format: Format = args.format or "docx"
     if not _locale_option_is_available(args, engine):
         return EXIT_USAGE
+    source = "standard input" if args.batch == _STDIN else args.batch
     try:
-        lines = read_jsonl(args.batch)
+        lines = read_jsonl(sys.stdin.buffer if args.batch == _STDIN else args.batch)
     except OSError as error:
-        say(f"cannot read {args.batch}: {error.strerror}")
+        say(f"cannot read {source}: {error.strerror}")
         return EXIT_IO
     if not lines:
-        say(f"warning: {args.batch} holds no requests; nothing to render")
+        say(f"warning: {source} holds no requests; nothing to render")
     started = time.perf_counter()
     try:
         results = render_batch(
