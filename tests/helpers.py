@@ -103,6 +103,10 @@ def present(value: T | None) -> T:
     return value
 
 
+# The opening tag of the bundled checklist's table, as a regular expression (for edits).
+CHECKLIST_TABLE = r'<table widths="7 1 1"[^>]*>'
+
+
 def copy_templates(tmp_path: Path) -> Path:
     """A copy of the bundled templates to break on purpose."""
     target = tmp_path / "templates"

@@ -13,7 +13,7 @@ import mesoconsent
 from mesoconsent import CatalogError, CoverageError, Engine, TemplateError
 from mesoconsent.coverage import check_coverage
 from mesoconsent.procedures import Disclosure, Procedure
-from tests.helpers import copy_templates, edit, example, reasons
+from tests.helpers import CHECKLIST_TABLE, copy_templates, edit, example, reasons
 
 CONSENT = "mesotherapy/consent.html.j2"
 BASE = "common/base.html.j2"
@@ -246,7 +246,7 @@ def test_malformed_template_tables_are_template_errors(
     tmp_path: Path, broken: str, message: str
 ) -> None:
     templates = copy_templates(tmp_path)
-    edit(templates / CONSENT, re.escape('<table widths="7 1 1">'), broken)
+    edit(templates / CONSENT, CHECKLIST_TABLE, broken)
     with pytest.raises(TemplateError, match=re.escape(message)):
         engine_for(templates).render(example())
 
@@ -262,7 +262,7 @@ def test_template_errors_do_not_quote_request_values(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(
         templates / CONSENT,
-        re.escape('<table widths="7 1 1">'),
+        CHECKLIST_TABLE,
         '<table widths="7 1 1"><tr><td>{{ formatted[request.patient.full_name] }}</td></tr>',
     )
     with pytest.raises(TemplateError) as caught:
@@ -484,7 +484,7 @@ def test_a_checklist_row_for_an_unknown_question_fails(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(
         templates / CONSENT,
-        re.escape('<table widths="7 1 1">'),
+        CHECKLIST_TABLE,
         '<table widths="7 1 1"><tr data-screening="smoker"><td>Do you smoke?</td>'
         '<td><check checked="no"/></td><td><check checked="yes"/></td></tr>',
     )

@@ -271,6 +271,45 @@ def test_each_box_is_followed_by_its_column_s_heading(locale: str, yes: str, no:
             )
 
 
+_HEADING_STYLES = {"Heading1", "Heading2"}
+
+
+@pytest.mark.parametrize("locale", mesoconsent.default_engine().locales)
+def test_each_data_table_is_titled_by_its_section_s_heading(locale: str) -> None:
+    # Found by an accessibility review: no table had a title (Word's Alt Text, w:tblCaption),
+    # which a screen reader names on entering it. The details table and the checklist carry
+    # their section's heading, in the form's language; the layout tables (the boxed warning,
+    # the signature lines) carry none.
+    answers = dict(example().screening)
+    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)  # the boxed warning's table too
+    request = attrs.evolve(example(), locale=locale, screening=answers)
+    content = mesoconsent.default_engine().render_quietly(request).content
+    body = present(docx_part(content, "word/document.xml").find(f"{W}body"))
+    heading, titled = "", []
+    for element in body:
+        if element.tag == f"{W}p":
+            style = element.find(f"{W}pPr/{W}pStyle")
+            if style is not None and style.get(f"{W}val") in _HEADING_STYLES:
+                heading = "".join(str(text) for text in element.itertext())
+        elif element.tag == f"{W}tbl":
+            properties = present(element.find(f"{W}tblPr"))
+            caption = properties.find(f"{W}tblCaption")
+            titled.append((heading, None if caption is None else caption.get(f"{W}val")))
+            if caption is not None:  # in the schema's order: after w:tblLook (ISO 29500 17.4.60)
+                assert properties[-1] is caption
+                assert properties[-2].tag == f"{W}tblLook"
+    catalog = mesoconsent.default_engine().catalog(locale)
+    details = catalog.gettext("About you and your treatment")
+    checklist = catalog.gettext("Your answers to the health questions")
+    declaration = catalog.gettext("Declaration")
+    assert [(h.translate(_ISOLATES), c) for h, c in titled] == [
+        ("", None),  # the boxed warning, under the title
+        (details.translate(_ISOLATES), details),
+        (checklist.translate(_ISOLATES), checklist),
+        (declaration.translate(_ISOLATES), None),  # the signature lines
+    ]
+
+
 def test_box_labels_are_the_writer_s_and_not_in_the_document_tree() -> None:
     # The gate reads the document tree (coverage.check_screening): a box there is a box alone.
     from mesoconsent import document as d

@@ -35,6 +35,7 @@ from mesoconsent.fragments import Fragment
 from mesoconsent.resources import locales_dir
 from mesoconsent.writers.shared import SharedBlocks
 from tests.helpers import (
+    CHECKLIST_TABLE,
     W,
     copy_templates,
     docx_paragraph_texts,
@@ -740,7 +741,7 @@ _QUESTION_DETAILS = (
             CONSENT,
             [
                 (
-                    r'<table widths="7 1 1">(.|\n)*?</table>',
+                    CHECKLIST_TABLE + r"(.|\n)*?</table>",
                     "{%- for item in screening %}\n<table>{% static for item %}"
                     + _HEADINGS.replace(
                         "</tr>", "{% if item.details is not none %}<th></th>{% endif %}</tr>"
@@ -814,7 +815,7 @@ def test_rows_that_differ_in_shape_between_answers_are_not_kept(tmp_path: Path) 
     )
     edit(
         templates / CONSENT,
-        r'<table widths="7 1 1">(.|\n)*?</table>',
+        CHECKLIST_TABLE + r"(.|\n)*?</table>",
         "{%- for item in screening %}\n<table>{% static for item %}"
         + _HEADINGS.replace("</tr>", "{% if item.answer %}<th></th>{% endif %}</tr>")
         + row
@@ -860,7 +861,7 @@ def test_a_details_wrapper_is_written_by_static_sections_only(tmp_path: Path) ->
         '<table widths="7 1 1"><static-details ref="guess"><tr><td>x</td><td>y</td><td>z</td>'
         "</tr></static-details>"
     )
-    edits = [(re.escape('<table widths="7 1 1">'), forged)]
+    edits = [(CHECKLIST_TABLE, forged)]
     _refused(tmp_path, CONSENT, edits, "<static-details> is written by")
 
 
@@ -907,13 +908,13 @@ def test_a_checklist_row_section_needs_a_line_of_the_checklist(tmp_path: Path) -
     [
         # Rows outside a table.
         (
-            r"<table widths=\"7 1 1\">",
+            CHECKLIST_TABLE,
             '{% static %}<tr><td>x</td></tr>{% endstatic %}<table widths="7 1 1">',
             "directly inside a <table>",
         ),
         # Blocks inside a table.
         (
-            r"<table widths=\"7 1 1\">",
+            CHECKLIST_TABLE,
             '<table widths="7 1 1">{% static %}<p>x</p>{% endstatic %}',
             "top level of the document",
         ),

@@ -394,6 +394,30 @@ def test_everything_on_the_page_is_inside_a_landmark(draft: bool) -> None:
         assert banner.get("aria-label") == _text(banner) == "DRAFT, NOT FOR SIGNATURE"
 
 
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_each_data_table_is_named_by_its_section_s_heading(locale: str) -> None:
+    # As the DOCX's tables are titled (w:tblCaption): a screen reader names a table on
+    # entering it. The signature lines, a layout table, are not named.
+    request = attrs.evolve(example(), locale=locale)
+    page = mesoconsent.default_engine().render_quietly(request, "html").content
+    main = present(lxml.html.document_fromstring(page).find("body/div/main"))
+    heading, named = "", []
+    for element in main:
+        if element.tag in ("h2", "h3"):
+            heading = _text(element)
+        elif element.tag == "table":
+            named.append((element.get("class"), heading, element.get("aria-label")))
+    catalog = mesoconsent.default_engine().catalog(locale)
+    details = catalog.gettext("About you and your treatment")
+    checklist = catalog.gettext("Your answers to the health questions")
+    assert [(kind, label) for kind, _, label in named] == [
+        ("fields", details),
+        ("grid", checklist),
+        ("signatures", None),
+    ]
+    assert all(label is None or label in heading for _, heading, label in named)
+
+
 HOSTILE = 'Jo "Q" O\'Neil \\ </style><script>alert(1)</script> & </header> <!-- x'
 
 

@@ -54,7 +54,7 @@ def test_a_block_or_unknown_element_in_a_cell_is_a_template_error(element: str) 
         ('<p><strong style="color:white">a</strong></p>', "<strong> has no attribute style"),
         (
             '<table widht="1 2"><tr><td>a</td><td>b</td></tr></table>',
-            "<table> has no attribute widht (it may carry class, widths)",
+            "<table> has no attribute widht (it may carry caption, class, widths)",
         ),
         ('<p><check checked="yes" x="1"/></p>', "<check> has no attribute x"),
         ('<h2 id="a" lang="fr">a</h2>', "<h2> has no attribute id, lang (it carries none)"),
@@ -89,6 +89,12 @@ def test_the_vocabulary_s_attributes_are_accepted() -> None:
     ).blocks
     assert isinstance(table, d.Table)
     assert table.rows[0].screening == "q"
+    assert table.caption == ""
+    (titled,) = parse_section(
+        '<table caption=" Your\n  answers "><tr><td>a</td></tr></table>', "test"
+    ).blocks
+    assert isinstance(titled, d.Table)
+    assert titled.caption == "Your answers"  # white space as a heading's
     (paragraph,) = parse_section('<p data-disclosure="risk">a</p>', "test").blocks
     assert isinstance(paragraph, d.Paragraph)
     assert paragraph.disclosure == "risk"

@@ -2488,7 +2488,7 @@ def test_headings_below_rows_of_the_template_s_own_verify(tmp_path: Path) -> Non
     # The render gate reads any row of <th> above the questions as their headings; verify read
     # only the first rows, so a clinic's checklist with two instruction rows over its
     # heading row rendered and then failed verify.
-    from tests.helpers import copy_templates
+    from tests.helpers import CHECKLIST_TABLE, copy_templates
 
     templates = copy_templates(tmp_path)
     consent = templates / "mesotherapy" / "consent.html.j2"
@@ -2497,9 +2497,11 @@ def test_headings_below_rows_of_the_template_s_own_verify(tmp_path: Path) -> Non
         "<tr><td>Ask us if you are unsure.</td><td></td><td></td></tr>"
     )
     text = consent.read_text(encoding="utf-8")
-    heading = '<table widths="7 1 1">\n{%- static %}\n'
-    assert heading in text
-    consent.write_text(text.replace(heading, heading + instructions, 1), encoding="utf-8")
+    heading = re.search(CHECKLIST_TABLE + r"\n\{%- static %\}\n", text)
+    assert heading is not None
+    consent.write_text(
+        text.replace(heading.group(), heading.group() + instructions, 1), encoding="utf-8"
+    )
     engine = mesoconsent.Engine(template_dirs=[templates])
     form = engine.render_quietly(example()).content
     assert engine.verify(form).ok

@@ -135,11 +135,13 @@ class Row:
 
 @attrs.frozen
 class Table:
-    """A table; ``widths`` are relative column widths (they need not add up to anything)."""
+    """A table; ``widths`` are relative column widths (they need not add up to anything).
+    ``caption`` names it to assistive technology (its section's heading; not printed)."""
 
     rows: tuple[Row, ...]
     widths: tuple[int, ...]
     kind: Literal["grid", "fields"] = "grid"
+    caption: str = ""
 
 
 @attrs.frozen

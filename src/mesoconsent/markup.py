@@ -76,7 +76,7 @@ _PLACEHOLDERS = (
 # which says where they belong.
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "document": frozenset({"title", "subject", "dir"}),
-    "table": frozenset({"widths", "class"}),
+    "table": frozenset({"widths", "class", "caption"}),
     "signer": frozenset({"role", "signature", "date"}),
     "check": frozenset({"checked"}),
     **{tag: frozenset({"ref"}) for tag in _PLACEHOLDERS},
@@ -391,7 +391,8 @@ def _table(element: ElementTree.Element, inserted: Inserted) -> d.Table:
     kind = element.get("class", "grid")
     if kind not in ("grid", "fields"):
         raise TemplateError('<table class> must be "grid" or "fields"')
-    return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind))
+    caption = " ".join(element.get("caption", "").split())
+    return d.Table(tuple(rows), widths, cast(Literal["grid", "fields"], kind), caption)
 
 
 def single_row(parts: Parts) -> d.Row | None:

@@ -323,12 +323,21 @@ class _BodyWriter:
             rows.append(xml)
         rtl = self.rtl
         header_row = bool(block.rows) and block.rows[0].header
+        caption = block.caption
         if block.kind == "grid":
             return (
-                w.table(widths, rows, style="TableGrid", bidi=rtl, header_row=header_row) + _SPACER
+                w.table(
+                    widths,
+                    rows,
+                    style="TableGrid",
+                    bidi=rtl,
+                    header_row=header_row,
+                    caption=caption,
+                )
+                + _SPACER
             )
         # TableNormal draws no borders.
-        return w.table(widths, rows, style="TableNormal", bidi=rtl) + _SPACER
+        return w.table(widths, rows, style="TableNormal", bidi=rtl, caption=caption) + _SPACER
 
     def row(self, row: d.Row, widths: tuple[int, ...], labels: tuple[str, ...] = ()) -> str:
         """A row; a box alone in a cell of it is followed by ``labels``' word for its column

@@ -126,10 +126,13 @@ def _table(table: d.Table) -> str:
     # Each box is named by the heading over it.
     labels = [escape(words) for words in column_headings(table)]
     written = [_row(row, () if row.header else labels) for row in rows]
+    # Named to assistive technology by its section's heading, as the DOCX's w:tblCaption.
+    name = f' aria-label="{escape(table.caption)}"' if table.caption else ""
     if not headings:
-        return f'<table class="{table.kind}">{"".join(written)}</table>'
+        return f'<table class="{table.kind}"{name}>{"".join(written)}</table>'
     body = f"<tbody>{''.join(written[headings:])}</tbody>" if headings < len(rows) else ""
-    return f'<table class="{table.kind}"><thead>{"".join(written[:headings])}</thead>{body}</table>'
+    head = f"<thead>{''.join(written[:headings])}</thead>"
+    return f'<table class="{table.kind}"{name}>{head}{body}</table>'
 
 
 def _row(row: d.Row, labels: Sequence[str] = ()) -> str:

@@ -26,6 +26,11 @@ def escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape_attribute(text: str) -> str:
+    """``text`` for an attribute value in double quotes."""
+    return escape_text(text).replace('"', "&quot;")
+
+
 @functools.lru_cache(maxsize=256)
 def run_properties(
     *,
@@ -144,18 +149,21 @@ def table(
     borders: str = "",
     bidi: bool = False,
     header_row: bool = False,
+    caption: str = "",
 ) -> str:
-    """``<w:tbl>`` at full text width with fixed column widths in twentieths of a point."""
+    """``<w:tbl>`` at full text width with fixed column widths in twentieths of a point;
+    ``caption`` is its title (Word's Alt Text), which screen readers name it by."""
     widths = list(column_widths)
     grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
     visual = "<w:bidiVisual/>" if bidi else ""
     look = 0x0400 | (0x0020 if header_row else 0)  # noVBand, and firstRow when there is one
+    title = f'<w:tblCaption w:val="{escape_attribute(caption)}"/>' if caption else ""
     return (
         f'<w:tbl><w:tblPr><w:tblStyle w:val="{style}"/>{visual}'
         f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/>{borders}<w:tblLayout w:type="fixed"/>'
         f'<w:tblLook w:val="{look:04X}" w:firstRow="{int(header_row)}" w:lastRow="0" '
-        'w:firstColumn="0" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
-        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+        'w:firstColumn="0" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/>'
+        f"{title}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
     )
 
 
