@@ -980,6 +980,33 @@ def test_request_to_dict_names_the_field_a_hand_built_request_has_wrong(
     assert [problem.path for problem in caught.value.problems] == [path]
 
 
+@attrs.frozen
+class _RequestWithARecordNumber(mesoconsent.ConsentRequest):
+    """A clinic's own request class, which keeps its database's number beside the request."""
+
+    record: int = 0
+
+
+@attrs.frozen
+class _AnswerWithANote(ScreeningAnswer):
+    note: str = "asked at the desk"
+
+
+def test_request_to_dict_writes_a_subclass_s_request_fields_alone() -> None:
+    # A caller's subclass wrote its own fields too, which request_from_dict then refused
+    # ("unknown field(s): record"): the JSON did not read back.
+    request = example()
+    fields = {field.name: getattr(request, field.name) for field in attrs.fields(type(request))}
+    fields["screening"] = {
+        key: _AnswerWithANote(answer.answer, answer.details)
+        for key, answer in request.screening.items()
+    }
+    own = _RequestWithARecordNumber(**fields, record=42)
+    written = mesoconsent.request_to_dict(own)
+    assert written == mesoconsent.request_to_dict(request)
+    assert request_from_dict(written) == request
+
+
 def test_request_to_dict_refuses_what_is_not_a_request() -> None:
     with pytest.raises(TypeError, match="ConsentRequest, not dict"):
         mesoconsent.request_to_dict(example_dict())  # type: ignore[arg-type]

@@ -427,11 +427,14 @@ def request_to_dict(request: ConsentRequest) -> dict[str, Any]:
     problems = serializable_problems(request)
     if problems:
         raise ValidationError(problems)
-    unstructured: dict[str, Any] = _converter.unstructure(request)
+    # As the classes the reader makes: a caller's subclass's own fields were written too,
+    # and request_from_dict refused them (its nested values are written as declared).
+    unstructured: dict[str, Any] = _converter.unstructure(request, unstructure_as=ConsentRequest)
     unstructured["consent_date"] = request.consent_date.isoformat()
     unstructured["patient"]["date_of_birth"] = request.patient.date_of_birth.isoformat()
     unstructured["screening"] = {
-        key: _converter.unstructure(answer) for key, answer in request.screening.items()
+        key: _converter.unstructure(answer, unstructure_as=ScreeningAnswer)
+        for key, answer in request.screening.items()
     }
     for optional in ("paper_size", "consent_age"):
         if getattr(request.clinic, optional) is None:
