@@ -776,6 +776,12 @@ def test_a_form_not_replaced_after_a_failed_render_is_said_to_be_the_earlier_one
     result = run_cli("render", "--input", "bad.json", "--output", "consent.docx", cwd=tmp_path)
     assert result.returncode == 2
     assert "consent.docx was not replaced: it still holds what it held before" in result.stderr
+    # After the error, which it follows from (it came first, before the reason).
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("mesoconsent: invalid consent request")
+    assert lines[-1].endswith(
+        "consent.docx was not replaced: it still holds what it held before this command"
+    )
     assert (tmp_path / "consent.docx").read_bytes() == earlier
     # A first form that fails leaves nothing, and says nothing of a file that was not there.
     result = run_cli("render", "--input", "bad.json", "--output", "new.docx", cwd=tmp_path)

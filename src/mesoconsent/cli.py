@@ -288,9 +288,11 @@ def _render(args: argparse.Namespace, engine: Engine) -> int:
         return EXIT_IO
     try:
         status = _render_one(args, engine)
-    except Exception:  # reported by the caller
+    except KeyboardInterrupt:
         _say_if_left_alone(output, before)
         raise
+    except Exception as error:
+        status = _failed(error)  # the error first: the file's fate follows from it
     if status != EXIT_OK:
         _say_if_left_alone(output, before)
     return status
@@ -681,28 +683,34 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "locales":
             return _locales(args, engine)
         return _verify(args, engine)
-    except ValidationError as error:
-        say(str(error))
-        return EXIT_USAGE
-    except MesoconsentError as error:  # coverage, template, procedure or catalog errors
-        say(str(error))
-        return EXIT_FAILED
-    except BrokenPipeError:  # not a file that could not be written: nobody reads any more
-        _drop_standard_output()
-        return EXIT_BROKEN_PIPE
-    except OSError as error:
-        say(f"{error.filename or 'file'}: {error.strerror}")
-        return EXIT_IO
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except Exception as error:  # a bug: say so without printing values that may be patient data
-        if os.environ.get("MESOCONSENT_DEBUG"):
-            raise
-        say(
-            f"internal error ({type(error).__name__}); nothing was written. "
-            "Set MESOCONSENT_DEBUG=1 to see the traceback, and please report it."
-        )
-        return EXIT_INTERNAL
+    except Exception as error:
+        return _failed(error)
+
+
+def _failed(error: Exception) -> int:
+    """Say what stopped the command, without a traceback, and return its exit status."""
+    if isinstance(error, ValidationError):
+        say(str(error))
+        return EXIT_USAGE
+    if isinstance(error, MesoconsentError):  # coverage, template, procedure or catalog errors
+        say(str(error))
+        return EXIT_FAILED
+    if isinstance(error, BrokenPipeError):  # not a file that could not be written: no reader
+        _drop_standard_output()
+        return EXIT_BROKEN_PIPE
+    if isinstance(error, OSError):
+        say(f"{error.filename or 'file'}: {error.strerror}")
+        return EXIT_IO
+    # A bug: say so without printing values that may be patient data.
+    if os.environ.get("MESOCONSENT_DEBUG"):
+        raise error
+    say(
+        f"internal error ({type(error).__name__}); nothing was written. "
+        "Set MESOCONSENT_DEBUG=1 to see the traceback, and please report it."
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
