@@ -389,6 +389,11 @@ def test_read_jsonl_numbers_lines_and_skips_blank_ones(tmp_path: Path) -> None:
     stream = io.BytesIO(path.read_bytes())
     assert mesoconsent.read_jsonl(stream) == mesoconsent.read_jsonl(path)
     assert not stream.closed
+    # A text stream (sys.stdin rather than sys.stdin.buffer) is named, not a str/bytes mix-up.
+    with pytest.raises(TypeError, match=r"binary stream \(sys.stdin.buffer\), not StringIO"):
+        mesoconsent.read_jsonl(io.StringIO('{"a": 1}\n'))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="a path or a binary stream, not int"):
+        mesoconsent.read_jsonl(3)  # type: ignore[arg-type]
 
 
 def test_read_jsonl_stops_at_a_line_longer_than_any_request(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import itertools
 import math
 import os
@@ -218,6 +219,11 @@ def read_jsonl(source: str | os.PathLike[str] | BinaryIO) -> list[tuple[int, byt
     if isinstance(source, str | os.PathLike):
         with open(source, "rb") as file:
             return _jsonl_lines(file, str(source))
+    kind = type(source).__name__
+    if isinstance(source, io.TextIOBase):
+        raise TypeError(f"read_jsonl reads a binary stream (sys.stdin.buffer), not {kind}")
+    if not callable(getattr(source, "readline", None)):
+        raise TypeError(f"read_jsonl needs a path or a binary stream, not {kind}")
     return _jsonl_lines(source, str(getattr(source, "name", "<stream>")))
 
 
