@@ -75,6 +75,53 @@ def test_an_attribute_outside_the_vocabulary_is_a_template_error(markup: str, sa
     assert str(caught.value).startswith("{% static %} at test: <")
 
 
+_SHAPE = "must hold whole blocks at the top level of the document"
+
+
+@pytest.mark.parametrize(
+    ("markup", "said"),
+    [
+        (
+            '<table><tr><td data-disclosure="x.y">a</td></tr></table>',
+            "data-disclosure belongs on <p> or <li>, not <td>",
+        ),
+        ("<h4>a</h4>", "<h4> is not allowed at block level"),
+        (
+            '<table widths="1 x"><tr><td>a</td></tr></table>',
+            "<table widths> must give 1 positive whole number",
+        ),
+        ("<ul>a<li>b</li></ul>", "text directly inside <ul> must be in an <li>"),
+    ],
+)
+def test_a_mistake_inside_a_static_section_is_not_blamed_on_its_shape(
+    markup: str, said: str
+) -> None:
+    # Found by a review of the docs: every error in a static section was said to be of its
+    # shape ("must hold whole blocks at the top level..."), sending the reader to look for a
+    # misplaced section that was not.
+    with pytest.raises(TemplateError) as caught:
+        parse_section(markup, "test")
+    assert str(caught.value) == f"{{% static %}} at test: {said}"
+
+
+@pytest.mark.parametrize(
+    ("markup", "said"),
+    [
+        ("<tr><td>a</td></tr><p>b</p>", "<tr> is not allowed at block level"),
+        ("<li>a</li><p>b</p>", "<li> is not allowed at block level"),
+        ("<td>a</td>", "<td> is not allowed at block level"),
+        ("words<p>b</p>", "text directly inside <static> must be in a <p>"),
+        ("<footer>a</footer><footer>b</footer>", "a document has one <footer>"),
+    ],
+)
+def test_a_static_section_of_the_wrong_shape_says_what_it_must_hold(markup: str, said: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        parse_section(markup, "test")
+    message = str(caught.value)
+    assert message.startswith(f"{{% static %}} at test {_SHAPE}")
+    assert message.endswith(said)
+
+
 @pytest.mark.parametrize("widths", ["0 1", "+1 2", "1.5 2", "\u0661 2", "\uff11 2", "1 2 3"])
 def test_table_widths_are_one_positive_ascii_whole_number_per_column(widths: str) -> None:
     with pytest.raises(TemplateError, match="<table widths> must give 2 positive whole numbers"):

@@ -279,14 +279,19 @@ def parse_section(markup: str, where: str) -> Parts:
             f"{{% static %}} at {where} must hold whole blocks (<h2>, <p>, <ul>...), whole "
             f"table rows (<tr>) or whole list items (<li>): {error}"
         ) from None
+    tags = {child.tag for child in root}
+    # Whether the section's shape is wrong (what it holds at its top level), or something
+    # in it is: an error of the second kind must not send its reader to look for a section
+    # in the wrong place (found by a review).
+    of_shape = (
+        bool(tags & _CELL_TAGS)
+        or (len(tags) > 1 and bool(tags & _PART_TAGS))
+        or (tags == {"footer"} and len(root) > 1)
+        or _holds_loose_text(root)
+    )
     try:
-        placed = _placed(root)
-    except TemplateError as error:  # an attribute: the section's shape is not the problem
-        raise TemplateError(f"{{% static %}} at {where}: {error}") from None
-    try:
+        _check_placement(_placed(root))
         _reject_loose_text(root)
-        _check_placement(placed)
-        tags = {child.tag for child in root}
         if tags == {"tr"}:
             return Parts(rows=tuple(_row(child) for child in root))
         if tags == {"li"}:
@@ -299,11 +304,19 @@ def parse_section(markup: str, where: str) -> Parts:
     except RecursionError:
         raise TemplateError(f"{{% static %}} at {where}: {_TOO_DEEP}") from None
     except TemplateError as error:
+        if not of_shape:
+            raise TemplateError(f"{{% static %}} at {where}: {error}") from None
         raise TemplateError(
             f"{{% static %}} at {where} must hold whole blocks at the top level of the "
             f"document, whole rows of a table, whole items of a list or the page footer: "
             f"{error}"
         ) from None
+
+
+# What a static section may hold instead of blocks (all of one kind), and cells, which it
+# may not hold at all.
+_PART_TAGS = frozenset({"tr", "li", "footer"})
+_CELL_TAGS = frozenset({"td", "th"})
 
 
 def _check_placement(placed: list[ElementTree.Element]) -> None:
@@ -384,7 +397,8 @@ def _table(element: ElementTree.Element, inserted: Inserted) -> d.Table:
     if not all(width.isascii() and width.isdigit() and int(width) > 0 for width in spec) or (
         spec and len(spec) != columns
     ):
-        raise TemplateError(f"<table widths> must give {columns} positive whole numbers")
+        numbers = "number" if columns == 1 else "numbers"
+        raise TemplateError(f"<table widths> must give {columns} positive whole {numbers}")
     widths = tuple(int(width) for width in spec) or (1,) * columns
     if any(len(row.cells) != columns for row in rows):
         raise TemplateError("every <tr> of a <table> must have the same number of cells")
@@ -605,12 +619,16 @@ def _merge(inlines: list[d.Inline]) -> tuple[d.Inline, ...]:
 
 def _reject_loose_text(element: ElementTree.Element) -> None:
     """Block containers hold blocks; stray words between them would be silently lost."""
-    text = element.text
-    if (text and not text.isspace()) or any(
-        (tail := child.tail) and not tail.isspace() for child in element
-    ):
+    if _holds_loose_text(element):
         where = _WORDS_GO.get(element.tag, "in a <p>")
         raise TemplateError(f"text directly inside <{element.tag}> must be {where}")
+
+
+def _holds_loose_text(element: ElementTree.Element) -> bool:
+    text = element.text
+    return bool(text and not text.isspace()) or any(
+        (tail := child.tail) and not tail.isspace() for child in element
+    )
 
 
 # Where words go in the elements that hold no <p> (elsewhere, in a <p>).
