@@ -155,21 +155,26 @@ def form_spec(document: d.Document) -> FormSpec:
             spec.layout.append(Details(tuple(rows)))
         elif isinstance(block, d.Table):
             header = next(row for row in block.rows if row.header)
-            spec.layout.append(Screening(tuple(_text(cell.inlines) for cell in header.cells)))
+            headings = tuple(_text(cell.inlines) for cell in header.cells)
+            spec.layout.append(Screening(headings))
             for row in block.rows:
                 if row.header:
                     continue
                 question, *answers = row.cells
+                # Each box followed by its column's heading, as mesoconsent writes it ("☒ Yes").
                 boxes = [
-                    CHECKED
-                    if any(isinstance(i, d.Checkbox) and i.checked for i in c.inlines)
-                    else UNCHECKED
-                    for c in answers
+                    (
+                        CHECKED
+                        if any(isinstance(i, d.Checkbox) and i.checked for i in c.inlines)
+                        else UNCHECKED
+                    )
+                    + f" {heading}"
+                    for c, heading in zip(answers, headings[1:], strict=True)
                 ]
                 screening.append(
                     {"question": _text(question.inlines), "yes": boxes[0], "no": boxes[1]}
                 )
-                spec.probes.append(_text(question.inlines))
+                spec.probes += [_text(question.inlines), *boxes]
         elif isinstance(block, d.SignatureBlock):
             spec.layout.append(Signatures())
             spec.context["signers"] = [
