@@ -42,6 +42,7 @@ import docx
 import jinja2
 from docx.oxml import parse_xml
 from docx.shared import Pt
+from docx.table import Table
 from docxtpl import DocxTemplate
 
 import mesoconsent
@@ -75,6 +76,7 @@ class Details:
     """The patient-details table: (label, context variable) per row."""
 
     rows: tuple[tuple[str, str], ...]
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Screening:
     """The screening checklist: a header row, then one row per question (a loop)."""
 
     header: tuple[str, ...]
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,11 @@ def form_spec(document: d.Document) -> FormSpec:
                 rows.append((label, name))
                 spec.context[name] = value
                 spec.probes.append(value)
-            spec.layout.append(Details(tuple(rows)))
+            spec.layout.append(Details(tuple(rows), block.caption))
         elif isinstance(block, d.Table):
             header = next(row for row in block.rows if row.header)
             headings = tuple(_text(cell.inlines) for cell in header.cells)
-            spec.layout.append(Screening(headings))
+            spec.layout.append(Screening(headings, block.caption))
             for row in block.rows:
                 if row.header:
                     continue
@@ -229,6 +232,7 @@ def build_docxtpl_template(spec: FormSpec, path: Path) -> Path:
                 cells = table.add_row().cells
                 cells[0].paragraphs[0].add_run(label).bold = True
                 cells[1].text = "{{ " + name + " }}"
+            _title(table, item.caption)
         elif isinstance(item, Screening):
             table = document.add_table(rows=4, cols=len(item.header), style="Table Grid")
             for cell, text in zip(table.rows[0].cells, item.header, strict=True):
@@ -239,6 +243,7 @@ def build_docxtpl_template(spec: FormSpec, path: Path) -> Path:
             ):
                 cell.text = text
             table.rows[3].cells[0].text = "{%tr endfor %}"
+            _title(table, item.caption)
         else:
             table = document.add_table(rows=4, cols=4)
             table.rows[0].cells[0].text = "{%tr for s in signers %}"
@@ -259,6 +264,14 @@ def build_docxtpl_template(spec: FormSpec, path: Path) -> Path:
     footer._p.append(parse_xml(_FOOTER_FIELDS.format(ns=_W_NS, instr="NUMPAGES")))
     document.save(str(path))
     return path
+
+
+def _title(table: Table, caption: str) -> None:
+    """The table's title (w:tblCaption), as mesoconsent gives its data tables."""
+    if caption:
+        table._tbl.tblPr.append(
+            parse_xml(f'<w:tblCaption {_W_NS} w:val="{_escape_attribute(caption)}"/>')
+        )
 
 
 def render_docxtpl(template: Path, context: dict[str, object]) -> bytes:
@@ -379,6 +392,10 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _escape_attribute(text: str) -> str:
+    return _escape(text).replace('"', "&quot;")
+
+
 def _p(content: str, style: str | None = None, *, bold: bool = False) -> str:
     """A one-run paragraph; ``content`` is XML text or a template expression."""
     ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
@@ -390,11 +407,12 @@ def _cell(width: int, content: str, extra: str = "") -> str:
     return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{extra}</w:tcPr>{content}</w:tc>'
 
 
-def _table(widths: list[int], rows: str, style: str) -> str:
+def _table(widths: list[int], rows: str, style: str, caption: str = "") -> str:
     grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
+    title = f'<w:tblCaption w:val="{_escape_attribute(caption)}"/>' if caption else ""
     return (
         f'<w:tbl><w:tblPr><w:tblStyle w:val="{style}"/><w:tblW w:w="{sum(widths)}" '
-        f'w:type="dxa"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>'
+        f'w:type="dxa"/><w:tblLayout w:type="fixed"/>{title}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>'
         f"{rows}</w:tbl>"
         # Word merges tables that touch.
         '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>'
@@ -417,7 +435,7 @@ def document_template_source(spec: FormSpec) -> str:
                 + "</w:tr>"
                 for label, name in item.rows
             )
-            body.append(_table(widths, rows, "TableNormal"))
+            body.append(_table(widths, rows, "TableNormal", item.caption))
         elif isinstance(item, Screening):
             widths = [TEXT_WIDTH - 2 * 1000, 1000, 1000]
             header = "".join(
@@ -437,7 +455,7 @@ def document_template_source(spec: FormSpec) -> str:
                 f"<w:tr><w:trPr><w:tblHeader/></w:trPr>{header}</w:tr>"
                 f"{{% for q in screening %}}<w:tr>{row}</w:tr>{{% endfor %}}"
             )
-            body.append(_table(widths, rows, "TableGrid"))
+            body.append(_table(widths, rows, "TableGrid", item.caption))
         else:
             widths = [3719, 3719, 232, TEXT_WIDTH - 3719 - 3719 - 232]
             line = (
