@@ -418,6 +418,20 @@ def test_each_data_table_is_named_by_its_section_s_heading(locale: str) -> None:
     assert all(label is None or label in heading for _, heading, label in named)
 
 
+def test_each_label_of_the_details_table_heads_its_row() -> None:
+    # As each health question heads its row: a screen reader on a value ("12 March 1988")
+    # names its label ("Date of birth"). Found by an accessibility review.
+    page = mesoconsent.render(example(), "html").content
+    details = present(lxml.html.document_fromstring(page).find(".//table[@class='fields']"))
+    rows = details.findall("tr")
+    assert [row[0].tag for row in rows] == ["th"] * len(rows)
+    assert all(row[0].get("scope") == "row" for row in rows)
+    assert [row[1].tag for row in rows] == ["td"] * len(rows)
+    assert [_text(row[0]) for row in rows[:2]] == ["Patient", "Date of birth"]
+    style = present(re.search(r"<style>(.*?)</style>", page.decode())).group(1)
+    assert "table.fields th{font-weight:normal;text-align:start}" in style  # looks as before
+
+
 HOSTILE = 'Jo "Q" O\'Neil \\ </style><script>alert(1)</script> & </header> <!-- x'
 
 

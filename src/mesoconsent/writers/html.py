@@ -23,6 +23,7 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1em}
 table.grid td,table.grid th{border:1px solid #808080;padding:.3em .5em}
 table.grid th{background:#d9e2f3}td.box{text-align:center}
 table.grid th.question{background:none;font-weight:normal;text-align:start}
+table.fields th{font-weight:normal;text-align:start}
 tr{break-inside:avoid;page-break-inside:avoid}tr.long{break-inside:auto;page-break-inside:auto}
 .alert{border:3px solid #c00000;background:#fbe4d5;padding:.5em 1em;margin:1em 0}
 .signatures{break-inside:avoid;page-break-inside:avoid}
@@ -125,7 +126,8 @@ def _table(table: d.Table) -> str:
     headings = leading_headings(table)
     # Each box is named by the heading over it.
     labels = [escape(words) for words in column_headings(table)]
-    written = [_row(row, () if row.header else labels) for row in rows]
+    fields = table.kind == "fields"
+    written = [_row(row, () if row.header else labels, fields) for row in rows]
     # Named to assistive technology by its section's heading, as the DOCX's w:tblCaption.
     name = f' aria-label="{escape(table.caption)}"' if table.caption else ""
     if not headings:
@@ -135,7 +137,8 @@ def _table(table: d.Table) -> str:
     return f'<table class="{table.kind}"{name}>{head}{body}</table>'
 
 
-def _row(row: d.Row, labels: Sequence[str] = ()) -> str:
+def _row(row: d.Row, labels: Sequence[str] = (), fields: bool = False) -> str:
+    """A row; in a table of ``fields``, the first cell is the label of the others."""
     cells = []
     for n, cell in enumerate(row.cells):
         if row.header:
@@ -144,6 +147,9 @@ def _row(row: d.Row, labels: Sequence[str] = ()) -> str:
             # A health question heads its row: a screen reader moving down a column of boxes
             # names each box's question (found by an accessibility review). Styled as a cell.
             tag, opening = "th", '<th scope="row" class="question"'
+        elif n == 0 and fields and len(row.cells) > 1:
+            # So does a label ("Date of birth") its value: styled as before, by the CSS.
+            tag, opening = "th", '<th scope="row"'
         else:
             tag, opening = "td", "<td"
         box = _BOX if _has_box(cell) else ""
