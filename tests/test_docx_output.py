@@ -548,6 +548,23 @@ def test_body_xml_has_no_empty_table_cells_or_trailing_table(rendered: bytes) ->
     assert body[-2].tag == f"{W}p"  # Word needs a paragraph before the section properties
 
 
+def test_the_paragraph_after_the_signatures_is_a_point_high(rendered: bytes) -> None:
+    """A line-high paragraph after the signatures went to a page of its own when they ended
+    less than a line from the foot of a page: a blank last page, with the header."""
+    body = docx_part(rendered, "word/document.xml").find(f"{W}body")
+    assert body is not None
+    assert body[-3].tag == f"{W}tbl"  # the signatures
+    last = body[-2]
+    assert last.tag == f"{W}p"
+    assert last.find(f".//{W}t") is None  # no text
+    spacing = present(last.find(f"{W}pPr/{W}spacing"))
+    assert spacing.get(f"{W}lineRule") == "exact"
+    assert int(spacing.get(f"{W}line") or 0) <= 20
+    assert spacing.get(f"{W}before") == spacing.get(f"{W}after") == "0"
+    size = present(last.find(f"{W}pPr/{W}rPr/{W}sz"))
+    assert int(size.get(f"{W}val") or 0) <= 2
+
+
 def test_declaration_and_signatures_are_kept_on_one_page(rendered: bytes) -> None:
     document = docx.Document(io.BytesIO(rendered))
     paragraphs = document.paragraphs

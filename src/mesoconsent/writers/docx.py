@@ -139,6 +139,9 @@ class _BodyWriter:
         # is the same on every form, and takes the next number like any bookmark there.
         self.alerts = 0
         self.in_static = False
+        # The body's last block (segments): a signature block there is followed by
+        # _END_SPACER, not _SPACER.
+        self.last: d.Block | None = None
 
     def inline_runs(
         self,
@@ -217,6 +220,7 @@ class _BodyWriter:
         deflated with them: their kept XML is copied in, which is cheaper than starting a
         compressor for each side. What is kept is the same either way."""
         held = _declaration_paragraphs(blocks)
+        self.last = blocks[-1] if blocks else None
         shared = self.shared
         own: list[bytes] = []  # the form's own stretch so far, and what joined it
         between: list[Segment] = []  # static sections since the form's own last blocks
@@ -448,7 +452,8 @@ class _BodyWriter:
                     ]
                 )
             )
-        return w.table(widths, rows, style="TableNormal", bidi=rtl) + _SPACER
+        spacer = _END_SPACER if block is self.last else _SPACER
+        return w.table(widths, rows, style="TableNormal", bidi=rtl) + spacer
 
 
 # The first bookmark number of alerts outside static sections: above any other bookmark's
@@ -477,6 +482,13 @@ def _spanned(content: str, mark: tuple[int, str]) -> str:
 
 # Word merges two tables that touch, and a table must not be the last thing in a cell or body.
 _SPACER = w.paragraph(w.paragraph_properties(spacing_after=0), "")
+# The paragraph a body must end with, after the signatures: one point high. A spacer of a
+# line's height there went to a page of its own whenever the signatures ended less than a line
+# from the foot of the page, which printed a blank last page ("Page 4 of 4") with the header.
+_END_SPACER = (
+    '<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+    '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>'
+)
 _BREAK_RUN = w.break_run()
 # The box's font and size are set on the run itself, not in a character style: LibreOffice
 # gives runs in table cells the document's default font and size as direct formatting, which
