@@ -402,7 +402,7 @@ def test_each_data_table_is_named_by_its_section_s_heading(locale: str) -> None:
     page = mesoconsent.default_engine().render_quietly(request, "html").content
     main = present(lxml.html.document_fromstring(page).find("body/div/main"))
     heading, named = "", []
-    for element in main:
+    for element in main.iter("h2", "h3", "table"):
         if element.tag in ("h2", "h3"):
             heading = _text(element)
         elif element.tag == "table":
@@ -430,6 +430,48 @@ def test_each_label_of_the_details_table_heads_its_row() -> None:
     assert [_text(row[0]) for row in rows[:2]] == ["Patient", "Date of birth"]
     style = present(re.search(r"<style>(.*?)</style>", page.decode())).group(1)
     assert "table.fields th{font-weight:normal;text-align:start}" in style  # looks as before
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_the_declaration_prints_on_the_page_of_the_signatures(locale: str) -> None:
+    # Found by a review of printed forms: printed from Chromium, the signature table went to
+    # a page of its own, apart from the declaration it signs (the DOCX keeps them together).
+    page = mesoconsent.default_engine().render_quietly(
+        attrs.evolve(example(), locale=locale), "html"
+    )
+    main = present(lxml.html.document_fromstring(page.content).find("body/div/main"))
+    (declaration,) = main.findall("div[@class='declaration']")
+    catalog = mesoconsent.default_engine().catalog(locale)
+    assert [child.tag for child in declaration] == ["h2", "p", "p", "p", "table"]
+    assert _text(declaration[0]) == catalog.gettext("Declaration")
+    assert declaration[-1].get("class") == "signatures"
+    assert main[-1] is declaration  # nothing left out after it
+    style = present(re.search(r"<style>(.*?)</style>", page.content.decode())).group(1)
+    assert ".declaration{break-inside:avoid;page-break-inside:avoid}" in style
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_each_printed_page_is_numbered_as_the_docx_s_footer_numbers_it(locale: str) -> None:
+    # Found by a review of printed forms: the printed HTML had no "Page X of Y", so a page
+    # missing from a signed form could not be noticed. The footer's words, in the form's
+    # language, with the browser's page counters where the DOCX has its fields.
+    engine = mesoconsent.default_engine()
+    page = engine.render_quietly(attrs.evolve(example(), locale=locale), "html").content
+    style = present(re.search(r"<style>(.*?)</style>", page.decode())).group(1)
+    margin = re.search(r"@page\{@bottom-center\{content:([^;]*);", _print_css(style))
+    assert margin is not None
+    piece = r'"[^"]*"|counter\((?:page|pages)\)'
+    assert re.fullmatch(rf"(?:\s*(?:{piece}))+", margin.group(1))  # strings and counters only
+    pieces = re.findall(piece, margin.group(1))
+    shown = "".join(
+        {"counter(page)": "2", "counter(pages)": "4"}.get(piece) or css_string_value(piece)
+        for piece in pieces
+    )
+    words = engine.catalog(locale).gettext("Page %(page)s of %(pages)s") % {"page": 2, "pages": 4}
+    assert shown.translate(_ISOLATES) == words
+
+
+_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
 
 
 HOSTILE = 'Jo "Q" O\'Neil \\ </style><script>alert(1)</script> & </header> <!-- x'

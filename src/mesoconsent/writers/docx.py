@@ -40,7 +40,13 @@ from mesoconsent.writers.docx_parts import (
     settings_xml,
     styles_xml,
 )
-from mesoconsent.writers.shared import SharedBlocks, column_headings, fits_on_a_page, output
+from mesoconsent.writers.shared import (
+    SharedBlocks,
+    column_headings,
+    declarations,
+    fits_on_a_page,
+    output,
+)
 from mesoconsent.writers.zip import (
     ONCE,
     CompressedPart,
@@ -524,19 +530,9 @@ def _runs(
 
 
 def _declaration_paragraphs(blocks: tuple[d.Block, ...]) -> set[int]:
-    """Indexes of the paragraphs between a signature block and the heading before it.
-
-    They are kept with the signatures, so the patient signs on the page that says what they
-    declare (Word and LibreOffice still break a section too long for one page).
-    """
-    held: set[int] = set()
-    for index, block in enumerate(blocks):
-        if isinstance(block, d.SignatureBlock):
-            before = index - 1
-            while before >= 0 and isinstance(blocks[before], d.Paragraph):
-                held.add(before)
-                before -= 1
-    return held
+    """Indexes of the paragraphs kept with the signatures (shared.declarations). Word and
+    LibreOffice still break a section too long for one page."""
+    return {index for held in declarations(blocks) for index in held}
 
 
 def _box_labels(table: d.Table) -> tuple[str, ...]:

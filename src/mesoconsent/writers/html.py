@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from html import escape
 
 from mesoconsent import document as d
-from mesoconsent.bidi import header_and_notice, isolate_block
+from mesoconsent.bidi import header_and_notice, isolate_block, isolate_inlines
 from mesoconsent.writers.shared import (
     SharedBlocks,
     column_headings,
+    declarations,
     fits_on_a_page,
     leading_headings,
     output,
@@ -27,6 +28,7 @@ table.fields th{font-weight:normal;text-align:start}
 tr{break-inside:avoid;page-break-inside:avoid}tr.long{break-inside:auto;page-break-inside:auto}
 .alert{border:3px solid #c00000;background:#fbe4d5;padding:.5em 1em;margin:1em 0}
 .signatures{break-inside:avoid;page-break-inside:avoid}
+.declaration{break-inside:avoid;page-break-inside:avoid}
 .signatures tr{break-inside:avoid;page-break-inside:avoid}
 .signatures td{padding:2.5em .5em .2em;vertical-align:bottom}
 .signatures .line{border-bottom:1px solid #000;width:40%}
@@ -60,7 +62,7 @@ def _inlines(inlines: tuple[d.Inline, ...], label: str | None = None) -> str:
         elif isinstance(inline, d.Checkbox):
             box = _CHECKED if inline.checked else _UNCHECKED
             out.append(box if label is None else box.replace(">", f' aria-label="{label}">', 1))
-        # Page fields have no meaning on a web page; print CSS cannot count pages portably.
+        # Page fields have no meaning on a web page (the printed page's footer has them).
     return "".join(out)
 
 
@@ -69,8 +71,11 @@ def _inlines(inlines: tuple[d.Inline, ...], label: str | None = None) -> str:
 # common screen readers' symbol tables), named by its column's heading ("Yes"), in the form's
 # language: without a name, a screen reader reading on says "checkbox checked, checkbox not
 # checked", and which was "Yes" is only in the column (found by an accessibility review).
-_CHECKED = '<span role="checkbox" aria-checked="true" aria-readonly="true">☒</span>'
-_UNCHECKED = '<span role="checkbox" aria-checked="false" aria-readonly="true">☐</span>'
+_CHECKED_GLYPH, _UNCHECKED_GLYPH = "☒", "☐"
+_CHECKED = f'<span role="checkbox" aria-checked="true" aria-readonly="true">{_CHECKED_GLYPH}</span>'
+_UNCHECKED = (
+    f'<span role="checkbox" aria-checked="false" aria-readonly="true">{_UNCHECKED_GLYPH}</span>'
+)
 _BOX = ' class="box"'
 
 
@@ -173,6 +178,21 @@ def _css_string(text: str) -> str:
     return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
 
 
+def _css_content(inlines: tuple[d.Inline, ...]) -> str:
+    """``inlines`` as a CSS ``content`` value: text as strings, page fields as counters."""
+    pieces = []
+    for inline in inlines:
+        if isinstance(inline, d.PageField):
+            pieces.append(f"counter({inline.kind})")
+        elif isinstance(inline, d.Text):
+            pieces.append(_css_string(inline.text))
+        elif isinstance(inline, d.LineBreak):
+            pieces.append(_css_string(" "))
+        else:
+            pieces.append(_css_string(_CHECKED_GLYPH if inline.checked else _UNCHECKED_GLYPH))
+    return " ".join(pieces)
+
+
 def _isolated_block(block: d.Block) -> str:
     return _block(isolate_block(block))
 
@@ -182,10 +202,24 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
     meta = document.metadata
     rtl = document.direction == "rtl"
     header, notice = header_and_notice(document)  # left-to-right stretches isolated if rtl
-    body = "\n".join(
-        output(shared, block, ("html", rtl), _isolated_block if rtl else _block)
-        for block in document.blocks
-    )
+    footer = isolate_inlines(document.footer) if rtl else document.footer
+    blocks = document.blocks
+    written = [
+        output(shared, block, ("html", rtl), _isolated_block if rtl else _block) for block in blocks
+    ]
+    # The declaration (its heading, its paragraphs) and the signatures print on one page, as
+    # in the DOCX: the signature table alone went to a page of its own (found by a review of
+    # printed forms). Browsers still break one too long for a page.
+    for held in reversed(declarations(blocks)):
+        start = (
+            held.start - 1
+            if held.start and isinstance(blocks[held.start - 1], d.Heading)
+            else held.start
+        )
+        written[start : held.stop + 1] = [
+            '<div class="declaration">' + "\n".join(written[start : held.stop + 1]) + "</div>"
+        ]
+    body = "\n".join(written)
     properties = "".join(
         f'<meta name="{name}" content="{escape(value)}">\n'
         for name, value in document.custom_properties()
@@ -206,6 +240,15 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         "font-family:Calibri,Carlito,Arial,sans-serif;"
         "font-weight:bold}}}}"
         if notice
+        else ""
+    )
+    # Each printed page carries the footer ("Page 2 of 4") in its bottom margin, the page
+    # fields as the browser's page counters (Chromium 131 or later, WeasyPrint; a browser
+    # without page margin boxes prints none): a page missing from a signed form shows.
+    page_numbers = (
+        f"@media print{{@page{{@bottom-center{{content:{_css_content(footer)};color:#595959;"
+        "font-family:Calibri,Carlito,Arial,sans-serif;font-size:9pt}}}}"
+        if footer
         else ""
     )
     # The header (clinic, title, patient) heads every printed page, as the DOCX's page header
@@ -237,7 +280,7 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         f'<meta name="dcterms.identifier" content="{escape(meta.identifier)}">\n'
         f'<meta name="dcterms.date" content="{escape(meta.date)}">\n'
         f"{properties}"
-        f"<style>{_STYLE}{paper}{page_notice}</style>\n</head>\n"
+        f"<style>{_STYLE}{paper}{page_notice}{page_numbers}</style>\n</head>\n"
         f"<body>\n{banner}{page_open}<main>\n{body}\n</main>\n</div>\n"
         "</body>\n</html>\n"
     )

@@ -10,7 +10,8 @@ remembered, and those hold a catalog's words, never a request's. Patient text is
 after its render.
 
 The writers also decide here, alike, which rows are kept on one page (:func:`fits_on_a_page`),
-and what heads a table's columns (:func:`leading_headings`, :func:`column_headings`).
+what heads a table's columns (:func:`leading_headings`, :func:`column_headings`), and what
+is kept on the page of the signatures (:func:`declarations`).
 """
 
 from __future__ import annotations
@@ -152,3 +153,17 @@ def column_headings(table: d.Table) -> tuple[str, ...]:
     if not count:
         return ()
     return tuple(d.plain_text(cell.inlines) for cell in table.rows[count - 1].cells)
+
+
+def declarations(blocks: tuple[d.Block, ...]) -> list[range]:
+    """For each signature block, the indexes of the paragraphs between it and the block
+    before them (the declaration's heading): kept with the signatures, so that the patient
+    signs on the page that says what they declare."""
+    found = []
+    for index, block in enumerate(blocks):
+        if isinstance(block, d.SignatureBlock):
+            start = index
+            while start > 0 and isinstance(blocks[start - 1], d.Paragraph):
+                start -= 1
+            found.append(range(start, index))
+    return found
