@@ -169,6 +169,18 @@ def test_a_quoted_product_name_is_isolated_with_its_closing_quote_in_every_forma
         ),
         ("١٤ مارس", [("١٤ مارس", False)]),
         ("", []),
+        # The Arabic comma separates two Latin stretches, each beside its own Arabic word
+        # (found by a review of printed forms: one stretch put "(asthma)" by the wrong word).
+        (
+            "ربو (asthma)، Ventolin 100 µg عند الحاجة.",
+            [
+                ("ربو (", False),  # brackets around a stretch are the Arabic sentence's
+                ("asthma", True),
+                (")، ", False),
+                ("Ventolin 100 µg", True),
+                (" عند الحاجة.", False),
+            ],
+        ),
     ],
 )
 def test_left_to_right_stretches(text: str, pieces: list[tuple[str, bool]]) -> None:
@@ -257,7 +269,9 @@ def test_long_runs_are_found_as_specified(text: str) -> None:
 def test_each_character_is_classed_by_its_unicode_bidi_class(text: str) -> None:
     # The class table is filled on first sight (and keeps only the BMP): it must class
     # every character as unicodedata does, astral ones included, on every sight.
-    expected = "".join(_CLASSES.get(unicodedata.bidirectional(c), "N") for c in text)
+    expected = "".join(
+        "R" if c == "\u060c" else _CLASSES.get(unicodedata.bidirectional(c), "N") for c in text
+    )
     assert text.translate(_CLASS_TABLE) == expected
     assert text.translate(_CLASS_TABLE) == expected
 
@@ -378,3 +392,30 @@ def test_a_text_forms_empty_cell_line_stays_with_the_cells_lines() -> None:
     lines = mesoconsent.render(request, "text").content.decode().splitlines()
     row = next(i for i, line in enumerate(lines) if line.endswith("| [x] Yes | [ ] No"))
     assert lines[row + 1 : row + 4] == ["    Asthma", "", "    An inhaler"]
+
+
+@pytest.mark.parametrize("format", ["docx", "html", "text"])
+def test_a_line_of_details_in_latin_script_keeps_its_full_stop_at_its_end(
+    format: mesoconsent.Format,
+) -> None:
+    # Found by a review of printed forms: in an Arabic form, "I breastfeed my baby." printed
+    # as ".I breastfeed my baby": the full stop, outside the isolated stretch, was laid out
+    # right to left, at the line's left end. A line with no right-to-left letter is now
+    # isolated whole, its punctuation included; within an Arabic sentence, a Latin name's
+    # punctuation stays the sentence's.
+    answers = dict(example().screening)
+    answers["breastfeeding"] = mesoconsent.ScreeningAnswer(
+        True, "I breastfeed my baby.\nأرضع طفلي (Anna)."
+    )
+    request = attrs.evolve(example(), locale="ar", screening=answers)
+    content = mesoconsent.default_engine().render_quietly(request, format).content
+    if format == "docx":
+        runs = [
+            "".join(t.text or "" for t in run.iter(f"{W}t"))
+            for run in part(content, "word/document.xml").iter(f"{W}r")
+        ]
+        shown = "\n".join(runs)
+    else:
+        shown = content.decode()
+    assert f"{LRI}I breastfeed my baby.{PDI}" in shown
+    assert f"{LRI}Anna{PDI}" in shown  # inside an Arabic line: the name alone, as before

@@ -55,13 +55,22 @@ class _ClassTable(dict[int, str]):
         return value
 
 
-_CLASS_TABLE = _ClassTable()
+# The Arabic comma is a common separator (CS) to Unicode, as the Latin comma is, but it only
+# ever separates right-to-left words: a Latin stretch on either side of one belongs to its own
+# Arabic word. Classed as a separator, it joined "ربو (asthma)، Ventolin" into one isolated
+# stretch, and "(asthma)" printed beside the wrong word (found by a review of printed forms).
+_CLASS_TABLE = _ClassTable({0x060C: "R"})
 
 
-def ltr_segments(text: str) -> tuple[tuple[str, bool], ...]:
+def ltr_segments(text: str, whole_line: bool = False) -> tuple[tuple[str, bool], ...]:
     """``text`` cut into (piece, is_left_to_right) pieces, in order; the left-to-right pieces
-    start and end with a letter or digit (or a sign attached to a number)."""
+    start and end with a letter or digit (or a sign attached to a number). A text that is a
+    ``whole_line`` by itself (nothing else on its line) with no right-to-left character is
+    one left-to-right piece, its punctuation included: "I breastfeed my baby." ended in a
+    full stop laid out right to left, at the line's left end (a review of printed forms)."""
     classes = text.translate(_CLASS_TABLE)
+    if whole_line and "R" not in classes and _STRONG.search(classes):
+        return ((text, True),)
     pieces: list[tuple[str, bool]] = []
     position = 0
     for island_start, island_end in _islands(classes):
@@ -149,18 +158,34 @@ def _with_alike(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def isolate_ltr(text: str) -> str:
+def isolate_ltr(text: str, whole_line: bool = False) -> str:
     """``text`` with every left-to-right stretch isolated, for a right-to-left document."""
-    return "".join(f"{LRI}{piece}{PDI}" if ltr else piece for piece, ltr in ltr_segments(text))
+    return "".join(
+        f"{LRI}{piece}{PDI}" if ltr else piece for piece, ltr in ltr_segments(text, whole_line)
+    )
+
+
+def whole_lines(inlines: tuple[d.Inline, ...]) -> frozenset[int]:
+    """The indexes of the texts that are a line by themselves: between line breaks, or the
+    start or end of the inlines (a details line, an address line, a name alone in a cell)."""
+    last = len(inlines) - 1
+    return frozenset(
+        index
+        for index, inline in enumerate(inlines)
+        if isinstance(inline, d.Text)
+        and (index == 0 or isinstance(inlines[index - 1], d.LineBreak))
+        and (index == last or isinstance(inlines[index + 1], d.LineBreak))
+    )
 
 
 def isolate_inlines(inlines: tuple[d.Inline, ...]) -> tuple[d.Inline, ...]:
     """Inlines with every left-to-right stretch of their text isolated."""
+    alone = whole_lines(inlines)
     return tuple(
-        attrs.evolve(inline, text=isolate_ltr(inline.text))
+        attrs.evolve(inline, text=isolate_ltr(inline.text, index in alone))
         if isinstance(inline, d.Text)
         else inline
-        for inline in inlines
+        for index, inline in enumerate(inlines)
     )
 
 

@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 
 from mesoconsent import document as d
-from mesoconsent.bidi import LRI, PDI, ltr_segments
+from mesoconsent.bidi import LRI, PDI, ltr_segments, whole_lines
 from mesoconsent.writers import wordml as w
 from mesoconsent.writers.docx_parts import (
     CONTENT_TYPES,
@@ -158,7 +158,8 @@ class _BodyWriter:
         color: str | None = None,
     ) -> str:
         out = []
-        for inline in inlines:
+        alone = whole_lines(inlines) if self.rtl else frozenset()
+        for index, inline in enumerate(inlines):
             if isinstance(inline, d.Text):
                 if not self.rtl:
                     rpr = _text_properties(bold or inline.bold, inline.italic, False, size, color)
@@ -166,7 +167,7 @@ class _BodyWriter:
                     continue
                 # Left-to-right stretches (Latin names, phone numbers) get their own isolated,
                 # left-to-right runs; the rest is right to left (see bidi.py).
-                for piece, ltr in ltr_segments(inline.text):
+                for piece, ltr in ltr_segments(inline.text, index in alone):
                     rpr = _text_properties(bold or inline.bold, inline.italic, not ltr, size, color)
                     out.append(w.text_run(f"{LRI}{piece}{PDI}" if ltr else piece, rpr))
             elif isinstance(inline, d.LineBreak):
