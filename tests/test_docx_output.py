@@ -206,6 +206,11 @@ def test_signature_lines_for_patient_and_practitioner(rendered: bytes) -> None:
         height = present(present(row._tr.trPr).find(qn("w:trHeight")))
         assert height.get(qn("w:hRule")) == "atLeast"
         assert int(present(height.get(qn("w:val")))) >= 850
+    # ... and wide enough: a handwritten date ("14/03/2026") takes 25 to 35 mm, and the date
+    # line was 29 mm (found by a review of printed forms). 56.7 twips a millimetre.
+    widths = [int(present(c.get(qn("w:w")))) for c in signatures._tbl.tblGrid.iter(qn("w:gridCol"))]
+    assert widths[1] >= 60 * 56.7  # the signature line
+    assert widths[3] >= 40 * 56.7  # the date line
 
 
 def test_spaces_word_would_drop_are_marked_to_be_kept(rendered: bytes) -> None:

@@ -586,7 +586,9 @@ def _column_widths(relative: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(widths)
 
 
-_SIGNATURE_WIDTHS = _column_widths((16, 16, 1, 7))  # name, signature, gap, date
+# Name, signature, gap, date: a 66 mm signature line and a 41 mm date line (a handwritten
+# "14/03/2026" takes 25 to 35 mm; it was 29 mm, found by a review of printed forms).
+_SIGNATURE_WIDTHS = _column_widths((13, 16, 1, 10))
 _SIGNATURE_LINE = w.border_set("tcBorders", ("bottom",), size=8, color="000000")
 
 

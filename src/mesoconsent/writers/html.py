@@ -33,7 +33,7 @@ tr{break-inside:avoid;page-break-inside:avoid}tr.long{break-inside:auto;page-bre
 .signatures td{padding:2.5em .5em .2em;vertical-align:bottom}
 .signatures .line{border-bottom:1px solid #000;width:40%}
 .signatures .gap{width:4%;padding:0}
-.signatures .date{border-bottom:1px solid #000;width:20%}
+.signatures .date{border-bottom:1px solid #000;width:25%}
 .caption{color:#595959;font-size:.85em;padding-top:0!important}
 h1,h2,h3{break-after:avoid;page-break-after:avoid}
 .draft{position:sticky;top:0;background:#fff;color:#c00000;font-weight:bold;
