@@ -157,27 +157,41 @@ class _BodyWriter:
         size: int | None = None,
         color: str | None = None,
     ) -> str:
+        if self.rtl:
+            return self._rtl_inline_runs(inlines, bold, size, color)
         out = []
-        alone = whole_lines(inlines) if self.rtl else frozenset()
+        for inline in inlines:
+            if isinstance(inline, d.Text):
+                rpr = _text_properties(bold or inline.bold, inline.italic, False, size, color)
+                out.append(w.text_run(inline.text, rpr))
+            else:
+                out.append(self._other_run(inline, size))
+        return "".join(out)
+
+    def _rtl_inline_runs(
+        self, inlines: tuple[d.Inline, ...], bold: bool, size: int | None, color: str | None
+    ) -> str:
+        """Runs of a right-to-left document: left-to-right stretches (Latin names, phone
+        numbers) get their own isolated, left-to-right runs, and a line with no right-to-left
+        letter is one such stretch whole (see bidi.py)."""
+        out = []
+        alone = whole_lines(inlines)
         for index, inline in enumerate(inlines):
             if isinstance(inline, d.Text):
-                if not self.rtl:
-                    rpr = _text_properties(bold or inline.bold, inline.italic, False, size, color)
-                    out.append(w.text_run(inline.text, rpr))
-                    continue
-                # Left-to-right stretches (Latin names, phone numbers) get their own isolated,
-                # left-to-right runs; the rest is right to left (see bidi.py).
                 for piece, ltr in ltr_segments(inline.text, index in alone):
                     rpr = _text_properties(bold or inline.bold, inline.italic, not ltr, size, color)
                     out.append(w.text_run(f"{LRI}{piece}{PDI}" if ltr else piece, rpr))
-            elif isinstance(inline, d.LineBreak):
-                out.append(_BREAK_RUN)
-            elif isinstance(inline, d.Checkbox):
-                out.append(_CHECKBOX_RUNS[inline.checked])
             else:
-                rpr = w.run_properties(rtl=self.rtl, size_half_points=size)
-                out.append(w.field_runs(_FIELD_INSTRUCTIONS[inline.kind], "1", rpr))
+                out.append(self._other_run(inline, size))
         return "".join(out)
+
+    def _other_run(self, inline: d.LineBreak | d.Checkbox | d.PageField, size: int | None) -> str:
+        if isinstance(inline, d.LineBreak):
+            return _BREAK_RUN
+        if isinstance(inline, d.Checkbox):
+            return _CHECKBOX_RUNS[inline.checked]
+        rpr = w.run_properties(rtl=self.rtl, size_half_points=size)
+        return w.field_runs(_FIELD_INSTRUCTIONS[inline.kind], "1", rpr)
 
     def para(
         self,
