@@ -922,6 +922,10 @@ def test_removing_a_staging_folder_never_follows_a_link_put_in_its_place(tmp_pat
     (tmp_path / ".x-1").symlink_to(elsewhere)
     mesoconsent.staging.remove_staging(tmp_path / ".x-1")
     assert (elsewhere / "notes.txt").read_text() == "keep me"
+    # Among a batch's leftovers, such a link is removed itself, as a file is, not emptied.
+    mesoconsent.staging.remove_leftovers(tmp_path, ".x-")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["elsewhere"]
+    assert (elsewhere / "notes.txt").read_text() == "keep me"
 
 
 ABANDONED_TOKEN = "0123456789ab"
@@ -1148,6 +1152,21 @@ def test_a_worker_with_no_staging_folder_writes_in_the_output_folder(
     assert staging is not None
     assert staging.parent == tmp_path
     (staging / ".x-half.part").write_bytes(b"PK")  # as a stopped worker leaves it
+    mesoconsent.staging.remove_leftovers(tmp_path, ".x-")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staging_folder_is_its_batch_s_own(tmp_path: Path) -> None:
+    # Forms hold health data: the folder a worker writes them in before their rename is
+    # private to the batch's user, as each file in it is, whatever the umask allows.
+    umask = os.umask(0o022)
+    try:
+        staging = mesoconsent.staging.make_staging(tmp_path, ".x-")
+    finally:
+        os.umask(umask)
+    assert staging is not None
+    assert staging.stat().st_mode & 0o777 == 0o700
+    mesoconsent.staging.release_staging(staging)
     mesoconsent.staging.remove_leftovers(tmp_path, ".x-")
     assert list(tmp_path.iterdir()) == []
 

@@ -115,6 +115,13 @@ def test_removing_a_disclosure_from_the_template_fails_naming_it(
             "",
             "risks.rare_infection: empty",
         ),
+        # replaced by a number: it says something, if not the disclosure
+        (
+            CONSENT,
+            r'\{\{ disclosure\("risks.rare_infection"\) \}\}',
+            "1.",
+            "risks.rare_infection: altered",
+        ),
         # stated twice, once in other words
         (
             CONSENT,
@@ -123,7 +130,7 @@ def test_removing_a_disclosure_from_the_template_fails_naming_it(
             "risks.rare_infection: duplicated",
         ),
     ],
-    ids=["removed-from-layout", "untagged", "reworded", "emptied", "duplicated"],
+    ids=["removed-from-layout", "untagged", "reworded", "emptied", "a number", "duplicated"],
 )
 def test_template_that_misstates_a_disclosure_fails(
     tmp_path: Path, template: str, pattern: str, replacement: str, expected: str
@@ -820,8 +827,10 @@ H = '<th>{{ _("No") }}</th>\n</tr>\n'  # the end of the heading row, as edits pu
         # Not headed at all, the boxes said nothing of which is which.
         [(r"(?s)<tr>\n(\{#[^\n]*\n)?<th>.*?</tr>\n", "")],
         [(HEADED_NO, "<th>Maybe</th>")],
+        # The Yes column headed, the No column not: nothing says which box answers no.
+        [(HEADED_NO, "<th></th>")],
     ],
-    ids=["swapped", "no header row", "another word"],
+    ids=["swapped", "no header row", "another word", "no word over No"],
 )
 def test_the_checklist_s_box_columns_are_headed_yes_then_no(
     tmp_path: Path, edits: list[tuple[str, str]]

@@ -31,6 +31,7 @@ from lxml import etree
 
 import mesoconsent
 from mesoconsent import CatalogError, CoverageError, DraftTranslationWarning, Engine, LocaleStatus
+from mesoconsent.bidi import LRI, PDI
 from mesoconsent.catalog_folders import catalog_path, check_folder_name, gettext_name
 from mesoconsent.catalog_rules import counts_as_copied
 from mesoconsent.earlier_plurals import EARLIER_PLURALS
@@ -504,6 +505,18 @@ def test_a_catalog_with_the_wrong_plural_forms_is_refused(tmp_path: Path) -> Non
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
 
 
+def test_a_header_giving_more_plural_forms_than_any_language_has_is_refused(
+    tmp_path: Path,
+) -> None:
+    # Babel makes room for the header's number of forms in every plural message: a header of
+    # a billion forms would take that much memory for each one. It is refused before Babel
+    # reads the file, naming the most any language has.
+    po_path = french_copy(tmp_path)
+    replace_once(po_path, "nplurals=2; plural=(n > 1);", "nplurals=7; plural=(n > 1);")
+    with pytest.raises(CatalogError, match="no language has more than 6 plural forms"):
+        Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
+
+
 def test_a_catalog_with_another_language_s_plural_rule_is_refused(tmp_path: Path) -> None:
     # Two forms, as French has, but German's formula (n != 1), copied from another project:
     # it would write "0 séances" where French says "0 séance".
@@ -727,6 +740,19 @@ def test_a_draft_notice_translated_as_nothing_is_printed_in_english(
 
 
 DRAFT = "DRAFT, NOT FOR SIGNATURE: parts of this form are not translated yet."
+
+
+def test_a_draft_notice_left_in_english_on_an_arabic_form_is_isolated(tmp_path: Path) -> None:
+    # Untranslated in an Arabic catalog, the notice prints in English on a right-to-left
+    # form: isolated, as the form's other Latin text is, so that its words read in order.
+    po_path = shipped_copy(tmp_path, "ar")
+    edit_message(po_path, "risks.rare_scarring", SCARRING, string="")
+    edit_message(po_path, None, DRAFT, string="")
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    isolated = re.compile(f"{LRI}{re.escape(DRAFT.removesuffix('.'))}\\.?{PDI}")
+    for output in ("text", "html"):
+        content = engine.render(in_locale("ar"), output, draft=True).content.decode()
+        assert isolated.search(content), output
 
 
 def test_a_complete_form_is_not_marked_draft() -> None:

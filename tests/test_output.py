@@ -165,6 +165,26 @@ def test_failure_keeps_the_old_file_and_names_the_target(tmp_path: Path) -> None
     assert os.path.isdir(target)
 
 
+@pytest.mark.parametrize("step", ["fsync", "replace"])
+def test_a_write_that_fails_after_its_temporary_file_is_made_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    # A disk that fills up at the sync, or a rename refused: the old form stays, and no
+    # half-written .part file is left beside it.
+    target = tmp_path / "form.docx"
+    target.write_bytes(b"old")
+
+    def failing(*args: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, step, failing)
+    with pytest.raises(OSError, match="No space left") as caught:
+        write_atomic(target, b"new")
+    assert caught.value.filename == str(target)
+    assert target.read_bytes() == b"old"
+    assert [path.name for path in tmp_path.iterdir()] == ["form.docx"]
+
+
 def test_a_folder_that_can_be_written_but_not_read_still_gets_its_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -497,7 +517,13 @@ def test_ctrl_c_while_a_temporary_file_is_made_leaves_none(
 
     before = _open_descriptors()
     monkeypatch.setattr(tempfile, "mkstemp", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        WRITERS[writer](tmp_path)
+    # Ctrl-C raises KeyboardInterrupt here even where the tests were started with it ignored
+    # (nohup, a background job): without this, the test failed there, whatever the writers do.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            WRITERS[writer](tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert list(tmp_path.iterdir()) == []
     assert _open_descriptors() == before

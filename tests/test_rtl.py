@@ -147,6 +147,9 @@ def test_a_quoted_product_name_is_isolated_with_its_closing_quote_in_every_forma
     ("text", "pieces"),
     [
         ("Jane Example", [("Jane Example", True)]),
+        # Arabic-Indic digits are laid out right to left: they end a Latin stretch, as a
+        # right-to-left letter does, and are not isolated inside it.
+        ("Acid ١٤ Hydro", [("Acid", True), (" ١٤ ", False), ("Hydro", True)]),
         ("اتصل بـ Clinic على", [("اتصل بـ ", False), ("Clinic", True), (" على", False)]),
         ("الرقم +44 20 7946 0000.", [("الرقم ", False), ("+44 20 7946 0000", True), (".", False)]),
         (

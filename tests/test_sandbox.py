@@ -104,6 +104,20 @@ def test_other_functions_are_still_checked(context: dict[str, Any]) -> None:
         _render(make_environment([]), "{{ f() }}", f=dangerous, **context)
 
 
+class _Records:
+    def delete(self) -> str:
+        return "deleted"
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+
+
+def test_methods_other_than_the_render_s_own_are_still_checked(context: dict[str, Any]) -> None:
+    # Only the render's own functions skip the sandbox's checks: another object's method,
+    # one the sandbox refuses (it alters data), stays refused.
+    with pytest.raises(SecurityError):
+        _render(make_environment([]), "{{ f() }}", f=_Records().delete, **context)
+
+
 class _Shouting(Markup):
     """A Markup subclass whose __html__ differs: escape must still ask it."""
 

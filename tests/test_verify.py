@@ -460,6 +460,30 @@ def test_main_part_is_found_through_the_package_relationships(rendered: bytes) -
     assert {p.reason for p in report.problems if p.disclosure_id != "document"} == {"missing"}
 
 
+def test_a_main_document_outside_the_package_is_not_read_in_its_place(rendered: bytes) -> None:
+    # A relationship whose target is external (TargetMode="External") names a file elsewhere,
+    # not a part of the package: a part of the same name is not what Word opens.
+    decoy = (
+        '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+        'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Nothing to see.</w:t></w:r></w:p>'
+        "</w:body></w:document>"
+    )
+    external = (
+        '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="word/document.xml" TargetMode="External"/>'
+    )
+
+    def redirect(xml: str) -> str:
+        xml = xml.replace('Target="word/document.xml"', 'Target="word/main2.xml"')
+        return xml.replace("<Relationship ", external + "<Relationship ", 1)
+
+    report = mesoconsent.verify(
+        rewritten(rendered, {"_rels/.rels": redirect}, {"word/main2.xml": decoy})
+    )
+    assert not report.ok
+    assert {p.reason for p in report.problems if p.disclosure_id != "document"} == {"missing"}
+
+
 def test_damaged_packages_are_document_read_errors(rendered: bytes) -> None:
     corrupt = bytearray(rendered)
     middle = len(corrupt) // 2
@@ -487,6 +511,43 @@ def test_deleting_one_signer_is_caught(rendered: bytes) -> None:
 
     problems = mesoconsent.verify(edited(rendered, delete_practitioner)).problems
     assert reasons(problems) == [("signature.2", "missing")]
+
+
+def test_marks_of_a_form_of_fewer_signers_do_not_hide_a_signer_deleted() -> None:
+    # A form is checked against the most signers its marks name: the marks of a two-signer
+    # form put over the patient's and the practitioner's lines must not let the witness's
+    # line be deleted unseen.
+    from mesoconsent.writers.docx import bookmark_name
+
+    request = attrs.evolve(
+        example(), witness=mesoconsent.Witness(full_name="Sam Witness", role="witness")
+    )
+    form = mesoconsent.render(request).content
+
+    def mark_again(xml: str) -> str:
+        for number in (1, 2):
+            name = bookmark_name(f"signature.{number}.of.3")
+            start = re.search(rf'<w:bookmarkStart w:id="(\d+)" w:name="{name}"/>', xml)
+            assert start is not None
+            again = 9000 + number
+            other = bookmark_name(f"signature.{number}.of.2")
+            xml = xml.replace(
+                start.group(0),
+                f'{start.group(0)}<w:bookmarkStart w:id="{again}" w:name="{other}"/>',
+            )
+            end = f'<w:bookmarkEnd w:id="{start.group(1)}"/>'
+            xml = xml.replace(end, f'{end}<w:bookmarkEnd w:id="{again}"/>')
+        return xml
+
+    def delete_witness(document: docx.document.Document) -> None:
+        rows = document.tables[-1].rows
+        for row in (rows[4], rows[5]):  # the witness's line and its captions
+            present(row._tr.getparent()).remove(row._tr)
+
+    marked = rewritten(form, {"word/document.xml": mark_again})
+    assert mesoconsent.verify(marked).ok
+    problems = mesoconsent.verify(edited(marked, delete_witness)).problems
+    assert ("signature.3", "missing") in reasons(problems)
 
 
 @pytest.mark.parametrize(
@@ -532,12 +593,13 @@ def test_a_form_made_before_signer_digests_were_recorded_still_verifies(rendered
     assert mesoconsent.verify(earlier).ok
 
 
-@pytest.mark.parametrize("which", ["borders", "cells", "white borders"])
+@pytest.mark.parametrize("which", ["borders", "cells", "white borders", "the date line"])
 def test_removing_a_signer_s_lines_is_caught(rendered: bytes, which: str) -> None:
-    # The name stays, but there is nothing left to sign or date on.
+    # The name stays, but there is nothing left to sign or date on (or only one of the two).
     def unline_the_practitioner(document: docx.document.Document) -> None:
         row = document.tables[-1].rows[2]._tr  # the practitioner's name and lines
-        for cell in list(row.iterchildren(qn("w:tc")))[1:]:
+        lines = list(row.iterchildren(qn("w:tc")))[1:]
+        for cell in lines[-1:] if which == "the date line" else lines:
             if which == "cells":
                 row.remove(cell)
             elif which == "white borders":
@@ -2090,8 +2152,35 @@ def test_more_paragraphs_or_runs_than_a_form_s_are_refused(
         mesoconsent.verify(crafted)
 
 
+def test_exactly_as_many_paragraphs_as_the_limit_are_read(rendered: bytes) -> None:
+    # The limit is a number of paragraphs a file may hold: that many are read, one more is not.
+    from mesoconsent import verification
+
+    def with_paragraphs(count: int) -> bytes:
+        added = "<w:p/>" * count
+        return rewritten(
+            rendered, {"word/document.xml": lambda xml: xml.replace("<w:body>", "<w:body>" + added)}
+        )
+
+    own = sum(1 for _ in docx_part(rendered, "word/document.xml").iter(qn("w:p")))
+    room = verification._MAX_PARAGRAPHS - own
+    assert mesoconsent.verify(with_paragraphs(room)).ok
+    with pytest.raises(DocumentReadError, match="more paragraphs"):
+        mesoconsent.verify(with_paragraphs(room + 1))
+
+
 def test_more_parts_than_a_form_s_are_refused_before_they_are_listed(rendered: bytes) -> None:
     crafted = repackaged(rendered, {f"x/{n}": b"" for n in range(1_001)})
+    with pytest.raises(DocumentReadError, match="holds more parts than a consent form"):
+        mesoconsent.verify(crafted)
+
+
+def test_a_list_of_parts_larger_than_a_form_s_is_refused_before_it_is_read(
+    rendered: bytes,
+) -> None:
+    # A few parts with names of 60,000 characters make a list of a megabyte and more, which
+    # zipfile reads whole: its size is bounded as well as its count.
+    crafted = repackaged(rendered, {f"x/{n:02}" + "x" * 60_000: b"" for n in range(20)})
     with pytest.raises(DocumentReadError, match="holds more parts than a consent form"):
         mesoconsent.verify(crafted)
 
@@ -2341,6 +2430,14 @@ def _whitened_heading_and(where: str, added: str) -> Callable[[str], str]:
             '<w:tr><w:trPr><w:gridAfter w:val="1"/></w:trPr>' + _cell() + _cell("No") + "</w:tr>",
         ),
         ("under", "<w:tr>" + _cell() + _cell("No") + "</w:tr>"),
+        # Columns skipped before the row's first cell put its cells over the boxes.
+        (
+            "under",
+            '<w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>'
+            + _cell("No")
+            + _cell("Yes")
+            + "</w:tr>",
+        ),
         # A table inside a cell across the table has columns of its own over the boxes.
         (
             "under",
@@ -2356,6 +2453,7 @@ def _whitened_heading_and(where: str, added: str) -> Callable[[str], str]:
         "a box in the row",
         "gridAfter",
         "cut short",
+        "gridBefore",
         "table inside",
         "below",
         "table before",
@@ -2421,6 +2519,43 @@ def test_tables_inside_rows_are_read_once(
     calls = counting(monkeypatch, visibility, "_text")
     mesoconsent.verify(crafted)
     assert calls.count < 3 * paragraphs  # read at every level: 133,288
+
+
+def test_checklist_rows_in_many_tables_are_not_each_read_against_every_table(
+    rendered: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each table of checklist rows is read against every table touching it: a file of the
+    # checklist repeated a hundred times, nothing between the copies, is refused (its rows are
+    # duplicated) without reading each copy's boxes against every other copy's rows.
+    from mesoconsent import verification
+
+    def repeated(xml: str) -> str:
+        table = xml.rindex("<w:tbl>", 0, xml.index(">Question<"))
+        end = xml.index("</w:tbl>", table) + len("</w:tbl>")
+        return xml[:table] + xml[table:end] * 100 + xml[end:]
+
+    crafted = rewritten(rendered, {"word/document.xml": repeated})
+    calls = counting(monkeypatch, verification, "_over_boxes")
+    assert not mesoconsent.verify(crafted).ok
+    assert calls.count < 1_000  # each copy against every other: 10,000
+
+
+def test_a_box_cell_holding_more_than_a_label_is_read_no_further_than_a_label(
+    rendered: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A box and a label fill a box cell: a cell holding more is none, and is told so without
+    # reading the rest of it (here 5,000 paragraphs under the Yes box's label, read again
+    # each time the row is looked at).
+    from mesoconsent import verification
+
+    def craft(xml: str) -> str:
+        label = '<w:t xml:space="preserve"> Yes</w:t></w:r></w:p>'
+        return xml.replace(label, label + "<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 5_000, 1)
+
+    crafted = rewritten(rendered, {"word/document.xml": craft})
+    calls = counting(monkeypatch, verification, "written_text")
+    assert not mesoconsent.verify(crafted).ok
+    assert calls.count < 1_000  # read whole: 10,027
 
 
 def test_headings_drawn_with_symbols_are_caught(rendered: bytes) -> None:
@@ -2573,6 +2708,19 @@ def test_a_choice_requiring_what_no_word_processor_knows_is_not_what_prints(
     assert problems == [("risks.rare_infection", "missing")]
 
 
+def test_a_choice_requiring_nothing_is_not_what_prints(rendered: bytes) -> None:
+    # A Choice names the namespaces it requires (ECMA-376 Part 3): one naming none is not
+    # one Word shows, and the softened Fallback is what prints.
+    def without_requires(xml: str) -> str:
+        changed = _alternatives("zz", "urn:example:no-such-markup")(xml)
+        return changed.replace('<mc:Choice Requires="zz">', "<mc:Choice>")
+
+    changed = rewritten(rendered, {"word/document.xml": without_requires})
+    assert "<mc:Choice>" in rendered_xml(changed)
+    problems = reasons(mesoconsent.verify(changed).problems)
+    assert problems == [("risks.rare_infection", "missing")]
+
+
 # -- Nothing required after the signature lines ---------------------------------------------
 
 
@@ -2598,6 +2746,22 @@ def test_disclosures_moved_after_the_signature_lines_are_caught(rendered: bytes)
         ("risks.low_serious_risk", "after the signature lines"),
         ("risks.rare_scarring", "after the signature lines"),
     ]
+
+
+def test_a_disclosure_moved_after_the_lines_with_its_mark_begun_above_them_is_caught(
+    rendered: bytes,
+) -> None:
+    # A bookmark covers every paragraph from its start to its end: a risk dragged below the
+    # signature lines, its bookmark's start left in the paragraph above them, still ends
+    # after the lines (its words are found on their own there).
+    def move(document: docx.document.Document) -> None:
+        _moved_after_signatures(("Scarring.",))(document)
+        start = present(paragraph_with(document, "Scarring.")._p.find(qn("w:bookmarkStart")))
+        present(start.getparent()).remove(start)
+        present(document.tables[-1]._tbl.getprevious()).append(start)
+
+    report = mesoconsent.verify(edited(rendered, move))
+    assert reasons(report.problems) == [("risks.rare_scarring", "after the signature lines")]
 
 
 def test_other_text_moved_after_the_signature_lines_is_no_problem(rendered: bytes) -> None:
