@@ -35,6 +35,11 @@ class Checkbox:
     checked: bool
 
 
+# The glyphs a box prints as, ticked and not (U+2612, U+2610): the writers draw them and
+# verify reads them.
+TICKED_BOX, EMPTY_BOX = "\u2612", "\u2610"
+
+
 # The longest label (its column's heading, in characters) the DOCX writer writes after a box,
 # and verify reads after one: a box followed by more is words, not a box, and reading no
 # further keeps verify's reading of crafted cells short. Any language's "Yes" fits.

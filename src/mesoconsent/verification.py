@@ -39,9 +39,11 @@ from mesoconsent.coverage import (
 from mesoconsent.document import (
     ALERT_MARK,
     BOX_LABEL_MOST,
+    EMPTY_BOX,
     SCREENING_PREFIX,
     SIGNATURE_PREFIX,
     STATEMENT_PREFIX,
+    TICKED_BOX,
     signature_mark,
 )
 from mesoconsent.errors import DisclosureProblem, DocumentReadError
@@ -485,7 +487,7 @@ def _after_signatures(
     return frozenset(after)
 
 
-_BOX_MARKS = frozenset({"\u2610", "\u2612"})
+_BOX_MARKS = frozenset({EMPTY_BOX, TICKED_BOX})
 
 # A heading row as read: where each of its cells starts (twips from the table's start), and
 # each one's words.
@@ -764,7 +766,7 @@ def parse_identifier(identifier: str | None) -> tuple[str, str, str] | None:
     return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
-_BOXES = {("\u2612", "\u2610"): True, ("\u2610", "\u2612"): False}  # (Yes box, No box)
+_BOXES = {(TICKED_BOX, EMPTY_BOX): True, (EMPTY_BOX, TICKED_BOX): False}  # (Yes box, No box)
 _SIGNATURE = re.compile(re.escape(SIGNATURE_PREFIX) + r"(\d+)\.of\.(\d+)")
 
 

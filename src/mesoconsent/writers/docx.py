@@ -61,7 +61,6 @@ from mesoconsent.writers.zip import (
 )
 
 BOOKMARK_PREFIX = "_mc_"
-_CHECKED, _UNCHECKED = "\u2612", "\u2610"
 DRAFT_COLOR = "C00000"
 _FIELD_INSTRUCTIONS = {"page": "PAGE", "pages": "NUMPAGES"}
 
@@ -516,7 +515,7 @@ _BREAK_RUN = w.break_run()
 # overrides a character style (an independent review saw the boxes print at text size).
 _CHECKBOX_RUNS = {
     checked: w.text_run(
-        _CHECKED if checked else _UNCHECKED,
+        d.TICKED_BOX if checked else d.EMPTY_BOX,
         w.run_properties(font=SYMBOL_FONT, size_half_points=26),
     )
     for checked in (True, False)

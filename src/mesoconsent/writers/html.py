@@ -71,11 +71,8 @@ def _inlines(inlines: tuple[d.Inline, ...], label: str | None = None) -> str:
 # common screen readers' symbol tables), named by its column's heading ("Yes"), in the form's
 # language: without a name, a screen reader reading on says "checkbox checked, checkbox not
 # checked", and which was "Yes" is only in the column (found by an accessibility review).
-_CHECKED_GLYPH, _UNCHECKED_GLYPH = "☒", "☐"
-_CHECKED = f'<span role="checkbox" aria-checked="true" aria-readonly="true">{_CHECKED_GLYPH}</span>'
-_UNCHECKED = (
-    f'<span role="checkbox" aria-checked="false" aria-readonly="true">{_UNCHECKED_GLYPH}</span>'
-)
+_CHECKED = f'<span role="checkbox" aria-checked="true" aria-readonly="true">{d.TICKED_BOX}</span>'
+_UNCHECKED = f'<span role="checkbox" aria-checked="false" aria-readonly="true">{d.EMPTY_BOX}</span>'
 _BOX = ' class="box"'
 
 
@@ -189,7 +186,7 @@ def _css_content(inlines: tuple[d.Inline, ...]) -> str:
         elif isinstance(inline, d.LineBreak):
             pieces.append(_css_string(" "))
         else:
-            pieces.append(_css_string(_CHECKED_GLYPH if inline.checked else _UNCHECKED_GLYPH))
+            pieces.append(_css_string(d.TICKED_BOX if inline.checked else d.EMPTY_BOX))
     return " ".join(pieces)
 
 
