@@ -26,6 +26,9 @@ FSI = "\u2068"  # FIRST STRONG ISOLATE: takes the direction of its first letter
 PDI = "\u2069"
 RLM = "\u200f"  # RIGHT-TO-LEFT MARK
 LRM = "\u200e"  # LEFT-TO-RIGHT MARK
+ALM = "\u061c"  # ARABIC LETTER MARK
+# The marks that set the direction of what is next to them.
+DIRECTION_MARKS = LRM + RLM + ALM
 
 # The bidirectional controls that change the order of the text after them: the embeddings and
 # overrides (U+202A-U+202E) and the isolates (U+2066-U+2069), as the body of a character class.

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
+from mesoconsent.bidi import DIRECTION_MARKS
 from mesoconsent.errors import FieldProblem, ValidationError, shown_key
 from mesoconsent.model import (
     PAPER_SIZES,
@@ -213,7 +214,7 @@ def _texts(request: ConsentRequest) -> Iterator[FieldProblem]:
 # "+44 200000 7946", the number a patient would call about a complication (found by a
 # security review).
 _NUMBERS = frozenset({"clinic.phone", "patient.patient_id"})
-_DIRECTION_MARK = re.compile("[\u200e\u200f\u061c]")
+_DIRECTION_MARK = re.compile(f"[{DIRECTION_MARKS}]")
 
 
 def _date(path: str, value: object) -> Iterator[FieldProblem]:
