@@ -226,6 +226,11 @@ def _input_path(text: str) -> Path | str:
     return _STDIN if text == _STDIN else _path(text)
 
 
+def _input_name(path: Path | str) -> str:
+    """How messages name what --input or --batch reads."""
+    return "standard input" if path == _STDIN else str(path)
+
+
 def _file_path(text: str) -> Path:
     # Path("consent.docx/") is consent.docx: the separator, which says a folder, is gone.
     if names_a_folder(text):
@@ -337,7 +342,7 @@ def _render_one(args: argparse.Namespace, engine: Engine) -> int:
         else:
             data = decode_json(read_request_file(path))
     except OSError as error:
-        say(f"cannot read {'standard input' if path == _STDIN else path}: {error.strerror}")
+        say(f"cannot read {_input_name(path)}: {error.strerror}")
         return EXIT_IO
     request = engine.request_from_dict(with_options(data, args.locale, args.paper_size))
     # SIGTERM (a service stopping, `timeout`) interrupts like Ctrl-C, so that a form being
@@ -434,7 +439,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
     output_format: Format = args.format or "docx"
     if not _locale_option_is_available(args, engine):
         return EXIT_USAGE
-    source = "standard input" if args.batch == _STDIN else args.batch
+    source = _input_name(args.batch)
     try:
         lines = read_jsonl(sys.stdin.buffer if args.batch == _STDIN else args.batch)
     except OSError as error:
