@@ -52,6 +52,15 @@ def with_patient_name(request: ConsentRequest, name: str) -> ConsentRequest:
     return attrs.evolve(request, patient=attrs.evolve(request.patient, full_name=name))
 
 
+def answered(
+    request: ConsentRequest, question: str, yes: bool = True, details: str | None = None
+) -> ConsentRequest:
+    """``request`` with ``question`` answered (yes by default), with ``details``."""
+    screening = dict(request.screening)
+    screening[question] = ScreeningAnswer(yes, details)
+    return attrs.evolve(request, screening=screening)
+
+
 def reasons(problems: Iterable[DisclosureProblem]) -> list[tuple[str, str]]:
     """Each problem, as (what, why): ("risks.rare_infection", "empty")."""
     return [(problem.disclosure_id, problem.reason) for problem in problems]

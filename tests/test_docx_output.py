@@ -26,6 +26,7 @@ from mesoconsent.resources import locales_dir
 from tests.helpers import (
     XML_SPACE,
     W,
+    answered,
     copy_templates,
     docx_paragraph_texts,
     docx_part,
@@ -249,9 +250,7 @@ def test_each_box_is_followed_by_its_column_s_heading(locale: str, yes: str, no:
     # A screen reader reading straight through heard "Are you pregnant? ☒ ☐", the answer
     # only in the column (found by an accessibility review): each box is followed by the
     # heading over it, in the form's language, in the text's font and size (not the box's).
-    answers = dict(example().screening)
-    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)
-    request = attrs.evolve(example(), locale=locale, screening=answers)
+    request = attrs.evolve(answered(example(), "pregnant"), locale=locale)
     rendered = mesoconsent.default_engine().render_quietly(request).content
     document = docx.Document(io.BytesIO(rendered))
     checklist = document.tables[
@@ -285,9 +284,8 @@ def test_each_data_table_is_titled_by_its_section_s_heading(locale: str) -> None
     # which a screen reader names on entering it. The details table and the checklist carry
     # their section's heading, in the form's language; the layout tables (the boxed warning,
     # the signature lines) carry none.
-    answers = dict(example().screening)
-    answers["pregnant"] = mesoconsent.ScreeningAnswer(True)  # the boxed warning's table too
-    request = attrs.evolve(example(), locale=locale, screening=answers)
+    # "Yes" to a question: the boxed warning's table too.
+    request = attrs.evolve(answered(example(), "pregnant"), locale=locale)
     content = mesoconsent.default_engine().render_quietly(request).content
     body = present(docx_part(content, "word/document.xml").find(f"{W}body"))
     heading, titled = "", []

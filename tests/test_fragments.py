@@ -37,6 +37,7 @@ from mesoconsent.writers.shared import SharedBlocks
 from tests.helpers import (
     CHECKLIST_TABLE,
     W,
+    answered,
     copy_templates,
     docx_paragraph_texts,
     docx_part,
@@ -531,14 +532,6 @@ def test_batch_workers_share_as_their_engine_does() -> None:
 # {% static for item %}: the screening checklist's rows.
 
 
-def _answered(
-    request: ConsentRequest, question: str, yes: bool, details: str | None = None
-) -> ConsentRequest:
-    screening = dict(request.screening)
-    screening[question] = attrs.evolve(screening[question], answer=yes, details=details)
-    return attrs.evolve(request, screening=screening)
-
-
 def _checklist(document: Document) -> tuple[Row, ...]:
     (table,) = [
         block
@@ -558,7 +551,7 @@ def _kept(engine: Engine) -> dict[tuple[Hashable, str], Fragment]:
 def test_checklist_rows_are_shared_between_patients_who_gave_the_same_answer() -> None:
     engine = Engine()
     first = engine.compose(with_patient_name(example(), "Ada First"))
-    second = engine.compose(with_patient_name(_answered(example(), "pregnant", True), "Bea"))
+    second = engine.compose(with_patient_name(answered(example(), "pregnant", True), "Bea"))
     rows = list(zip(_checklist(first), _checklist(second), strict=True))
     assert [row.screening for row, _ in rows] == [None, *QUESTIONS]
     # The header row and every answer given alike: the same objects...
@@ -594,7 +587,7 @@ def test_what_is_kept_never_tells_which_answer_a_patient_gave(
     said_no, said_yes = Engine(), Engine()
     for fmt in mesoconsent.FORMATS:
         render_quietly(said_no, example(), fmt)
-        render_quietly(said_yes, _answered(example(), question, True, details), fmt)
+        render_quietly(said_yes, answered(example(), question, True, details), fmt)
     assert _kept(said_no).keys() == _kept(said_yes).keys()
     assert list(_kept(said_no).values()) == list(_kept(said_yes).values())
     assert _outputs(said_no) == _outputs(said_yes)
@@ -649,10 +642,10 @@ def test_the_checklist_rows_are_written_once_per_question_and_answer(
     monkeypatch.setattr(mesoconsent.writers.docx._BodyWriter, "row", recording)
     render_quietly(engine, example(), "docx")
     # Another answer's rows were made with the first form's, and kept.
-    render_quietly(engine, _answered(example(), "pregnant", True), "docx")
+    render_quietly(engine, answered(example(), "pregnant", True), "docx")
     assert [question for question in written if question is not None] == []
     # A line with the patient's own words is written for its form alone.
-    render_quietly(engine, _answered(example(), "other_conditions", True, "Asthma"), "docx")
+    render_quietly(engine, answered(example(), "other_conditions", True, "Asthma"), "docx")
     assert [question for question in written if question is not None] == ["other_conditions"]
 
 
@@ -681,8 +674,8 @@ def test_another_checklist_section_is_kept_the_same_whatever_the_answers(
     engines = [Engine([templates], [locales_dir()], include_bundled=False) for _ in range(3)]
     requests = [
         example(),
-        _answered(example(), "pregnant", True),
-        _answered(example(), "pregnant", True, "due in May"),
+        answered(example(), "pregnant", True),
+        answered(example(), "pregnant", True, "due in May"),
     ]
     for engine, request in zip(engines, requests, strict=True):
         content = render_quietly(engine, request, "docx")  # it used to fail with details
@@ -711,7 +704,7 @@ def test_an_alert_in_a_static_section_and_one_for_a_yes_answer_have_their_own_bo
         "{%- if flagged %}",
     )
     engine = Engine([templates], [locales_dir()], include_bundled=False)
-    flagged = _answered(example(), "pregnant", True)
+    flagged = answered(example(), "pregnant", True)
     for request in (flagged, flagged, example()):  # the second form reuses the static alert
         content = render_quietly(engine, request, "docx")
         body = docx_part(content, "word/document.xml")
@@ -794,8 +787,8 @@ def test_a_line_whose_details_change_its_rows_keeps_nothing_of_them(
         edit(templates / template, pattern, replacement)
     requests = [
         example(),
-        _answered(example(), "pregnant", True),
-        _answered(example(), "pregnant", True, "due in May"),
+        answered(example(), "pregnant", True),
+        answered(example(), "pregnant", True, "due in May"),
     ]
     engines = [Engine([templates], [locales_dir()], include_bundled=False) for _ in requests]
     for engine, request in zip(engines, requests, strict=True):
@@ -825,7 +818,7 @@ def test_rows_that_differ_in_shape_between_answers_are_not_kept(tmp_path: Path) 
     )
     engine = Engine([templates], [locales_dir()], include_bundled=False, share_static_sections=True)
     assert render_quietly(engine, example(), "docx")
-    content = render_quietly(engine, _answered(example(), "pregnant", True), "docx")
+    content = render_quietly(engine, answered(example(), "pregnant", True), "docx")
     assert "Yes" in docx_paragraph_texts(content)
     assert _rows_kept(engine) == []
 
@@ -868,7 +861,7 @@ def test_a_details_wrapper_is_written_by_static_sections_only(tmp_path: Path) ->
 def test_a_row_with_the_patients_own_words_is_composed_for_that_form_alone() -> None:
     engine = Engine()
     details = "Asthma, and a heart condition called Brugada"
-    request = _answered(example(), "other_conditions", True, details)
+    request = answered(example(), "other_conditions", True, details)
     first, second = engine.compose(request), engine.compose(request)
     row, again = _checklist(first)[-1], _checklist(second)[-1]
     assert details in repr(row)
@@ -1109,8 +1102,8 @@ def test_a_static_section_repeated_back_to_back_is_kept_the_same_whatever_the_co
         "{%- if flagged %}",
     )
     one, two = (Engine([templates], [locales_dir()], include_bundled=False) for _ in range(2))
-    render_quietly(one, _answered(example(), "pregnant", True), "docx")
-    both = _answered(_answered(example(), "pregnant", True), "breastfeeding", True)
+    render_quietly(one, answered(example(), "pregnant", True), "docx")
+    both = answered(answered(example(), "pregnant", True), "breastfeeding", True)
     render_quietly(two, both, "docx")
     assert _outputs(one) == _outputs(two)
 

@@ -20,7 +20,7 @@ from lxml import etree
 import mesoconsent
 from mesoconsent import document as d
 from mesoconsent.writers.html import _css_string, write_html
-from tests.helpers import example, present, with_patient_name
+from tests.helpers import answered, example, present, with_patient_name
 
 _ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?")
 
@@ -82,11 +82,7 @@ def test_each_answer_box_is_named_by_its_column_s_heading(locale: str) -> None:
     # Found by an accessibility review: a screen reader reading on heard "Are you pregnant?
     # checkbox checked, checkbox not checked", not which box was Yes: the answer was only in
     # the column. Each box is named by its column's heading, in the form's language.
-    request = attrs.evolve(
-        example(),
-        locale=locale,
-        screening={**example().screening, "pregnant": mesoconsent.ScreeningAnswer(True)},
-    )
+    request = attrs.evolve(answered(example(), "pregnant"), locale=locale)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         page = mesoconsent.render(request, "html").content.decode()

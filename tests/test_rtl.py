@@ -26,7 +26,7 @@ from mesoconsent.bidi import (
     ltr_segments,
 )
 from mesoconsent.writers.docx import write_docx
-from tests.helpers import docx_paragraph_texts, example
+from tests.helpers import answered, docx_paragraph_texts, example
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -406,11 +406,8 @@ def test_a_line_of_details_in_latin_script_keeps_its_full_stop_at_its_end(
     # right to left, at the line's left end. A line with no right-to-left letter is now
     # isolated whole, its punctuation included; within an Arabic sentence, a Latin name's
     # punctuation stays the sentence's.
-    answers = dict(example().screening)
-    answers["breastfeeding"] = mesoconsent.ScreeningAnswer(
-        True, "I breastfeed my baby.\nأرضع طفلي (Anna)."
-    )
-    request = attrs.evolve(example(), locale="ar", screening=answers)
+    details = "I breastfeed my baby.\nأرضع طفلي (Anna)."
+    request = attrs.evolve(answered(example(), "breastfeeding", details=details), locale="ar")
     content = mesoconsent.default_engine().render_quietly(request, format).content
     if format == "docx":
         runs = [

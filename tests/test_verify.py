@@ -23,7 +23,7 @@ import mesoconsent
 from mesoconsent import DocumentReadError
 from mesoconsent.coverage import value_digest
 from mesoconsent.stored_form import BEFORE_VALUES
-from tests.helpers import docx_paragraph_texts, docx_part, example, present, reasons
+from tests.helpers import answered, docx_paragraph_texts, docx_part, example, present, reasons
 
 CLOTTING = "If you have ever had a blood clotting disorder"
 
@@ -2805,11 +2805,9 @@ DETAILS_KEY = "screening.other_conditions"
 
 def with_details(details: str, question: str = "other_conditions") -> bytes:
     """A form with ``question`` answered yes, with ``details`` (their lines by line breaks)."""
-    answers = dict(example().screening)
-    answers[question] = mesoconsent.ScreeningAnswer(True, details)
     return (
         mesoconsent.default_engine()
-        .render_quietly(attrs.evolve(example(), screening=answers))
+        .render_quietly(answered(example(), question, details=details))
         .content
     )
 
@@ -2973,9 +2971,7 @@ def test_details_a_template_shows_outside_the_row_verify(tmp_path: Path) -> None
         "<p>{{ item.details }}</p>{% endif %}{% endfor %}",
     )
     engine = mesoconsent.Engine(template_dirs=[templates])
-    answers = dict(example().screening)
-    answers["other_conditions"] = mesoconsent.ScreeningAnswer(True, "Lupus")
-    form = engine.render_quietly(attrs.evolve(example(), screening=answers)).content
+    form = engine.render_quietly(answered(example(), "other_conditions", details="Lupus")).content
     report = engine.verify(form)
     assert report.ok, report.problems
 
