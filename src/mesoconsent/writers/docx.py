@@ -345,23 +345,13 @@ class _BodyWriter:
                 self.bookmarks = start
             xml, self.bookmarks = output(shared, row, position, make)
             rows.append(xml)
-        rtl = self.rtl
-        header_row = bool(block.rows) and block.rows[0].header
-        caption = block.caption
-        if block.kind == "grid":
-            return (
-                w.table(
-                    widths,
-                    rows,
-                    style="TableGrid",
-                    bidi=rtl,
-                    header_row=header_row,
-                    caption=caption,
-                )
-                + _SPACER
-            )
-        # TableNormal draws no borders.
-        return w.table(widths, rows, style="TableNormal", bidi=rtl, caption=caption) + _SPACER
+        grid = block.kind == "grid"
+        style = "TableGrid" if grid else "TableNormal"  # (TableNormal draws no borders)
+        header_row = grid and bool(block.rows) and block.rows[0].header
+        table = w.table(
+            widths, rows, style=style, bidi=self.rtl, header_row=header_row, caption=block.caption
+        )
+        return table + _SPACER
 
     def row(self, row: d.Row, widths: tuple[int, ...], labels: tuple[str, ...] = ()) -> str:
         """A row; a box alone in a cell of it is followed by ``labels``' word for its column
