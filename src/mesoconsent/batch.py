@@ -23,6 +23,7 @@ request: a patient's name is personal data.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import io
@@ -93,7 +94,6 @@ BatchRequest: TypeAlias = ConsentRequest | Mapping[str, Any] | str | bytes | byt
 :func:`~mesoconsent.request_from_json` takes one)."""
 
 NUMBER_WIDTH = 6
-_BOM = b"\xef\xbb\xbf"
 # Chunks each worker has queued ahead, so none waits for the next while the parent collects.
 _AHEAD = 4
 # Sending a chunk and collecting its results costs the parent about half a millisecond, a form
@@ -239,7 +239,7 @@ def _jsonl_lines(file: BinaryIO, name: str) -> list[tuple[int, bytes]]:
             raise OSError(errno.EFBIG, f"more than {MAX_BATCH_LINES:,} lines", name)
         content = line.removesuffix(b"\n")
         if number == 1:
-            content = content.removeprefix(_BOM)
+            content = content.removeprefix(codecs.BOM_UTF8)
         if len(content) > MAX_REQUEST_BYTES:
             too_long = f"line {number} is longer than any request ({LARGEST_REQUEST})"
             raise OSError(errno.EFBIG, too_long, name)

@@ -10,6 +10,7 @@ translations), plurals.py (its plural forms) and review.py (its review record).
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import functools
 import gettext
@@ -175,7 +176,7 @@ def _parse_catalog(
 
     try:
         # A byte-order mark (Windows Notepad writes one) is not part of the .po syntax.
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
         text, problems = readable_text(path, text, locale)
         po = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
         return po, Locale.parse(locale), problems, plural_forms_given(po_lines(text))

@@ -5,6 +5,7 @@ about it; and the entries no form uses."""
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,8 +52,13 @@ def print_report(statuses: Sequence[LocaleStatus], engine: Engine) -> list[Local
             _list_unused(status, english)
         if status.differs:
             _list_differences(status)
-        _warn_of_byte_order_mark(status)
-        _warn_of_obsolete_repeats(status)
+        if status.path is not None:
+            try:
+                data = status.path.read_bytes()  # once, for both warnings
+            except OSError:  # reported with the catalog's other problems, if it matters
+                continue
+            _warn_of_byte_order_mark(status, data)
+            _warn_of_obsolete_repeats(status, data)
     return incomplete
 
 
@@ -112,18 +118,11 @@ def _language_name(locale: str) -> str:
         return "?"
 
 
-def _warn_of_byte_order_mark(status: LocaleStatus) -> None:
-    """mesoconsent reads a catalog that starts with a byte-order mark (Windows Notepad writes
-    one), but GNU gettext's tools refuse it and pybabel update drops the header comment's first
-    line with it: said, without failing the check."""
-    if status.path is None:
-        return
-    try:
-        with status.path.open("rb") as catalog:
-            start = catalog.read(3)
-    except OSError:  # reported with the catalog's other problems, if it matters
-        return
-    if start == b"\xef\xbb\xbf":
+def _warn_of_byte_order_mark(status: LocaleStatus, data: bytes) -> None:
+    """mesoconsent reads a catalog (its file's bytes: ``data``) that starts with a byte-order
+    mark (Windows Notepad writes one), but GNU gettext's tools refuse it and pybabel update
+    drops the header comment's first line with it: said, without failing the check."""
+    if data.startswith(codecs.BOM_UTF8):
         print(
             f"\n{status.locale}: {status.path} starts with a byte-order mark: msgfmt and "
             "msgmerge refuse such a file, and pybabel update drops the first line of its header "
@@ -131,16 +130,14 @@ def _warn_of_byte_order_mark(status: LocaleStatus) -> None:
         )
 
 
-def _warn_of_obsolete_repeats(status: LocaleStatus) -> None:
+def _warn_of_obsolete_repeats(status: LocaleStatus, data: bytes) -> None:
     """mesoconsent ignores an obsolete entry (``#~``) that repeats the msgctxt and msgid of an
     entry of the file, as it ignores every obsolete entry, but msgfmt, msgmerge and msgattrib
     refuse the file ("duplicate message definition"), so the translator's other tools stop:
     said, without failing the check, at the obsolete entry's line, the one to delete."""
-    if status.path is None:
-        return
     try:
-        text = status.path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    except (OSError, UnicodeDecodeError):  # reported with the catalog's other problems
+        text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    except UnicodeDecodeError:  # reported with the catalog's other problems
         return
     repeats = obsolete_repeats(text)
     if not repeats:
