@@ -9,11 +9,13 @@ import re
 import warnings
 import zipfile
 from html.parser import HTMLParser
+from typing import Literal
 
 import attrs
 import docx
 import lxml.html
 import pytest
+import tinycss2
 from docx.oxml.ns import qn
 from lxml import etree
 
@@ -358,6 +360,42 @@ def test_a_draft_banner_stays_above_the_repeated_header() -> None:
         ("section", "draft"),
         ("div", "page"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "paper_size", "draft_notice"),
+    [
+        ("en", None, None),
+        ("en", "Letter", "DRAFT, NOT FOR SIGNATURE"),
+        ("ar", "A4", "مسودة { } ; \" ' */ /*"),  # CSS's own characters in the notice
+    ],
+)
+def test_the_style_sheet_parses_whole_so_no_rule_is_lost(
+    locale: str, paper_size: Literal["A4", "Letter"] | None, draft_notice: str | None
+) -> None:
+    # Found by the Nu HTML Checker: the draft notice's page rule closed one brace too many,
+    # and the stray brace took the page numbers' rule with it (a printed draft had no
+    # "Page X of Y" in Chromium). Parsed as a browser parses it, no part may be an error.
+    request = attrs.evolve(example(), locale=locale)
+    document = mesoconsent.default_engine().compose(request)
+    document = attrs.evolve(document, draft_notice=draft_notice, paper_size=paper_size)
+    page = write_html(document).decode()
+    style = present(re.search(r"<style>(.*?)</style>", page, re.DOTALL)).group(1)
+    rules = tinycss2.parse_stylesheet(style, skip_whitespace=True, skip_comments=True)
+    assert [rule.message for rule in rules if rule.type == "error"] == []
+    selectors = [tinycss2.serialize(rule.prelude).strip() for rule in rules]
+    assert all(selector and "{" not in selector and "}" not in selector for selector in selectors)
+    margin_boxes = [
+        box.lower_at_keyword
+        for media in rules
+        if media.type == "at-rule" and tinycss2.serialize(media.prelude).strip() == "print"
+        for page_rule in tinycss2.parse_rule_list(media.content or [], skip_whitespace=True)
+        if page_rule.type == "at-rule" and page_rule.lower_at_keyword == "page"
+        for box in tinycss2.parse_rule_list(page_rule.content or [], skip_whitespace=True)
+        if box.type == "at-rule"
+    ]
+    expected = ["top-center", "bottom-center"] if draft_notice else ["bottom-center"]
+    assert margin_boxes == expected
 
 
 _LANDMARKS = {"header", "main", "footer", "nav", "aside"}

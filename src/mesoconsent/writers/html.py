@@ -175,6 +175,17 @@ def _css_string(text: str) -> str:
     return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text) + '"'
 
 
+def _page_margin_box(box: str, content: str, style: str) -> str:
+    """A print rule writing ``content`` (a CSS content value) in the page margin box ``box``
+    of every page, in the text's fonts. One place counts the braces: the draft notice's rule
+    closed one too many, and the stray brace made browsers drop the rule after it, the page
+    numbers (found by the Nu HTML Checker)."""
+    return (
+        f"@media print{{@page{{@{box}{{content:{content};"
+        f"font-family:Calibri,Carlito,Arial,sans-serif;{style}}}}}}}"
+    )
+
+
 def _css_content(inlines: tuple[d.Inline, ...]) -> str:
     """``inlines`` as a CSS ``content`` value: text as strings, page fields as counters."""
     pieces = []
@@ -233,9 +244,7 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
         else ""
     )
     page_notice = (
-        f"@media print{{@page{{@top-center{{content:{_css_string(notice)};color:#c00000;"
-        "font-family:Calibri,Carlito,Arial,sans-serif;"
-        "font-weight:bold}}}}"
+        _page_margin_box("top-center", _css_string(notice), "color:#c00000;font-weight:bold")
         if notice
         else ""
     )
@@ -243,8 +252,7 @@ def write_html(document: d.Document, shared: SharedBlocks | None = None) -> byte
     # fields as the browser's page counters (Chromium 131 or later, WeasyPrint; a browser
     # without page margin boxes prints none): a page missing from a signed form shows.
     page_numbers = (
-        f"@media print{{@page{{@bottom-center{{content:{_css_content(footer)};color:#595959;"
-        "font-family:Calibri,Carlito,Arial,sans-serif;font-size:9pt}}}}"
+        _page_margin_box("bottom-center", _css_content(footer), "color:#595959;font-size:9pt")
         if footer
         else ""
     )
