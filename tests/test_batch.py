@@ -423,6 +423,26 @@ def test_read_jsonl_stops_past_the_most_requests_a_batch_holds(
         mesoconsent.read_jsonl(path)
 
 
+def test_a_batch_file_saved_as_utf16_is_refused_whole_and_named_so(tmp_path: Path) -> None:
+    # Windows PowerShell 5 saves files as UTF-16 (Out-File, ">"). Split on "\n" bytes, its
+    # lines were each refused as "not valid JSON", one error per line of the batch.
+    path = tmp_path / "requests.jsonl"
+    path.write_text('{"a": 1}\n{"b": 2}\n', encoding="utf-16")
+    with pytest.raises(OSError, match="UTF-16") as raised:
+        mesoconsent.read_jsonl(path)
+    assert raised.value.strerror == (
+        "UTF-16 encoded text (it starts with a UTF-16 byte-order mark); save it as UTF-8"
+    )
+    assert raised.value.filename == str(path)
+    result = run_cli("render", "--batch", path, "--output-dir", "out", cwd=tmp_path)
+    assert result.returncode == 3
+    assert result.stderr == (
+        f"mesoconsent: cannot read {path}: UTF-16 encoded text (it starts with a UTF-16 "
+        "byte-order mark); save it as UTF-8\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
 def test_a_batch_from_an_endless_file_is_refused_before_rendering(tmp_path: Path) -> None:
     result = run_cli("render", "--batch", "/dev/zero", "--output-dir", "out", cwd=tmp_path)

@@ -208,14 +208,13 @@ def test_a_dict_built_in_code_with_a_key_that_is_not_a_string_is_a_problem_not_a
 
 def test_json_must_be_utf8_without_repeated_keys() -> None:
     text = json.dumps(example_dict())
-    with pytest.raises(ValidationError, match="not UTF-8"):
-        request_from_json(text.encode("utf-16"))
-    # The byte that is not UTF-8, counted from 1 (here a Latin-1 "ë", the 10th byte).
+    # The byte that is not UTF-8, counted from 1 (here a Latin-1 "ë", the 10th byte), and
+    # what to do about it.
     for document, byte in ((b'{"x": "Zo\xeb"}', 10), (b"\xff{}", 1)):
         with pytest.raises(ValidationError) as refused:
             request_from_json(document)
         assert [str(p) for p in refused.value.problems] == [
-            f"request: not UTF-8 encoded text (byte {byte})"
+            f"request: not UTF-8 encoded text (byte {byte}); save it as UTF-8"
         ]
     assert request_from_json(b"\xef\xbb\xbf" + text.encode()).patient.full_name == "Jane Example"
     repeated = text.replace('"locale": "en"', '"locale": "en", "locale": "fr"').replace(
@@ -224,6 +223,20 @@ def test_json_must_be_utf8_without_repeated_keys() -> None:
     with pytest.raises(ValidationError) as caught:
         request_from_json(repeated)
     assert {p.path for p in caught.value.problems} == {"locale", "screening.pregnant"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"])
+def test_a_request_saved_as_utf16_is_named_so(encoding: str) -> None:
+    # Windows PowerShell 5 saves files as UTF-16 with a byte-order mark (Out-File, ">"): say
+    # so, not "not UTF-8 (byte 1)", which leaves the clinic guessing.
+    name = encoding.upper().removesuffix("-LE").removesuffix("-BE")
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff", "utf-32-le": "\ufeff"}.get(encoding, "")
+    document = (bom + json.dumps(example_dict())).encode(encoding)
+    with pytest.raises(ValidationError) as refused:
+        request_from_json(document)
+    assert [str(p) for p in refused.value.problems] == [
+        f"request: {name} encoded text (it starts with a {name} byte-order mark); save it as UTF-8"
+    ]
 
 
 def _paths(value: Any, prefix: str = "") -> list[tuple[str, ...]]:

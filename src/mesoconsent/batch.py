@@ -57,7 +57,13 @@ from mesoconsent.errors import (
     MesoconsentError,
     ValidationError,
 )
-from mesoconsent.loading import LARGEST_REQUEST, MAX_REQUEST_BYTES, decode_json, with_options
+from mesoconsent.loading import (
+    LARGEST_REQUEST,
+    MAX_REQUEST_BYTES,
+    decode_json,
+    wide_encoding,
+    with_options,
+)
 from mesoconsent.model import (
     PAPER_SIZES,
     Clinic,
@@ -240,6 +246,10 @@ def _jsonl_lines(file: BinaryIO, name: str) -> list[tuple[int, bytes]]:
         content = line.removesuffix(b"\n")
         if number == 1:
             content = content.removeprefix(codecs.BOM_UTF8)
+            # Split on "\n" bytes, a UTF-16 file gave one "not valid JSON" a line.
+            wide = wide_encoding(content)
+            if wide is not None:
+                raise OSError(errno.EILSEQ, f"{wide}; save it as UTF-8", name)
         if len(content) > MAX_REQUEST_BYTES:
             too_long = f"line {number} is longer than any request ({LARGEST_REQUEST})"
             raise OSError(errno.EFBIG, too_long, name)

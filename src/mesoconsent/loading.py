@@ -9,6 +9,7 @@ number of sessions, ``"no"`` is not a boolean, ``12`` is not a name.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import json
 import os
@@ -321,6 +322,25 @@ def read_request_stream(stream: BinaryIO) -> bytes:
     return data
 
 
+# The byte-order marks of the encodings a JSON file may be saved in by mistake, UTF-32's first:
+# its little-endian mark begins with UTF-16's. (Windows PowerShell 5 saves as UTF-16.)
+_WIDE_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """What is wrong with ``data`` if it starts with a UTF-16 or UTF-32 byte-order mark, which
+    says how it was saved better than the first byte that is not UTF-8 does."""
+    for mark, name in _WIDE_BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return f"{name} encoded text (it starts with a {name} byte-order mark)"
+    return None
+
+
 def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
     """Decode a request document: UTF-8 (a byte-order mark is allowed), no repeated keys.
     TypeError for anything but text or bytes (None is not a document)."""
@@ -337,10 +357,12 @@ def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
     # document (a JSONDecodeError's .doc, a UnicodeDecodeError's .object).
     problem = None
     if isinstance(text, bytes):
+        encoded = text
         try:
-            text = text.decode("utf-8-sig")
+            text = encoded.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            problem = f"not UTF-8 encoded text (byte {error.start + 1})"
+            problem = wide_encoding(encoded) or f"not UTF-8 encoded text (byte {error.start + 1})"
+            problem += "; save it as UTF-8"
         if problem is not None:
             raise ValidationError([FieldProblem("request", problem)])
     else:  # a file with a byte-order mark, read as text, starts with it
