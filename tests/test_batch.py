@@ -1032,9 +1032,11 @@ def test_a_batch_in_one_process_writes_through_a_staging_folder_of_its_own(
     used: list[Path | None] = []
     real = mesoconsent.output.write_files_atomic
 
-    def recording(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
+    def recording(
+        folder: Path, files: Any, *, prefix: str, staging: Path | None, replace: bool
+    ) -> Any:
         used.append(staging)
-        return real(folder, files, prefix=prefix, staging=staging)
+        return real(folder, files, prefix=prefix, staging=staging, replace=replace)
 
     monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", recording)
     results = list(mesoconsent.render_batch([example_dict()] * 3, tmp_path, "text", jobs=1))
@@ -1081,10 +1083,10 @@ def test_a_staging_folder_that_could_not_be_locked_is_never_taken_for_abandoned(
     monkeypatch.setattr(mesoconsent.staging, "lock_folder", lambda folder: None)
     real = mesoconsent.output.write_files_atomic
 
-    def another_batch_starts(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
+    def another_batch_starts(folder: Path, files: Any, **options: Any) -> Any:
         monkeypatch.undo()  # the other batch's flock works
         mesoconsent.staging.remove_abandoned_staging(folder)
-        return real(folder, files, prefix=prefix, staging=staging)
+        return real(folder, files, **options)
 
     monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", another_batch_starts)
     requests = [example_dict()] * 40  # two groups: the second after the other batch started
@@ -1324,6 +1326,70 @@ def _gone(marker: str, seconds: float) -> bool:
     return True
 
 
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork" or not Path("/proc/self/cmdline").exists(),
+    reason="forked workers, found in /proc",
+)
+@pytest.mark.parametrize(
+    ("stop", "status", "said"),
+    [
+        (
+            "OSError(errno.EAGAIN, 'Resource temporarily unavailable')",
+            3,
+            "mesoconsent: could not start the 4 worker processes asked for (Resource "
+            "temporarily unavailable): ask for fewer (--jobs)",
+        ),
+        ("KeyboardInterrupt", 130, "mesoconsent: interrupted: 0 form(s) written"),
+    ],
+    ids=["fork refused", "ctrl-c"],
+)
+def test_workers_that_cannot_all_be_started_are_stopped_and_the_command_exits(
+    tmp_path: Path, stop: str, status: int, said: str
+) -> None:
+    # More --jobs than the system allows processes or open files: fork fails for the third
+    # worker (or Ctrl-C comes while the workers start). The command said "file: Resource
+    # temporarily unavailable" (or "interrupted"), then never exited: the two workers started
+    # waited for work forever, and the command, as it exited, for them.
+    marker = f"batch-{os.getpid()}-{tmp_path.name}.jsonl"
+    write_batch(tmp_path / marker, [json.dumps(request(f"P{n}")) for n in range(1, 9)])
+    script = (
+        "import errno, sys\n"
+        "import multiprocessing.popen_fork as popen_fork\n"
+        "real = popen_fork.Popen._launch\n"
+        "started = []\n"
+        "def launch(self, process_obj):\n"
+        "    if len(started) == 2:\n"
+        f"        raise {stop}\n"
+        "    started.append(process_obj)\n"
+        "    real(self, process_obj)\n"
+        "popen_fork.Popen._launch = launch\n"
+        "from mesoconsent.cli import command\n"
+        f"sys.argv = ['mesoconsent', 'render', '--batch', {marker!r}, '--output-dir', 'out',\n"
+        "            '--jobs', '4', '--format', 'text']\n"
+        "command()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _, error = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the command never exited: it waited for workers no one had stopped")
+    assert process.returncode == status, error
+    assert said in error
+    assert "file: " not in error
+    assert "Traceback" not in error
+    assert _gone(marker, 5)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 def test_sigterm_stops_the_batch_and_its_workers_cleanly(tmp_path: Path) -> None:
     process, marker = _start_big_batch(tmp_path)
@@ -1443,6 +1509,51 @@ def test_a_form_that_cannot_be_written_fails_alone(tmp_path: Path, jobs: int) ->
     assert all(item.result is None or item.result.content == b"" for item in results)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_form_another_batch_wrote_in_the_meantime_is_not_replaced(
+    tmp_path: Path, jobs: int
+) -> None:
+    # Two batches into one folder at the same time (two desks, one shared folder): both found
+    # it empty when they started, then each replaced the other's forms, and both said every
+    # form was written. A form that appeared since the batch started is another's.
+    results = mesoconsent.render_batch([example_dict()] * 3, tmp_path, "text", jobs=jobs)
+    theirs = tmp_path / output_name(2, "text")
+    theirs.write_bytes(b"another patient's form, from a batch running beside this one")
+    items = list(results)
+    assert [item.ok for item in items] == [True, False, True]
+    failed = items[1].error
+    assert failed is not None
+    assert failed.type == "FileExistsError"
+    assert failed.message.startswith(f"{theirs}: appeared since this batch started")
+    assert theirs.read_bytes() == b"another patient's form, from a batch running beside this one"
+
+
+def test_a_batch_beside_another_into_the_same_folder_reports_the_forms_it_did_not_write(
+    tmp_path: Path,
+) -> None:
+    write_batch(tmp_path / "b.jsonl", [MIXED[0]] * 3)
+    script = (
+        "import sys\n"
+        "import mesoconsent.batch as b\n"
+        "real = b.render_batch\n"
+        "def beside(*args, **options):\n"
+        "    results = real(*args, **options)\n"
+        "    (b.Path('out') / '000003.txt').write_text('from the other desk')\n"
+        "    return results\n"
+        "b.render_batch = beside\n"
+        "from mesoconsent.cli import main\n"
+        "sys.exit(main(['render', '--batch', 'b.jsonl', '--output-dir', 'out', '--format',\n"
+        "               'text', '--jobs', '1']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr
+    assert "mesoconsent: line 3: out/000003.txt: appeared since this batch started" in done.stderr
+    assert "rendered 2, failed 1 (of 3 requests)" in done.stdout
+    assert (tmp_path / "out" / "000003.txt").read_text() == "from the other desk"
+
+
 @pytest.mark.skipif(
     multiprocessing.get_start_method() != "fork", reason="only forked workers inherit the lock"
 )
@@ -1542,7 +1653,7 @@ def test_forms_are_written_a_bounded_number_at_a_time(
 def test_an_interrupted_batch_in_process_leaves_no_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupted(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
+    def interrupted(folder: Path, files: Any, *, prefix: str, **options: Any) -> Any:
         (folder / f"{prefix}abc.part").write_bytes(b"half")  # as a cut-short mkstemp leaves
         raise KeyboardInterrupt
 
@@ -1552,13 +1663,47 @@ def test_an_interrupted_batch_in_process_leaves_no_temporary_file(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_interrupted_batch_still_reports_the_warnings_of_the_forms_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ctrl-C after the first group was written: its forms stay, among them a "yes" to a
+    # screening question and a patient under 18 whom no guardian signs for (said only on
+    # standard error, not on the form). The report of an interrupted batch left both out.
+    real = mesoconsent.output.write_files_atomic
+    groups: list[int] = []
+
+    def interrupted_on_the_second_group(folder: Path, files: Any, **options: Any) -> Any:
+        groups.append(len(files))
+        if len(groups) > 1:
+            raise KeyboardInterrupt
+        return real(folder, files, **options)
+
+    monkeypatch.setattr(mesoconsent.batch, "write_files_atomic", interrupted_on_the_second_group)
+    minor = request("Young Patient")
+    minor["patient"]["date_of_birth"] = "2012-01-01"
+    lines = [json.dumps(request(f"P{n}")) for n in range(1, 41)]
+    lines[1] = json.dumps(flagged("Eve Flagged"))
+    lines[2] = json.dumps(minor)
+    batch = write_batch(tmp_path / "b.jsonl", lines)
+    out = tmp_path / "out"
+    status = main(["render", "--batch", str(batch), "--output-dir", str(out), "--jobs", "1"])
+    assert status == 128 + signal.SIGINT
+    assert (out / output_name(2, "docx")).is_file()
+    assert (out / output_name(3, "docx")).is_file()
+    error = capsys.readouterr().err
+    assert "mesoconsent: interrupted: 32 form(s) written" in error
+    assert "  pregnant: line 2\n" in error
+    assert "no parent or guardian signs them" in error
+    assert "\n  line 3\n" in error
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="POSIX signals")
 def test_a_second_sigterm_does_not_cut_the_cleanup_short(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The first SIGTERM stops the batch while a form is being written; a second one, while
     # its temporary file is being removed, is ignored rather than leaving the file behind.
-    def interrupted(folder: Path, files: Any, *, prefix: str, staging: Path | None) -> Any:
+    def interrupted(folder: Path, files: Any, *, prefix: str, **options: Any) -> Any:
         (folder / f"{prefix}abc.part").write_bytes(b"half")  # as a cut-short mkstemp leaves
         signal.raise_signal(signal.SIGTERM)
         raise AssertionError("SIGTERM did not stop the batch")

@@ -375,6 +375,23 @@ def test_an_internal_error_prints_no_traceback_and_no_data(tmp_path: Path) -> No
     assert "Traceback" not in result.stderr
 
 
+def test_a_system_error_that_names_no_file_is_not_said_to_be_about_a_file(tmp_path: Path) -> None:
+    # Out of open files (or processes) names no file: it was said as "file: Too many open
+    # files", as if a file called "file" were the trouble.
+    script = (
+        "import errno, sys, mesoconsent.cli as cli\n"
+        "def no_more(*args, **kwargs):\n"
+        "    raise OSError(errno.EMFILE, 'Too many open files')\n"
+        "cli.Engine.render_quietly = no_more\n"
+        "sys.exit(cli.main(['render', '--example', '-o', 'x.docx']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 3
+    assert result.stderr == "mesoconsent: Too many open files\n"
+
+
 def test_a_missing_template_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = run("render", "--example", "-o", "x.docx", "--templates", "no-such-dir", cwd=tmp_path)
     assert result.returncode == 2

@@ -253,6 +253,18 @@ def test_the_file_and_then_its_folder_reach_the_disk(
 FILES = [("000001.docx", b"first"), ("000002.docx", b"second" * 1000), ("000003.docx", b"")]
 
 
+def test_files_written_without_replace_leave_a_file_already_there(tmp_path: Path) -> None:
+    # A batch's forms: a file at a name is another batch's, writing into the same folder.
+    (tmp_path / "000002.docx").write_bytes(b"another batch's form")
+    outcome = write_files_atomic(tmp_path, FILES, prefix=".batch-", replace=False)
+    assert outcome[0] is None
+    assert outcome[2] is None
+    assert isinstance(outcome[1], FileExistsError)
+    assert outcome[1].filename == str(tmp_path / "000002.docx")
+    assert (tmp_path / "000002.docx").read_bytes() == b"another batch's form"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [name for name, _ in FILES]
+
+
 def _record(monkeypatch: pytest.MonkeyPatch, events: list[str]) -> None:
     real_fsync, real_replace = os.fsync, os.replace
 

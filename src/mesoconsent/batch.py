@@ -670,7 +670,14 @@ def _in_pool(
         pending: deque[Future[list[BatchResult]]] = deque()
 
         def submit(chunk: list[_Item]) -> None:
-            pending.append(executor.submit(_render_chunk, chunk))
+            try:
+                pending.append(executor.submit(_render_chunk, chunk))
+            except OSError as error:  # a worker process could not be started
+                raise OSError(
+                    error.errno,
+                    f"could not start the {jobs} worker processes asked for "
+                    f"({error.strerror or type(error).__name__}): ask for fewer (--jobs)",
+                ) from None
 
         failure = _take(chunks, jobs * _AHEAD, submit)
         while pending:
@@ -686,15 +693,29 @@ def _in_pool(
         # Ctrl-C (or SIGTERM) while that happens must not cut it short: the workers would be
         # left waiting for work, and the command with them.
         stopping.set()
+        unmanaged = _unmanaged_workers(executor)
         while True:
             try:
                 executor.shutdown(wait=True, cancel_futures=True)
                 break
             except KeyboardInterrupt:
                 continue
+        for process in unmanaged:
+            process.kill()  # they were never sent any work
+            process.join()
         # A worker that was killed, or terminated because another one was, may have left the
         # temporary file of a form half written.
         remove_leftovers(settings.output_dir, settings.temporary_prefix)
+
+
+def _unmanaged_workers(executor: Any) -> list[Any]:
+    """The workers a process pool started but cannot stop. With the "fork" start method the
+    pool starts all its workers at the first submit, before the thread that stops them: when
+    one cannot be started (fork refused: too many processes, or open files), that thread never
+    is, and those started wait for work forever, and Python, exiting, for them."""
+    if getattr(executor, "_executor_manager_thread", None) is not None:
+        return []
+    return list((getattr(executor, "_processes", None) or {}).values())
 
 
 def _take(items: Iterator[_T], count: int, take: Callable[[_T], None]) -> Exception | None:
@@ -916,8 +937,10 @@ def _render_together(
         return results
     files = [(path.name, result.content) for _, _, result, path in rendered]
     with _WRITING:
+        # The folder held no forms when the batch started (or they were removed): one there
+        # now is another batch's, writing into the same folder.
         problems = write_files_atomic(
-            folder, files, prefix=settings.temporary_prefix, staging=staging
+            folder, files, prefix=settings.temporary_prefix, staging=staging, replace=False
         )
     try:
         sync_folder(folder)

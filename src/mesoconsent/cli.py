@@ -494,12 +494,16 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
                 progress.update(done)
     except KeyboardInterrupt:
         progress.clear()
+        # The forms written so far stay: their screening "yes" answers and minors are said
+        # as for a whole batch (a minor without a guardian is said nowhere else).
+        summary.report()
         say(("terminated: " if terminated.signalled else "interrupted: ") + summary.stopped(lines))
         return EXIT_TERMINATED if terminated.signalled else EXIT_INTERRUPTED
     except RuntimeError as error:  # BrokenProcessPool is one
         if not _worker_stopped(error):
             raise
         progress.clear()
+        summary.report()
         say(
             "a worker process stopped unexpectedly (killed, or out of memory?): "
             + summary.stopped(lines)
@@ -706,7 +710,8 @@ def _failed(error: Exception) -> int:
         _drop_standard_output()
         return EXIT_BROKEN_PIPE
     if isinstance(error, OSError):
-        say(f"{error.filename or 'file'}: {error.strerror}")
+        reason = error.strerror or type(error).__name__
+        say(f"{error.filename}: {reason}" if error.filename else reason)
         return EXIT_IO
     # A bug: say so without printing values that may be patient data.
     if os.environ.get("MESOCONSENT_DEBUG"):

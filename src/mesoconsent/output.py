@@ -172,6 +172,7 @@ def write_files_atomic(
     *,
     prefix: str = TEMPORARY_PREFIX,
     staging: Path | None = None,
+    replace: bool = True,
 ) -> list[OSError | None]:
     """Write several files into ``folder`` as :func:`write_atomic` writes one, faster.
 
@@ -186,6 +187,10 @@ def write_files_atomic(
     ``folder`` (so on the same file system), which processes writing into one folder at the
     same time each have. Creating a file holds its folder's lock while the file system sets up
     the new file, so processes creating their files in one folder wait for each other.
+
+    Without ``replace``, a file already at a name is left as it is, and that file fails with
+    FileExistsError: a batch checked its folder when it started, so such a file is another's
+    (a batch writing into the same folder at the same time).
 
     Returns, for each file, None or the OSError that stopped it (naming its path in
     ``folder``); a file that failed leaves nothing behind, and the others are written. An
@@ -215,6 +220,8 @@ def write_files_atomic(
             try:
                 if sync_error is not None:
                     raise sync_error
+                if not replace and os.path.lexists(target) and not os.path.isdir(target):
+                    raise FileExistsError(errno.EEXIST, _APPEARED, str(target))
                 if os.path.exists(target):
                     _refuse_read_only(target, target)
                 os.replace(temporary, target)
@@ -228,6 +235,12 @@ def write_files_atomic(
         for _, temporary in staged:
             _remove(temporary)
     return outcome
+
+
+_APPEARED = (
+    "appeared since this batch started (another batch writing to this folder at the same "
+    "time?) and is not replaced: this form was not written"
+)
 
 
 def make_temporary(
