@@ -39,6 +39,34 @@ def test_one_folder_given_alone_is_one_folder(tmp_path: Path, kind: type) -> Non
     assert engine.locale_dirs == (tmp_path, locales_dir())
 
 
+def test_relative_folders_are_read_where_they_were_when_the_engine_was_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by a review: catalogs are read on first use, and a template a procedure's
+    # template extends at its first render. Given as relative folders, they were then looked
+    # for from the working folder of that moment: a server that changed it after building
+    # its engine (a daemon going to /) silently rendered the bundled catalog and base
+    # template in place of the clinic's own.
+    french = tmp_path / "clinic" / "clinic-locales" / "fr" / "LC_MESSAGES" / "mesoconsent.po"
+    french.parent.mkdir(parents=True)
+    shipped = (locales_dir() / "fr" / "LC_MESSAGES" / "mesoconsent.po").read_text("utf-8")
+    title = 'msgstr "Consentement à un traitement par mésothérapie"'
+    assert title in shipped
+    french.write_text(shipped.replace(title, 'msgstr "Clinique : mésothérapie"'), "utf-8")
+    base = tmp_path / "clinic" / "clinic-templates" / "common" / "base.html.j2"
+    base.parent.mkdir(parents=True)
+    bundled = (templates_dir() / "common" / "base.html.j2").read_text("utf-8")
+    base.write_text(bundled.replace("</document>", "<p>Clinic base</p></document>"), "utf-8")
+    monkeypatch.chdir(tmp_path / "clinic")
+    engine = Engine(template_dirs="clinic-templates", locale_dirs="clinic-locales")
+    monkeypatch.chdir(tmp_path)  # no clinic-templates or clinic-locales here
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mesoconsent.DraftTranslationWarning)
+        text = engine.render(attrs.evolve(example(), locale="fr"), "text").content.decode()
+    assert "Clinique : mésothérapie" in text
+    assert "Clinic base" in text
+
+
 @pytest.mark.parametrize("given", ["requests.jsonl", b'{"patient": {}}\n'])
 def test_a_file_name_or_text_is_not_a_batch_of_requests(given: str | bytes) -> None:
     with pytest.raises(TypeError, match=r"read_jsonl\(path\)"):

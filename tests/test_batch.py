@@ -1742,6 +1742,109 @@ def test_a_request_of_a_class_workers_cannot_import_renders_as_alone(method: str
     assert [item.result for item in results] == [alone, alone, alone]
 
 
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_a_batch_beside_a_thread_holding_a_lock_ends_with_the_documented_context(
+    method: str,
+) -> None:
+    # Found by a review: a web application rendered forms in some threads and a batch (jobs=2)
+    # in another, and the batch sometimes never ended. Its workers were forked (Linux's default
+    # start method before Python 3.14) while a thread was importing a module a worker then
+    # imports (a writer, Babel's catalog reader: imported on first use), and the fork copied
+    # the held import lock, with no thread left to release it. docs/api.md now says to pass a
+    # context that does not fork in a program with threads; this is that advice at work. Here
+    # a thread holds the HTML writer's import lock, as one importing it would, all along.
+    script = (
+        "import importlib._bootstrap, multiprocessing, threading, mesoconsent\n"
+        "held, done = threading.Event(), threading.Event()\n"
+        "def importing():\n"
+        "    lock = importlib._bootstrap._get_module_lock('mesoconsent.writers.html')\n"
+        "    lock.acquire()\n"
+        "    held.set()\n"
+        "    done.wait()\n"
+        "    lock.release()\n"
+        "thread = threading.Thread(target=importing)\n"
+        "thread.start()\n"
+        "held.wait()\n"
+        "requests = [mesoconsent.example_request()] * 4\n"
+        f"context = multiprocessing.get_context({method!r})\n"
+        "batch = mesoconsent.render_batch(requests, None, 'html', jobs=2, mp_context=context)\n"
+        "results = list(batch)\n"
+        "done.set()\n"
+        "print([item.ok for item in results])\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the batch hung: its workers waited for a lock no thread of theirs holds")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[True, True, True, True]"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kind", ["dict", "bytearray"])
+def test_each_request_is_rendered_as_it_was_when_the_batch_took_it(jobs: int, kind: str) -> None:
+    # Found by a review: requests were read when rendered, a group (or a worker's chunk)
+    # later. A reader that hands out one dict (or one buffer), changed for each row, had every
+    # form of a group printed with the last patient's name, each under another's number.
+    names = [f"Patient Number{number}" for number in range(1, 6)]
+    row = example_dict()
+    buffer = bytearray()
+
+    def document(name: str) -> dict[str, Any] | bytearray:
+        row["patient"]["full_name"] = name
+        if kind == "dict":
+            return row
+        buffer[:] = json.dumps(row).encode()
+        return buffer
+
+    def rows() -> Any:
+        for name in names:
+            yield document(name)
+        document("Nobody Afterwards")
+
+    results = list(mesoconsent.render_batch(rows(), format="text", jobs=jobs))
+    shown = [
+        [name for name in [*names, "Nobody Afterwards"] if name in text]
+        for text in (item.result.content.decode() if item.result else "" for item in results)
+    ]
+    assert shown == [[name] for name in names]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+@pytest.mark.parametrize("part", ["patient", "screening answer"])
+def test_a_section_of_a_class_workers_cannot_import_renders_as_alone(
+    method: str, part: str
+) -> None:
+    # Found by a review: only the request's own class was sent as mesoconsent's. A clinic's
+    # subclass of a section (a Patient that carries a record number) or of an answer, defined
+    # where a worker cannot import it (a function, a notebook's __main__ under spawn), failed
+    # as "cannot be pickled" under fork although the request is valid, and under spawn broke
+    # the pool: BrokenProcessPool, every other request of the batch lost with it.
+    @attrs.frozen
+    class LocalPatient(mesoconsent.Patient):
+        record_number: str = "R-1"
+
+    @attrs.frozen
+    class LocalAnswer(mesoconsent.ScreeningAnswer):
+        asked_by: str = "nurse"
+
+    plain = example()
+    if part == "patient":
+        local = attrs.evolve(plain, patient=LocalPatient(**attrs.asdict(plain.patient)))
+    else:
+        answers = {key: LocalAnswer(**attrs.asdict(a)) for key, a in plain.screening.items()}
+        local = attrs.evolve(plain, screening=answers)
+    requests: list[mesoconsent.BatchRequest] = [local, example_dict(), local]
+    context = multiprocessing.get_context(method)
+    results = list(
+        mesoconsent.render_batch(requests, format="text", jobs=2, mp_context=context, chunksize=1)
+    )
+    alone = mesoconsent.render(plain, "text")
+    assert [item.result for item in results] == [alone, alone, alone]
+
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -31,6 +33,31 @@ def test_concurrent_renders_match_serial_renders() -> None:
     alone = mesoconsent.Engine()
     serial = [alone.render(*job).content for job in jobs] * 3
     assert concurrent == serial
+
+
+def test_threads_that_first_render_at_once_share_one_default_engine() -> None:
+    # Found by a review: functools.cache does not hold other callers back while the first one
+    # builds, so a server's first burst of requests built an engine per thread (each reading
+    # the procedures, compiling the templates and reading its catalogs again) where the
+    # module's functions promise one shared engine. A fresh process: the engine is built once.
+    script = (
+        "import threading, mesoconsent\n"
+        "start = threading.Barrier(8)\n"
+        "engines = []\n"
+        "def first():\n"
+        "    start.wait()\n"
+        "    engines.append(mesoconsent.default_engine())\n"
+        "threads = [threading.Thread(target=first) for _ in range(8)]\n"
+        "for thread in threads: thread.start()\n"
+        "for thread in threads: thread.join()\n"
+        "print(len({id(engine) for engine in engines}), "
+        "all(engine is mesoconsent.default_engine() for engine in engines))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "True"]
 
 
 def test_first_renders_racing_to_share_a_section_give_the_bytes_of_later_ones(

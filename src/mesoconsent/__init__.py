@@ -14,8 +14,8 @@ No document is produced without every required disclosure of its procedure: rend
 
 from __future__ import annotations
 
-import functools
 import os
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -125,10 +125,23 @@ __all__ = [
 ]
 
 
-@functools.cache
+# The shared engine, once built. Threads that ask for it while it is being built wait for
+# it: functools.cache held no one back, and a server's first burst of requests built an
+# engine per thread.
+_default_engine: Engine | None = None
+_default_engine_lock = threading.Lock()
+
+
 def default_engine() -> Engine:
     """The shared engine over the bundled templates and catalogs, built on first use."""
-    return Engine()
+    global _default_engine
+    engine = _default_engine
+    if engine is None:
+        with _default_engine_lock:
+            engine = _default_engine
+            if engine is None:
+                engine = _default_engine = Engine()
+    return engine
 
 
 def load_request(path: str | os.PathLike[str]) -> ConsentRequest:

@@ -68,7 +68,7 @@ from mesoconsent.model import (
     PAPER_SIZES,
     Clinic,
     ConsentRequest,
-    init_arguments,
+    of_own_classes,
     paper_named,
 )
 from mesoconsent.output import TEMPORARY_PREFIX, check_target, sync_folder, write_files_atomic
@@ -577,7 +577,7 @@ def _numbered(
 ) -> Iterator[tuple[int, int, BatchRequest]]:
     if numbers is None:
         for index, request in enumerate(requests):
-            yield index, index + 1, request
+            yield index, index + 1, _as_taken(request)
         return
     seen: set[int] = set()
     pairs = itertools.zip_longest(numbers, requests, fillvalue=_NONE_LEFT)
@@ -586,7 +586,23 @@ def _numbered(
             fewer = "fewer" if number is _NONE_LEFT else "more"
             raise ValueError(f"numbers gives {fewer} numbers than there are requests")
         _check_number(number, seen)  # again, for requests without a length
-        yield index, number, request
+        yield index, number, _as_taken(request)
+
+
+def _as_taken(request: BatchRequest) -> BatchRequest:
+    """``request`` as it is now. A request is rendered a group (or a worker's chunk) after it
+    is taken, and a caller's reader may hand out one dict or buffer, changed for each row:
+    read then, every form of the group would show the last row's patient. A request that
+    cannot be copied so (pickled) is kept as it is."""
+    if isinstance(request, bytearray | memoryview):
+        return bytes(request)
+    if isinstance(request, str | bytes | ConsentRequest):  # immutable
+        return request
+    try:
+        copied: BatchRequest = pickle.loads(pickle.dumps(request))
+    except Exception:  # whatever pickling raises, it is kept as it is
+        return request
+    return copied
 
 
 # What zip_longest gives for the shorter of numbers and requests, once it has run out.
@@ -783,11 +799,11 @@ def _picklable(sent: Any) -> bool:
 
 
 def _packed(request: BatchRequest) -> Any:
-    if isinstance(request, ConsentRequest) and type(request) is not ConsentRequest:
-        # A caller's subclass travels as the ConsentRequest it is: a worker may not be able
-        # to import the class (defined in a script's main block, or in a function), and
-        # rendering needs nothing it adds.
-        return ConsentRequest(**init_arguments(request, ConsentRequest))
+    if isinstance(request, ConsentRequest):
+        # A caller's subclass (of the request, a section or an answer) travels as the class
+        # it extends: a worker may not be able to import it (defined in a script's main
+        # block, or in a function), and rendering needs nothing it adds.
+        return of_own_classes(request)
     if isinstance(request, Mapping) and not isinstance(request, dict):
         return dict(request)  # a read-only mapping does not pickle
     if isinstance(request, bytearray | memoryview):

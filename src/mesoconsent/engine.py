@@ -189,6 +189,12 @@ class Engine:
         self.locale_dirs: tuple[Path, ...] = (
             given_folders(locale_dirs, "locale_dirs") + bundled_locales
         )
+        # Where later reads look (catalogs are read on first use, a template a procedure's
+        # template extends at its first render): the folders as they were when the engine was
+        # built. Relative ones read from a working folder changed since (a daemon goes to /)
+        # held no longer the clinic's files, and the bundled ones silently served instead.
+        self._template_folders = tuple(folder.absolute() for folder in self.template_dirs)
+        self._locale_folders = tuple(folder.absolute() for folder in self.locale_dirs)
         self.version = _version()
         self.generator = f"mesoconsent {self.version}"
         # Read-only: an engine is shared between threads (default_engine()), and a procedure
@@ -203,7 +209,7 @@ class Engine:
         self._misnamed = misnamed_folders(self.locale_dirs)
         self.template_cache = None if template_cache is None else Path(template_cache)
         self.reviewed_only = bool(reviewed_only)
-        environment = make_environment(self.template_dirs)
+        environment = make_environment(self._template_folders)
         # The same folder keeps checked catalogs (catalog_cache.py).
         self._catalog_cache: CatalogCache | None = None
         if self.template_cache is not None:
@@ -265,7 +271,7 @@ class Engine:
             with self._catalog_lock:
                 catalog = self._catalogs.get(locale)
                 if catalog is None:
-                    catalog = load_catalog(locale, self.locale_dirs, self._catalog_cache)
+                    catalog = load_catalog(locale, self._locale_folders, self._catalog_cache)
                     self._catalogs[locale] = catalog
         return catalog
 
@@ -511,7 +517,7 @@ class Engine:
         """The checklist's "Yes" and "No" in ``catalog`` must tell the answers apart
         (coverage.answer_word_problems): a catalog that swaps them would show every answer
         inverted, and the gate cannot judge a translation otherwise."""
-        path = catalog_file(catalog.name, self.locale_dirs)
+        path = catalog_file(catalog.name, self._locale_folders)
         references = answer_word_reference(catalog.name, path, self._catalog_cache)
         found = answer_word_problems(answer_words_of(catalog), references)
         return [problem for _, problem in found]

@@ -168,7 +168,46 @@ def _rebuilt(cls: type[ConsentRequest], fields: dict[str, Any]) -> ConsentReques
     return cls(**fields)
 
 
-def init_arguments(request: ConsentRequest, cls: type[ConsentRequest]) -> dict[str, Any]:
-    """The arguments that build ``request`` again as a ``cls`` (its class, or a base class):
+def init_arguments(value: object, cls: type) -> dict[str, Any]:
+    """The arguments that build ``value`` again as a ``cls`` (its class, or a base class):
     the values of ``cls``'s fields, by the names its ``__init__`` takes."""
-    return {str(f.alias): getattr(request, f.name) for f in attrs.fields(cls) if f.init}
+    return {str(f.alias): getattr(value, f.name) for f in attrs.fields(cls) if f.init}
+
+
+# The classes a request's sections are declared as.
+_SECTIONS: dict[str, type] = {
+    "patient": Patient,
+    "clinic": Clinic,
+    "practitioner": Practitioner,
+    "treatment": PlannedTreatment,
+    "witness": Witness,
+}
+
+
+def _is_subclassed(value: object, cls: type) -> bool:
+    return isinstance(value, cls) and type(value) is not cls
+
+
+def of_own_classes(request: ConsentRequest) -> ConsentRequest:
+    """``request`` made of mesoconsent's own classes: a caller's subclass of the request, of
+    a section or of a screening answer rebuilt as the class it extends (its own fields left
+    out), for a process that may not be able to import the caller's class (a batch's
+    workers). Anything else is kept as given, for validation to name."""
+    fields = init_arguments(request, ConsentRequest)
+    changed = type(request) is not ConsentRequest
+    for name, cls in _SECTIONS.items():
+        if _is_subclassed(fields[name], cls):
+            fields[name] = cls(**init_arguments(fields[name], cls))
+            changed = True
+    screening = request.screening
+    if isinstance(screening, Mapping) and any(
+        _is_subclassed(answer, ScreeningAnswer) for answer in screening.values()
+    ):
+        fields["screening"] = {
+            key: ScreeningAnswer(**init_arguments(answer, ScreeningAnswer))
+            if _is_subclassed(answer, ScreeningAnswer)
+            else answer
+            for key, answer in screening.items()
+        }
+        changed = True
+    return ConsentRequest(**fields) if changed else request
