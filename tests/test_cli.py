@@ -358,17 +358,22 @@ def test_unwritable_output_names_the_requested_path(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_an_internal_error_prints_no_traceback_and_no_data(tmp_path: Path) -> None:
+def _render_raising(exception: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command line rendering the example, its render raising ``exception`` (Python)."""
     script = (
-        "import sys, mesoconsent.cli as cli\n"
-        "def boom(*args, **kwargs):\n"
-        "    raise RuntimeError('Secret Patient Name')\n"
-        "cli.Engine.render_quietly = boom\n"
+        "import errno, sys, mesoconsent.cli as cli\n"
+        "def failing(*args, **kwargs):\n"
+        f"    raise {exception}\n"
+        "cli.Engine.render_quietly = failing\n"
         "sys.exit(cli.main(['render', '--example', '-o', 'x.docx']))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, check=False
     )
+
+
+def test_an_internal_error_prints_no_traceback_and_no_data(tmp_path: Path) -> None:
+    result = _render_raising("RuntimeError('Secret Patient Name')", tmp_path)
     assert result.returncode == 70
     assert "internal error (RuntimeError)" in result.stderr
     assert "Secret" not in result.stderr
@@ -378,16 +383,7 @@ def test_an_internal_error_prints_no_traceback_and_no_data(tmp_path: Path) -> No
 def test_a_system_error_that_names_no_file_is_not_said_to_be_about_a_file(tmp_path: Path) -> None:
     # Out of open files (or processes) names no file: it was said as "file: Too many open
     # files", as if a file called "file" were the trouble.
-    script = (
-        "import errno, sys, mesoconsent.cli as cli\n"
-        "def no_more(*args, **kwargs):\n"
-        "    raise OSError(errno.EMFILE, 'Too many open files')\n"
-        "cli.Engine.render_quietly = no_more\n"
-        "sys.exit(cli.main(['render', '--example', '-o', 'x.docx']))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
-    )
+    result = _render_raising("OSError(errno.EMFILE, 'Too many open files')", tmp_path)
     assert result.returncode == 3
     assert result.stderr == "mesoconsent: Too many open files\n"
 
