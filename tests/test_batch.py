@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import types
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -1783,7 +1784,7 @@ def test_a_batch_beside_a_thread_holding_a_lock_ends_with_the_documented_context
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-@pytest.mark.parametrize("kind", ["dict", "bytearray"])
+@pytest.mark.parametrize("kind", ["dict", "read-only view", "bytearray"])
 def test_each_request_is_rendered_as_it_was_when_the_batch_took_it(jobs: int, kind: str) -> None:
     # Found by a review: requests were read when rendered, a group (or a worker's chunk)
     # later. A reader that hands out one dict (or one buffer), changed for each row, had every
@@ -1792,10 +1793,12 @@ def test_each_request_is_rendered_as_it_was_when_the_batch_took_it(jobs: int, ki
     row = example_dict()
     buffer = bytearray()
 
-    def document(name: str) -> dict[str, Any] | bytearray:
+    def document(name: str) -> Mapping[str, Any] | bytearray:
         row["patient"]["full_name"] = name
         if kind == "dict":
             return row
+        if kind == "read-only view":  # of the same dict, changed for each row
+            return types.MappingProxyType(row)
         buffer[:] = json.dumps(row).encode()
         return buffer
 

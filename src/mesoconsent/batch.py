@@ -593,11 +593,16 @@ def _as_taken(request: BatchRequest) -> BatchRequest:
     """``request`` as it is now. A request is rendered a group (or a worker's chunk) after it
     is taken, and a caller's reader may hand out one dict or buffer, changed for each row:
     read then, every form of the group would show the last row's patient. A request that
-    cannot be copied so (pickled) is kept as it is."""
+    cannot be copied so (pickled) is kept as it is. Taken, a request is also in the form a
+    worker can be sent."""
     if isinstance(request, bytearray | memoryview):
+        # A JSON document, as request_from_json takes one: bytes (a memoryview does not
+        # pickle, and a bytearray would be read as decoded JSON).
         return bytes(request)
     if isinstance(request, str | bytes | ConsentRequest):  # immutable
         return request
+    if isinstance(request, Mapping) and not isinstance(request, dict):
+        request = dict(request)  # a read-only mapping does not pickle
     try:
         copied: BatchRequest = pickle.loads(pickle.dumps(request))
     except Exception:  # whatever pickling raises, it is kept as it is
@@ -804,13 +809,7 @@ def _packed(request: BatchRequest) -> Any:
         # it extends: a worker may not be able to import it (defined in a script's main
         # block, or in a function), and rendering needs nothing it adds.
         return of_own_classes(request)
-    if isinstance(request, Mapping) and not isinstance(request, dict):
-        return dict(request)  # a read-only mapping does not pickle
-    if isinstance(request, bytearray | memoryview):
-        # A JSON document, as request_from_json takes one: sent as bytes (a memoryview does
-        # not pickle, and a bytearray would be read as decoded JSON).
-        return bytes(request)
-    return request
+    return request  # bytes-like and read-only mappings were converted when taken (_as_taken)
 
 
 class _CheckHere:
