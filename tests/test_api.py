@@ -34,6 +34,9 @@ class CaseRequest(ConsentRequest):
 def test_one_folder_given_alone_is_one_folder(tmp_path: Path, kind: type) -> None:
     # A str is iterable: it used to become one folder per character ("/", "t", "m", ...),
     # and the clinic's templates were silently not used.
+    catalog = tmp_path / "fr" / "LC_MESSAGES" / "mesoconsent.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text("", encoding="utf-8")
     engine = Engine(template_dirs=kind(tmp_path), locale_dirs=kind(tmp_path))
     assert engine.template_dirs == (tmp_path, templates_dir())
     assert engine.locale_dirs == (tmp_path, locales_dir())
@@ -279,7 +282,7 @@ def test_the_api_doc_s_python_examples_run_and_print_what_they_say(
     # Found by a review: the batch example wrote its JSON Lines forms into the folder its first
     # batch had filled, which render_batch refuses (EarlierFormsError). The examples run in a
     # folder holding what they name: request.json, requests.jsonl, and docs/templates.md's
-    # clinic-templates/ with an empty clinic-locales/.
+    # clinic-templates/ with clinic-locales/ holding a copy of the French catalog.
     example_text = API_EXAMPLES[name]
     request_file = example_request_path()
     (tmp_path / "request.json").write_bytes(request_file.read_bytes())
@@ -287,7 +290,9 @@ def test_the_api_doc_s_python_examples_run_and_print_what_they_say(
         json.dumps(json.loads(request_file.read_text(encoding="utf-8"))) + "\n", encoding="utf-8"
     )
     clinic_procedure(tmp_path)
-    (tmp_path / "clinic-locales").mkdir()
+    french = tmp_path / "clinic-locales" / "fr" / "LC_MESSAGES" / "mesoconsent.po"
+    french.parent.mkdir(parents=True)
+    french.write_bytes((locales_dir() / "fr" / "LC_MESSAGES" / "mesoconsent.po").read_bytes())
     monkeypatch.chdir(tmp_path)
     exec(compile(example_text, name, "exec"), {})
     # Each line printed is shown in the example's comments, but for `print(error)`, the
@@ -325,6 +330,30 @@ def test_a_folder_that_does_not_exist_is_refused(argument: str, tmp_path: Path) 
     with pytest.raises(FileNotFoundError, match=f"{argument}: no such folder") as raised:
         mesoconsent.Engine(**{argument: [tmp_path, missing]})  # type: ignore[arg-type]
     assert raised.value.filename == str(missing)
+
+
+@pytest.mark.parametrize("depth", ["empty", "one level too deep"])
+def test_a_catalog_folder_holding_no_catalog_is_refused(depth: str, tmp_path: Path) -> None:
+    # The command line refused it; an engine took it, and every form came from the bundled
+    # catalogs without a word: locale_dirs="clinic/fr", for clinic/fr/LC_MESSAGES/*.po, is
+    # the usual slip.
+    folder = tmp_path / "clinic" / "fr"
+    (folder / "LC_MESSAGES").mkdir(parents=True)
+    if depth == "one level too deep":
+        (folder / "LC_MESSAGES" / "mesoconsent.po").write_text("", encoding="utf-8")
+    else:
+        folder = tmp_path / "clinic-empty"
+        folder.mkdir()
+    with pytest.raises(mesoconsent.CatalogError) as raised:
+        mesoconsent.Engine(locale_dirs=folder)
+    assert str(raised.value) == (
+        f"locale_dirs: {folder}: holds no catalog; give the folder that holds "
+        "<locale>/LC_MESSAGES/mesoconsent.po (such as locales/, for "
+        "locales/fr/LC_MESSAGES/mesoconsent.po)"
+    )
+    # The folder above it is what was meant, and is taken.
+    if depth == "one level too deep":
+        assert "fr" in mesoconsent.Engine(locale_dirs=folder.parent).locales
 
 
 @pytest.mark.parametrize("argument", ["template_dirs", "locale_dirs"])

@@ -44,6 +44,23 @@ def catalog_locales(locales_dir: Path) -> list[str]:
     ]
 
 
+def holds_no_catalog(locales_dir: Path) -> str | None:
+    """What to say of a folder given as a catalog folder that holds no catalog (one level too
+    deep, such as ``locales/fr``, is the usual slip), or None if it holds one or cannot be
+    read (the reader of its catalogs says why). Skipped, such a folder would leave the
+    clinic's catalogs out without a word, and forms come from the bundled ones."""
+    try:
+        if catalog_locales(locales_dir):
+            return None
+    except OSError:
+        return None
+    return (
+        f"{locales_dir}: holds no catalog; give the folder that holds "
+        f"<locale>/LC_MESSAGES/{DOMAIN}.po (such as locales/, for "
+        f"locales/fr/LC_MESSAGES/{DOMAIN}.po)"
+    )
+
+
 def available_locales(locale_dirs: Iterable[Path]) -> tuple[str, ...]:
     """The source locale plus every locale that has a catalog in one of ``locale_dirs``."""
     found = {SOURCE_LOCALE}

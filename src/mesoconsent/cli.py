@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from mesoconsent.batch_report import ADD_GUARDIAN
-from mesoconsent.catalog_folders import DOMAIN, catalog_locales
+from mesoconsent.catalog_folders import holds_no_catalog
 from mesoconsent.console import (
     EXIT_BROKEN_PIPE,
     EXIT_FAILED,
@@ -658,13 +658,6 @@ def main(argv: Sequence[str] | None = None, *, as_command: bool = False) -> int:
     return _run(args)
 
 
-def _holds_catalogs(folder: Path) -> bool:
-    try:
-        return bool(catalog_locales(folder))
-    except OSError:  # unreadable: the engine says why
-        return True
-
-
 def _run(args: argparse.Namespace) -> int:
     for option, folders in (("--templates", args.templates), ("--locales", args.locales)):
         for folder in folders:
@@ -673,12 +666,8 @@ def _run(args: argparse.Namespace) -> int:
                 say(f"{option} {folder}: {problem.strerror}")
                 mistyped = isinstance(problem, FileNotFoundError | NotADirectoryError)
                 return EXIT_USAGE if mistyped else EXIT_IO
-            if option == "--locales" and not _holds_catalogs(folder):
-                say(
-                    f"--locales {folder}: holds no catalog; give the folder that holds "
-                    f"<locale>/LC_MESSAGES/{DOMAIN}.po (such as locales/, for "
-                    f"locales/fr/LC_MESSAGES/{DOMAIN}.po)"
-                )
+            if option == "--locales" and (empty := holds_no_catalog(folder)) is not None:
+                say(f"--locales {empty}")
                 return EXIT_USAGE
     try:
         engine = Engine(

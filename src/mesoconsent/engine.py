@@ -27,6 +27,7 @@ from mesoconsent.catalog_folders import (
     catalog_file,
     check_folder_name,
     gettext_name,
+    holds_no_catalog,
     misnamed_folders,
     rename_advice,
 )
@@ -186,9 +187,11 @@ class Engine:
         self.template_dirs: tuple[Path, ...] = (
             given_folders(template_dirs, "template_dirs") + bundled_templates
         )
-        self.locale_dirs: tuple[Path, ...] = (
-            given_folders(locale_dirs, "locale_dirs") + bundled_locales
-        )
+        given_locale_dirs = given_folders(locale_dirs, "locale_dirs")
+        for folder in given_locale_dirs:
+            if (empty := holds_no_catalog(folder)) is not None:
+                raise CatalogError(f"locale_dirs: {empty}")
+        self.locale_dirs: tuple[Path, ...] = given_locale_dirs + bundled_locales
         # Where later reads look (catalogs are read on first use, a template a procedure's
         # template extends at its first render): the folders as they were when the engine was
         # built. Relative ones read from a working folder changed since (a daemon goes to /)
