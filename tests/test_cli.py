@@ -12,11 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 import docx
 import pytest
 
 import mesoconsent
 from tests.helpers import empty_catalog, example_dict, run_cli, run_cli_piped, unreachable_folder
+from tests.test_locales import replace_once, shipped_copy
 
 run = run_cli
 
@@ -572,6 +574,27 @@ def test_verify_counts_disclosures_apart_from_other_problems(tmp_path: Path) -> 
         "required disclosures missing or changed):"
     ) in result.stdout
     assert "  - document: " in result.stdout
+
+
+def test_verify_counts_a_disclosure_with_two_problems_once(tmp_path: Path) -> None:
+    # Found by a review: a disclosure both altered and, in the catalog verify was given,
+    # fuzzy made "2 of its 38 required disclosures missing or changed".
+    request = attrs.evolve(mesoconsent.example_request(), locale="fr")
+    form = mesoconsent.default_engine().render_quietly(request, "docx").content
+    (tmp_path / "form.docx").write_bytes(form)
+    po_path = shipped_copy(tmp_path, "fr")
+    replace_once(
+        po_path, 'msgctxt "risks.rare_scarring"', '#, fuzzy\nmsgctxt "risks.rare_scarring"'
+    )
+    result = run("verify", "--locales", "locales", "form.docx", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "  - risks.rare_scarring: altered" in result.stdout
+    assert "  - risks.rare_scarring: would be in English" in result.stdout
+    required = len(mesoconsent.default_engine().required_disclosures("mesotherapy"))
+    assert (
+        f"FAILED: form.docx has 2 problem(s) (1 of its {required} required disclosures "
+        "missing or changed):"
+    ) in result.stdout
 
 
 def test_locales_check_gives_each_message_s_line_and_lists_entries_no_form_uses(

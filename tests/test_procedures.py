@@ -251,3 +251,44 @@ def test_two_disclosures_worded_alike_are_refused_when_the_procedure_is_read(
         ),
     ):
         Engine([templates], include_bundled=False)
+
+
+def test_a_disclosure_id_taken_by_a_common_disclosure_names_the_common_file(
+    tmp_path: Path,
+) -> None:
+    # Found by a review: the procedure's file, which holds the id once, was said to declare it
+    # twice; its author looked there for a second entry that is in common/disclosures.toml.
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, re.escape('id = "risks.rare_scarring"'), 'id = "consent.agreement"')
+    common = templates / "common" / "disclosures.toml"
+    with pytest.raises(ProcedureDefinitionError) as raised:
+        Engine([templates], include_bundled=False)
+    assert str(raised.value).startswith(f"{templates / TOML}: ")
+    assert (
+        f"disclosure 'consent.agreement' is also declared in {common}, which every procedure "
+        "states: give the procedure's own another id"
+    ) in str(raised.value)
+    assert "declared twice" not in str(raised.value)
+
+
+def test_a_disclosure_id_declared_twice_in_the_procedure_s_file_is_said_so(
+    tmp_path: Path,
+) -> None:
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, re.escape('id = "risks.rare_scarring"'), 'id = "risks.rare_infection"')
+    with pytest.raises(
+        ProcedureDefinitionError,
+        match=re.escape("disclosure 'risks.rare_infection' is declared twice"),
+    ):
+        Engine([templates], include_bundled=False)
+
+
+def test_a_screening_question_declared_twice_is_named(tmp_path: Path) -> None:
+    # Found by a review: "screening question ids must be unique", in a file of many.
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, re.escape('id = "breastfeeding"'), 'id = "pregnant"')
+    with pytest.raises(
+        ProcedureDefinitionError,
+        match=re.escape("screening question 'pregnant' is declared twice (ids must be unique)"),
+    ):
+        Engine([templates], include_bundled=False)

@@ -618,9 +618,10 @@ def _verify_one(path: Path, args: argparse.Namespace, engine: Engine) -> int:
         )
         return EXIT_OK
     # The problems also name checklist rows, signature lines and the like: say how many are
-    # disclosures, so the count is not taken for one of those.
+    # disclosures, so the count is not taken for one of those; and each disclosure once, though
+    # it has two problems (altered, and its translation fuzzy).
     required = set(engine.procedures[report.procedure].required_ids)
-    stated = sum(problem.disclosure_id in required for problem in report.problems)
+    stated = len(required & {problem.disclosure_id for problem in report.problems})
     print(
         f"FAILED: {path} has {len(report.problems)} problem(s) ({stated} of its "
         f"{len(required)} required disclosures missing or changed):"

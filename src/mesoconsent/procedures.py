@@ -216,20 +216,29 @@ def load_procedure(procedure_dir: Path, common_dir: Path) -> Procedure:
         disclosures=spec.disclosures + common.disclosures,
         screening=spec.screening,
     )
-    problems = list(_check(procedure, expected_id=procedure_dir.name))
+    problems = list(
+        _check(
+            procedure,
+            expected_id=procedure_dir.name,
+            own=len(spec.disclosures),
+            common_path=common_path,
+        )
+    )
     if problems:
         raise ProcedureDefinitionError(f"{path}: " + "; ".join(problems))
     return procedure
 
 
-def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
+def _check(procedure: Procedure, expected_id: str, own: int, common_path: Path) -> Iterable[str]:
+    """The problems of ``procedure``, whose first ``own`` disclosures are its file's and the
+    rest those of ``common_path``."""
     if procedure.id != expected_id or not PROCEDURE_ID.fullmatch(procedure.id):
         yield f"id {procedure.id!r} must match its folder name and be lowercase letters/digits/_"
-    seen: set[str] = set()
-    for disclosure in procedure.disclosures:
-        if disclosure.id in seen:
-            yield f"disclosure {disclosure.id!r} is declared twice"
-        seen.add(disclosure.id)
+    seen: dict[str, int] = {}
+    for index, disclosure in enumerate(procedure.disclosures):
+        earlier = seen.setdefault(disclosure.id, index)
+        if earlier != index:
+            yield _declared_twice(disclosure.id, earlier < own, index < own, common_path)
         if not DISCLOSURE_ID.fullmatch(disclosure.id) or (
             len(disclosure.id) > MAX_DISCLOSURE_ID_LENGTH
         ):
@@ -258,8 +267,10 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
             yield f"screening question {question.id!r}: its text {problem}"
         if question.disclosure not in seen:
             yield f"screening question {question.id!r} names unknown {question.disclosure!r}"
-    if len({q.id for q in procedure.screening}) != len(procedure.screening):
-        yield "screening question ids must be unique"
+    questions = [question.id for question in procedure.screening]
+    for question_id in dict.fromkeys(questions):
+        if questions.count(question_id) > 1:
+            yield f"screening question {question_id!r} is declared twice (ids must be unique)"
     if not TEMPLATE_VERSION.fullmatch(procedure.template_version):
         yield "template_version must be a version string such as 1.0.0"
     # Worded alike, one of two would say nothing of its own: a form would state one thing
@@ -270,6 +281,21 @@ def _check(procedure: Procedure, expected_id: str) -> Iterable[str]:
     ]
     for named, first in worded_alike((n, text) for n, text in wordings if text.strip()):
         yield f"{named} is worded exactly as {first}: {EACH_ITS_OWN}"
+
+
+def _declared_twice(disclosure_id: str, first_own: bool, again_own: bool, common: Path) -> str:
+    """What is wrong with a disclosure id declared again, each time in the procedure's own
+    file (``first_own``, ``again_own``) or in the common disclosures (``common``)."""
+    if again_own:
+        return f"disclosure {disclosure_id!r} is declared twice"
+    if first_own:
+        # The procedure's file holds it once: "declared twice" sent its author looking there
+        # for a second entry that is in the common file.
+        return (
+            f"disclosure {disclosure_id!r} is also declared in {common}, which every "
+            "procedure states: give the procedure's own another id"
+        )
+    return f"disclosure {disclosure_id!r} is declared twice in {common}"
 
 
 # Why two disclosures or questions may not be worded alike, as problems say it.
