@@ -1945,13 +1945,13 @@ def test_a_value_whose_digest_was_taken_out_of_the_record_is_named(rendered: byt
     ]
 
 
-def test_every_bundled_procedure_s_history_of_the_values_record_is_known() -> None:
-    # verify fails a bundled form without its values unless its version predates the record:
-    # a new bundled procedure must say which of its versions (none) did.
+def test_no_bundled_procedure_s_current_version_is_said_to_predate_the_values_record() -> None:
+    # verify fails a form without its values unless its version predates the record: the
+    # version forms are made with now records them.
     bundled = mesoconsent.Engine(include_bundled=True).procedures
-    assert set(bundled) <= set(BEFORE_VALUES)
+    assert set(BEFORE_VALUES) <= set(bundled)
     for procedure in bundled.values():
-        assert procedure.template_version not in BEFORE_VALUES[procedure.id]
+        assert procedure.template_version not in BEFORE_VALUES.get(procedure.id, ())
 
 
 @pytest.mark.parametrize("version", ["1.2.1", "9.9.9", "Jane-Doe"])
@@ -2279,11 +2279,14 @@ def clinic_peel(tmp_path: Path, version: str) -> Path:
     return templates
 
 
-def test_a_clinic_procedure_s_own_version_is_shown_and_its_earlier_forms_get_a_note(
+def test_a_clinic_procedure_s_own_version_is_shown_and_its_forms_without_values_fail(
     tmp_path: Path,
 ) -> None:
-    # Found by a review: a clinic's installed "release-3" was reported "unreadable", and a
-    # form of its earlier version, which may predate the values record, failed.
+    # Found by a review: a clinic's installed "release-3" was reported "unreadable". And found
+    # by another: a form of a clinic's procedure whose values record was deleted got a note
+    # and passed, with its values, the patient's details and the signers' names unchecked
+    # (every mesoconsent a clinic can have made its forms with records them), where a
+    # mesotherapy form fails; so it did after its clinic had moved on to another version.
     engine = mesoconsent.Engine(clinic_peel(tmp_path / "now", "release-3"))
     form = engine.render_quietly(attrs.evolve(example(), procedure="peel")).content
     report = engine.verify(form)
@@ -2291,9 +2294,12 @@ def test_a_clinic_procedure_s_own_version_is_shown_and_its_earlier_forms_get_a_n
     assert (report.template_version, report.notes) == ("release-3", ())
 
     later = mesoconsent.Engine(clinic_peel(tmp_path / "later", "release-4"))
-    report = later.verify(rewritten(form, {"docProps/custom.xml": without_values_record}))
-    assert report.ok, report.problems
-    assert any("records no digests of its values" in note for note in report.notes)
+    stripped = rewritten(form, {"docProps/custom.xml": without_values_record})
+    for verifier in (engine, later):
+        report = verifier.verify(stripped)
+        assert not report.ok
+        assert [problem.disclosure_id for problem in report.problems] == ["document"]
+        assert "records no digests of its values" in report.problems[0].reason
 
 
 # -- found by a review of the Yes/No headings and the signers' digests ---------------------------

@@ -30,11 +30,13 @@ _REVISION = re.compile(r"[0-9a-f]{12}|source")
 _VERSION_SHOWN = re.compile(
     r"[vV]?[0-9]{1,4}(?:\.[0-9]{1,4}){0,3}(?:[-+.]?[A-Za-z][0-9A-Za-z]{0,11}(?:\.[0-9]{1,4})?)?"
 )
-# Each bundled procedure, with its template versions made before forms recorded the digests
-# of their values (2026-11-26). A form of a bundled procedure of any other version without
-# them had them removed (or its version edited), and fails verify; a form of those versions,
-# or of a clinic's own procedure (whose earlier forms may predate the record), gets a note.
-# A new bundled procedure is listed with none: every form of it records them.
+# The template versions of mesotherapy made before forms recorded the digests of their values
+# (2026-11-26, during development, before any release). A form of any other version, or of any
+# other procedure (a new bundled one, a clinic's own), without them had them removed (or its
+# version edited), and fails verify; a form of those versions gets a note. No procedure is
+# listed but mesotherapy: every mesoconsent a clinic can have made forms with records them,
+# and a note for a clinic's procedure let a form whose property was deleted pass with its
+# values, details and signers' names unchecked.
 BEFORE_VALUES: Mapping[str, frozenset[str]] = MappingProxyType(
     {"mesotherapy": frozenset({"1.0.0", "1.1.0"})}
 )
@@ -122,8 +124,7 @@ def check_stored_form(
         elif digest is None and recorded_values is not None:
             problems.append(DisclosureProblem(disclosure_id, _NO_DIGEST))
     if recorded_values is None and valued:
-        earlier = BEFORE_VALUES.get(definition.id)
-        if recorded and earlier is not None and version not in earlier:
+        if recorded and version not in BEFORE_VALUES.get(definition.id, ()):
             # Every form of this version records them: the property was removed.
             problems.append(DisclosureProblem("document", _NO_VALUES))
         else:  # made before the record existed, or says nothing of how it was made
