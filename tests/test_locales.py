@@ -608,14 +608,22 @@ def test_a_plural_form_without_its_number_is_refused(
 
 
 @pytest.mark.parametrize(
-    ("line", "placeholders"),
+    ("line", "placeholders", "difference"),
     [
-        ('établissement %(clinic)d au %(phone)s."', "['%(clinic)d', '%(phone)s']"),
-        ('établissement %(clinic)s au %(phone)i."', "['%(clinic)s', '%(phone)i']"),
+        (
+            'établissement %(clinic)d au %(phone)s."',
+            "['%(clinic)d', '%(phone)s']",
+            "%(clinic)s is missing; %(clinic)d is not in the English",
+        ),
+        (
+            'établissement %(clinic)s au %(phone)i."',
+            "['%(clinic)s', '%(phone)i']",
+            "%(phone)s is missing; %(phone)i is not in the English",
+        ),
     ],
 )
 def test_a_placeholder_of_another_conversion_is_refused_as_msgfmt_refuses_it(
-    tmp_path: Path, line: str, placeholders: str
+    tmp_path: Path, line: str, placeholders: str, difference: str
 ) -> None:
     # "%(clinic)d" for "%(clinic)s" used to pass the check, then made every render fail with
     # a ValueError naming no message.
@@ -632,6 +640,10 @@ def test_a_placeholder_of_another_conversion_is_refused_as_msgfmt_refuses_it(
     assert f"has placeholders {placeholders}, expected ['%(clinic)s', '%(phone)s']" in str(
         caught.value
     )
+    # In words, with what to do, for a translator who does not read Python's lists.
+    assert (
+        f"({difference}): copy each placeholder of the English into it exactly as written, once"
+    ) in str(caught.value)
 
 
 def test_obsolete_entries_as_msgmerge_previous_writes_them_are_ignored(tmp_path: Path) -> None:
@@ -1012,6 +1024,61 @@ def test_every_output_names_the_form_s_language_alike(requested: str) -> None:
     page = ENGINE.render(request, "html").content.decode()
     direction = "rtl" if right_to_left else "ltr"
     assert re.search(rf'<html lang="{re.escape(tag)}" dir="{direction}">', page)
+
+
+@pytest.mark.parametrize(
+    ("locale", "tag", "font"),
+    [
+        ("ja", "ja-JP", "Yu Gothic"),
+        ("ko", "ko-KR", "Malgun Gothic"),
+        ("zh", "zh-CN", "Microsoft YaHei"),
+        ("zh_TW", "zh-TW", "Microsoft JhengHei"),
+    ],
+)
+def test_a_form_in_chinese_japanese_or_korean_names_an_east_asian_font_and_language(
+    tmp_path: Path, locale: str, tag: str, font: str
+) -> None:
+    # Calibri has no kana, hanzi or hangul, and Word draws East Asian text in the w:eastAsia
+    # font: it was Calibri in every form, so Word chose a font of its own for the text. The
+    # language of the form's Latin text (names, addresses, products) was Japanese too, and
+    # LibreOffice broke its words anywhere ("trea|tment notes").
+    folder = tmp_path / "locales"
+    pybabel("init", "-i", str(POT), "-d", str(folder), "-D", "mesoconsent", "-l", locale)
+    fill(catalog_path(folder, locale), "[字]")
+    engine = Engine(locale_dirs=[folder])
+    with pytest.warns(DraftTranslationWarning):
+        form = engine.render(in_locale(locale)).content
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    defaults = docx_part(form, "word/styles.xml").find(f"{w}docDefaults")
+    assert defaults is not None
+    fonts, run_language = defaults.find(f".//{w}rFonts"), defaults.find(f".//{w}lang")
+    theme = docx_part(form, "word/settings.xml").find(f"{w}themeFontLang")
+    assert fonts is not None
+    assert run_language is not None
+    assert theme is not None
+    assert fonts.get(f"{w}eastAsia") == font
+    assert fonts.get(f"{w}ascii") == "Calibri"
+    for element in (run_language, theme):
+        assert element.get(f"{w}val") == "en-US"
+        assert element.get(f"{w}eastAsia") == tag
+    with pytest.warns(DraftTranslationWarning):
+        page = engine.render(in_locale(locale), "html").content.decode()
+    assert f'<html lang="{tag}" dir="ltr">' in page
+
+
+def test_a_text_form_in_japanese_lines_up_as_it_shows(tmp_path: Path) -> None:
+    # A Japanese character takes two columns in a terminal: a heading's underline and the
+    # space before the date's caption were counted in characters, half as wide as the text.
+    folder = tmp_path / "locales"
+    pybabel("init", "-i", str(POT), "-d", str(folder), "-D", "mesoconsent", "-l", "ja")
+    fill(catalog_path(folder, "ja"), "日本語")
+    text = text_with_sessions(tmp_path, "ja", 4)
+    lines = text.splitlines()
+    title = lines.index("日本語 Consent to mesotherapy treatment")
+    assert lines[title + 1] == "=" * (len("日本語 Consent to mesotherapy treatment") + 3)
+    caption = next(line for line in lines if line.startswith("日本語 Signature"))
+    # The date's caption starts under the date's line: 36 columns of signature, then three.
+    assert caption == "日本語 Signature" + " " * (36 - 16 + 3) + "日本語 Date"
 
 
 def test_a_form_consent_date_is_dated_in_the_locale() -> None:

@@ -74,8 +74,21 @@ def _placeholder_problems(po: BabelCatalog) -> Iterator[str]:
                 form = f", plural form {index} (msgstr[{index}])," if plural else ""
                 yield (
                     f"{_line(message)}the translation of {sources[0][:60]!r}{where}{form} has "
-                    f"placeholders {sorted(found)}, expected {sorted(expected)}"
+                    f"placeholders {sorted(found)}, expected {sorted(expected)} "
+                    f"({_placeholder_difference(found, expected)}): copy each placeholder of "
+                    "the English into it exactly as written, once"
                 )
+
+
+def _placeholder_difference(found: set[str], expected: set[str]) -> str:
+    """What a translation's placeholders lack and add, in words: "%(clinic)s is missing;
+    %(clinc)s is not in the English"."""
+    parts = []
+    for names, what in ((expected - found, "missing"), (found - expected, "not in the English")):
+        if names:
+            verb = "is" if len(names) == 1 else "are"
+            parts.append(f"{' and '.join(sorted(names))} {verb} {what}")
+    return "; ".join(parts)
 
 
 def _line_break_problems(po: BabelCatalog) -> Iterator[str]:

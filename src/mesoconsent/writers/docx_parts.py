@@ -26,6 +26,20 @@ BODY_FONT = "Calibri"
 # Complex-script text (Arabic) takes the w:cs font. Calibri has no Arabic letters; Arial has, on
 # Windows and macOS, and LibreOffice substitutes a metric-compatible font that does too.
 COMPLEX_SCRIPT_FONT = "Arial"
+# Chinese, Japanese and Korean text takes the w:eastAsia font, and Calibri has no kana, hanzi
+# or hangul: Word then draws it in a font of its own choosing (a serif Mincho beside the sans
+# Calibri). Each script gets the sans-serif font Windows ships for it (Word elsewhere, and
+# LibreOffice, substitute one of the same script).
+EAST_ASIAN_FONTS = {
+    "ja": "Yu Gothic",
+    "ko": "Malgun Gothic",
+    "zh-Hans": "Microsoft YaHei",
+    "zh-Hant": "Microsoft JhengHei",
+}
+# The language Word gives the Latin text (names, addresses, products) of such a form, as in
+# its own Japanese, Chinese and Korean documents: marked Japanese, LibreOffice breaks a Latin
+# word anywhere ("Hyaluronic acid ... trea|tment notes").
+EAST_ASIAN_LATIN_LANGUAGE = "en-US"
 # A font with the ballot-box glyphs (U+2610, U+2612) on Windows; others substitute one.
 SYMBOL_FONT = "Segoe UI Symbol"
 ACCENT = "1F3864"
@@ -111,8 +125,7 @@ def styles_xml(language: str, bidi: bool) -> str:
     """``word/styles.xml`` with the document language set on the default run properties."""
     rtl_ppr = "<w:bidi/>" if bidi else ""
     cs_font = COMPLEX_SCRIPT_FONT if bidi else BODY_FONT
-    # The complex-script language is only meaningful for a right-to-left language.
-    bidi_lang = f' w:bidi="{language}"' if bidi else ""
+    east_asian = east_asian_font(language) or BODY_FONT
     heading_ppr = '<w:keepNext/><w:keepLines/><w:spacing w:before="280" w:after="100"/>'
     grid_borders = border_set(
         "tblBorders", ("top", "left", "bottom", "right", "insideH", "insideV"), color="808080"
@@ -124,9 +137,9 @@ def styles_xml(language: str, bidi: bool) -> str:
     return (
         XML_DECLARATION + f"<w:styles {NAMESPACES}>"
         "<w:docDefaults><w:rPrDefault><w:rPr>"
-        f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}" '
+        f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{east_asian}" '
         f'w:cs="{cs_font}"/><w:sz w:val="22"/><w:szCs w:val="22"/>'
-        f'<w:lang w:val="{language}" w:eastAsia="{language}"{bidi_lang}/>'
+        f"<w:lang {_language_attributes(language, bidi)}/>"
         "</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr>"
         f'{rtl_ppr}<w:spacing w:after="120" w:line="264" w:lineRule="auto"/>'
         "</w:pPr></w:pPrDefault></w:docDefaults>"
@@ -191,6 +204,32 @@ def styles_xml(language: str, bidi: bool) -> str:
     )
 
 
+def east_asian_font(language: str) -> str | None:
+    """The w:eastAsia font of a form in ``language`` (a BCP 47 tag, as language_tag makes
+    it), or None if it is not written in Chinese, Japanese or Korean script. Chinese is
+    Traditional where the tag names that script or a region that writes it (zh-TW, zh-HK)."""
+    subtags = language.split("-")
+    if subtags[0] != "zh":
+        return EAST_ASIAN_FONTS.get(subtags[0])
+    traditional = "Hant" in subtags or (
+        "Hans" not in subtags and any(region in subtags for region in ("TW", "HK", "MO"))
+    )
+    return EAST_ASIAN_FONTS["zh-Hant" if traditional else "zh-Hans"]
+
+
+def _language_attributes(language: str, bidi: bool, east_asian: bool = True) -> str:
+    """The w:val, w:eastAsia and w:bidi of a w:lang (or, ``east_asian`` False, of the
+    w:themeFontLang, which names an East Asian language only in a form written in one): the
+    form's language, but the Latin text of a Chinese, Japanese or Korean form in
+    EAST_ASIAN_LATIN_LANGUAGE."""
+    cjk = east_asian_font(language) is not None
+    latin = EAST_ASIAN_LATIN_LANGUAGE if cjk else language
+    east_asian_lang = f' w:eastAsia="{language}"' if east_asian or cjk else ""
+    # The complex-script language is only meaningful for a right-to-left language.
+    bidi_lang = f' w:bidi="{language}"' if bidi else ""
+    return f'w:val="{latin}"{east_asian_lang}{bidi_lang}'
+
+
 def numbering_xml(ordered_lists: int) -> str:
     """``word/numbering.xml``: one bullet list definition, and a fresh count per ordered list."""
     bullet = (
@@ -218,14 +257,13 @@ def numbering_xml(ordered_lists: int) -> str:
 
 
 def settings_xml(language: str, bidi: bool) -> str:
-    bidi_lang = f' w:bidi="{language}"' if bidi else ""
     return (
         XML_DECLARATION + f"<w:settings {NAMESPACES}>"
         '<w:zoom w:percent="100"/><w:defaultTabStop w:val="709"/>'
         '<w:characterSpacingControl w:val="doNotCompress"/>'
         '<w:compat><w:compatSetting w:name="compatibilityMode" '
         'w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>'
-        f'<w:themeFontLang w:val="{language}"{bidi_lang}/>'
+        f"<w:themeFontLang {_language_attributes(language, bidi, east_asian=False)}/>"
         "</w:settings>"
     )
 

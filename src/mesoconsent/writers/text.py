@@ -115,7 +115,8 @@ def _block(block: d.Block, ltr_document: bool = True) -> str:
     if isinstance(block, d.Heading):
         text = _inline_text(block.inlines)
         underline = "=" if block.level <= 2 else "-"
-        return f"{text}\n{underline * min(len(text), _WIDTH)}"
+        # As wide as the heading shows: a Japanese heading takes two columns a character.
+        return f"{text}\n{underline * min(_width(text), _WIDTH)}"
     if isinstance(block, d.ListBlock):
         return "\n".join(
             _item(_inline_text(item.inlines), f"{n}. " if block.ordered else " - ")
@@ -134,9 +135,15 @@ def _block(block: d.Block, ltr_document: bool = True) -> str:
     line, date = "_" * 36, "_" * 16
     signing = f"{line}   {date}" if ltr_document else f"{RLM}{line}   {date}"
     return "\n\n".join(
-        f"{s.role}\n{s.name}\n\n{signing}\n{s.signature_caption:<{len(line)}}   {s.date_caption}"
+        f"{s.role}\n{s.name}\n\n{signing}\n{_padded(s.signature_caption, len(line))}   "
+        f"{s.date_caption}"
         for s in block.signers
     )
+
+
+def _padded(text: str, columns: int) -> str:
+    """``text`` followed by spaces up to ``columns`` columns (as it shows: see _width)."""
+    return text + " " * (columns - _width(text))
 
 
 def _isolated_block(block: d.Block) -> str:
