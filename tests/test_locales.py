@@ -2799,6 +2799,24 @@ def test_a_short_message_the_same_in_the_language_is_a_translation() -> None:
         assert catalog.unusable((None, word)) is None
 
 
+@pytest.mark.parametrize(("locale", "word"), [("ru", "Yes"), ("ar", "Signature"), ("ru", "Date")])
+def test_a_short_message_left_in_english_in_another_script_is_copied(
+    tmp_path: Path, locale: str, word: str
+) -> None:
+    # Found by a translator-workflow review: "Yes", "Signature" or "Witness" left in English
+    # in a Japanese catalog passed the check at 100%, as a short word may be the same in
+    # French. In a language not written in the Latin script no English word is its own.
+    edit_message(shipped_copy(tmp_path, locale), None, word, string=word)
+    engine = Engine(locale_dirs=[tmp_path / "locales"])
+    status = next(s for s in engine.locale_status() if s.locale == locale)
+    assert [(key, reason) for key, _kind, reason in status.missing] == [((None, word), "copied")]
+    with pytest.raises(CoverageError, match=re.escape(repr(word))):
+        engine.render(in_locale(locale))
+    # The same word in a language written in Latin script may be its own, as before.
+    assert not counts_as_copied(Message(word, word))
+    assert counts_as_copied(Message(word, word), latin_script=False)
+
+
 def test_a_short_disclosure_or_question_left_in_english_is_copied() -> None:
     # A clinic's own health question may be short ("Diabetes?"): with a msgctxt it is a
     # question the patient must read in their language, however few its words.

@@ -244,12 +244,13 @@ def says_nothing(message: Message) -> bool:
     )
 
 
-def counts_as_copied(message: Message) -> bool:
+def counts_as_copied(message: Message, *, latin_script: bool = True) -> bool:
     """A message whose English given as its translation leaves it in English: a disclosure
     or a health question (a message with a context), a plural message (a count and what it
-    counts), or text of three words or more. A
-    shorter one may well be the same word in the language ("Question", "Date" and "Signature"
-    in French, "No" in Spanish), and is left alone."""
+    counts), or text of three words or more. In a language written in the Latin script
+    (``latin_script``) a shorter one may well be the same word ("Question", "Date" and
+    "Signature" in French, "No" in Spanish), and is left alone; in another script (Arabic,
+    Cyrillic, Japanese...) a word of English is English ("Yes" left in a Japanese form)."""
     if not _is_copied(message):
         return False
     if message.context:
@@ -260,7 +261,7 @@ def counts_as_copied(message: Message) -> bool:
     words = sum(any(char.isalpha() for char in word) for word in english.split())
     # A plural message counts things ("every %(num)s weeks"): its forms the English ones in
     # another language leave the English noun.
-    return words >= (1 if plural else 3)
+    return words >= (1 if plural or not latin_script else 3)
 
 
 def _as_seen(text: str) -> str:

@@ -37,7 +37,7 @@ from mesoconsent.catalog_rules import (
     says_nothing,
 )
 from mesoconsent.errors import CatalogError, LocaleNotAvailableError
-from mesoconsent.locale_tags import SOURCE_LOCALE, language_tag
+from mesoconsent.locale_tags import SOURCE_LOCALE, language_tag, writing_script
 from mesoconsent.plurals import (
     forms_picked,
     plural_counts,
@@ -297,6 +297,7 @@ def _built_catalog(
     messages = [message for message in po if message.id]
     translated = [message for message in messages if is_translated(message)]
     revision = _revision(translated)
+    latin = writing_script(parsed) in ("Latn", None)  # unknown: as Latin, the lenient rule
     if review.state == "reviewed" and review.revision not in ("", revision):
         # Changed since the revision the reviewer signed off: a draft again.
         review = Review("draft", review.reviewed_by, review.revision)
@@ -307,7 +308,7 @@ def _built_catalog(
         review,
         frozenset(message_key(m) for m in translated),
         frozenset(message_key(m) for m in messages if m.fuzzy),
-        frozenset(message_key(m) for m in messages if counts_as_copied(m)),
+        frozenset(message_key(m) for m in messages if counts_as_copied(m, latin_script=latin)),
         frozenset(message_key(m) for m in translated if says_nothing(m)),
         revision,
     )
