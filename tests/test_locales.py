@@ -416,7 +416,8 @@ def test_a_reviewed_catalog_changed_since_the_revision_signed_off_is_a_draft(
         properties = custom_properties(package.read("docProps/custom.xml"))
     assert "mesoconsent.translation_reviewed_by" not in properties
     listing = run_cli("locales", "--locales", str(tmp_path / "locales"), cwd=tmp_path).stdout
-    assert f"draft: changed since Dr Test Reviewer, 2026-11-25 reviewed {revision}" in listing
+    assert (f"draft: changed since its review of revision {revision} (now ") in listing
+    assert "; reviewed by Dr Test Reviewer, 2026-11-25)" in listing
 
 
 def test_reviewed_without_a_reviewer_or_an_unknown_state_is_refused(tmp_path: Path) -> None:

@@ -93,9 +93,11 @@ _REVIEW_WORDS = {
 def _review_words(status: LocaleStatus) -> str:
     review = status.review
     if review.state == "draft" and review.reviewed_by:
+        # The reviewer's record ("Dr ..., 2026-12-01") last: between "since" and "reviewed"
+        # it read as a sentence of its own.
         return (
-            f"draft: changed since {review.reviewed_by} reviewed {review.revision} "
-            f"(now {status.revision})"
+            f"draft: changed since its review of revision {review.revision} "
+            f"(now {status.revision}; reviewed by {review.reviewed_by})"
         )
     if review.state == "draft" and not status.translated:
         return "draft (nothing translated yet)"  # no revision: nothing to review
