@@ -2619,7 +2619,15 @@ def test_a_catalog_s_problems_are_each_given_and_its_missing_messages_still_list
     with pytest.raises(CatalogError) as caught:
         Engine(locale_dirs=[tmp_path / "locales"]).load_catalogs()
     assert len(caught.value.problems) == 2
-    assert all(problem in str(caught.value) for problem in caught.value.problems)
+    # Each at its line, on a line of its own (where an editor jumps to it), in the file's order:
+    # they were joined by "; " on one line, with "line 41:" where editors read "FILE:41:".
+    listed = str(caught.value).splitlines()
+    assert listed[0] == f"{po_path}: 2 problems:"
+    numbers = sorted(int(problem.split()[1].rstrip(":")) for problem in caught.value.problems)
+    assert [line.split(":")[:2] for line in listed[1:]] == [
+        [f"  - {po_path}", str(n)] for n in numbers
+    ]
+    assert all(problem.split(": ", 1)[1] in str(caught.value) for problem in caught.value.problems)
     copied = pickle.loads(pickle.dumps(caught.value))
     assert (str(copied), copied.problems) == (str(caught.value), caught.value.problems)
 

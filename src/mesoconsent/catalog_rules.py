@@ -167,6 +167,13 @@ def at_its_line(path: Path | None, problem: str) -> str | None:
     return f"{path}:{at_line.group(1)}: {problem[at_line.end() :]}"
 
 
+def line_of_problem(problem: str) -> int:
+    """The line of its file a problem is at (it starts ``line N: ``); 0 for one of the whole
+    file, which comes first."""
+    at_line = _LINE_FIRST.match(problem)
+    return 0 if at_line is None else int(at_line.group(1))
+
+
 def placed(path: Path | None, problem: str) -> str:
     """A problem found in the catalog ``path``: ``FILE:LINE: ...`` for one at a line
     (:func:`at_its_line`), ``FILE: ...`` otherwise; as it is where there is no file."""

@@ -31,6 +31,7 @@ from mesoconsent.catalog_rules import (
     counts_as_copied,
     empty_forms,
     is_translated,
+    line_of_problem,
     message_key,
     message_problems,
     placed,
@@ -268,11 +269,17 @@ def listed_catalog(
 
 
 def _broken(path: Path, problems: list[str]) -> CatalogError:
-    """The error for a catalog that breaks rules: one problem at a line is placed as
-    ``FILE:LINE: ...``, as msgfmt writes it; several follow the file's name."""
+    """The error for a catalog that breaks rules: each problem at a line is placed as
+    ``FILE:LINE: ...``, as msgfmt writes it (a terminal or an editor opens the file there);
+    several are listed one a line, in the order of the file, as a request's problems are."""
     if len(problems) == 1:
         return CatalogError(placed(path, problems[0]), problems)
-    return CatalogError(f"{path}: " + "; ".join(problems), problems)
+    listed = sorted(problems, key=line_of_problem)
+    return CatalogError(
+        f"{path}: {len(problems)} problems:\n"
+        + "\n".join(f"  - {placed(path, p)}" for p in listed),
+        problems,
+    )
 
 
 def _problems_and_review(
