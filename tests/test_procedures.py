@@ -30,6 +30,23 @@ def test_an_override_may_not_drop_a_screening_question(tmp_path: Path) -> None:
         Engine([templates])
 
 
+def test_a_procedure_without_screening_questions_is_refused(tmp_path: Path) -> None:
+    # Found by a review adding a procedure: one without [[screening]] rendered, and its form
+    # had the patient sign that "the answers I gave to the health questions in this form are
+    # true and complete" (consent.screening_truthful, required of every procedure) where it
+    # asked none.
+    templates = copy_templates(tmp_path)
+    text = (templates / TOML).read_text(encoding="utf-8")
+    (templates / TOML).write_text(re.sub(r"\[\[screening\]\]\n[^\[]*", "", text), "utf-8")
+    assert "[[screening]]" not in (templates / TOML).read_text(encoding="utf-8")
+    with pytest.raises(ProcedureDefinitionError) as raised:
+        Engine([templates], include_bundled=False)
+    assert str(raised.value) == (
+        f"{templates / TOML}: has no [[screening]] question: every consent form asks at least "
+        "one, and the patient signs that the answers are true (consent.screening_truthful)"
+    )
+
+
 def test_an_override_may_not_drop_a_common_disclosure(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     common = templates / "common" / "disclosures.toml"

@@ -267,6 +267,14 @@ def _check(procedure: Procedure, expected_id: str, own: int, common_path: Path) 
             yield f"screening question {question.id!r}: its text {problem}"
         if question.disclosure not in seen:
             yield f"screening question {question.id!r} names unknown {question.disclosure!r}"
+    if not procedure.screening:
+        # Every form states consent.screening_truthful ("The answers I gave to the health
+        # questions in this form are true ..."): a form that asked none would have the patient
+        # sign for answers never given.
+        yield (
+            "has no [[screening]] question: every consent form asks at least one, and the "
+            "patient signs that the answers are true (consent.screening_truthful)"
+        )
     questions = [question.id for question in procedure.screening]
     for question_id in dict.fromkeys(questions):
         if questions.count(question_id) > 1:
