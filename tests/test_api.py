@@ -549,6 +549,9 @@ def test_verify_does_not_quote_a_locale_or_procedure_the_file_names(
     with pytest.raises(mesoconsent.DocumentReadError) as caught:
         mesoconsent.verify(changed)
     assert said in str(caught.value)
+    # Found by a review: a clinic's form verified without its folders said only this; where
+    # the folders are given is the fix.
+    assert "rendered with: --" in str(caught.value)
     assert "JaneDoe" not in str(caught.value)
     assert "janedoe" not in str(caught.value)
 

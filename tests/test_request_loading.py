@@ -759,7 +759,9 @@ def _on_leap_day(born: dt.date) -> ConsentRequest:
         (
             lambda: attrs.evolve(example(), procedure=["mesotherapy"]),  # type: ignore[arg-type]
             "procedure",
-            "unknown procedure",
+            # Where a clinic's own procedure comes from: a review forgot --templates.
+            "unknown procedure; available: mesotherapy (a clinic's own is read from its "
+            "template folder: --templates",
         ),
         (lambda: _treatment(treated_areas=()), "treatment.treated_areas", "at least one area"),
         (

@@ -679,7 +679,10 @@ class Engine:
         if procedure_id not in self.procedures:
             # Quoted if the caller gave it; the file's own text could be anything (a name).
             which = f"procedure {procedure!r}" if procedure else "procedure the form records"
-            raise DocumentReadError(f"unknown {which}; available: {', '.join(self.procedures)}")
+            raise DocumentReadError(
+                f"unknown {which}; available: {', '.join(self.procedures)} (verify it with the "
+                "template folders it was rendered with: --templates, or Engine(template_dirs))"
+            )
         definition = self.procedures[procedure_id]
         try:
             resolved = self.resolve_locale(locale or recorded_locale)
@@ -688,7 +691,9 @@ class Engine:
             # name); one given by the caller is.
             which = f"the locale {str(error)!r}" if locale else "the locale the form records"
             raise DocumentReadError(
-                f"{which} is not available here; available: {', '.join(self.locales)}"
+                f"{which} is not available here; available: {', '.join(self.locales)} (verify "
+                "it with the catalog folders it was rendered with: --locales, or "
+                "Engine(locale_dirs))"
             ) from None
         catalog = self.catalog(resolved)
         problems, notes, version = check_stored_form(

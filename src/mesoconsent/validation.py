@@ -107,7 +107,9 @@ def _problems(
     procedure: Procedure | None = None
     if not isinstance(request.procedure, str) or request.procedure not in procedures:
         yield FieldProblem(
-            "procedure", f"unknown procedure; available: {', '.join(sorted(procedures))}"
+            "procedure",
+            f"unknown procedure; available: {', '.join(sorted(procedures))} (a clinic's own "
+            "is read from its template folder: --templates, or Engine(template_dirs=...))",
         )
     else:
         procedure = procedures[request.procedure]
