@@ -110,7 +110,9 @@ def test_unknown_keys_in_procedure_file_are_refused(tmp_path: Path) -> None:
             "asks_details = true",
             'asks_details = "false"',
             "must be true or false (without quotes), not a string "
-            "@ procedure.screening[3].asks_details",
+            "@ procedure.screening[3].asks_details "
+            # Counted from 1, and by its id: cattrs counts from 0, and a review had to count.
+            "(the [[screening]] table number 4, id 'other_conditions')",
         ),
         ("asks_details = true", "asks_details = 0", "not an integer"),
         # A list or a table given as text was printed, brackets and all, on every form.
@@ -126,7 +128,11 @@ def test_unknown_keys_in_procedure_file_are_refused(tmp_path: Path) -> None:
             "not an integer @ procedure.template_version",
         ),
         ('template_version = "1.2.0"', "template_version = 2026-11-27", "not a date"),
-        ('id = "pregnant"', "id = 5", "not an integer @ procedure.screening[0].id"),
+        (
+            'id = "pregnant"',
+            "id = 5",
+            "not an integer @ procedure.screening[0].id (the [[screening]] table number 1)",
+        ),
     ],
 )
 def test_a_value_of_the_wrong_kind_is_refused_not_converted(

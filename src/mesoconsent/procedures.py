@@ -199,8 +199,27 @@ def _structure(data: dict[str, Any], cls: type[T], path: Path) -> T:
     try:
         return _converter.structure(data, cls)
     except cattrs.BaseValidationError as error:
-        details = "; ".join(cattrs.transform_error(error, path="procedure", format_exception=_said))
+        found = cattrs.transform_error(error, path="procedure", format_exception=_said)
+        details = "; ".join(_naming_the_entry(problem, data) for problem in found)
         raise ProcedureDefinitionError(f"{path}: {details}") from None
+
+
+_ENTRY_AT = re.compile(r"@ procedure\.(disclosures|screening)\[([0-9]+)\]")
+
+
+def _naming_the_entry(problem: str, data: dict[str, Any]) -> str:
+    """``problem`` with the entry it is in named as its author finds it: cattrs counts the
+    [[disclosures]] and [[screening]] tables from 0 ("procedure.disclosures[3].section"), which
+    a file of thirty has its author count; its id, where it has one, and its ordinal do not."""
+    at = _ENTRY_AT.search(problem)
+    if at is None:
+        return problem
+    name, index = at.group(1), int(at.group(2))
+    entries = data.get(name)
+    entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+    named = entry.get("id") if isinstance(entry, dict) else None
+    shown = f", id {named!r}" if isinstance(named, str) and len(named) <= 80 else ""
+    return f"{problem} (the [[{name}]] table number {index + 1}{shown})"
 
 
 def load_procedure(procedure_dir: Path, common_dir: Path) -> Procedure:
