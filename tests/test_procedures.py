@@ -294,24 +294,26 @@ def test_a_disclosure_id_taken_by_a_common_disclosure_names_the_common_file(
     assert "declared twice" not in str(raised.value)
 
 
-def test_a_disclosure_id_declared_twice_in_the_procedure_s_file_is_said_so(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("written", "instead", "said"),
+    [
+        (
+            'id = "risks.rare_scarring"',
+            'id = "risks.rare_infection"',
+            "disclosure 'risks.rare_infection' is declared twice",
+        ),
+        # Found by a review: "screening question ids must be unique", in a file of many.
+        (
+            'id = "breastfeeding"',
+            'id = "pregnant"',
+            "screening question 'pregnant' is declared twice (ids must be unique)",
+        ),
+    ],
+)
+def test_an_id_declared_twice_in_the_procedure_s_file_is_named(
+    tmp_path: Path, written: str, instead: str, said: str
 ) -> None:
     templates = copy_templates(tmp_path)
-    edit(templates / TOML, re.escape('id = "risks.rare_scarring"'), 'id = "risks.rare_infection"')
-    with pytest.raises(
-        ProcedureDefinitionError,
-        match=re.escape("disclosure 'risks.rare_infection' is declared twice"),
-    ):
-        Engine([templates], include_bundled=False)
-
-
-def test_a_screening_question_declared_twice_is_named(tmp_path: Path) -> None:
-    # Found by a review: "screening question ids must be unique", in a file of many.
-    templates = copy_templates(tmp_path)
-    edit(templates / TOML, re.escape('id = "breastfeeding"'), 'id = "pregnant"')
-    with pytest.raises(
-        ProcedureDefinitionError,
-        match=re.escape("screening question 'pregnant' is declared twice (ids must be unique)"),
-    ):
+    edit(templates / TOML, re.escape(written), instead)
+    with pytest.raises(ProcedureDefinitionError, match=re.escape(said)):
         Engine([templates], include_bundled=False)
