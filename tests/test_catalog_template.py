@@ -180,9 +180,10 @@ def test_the_template_goes_to_standard_output_or_to_a_file_others_may_read(tmp_p
 
 
 def test_the_template_takes_no_check_and_an_unknown_locale_is_refused(tmp_path: Path) -> None:
-    both = run_cli("locales", "--pot", "x.pot", "--check", cwd=tmp_path)
-    assert both.returncode == 2
-    assert "--pot writes one template for every locale" in both.stderr
+    for option in (("--check",), ("--procedure", "mesotherapy")):
+        both = run_cli("locales", "--pot", "x.pot", *option, cwd=tmp_path)
+        assert both.returncode == 2
+        assert "--pot writes one template for every locale and procedure" in both.stderr
     unknown = run_cli("locales", "--locale", "xx", cwd=tmp_path)
     assert unknown.returncode == 2
     assert "--locale 'xx': not an available locale; available: ar" in unknown.stderr

@@ -2866,3 +2866,62 @@ def test_a_plural_message_with_only_some_forms_in_english_is_not_copied(tmp_path
     engine = Engine(locale_dirs=[tmp_path / "locales"])
     assert (None, SESSIONS[0]) not in engine.catalog("fr").copied
     assert french_status(tmp_path).missing == ()
+
+
+def clinic_procedure_in_translation(tmp_path: Path) -> Path:
+    """A clinic's template folder adding 'peel' (mesotherapy's definition and layout, with one
+    disclosure and one text of its own, placeholders, not yet in any catalog)."""
+    templates = tmp_path / "clinic-templates"
+    (templates / "peel").mkdir(parents=True)
+    definition = (templates_dir() / "mesotherapy" / "procedure.toml").read_text(encoding="utf-8")
+    definition = definition.replace('id = "mesotherapy"', 'id = "peel"').replace(
+        "mesotherapy/consent.html.j2", "peel/consent.html.j2"
+    )
+    definition += (
+        '\n[[disclosures]]\nid = "risks.peel_placeholder"\nsection = "risks"\n'
+        'text = "Placeholder risk of the test procedure."\n'
+    )
+    (templates / "peel" / "procedure.toml").write_text(definition, encoding="utf-8")
+    (templates / "peel" / "consent.html.j2").write_text(
+        '{% extends "mesotherapy/consent.html.j2" %}'
+        '{% if false %}{{ _("Placeholder heading of the test procedure") }}{% endif %}\n',
+        encoding="utf-8",
+    )
+    return templates
+
+
+def test_a_procedure_s_own_completeness_leaves_out_the_others_messages(tmp_path: Path) -> None:
+    # Found by a review adding a procedure: every other language was then "incomplete" and
+    # `locales --check` failed, though mesotherapy forms still rendered in them; nothing could
+    # tell whether German was still complete for mesotherapy.
+    engine = Engine(clinic_procedure_in_translation(tmp_path))
+    peel_only = {
+        ("risks.peel_placeholder", "Placeholder risk of the test procedure."),
+        (None, "Placeholder heading of the test procedure"),
+    }
+    # Mesotherapy's forms show what they showed before the clinic's procedure came.
+    assert engine.needed_messages("mesotherapy") == ENGINE.needed_messages()
+    assert set(engine.needed_messages("peel")) == set(ENGINE.needed_messages()) | peel_only
+    assert set(engine.needed_messages()) == set(engine.needed_messages("peel"))
+
+    def german(procedure: str | None) -> LocaleStatus:
+        return next(s for s in engine.locale_status(procedure) if s.locale == "de")
+
+    assert german("mesotherapy").complete
+    assert german("mesotherapy").unused == german(None).unused
+    for procedure in ("peel", None):
+        assert {key for key, *_ in german(procedure).missing} == peel_only
+    with pytest.raises(ValueError, match="unknown procedure 'nope'; available: "):
+        engine.locale_status("nope")
+
+    templates = tmp_path / "clinic-templates"
+    args = ("locales", "--check", "--templates", templates, "--locale", "de")
+    assert run_cli(*args, cwd=tmp_path).returncode == 1
+    result = run_cli(*args, "--procedure", "mesotherapy", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    result = run_cli(*args, "--procedure", "peel", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "risks.peel_placeholder" in result.stdout
+    result = run_cli(*args, "--procedure", "nope", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--procedure nope: no such procedure; available: " in result.stderr

@@ -166,6 +166,12 @@ def _parser() -> argparse.ArgumentParser:
         "pt-BR); may be given several times",
     )
     locales.add_argument(
+        "--procedure",
+        metavar="ID",
+        help="count only the messages forms of procedure ID show (a procedure being "
+        "translated leaves the other procedures' languages complete for theirs)",
+    )
+    locales.add_argument(
         "--pot",
         type=_path,
         metavar="FILE",
@@ -562,7 +568,13 @@ class _Termination:
 def _locales(args: argparse.Namespace, engine: Engine) -> int:
     if args.pot is not None:
         return _write_pot(args.pot, engine)
-    statuses = engine.locale_status()
+    if args.procedure is not None and args.procedure not in engine.procedures:
+        say(
+            f"--procedure {args.procedure}: no such procedure; available: "
+            + ", ".join(engine.procedures)
+        )
+        return EXIT_USAGE
+    statuses = engine.locale_status(args.procedure)
     if args.locale:
         chosen = set()
         for requested in args.locale:
@@ -651,8 +663,15 @@ def main(argv: Sequence[str] | None = None, *, as_command: bool = False) -> int:
     args.as_command = as_command
     if args.command == "render" and (problem := _render_usage_problem(args)) is not None:
         args.usage_error(problem)  # exits 2, with the usage
-    if args.command == "locales" and args.pot is not None and (args.check or args.locale):
-        args.usage_error("--pot writes one template for every locale: no --check or --locale")
+    if (
+        args.command == "locales"
+        and args.pot is not None
+        and (args.check or args.locale or args.procedure is not None)
+    ):
+        args.usage_error(
+            "--pot writes one template for every locale and procedure: no --check, --locale "
+            "or --procedure"
+        )
     # The command reports screening flags and draft translations itself, naming the questions
     # for the person at the terminal: it renders quietly (Engine.render_quietly), without the
     # library's Python warnings, and leaves the process's warning filters alone.

@@ -58,10 +58,41 @@ def template_sources(environment: jinja2.Environment) -> Iterator[tuple[str, str
         yield name, source
 
 
-def interface_messages(environment: jinja2.Environment) -> Iterator[MessageKey]:
+def templates_used(environment: jinja2.Environment, name: str) -> frozenset[str] | None:
+    """The template ``name`` and those it extends, includes or imports, and theirs in turn;
+    None where one names another by a value (only a render can tell which), or cannot be
+    read or parsed (extraction, which reads them all, says why)."""
+    import jinja2.meta  # only `mesoconsent locales --procedure` needs it
+
+    loader = environment.loader
+    assert loader is not None  # make_environment always gives one
+    found: set[str] = set()
+    waiting = [name]
+    while waiting:
+        current = waiting.pop()
+        if current in found:
+            continue
+        found.add(current)
+        try:
+            source = loader.get_source(environment, current)[0]
+            referenced = list(jinja2.meta.find_referenced_templates(environment.parse(source)))
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            return None
+        if None in referenced:
+            return None
+        waiting += [each for each in referenced if each is not None]
+    return frozenset(found)
+
+
+def interface_messages(
+    environment: jinja2.Environment, only: frozenset[str] | None = None
+) -> Iterator[MessageKey]:
     """The messages of every template the environment can load (overrides first, as the
-    loader finds them) and of the text composed here in Python, as gettext keys them."""
-    for _name, source in template_sources(environment):
+    loader finds them), or of those named ``only``, and of the text composed here in Python,
+    as gettext keys them."""
+    for name, source in template_sources(environment):
+        if only is not None and name not in only:
+            continue
         # extract_translations is added by the i18n extension.
         extracted = environment.extract_translations(source)  # type: ignore[attr-defined]
         for _line, function, message in extracted:

@@ -37,6 +37,7 @@ from mesoconsent.compose import (
     make_environment,
     mark_as_draft,
     statement_problems,
+    templates_used,
     wordings,
 )
 from mesoconsent.coverage import (
@@ -337,16 +338,25 @@ class Engine:
         definitions = definition_files(self.template_dirs)
         return catalog_template(self._environment, definitions, created=created)
 
-    def needed_messages(self) -> dict[MessageKey, str]:
+    def needed_messages(self, procedure: str | None = None) -> dict[MessageKey, str]:
         """Every message a form of this engine can show, with what it is: "required
-        disclosure", "screening question" or "text" (headings, labels, the course wording)."""
+        disclosure", "screening question" or "text" (headings, labels, the course wording);
+        with ``procedure``, those a form of that procedure can show (its disclosures and
+        questions, and the text of the templates its template uses: all templates', if one
+        names another by a value). ValueError if there is no such procedure."""
+        only = None
+        procedures: Iterable[Procedure] = self.procedures.values()
+        if procedure is not None:
+            self.required_disclosures(procedure)  # ValueError naming those there are
+            procedures = [self.procedures[procedure]]
+            only = templates_used(self._environment, self.procedures[procedure].template)
         needed: dict[MessageKey, str] = {}
-        for procedure in self.procedures.values():
-            for question in procedure.screening:
+        for each in procedures:
+            for question in each.screening:
                 needed[(question.key, question.text)] = "screening question"
-            for disclosure in procedure.disclosures:
+            for disclosure in each.disclosures:
                 needed[(disclosure.id, disclosure.text)] = "required disclosure"
-        for key in interface_messages(self._environment):
+        for key in interface_messages(self._environment, only):
             needed.setdefault(key, "text")
         return needed
 
@@ -356,18 +366,23 @@ class Engine:
             known = self._known = frozenset(self.needed_messages())
         return known
 
-    def locale_status(self) -> list[LocaleStatus]:
+    def locale_status(self, procedure: str | None = None) -> list[LocaleStatus]:
         """Completeness and review state of every available locale, for ``mesoconsent
         locales`` (a locale is complete when no message of :meth:`needed_messages` would
-        fall back to English)."""
-        needed = self.needed_messages()
+        fall back to English); with ``procedure``, completeness for the forms of that
+        procedure alone (a clinic's new procedure, not yet translated, leaves the others'
+        languages complete for theirs). ValueError if there is no such procedure."""
+        needed = self.needed_messages(procedure)
+        # An entry is unused only if no form of any procedure shows it.
+        shown = needed if procedure is None else self.needed_messages()
+        procedures = [each for each in self.procedures.values() if procedure in (None, each.id)]
         report = []
         for name in self.locales:
             path = catalog_file(name, self.locale_dirs)
             try:
                 self._check_folder(name)
                 status = catalog_status(
-                    name, needed, path, self.procedures.values(), self.locale_dirs
+                    name, needed, path, procedures, self.locale_dirs, shown=shown
                 )
             except CatalogError as error:  # one broken catalog does not hide the others
                 status = unreadable_status(name, len(needed), path, error)

@@ -184,9 +184,14 @@ def catalog_status(
     path: Path | None,
     procedures: Iterable[Procedure],
     locale_dirs: Sequence[Path],
+    *,
+    shown: Mapping[MessageKey, str] | None = None,
 ) -> LocaleStatus:
     """The status of the catalog of ``name`` at ``path`` (None for the source language),
-    against the messages a form can show (``needed``); CatalogError if it cannot be read."""
+    against the messages a form can show (``needed``; an entry is unused if it is not among
+    ``shown``, by default those); CatalogError if it cannot be read."""
+    if shown is None:
+        shown = needed
     error: CatalogError | None = None
     lines: dict[MessageKey, int] = {}
     unfinished: dict[MessageKey, str] = {}
@@ -220,7 +225,7 @@ def catalog_status(
     )
     unused = tuple(
         sorted(
-            ((key, line) for key, line in lines.items() if key not in needed),
+            ((key, line) for key, line in lines.items() if key not in shown),
             key=lambda entry: entry[1],
         )
     )
@@ -236,9 +241,7 @@ def catalog_status(
         lines=tuple(lines.items()),
         unused=unused,
         problems=() if error is None else error.problems,
-        outdated=_outdated_entries(
-            [key for key, *_ in missing if key not in lines], unused, needed
-        ),
+        outdated=_outdated_entries([key for key, *_ in missing if key not in lines], unused, shown),
         differs=differs,
     )
 
