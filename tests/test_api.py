@@ -6,6 +6,7 @@ import inspect
 import json
 import pickle
 import re
+import stat
 import subprocess
 import sys
 import typing
@@ -177,6 +178,22 @@ def test_render_to_file_refuses_a_format_the_file_name_contradicts(tmp_path: Pat
     assert list(tmp_path.iterdir()) == []
     mesoconsent.render_to_file(example(), tmp_path / "form.out", "text")
     assert mesoconsent.format_for_path("form.htm", "html") == "html"
+
+
+def test_render_to_file_writes_as_the_command_line_does(tmp_path: Path) -> None:
+    # A form holds health data: readable by its owner only, whatever the umask, as the
+    # command line writes it; and a form marked read-only (signed) is not replaced.
+    path = tmp_path / "form.docx"
+    mesoconsent.render_to_file(example(), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert mesoconsent.verify(path).ok
+    signed = tmp_path / "signed.docx"
+    signed.write_bytes(b"the form the patient signed")
+    signed.chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        mesoconsent.render_to_file(example(), signed)
+    assert signed.read_bytes() == b"the form the patient signed"
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == ["form.docx", "signed.docx"]
 
 
 @pytest.mark.parametrize(

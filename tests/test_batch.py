@@ -101,6 +101,24 @@ def test_good_lines_are_written_and_bad_lines_reported_by_number(tmp_path: Path)
         assert mesoconsent.verify(tmp_path / "out" / output_name(line, "docx")).ok
 
 
+def test_the_summary_counts_each_form_with_yes_answers_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A form with two questions answered yes is one form for the practitioner to review,
+    # listed under each of its questions.
+    twice = flagged("Eve Flagged")
+    twice["screening"]["breastfeeding"] = True
+    lines = [json.dumps(twice), json.dumps(request("Alice Goodline")), json.dumps(flagged("Fay"))]
+    batch = write_batch(tmp_path / "b.jsonl", lines)
+    out = str(tmp_path / "out")
+    status = main(["render", "--batch", str(batch), "--output-dir", out, "--jobs", "1"])
+    assert status == 0
+    error = capsys.readouterr().err
+    assert "warning: 2 form(s) have a screening question answered yes" in error
+    assert "  breastfeeding: line 1\n" in error
+    assert "  pregnant: lines 1, 3\n" in error
+
+
 def test_a_folder_holding_forms_of_an_earlier_batch_is_refused(tmp_path: Path) -> None:
     # A line that failed left the earlier batch's form under its number: "no form written:
     # line 2", and 000002.docx in the folder was another patient's.
@@ -1628,6 +1646,35 @@ def test_forms_whose_folder_cannot_be_synced_are_not_reported_written(
         assert "the folder could not be synced (Input/output error)" in error.message
     assert results[1].error is not None
     assert "could not be synced" not in results[1].error.message  # failed for its own reason
+    assert [path.name for path in out.iterdir()] == [output_name(2, "text")]
+
+
+def test_a_folder_that_cannot_be_synced_leaves_another_batch_s_form_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The forms this batch renamed into place are removed when the folder cannot be synced;
+    # one it did not write (another desk's batch wrote it in the meantime) is not its own to
+    # remove: it is another patient's form.
+    out = tmp_path / "out"
+    real_sync = mesoconsent.output.sync_folder
+    calls: list[Path] = []
+
+    def failing(folder: Path) -> None:
+        calls.append(folder)
+        if len(calls) > 1:  # the call-time check of the folder passes; the group's fails
+            raise OSError(errno.EIO, "Input/output error")
+        real_sync(folder)
+
+    monkeypatch.setattr(mesoconsent.batch, "sync_folder", failing)
+    results = mesoconsent.render_batch([example_dict()] * 3, out, "text", jobs=1)
+    theirs = out / output_name(2, "text")
+    theirs.write_bytes(b"another patient's form, from a batch running beside this one")
+    items = list(results)
+    assert [item.ok for item in items] == [False, False, False]
+    failed = items[1].error
+    assert failed is not None
+    assert failed.type == "FileExistsError"
+    assert theirs.read_bytes() == b"another patient's form, from a batch running beside this one"
     assert [path.name for path in out.iterdir()] == [output_name(2, "text")]
 
 

@@ -211,13 +211,26 @@ def test_unknown_output_extension_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "out.pdf").exists()
 
 
-def test_verify_several_files_reports_each(tmp_path: Path) -> None:
+@pytest.mark.parametrize("order", [("good.docx", "bad.docx"), ("bad.docx", "good.docx")])
+def test_verify_several_files_reports_each(tmp_path: Path, order: tuple[str, str]) -> None:
+    # The status is the worst of them, wherever the failing file is: a script verifying a
+    # folder of forms (verify *.docx) must not pass because the last one did.
     assert run("render", "--example", "-o", "good.docx", cwd=tmp_path).returncode == 0
     (tmp_path / "bad.docx").write_bytes(b"not a zip")
-    result = run("verify", "good.docx", "bad.docx", cwd=tmp_path)
+    result = run("verify", *order, cwd=tmp_path)
     assert result.returncode == 1
     assert "OK: good.docx" in result.stdout
     assert "bad.docx: not a DOCX" in result.stderr
+
+
+def test_verify_several_files_exits_with_the_worst_status(tmp_path: Path) -> None:
+    # A file that cannot be read (3) outweighs one that fails (1), which outweighs one that
+    # passes (0), in any order.
+    assert run("render", "--example", "-o", "good.docx", cwd=tmp_path).returncode == 0
+    (tmp_path / "bad.docx").write_bytes(b"not a zip")
+    result = run("verify", "absent.docx", "bad.docx", "good.docx", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "OK: good.docx" in result.stdout
 
 
 def test_verify_missing_file_is_an_io_error(tmp_path: Path) -> None:

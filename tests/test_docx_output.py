@@ -22,7 +22,10 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 import mesoconsent
+from mesoconsent import document as d
 from mesoconsent.resources import locales_dir
+from mesoconsent.writers.docx import write_docx
+from mesoconsent.writers.text import write_text
 from tests.helpers import (
     XML_SPACE,
     W,
@@ -109,6 +112,31 @@ def test_ordered_lists_are_numbered_word_lists_each_counting_from_one(tmp_path: 
     text = engine.render(example(), "text").content.decode()
     numbers = [int(n) for n in re.findall(r"^(\d+)\. ", text, flags=re.MULTILINE)]
     assert numbers == [1, 2, 3, 1, 2, 3, 4, 1, 2, 3, 4]
+
+
+def test_the_text_form_underlines_each_heading_by_its_level() -> None:
+    # The plain-text form's only outline: the title and each section underlined with "=",
+    # as the DOCX's Title and Heading 1; a subsection ("Rare but serious") with "-".
+    lines = mesoconsent.render(example(), "text").content.decode().split("\n")
+    for heading, underline in (
+        ("Consent to mesotherapy treatment", "="),
+        ("Risks and side effects", "="),
+        ("Rare but serious", "-"),
+    ):
+        below = lines[lines.index(heading) + 1]
+        assert below == underline * len(heading), heading
+
+
+def test_a_list_item_s_further_lines_stay_under_its_text_in_the_text_form() -> None:
+    # An item of several lines (a line break in a clinic's template or a translation): its
+    # further lines line up under its text, not at the start of the line, where they would
+    # read as a paragraph of their own, outside the list.
+    item = d.ListItem((d.Text("Avoid the sun"), d.LineBreak(), d.Text("for two weeks")))
+    lists = (d.ListBlock(False, (item,)), d.ListBlock(True, (item,)))
+    document = attrs.evolve(mesoconsent.default_engine().compose(example()), blocks=lists)
+    text = write_text(document).decode()
+    assert " - Avoid the sun\n   for two weeks\n" in text
+    assert "1. Avoid the sun\n   for two weeks\n" in text
 
 
 def test_headings_keep_with_what_follows_and_are_outline_levels(rendered: bytes) -> None:
@@ -439,10 +467,14 @@ def test_same_request_gives_identical_bytes(rendered: bytes) -> None:
         assert archive.namelist()[0] == "[Content_Types].xml"
 
 
-def test_identical_bytes_across_processes_and_timezones(rendered: bytes) -> None:
+@pytest.mark.parametrize("format", mesoconsent.FORMATS)
+def test_identical_bytes_across_processes_and_timezones(format: mesoconsent.Format) -> None:
+    # In every format: the property test renders twice in one process, which cannot see an
+    # order that changes with the process (a set's, by PYTHONHASHSEED) or with the clock.
+    rendered = mesoconsent.render(example(), format).content
     script = (
-        "import sys, mesoconsent; "
-        "sys.stdout.buffer.write(mesoconsent.render(mesoconsent.example_request()).content)"
+        "import sys, mesoconsent; sys.stdout.buffer.write("
+        f"mesoconsent.render(mesoconsent.example_request(), {format!r}).content)"
     )
     for tz, seed in (("UTC", "1"), ("Pacific/Kiritimati", "2"), ("America/Los_Angeles", "3")):
         env = {**os.environ, "TZ": tz, "PYTHONHASHSEED": seed}
@@ -495,6 +527,23 @@ def test_a_name_with_xml_s_special_characters_is_printed_literally(name: str) ->
     assert f"\nPatient\n{name}\n" in text
 
 
+def test_a_tab_in_request_text_is_a_word_tab() -> None:
+    # WordprocessingML writes a tab as <w:tab/>, between runs of text: a raw tab character
+    # inside <w:t> is not a tab there, and how a reader shows it is up to the reader.
+    name = "Ann\tLee"
+    content = mesoconsent.render(with_patient_name(example(), name)).content
+    parts = [docx_part(content, part) for part in ("word/document.xml", "word/header1.xml")]
+    texts = [text.text or "" for part in parts for text in part.iter(f"{W}t")]
+    assert not [text for text in texts if "\t" in text]
+    tabbed = [
+        run for part in parts for run in part.iter(f"{W}r") if run.find(f"{W}tab") is not None
+    ]
+    assert [[child.tag for child in run if child.tag != f"{W}rPr"] for run in tabbed] == [
+        [f"{W}t", f"{W}tab", f"{W}t"]
+    ] * 3  # the details table, the signature line and the header
+    assert name in docx_paragraph_texts(content)  # read back as it was given
+
+
 def test_a_title_and_subject_with_xml_s_special_characters_are_stored_literally(
     tmp_path: Path,
 ) -> None:
@@ -513,6 +562,43 @@ def test_a_title_and_subject_with_xml_s_special_characters_are_stored_literally(
     assert docx_paragraph_texts(content)[0] == title
     page = lxml.html.document_fromstring(engine.render(example(), "html").content)
     assert page.findtext(".//title") == title
+
+
+def test_a_table_title_with_xml_s_special_characters_is_stored_literally(tmp_path: Path) -> None:
+    # A table's title (w:tblCaption) is an attribute value: its section's heading, in the
+    # form's language, which a translator (or a clinic's template) may write with straight
+    # quotes. Left as it is, a '"' ends the attribute and Word refuses the whole file.
+    templates = copy_templates(tmp_path)
+    caption = 'Your "health" answers & <notes>'
+    edit(
+        templates / "mesotherapy" / "consent.html.j2",
+        r'caption="\{\{ _\("Your answers to the health questions"\) \}\}"',
+        f"caption=\"{{{{ '{caption}' }}}}\"",
+    )
+    engine = mesoconsent.Engine([templates], [locales_dir()], include_bundled=False)
+    body = docx_part(engine.render(example()).content, "word/document.xml")
+    titles = [title.get(f"{W}val") for title in body.iter(f"{W}tblCaption")]
+    assert caption in titles
+    page = lxml.html.document_fromstring(engine.render(example(), "html").content)
+    assert caption in [table.get("aria-label") for table in page.iter("table")]
+
+
+def test_a_custom_property_with_xml_s_special_characters_is_stored_literally() -> None:
+    # The reviewer a catalog names (its Reviewed-By line) is free text: "Dr. A & B
+    # <a@example.org>" left as it is breaks docProps/custom.xml, and Word refuses the file.
+    reviewer = 'Dr. Ana "Nina" Souza & Co <ana@example.org>'
+    document = mesoconsent.default_engine().compose(example())
+    metadata = attrs.evolve(document.metadata, review_state="reviewed", reviewed_by=reviewer)
+    content = write_docx(attrs.evolve(document, metadata=metadata))
+    custom = docx_part(content, "docProps/custom.xml")
+    properties = {
+        prop.get("name"): "".join(map(str, prop.itertext())) for prop in custom.iter(_PROPERTY)
+    }
+    assert properties["mesoconsent.translation_reviewed_by"] == reviewer
+    assert properties["mesoconsent.draft"] == "no"
+
+
+_PROPERTY = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}property"
 
 
 def test_every_part_has_the_content_type_of_its_kind(rendered: bytes) -> None:
@@ -549,6 +635,22 @@ def test_body_xml_has_no_empty_table_cells_or_trailing_table(rendered: bytes) ->
     for cell in body.iter(qn("w:tc")):
         assert cell.find(f"{W}p") is not None
     assert body[-2].tag == f"{W}p"  # Word needs a paragraph before the section properties
+
+
+def test_an_alert_with_nothing_in_it_still_makes_a_cell_word_opens(tmp_path: Path) -> None:
+    # A clinic's template may box a warning whose paragraphs all depend on the request
+    # ({% for %} over nothing): the alert's one cell then has no paragraph of its own, and a
+    # cell without one is a file Word refuses.
+    templates = copy_templates(tmp_path)
+    edit(templates / "common" / "base.html.j2", r"\{%- if flagged %\}", "<alert></alert>\n\\g<0>")
+    engine = mesoconsent.Engine([templates], [locales_dir()], include_bundled=False)
+    body = present(
+        docx_part(engine.render(example()).content, "word/document.xml").find(f"{W}body")
+    )
+    cells = list(body.iter(qn("w:tc")))
+    assert cells
+    for cell in cells:
+        assert cell.find(f"{W}p") is not None
 
 
 def test_the_paragraph_after_the_signatures_is_a_point_high(rendered: bytes) -> None:

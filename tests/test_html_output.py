@@ -196,6 +196,19 @@ def test_the_page_carries_the_docx_s_custom_properties_as_meta_elements() -> Non
     assert metas == properties
 
 
+def test_a_property_with_html_s_special_characters_is_carried_literally() -> None:
+    # The reviewer a catalog names (its Reviewed-By line) is free text, typed as a translator
+    # types it: unescaped, a '"' there ends the <meta> element's content, and the rest of the
+    # name is read as attributes of its own.
+    reviewer = 'Dr. Ana "Nina" Souza & Co <ana@example.org>'
+    document = mesoconsent.default_engine().compose(example())
+    metadata = attrs.evolve(document.metadata, review_state="reviewed", reviewed_by=reviewer)
+    root = lxml.html.document_fromstring(write_html(attrs.evolve(document, metadata=metadata)))
+    metas = {meta.get("name"): meta.get("content") for meta in root.iter("meta")}
+    assert metas["mesoconsent.translation_reviewed_by"] == reviewer
+    assert metas["mesoconsent.draft"] == "no"  # and the properties after it are still there
+
+
 @pytest.mark.parametrize("locale", ["en", "ar"])
 def test_each_required_disclosure_is_marked_once_in_the_html_with_its_words(locale: str) -> None:
     # The HTML marks each disclosure's element (data-disclosure), as the DOCX bookmarks it:
@@ -287,10 +300,11 @@ def test_leading_heading_rows_are_the_thead_that_browsers_repeat_on_every_printe
         d.Table((heading, second, body[0], heading, body[1]), (3, 1)),
         d.Table((body[0], body[1]), (3, 1), kind="fields"),
         d.Table((heading,), (3, 1)),
+        d.Table((heading, body[2]), (3, 1)),  # a checklist of one question
     )
     document = attrs.evolve(mesoconsent.default_engine().compose(example()), blocks=tables)
     root = lxml.html.document_fromstring(write_html(document))
-    with_headings, without, only_headings = root.iter("table")
+    with_headings, without, only_headings, one_row = root.iter("table")
     assert [child.tag for child in with_headings] == ["thead", "tbody"]
     assert [_text(row) for row in with_headings.findall("thead/tr")] == [
         "QuestionYes",
@@ -303,6 +317,10 @@ def test_leading_heading_rows_are_the_thead_that_browsers_repeat_on_every_printe
     ]
     assert [child.tag for child in without] == ["tr", "tr"]  # no heading: nothing to repeat
     assert [child.tag for child in only_headings] == ["thead"]  # and no empty body
+    # The one row after the heading is the body: a procedure of a clinic's own may ask one
+    # health question.
+    assert [child.tag for child in one_row] == ["thead", "tbody"]
+    assert [_text(row) for row in one_row.findall("tbody/tr")] == ["row 2x"]
 
 
 def test_checklist_rows_are_kept_whole_on_a_page_as_in_the_docx() -> None:

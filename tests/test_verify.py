@@ -252,7 +252,10 @@ def rewritten(
         for info in source.infolist():
             text = source.read(info).decode()
             change = changes.get(info.filename)
-            target.writestr(info.filename, change(text) if change else text)
+            changed = change(text) if change else text
+            # A change that finds nothing to change tests the unchanged form: never meant.
+            assert change is None or changed != text, f"{info.filename} left unchanged"
+            target.writestr(info.filename, changed)
         for name, text in (extra or {}).items():
             target.writestr(name, text)
     return out.getvalue()
@@ -425,6 +428,20 @@ def test_ordinary_formatting_still_counts(rendered: bytes) -> None:
         return xml[:run] + f"<w:r><w:rPr>{visible}</w:rPr>" + xml[run + len("<w:r>") :]
 
     assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": recolour_infection})).ok
+
+
+@pytest.mark.parametrize("off", ["0", "false", "off", "Off"])
+def test_hiding_switched_off_in_any_spelling_still_counts(rendered: bytes, off: str) -> None:
+    # ISO 29500 spells an on/off property switched off "0", "false" or "off" (ST_OnOff), and
+    # a file may use any of them: text marked <w:vanish w:val="off"/> prints, and a form
+    # saved so must still verify.
+    def unhide_infection(xml: str) -> str:
+        start = xml.index("Infection. This is rare")
+        run = xml.rindex("<w:r>", 0, start)
+        switched_off = f'<w:vanish w:val="{off}"/><w:strike w:val="{off}"/>'
+        return xml[:run] + f"<w:r><w:rPr>{switched_off}</w:rPr>" + xml[run + len("<w:r>") :]
+
+    assert mesoconsent.verify(rewritten(rendered, {"word/document.xml": unhide_infection})).ok
 
 
 def test_text_hidden_by_its_style_does_not_count(rendered: bytes) -> None:
@@ -2260,6 +2277,42 @@ def test_a_recorded_revision_is_shown_only_in_the_shape_of_one(rendered: bytes) 
     assert "forged" not in note
 
 
+def test_a_recorded_template_version_is_shown_only_in_the_shape_of_one(rendered: bytes) -> None:
+    # The identifier is the file's own text too: whoever edits the form can put anything in
+    # its version (a patient's name), which the report and its notes must not repeat.
+    crafted = rewritten(
+        rendered,
+        {
+            "docProps/core.xml": lambda xml: xml.replace(
+                "urn:mesoconsent:mesotherapy:1.2.0:en",
+                "urn:mesoconsent:mesotherapy:Jane-Example:en",
+            )
+        },
+    )
+    report = mesoconsent.verify(crafted)
+    assert report.template_version == "unreadable"
+    assert any("rendered with template version unreadable" in note for note in report.notes)
+    assert not [note for note in report.notes if "Jane" in note]
+
+
+def test_a_recorded_locale_is_shown_only_in_the_shape_of_one(rendered: bytes) -> None:
+    # Checked against another catalog than the one it records, the form's own locale is
+    # named in a note: only if it is shaped as a locale, since it could be anything.
+    crafted = rewritten(
+        rendered,
+        {
+            "docProps/core.xml": lambda xml: xml.replace(
+                "urn:mesoconsent:mesotherapy:1.2.0:en",
+                "urn:mesoconsent:mesotherapy:1.2.0:JaneExample",
+            )
+        },
+    )
+    report = mesoconsent.verify(crafted, locale="en")
+    assert report.ok, report.problems
+    assert any("the form records the locale (unreadable)" in note for note in report.notes)
+    assert not [note for note in report.notes if "Jane" in note]
+
+
 def clinic_peel(tmp_path: Path, version: str) -> Path:
     """A clinic's own procedure, 'peel' at ``version``, extending mesotherapy's template."""
     templates = tmp_path / "templates"
@@ -2581,6 +2634,9 @@ def test_a_heading_cell_s_border_moved_still_heads_its_column(rendered: bytes) -
     # it: a new grid column, the heading's first cell spanning it and the boxes' cells too.
     # The 'Yes' heading still stands over the Yes boxes; it was read as 'Question'.
     def drag(xml: str) -> str:
+        # The widths as the writer makes them: should they change, this edit must fail, not
+        # verify an unchanged form.
+        assert xml.count('<w:gridCol w:w="7231"/><w:gridCol w:w="1033"/>') == 1
         xml = xml.replace(
             '<w:gridCol w:w="7231"/><w:gridCol w:w="1033"/>',
             '<w:gridCol w:w="7231"/><w:gridCol w:w="100"/><w:gridCol w:w="933"/>',
@@ -2594,6 +2650,7 @@ def test_a_heading_cell_s_border_moved_still_heads_its_column(rendered: bytes) -
         heading = heading.replace(
             '<w:tcW w:w="1033" w:type="dxa"/>', '<w:tcW w:w="933" w:type="dxa"/>'
         )
+        assert heading.count("w:gridSpan") == 1  # both cells of the heading were found
         rows = xml[end:table_end].replace(
             '<w:tcW w:w="1033" w:type="dxa"/>',
             '<w:tcW w:w="1033" w:type="dxa"/><w:gridSpan w:val="2"/>',
