@@ -147,20 +147,25 @@ def test_a_value_of_the_wrong_kind_is_refused_not_converted(
 @pytest.mark.parametrize(
     ("written", "said"),
     [
-        (None, "must be a string (text in quotes), not an array @ procedure.disclosures[0].text"),
+        # Named "common", not "procedure": a review looked for the fault in a procedure file.
+        (
+            None,
+            "must be a string (text in quotes), not an array @ common.disclosures[0].text "
+            "(the [[disclosures]] table number 1, id 'consent.plan_areas')",
+        ),
         # A string was taken for an array, each character an entry.
         (
             'disclosures = "consent.plan_areas"',
-            "must be an array of tables ([[disclosures]]), not a string @ procedure.disclosures",
+            "must be an array of tables ([[disclosures]]), not a string @ common.disclosures",
         ),
         (
             'disclosures = { plan = { id = "consent.plan_areas" } }',
-            "must be an array of tables ([[disclosures]]), not a table @ procedure.disclosures",
+            "must be an array of tables ([[disclosures]]), not a table @ common.disclosures",
         ),
         # An entry that is not a table was an "unknown error" about a missing .keys().
         (
             'disclosures = ["consent.plan_areas"]',
-            "must be a table, not a string @ procedure.disclosures[0]",
+            "must be a table, not a string @ common.disclosures[0]",
         ),
     ],
 )

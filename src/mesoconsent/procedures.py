@@ -199,12 +199,14 @@ def _structure(data: dict[str, Any], cls: type[T], path: Path) -> T:
     try:
         return _converter.structure(data, cls)
     except cattrs.BaseValidationError as error:
-        found = cattrs.transform_error(error, path="procedure", format_exception=_said)
+        # Named as the file is: "procedure.screening[3]", "common.disclosures[0]".
+        named = "procedure" if cls is _ProcedureFile else "common"
+        found = cattrs.transform_error(error, path=named, format_exception=_said)
         details = "; ".join(_naming_the_entry(problem, data) for problem in found)
         raise ProcedureDefinitionError(f"{path}: {details}") from None
 
 
-_ENTRY_AT = re.compile(r"@ procedure\.(disclosures|screening)\[([0-9]+)\]")
+_ENTRY_AT = re.compile(r"@ (?:procedure|common)\.(disclosures|screening)\[([0-9]+)\]")
 
 
 def _naming_the_entry(problem: str, data: dict[str, Any]) -> str:
