@@ -47,6 +47,31 @@ def test_a_procedure_without_screening_questions_is_refused(tmp_path: Path) -> N
     )
 
 
+def test_a_template_the_procedure_file_names_that_is_not_there_names_the_file(
+    tmp_path: Path,
+) -> None:
+    # Found by a review adding a procedure: Jinja2's "not found in search paths" named
+    # neither the procedure nor its file, where the misspelt name is written.
+    templates = copy_templates(tmp_path)
+    edit(
+        templates / TOML,
+        re.escape('"mesotherapy/consent.html.j2"'),
+        '"mesotherapy/consnet.html.j2"',
+    )
+    with pytest.raises(ProcedureDefinitionError) as raised:
+        Engine([templates], include_bundled=False)
+    assert str(raised.value) == (
+        "procedure 'mesotherapy' (its procedure.toml): template 'mesotherapy/consnet.html.j2' is "
+        f"in none of the template folders ({templates.absolute()})"
+    )
+    # A template it extends that is not there is still the template's fault, and named so.
+    (templates / "common" / "base.html.j2").unlink()
+    edit(templates / TOML, re.escape("consnet"), "consent")
+    engine = Engine([templates], include_bundled=False)  # extended at the first render
+    with pytest.raises(TemplateError, match=r"consent.html.j2 line \d+ \(TemplateNotFound\)"):
+        engine.render(example())
+
+
 def test_an_override_may_not_drop_a_common_disclosure(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     common = templates / "common" / "disclosures.toml"

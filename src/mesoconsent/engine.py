@@ -57,6 +57,7 @@ from mesoconsent.errors import (
     DisclosureProblem,
     DocumentReadError,
     LocaleNotAvailableError,
+    ProcedureDefinitionError,
     TemplateError,
     UnreviewedTranslationError,
     ValidationError,
@@ -76,6 +77,7 @@ from mesoconsent.locale_tags import candidate_catalogs, formatting_locale, is_pl
 from mesoconsent.model import ConsentRequest
 from mesoconsent.output import check_target, write_atomic
 from mesoconsent.procedures import (
+    PROCEDURE_FILE,
     Procedure,
     definition_files,
     discover_procedures,
@@ -224,6 +226,16 @@ class Engine:
         for procedure in self.procedures.values():
             try:
                 self._templates[procedure.id] = environment.get_template(procedure.template)
+            except jinja2.TemplateNotFound as error:
+                if error.name != procedure.template:  # one it extends or includes
+                    raise TemplateError(f"template {procedure.template!r}: {error}") from None
+                # Said of the procedure file that names it: the fault is there, or in a folder
+                # left out (--templates).
+                folders = ", ".join(str(folder) for folder in self._template_folders)
+                raise ProcedureDefinitionError(
+                    f"procedure {procedure.id!r} (its {PROCEDURE_FILE}): template "
+                    f"{procedure.template!r} is in none of the template folders ({folders})"
+                ) from None
             except jinja2.TemplateError as error:
                 raise TemplateError(f"template {procedure.template!r}: {error}") from None
         # The disclosures that hold request values (the clinic's phone, the treated areas):
