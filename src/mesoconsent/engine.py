@@ -226,17 +226,16 @@ class Engine:
         for procedure in self.procedures.values():
             try:
                 self._templates[procedure.id] = environment.get_template(procedure.template)
-            except jinja2.TemplateNotFound as error:
-                if error.name != procedure.template:  # one it extends or includes
-                    raise TemplateError(f"template {procedure.template!r}: {error}") from None
-                # Said of the procedure file that names it: the fault is there, or in a folder
-                # left out (--templates).
-                folders = ", ".join(str(folder) for folder in self._template_folders)
-                raise ProcedureDefinitionError(
-                    f"procedure {procedure.id!r} (its {PROCEDURE_FILE}): template "
-                    f"{procedure.template!r} is in none of the template folders ({folders})"
-                ) from None
             except jinja2.TemplateError as error:
+                if isinstance(error, jinja2.TemplateNotFound) and error.name == procedure.template:
+                    # Said of the procedure file that names it: the fault is there, or in a
+                    # folder left out (--templates). (One it extends or includes is the
+                    # template's fault, below.)
+                    folders = ", ".join(str(folder) for folder in self._template_folders)
+                    raise ProcedureDefinitionError(
+                        f"procedure {procedure.id!r} (its {PROCEDURE_FILE}): template "
+                        f"{procedure.template!r} is in none of the template folders ({folders})"
+                    ) from None
                 raise TemplateError(f"template {procedure.template!r}: {error}") from None
         # The disclosures that hold request values (the clinic's phone, the treated areas):
         # each form records a digest of what it states for them (coverage.value_digest).
@@ -356,12 +355,10 @@ class Engine:
         with ``procedure``, those a form of that procedure can show (its disclosures and
         questions, and the text of the templates its template uses: all templates', if one
         names another by a value). ValueError if there is no such procedure."""
+        procedures = self._procedures_of(procedure)
         only = None
-        procedures: Iterable[Procedure] = self.procedures.values()
         if procedure is not None:
-            self.required_disclosures(procedure)  # ValueError naming those there are
-            procedures = [self.procedures[procedure]]
-            only = templates_used(self._environment, self.procedures[procedure].template)
+            only = templates_used(self._environment, procedures[0].template)
         needed: dict[MessageKey, str] = {}
         for each in procedures:
             for question in each.screening:
@@ -371,6 +368,14 @@ class Engine:
         for key in interface_messages(self._environment, only):
             needed.setdefault(key, "text")
         return needed
+
+    def _procedures_of(self, procedure: str | None) -> list[Procedure]:
+        """Every procedure (None), or the one named; ValueError naming those there are if
+        there is no such procedure."""
+        if procedure is None:
+            return list(self.procedures.values())
+        self.required_disclosures(procedure)  # ValueError naming those there are
+        return [self.procedures[procedure]]
 
     def _known_messages(self) -> frozenset[MessageKey]:
         known = self._known
@@ -387,7 +392,7 @@ class Engine:
         needed = self.needed_messages(procedure)
         # An entry is unused only if no form of any procedure shows it.
         shown = needed if procedure is None else self.needed_messages()
-        procedures = [each for each in self.procedures.values() if procedure in (None, each.id)]
+        procedures = self._procedures_of(procedure)
         report = []
         for name in self.locales:
             path = catalog_file(name, self.locale_dirs)

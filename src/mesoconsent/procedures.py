@@ -16,6 +16,7 @@ import functools
 import operator
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -296,9 +297,9 @@ def _check(procedure: Procedure, expected_id: str, own: int, common_path: Path) 
             "has no [[screening]] question: every consent form asks at least one, and the "
             "patient signs that the answers are true (consent.screening_truthful)"
         )
-    questions = [question.id for question in procedure.screening]
-    for question_id in dict.fromkeys(questions):
-        if questions.count(question_id) > 1:
+    declared = Counter(question.id for question in procedure.screening)
+    for question_id, times in declared.items():
+        if times > 1:
             yield f"screening question {question_id!r} is declared twice (ids must be unique)"
     if not TEMPLATE_VERSION.fullmatch(procedure.template_version):
         yield "template_version must be a version string such as 1.0.0"
