@@ -21,7 +21,7 @@ from mesoconsent import ConsentRequest, Engine
 from mesoconsent.resources import example_request_path, locales_dir, templates_dir
 from tests.helpers import example, example_dict, run_cli, unreachable_folder
 from tests.test_catalog_template import clinic_procedure
-from tests.test_verify import rewritten
+from tests.test_verify import with_identifier
 
 
 @attrs.frozen
@@ -562,7 +562,7 @@ def test_verify_does_not_quote_a_locale_or_procedure_the_file_names(
 ) -> None:
     # The docs say nothing the file names itself is quoted; a name put there was.
     form = mesoconsent.render(example()).content
-    changed = _with_identifier(form, identifier)
+    changed = with_identifier(form, identifier)
     with pytest.raises(mesoconsent.DocumentReadError) as caught:
         mesoconsent.verify(changed)
     assert said in str(caught.value)
@@ -571,13 +571,6 @@ def test_verify_does_not_quote_a_locale_or_procedure_the_file_names(
     assert "rendered with: --" in str(caught.value)
     assert "JaneDoe" not in str(caught.value)
     assert "janedoe" not in str(caught.value)
-
-
-def _with_identifier(form: bytes, identifier: str) -> bytes:
-    def replace(xml: str) -> str:
-        return re.sub(r"urn:mesoconsent:[^<]*", identifier, xml, count=1)
-
-    return rewritten(form, {"docProps/core.xml": replace})
 
 
 def test_an_engine_s_procedures_cannot_be_changed_under_the_threads_sharing_it() -> None:
@@ -628,7 +621,7 @@ def test_verify_shows_a_version_or_locale_from_the_file_only_in_their_shapes(
 ) -> None:
     # Found by a review of the fix above: the note "the form records the locale ..." and the
     # template version (in a note, the report and the OK line) still repeated the file's text.
-    changed = _with_identifier(mesoconsent.render(example()).content, identifier)
+    changed = with_identifier(mesoconsent.render(example()).content, identifier)
     report = mesoconsent.verify(changed, locale="en")
     said = " ".join([*report.notes, report.template_version])
     assert shown in said

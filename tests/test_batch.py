@@ -1621,22 +1621,28 @@ def test_a_worker_finishes_its_chunk_through_a_ctrl_c(tmp_path: Path) -> None:
     ]
 
 
+def sync_fails_after_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the batch's folder syncs fail with EIO after the first (the call-time check of the
+    folder passes; the group's sync fails)."""
+    real_sync = mesoconsent.output.sync_folder
+    calls: list[Path] = []
+
+    def failing(folder: Path) -> None:
+        calls.append(folder)
+        if len(calls) > 1:
+            raise OSError(errno.EIO, "Input/output error")
+        real_sync(folder)
+
+    monkeypatch.setattr(mesoconsent.batch, "sync_folder", failing)
+
+
 def test_forms_whose_folder_cannot_be_synced_are_not_reported_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / output_name(2, "text")).mkdir()  # the second form fails on its own anyway
-    real_sync = mesoconsent.output.sync_folder
-    calls: list[Path] = []
-
-    def failing(folder: Path) -> None:
-        calls.append(folder)
-        if len(calls) > 1:  # the call-time check of the folder passes; the group's fails
-            raise OSError(errno.EIO, "Input/output error")
-        real_sync(folder)
-
-    monkeypatch.setattr(mesoconsent.batch, "sync_folder", failing)
+    sync_fails_after_the_first(monkeypatch)
     results = list(mesoconsent.render_batch([example_dict()] * 3, out, "text", jobs=1))
     assert [item.ok for item in results] == [False, False, False]
     for number in (1, 3):
@@ -1656,16 +1662,7 @@ def test_a_folder_that_cannot_be_synced_leaves_another_batch_s_form_alone(
     # one it did not write (another desk's batch wrote it in the meantime) is not its own to
     # remove: it is another patient's form.
     out = tmp_path / "out"
-    real_sync = mesoconsent.output.sync_folder
-    calls: list[Path] = []
-
-    def failing(folder: Path) -> None:
-        calls.append(folder)
-        if len(calls) > 1:  # the call-time check of the folder passes; the group's fails
-            raise OSError(errno.EIO, "Input/output error")
-        real_sync(folder)
-
-    monkeypatch.setattr(mesoconsent.batch, "sync_folder", failing)
+    sync_fails_after_the_first(monkeypatch)
     results = mesoconsent.render_batch([example_dict()] * 3, out, "text", jobs=1)
     theirs = out / output_name(2, "text")
     theirs.write_bytes(b"another patient's form, from a batch running beside this one")

@@ -15,6 +15,15 @@ from tests.helpers import copy_templates, edit, example
 TOML = "mesotherapy/procedure.toml"
 
 
+def assert_refused(tmp_path: Path, written: str, instead: str, said: str) -> None:
+    """The bundled procedure file with ``written`` changed to ``instead`` is refused, saying
+    ``said``."""
+    templates = copy_templates(tmp_path)
+    edit(templates / TOML, re.escape(written), instead)
+    with pytest.raises(ProcedureDefinitionError, match=re.escape(said)):
+        Engine([templates], include_bundled=False)
+
+
 def test_an_override_may_not_drop_a_bundled_disclosure(tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     edit(templates / TOML, r'\[\[disclosures\]\]\nid = "risks.rare_scarring"\n[^\[]*', "")
@@ -163,10 +172,7 @@ def test_unknown_keys_in_procedure_file_are_refused(tmp_path: Path) -> None:
 def test_a_value_of_the_wrong_kind_is_refused_not_converted(
     tmp_path: Path, written: str, instead: str, said: str
 ) -> None:
-    templates = copy_templates(tmp_path)
-    edit(templates / TOML, re.escape(written), instead)
-    with pytest.raises(ProcedureDefinitionError, match=re.escape(said)):
-        Engine([templates], include_bundled=False)
+    assert_refused(tmp_path, written, instead, said)
 
 
 @pytest.mark.parametrize(
@@ -343,7 +349,4 @@ def test_a_disclosure_id_taken_by_a_common_disclosure_names_the_common_file(
 def test_an_id_declared_twice_in_the_procedure_s_file_is_named(
     tmp_path: Path, written: str, instead: str, said: str
 ) -> None:
-    templates = copy_templates(tmp_path)
-    edit(templates / TOML, re.escape(written), instead)
-    with pytest.raises(ProcedureDefinitionError, match=re.escape(said)):
-        Engine([templates], include_bundled=False)
+    assert_refused(tmp_path, written, instead, said)

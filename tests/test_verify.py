@@ -261,6 +261,15 @@ def rewritten(
     return out.getvalue()
 
 
+def with_identifier(form: bytes, identifier: str) -> bytes:
+    """The form with the identifier its core properties record (urn:mesoconsent:...) replaced."""
+
+    def replace(xml: str) -> str:
+        return re.sub(r"urn:mesoconsent:[^<]*", identifier, xml, count=1)
+
+    return rewritten(form, {"docProps/core.xml": replace})
+
+
 class Calls:
     """How many times a function was called since :func:`counting` replaced it."""
 
@@ -2280,15 +2289,7 @@ def test_a_recorded_revision_is_shown_only_in_the_shape_of_one(rendered: bytes) 
 def test_a_recorded_template_version_is_shown_only_in_the_shape_of_one(rendered: bytes) -> None:
     # The identifier is the file's own text too: whoever edits the form can put anything in
     # its version (a patient's name), which the report and its notes must not repeat.
-    crafted = rewritten(
-        rendered,
-        {
-            "docProps/core.xml": lambda xml: xml.replace(
-                "urn:mesoconsent:mesotherapy:1.2.0:en",
-                "urn:mesoconsent:mesotherapy:Jane-Example:en",
-            )
-        },
-    )
+    crafted = with_identifier(rendered, "urn:mesoconsent:mesotherapy:Jane-Example:en")
     report = mesoconsent.verify(crafted)
     assert report.template_version == "unreadable"
     assert any("rendered with template version unreadable" in note for note in report.notes)
@@ -2298,15 +2299,8 @@ def test_a_recorded_template_version_is_shown_only_in_the_shape_of_one(rendered:
 def test_a_recorded_locale_is_shown_only_in_the_shape_of_one(rendered: bytes) -> None:
     # Checked against another catalog than the one it records, the form's own locale is
     # named in a note: only if it is shaped as a locale, since it could be anything.
-    crafted = rewritten(
-        rendered,
-        {
-            "docProps/core.xml": lambda xml: xml.replace(
-                "urn:mesoconsent:mesotherapy:1.2.0:en",
-                "urn:mesoconsent:mesotherapy:1.2.0:JaneExample",
-            )
-        },
-    )
+    version = mesoconsent.default_engine().procedures["mesotherapy"].template_version
+    crafted = with_identifier(rendered, f"urn:mesoconsent:mesotherapy:{version}:JaneExample")
     report = mesoconsent.verify(crafted, locale="en")
     assert report.ok, report.problems
     assert any("the form records the locale (unreadable)" in note for note in report.notes)
